@@ -1,0 +1,281 @@
+import { aegis } from "@aegis/proto";
+import {
+  AegisError,
+  ADDRESS_LENGTH,
+  BLS_SIGNATURE_LENGTH,
+  HASH_LENGTH,
+  VoteType,
+  type BlockHeader,
+  type CommitCertificate,
+} from "@aegis/consumer-sdk";
+import type { Block, CertifiedBlock, DuplicateVoteEvidence, Proposal, ProposalMessage, Vote } from "../consensus/types.js";
+
+/**
+ * The codec boundary: protobuf bytes in, checked domain types out (and back). 64-bit integers become
+ * safe JS numbers here, byte lengths are checked here, so the rest of the hub sees domain types only.
+ */
+export type CodecErrorType =
+  | { code: "CODEC_ERROR_MALFORMED"; message: string; reason: string }
+  | { code: "CODEC_ERROR_INVALID_FIELD"; message: string; field: string; reason: string };
+
+export class CodecError extends AegisError<CodecErrorType> {}
+
+type LongLike = { toString(): string } | number | null | undefined;
+const pb = aegis.v1;
+
+/** Hard cap on transactions per block and bytes per transaction at the codec boundary. */
+export const MAX_TX_BYTES = 1 << 20;
+export const MAX_TXS_PER_BLOCK = 100_000;
+
+function invalid(message: string, field: string, reason: string): CodecError {
+  return new CodecError({ code: "CODEC_ERROR_INVALID_FIELD", message, field, reason }, `${message}.${field}: ${reason}`);
+}
+
+function decodeWith<T>(message: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CodecError) throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new CodecError({ code: "CODEC_ERROR_MALFORMED", message, reason }, `malformed ${message}: ${reason}`);
+  }
+}
+
+function toSafe(v: LongLike, message: string, field: string, min = 0): number {
+  const n = v === null || v === undefined ? 0 : typeof v === "number" ? v : Number(BigInt(v.toString()));
+  if (!Number.isSafeInteger(n) || n < min) throw invalid(message, field, `not a safe integer >= ${min}`);
+  return n;
+}
+
+function bytesOf(v: Uint8Array | null | undefined, length: number, message: string, field: string): Uint8Array {
+  const b = v ?? new Uint8Array(0);
+  if (b.length !== length) throw invalid(message, field, `expected ${length} bytes, got ${b.length}`);
+  return new Uint8Array(b);
+}
+
+function voteTypeOf(t: number | null | undefined, message: string): VoteType {
+  if (t === VoteType.Prevote || t === VoteType.Precommit) return t;
+  throw invalid(message, "type", "must be PREVOTE or PRECOMMIT");
+}
+
+// ---------- header / block
+
+function headerToProto(h: BlockHeader): aegis.v1.BlockHeader.$Properties {
+  return {
+    chain_id: h.chainId,
+    height: h.height,
+    time: h.time,
+    parent_hash: h.parentHash,
+    tx_root: h.txRoot,
+    state_root: h.stateRoot,
+    consumer_checkpoint_root: h.consumerCheckpointRoot,
+    validator_set_root: h.validatorSetRoot,
+    next_validator_set_root: h.nextValidatorSetRoot,
+    proposer: h.proposer,
+  };
+}
+
+function headerFromProto(p: aegis.v1.BlockHeader.$Properties | null | undefined): BlockHeader {
+  const m = "BlockHeader";
+  if (!p) throw invalid(m, "header", "missing");
+  return {
+    chainId: p.chain_id ?? "",
+    height: toSafe(p.height, m, "height", 1),
+    time: toSafe(p.time, m, "time"),
+    parentHash: bytesOf(p.parent_hash, HASH_LENGTH, m, "parentHash"),
+    txRoot: bytesOf(p.tx_root, HASH_LENGTH, m, "txRoot"),
+    stateRoot: bytesOf(p.state_root, HASH_LENGTH, m, "stateRoot"),
+    consumerCheckpointRoot: bytesOf(p.consumer_checkpoint_root, HASH_LENGTH, m, "consumerCheckpointRoot"),
+    validatorSetRoot: bytesOf(p.validator_set_root, HASH_LENGTH, m, "validatorSetRoot"),
+    nextValidatorSetRoot: bytesOf(p.next_validator_set_root, HASH_LENGTH, m, "nextValidatorSetRoot"),
+    proposer: bytesOf(p.proposer, ADDRESS_LENGTH, m, "proposer"),
+  };
+}
+
+function blockToProto(b: Block): aegis.v1.Block.$Properties {
+  return { header: headerToProto(b.header), txs: b.txs };
+}
+
+function blockFromProto(p: aegis.v1.Block.$Properties | null | undefined): Block {
+  if (!p) throw invalid("Block", "block", "missing");
+  const txs = p.txs ?? [];
+  if (txs.length > MAX_TXS_PER_BLOCK) throw invalid("Block", "txs", `more than ${MAX_TXS_PER_BLOCK} transactions`);
+  for (const tx of txs) if (tx.length > MAX_TX_BYTES) throw invalid("Block", "txs", `transaction over ${MAX_TX_BYTES} bytes`);
+  return { header: headerFromProto(p.header), txs: txs.map((t) => new Uint8Array(t)) };
+}
+
+export function encodeBlockHeader(h: BlockHeader): Uint8Array {
+  return pb.BlockHeader.encode(headerToProto(h)).finish();
+}
+export function decodeBlockHeader(bytes: Uint8Array): BlockHeader {
+  return decodeWith("BlockHeader", () => headerFromProto(pb.BlockHeader.decode(bytes)));
+}
+export function encodeBlock(b: Block): Uint8Array {
+  return pb.Block.encode(blockToProto(b)).finish();
+}
+export function decodeBlock(bytes: Uint8Array): Block {
+  return decodeWith("Block", () => blockFromProto(pb.Block.decode(bytes)));
+}
+
+// ---------- votes / proposals
+
+function voteToProto(v: Vote): aegis.v1.Vote.$Properties {
+  return {
+    type: v.type as number,
+    height: v.height,
+    round: v.round,
+    block_hash: v.blockHash ?? new Uint8Array(0),
+    validator_index: v.validatorIndex,
+    signature: v.signature,
+  };
+}
+
+function voteFromProto(p: aegis.v1.Vote.$Properties | null | undefined): Vote {
+  const m = "Vote";
+  if (!p) throw invalid(m, "vote", "missing");
+  const hash = p.block_hash ?? new Uint8Array(0);
+  return {
+    type: voteTypeOf(p.type, m),
+    height: toSafe(p.height, m, "height", 1),
+    round: toSafe(p.round, m, "round"),
+    blockHash: hash.length === 0 ? null : bytesOf(hash, HASH_LENGTH, m, "blockHash"),
+    validatorIndex: toSafe(p.validator_index, m, "validatorIndex"),
+    signature: bytesOf(p.signature, BLS_SIGNATURE_LENGTH, m, "signature"),
+  };
+}
+
+export function encodeVote(v: Vote): Uint8Array {
+  return pb.Vote.encode(voteToProto(v)).finish();
+}
+export function decodeVote(bytes: Uint8Array): Vote {
+  return decodeWith("Vote", () => voteFromProto(pb.Vote.decode(bytes)));
+}
+
+function proposalToProto(p: Proposal): aegis.v1.Proposal.$Properties {
+  return {
+    height: p.height,
+    round: p.round,
+    pol_round: p.polRound,
+    block_hash: p.blockHash,
+    proposer_index: p.proposerIndex,
+    signature: p.signature,
+  };
+}
+
+function proposalFromProto(p: aegis.v1.Proposal.$Properties | null | undefined): Proposal {
+  const m = "Proposal";
+  if (!p) throw invalid(m, "proposal", "missing");
+  const round = toSafe(p.round, m, "round");
+  const polRound = p.pol_round ?? 0;
+  if (!Number.isInteger(polRound) || polRound < -1 || polRound >= round) throw invalid(m, "polRound", "must be -1 or below round");
+  return {
+    height: toSafe(p.height, m, "height", 1),
+    round,
+    polRound,
+    blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
+    proposerIndex: toSafe(p.proposer_index, m, "proposerIndex"),
+    signature: bytesOf(p.signature, BLS_SIGNATURE_LENGTH, m, "signature"),
+  };
+}
+
+export function encodeProposalMessage(msg: ProposalMessage): Uint8Array {
+  return pb.ProposalMessage.encode({ proposal: proposalToProto(msg.proposal), block: blockToProto(msg.block) }).finish();
+}
+export function decodeProposalMessage(bytes: Uint8Array): ProposalMessage {
+  return decodeWith("ProposalMessage", () => {
+    const p = pb.ProposalMessage.decode(bytes);
+    return { proposal: proposalFromProto(p.proposal), block: blockFromProto(p.block) };
+  });
+}
+
+// ---------- certificates
+
+function certificateToProto(c: CommitCertificate): aegis.v1.CommitCertificate.$Properties {
+  return { height: c.height, round: c.round, block_hash: c.blockHash, signers: c.signers, signature: c.signature };
+}
+
+function certificateFromProto(p: aegis.v1.CommitCertificate.$Properties | null | undefined): CommitCertificate {
+  const m = "CommitCertificate";
+  if (!p) throw invalid(m, "certificate", "missing");
+  return {
+    height: toSafe(p.height, m, "height", 1),
+    round: toSafe(p.round, m, "round"),
+    blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
+    signers: new Uint8Array(p.signers ?? []),
+    signature: bytesOf(p.signature, BLS_SIGNATURE_LENGTH, m, "signature"),
+  };
+}
+
+export function encodeCommitCertificate(c: CommitCertificate): Uint8Array {
+  return pb.CommitCertificate.encode(certificateToProto(c)).finish();
+}
+export function decodeCommitCertificate(bytes: Uint8Array): CommitCertificate {
+  return decodeWith("CommitCertificate", () => certificateFromProto(pb.CommitCertificate.decode(bytes)));
+}
+
+export function certifiedBlockToProto(cb: CertifiedBlock): aegis.v1.CertifiedBlock.$Properties {
+  return { block: blockToProto(cb.block), certificate: certificateToProto(cb.certificate) };
+}
+export function certifiedBlockFromProto(p: aegis.v1.CertifiedBlock.$Properties | null | undefined): CertifiedBlock {
+  if (!p) throw invalid("CertifiedBlock", "certifiedBlock", "missing");
+  return { block: blockFromProto(p.block), certificate: certificateFromProto(p.certificate) };
+}
+
+// ---------- evidence
+
+export function encodeDuplicateVoteEvidence(e: DuplicateVoteEvidence): Uint8Array {
+  return pb.DuplicateVoteEvidence.encode({ vote_a: voteToProto(e.voteA), vote_b: voteToProto(e.voteB), time: e.time }).finish();
+}
+export function decodeDuplicateVoteEvidence(bytes: Uint8Array): DuplicateVoteEvidence {
+  return decodeWith("DuplicateVoteEvidence", () => {
+    const p = pb.DuplicateVoteEvidence.decode(bytes);
+    return { voteA: voteFromProto(p.vote_a), voteB: voteFromProto(p.vote_b), time: toSafe(p.time, "DuplicateVoteEvidence", "time") };
+  });
+}
+
+// ---------- p2p request/response
+
+export interface StatusResponse {
+  chainId: string;
+  height: number;
+  latestBlockHash: Uint8Array;
+  earliestHeight: number;
+}
+
+export function encodeStatusResponse(s: StatusResponse): Uint8Array {
+  return pb.StatusResponse.encode({ chain_id: s.chainId, height: s.height, latest_block_hash: s.latestBlockHash, earliest_height: s.earliestHeight }).finish();
+}
+export function decodeStatusResponse(bytes: Uint8Array): StatusResponse {
+  return decodeWith("StatusResponse", () => {
+    const p = pb.StatusResponse.decode(bytes);
+    const height = toSafe(p.height, "StatusResponse", "height");
+    return {
+      chainId: p.chain_id ?? "",
+      height,
+      latestBlockHash: height === 0 ? new Uint8Array(0) : bytesOf(p.latest_block_hash, HASH_LENGTH, "StatusResponse", "latestBlockHash"),
+      earliestHeight: toSafe(p.earliest_height, "StatusResponse", "earliestHeight"),
+    };
+  });
+}
+
+export interface BlocksRequest {
+  fromHeight: number;
+  count: number;
+}
+export function encodeBlocksRequest(r: BlocksRequest): Uint8Array {
+  return pb.BlocksRequest.encode({ from_height: r.fromHeight, count: r.count }).finish();
+}
+export function decodeBlocksRequest(bytes: Uint8Array): BlocksRequest {
+  return decodeWith("BlocksRequest", () => {
+    const p = pb.BlocksRequest.decode(bytes);
+    return { fromHeight: toSafe(p.from_height, "BlocksRequest", "fromHeight", 1), count: toSafe(p.count, "BlocksRequest", "count", 1) };
+  });
+}
+export function encodeBlocksResponse(blocks: CertifiedBlock[]): Uint8Array {
+  return pb.BlocksResponse.encode({ blocks: blocks.map(certifiedBlockToProto) }).finish();
+}
+export function decodeBlocksResponse(bytes: Uint8Array): CertifiedBlock[] {
+  return decodeWith("BlocksResponse", () => (pb.BlocksResponse.decode(bytes).blocks ?? []).map(certifiedBlockFromProto));
+}
+
+export { voteToProto, voteFromProto, proposalToProto, proposalFromProto, blockToProto, blockFromProto, certificateToProto, certificateFromProto };

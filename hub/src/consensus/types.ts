@@ -1,0 +1,53 @@
+import type { BlockHeader, CommitCertificate, VoteType } from "@aegis/consumer-sdk";
+
+export interface Block {
+  header: BlockHeader;
+  /** Opaque transactions (the state machine arrives with the staking issue). */
+  txs: Uint8Array[];
+}
+
+export interface Vote {
+  type: VoteType;
+  height: number;
+  round: number;
+  /** null = nil vote. */
+  blockHash: Uint8Array | null;
+  validatorIndex: number;
+  signature: Uint8Array;
+}
+
+export interface Proposal {
+  height: number;
+  round: number;
+  /** Proof-of-lock round or -1. */
+  polRound: number;
+  blockHash: Uint8Array;
+  proposerIndex: number;
+  signature: Uint8Array;
+}
+
+export interface ProposalMessage {
+  proposal: Proposal;
+  block: Block;
+}
+
+export interface CertifiedBlock {
+  block: Block;
+  certificate: CommitCertificate;
+}
+
+/** Two signed votes of one validator at one (height, round, type) for different values. */
+export interface DuplicateVoteEvidence {
+  voteA: Vote;
+  voteB: Vote;
+  /** Unix ms when first seen. */
+  time: number;
+}
+
+export enum Step {
+  Propose = 1,
+  Prevote = 2,
+  Precommit = 3,
+  /** Decided at this height; waiting for the engine to start the next. */
+  Commit = 4,
+}
