@@ -1,0 +1,130 @@
+import {
+  AegisError,
+  bytesEqual,
+  computeBlockHash,
+  computeMerkleRoot,
+  computeValidatorSetRoot,
+  concatBytes,
+  EMPTY_MERKLE_ROOT,
+  sha256,
+  ZERO_HASH,
+  type BlockHeader,
+  type ValidatorSet,
+} from "@aegis/consumer-sdk";
+import type { Block } from "./types.js";
+
+/** How far ahead of the local clock a proposed block's time may be. */
+export const MAX_CLOCK_DRIFT_MS = 10_000;
+
+export type BlockErrorType =
+  | { code: "BLOCK_ERROR_WRONG_CHAIN"; expected: string; actual: string }
+  | { code: "BLOCK_ERROR_WRONG_HEIGHT"; expected: number; actual: number }
+  | { code: "BLOCK_ERROR_WRONG_PARENT" }
+  | { code: "BLOCK_ERROR_TIME_NOT_INCREASING"; parentTime: number; time: number }
+  | { code: "BLOCK_ERROR_TIME_IN_FUTURE"; now: number; time: number }
+  | { code: "BLOCK_ERROR_WRONG_TX_ROOT" }
+  | { code: "BLOCK_ERROR_WRONG_STATE_ROOT" }
+  | { code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" }
+  | { code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" }
+  | { code: "BLOCK_ERROR_WRONG_PROPOSER" }
+  | { code: "BLOCK_ERROR_TOO_LARGE"; bytes: number; max: number };
+
+export class BlockError extends AegisError<BlockErrorType> {}
+
+/** What a block is checked against: the chain so far. At height 1 the parent is the genesis. */
+export interface ChainTip {
+  chainId: string;
+  /** Height of the last committed block (0 before the first). */
+  height: number;
+  /** Hash of the last committed header (ZERO_HASH at genesis). */
+  blockHash: Uint8Array;
+  /** Time of the last committed header (genesis time at genesis). */
+  time: number;
+  /** State root after the last committed block (the genesis state root at genesis). */
+  stateRoot: Uint8Array;
+}
+
+export function computeTxRoot(txs: readonly Uint8Array[]): Uint8Array {
+  return computeMerkleRoot(txs.map((t) => sha256(t)));
+}
+
+/**
+ * Placeholder state transition until the hub's state machine lands (staking issue): the state root
+ * chains the previous root with the block's transaction root, so it is deterministic and covers every
+ * transaction ever committed.
+ */
+export function computeNextStateRoot(parentStateRoot: Uint8Array, txRoot: Uint8Array): Uint8Array {
+  return sha256(concatBytes(parentStateRoot, txRoot));
+}
+
+export function computeGenesisStateRoot(genesisHash: Uint8Array): Uint8Array {
+  return sha256(concatBytes(ZERO_HASH, genesisHash));
+}
+
+export interface BuildBlockParams {
+  tip: ChainTip;
+  validatorSet: ValidatorSet;
+  proposerIndex: number;
+  txs: Uint8Array[];
+  now: number;
+}
+
+export function createBlock(p: BuildBlockParams): Block {
+  const txRoot = computeTxRoot(p.txs);
+  const setRoot = computeValidatorSetRoot(p.validatorSet);
+  const header: BlockHeader = {
+    chainId: p.tip.chainId,
+    height: p.tip.height + 1,
+    time: Math.max(p.now, p.tip.time + 1),
+    parentHash: p.tip.blockHash,
+    txRoot,
+    stateRoot: computeNextStateRoot(p.tip.stateRoot, txRoot),
+    consumerCheckpointRoot: EMPTY_MERKLE_ROOT,
+    validatorSetRoot: setRoot,
+    nextValidatorSetRoot: setRoot,
+    proposer: p.validatorSet.validators[p.proposerIndex]!.address,
+  };
+  return { header, txs: p.txs };
+}
+
+/**
+ * valid(v) of the consensus algorithm: the block extends `tip` and its header commits to its content.
+ * Pure: the local clock comes in as `now`.
+ */
+export function assertValidBlock(
+  block: Block,
+  ctx: { tip: ChainTip; validatorSet: ValidatorSet; proposerIndex: number; now: number; maxBlockBytes?: number },
+): void {
+  const h = block.header;
+  const { tip } = ctx;
+  if (h.chainId !== tip.chainId) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHAIN", expected: tip.chainId, actual: h.chainId });
+  if (h.height !== tip.height + 1) throw new BlockError({ code: "BLOCK_ERROR_WRONG_HEIGHT", expected: tip.height + 1, actual: h.height });
+  if (!bytesEqual(h.parentHash, tip.blockHash)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PARENT" });
+  if (h.time <= tip.time) throw new BlockError({ code: "BLOCK_ERROR_TIME_NOT_INCREASING", parentTime: tip.time, time: h.time });
+  if (h.time > ctx.now + MAX_CLOCK_DRIFT_MS) throw new BlockError({ code: "BLOCK_ERROR_TIME_IN_FUTURE", now: ctx.now, time: h.time });
+  if (ctx.maxBlockBytes !== undefined) {
+    let bytes = 0;
+    for (const t of block.txs) bytes += t.length;
+    if (bytes > ctx.maxBlockBytes) throw new BlockError({ code: "BLOCK_ERROR_TOO_LARGE", bytes, max: ctx.maxBlockBytes });
+  }
+  const proposer = ctx.validatorSet.validators[ctx.proposerIndex];
+  if (!proposer || !bytesEqual(h.proposer, proposer.address)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PROPOSER" });
+  const setRoot = computeValidatorSetRoot(ctx.validatorSet);
+  if (!bytesEqual(h.validatorSetRoot, setRoot) || !bytesEqual(h.nextValidatorSetRoot, setRoot)) {
+    throw new BlockError({ code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" });
+  }
+  if (!bytesEqual(h.consumerCheckpointRoot, EMPTY_MERKLE_ROOT)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
+  const txRoot = computeTxRoot(block.txs);
+  if (!bytesEqual(h.txRoot, txRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_TX_ROOT" });
+  if (!bytesEqual(h.stateRoot, computeNextStateRoot(tip.stateRoot, txRoot))) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
+}
+
+export function getChainTipAfter(tip: ChainTip, block: Block): ChainTip {
+  return {
+    chainId: tip.chainId,
+    height: block.header.height,
+    blockHash: computeBlockHash(block.header),
+    time: block.header.time,
+    stateRoot: block.header.stateRoot,
+  };
+}

@@ -1,0 +1,620 @@
+import { EventEmitter } from "node:events";
+import {
+  blsAggregateSignatures,
+  computeBlockHash,
+  createSignerBitmap,
+  toHex,
+  ZERO_HASH,
+  type CommitCertificate,
+} from "@aegis/consumer-sdk";
+import type { HubDb, WalEntry } from "../db/index.js";
+import type { Logger } from "../logger.js";
+import type { Genesis } from "../genesis.js";
+import type { Mempool } from "../node/mempool.js";
+import type { PrivValidator } from "../signer/index.js";
+import {
+  assertValidBlock,
+  BlockError,
+  computeGenesisStateRoot,
+  createBlock,
+  getChainTipAfter,
+  type ChainTip,
+} from "./blockRules.js";
+import { ProposerSchedule } from "./proposerSchedule.js";
+import {
+  applyConsensusEvent,
+  getProposerIndex,
+  getTimeoutMs,
+  startHeight,
+  type ConsensusEffect,
+  type ConsensusEvent,
+  type RoundState,
+} from "./roundState.js";
+import { Step, type Block, type CertifiedBlock, type DuplicateVoteEvidence, type ProposalMessage, type Vote } from "./types.js";
+
+export interface ConsensusEngineOpts {
+  genesis: Genesis;
+  /** With an empty mempool, wait up to this long for a transaction before proposing an empty block (0: never wait). */
+  createEmptyBlocksIntervalMs?: number;
+  maxBlockBytes?: number;
+  maxBlockTxs?: number;
+  /** Re-send our own votes (and proposal) of the current round this often while the height does not move. */
+  rebroadcastIntervalMs?: number;
+}
+
+/** Where the engine's outgoing messages go (the node wires this to gossip). */
+export interface ConsensusOutbox {
+  proposal(msg: ProposalMessage): void;
+  vote(vote: Vote): void;
+  evidence(e: DuplicateVoteEvidence): void;
+  /** The engine saw it is behind (messages from a later height, a decided block it lacks). */
+  requestSync(reason: string): void;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export interface ConsensusEngineModules {
+  db: HubDb;
+  mempool: Mempool;
+  outbox: ConsensusOutbox;
+  /** null on a node that follows without voting. */
+  privValidator: PrivValidator | null;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface CommitEvent {
+  height: number;
+  round: number;
+  block: Block;
+  blockHash: Uint8Array;
+  certificate: CommitCertificate;
+  /** Proposal seen (or made) → commit certificate formed, in ms; null when the block came from sync. */
+  finalityMs: number | null;
+  txCount: number;
+}
+
+type Input =
+  | { kind: "proposal"; msg: ProposalMessage; blockHash: Uint8Array }
+  | { kind: "vote"; vote: Vote }
+  | { kind: "timeout"; height: number; round: number; step: Step.Propose | Step.Prevote | Step.Precommit }
+  | { kind: "certified"; cb: CertifiedBlock; done: (err?: Error) => void }
+  | { kind: "task"; run: () => Promise<void> };
+
+/** Messages buffered for the next heights (they arrive while we finish the current one). */
+const FUTURE_HEIGHTS = 2;
+const MAX_FUTURE_MESSAGES = 20_000;
+
+/**
+ * The one loop that owns the consensus state. Inputs (verified proposals and votes, timeouts, synced
+ * blocks) queue up; each batch is written to the WAL, applied to the pure round state machine, and the
+ * resulting effects are carried out in order: sign (through the double-sign guard), send, schedule,
+ * persist the commit, start the next height at once.
+ */
+export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal: [Error] }> {
+  private readonly genesis: Genesis;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly schedule: ProposerSchedule;
+  private readonly selfIndex: number | null;
+  private readonly emptyBlockWaitMs: number;
+  private readonly maxBlockBytes: number;
+  private readonly maxBlockTxs: number;
+  private readonly rebroadcastMs: number;
+
+  private tip!: ChainTip;
+  private state!: RoundState;
+  private inbox: Input[] = [];
+  private draining = false;
+  private running = false;
+  private replaying = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private rebroadcastTimer: NodeJS.Timeout | null = null;
+  private readonly future = new Map<number, Input[]>();
+  private futureCount = 0;
+  /** Proposal first seen at (round → Unix ms), for the finality metric. */
+  private proposalSeenAt = new Map<number, number>();
+  private ownProposals = new Map<number, ProposalMessage>();
+  private pendingPropose: { height: number; round: number; polRound: number; since: number } | null = null;
+  private idle: Promise<void> = Promise.resolve();
+  private idleResolve: (() => void) | null = null;
+
+  constructor(
+    opts: ConsensusEngineOpts,
+    private readonly modules: ConsensusEngineModules,
+  ) {
+    super();
+    this.genesis = opts.genesis;
+    this.log = modules.logger.child({ module: "consensus" });
+    this.clock = modules.clock ?? { now: () => Date.now() };
+    this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
+    this.emptyBlockWaitMs = opts.createEmptyBlocksIntervalMs ?? 1000;
+    this.maxBlockBytes = opts.maxBlockBytes ?? 4 * 1024 * 1024;
+    this.maxBlockTxs = opts.maxBlockTxs ?? 10_000;
+    this.rebroadcastMs = opts.rebroadcastIntervalMs ?? 1000;
+    const pv = modules.privValidator;
+    if (pv) {
+      const idx = opts.genesis.validatorSet.validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(pv.publicKey));
+      this.selfIndex = idx >= 0 ? idx : null;
+    } else {
+      this.selfIndex = null;
+    }
+  }
+
+  get chainId(): string {
+    return this.genesis.chainId;
+  }
+  get validatorIndex(): number | null {
+    return this.selfIndex;
+  }
+  get height(): number {
+    return this.tip.height;
+  }
+  get chainTip(): ChainTip {
+    return this.tip;
+  }
+  get round(): number {
+    return this.state.round;
+  }
+  get step(): Step {
+    return this.state.step;
+  }
+
+  /** The validator set that signs `height` (fixed from genesis until staking lands). */
+  getValidatorSet(_height: number) {
+    return this.genesis.validatorSet;
+  }
+
+  /** Resumes from disk: the last committed block, then the WAL of the height in progress. */
+  async start(): Promise<void> {
+    const { db } = this.modules;
+    this.tip = {
+      chainId: this.genesis.chainId,
+      height: 0,
+      blockHash: ZERO_HASH,
+      time: this.genesis.genesisTime,
+      stateRoot: computeGenesisStateRoot(this.genesis.hash),
+    };
+    const latest = await db.blocks.latestHeight();
+    if (latest > 0) {
+      const block = await db.blocks.getBlock(latest);
+      if (!block) throw new Error(`database says latest height ${latest} but holds no block there`);
+      this.tip = getChainTipAfter(this.tip, block);
+    }
+    this.running = true;
+    const wal = await db.wal.read(this.tip.height + 1);
+    this.replaying = wal.length > 0;
+    const now = this.clock.now();
+    const started = startHeight(this.heightParams(this.tip.height + 1), wal[0]?.time ?? now);
+    this.state = started.state;
+    await this.execute(started.effects);
+    if (wal.length > 0) {
+      this.log.info("replaying WAL", { height: this.tip.height + 1, entries: wal.length });
+      for (const e of wal) {
+        const ev = this.walToEvent(e);
+        if (ev) await this.execute(applyConsensusEvent(this.state, ev, e.time));
+        if (this.state.height !== this.tip.height + 1) break;
+      }
+      this.replaying = false;
+      await this.resumeAfterReplay();
+    }
+    this.rebroadcastTimer = setInterval(() => this.push({ kind: "task", run: async () => this.rebroadcast() }), this.rebroadcastMs);
+    this.log.info("consensus started", { height: this.tip.height + 1, validatorIndex: this.selfIndex });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
+    this.rebroadcastTimer = null;
+    await this.whenIdle();
+  }
+
+  /** Resolves when the inbox is empty and nothing is being processed. */
+  whenIdle(): Promise<void> {
+    return this.draining ? this.idle : Promise.resolve();
+  }
+
+  // ------------------------------------------------------------------ inputs (already verified)
+
+  /** A proposal whose signature, proposer and block hash were checked by gossip validation. */
+  submitProposal(msg: ProposalMessage, blockHash: Uint8Array): void {
+    this.push({ kind: "proposal", msg, blockHash });
+  }
+
+  /** A vote whose signature was checked by gossip validation. */
+  submitVote(vote: Vote): void {
+    this.push({ kind: "vote", vote });
+  }
+
+  /** A block with a commit certificate checked by the sync service; applied if it is the next one. */
+  submitCertifiedBlock(cb: CertifiedBlock): Promise<void> {
+    return new Promise((resolve, reject) => this.push({ kind: "certified", cb, done: (err) => (err ? reject(err) : resolve()) }));
+  }
+
+  /** A transaction entered the mempool: a proposer waiting for one proposes now. */
+  notifyTx(): void {
+    if (this.pendingPropose) this.push({ kind: "task", run: async () => this.tryPendingPropose(true) });
+  }
+
+  // ------------------------------------------------------------------ loop
+
+  private push(input: Input): void {
+    if (!this.running) {
+      if (input.kind === "certified") input.done(new Error("consensus engine is stopped"));
+      return;
+    }
+    this.inbox.push(input);
+    if (!this.draining) {
+      this.draining = true;
+      this.idle = new Promise((r) => (this.idleResolve = r));
+      setImmediate(() => void this.drain());
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.inbox.length > 0 && this.running) {
+        const batch = this.inbox;
+        this.inbox = [];
+        await this.processBatch(batch);
+      }
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.log.error("consensus loop failed", { error: err.message });
+      this.running = false;
+      this.emit("fatal", err);
+    } finally {
+      this.inbox = [];
+      this.draining = false;
+      this.idleResolve?.();
+    }
+  }
+
+  private async processBatch(batch: Input[]): Promise<void> {
+    // Log this height's messages and timeouts in one write before any of them is applied.
+    const h = this.tip.height + 1;
+    const now = this.clock.now();
+    const entries: WalEntry[] = [];
+    for (const input of batch) {
+      const e = this.inputToWal(input, h, now);
+      if (e) entries.push(e);
+    }
+    if (entries.length > 0) await this.modules.db.wal.appendMany(h, entries);
+    for (const input of batch) {
+      if (!this.running) return;
+      await this.processInput(input);
+    }
+  }
+
+  private inputToWal(input: Input, height: number, now: number): WalEntry | null {
+    switch (input.kind) {
+      case "proposal":
+        return input.msg.proposal.height === height ? { time: now, kind: "proposal", message: input.msg } : null;
+      case "vote":
+        return input.vote.height === height ? { time: now, kind: "vote", vote: input.vote } : null;
+      case "timeout":
+        return input.height === height ? { time: now, kind: "timeout", height: input.height, round: input.round, step: input.step } : null;
+      default:
+        return null;
+    }
+  }
+
+  private walToEvent(e: WalEntry): ConsensusEvent | null {
+    switch (e.kind) {
+      case "proposal":
+        return this.proposalEvent(e.message, computeBlockHash(e.message.block.header), e.time);
+      case "vote":
+        return { kind: "vote", vote: e.vote };
+      case "timeout":
+        return { kind: "timeout", height: e.height, round: e.round, step: e.step as Step.Propose | Step.Prevote | Step.Precommit };
+    }
+  }
+
+  private async processInput(input: Input): Promise<void> {
+    const h = this.tip.height + 1;
+    switch (input.kind) {
+      case "proposal": {
+        const ph = input.msg.proposal.height;
+        if (ph > h) return this.bufferFuture(ph, input);
+        if (ph < h) return;
+        const now = this.clock.now();
+        if (!this.proposalSeenAt.has(input.msg.proposal.round)) this.proposalSeenAt.set(input.msg.proposal.round, now);
+        return this.execute(applyConsensusEvent(this.state, this.proposalEvent(input.msg, input.blockHash, now), now));
+      }
+      case "vote": {
+        const vh = input.vote.height;
+        if (vh > h) return this.bufferFuture(vh, input);
+        if (vh < h) return;
+        return this.execute(applyConsensusEvent(this.state, { kind: "vote", vote: input.vote }, this.clock.now()));
+      }
+      case "timeout": {
+        if (input.height !== h) return;
+        if (input.round === this.state.round) this.rebroadcast();
+        return this.execute(applyConsensusEvent(this.state, input, this.clock.now()));
+      }
+      case "certified":
+        try {
+          await this.applyCertified(input.cb);
+          input.done();
+        } catch (e) {
+          input.done(e instanceof Error ? e : new Error(String(e)));
+          if (!(e instanceof BlockError)) throw e;
+        }
+        return;
+      case "task":
+        return input.run();
+    }
+  }
+
+  private proposalEvent(msg: ProposalMessage, blockHash: Uint8Array, now: number): ConsensusEvent {
+    let valid = true;
+    try {
+      assertValidBlock(msg.block, {
+        tip: this.tip,
+        validatorSet: this.getValidatorSet(msg.proposal.height),
+        proposerIndex: msg.proposal.proposerIndex,
+        now,
+        maxBlockBytes: this.maxBlockBytes,
+      });
+    } catch (e) {
+      if (!(e instanceof BlockError)) throw e;
+      valid = false;
+      this.log.warn("invalid proposed block", { height: msg.proposal.height, round: msg.proposal.round, code: e.code });
+    }
+    return { kind: "proposal", proposal: msg.proposal, block: msg.block, blockHash, valid };
+  }
+
+  private bufferFuture(height: number, input: Input): void {
+    if (height > this.tip.height + 1 + FUTURE_HEIGHTS) {
+      this.modules.outbox.requestSync(`message for height ${height} while at ${this.tip.height + 1}`);
+      return;
+    }
+    if (this.futureCount >= MAX_FUTURE_MESSAGES) return;
+    let list = this.future.get(height);
+    if (!list) {
+      list = [];
+      this.future.set(height, list);
+    }
+    list.push(input);
+    this.futureCount++;
+    if (height > this.tip.height + 2) this.modules.outbox.requestSync(`messages for height ${height}`);
+  }
+
+  // ------------------------------------------------------------------ effects
+
+  private async execute(effects: ConsensusEffect[]): Promise<void> {
+    for (const eff of effects) {
+      if (!this.running) return;
+      switch (eff.kind) {
+        case "propose":
+          if (this.replaying) break;
+          await this.propose(eff.height, eff.round, eff.polRound, eff.validBlock);
+          break;
+        case "vote":
+          await this.castVote(eff);
+          break;
+        case "scheduleTimeout":
+          if (!this.replaying) this.scheduleTimeout(eff.height, eff.round, eff.step, eff.durationMs);
+          break;
+        case "commit":
+          await this.commit(eff);
+          break;
+        case "evidence":
+          await this.recordEvidence(eff.voteA, eff.voteB);
+          break;
+        case "missingBlock":
+          this.modules.outbox.requestSync(`2/3 precommitted unknown block ${eff.blockHash.slice(0, 12)} at ${eff.height}/${eff.round}`);
+          break;
+        case "newRound":
+          if (eff.round > 0) this.log.info("new round", { height: eff.height, round: eff.round });
+          break;
+      }
+    }
+  }
+
+  private scheduleTimeout(height: number, round: number, step: Step.Propose | Step.Prevote | Step.Precommit, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.push({ kind: "timeout", height, round, step });
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async castVote(eff: Extract<ConsensusEffect, { kind: "vote" }>): Promise<void> {
+    const pv = this.modules.privValidator;
+    if (!pv || this.selfIndex === null) return;
+    let signature: Uint8Array;
+    try {
+      signature = await pv.signVote(this.genesis.chainId, { type: eff.type, height: eff.height, round: eff.round, blockHash: eff.blockHash });
+    } catch (e) {
+      // The guard refused: we already signed at or after this step (only during WAL replay or after a
+      // crash between signing and logging). Refusing is the safe outcome.
+      this.log.warn("signer refused vote", { height: eff.height, round: eff.round, type: eff.type, error: (e as Error).message });
+      return;
+    }
+    const vote: Vote = { type: eff.type, height: eff.height, round: eff.round, blockHash: eff.blockHash, validatorIndex: this.selfIndex, signature };
+    await this.modules.db.wal.append(eff.height, { time: this.clock.now(), kind: "vote", vote });
+    this.modules.outbox.vote(vote);
+    await this.execute(applyConsensusEvent(this.state, { kind: "vote", vote }, this.clock.now()));
+  }
+
+  private async propose(height: number, round: number, polRound: number, validBlock: Block | null): Promise<void> {
+    if (!validBlock && this.emptyBlockWaitMs > 0 && this.modules.mempool.size === 0) {
+      // Nothing to order: wait for a transaction or for the empty-block interval.
+      this.pendingPropose = { height, round, polRound, since: this.clock.now() };
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.push({ kind: "task", run: async () => this.tryPendingPropose(false) });
+      }, this.emptyBlockWaitMs);
+      this.timers.add(t);
+      return;
+    }
+    await this.signAndSendProposal(height, round, polRound, validBlock);
+  }
+
+  private async tryPendingPropose(fromTx: boolean): Promise<void> {
+    const p = this.pendingPropose;
+    if (!p) return;
+    if (p.height !== this.state.height || p.round !== this.state.round || this.state.step !== Step.Propose) {
+      this.pendingPropose = null;
+      return;
+    }
+    if (fromTx && this.modules.mempool.size === 0) return;
+    this.pendingPropose = null;
+    await this.signAndSendProposal(p.height, p.round, p.polRound, null);
+  }
+
+  private async signAndSendProposal(height: number, round: number, polRound: number, validBlock: Block | null): Promise<void> {
+    const pv = this.modules.privValidator;
+    if (!pv || this.selfIndex === null) return;
+    const now = this.clock.now();
+    const block =
+      validBlock ??
+      createBlock({
+        tip: this.tip,
+        validatorSet: this.getValidatorSet(height),
+        proposerIndex: this.selfIndex,
+        txs: this.modules.mempool.reap(this.maxBlockBytes, this.maxBlockTxs),
+        now,
+      });
+    const blockHash = computeBlockHash(block.header);
+    let signature: Uint8Array;
+    try {
+      signature = await pv.signProposal(this.genesis.chainId, { height, round, polRound, blockHash });
+    } catch (e) {
+      this.log.warn("signer refused proposal", { height, round, error: (e as Error).message });
+      return;
+    }
+    const msg: ProposalMessage = { proposal: { height, round, polRound, blockHash, proposerIndex: this.selfIndex, signature }, block };
+    await this.modules.db.wal.append(height, { time: now, kind: "proposal", message: msg });
+    this.ownProposals.set(round, msg);
+    this.proposalSeenAt.set(round, now);
+    this.modules.outbox.proposal(msg);
+    await this.execute(applyConsensusEvent(this.state, { kind: "proposal", proposal: msg.proposal, block, blockHash, valid: true }, now));
+  }
+
+  private async recordEvidence(voteA: Vote, voteB: Vote): Promise<void> {
+    const e: DuplicateVoteEvidence = { voteA, voteB, time: this.clock.now() };
+    const added = await this.modules.db.evidence.add(e);
+    if (added) {
+      this.log.warn("duplicate vote evidence", { height: voteA.height, round: voteA.round, validatorIndex: voteA.validatorIndex });
+      this.modules.outbox.evidence(e);
+    }
+  }
+
+  private async commit(eff: Extract<ConsensusEffect, { kind: "commit" }>): Promise<void> {
+    const set = this.getValidatorSet(eff.height);
+    const certificate: CommitCertificate = {
+      height: eff.height,
+      round: eff.round,
+      blockHash: eff.blockHash,
+      signers: createSignerBitmap(set.validators.length, eff.precommits.map((v) => v.validatorIndex)),
+      signature: blsAggregateSignatures(eff.precommits.map((v) => v.signature)),
+    };
+    const seen = this.proposalSeenAt.get(eff.round) ?? this.proposalSeenAt.get(this.state.decided?.record.proposal.round ?? -1);
+    const finalityMs = seen !== undefined ? this.clock.now() - seen : null;
+    await this.finalize({ block: eff.block, certificate }, finalityMs);
+  }
+
+  private async applyCertified(cb: CertifiedBlock): Promise<void> {
+    const h = cb.block.header.height;
+    if (h !== this.tip.height + 1) return; // already have it, or not next: the sync service retries in order
+    // A committed block is checked for linkage and content; its time was judged by the 2/3 that signed it.
+    assertValidBlock(cb.block, {
+      tip: this.tip,
+      validatorSet: this.getValidatorSet(h),
+      proposerIndex: this.getValidatorSet(h).validators.findIndex((v) => toHex(v.address) === toHex(cb.block.header.proposer)),
+      now: Number.MAX_SAFE_INTEGER,
+    });
+    this.log.info("applying synced block", { height: h });
+    await this.finalize(cb, null);
+  }
+
+  private async finalize(cb: CertifiedBlock, finalityMs: number | null): Promise<void> {
+    const { db, mempool } = this.modules;
+    await db.blocks.putCertified(cb);
+    mempool.removeCommitted(cb.block.txs);
+    const height = cb.block.header.height;
+    this.tip = getChainTipAfter(this.tip, cb.block);
+    this.emit("commit", {
+      height,
+      round: cb.certificate.round,
+      block: cb.block,
+      blockHash: cb.certificate.blockHash,
+      certificate: cb.certificate,
+      finalityMs,
+      txCount: cb.block.txs.length,
+    });
+    await db.wal.prune(height + 1);
+    await this.enterHeight(height + 1);
+  }
+
+  private async enterHeight(height: number): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.pendingPropose = null;
+    this.proposalSeenAt = new Map();
+    this.ownProposals = new Map();
+    const now = this.clock.now();
+    const started = startHeight(this.heightParams(height), now);
+    this.state = started.state;
+    await this.execute(started.effects);
+    // Replay what arrived early for this height, drop what is now in the past.
+    for (const k of [...this.future.keys()]) {
+      if (k < height) {
+        this.futureCount -= this.future.get(k)!.length;
+        this.future.delete(k);
+      }
+    }
+    const early = this.future.get(height);
+    if (early) {
+      this.future.delete(height);
+      this.futureCount -= early.length;
+      const entries = early.map((i) => this.inputToWal(i, height, now)).filter((e): e is WalEntry => e !== null);
+      if (entries.length > 0) await this.modules.db.wal.appendMany(height, entries);
+      for (const input of early) {
+        if (this.state.height !== height) break;
+        await this.processInput(input);
+      }
+    }
+  }
+
+  private heightParams(height: number) {
+    return {
+      chainId: this.genesis.chainId,
+      height,
+      validatorSet: this.getValidatorSet(height),
+      schedule: this.schedule,
+      selfIndex: this.selfIndex,
+      timeouts: this.genesis.timeouts,
+    };
+  }
+
+  /** After WAL replay: restart the timers of the current step and propose if it is our turn. */
+  private async resumeAfterReplay(): Promise<void> {
+    const s = this.state;
+    if (s.decided) return;
+    const step = s.step === Step.Propose ? Step.Propose : s.step === Step.Prevote ? Step.Prevote : Step.Precommit;
+    this.scheduleTimeout(s.height, s.round, step, getTimeoutMs(s.timeouts, step, s.round));
+    if (s.step === Step.Propose && this.selfIndex !== null && getProposerIndex(s, s.round) === this.selfIndex && !s.proposals.has(s.round)) {
+      await this.propose(s.height, s.round, s.validRound, s.validBlock ? s.validBlock.block : null);
+    }
+    this.rebroadcast();
+  }
+
+  /** Gossip is best effort: re-send our own messages of the current round so a peer that missed them catches up. */
+  private rebroadcast(): void {
+    if (!this.running || this.selfIndex === null || !this.state || this.state.decided) return;
+    const r = this.state.round;
+    const own = this.ownProposals.get(r);
+    if (own) this.modules.outbox.proposal(own);
+    for (const sets of [this.state.prevotes, this.state.precommits]) {
+      const v = sets.get(r)?.get(this.selfIndex);
+      if (v) this.modules.outbox.vote(v);
+    }
+  }
+}

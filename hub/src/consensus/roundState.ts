@@ -1,0 +1,385 @@
+import { hasOneThird, hasQuorum, toHex, VoteType, type ValidatorSet } from "@aegis/consumer-sdk";
+import type { ProposerSchedule } from "./proposerSchedule.js";
+import { Step, type Block, type Proposal, type Vote } from "./types.js";
+import { getVoteKey, NIL_KEY, VoteSet } from "./voteSet.js";
+
+/**
+ * The Tendermint round state machine ("The latest gossip on BFT consensus", Buchman, Kwon, Milosevic,
+ * arXiv:1807.04938, Algorithm 1), with stake-weighted quorums: "2f+1" is more than 2/3 of the power,
+ * "f+1" more than 1/3.
+ *
+ * Pure: `applyConsensusEvent(state, event, now)` depends on nothing but its arguments. It reads no
+ * clock, does no I/O and no cryptography; signatures were checked before an event is built, and
+ * signing, sending, persisting and timers are effects that the engine loop carries out. For speed the
+ * state (vote sets) is updated in place: it is owned by that one loop, which CometBFT also requires
+ * ("receiveRoutine is the only thing that updates RoundState").
+ */
+
+export interface TimeoutConfig {
+  proposeMs: number;
+  proposeDeltaMs: number;
+  prevoteMs: number;
+  prevoteDeltaMs: number;
+  precommitMs: number;
+  precommitDeltaMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: TimeoutConfig = {
+  proposeMs: 3000,
+  proposeDeltaMs: 500,
+  prevoteMs: 1000,
+  prevoteDeltaMs: 500,
+  precommitMs: 1000,
+  precommitDeltaMs: 500,
+};
+
+/** Messages this many rounds above ours are dropped (bounds memory against Byzantine round spam). */
+export const MAX_ROUND_AHEAD = 1024;
+
+export interface ProposalRecord {
+  proposal: Proposal;
+  block: Block;
+  /** Hex of the block hash. */
+  key: string;
+  /** valid(v) of the paper: the block is well formed and extends our chain. Decided by the engine. */
+  valid: boolean;
+}
+
+export interface RoundState {
+  chainId: string;
+  height: number;
+  round: number;
+  step: Step;
+  validatorSet: ValidatorSet;
+  schedule: ProposerSchedule;
+  /** Our index in the validator set, or null on a node that does not vote. */
+  selfIndex: number | null;
+  timeouts: TimeoutConfig;
+  lockedRound: number;
+  lockedBlock: ProposalRecord | null;
+  validRound: number;
+  validBlock: ProposalRecord | null;
+  proposals: Map<number, ProposalRecord>;
+  prevotes: Map<number, VoteSet>;
+  precommits: Map<number, VoteSet>;
+  /** Power of validators seen sending anything in a round (rule 55, round skipping). */
+  roundParticipants: Map<number, Map<number, bigint>>;
+  /** "for the first time" guards of rules 34, 36 and 47, per round. */
+  prevoteTimeoutScheduled: Set<number>;
+  polkaProcessed: Set<number>;
+  precommitTimeoutScheduled: Set<number>;
+  decided: { round: number; record: ProposalRecord } | null;
+  /** When the current height started (Unix ms), for latency metrics. */
+  heightStartedAt: number;
+}
+
+export type ConsensusEvent =
+  | { kind: "proposal"; proposal: Proposal; block: Block; blockHash: Uint8Array; valid: boolean }
+  | { kind: "vote"; vote: Vote }
+  | { kind: "timeout"; height: number; round: number; step: Step.Propose | Step.Prevote | Step.Precommit };
+
+export type ConsensusEffect =
+  /** We are the proposer: re-propose `validBlock` when set, else build a new block. */
+  | { kind: "propose"; height: number; round: number; polRound: number; validBlock: Block | null }
+  | { kind: "vote"; type: VoteType; height: number; round: number; blockHash: Uint8Array | null }
+  | { kind: "scheduleTimeout"; height: number; round: number; step: Step.Propose | Step.Prevote | Step.Precommit; durationMs: number }
+  /** Decided: the engine persists the block with a certificate built from `precommits`, then starts the next height. */
+  | { kind: "commit"; height: number; round: number; block: Block; blockHash: Uint8Array; precommits: Vote[] }
+  /** Two conflicting votes of one validator. */
+  | { kind: "evidence"; voteA: Vote; voteB: Vote }
+  /** More than 2/3 precommitted a block we do not have: fetch it from peers. */
+  | { kind: "missingBlock"; height: number; round: number; blockHash: string }
+  /** The round advanced (for logs and metrics). */
+  | { kind: "newRound"; height: number; round: number };
+
+export interface StartHeightParams {
+  chainId: string;
+  height: number;
+  validatorSet: ValidatorSet;
+  schedule: ProposerSchedule;
+  selfIndex: number | null;
+  timeouts?: TimeoutConfig;
+}
+
+export function createRoundState(p: StartHeightParams, now: number): RoundState {
+  return {
+    chainId: p.chainId,
+    height: p.height,
+    round: 0,
+    step: Step.Propose,
+    validatorSet: p.validatorSet,
+    schedule: p.schedule,
+    selfIndex: p.selfIndex,
+    timeouts: p.timeouts ?? DEFAULT_TIMEOUTS,
+    lockedRound: -1,
+    lockedBlock: null,
+    validRound: -1,
+    validBlock: null,
+    proposals: new Map(),
+    prevotes: new Map(),
+    precommits: new Map(),
+    roundParticipants: new Map(),
+    prevoteTimeoutScheduled: new Set(),
+    polkaProcessed: new Set(),
+    precommitTimeoutScheduled: new Set(),
+    decided: null,
+    heightStartedAt: now,
+  };
+}
+
+/** Starts round 0 of the state's height (line 10 of the algorithm). */
+export function startHeight(p: StartHeightParams, now: number): { state: RoundState; effects: ConsensusEffect[] } {
+  const state = createRoundState(p, now);
+  const effects: ConsensusEffect[] = [];
+  startRound(state, 0, effects);
+  return { state, effects };
+}
+
+export function getProposerIndex(state: RoundState, round: number): number {
+  return state.schedule.getProposerIndex(state.height, round);
+}
+
+export function getTimeoutMs(t: TimeoutConfig, step: Step.Propose | Step.Prevote | Step.Precommit, round: number): number {
+  switch (step) {
+    case Step.Propose:
+      return t.proposeMs + t.proposeDeltaMs * round;
+    case Step.Prevote:
+      return t.prevoteMs + t.prevoteDeltaMs * round;
+    case Step.Precommit:
+      return t.precommitMs + t.precommitDeltaMs * round;
+  }
+}
+
+export function applyConsensusEvent(state: RoundState, event: ConsensusEvent, _now: number): ConsensusEffect[] {
+  const effects: ConsensusEffect[] = [];
+  if (state.decided) return effects;
+  switch (event.kind) {
+    case "proposal":
+      onProposal(state, event, effects);
+      break;
+    case "vote":
+      onVote(state, event.vote, effects);
+      break;
+    case "timeout":
+      onTimeout(state, event, effects);
+      break;
+  }
+  return effects;
+}
+
+// ---------------------------------------------------------------- transitions
+
+function startRound(state: RoundState, round: number, effects: ConsensusEffect[]): void {
+  state.round = round;
+  state.step = Step.Propose;
+  effects.push({ kind: "newRound", height: state.height, round });
+  if (state.selfIndex !== null && getProposerIndex(state, round) === state.selfIndex) {
+    effects.push({
+      kind: "propose",
+      height: state.height,
+      round,
+      polRound: state.validRound,
+      validBlock: state.validBlock ? state.validBlock.block : null,
+    });
+  } else {
+    scheduleTimeout(state, Step.Propose, effects);
+  }
+  // Messages for this round may have arrived before we got here.
+  checkRules(state, effects);
+}
+
+function scheduleTimeout(state: RoundState, step: Step.Propose | Step.Prevote | Step.Precommit, effects: ConsensusEffect[]): void {
+  effects.push({ kind: "scheduleTimeout", height: state.height, round: state.round, step, durationMs: getTimeoutMs(state.timeouts, step, state.round) });
+}
+
+function castVote(state: RoundState, type: VoteType, blockHash: Uint8Array | null, effects: ConsensusEffect[]): void {
+  if (state.selfIndex === null) return;
+  effects.push({ kind: "vote", type, height: state.height, round: state.round, blockHash });
+}
+
+function isInRoundWindow(state: RoundState, round: number): boolean {
+  return round >= 0 && round <= state.round + MAX_ROUND_AHEAD;
+}
+
+function onProposal(state: RoundState, ev: Extract<ConsensusEvent, { kind: "proposal" }>, effects: ConsensusEffect[]): void {
+  const p = ev.proposal;
+  if (p.height !== state.height || !isInRoundWindow(state, p.round)) return;
+  if (p.proposerIndex !== getProposerIndex(state, p.round)) return; // not this round's proposer
+  if (state.proposals.has(p.round)) return; // first proposal of a round counts
+  const key = toHex(ev.blockHash);
+  state.proposals.set(p.round, { proposal: p, block: ev.block, key, valid: ev.valid });
+  notePartipant(state, p.round, p.proposerIndex);
+  checkRules(state, effects);
+}
+
+function onVote(state: RoundState, vote: Vote, effects: ConsensusEffect[]): void {
+  if (vote.height !== state.height || !isInRoundWindow(state, vote.round)) return;
+  const validator = state.validatorSet.validators[vote.validatorIndex];
+  if (!validator) return;
+  const sets = vote.type === VoteType.Prevote ? state.prevotes : state.precommits;
+  let set = sets.get(vote.round);
+  if (!set) {
+    set = new VoteSet();
+    sets.set(vote.round, set);
+  }
+  const res = set.add(vote, validator.power);
+  if (res.kind === "conflict") {
+    effects.push({ kind: "evidence", voteA: res.existing, voteB: vote });
+    return;
+  }
+  if (res.kind === "duplicate") return;
+  notePartipant(state, vote.round, vote.validatorIndex);
+  checkRules(state, effects);
+}
+
+function notePartipant(state: RoundState, round: number, index: number): void {
+  let m = state.roundParticipants.get(round);
+  if (!m) {
+    m = new Map();
+    state.roundParticipants.set(round, m);
+  }
+  if (!m.has(index)) m.set(index, state.validatorSet.validators[index]!.power);
+}
+
+function onTimeout(state: RoundState, ev: Extract<ConsensusEvent, { kind: "timeout" }>, effects: ConsensusEffect[]): void {
+  if (ev.height !== state.height || ev.round !== state.round) return;
+  if (ev.step === Step.Propose && state.step === Step.Propose) {
+    // line 57: OnTimeoutPropose
+    castVote(state, VoteType.Prevote, null, effects);
+    state.step = Step.Prevote;
+    checkRules(state, effects);
+  } else if (ev.step === Step.Prevote && state.step === Step.Prevote) {
+    // line 61: OnTimeoutPrevote
+    castVote(state, VoteType.Precommit, null, effects);
+    state.step = Step.Precommit;
+    checkRules(state, effects);
+  } else if (ev.step === Step.Precommit) {
+    // line 65: OnTimeoutPrecommit
+    startRound(state, state.round + 1, effects);
+  }
+}
+
+/**
+ * Re-evaluates every "upon" rule against the current state until none fires. Each rule changes the
+ * step, the round or a "first time" guard when it fires, so the loop terminates.
+ */
+function checkRules(state: RoundState, effects: ConsensusEffect[]): void {
+  for (let guard = 0; guard < 64; guard++) {
+    if (state.decided) return;
+    if (!fireOneRule(state, effects)) return;
+  }
+}
+
+function fireOneRule(state: RoundState, effects: ConsensusEffect[]): boolean {
+  const total = state.validatorSet.totalPower;
+  const r = state.round;
+  const proposal = state.proposals.get(r);
+  const prevotes = state.prevotes.get(r);
+
+  // line 49: a proposal of any round with 2f+1 precommits for it -> decide.
+  for (const [round, precommits] of state.precommits) {
+    const lead = precommits.leading();
+    if (!lead || lead.key === NIL_KEY || !hasQuorum(lead.power, total)) continue;
+    const rec = state.proposals.get(round);
+    const record = rec && rec.key === lead.key ? rec : findRecordByKey(state, lead.key);
+    if (!record) {
+      effects.push({ kind: "missingBlock", height: state.height, round, blockHash: lead.key });
+      continue;
+    }
+    if (!record.valid) continue;
+    state.decided = { round, record };
+    state.step = Step.Commit;
+    effects.push({
+      kind: "commit",
+      height: state.height,
+      round,
+      block: record.block,
+      blockHash: record.proposal.blockHash,
+      precommits: precommits.votesFor(lead.key),
+    });
+    return false;
+  }
+
+  // line 55: f+1 of the power is already in a higher round -> jump there.
+  for (const [round, participants] of state.roundParticipants) {
+    if (round <= r) continue;
+    let power = 0n;
+    for (const p of participants.values()) power += p;
+    if (hasOneThird(power, total)) {
+      startRound(state, round, effects);
+      return true;
+    }
+  }
+
+  if (state.step === Step.Propose && proposal) {
+    const p = proposal.proposal;
+    if (p.polRound === -1) {
+      // line 22
+      const ok = proposal.valid && (state.lockedRound === -1 || state.lockedBlock?.key === proposal.key);
+      castVote(state, VoteType.Prevote, ok ? p.blockHash : null, effects);
+      state.step = Step.Prevote;
+      return true;
+    }
+    const polPrevotes = state.prevotes.get(p.polRound);
+    if (p.polRound < r && polPrevotes && hasQuorum(polPrevotes.powerFor(proposal.key), total)) {
+      // line 28
+      const ok = proposal.valid && (state.lockedRound <= p.polRound || state.lockedBlock?.key === proposal.key);
+      castVote(state, VoteType.Prevote, ok ? p.blockHash : null, effects);
+      state.step = Step.Prevote;
+      return true;
+    }
+  }
+
+  if (state.step === Step.Prevote && prevotes && hasQuorum(prevotes.totalPower, total) && !state.prevoteTimeoutScheduled.has(r)) {
+    // line 34
+    state.prevoteTimeoutScheduled.add(r);
+    scheduleTimeout(state, Step.Prevote, effects);
+    return true;
+  }
+
+  if (
+    proposal &&
+    proposal.valid &&
+    state.step >= Step.Prevote &&
+    prevotes &&
+    !state.polkaProcessed.has(r) &&
+    hasQuorum(prevotes.powerFor(proposal.key), total)
+  ) {
+    // line 36
+    state.polkaProcessed.add(r);
+    if (state.step === Step.Prevote) {
+      state.lockedBlock = proposal;
+      state.lockedRound = r;
+      castVote(state, VoteType.Precommit, proposal.proposal.blockHash, effects);
+      state.step = Step.Precommit;
+    }
+    state.validBlock = proposal;
+    state.validRound = r;
+    return true;
+  }
+
+  if (state.step === Step.Prevote && prevotes && hasQuorum(prevotes.powerFor(NIL_KEY), total)) {
+    // line 44
+    castVote(state, VoteType.Precommit, null, effects);
+    state.step = Step.Precommit;
+    return true;
+  }
+
+  const precommits = state.precommits.get(r);
+  if (precommits && hasQuorum(precommits.totalPower, total) && !state.precommitTimeoutScheduled.has(r)) {
+    // line 47
+    state.precommitTimeoutScheduled.add(r);
+    scheduleTimeout(state, Step.Precommit, effects);
+    return true;
+  }
+
+  return false;
+}
+
+function findRecordByKey(state: RoundState, key: string): ProposalRecord | null {
+  for (const rec of state.proposals.values()) if (rec.key === key) return rec;
+  return null;
+}
+
+/** The vote key of a block hash, re-exported for the engine. */
+export { getVoteKey };

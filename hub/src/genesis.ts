@@ -1,0 +1,64 @@
+import {
+  AegisError,
+  CanonicalWriter,
+  createValidatorSet,
+  fromHex,
+  sha256,
+  toHex,
+  type ValidatorSet,
+} from "@aegis/consumer-sdk";
+import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js";
+
+/** genesis.json as written by `aegis init` and read by every node. */
+export interface GenesisFile {
+  chainId: string;
+  /** Unix ms; the first block's time must be later. */
+  genesisTime: number;
+  validators: { moniker: string; blsPublicKey: string; proofOfPossession: string; power: string }[];
+  consensus?: { timeouts?: Partial<TimeoutConfig> };
+}
+
+export interface Genesis {
+  chainId: string;
+  genesisTime: number;
+  validatorSet: ValidatorSet;
+  monikers: Map<string, string>;
+  timeouts: TimeoutConfig;
+  /** SHA-256 of the canonical genesis encoding; a node refuses a data folder made for another one. */
+  hash: Uint8Array;
+}
+
+export type GenesisErrorType =
+  | { code: "GENESIS_ERROR_INVALID"; field: string; reason: string };
+export class GenesisError extends AegisError<GenesisErrorType> {}
+
+const CHAIN_ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,49}$/;
+
+/** Checks and converts a parsed genesis file (keys must carry valid proofs of possession). */
+export function parseGenesis(raw: unknown): Genesis {
+  const g = raw as GenesisFile;
+  const bad = (field: string, reason: string) => new GenesisError({ code: "GENESIS_ERROR_INVALID", field, reason }, `genesis.${field}: ${reason}`);
+  if (!g || typeof g !== "object") throw bad("", "not an object");
+  if (typeof g.chainId !== "string" || !CHAIN_ID_RE.test(g.chainId)) throw bad("chainId", "1-50 characters of [a-zA-Z0-9._-]");
+  if (!Number.isSafeInteger(g.genesisTime) || g.genesisTime < 0) throw bad("genesisTime", "Unix milliseconds");
+  if (!Array.isArray(g.validators) || g.validators.length === 0) throw bad("validators", "at least one validator");
+  const monikers = new Map<string, string>();
+  const inputs = g.validators.map((v, i) => {
+    let power: bigint;
+    try {
+      power = BigInt(v.power);
+    } catch {
+      throw bad(`validators[${i}].power`, "an integer string");
+    }
+    const blsPublicKey = fromHex(String(v.blsPublicKey), `validators[${i}].blsPublicKey`);
+    monikers.set(toHex(blsPublicKey), String(v.moniker ?? `validator-${i}`));
+    return { blsPublicKey, power, proofOfPossession: fromHex(String(v.proofOfPossession), `validators[${i}].proofOfPossession`) };
+  });
+  const validatorSet = createValidatorSet(inputs);
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...(g.consensus?.timeouts ?? {}) };
+  for (const [k, v] of Object.entries(timeouts)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.timeouts.${k}`, "non-negative integer ms");
+  const w = new CanonicalWriter().string("aegis/genesis/v1").string(g.chainId).u64(g.genesisTime, "genesisTime").u32(inputs.length, "count");
+  for (const v of validatorSet.validators) w.fixed(v.blsPublicKey, 48, "blsPublicKey").u64(v.power, "power");
+  for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
+  return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, hash: sha256(w.finish()) };
+}

@@ -1,0 +1,69 @@
+import { StrictSign, type GossipsubOpts } from "@libp2p/gossipsub";
+import { createTopicScoreParams } from "@libp2p/gossipsub/score";
+import { GOSSIP_KINDS, gossipTopic } from "./gossipTopic.js";
+
+/** Gossipsub heartbeat; small so meshes form and repair quickly (consensus is latency-sensitive). */
+export const GOSSIP_HEARTBEAT_MS = 500;
+
+/**
+ * Largest gossip payload gossipsub can carry: its outbound RPC encoder uses it-length-prefixed's
+ * default 4 MiB frame limit, and a message travels inside an RPC (topic, from, seqno, signature,
+ * piggybacked control), so leave generous headroom.
+ */
+export const GOSSIP_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Per-topic peer-score parameters. Only P4 (invalid message deliveries) is meant to bite:
+ * - P1 (time in mesh) and P2 (first deliveries) give small positive credit (capped by topicScoreCap).
+ * - P3/P3b (mesh delivery deficit) are disabled: consensus topics are bursty and sometimes silent,
+ *   so a quiet-but-honest peer must not be penalised.
+ * - P4: score -= 10 * count^2, decaying 10 %/s. One rejected message => about -10 (gossip
+ *   threshold), three => about -90 (below graylistThreshold -80: all its RPCs are ignored until
+ *   the counter decays, roughly 30-40 s).
+ */
+const TOPIC_SCORE_PARAMS = {
+  topicWeight: 1,
+  timeInMeshWeight: 0.1,
+  timeInMeshQuantum: 1000,
+  timeInMeshCap: 100,
+  firstMessageDeliveriesWeight: 1,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 20,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -10,
+  invalidMessageDeliveriesDecay: 0.9,
+} as const;
+
+/** The gossipsub configuration used by HubNetwork (exported for documentation and tests). */
+export function gossipsubOptions(chainId: string): Partial<GossipsubOpts> {
+  const topics = GOSSIP_KINDS.map((kind) => gossipTopic(chainId, kind));
+  return {
+    // Publisher sends its own messages to every topic peer immediately (not only to its mesh).
+    floodPublish: true,
+    // Publishing before any peer is connected must not throw (NoPeersSubscribedToTopic).
+    allowPublishToZeroTopicPeers: true,
+    emitSelf: false,
+    // All Aegis nodes speak gossipsub; no floodsub fallback, no peer exchange.
+    fallbackToFloodsub: false,
+    doPX: false,
+    // Signed messages: message id = from + seqno, so republishing identical bytes is not deduplicated.
+    globalSignaturePolicy: StrictSign,
+    heartbeatInterval: GOSSIP_HEARTBEAT_MS,
+    // Validator sets are small (4-16 nodes): a wide mesh means every node forwards to (nearly)
+    // every other connected node, i.e. small networks effectively flood. Dout < Dlo and <= D/2.
+    D: 8,
+    Dlo: 6,
+    Dhi: 16,
+    Dscore: 4,
+    Dout: 2,
+    Dlazy: 8,
+    // Ignore subscriptions/messages for topics that are not ours.
+    allowedTopics: topics,
+    scoreParams: {
+      // Devnets run every node on one host: IP colocation would graylist honest nodes.
+      IPColocationFactorWeight: 0,
+      topics: Object.fromEntries(topics.map((topic) => [topic, createTopicScoreParams(TOPIC_SCORE_PARAMS)])),
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { sha256, toHex } from "@aegis/consumer-sdk";
+
+export interface MempoolOpts {
+  maxTxs?: number;
+  maxTxBytes?: number;
+  maxTotalBytes?: number;
+}
+
+export type AddTxResult = { added: true; hash: string } | { added: false; hash: string; reason: "duplicate" | "too_large" | "full" | "empty" };
+
+/** FIFO pool of opaque transactions, deduplicated by hash; committed ones are removed. */
+export class Mempool {
+  private readonly txs = new Map<string, Uint8Array>();
+  private totalBytes = 0;
+  private readonly maxTxs: number;
+  private readonly maxTxBytes: number;
+  private readonly maxTotalBytes: number;
+  /** Hashes committed recently, so a late gossip copy is not re-added. */
+  private readonly recentlyCommitted = new Set<string>();
+
+  constructor(opts: MempoolOpts = {}) {
+    this.maxTxs = opts.maxTxs ?? 50_000;
+    this.maxTxBytes = opts.maxTxBytes ?? 64 * 1024;
+    this.maxTotalBytes = opts.maxTotalBytes ?? 256 * 1024 * 1024;
+  }
+
+  get size(): number {
+    return this.txs.size;
+  }
+
+  add(tx: Uint8Array): AddTxResult {
+    const hash = toHex(sha256(tx));
+    if (tx.length === 0) return { added: false, hash, reason: "empty" };
+    if (tx.length > this.maxTxBytes) return { added: false, hash, reason: "too_large" };
+    if (this.txs.has(hash) || this.recentlyCommitted.has(hash)) return { added: false, hash, reason: "duplicate" };
+    if (this.txs.size >= this.maxTxs || this.totalBytes + tx.length > this.maxTotalBytes) return { added: false, hash, reason: "full" };
+    this.txs.set(hash, tx);
+    this.totalBytes += tx.length;
+    return { added: true, hash };
+  }
+
+  /** Oldest transactions first, up to the limits. */
+  reap(maxBytes: number, maxCount: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    for (const tx of this.txs.values()) {
+      if (out.length >= maxCount || bytes + tx.length > maxBytes) break;
+      out.push(tx);
+      bytes += tx.length;
+    }
+    return out;
+  }
+
+  removeCommitted(txs: readonly Uint8Array[]): void {
+    if (this.recentlyCommitted.size > 200_000) this.recentlyCommitted.clear();
+    for (const tx of txs) {
+      const hash = toHex(sha256(tx));
+      const t = this.txs.get(hash);
+      if (t) {
+        this.txs.delete(hash);
+        this.totalBytes -= t.length;
+      }
+      this.recentlyCommitted.add(hash);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  AegisError,
+  blsVerify,
+  bytesEqual,
+  computeBlockHash,
+  computeProposalSignBytes,
+  sha256,
+  toHex,
+  type ValidatorSet,
+} from "@aegis/consumer-sdk";
+import { CodecError, decodeProposalMessage, decodeVote } from "../codec/index.js";
+import type { ProposalMessage, Vote } from "../consensus/types.js";
+import type { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
+import type { ProposerSchedule } from "../consensus/proposerSchedule.js";
+
+/**
+ * Gossip validation: decides whether a message from the network is accepted (delivered and forwarded),
+ * ignored (dropped, no penalty: stale or early) or rejected (dropped, sender penalised). Cheapest
+ * checks first; signatures last.
+ */
+export type GossipErrorType =
+  | { code: "GOSSIP_ERROR_MALFORMED"; reason: string }
+  | { code: "GOSSIP_ERROR_TOO_LARGE"; bytes: number; max: number }
+  | { code: "GOSSIP_ERROR_WRONG_CHAIN"; chainId: string }
+  | { code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR"; index: number }
+  | { code: "GOSSIP_ERROR_WRONG_PROPOSER"; expected: number; actual: number }
+  | { code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" }
+  | { code: "GOSSIP_ERROR_INVALID_SIGNATURE" }
+  | { code: "GOSSIP_ERROR_STALE"; height: number; current: number }
+  | { code: "GOSSIP_ERROR_TOO_FAR_AHEAD"; height: number; current: number };
+
+export class GossipError extends AegisError<GossipErrorType> {}
+
+export type GossipAction = "accept" | "ignore" | "reject";
+
+export function getGossipAction(code: GossipErrorType["code"]): GossipAction {
+  return code === "GOSSIP_ERROR_STALE" || code === "GOSSIP_ERROR_TOO_FAR_AHEAD" ? "ignore" : "reject";
+}
+
+export interface MessageValidationContext {
+  chainId: string;
+  /** Height being decided now (last committed + 1). */
+  currentHeight: number;
+  /** Messages up to currentHeight + this are buffered; later ones are ignored (and trigger sync). */
+  maxHeightAhead: number;
+  getValidatorSet(height: number): ValidatorSet;
+  schedule: ProposerSchedule;
+  verifier: VoteBatchVerifier;
+  maxMessageBytes: number;
+}
+
+function decodeOrThrow<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CodecError) throw new GossipError({ code: "GOSSIP_ERROR_MALFORMED", reason: e.message });
+    throw e;
+  }
+}
+
+function checkHeight(height: number, ctx: MessageValidationContext): void {
+  if (height < ctx.currentHeight) throw new GossipError({ code: "GOSSIP_ERROR_STALE", height, current: ctx.currentHeight });
+  if (height > ctx.currentHeight + ctx.maxHeightAhead) {
+    throw new GossipError({ code: "GOSSIP_ERROR_TOO_FAR_AHEAD", height, current: ctx.currentHeight });
+  }
+}
+
+function checkSize(bytes: Uint8Array, ctx: MessageValidationContext): void {
+  if (bytes.length > ctx.maxMessageBytes) throw new GossipError({ code: "GOSSIP_ERROR_TOO_LARGE", bytes: bytes.length, max: ctx.maxMessageBytes });
+}
+
+/** Recently verified vote messages (by hash): a re-broadcast copy is accepted without a second pairing check. */
+export class VerifiedCache {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max = 50_000) {}
+  has(bytes: Uint8Array): boolean {
+    return this.seen.has(toHex(sha256(bytes)));
+  }
+  add(bytes: Uint8Array): void {
+    if (this.seen.size >= this.max) this.seen.clear();
+    this.seen.add(toHex(sha256(bytes)));
+  }
+}
+
+export async function validateVoteMessage(bytes: Uint8Array, ctx: MessageValidationContext, cache?: VerifiedCache): Promise<Vote> {
+  checkSize(bytes, ctx);
+  const vote = decodeOrThrow(() => decodeVote(bytes));
+  checkHeight(vote.height, ctx);
+  const set = ctx.getValidatorSet(vote.height);
+  if (vote.validatorIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: vote.validatorIndex });
+  if (cache?.has(bytes)) return vote;
+  if (!(await ctx.verifier.verify(vote, set))) throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
+  cache?.add(bytes);
+  return vote;
+}
+
+export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidationContext): { msg: ProposalMessage; blockHash: Uint8Array } {
+  checkSize(bytes, ctx);
+  const msg = decodeOrThrow(() => decodeProposalMessage(bytes));
+  const p = msg.proposal;
+  if (msg.block.header.chainId !== ctx.chainId) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_CHAIN", chainId: msg.block.header.chainId });
+  checkHeight(p.height, ctx);
+  if (msg.block.header.height !== p.height) throw new GossipError({ code: "GOSSIP_ERROR_MALFORMED", reason: "block height differs from proposal height" });
+  const set = ctx.getValidatorSet(p.height);
+  if (p.proposerIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: p.proposerIndex });
+  const expected = ctx.schedule.getProposerIndex(p.height, p.round);
+  if (p.proposerIndex !== expected) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_PROPOSER", expected, actual: p.proposerIndex });
+  const blockHash = computeBlockHash(msg.block.header);
+  if (!bytesEqual(blockHash, p.blockHash)) throw new GossipError({ code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" });
+  const signBytes = computeProposalSignBytes({ chainId: ctx.chainId, height: p.height, round: p.round, polRound: p.polRound, blockHash });
+  if (!blsVerify(set.validators[p.proposerIndex]!.blsPublicKey, signBytes, p.signature)) {
+    throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
+  }
+  return { msg, blockHash };
+}
