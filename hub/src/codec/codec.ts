@@ -9,6 +9,9 @@ import {
   type CommitCertificate,
 } from "@aegis/consumer-sdk";
 import type { Block, CertifiedBlock, DuplicateVoteEvidence, Proposal, ProposalMessage, Vote } from "../consensus/types.js";
+import { Step } from "../consensus/types.js";
+import type { WalEntry } from "../db/walEntry.js";
+import { SignStep, type SignerGuardRecord } from "../db/signerGuardRecord.js";
 
 /**
  * The codec boundary: protobuf bytes in, checked domain types out (and back). 64-bit integers become
@@ -279,3 +282,95 @@ export function decodeBlocksResponse(bytes: Uint8Array): CertifiedBlock[] {
 }
 
 export { voteToProto, voteFromProto, proposalToProto, proposalFromProto, blockToProto, blockFromProto, certificateToProto, certificateFromProto };
+
+// ---------- store records (consensus WAL, signer guard)
+
+const TIMEOUT_STEPS: ReadonlyMap<Step, aegis.v1.TimeoutStep> = new Map([
+  [Step.Propose, pb.TimeoutStep.TIMEOUT_STEP_PROPOSE],
+  [Step.Prevote, pb.TimeoutStep.TIMEOUT_STEP_PREVOTE],
+  [Step.Precommit, pb.TimeoutStep.TIMEOUT_STEP_PRECOMMIT],
+]);
+
+function timeoutStepFromProto(s: number | null | undefined): Step {
+  if (s === pb.TimeoutStep.TIMEOUT_STEP_PROPOSE) return Step.Propose;
+  if (s === pb.TimeoutStep.TIMEOUT_STEP_PREVOTE) return Step.Prevote;
+  if (s === pb.TimeoutStep.TIMEOUT_STEP_PRECOMMIT) return Step.Precommit;
+  throw invalid("TimeoutEvent", "step", "must be PROPOSE, PREVOTE or PRECOMMIT");
+}
+
+/** Throws CODEC_ERROR_INVALID_FIELD (TimeoutEvent.step) for a timeout at Step.Commit, which has none. */
+export function encodeWalEntry(e: WalEntry): Uint8Array {
+  switch (e.kind) {
+    case "proposal":
+      return pb.WalEntry.encode({
+        time: e.time,
+        proposal: { proposal: proposalToProto(e.message.proposal), block: blockToProto(e.message.block) },
+      }).finish();
+    case "vote":
+      return pb.WalEntry.encode({ time: e.time, vote: voteToProto(e.vote) }).finish();
+    case "timeout": {
+      const step = TIMEOUT_STEPS.get(e.step);
+      if (step === undefined) throw invalid("TimeoutEvent", "step", "must be Propose, Prevote or Precommit");
+      return pb.WalEntry.encode({ time: e.time, timeout: { height: e.height, round: e.round, step } }).finish();
+    }
+  }
+}
+
+export function decodeWalEntry(bytes: Uint8Array): WalEntry {
+  return decodeWith("WalEntry", (): WalEntry => {
+    const p = pb.WalEntry.decode(bytes);
+    const time = toSafe(p.time, "WalEntry", "time");
+    switch (p.event) {
+      case "proposal": {
+        const m = p.proposal;
+        if (!m) throw invalid("WalEntry", "proposal", "missing");
+        return { time, kind: "proposal", message: { proposal: proposalFromProto(m.proposal), block: blockFromProto(m.block) } };
+      }
+      case "vote":
+        return { time, kind: "vote", vote: voteFromProto(p.vote) };
+      case "timeout": {
+        const t = p.timeout;
+        if (!t) throw invalid("WalEntry", "timeout", "missing");
+        return {
+          time,
+          kind: "timeout",
+          height: toSafe(t.height, "TimeoutEvent", "height", 1),
+          round: toSafe(t.round, "TimeoutEvent", "round"),
+          step: timeoutStepFromProto(t.step),
+        };
+      }
+      default:
+        throw invalid("WalEntry", "event", "missing");
+    }
+  });
+}
+
+export function encodeSignerGuardRecord(r: SignerGuardRecord): Uint8Array {
+  return pb.SignerGuardRecord.encode({
+    height: r.height,
+    round: r.round,
+    step: r.step as number,
+    sign_bytes: r.signBytes,
+    signature: r.signature,
+  }).finish();
+}
+
+export function decodeSignerGuardRecord(bytes: Uint8Array): SignerGuardRecord {
+  const m = "SignerGuardRecord";
+  return decodeWith(m, () => {
+    const p = pb.SignerGuardRecord.decode(bytes);
+    const step: number | null | undefined = p.step;
+    if (step !== SignStep.Propose && step !== SignStep.Prevote && step !== SignStep.Precommit) {
+      throw invalid(m, "step", "must be PROPOSE, PREVOTE or PRECOMMIT");
+    }
+    const signBytes = p.sign_bytes ?? new Uint8Array(0);
+    if (signBytes.length === 0) throw invalid(m, "signBytes", "empty");
+    return {
+      height: toSafe(p.height, m, "height", 1),
+      round: toSafe(p.round, m, "round"),
+      step: step as number as SignStep,
+      signBytes: new Uint8Array(signBytes),
+      signature: bytesOf(p.signature, BLS_SIGNATURE_LENGTH, m, "signature"),
+    };
+  });
+}

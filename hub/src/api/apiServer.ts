@@ -1,0 +1,153 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
+import type { Logger } from "../logger.js";
+import type { HubNode } from "../node/hubNode.js";
+import { blockToJson, blsCertificateToJson, headerToJson, validatorSetToJson } from "./jsonViews.js";
+
+export interface ApiServerOpts {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface ApiServerModules {
+  node: HubNode;
+  logger: Logger;
+}
+
+export type ApiErrorCode = "API_ERROR_INVALID_HEIGHT" | "API_ERROR_NOT_FOUND" | "API_ERROR_INVALID_TX" | "API_ERROR_TX_REJECTED" | "API_ERROR_INTERNAL";
+
+const MAX_TX_BODY = 1024 * 1024;
+
+/** The node's HTTP (JSON) API. Malformed requests get a 4xx with `{ error: { code, message } }`, never a crash. */
+export class ApiServer {
+  private readonly app: FastifyInstance;
+  private address: string | null = null;
+
+  constructor(
+    private readonly opts: ApiServerOpts,
+    private readonly modules: ApiServerModules,
+  ) {
+    this.app = Fastify({ logger: false, bodyLimit: MAX_TX_BODY * 2 });
+    this.routes();
+  }
+
+  /** Base URL, e.g. http://127.0.0.1:26757 (after start). */
+  get url(): string {
+    if (!this.address) throw new Error("API server not started");
+    return this.address;
+  }
+
+  async start(): Promise<void> {
+    this.address = await this.app.listen({ host: this.opts.host, port: this.opts.port });
+    this.modules.logger.info("api listening", { url: this.address });
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+  }
+
+  private routes(): void {
+    const { node } = this.modules;
+    const app = this.app;
+    const fail = (reply: FastifyReply, status: number, code: ApiErrorCode, message: string) => reply.code(status).send({ error: { code, message } });
+
+    app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) this.modules.logger.error("api error", { error: err.message });
+      return reply.code(status).send({ error: { code: status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", message: err.message } });
+    });
+    app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${req.url}`));
+
+    const parseHeight = (raw: string, reply: FastifyReply): number | null => {
+      if (raw === "latest") {
+        const h = node.engine.height;
+        if (h === 0) {
+          fail(reply, 404, "API_ERROR_NOT_FOUND", "no block committed yet");
+          return null;
+        }
+        return h;
+      }
+      if (!/^[0-9]{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < 1) {
+        fail(reply, 400, "API_ERROR_INVALID_HEIGHT", `height must be a positive integer or "latest", got ${JSON.stringify(raw.slice(0, 40))}`);
+        return null;
+      }
+      return Number(raw);
+    };
+
+    app.get("/status", async () => {
+      const tip = node.engine.chainTip;
+      return {
+        chainId: node.chainId,
+        moniker: node.config.moniker,
+        height: tip.height,
+        latestBlockHash: tip.height === 0 ? null : toHex(tip.blockHash),
+        latestBlockTime: tip.height === 0 ? null : new Date(tip.time).toISOString(),
+        validatorSetSize: node.genesis.validatorSet.validators.length,
+        validatorIndex: node.engine.validatorIndex,
+        round: node.engine.round,
+        peerId: node.network.peerId,
+        peers: node.network.connectedPeers().length,
+        mempoolSize: node.mempool.size,
+      };
+    });
+
+    app.get<{ Params: { height: string } }>("/blocks/:height", async (req, reply) => {
+      const h = parseHeight(req.params.height, reply);
+      if (h === null) return reply;
+      const block = await node.db.blocks.getBlock(h);
+      if (!block) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h} (latest is ${node.engine.height})`);
+      return blockToJson(block, computeBlockHash(block.header));
+    });
+
+    app.get<{ Params: { height: string } }>("/headers/:height", async (req, reply) => {
+      const h = parseHeight(req.params.height, reply);
+      if (h === null) return reply;
+      const block = await node.db.blocks.getBlock(h);
+      if (!block) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h}`);
+      return { blockHash: toHex(computeBlockHash(block.header)), header: headerToJson(block.header) };
+    });
+
+    app.get<{ Params: { height: string } }>("/certificates/:height", async (req, reply) => {
+      const h = parseHeight(req.params.height, reply);
+      if (h === null) return reply;
+      const cert = await node.db.blocks.getCertificate(h);
+      if (!cert) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no certificate at height ${h} (latest is ${node.engine.height})`);
+      return { height: h, blockHash: toHex(cert.blockHash), bls: blsCertificateToJson(cert, node.engine.getValidatorSet(h)), zk: null };
+    });
+
+    app.get("/validators", async () => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
+
+    app.get("/evidence", async () => {
+      const list = await node.db.evidence.list({ limit: 100 });
+      return {
+        evidence: list.map((e) => ({
+          height: e.voteA.height,
+          round: e.voteA.round,
+          type: e.voteA.type,
+          validatorIndex: e.voteA.validatorIndex,
+          blockHashA: e.voteA.blockHash ? toHex(e.voteA.blockHash) : null,
+          blockHashB: e.voteB.blockHash ? toHex(e.voteB.blockHash) : null,
+          time: new Date(e.time).toISOString(),
+        })),
+      };
+    });
+
+    app.post<{ Body: unknown }>("/txs", async (req, reply) => {
+      const body = req.body as { tx?: unknown } | null;
+      if (!body || typeof body.tx !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.tx)) {
+        return fail(reply, 400, "API_ERROR_INVALID_TX", 'body must be JSON { "tx": "<base64>" }');
+      }
+      const tx = new Uint8Array(Buffer.from(body.tx, "base64"));
+      if (tx.length === 0 || tx.length > MAX_TX_BODY) return fail(reply, 400, "API_ERROR_INVALID_TX", `transaction must be 1..${MAX_TX_BODY} bytes`);
+      const res = node.submitTx(tx);
+      if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected: ${res.reason}`);
+      return reply.code(202).send({ hash: res.hash, added: res.added });
+    });
+
+    app.get("/metrics", async (_req, reply) => {
+      reply.header("content-type", node.metrics.registry.contentType);
+      return node.metrics.registry.metrics();
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from "./apiServer.js";
+export * from "./jsonViews.js";

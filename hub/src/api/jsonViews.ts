@@ -1,0 +1,54 @@
+import { getSignerIndices, toHex, type BlockHeader, type CommitCertificate, type ValidatorSet } from "@aegis/consumer-sdk";
+import type { Block } from "../consensus/types.js";
+
+/** JSON shapes of the HTTP API. Bytes are hex (transactions base64), times ISO-8601 with milliseconds. */
+export function headerToJson(h: BlockHeader) {
+  return {
+    chainId: h.chainId,
+    height: h.height,
+    time: new Date(h.time).toISOString(),
+    parentHash: toHex(h.parentHash),
+    txRoot: toHex(h.txRoot),
+    stateRoot: toHex(h.stateRoot),
+    consumerCheckpointRoot: toHex(h.consumerCheckpointRoot),
+    validatorSetRoot: toHex(h.validatorSetRoot),
+    nextValidatorSetRoot: toHex(h.nextValidatorSetRoot),
+    proposer: toHex(h.proposer),
+  };
+}
+
+export function blockToJson(block: Block, blockHash: Uint8Array) {
+  return {
+    blockHash: toHex(blockHash),
+    header: headerToJson(block.header),
+    txs: block.txs.map((t) => Buffer.from(t).toString("base64")),
+  };
+}
+
+export function blsCertificateToJson(c: CommitCertificate, set: ValidatorSet) {
+  const indices = getSignerIndices(c.signers);
+  const signedPower = indices.reduce((s, i) => s + (set.validators[i]?.power ?? 0n), 0n);
+  return {
+    height: c.height,
+    round: c.round,
+    blockHash: toHex(c.blockHash),
+    signers: toHex(c.signers),
+    signerIndices: indices,
+    signature: toHex(c.signature),
+    signedPower: signedPower.toString(),
+    totalPower: set.totalPower.toString(),
+  };
+}
+
+export function validatorSetToJson(set: ValidatorSet, monikers: Map<string, string>) {
+  return {
+    totalPower: set.totalPower.toString(),
+    validators: set.validators.map((v, index) => ({
+      index,
+      moniker: monikers.get(toHex(v.blsPublicKey)) ?? null,
+      address: toHex(v.address),
+      blsPublicKey: toHex(v.blsPublicKey),
+      power: v.power.toString(),
+    })),
+  };
+}

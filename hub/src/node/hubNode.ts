@@ -1,0 +1,280 @@
+import { bytesEqual, toHex } from "@aegis/consumer-sdk";
+import {
+  decodeDuplicateVoteEvidence,
+  encodeDuplicateVoteEvidence,
+  encodeProposalMessage,
+  encodeVote,
+} from "../codec/index.js";
+import { ConsensusEngine, type CommitEvent } from "../consensus/consensusEngine.js";
+import { ProposerSchedule } from "../consensus/proposerSchedule.js";
+import type { ProposalMessage, Vote } from "../consensus/types.js";
+import { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
+import { HubDb } from "../db/index.js";
+import type { Genesis } from "../genesis.js";
+import { nullLogger, type Logger } from "../logger.js";
+import { HubNetwork, type ValidationResult } from "../network/index.js";
+import { PrivValidator } from "../signer/index.js";
+import { SyncService } from "../sync/index.js";
+import { Mempool } from "./mempool.js";
+import {
+  GossipError,
+  getGossipAction,
+  validateProposalMessage,
+  validateVoteMessage,
+  VerifiedCache,
+  type MessageValidationContext,
+} from "./messageValidation.js";
+import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
+import { NodeMetrics } from "./nodeMetrics.js";
+
+export interface HubNodeOpts {
+  genesis: Genesis;
+  config: NodeConfig;
+  /** Folder of the node's LevelDB database. */
+  dataDir: string;
+  /** BLS secret key; null for a node that follows without voting. */
+  blsSecretKey: Uint8Array | null;
+  /** libp2p private key (protobuf); generated when absent. */
+  nodeKey?: Uint8Array;
+}
+
+export interface HubNodeModules {
+  logger?: Logger;
+  metrics?: NodeMetrics;
+}
+
+export const GENESIS_HASH_META_KEY = "genesisHash";
+const MAX_HEIGHT_AHEAD = 2;
+
+/**
+ * One hub node: database, signer, consensus engine, p2p, sync and mempool, wired together.
+ * The HTTP API is separate (api/apiServer.ts) and reads from here.
+ */
+export class HubNode {
+  readonly genesis: Genesis;
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  readonly mempool: Mempool;
+  db!: HubDb;
+  engine!: ConsensusEngine;
+  network!: HubNetwork;
+  sync!: SyncService;
+  private readonly verifier: VoteBatchVerifier;
+  private readonly verified = new VerifiedCache();
+  private readonly schedule: ProposerSchedule;
+  private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
+  private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
+  private started = false;
+
+  constructor(
+    private readonly opts: HubNodeOpts,
+    modules: HubNodeModules = {},
+  ) {
+    this.genesis = opts.genesis;
+    this.config = opts.config ?? DEFAULT_NODE_CONFIG;
+    this.logger = (modules.logger ?? nullLogger).child({ moniker: this.config.moniker });
+    this.metrics = modules.metrics ?? new NodeMetrics();
+    this.mempool = new Mempool();
+    this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
+    this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
+  }
+
+  get chainId(): string {
+    return this.genesis.chainId;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const { genesis, config } = this;
+    this.db = await HubDb.open(this.opts.dataDir);
+    try {
+      const stored = await this.db.meta.getMeta(GENESIS_HASH_META_KEY);
+      if (stored && !bytesEqual(stored, genesis.hash)) {
+        throw new Error(`data folder ${this.opts.dataDir} belongs to another genesis (${toHex(stored)}), not ${toHex(genesis.hash)}`);
+      }
+      if (!stored) await this.db.meta.putMeta(GENESIS_HASH_META_KEY, genesis.hash);
+      const privValidator = this.opts.blsSecretKey ? await PrivValidator.load({ blsSecretKey: this.opts.blsSecretKey }, { db: this.db }) : null;
+      this.network = new HubNetwork(
+        { chainId: genesis.chainId, listen: config.p2p.listen, bootstrap: config.p2p.bootstrap, privateKey: this.opts.nodeKey },
+        { logger: this.logger.child({ module: "p2p" }) },
+      );
+      this.engine = new ConsensusEngine(
+        {
+          genesis,
+          createEmptyBlocksIntervalMs: config.consensus.createEmptyBlocksIntervalMs,
+          rebroadcastIntervalMs: config.consensus.rebroadcastIntervalMs,
+          maxBlockTxs: config.consensus.maxBlockTxs,
+          maxBlockBytes: config.consensus.maxBlockBytes,
+        },
+        {
+          db: this.db,
+          mempool: this.mempool,
+          privValidator,
+          logger: this.logger,
+          outbox: {
+            proposal: (msg) => this.publish("proposal", encodeProposalMessage(msg)),
+            vote: (vote) => this.publish("vote", encodeVote(vote)),
+            evidence: (e) => this.publish("evidence", encodeDuplicateVoteEvidence(e)),
+            requestSync: (reason) => {
+              this.logger.debug("sync requested", { reason });
+              this.sync?.trigger();
+            },
+          },
+        },
+      );
+      this.engine.on("commit", (c) => this.onCommit(c));
+      this.engine.on("fatal", (e) => this.logger.error("consensus stopped", { error: e.message }));
+      this.sync = new SyncService({}, { network: this.network, engine: this.engine, db: this.db, logger: this.logger });
+      this.sync.registerHandlers();
+      this.subscribeGossip();
+      await this.engine.start();
+      await this.network.start();
+      this.network.on("peer:connect", () => this.metrics.peers.set(this.network.connectedPeers().length));
+      this.network.on("peer:disconnect", () => this.metrics.peers.set(this.network.connectedPeers().length));
+      this.sync.start();
+      this.started = true;
+      this.logger.info("hub node started", { chainId: genesis.chainId, peerId: this.network.peerId, addrs: this.network.multiaddrs });
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.shutdown();
+    this.logger.info("hub node stopped");
+  }
+
+  private async shutdown(): Promise<void> {
+    this.sync?.stop();
+    await this.engine?.stop();
+    await this.network?.stop().catch(() => {});
+    await this.engine?.whenIdle();
+    if (this.db?.isOpen) await this.db.close();
+  }
+
+  /** Adds a transaction to the mempool and gossips it. */
+  submitTx(tx: Uint8Array): { hash: string; added: boolean; reason?: string } {
+    const res = this.mempool.add(tx);
+    if (res.added) {
+      this.publish("tx", tx);
+      this.engine.notifyTx();
+    }
+    return res.added ? { hash: res.hash, added: true } : { hash: res.hash, added: false, reason: res.reason };
+  }
+
+  private publish(kind: "proposal" | "vote" | "evidence" | "tx", data: Uint8Array): void {
+    this.network.publish(kind, data).catch((e) => this.logger.debug("publish failed", { kind, error: (e as Error).message }));
+  }
+
+  private onCommit(c: CommitEvent): void {
+    this.metrics.height.set(c.height);
+    this.metrics.committedTxs.inc(c.txCount);
+    if (c.finalityMs !== null) this.metrics.finality.observe(c.finalityMs / 1000);
+  }
+
+  private validationContext(): MessageValidationContext {
+    return {
+      chainId: this.genesis.chainId,
+      currentHeight: this.engine.height + 1,
+      maxHeightAhead: MAX_HEIGHT_AHEAD,
+      getValidatorSet: (h) => this.engine.getValidatorSet(h),
+      schedule: this.schedule,
+      verifier: this.verifier,
+      maxMessageBytes: 4 * 1024 * 1024,
+    };
+  }
+
+  private result(kind: string, e: unknown): ValidationResult {
+    if (e instanceof GossipError) {
+      const action = getGossipAction(e.code);
+      this.metrics.gossip.inc({ kind, result: action, code: e.code });
+      if (e.code === "GOSSIP_ERROR_TOO_FAR_AHEAD") this.sync?.trigger();
+      if (action === "reject") this.logger.debug("rejected gossip", { kind, code: e.code });
+      return action;
+    }
+    this.logger.warn("gossip validation failed unexpectedly", { kind, error: (e as Error).message });
+    return "ignore";
+  }
+
+  /** Validates a vote message as gossip validation does (exposed for tests and tools). */
+  validateVote(data: Uint8Array): Promise<Vote> {
+    return validateVoteMessage(data, this.validationContext(), this.verified);
+  }
+
+  /** Validates a proposal message as gossip validation does (exposed for tests and tools). */
+  validateProposal(data: Uint8Array): { msg: ProposalMessage; blockHash: Uint8Array } {
+    return validateProposalMessage(data, this.validationContext());
+  }
+
+  private subscribeGossip(): void {
+    const net = this.network;
+    net.subscribe(
+      "vote",
+      async (data) => {
+        try {
+          this.decodedVotes.set(data, await this.validateVote(data));
+          this.metrics.gossip.inc({ kind: "vote", result: "accept", code: "" });
+          return "accept";
+        } catch (e) {
+          return this.result("vote", e);
+        }
+      },
+      (data) => {
+        const vote = this.decodedVotes.get(data);
+        if (vote) this.engine.submitVote(vote);
+      },
+    );
+    net.subscribe(
+      "proposal",
+      (data) => {
+        try {
+          this.decodedProposals.set(data, this.validateProposal(data));
+          this.metrics.gossip.inc({ kind: "proposal", result: "accept", code: "" });
+          return "accept";
+        } catch (e) {
+          return this.result("proposal", e);
+        }
+      },
+      (data) => {
+        const p = this.decodedProposals.get(data);
+        if (p) this.engine.submitProposal(p.msg, p.blockHash);
+      },
+    );
+    net.subscribe(
+      "tx",
+      (data) => {
+        const res = this.mempool.add(data);
+        if (res.added) return "accept";
+        return res.reason === "too_large" || res.reason === "empty" ? "reject" : "ignore";
+      },
+      () => this.engine.notifyTx(),
+    );
+    net.subscribe(
+      "evidence",
+      async (data) => {
+        try {
+          const e = decodeDuplicateVoteEvidence(data);
+          const ctx = this.validationContext();
+          const set = ctx.getValidatorSet(e.voteA.height);
+          const a = e.voteA;
+          const b = e.voteB;
+          const conflicting =
+            a.height === b.height && a.round === b.round && a.type === b.type && a.validatorIndex === b.validatorIndex &&
+            !(a.blockHash && b.blockHash ? bytesEqual(a.blockHash, b.blockHash) : a.blockHash === b.blockHash);
+          if (!conflicting || a.validatorIndex >= set.validators.length) return "reject";
+          const [okA, okB] = await Promise.all([this.verifier.verify(a, set), this.verifier.verify(b, set)]);
+          if (!okA || !okB) return "reject";
+          await this.db.evidence.add(e);
+          return "accept";
+        } catch {
+          return "reject";
+        }
+      },
+      () => {},
+    );
+  }
+}

@@ -1,0 +1,99 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import type { GenesisFile } from "../genesis.js";
+import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
+import { DEFAULT_NODE_CONFIG, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
+
+export interface InitHomesOpts {
+  /** Parent folder; node i lives in `<home>/node<i>`. */
+  home: string;
+  validators: number;
+  chainId: string;
+  /** Host the nodes listen on and dial each other at. */
+  host?: string;
+  /** Node i listens for p2p on p2pBasePort + i and serves its API on apiBasePort + i. */
+  p2pBasePort?: number;
+  apiBasePort?: number;
+  power?: bigint;
+  genesisTime?: number;
+  consensus?: Partial<NodeConfig["consensus"]>;
+  timeouts?: GenesisFile["consensus"];
+  force?: boolean;
+}
+
+export interface InitializedNode {
+  moniker: string;
+  home: string;
+  peerId: string;
+  p2p: string;
+  api: string;
+}
+
+export interface InitHomesResult {
+  chainId: string;
+  genesisPath: string;
+  nodes: InitializedNode[];
+}
+
+export const MAX_INIT_VALIDATORS = 128;
+
+/**
+ * Creates keys, a genesis with every validator (each with a BLS proof of possession) and one home
+ * folder per node whose config bootstraps from all the others. Refuses to overwrite existing homes
+ * unless `force`.
+ */
+export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
+  if (!Number.isInteger(o.validators) || o.validators < 1 || o.validators > MAX_INIT_VALIDATORS) {
+    throw new RangeError(`--validators must be an integer between 1 and ${MAX_INIT_VALIDATORS}`);
+  }
+  const host = o.host ?? "127.0.0.1";
+  const p2pBase = o.p2pBasePort ?? 26656;
+  const apiBase = o.apiBasePort ?? 26756;
+  const genesisPath = join(o.home, "genesis.json");
+  if (!o.force && existsSync(genesisPath)) throw new Error(`${genesisPath} exists; pass --force to overwrite (this discards the chain)`);
+  const nodes: (InitializedNode & { blsSecretKey: Uint8Array; blsPublicKey: Uint8Array; nodeKey: Uint8Array })[] = [];
+  for (let i = 0; i < o.validators; i++) {
+    const { secretKey, publicKey } = createBlsKeyPair();
+    const nodeKey = await createPeerPrivateKey();
+    const peerId = peerIdFromPrivateKey(nodeKey);
+    nodes.push({
+      moniker: `node${i}`,
+      home: join(o.home, `node${i}`),
+      peerId,
+      p2p: `/ip4/${host}/tcp/${p2pBase + i}/p2p/${peerId}`,
+      api: `http://${host}:${apiBase + i}`,
+      blsSecretKey: secretKey,
+      blsPublicKey: publicKey,
+      nodeKey,
+    });
+  }
+  const genesis: GenesisFile = {
+    chainId: o.chainId,
+    genesisTime: o.genesisTime ?? Date.now(),
+    validators: nodes.map((n) => ({
+      moniker: n.moniker,
+      blsPublicKey: toHex(n.blsPublicKey),
+      proofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
+      power: String(o.power ?? 100n),
+    })),
+    ...(o.timeouts ? { consensus: o.timeouts } : {}),
+  };
+  const genesisJson = JSON.stringify(genesis, null, 2) + "\n";
+  for (const [i, n] of nodes.entries()) {
+    const paths = getHomePaths(n.home);
+    const config: NodeConfig = {
+      ...DEFAULT_NODE_CONFIG,
+      moniker: n.moniker,
+      p2p: { listen: [`/ip4/${host}/tcp/${p2pBase + i}`], bootstrap: nodes.filter((m) => m !== n).map((m) => m.p2p) },
+      api: { host, port: apiBase + i },
+      consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(o.consensus ?? {}) },
+    };
+    await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
+    await writeFileAtomic(paths.genesis, genesisJson);
+    await writeFileAtomic(paths.validatorKey, JSON.stringify({ blsSecretKey: toHex(n.blsSecretKey), blsPublicKey: toHex(n.blsPublicKey) }, null, 2) + "\n", 0o600);
+    await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
+  }
+  await writeFileAtomic(genesisPath, genesisJson);
+  return { chainId: o.chainId, genesisPath, nodes: nodes.map(({ moniker, home, peerId, p2p, api }) => ({ moniker, home, peerId, p2p, api })) };
+}

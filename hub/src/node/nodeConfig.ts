@@ -1,0 +1,117 @@
+import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { AegisError, blsPublicKeyFromSecret, fromHex, toHex } from "@aegis/consumer-sdk";
+import { parseGenesis, type Genesis } from "../genesis.js";
+
+/** config.json in a node's home folder. */
+export interface NodeConfig {
+  moniker: string;
+  p2p: { listen: string[]; bootstrap: string[] };
+  api: { host: string; port: number };
+  consensus: { createEmptyBlocksIntervalMs: number; rebroadcastIntervalMs: number; maxBlockTxs: number; maxBlockBytes: number };
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export const DEFAULT_NODE_CONFIG: NodeConfig = {
+  moniker: "node",
+  p2p: { listen: ["/ip4/127.0.0.1/tcp/26656"], bootstrap: [] },
+  api: { host: "127.0.0.1", port: 26757 },
+  consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 10_000, maxBlockBytes: 4 * 1024 * 1024 },
+  logLevel: "info",
+};
+
+export type ConfigErrorType =
+  | { code: "CONFIG_ERROR_MISSING_FILE"; path: string }
+  | { code: "CONFIG_ERROR_INVALID"; path: string; field: string; reason: string };
+export class ConfigError extends AegisError<ConfigErrorType> {}
+
+/** The files of a node's home folder. */
+export function getHomePaths(home: string) {
+  return {
+    config: join(home, "config.json"),
+    genesis: join(home, "genesis.json"),
+    validatorKey: join(home, "keys", "priv_validator_key.json"),
+    nodeKey: join(home, "keys", "node_key.json"),
+    data: join(home, "data"),
+  };
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ConfigError({ code: "CONFIG_ERROR_MISSING_FILE", path }, `missing ${path}`);
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "", reason: (e as Error).message }, `${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a file atomically (temp file + rename), so a crash never leaves half a config or key. */
+export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data, { mode });
+  await rename(tmp, path);
+}
+
+export async function loadNodeConfig(home: string): Promise<NodeConfig> {
+  const path = getHomePaths(home).config;
+  const raw = (await readJson(path)) as Partial<NodeConfig>;
+  const bad = (field: string, reason: string) => new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field, reason }, `${path}: ${field} ${reason}`);
+  const c: NodeConfig = {
+    moniker: raw.moniker ?? DEFAULT_NODE_CONFIG.moniker,
+    p2p: { ...DEFAULT_NODE_CONFIG.p2p, ...(raw.p2p ?? {}) },
+    api: { ...DEFAULT_NODE_CONFIG.api, ...(raw.api ?? {}) },
+    consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(raw.consensus ?? {}) },
+    logLevel: raw.logLevel ?? DEFAULT_NODE_CONFIG.logLevel,
+  };
+  if (typeof c.moniker !== "string" || c.moniker.length === 0) throw bad("moniker", "must be a non-empty string");
+  if (!Array.isArray(c.p2p.listen) || !c.p2p.listen.every((a) => typeof a === "string")) throw bad("p2p.listen", "must be a list of multiaddrs");
+  if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");
+  if (!Number.isInteger(c.api.port) || c.api.port < 0 || c.api.port > 65535) throw bad("api.port", "must be a port number");
+  for (const [k, v] of Object.entries(c.consensus)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.${k}`, "must be a non-negative integer");
+  if (!["debug", "info", "warn", "error"].includes(c.logLevel)) throw bad("logLevel", "must be debug, info, warn or error");
+  return c;
+}
+
+export async function loadGenesis(home: string): Promise<Genesis> {
+  return parseGenesis(await readJson(getHomePaths(home).genesis));
+}
+
+export interface ValidatorKeyFile {
+  blsSecretKey: string;
+  blsPublicKey: string;
+}
+
+/** The validator's BLS secret key, or null when the node has none (a non-voting full node). */
+export async function loadValidatorKey(home: string): Promise<Uint8Array | null> {
+  const path = getHomePaths(home).validatorKey;
+  let raw: ValidatorKeyFile;
+  try {
+    raw = (await readJson(path)) as ValidatorKeyFile;
+  } catch (e) {
+    if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return null;
+    throw e;
+  }
+  const sk = fromHex(String(raw.blsSecretKey), "blsSecretKey", 32);
+  if (raw.blsPublicKey && toHex(blsPublicKeyFromSecret(sk)) !== raw.blsPublicKey.replace(/^0x/, "")) {
+    throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "blsPublicKey", reason: "does not match the secret key" });
+  }
+  return sk;
+}
+
+export async function loadNodeKey(home: string): Promise<Uint8Array | undefined> {
+  const path = getHomePaths(home).nodeKey;
+  try {
+    const raw = (await readJson(path)) as { privateKey: string };
+    return new Uint8Array(Buffer.from(String(raw.privateKey), "base64"));
+  } catch (e) {
+    if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiServer } from "../api/apiServer.js";
+import { createConsoleLogger, type Logger } from "../logger.js";
+import { HubNode } from "./hubNode.js";
+import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadValidatorKey, type NodeConfig } from "./nodeConfig.js";
+import { NodeMetrics } from "./nodeMetrics.js";
+
+export interface RunningNode {
+  node: HubNode;
+  api: ApiServer;
+  stop(): Promise<void>;
+}
+
+/** Opens a node from its home folder and starts it with its HTTP API. */
+export async function startNodeFromHome(
+  home: string,
+  overrides: { logger?: Logger; config?: (c: NodeConfig) => NodeConfig; defaultMetrics?: boolean } = {},
+): Promise<RunningNode> {
+  let config = await loadNodeConfig(home);
+  if (overrides.config) config = overrides.config(config);
+  const genesis = await loadGenesis(home);
+  const logger = overrides.logger ?? createConsoleLogger(config.logLevel);
+  const node = new HubNode(
+    { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey: await loadValidatorKey(home), nodeKey: await loadNodeKey(home) },
+    { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }) },
+  );
+  await node.start();
+  const api = new ApiServer({ host: config.api.host, port: config.api.port }, { node, logger: node.logger });
+  try {
+    await api.start();
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
+  return {
+    node,
+    api,
+    async stop() {
+      await api.stop();
+      await node.stop();
+    },
+  };
+}

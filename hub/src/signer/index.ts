@@ -1,0 +1,3 @@
+export * from "./signerError.js";
+export * from "./signerGuard.js";
+export * from "./privValidator.js";

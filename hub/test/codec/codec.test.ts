@@ -1,0 +1,257 @@
+import fc from "fast-check";
+import { aegis } from "@aegis/proto";
+import { VoteType, type BlockHeader, type CommitCertificate } from "@aegis/consumer-sdk";
+import {
+  CodecError,
+  decodeBlock,
+  decodeBlockHeader,
+  decodeBlocksRequest,
+  decodeBlocksResponse,
+  decodeCommitCertificate,
+  decodeDuplicateVoteEvidence,
+  decodeProposalMessage,
+  decodeSignerGuardRecord,
+  decodeStatusResponse,
+  decodeVote,
+  decodeWalEntry,
+  encodeBlock,
+  encodeBlockHeader,
+  encodeBlocksRequest,
+  encodeBlocksResponse,
+  encodeCommitCertificate,
+  encodeDuplicateVoteEvidence,
+  encodeProposalMessage,
+  encodeSignerGuardRecord,
+  encodeStatusResponse,
+  encodeVote,
+  encodeWalEntry,
+  type StatusResponse,
+} from "../../src/codec/codec.js";
+import { Step, type ProposalMessage, type Vote } from "../../src/consensus/types.js";
+import { SignStep, type SignerGuardRecord } from "../../src/db/signerGuardRecord.js";
+import type { WalEntry } from "../../src/db/walEntry.js";
+import { filled, makeChain, makeEvidence, makeHeader, makeVote } from "../db/fixtures.js";
+
+const pb = aegis.v1;
+
+function codecError(fn: () => unknown): CodecError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CodecError);
+    return e as CodecError;
+  }
+  throw new Error("expected a CodecError");
+}
+
+function expectInvalidField(fn: () => unknown, field: string): void {
+  const e = codecError(fn);
+  expect(e.code).toBe("CODEC_ERROR_INVALID_FIELD");
+  expect(e.type).toMatchObject({ field });
+}
+
+const chain = makeChain(3);
+const header = makeHeader(7, filled(32, 0x11));
+const block = { header, txs: [Uint8Array.of(1, 2, 3), new Uint8Array(0), filled(300, 0xfe)] };
+const certificate: CommitCertificate = chain[2]!.certificate;
+const proposalMessage: ProposalMessage = {
+  proposal: { height: 3, round: 2, polRound: 1, blockHash: certificate.blockHash, proposerIndex: 4, signature: filled(96, 6) },
+  block: chain[2]!.block,
+};
+
+describe("round trips", () => {
+  test("header and block", () => {
+    expect(decodeBlockHeader(encodeBlockHeader(header))).toEqual(header);
+    expect(decodeBlock(encodeBlock(block))).toEqual(block);
+    expect(decodeBlock(encodeBlock({ header, txs: [] }))).toEqual({ header, txs: [] });
+  });
+
+  test("vote, including a nil vote", () => {
+    const v = makeVote({ type: VoteType.Precommit, height: 2 ** 40, round: 3 });
+    expect(decodeVote(encodeVote(v))).toEqual(v);
+    const nil = makeVote({ blockHash: null });
+    expect(decodeVote(encodeVote(nil))).toEqual(nil);
+  });
+
+  test("proposal message, with and without a proof-of-lock round", () => {
+    expect(decodeProposalMessage(encodeProposalMessage(proposalMessage))).toEqual(proposalMessage);
+    const fresh = { ...proposalMessage, proposal: { ...proposalMessage.proposal, round: 0, polRound: -1 } };
+    expect(decodeProposalMessage(encodeProposalMessage(fresh))).toEqual(fresh);
+  });
+
+  test("commit certificate", () => {
+    expect(decodeCommitCertificate(encodeCommitCertificate(certificate))).toEqual(certificate);
+  });
+
+  test("duplicate vote evidence", () => {
+    const e = makeEvidence({ height: 9, validatorIndex: 3 }, 1_700_000_000_123);
+    expect(decodeDuplicateVoteEvidence(encodeDuplicateVoteEvidence(e))).toEqual(e);
+  });
+
+  test("status response, also of an empty chain", () => {
+    const s: StatusResponse = { chainId: "aegis-1", height: 42, latestBlockHash: filled(32, 9), earliestHeight: 1 };
+    expect(decodeStatusResponse(encodeStatusResponse(s))).toEqual(s);
+    const empty: StatusResponse = { chainId: "aegis-1", height: 0, latestBlockHash: new Uint8Array(0), earliestHeight: 0 };
+    expect(decodeStatusResponse(encodeStatusResponse(empty))).toEqual(empty);
+  });
+
+  test("blocks request and response", () => {
+    expect(decodeBlocksRequest(encodeBlocksRequest({ fromHeight: 10, count: 50 }))).toEqual({ fromHeight: 10, count: 50 });
+    expect(decodeBlocksResponse(encodeBlocksResponse(chain))).toEqual(chain);
+    expect(decodeBlocksResponse(encodeBlocksResponse([]))).toEqual([]);
+  });
+
+  test("WAL entries of every kind", () => {
+    const entries: WalEntry[] = [
+      { time: 1, kind: "proposal", message: proposalMessage },
+      { time: 2, kind: "vote", vote: makeVote() },
+      { time: 3, kind: "vote", vote: makeVote({ blockHash: null, type: VoteType.Precommit }) },
+      { time: 4, kind: "timeout", height: 3, round: 0, step: Step.Propose },
+      { time: 5, kind: "timeout", height: 3, round: 1, step: Step.Prevote },
+      { time: 6, kind: "timeout", height: 3, round: 2, step: Step.Precommit },
+    ];
+    for (const e of entries) expect(decodeWalEntry(encodeWalEntry(e))).toEqual(e);
+  });
+
+  test("signer guard record", () => {
+    for (const step of [SignStep.Propose, SignStep.Prevote, SignStep.Precommit]) {
+      const r: SignerGuardRecord = { height: 12, round: 1, step, signBytes: Uint8Array.of(1, 2, 3, 4), signature: filled(96, 0x33) };
+      expect(decodeSignerGuardRecord(encodeSignerGuardRecord(r))).toEqual(r);
+    }
+  });
+});
+
+describe("bad input", () => {
+  const decoders: Array<[string, (b: Uint8Array) => unknown]> = [
+    ["BlockHeader", decodeBlockHeader],
+    ["Block", decodeBlock],
+    ["Vote", decodeVote],
+    ["ProposalMessage", decodeProposalMessage],
+    ["CommitCertificate", decodeCommitCertificate],
+    ["DuplicateVoteEvidence", decodeDuplicateVoteEvidence],
+    ["StatusResponse", decodeStatusResponse],
+    ["BlocksRequest", decodeBlocksRequest],
+    ["BlocksResponse", decodeBlocksResponse],
+    ["WalEntry", decodeWalEntry],
+    ["SignerGuardRecord", decodeSignerGuardRecord],
+  ];
+
+  test.each(decoders)("garbage bytes are CODEC_ERROR_MALFORMED for %s", (message, decode) => {
+    // Field 1 length-delimited with a length running past the end; then an invalid wire type 7.
+    for (const garbage of [Uint8Array.of(0x0a, 0xff, 0xff, 0xff), Uint8Array.of(0x0f, 0x01, 0x02)]) {
+      const e = codecError(() => decode(garbage));
+      expect(e.code).toBe("CODEC_ERROR_MALFORMED");
+      expect(e.type).toMatchObject({ message });
+    }
+  });
+
+  test("random bytes decode to a valid value or throw a CodecError, never anything else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        for (const [, decode] of decoders) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            if (!(e instanceof CodecError)) return false;
+          }
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  const pbVote = { type: pb.VoteType.VOTE_TYPE_PREVOTE, height: 5, round: 0, block_hash: filled(32, 1), validator_index: 0, signature: filled(96, 2) };
+
+  test("a wrong hash length names the field", () => {
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, block_hash: filled(31, 1) }).finish()), "blockHash");
+    const h = pb.BlockHeader.decode(encodeBlockHeader(header));
+    expectInvalidField(() => decodeBlockHeader(pb.BlockHeader.encode({ ...h, parent_hash: filled(33, 0) }).finish()), "parentHash");
+    expectInvalidField(() => decodeBlockHeader(pb.BlockHeader.encode({ ...h, proposer: filled(32, 0) }).finish()), "proposer");
+    expectInvalidField(() => decodeStatusResponse(pb.StatusResponse.encode({ chain_id: "x", height: 3, latest_block_hash: filled(8, 0) }).finish()), "latestBlockHash");
+  });
+
+  test("a wrong signature length names the field", () => {
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, signature: filled(95, 2) }).finish()), "signature");
+    expectInvalidField(() => decodeCommitCertificate(pb.CommitCertificate.encode({ ...certificate, block_hash: certificate.blockHash, signature: filled(48, 1) }).finish()), "signature");
+    const guard = { height: 1, round: 0, step: pb.SignStep.SIGN_STEP_PREVOTE, sign_bytes: Uint8Array.of(1), signature: filled(97, 1) };
+    expectInvalidField(() => decodeSignerGuardRecord(pb.SignerGuardRecord.encode(guard).finish()), "signature");
+  });
+
+  test("a missing header or block is refused", () => {
+    expectInvalidField(() => decodeBlock(pb.Block.encode({ txs: [Uint8Array.of(1)] }).finish()), "header");
+    const p = pb.ProposalMessage.decode(encodeProposalMessage(proposalMessage));
+    expectInvalidField(() => decodeProposalMessage(pb.ProposalMessage.encode({ proposal: p.proposal }).finish()), "block");
+  });
+
+  test("height 0 is refused", () => {
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, height: 0 }).finish()), "height");
+    const h = pb.BlockHeader.decode(encodeBlockHeader(header));
+    expectInvalidField(() => decodeBlockHeader(pb.BlockHeader.encode({ ...h, height: 0 }).finish()), "height");
+    expectInvalidField(() => decodeBlocksRequest(pb.BlocksRequest.encode({ from_height: 0, count: 1 }).finish()), "fromHeight");
+    const timeout = { time: 1, timeout: { height: 0, round: 0, step: pb.TimeoutStep.TIMEOUT_STEP_PREVOTE } };
+    expectInvalidField(() => decodeWalEntry(pb.WalEntry.encode(timeout).finish()), "height");
+  });
+
+  test("polRound >= round is refused", () => {
+    for (const [round, polRound] of [[2, 2], [2, 3], [0, 0], [1, -2]] as const) {
+      const bad = { ...proposalMessage, proposal: { ...proposalMessage.proposal, round, polRound } };
+      expectInvalidField(() => decodeProposalMessage(encodeProposalMessage(bad)), "polRound");
+    }
+  });
+
+  test("vote type unspecified is refused", () => {
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, type: pb.VoteType.VOTE_TYPE_UNSPECIFIED }).finish()), "type");
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, type: 7 as aegis.v1.VoteType }).finish()), "type");
+  });
+
+  test("store records: missing WAL event, unspecified steps, empty sign bytes", () => {
+    expectInvalidField(() => decodeWalEntry(pb.WalEntry.encode({ time: 5 }).finish()), "event");
+    const timeout = { time: 1, timeout: { height: 2, round: 0, step: pb.TimeoutStep.TIMEOUT_STEP_UNSPECIFIED } };
+    expectInvalidField(() => decodeWalEntry(pb.WalEntry.encode(timeout).finish()), "step");
+    expectInvalidField(() => encodeWalEntry({ time: 1, kind: "timeout", height: 2, round: 0, step: Step.Commit }), "step");
+    const guard = { height: 1, round: 0, step: pb.SignStep.SIGN_STEP_NONE, sign_bytes: Uint8Array.of(1), signature: filled(96, 1) };
+    expectInvalidField(() => decodeSignerGuardRecord(pb.SignerGuardRecord.encode(guard).finish()), "step");
+    const noBytes = { ...guard, step: pb.SignStep.SIGN_STEP_PRECOMMIT, sign_bytes: new Uint8Array(0) };
+    expectInvalidField(() => decodeSignerGuardRecord(pb.SignerGuardRecord.encode(noBytes).finish()), "signBytes");
+  });
+
+  test("a height beyond the safe integer range is refused", () => {
+    expectInvalidField(() => decodeVote(pb.Vote.encode({ ...pbVote, height: "18446744073709551615" as unknown as number }).finish()), "height");
+  });
+});
+
+describe("properties", () => {
+  const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+  const safeHeight = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+
+  const voteArb: fc.Arbitrary<Vote> = fc.record({
+    type: fc.constantFrom(VoteType.Prevote, VoteType.Precommit),
+    height: safeHeight,
+    round: fc.integer({ min: 0, max: 0xffffffff }),
+    blockHash: fc.option(bytes(32), { nil: null }),
+    validatorIndex: fc.integer({ min: 0, max: 0xffffffff }),
+    signature: bytes(96),
+  });
+
+  const headerArb: fc.Arbitrary<BlockHeader> = fc.record({
+    chainId: fc.string({ maxLength: 40 }),
+    height: safeHeight,
+    time: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    parentHash: bytes(32),
+    txRoot: bytes(32),
+    stateRoot: bytes(32),
+    consumerCheckpointRoot: bytes(32),
+    validatorSetRoot: bytes(32),
+    nextValidatorSetRoot: bytes(32),
+    proposer: bytes(20),
+  });
+
+  test("decode(encode(vote)) is the identity on valid votes", () => {
+    fc.assert(fc.property(voteArb, (v) => expect(decodeVote(encodeVote(v))).toEqual(v)), { numRuns: 200 });
+  });
+
+  test("decode(encode(header)) is the identity on valid headers", () => {
+    fc.assert(fc.property(headerArb, (h) => expect(decodeBlockHeader(encodeBlockHeader(h))).toEqual(h)), { numRuns: 200 });
+  });
+});

@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { computeBlockHash, VoteType, type BlockHeader } from "@aegis/consumer-sdk";
+import type { Block, CertifiedBlock, DuplicateVoteEvidence, Vote } from "../../src/consensus/types.js";
+
+export const CHAIN_ID = "aegis-test";
+
+export function filled(length: number, byte: number): Uint8Array {
+  return new Uint8Array(length).fill(byte);
+}
+
+export async function makeTempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), "aegis-hubdb-"));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export function makeHeader(height: number, parentHash: Uint8Array, variant = 0): BlockHeader {
+  return {
+    chainId: CHAIN_ID,
+    height,
+    time: 1_700_000_000_000 + height * 1000 + variant,
+    parentHash,
+    txRoot: filled(32, 1),
+    stateRoot: filled(32, (height + variant) & 0xff),
+    consumerCheckpointRoot: filled(32, 3),
+    validatorSetRoot: filled(32, 4),
+    nextValidatorSetRoot: filled(32, 4),
+    proposer: filled(20, 5),
+  };
+}
+
+export function certify(block: Block, round = 0): CertifiedBlock {
+  const height = block.header.height;
+  return {
+    block,
+    certificate: { height, round, blockHash: computeBlockHash(block.header), signers: Uint8Array.of(0b111), signature: filled(96, 9) },
+  };
+}
+
+/** A linked chain of certified blocks at heights 1..n. `variant` makes a different chain. */
+export function makeChain(n: number, variant = 0): CertifiedBlock[] {
+  const out: CertifiedBlock[] = [];
+  let parent: Uint8Array = new Uint8Array(32);
+  for (let h = 1; h <= n; h++) {
+    const block: Block = { header: makeHeader(h, parent, variant), txs: [Uint8Array.of(h, variant)] };
+    out.push(certify(block));
+    parent = computeBlockHash(block.header);
+  }
+  return out;
+}
+
+export function makeVote(over: Partial<Vote> = {}): Vote {
+  return { type: VoteType.Prevote, height: 5, round: 1, blockHash: filled(32, 7), validatorIndex: 2, signature: filled(96, 8), ...over };
+}
+
+export function makeEvidence(over: Partial<Vote> = {}, time = 1234): DuplicateVoteEvidence {
+  return { voteA: makeVote(over), voteB: makeVote({ ...over, blockHash: null }), time };
+}
