@@ -1,58 +1,145 @@
-import bls from "@chainsafe/bls";
-import type { PublicKey, Signature } from "@chainsafe/bls/types";
+import herumi from "@chainsafe/bls";
+import type { PublicKey as HerumiPublicKey, Signature as HerumiSignature } from "@chainsafe/bls/types";
 import { CanonicalWriter } from "./canonicalWriter.js";
 import { toHex } from "./bytes.js";
 
 /**
- * The one place that touches the BLS library (BLS12-381, Ethereum's ciphersuite, minimal-pubkey-size:
- * 48-byte public keys in G1, 96-byte signatures in G2). Everything else calls these functions, so the
- * backend (herumi WASM today, blst native later) can change in one file.
+ * The one place that touches a BLS library. BLS12-381 with Ethereum's ciphersuite
+ * (BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_): 48-byte public keys in G1, 96-byte signatures in G2.
+ *
+ * Two interchangeable backends: `blst-native` (@chainsafe/blst, supranational's blst through N-API,
+ * what Lodestar runs; ~5x faster) where it loads, i.e. in Node on platforms with a prebuilt binary,
+ * and `herumi` (@chainsafe/bls, WASM) everywhere else, browsers included. Both produce and accept the
+ * same bytes (tested against each other).
  */
 export const BLS_PUBLIC_KEY_LENGTH = 48;
 export const BLS_SIGNATURE_LENGTH = 96;
 export const BLS_SECRET_KEY_LENGTH = 32;
 
-const POP_DOMAIN = "aegis/bls-pop/v1";
+export type BlsBackendName = "blst-native" | "herumi";
 
-const publicKeyCache = new Map<string, PublicKey>();
+interface BlsBackend {
+  readonly name: BlsBackendName;
+  /** Deserializes and validates (on curve, in subgroup, not infinity); null when invalid. */
+  publicKey(bytes: Uint8Array): unknown | null;
+  /** Deserializes and validates a signature; null when invalid. */
+  signature(bytes: Uint8Array): unknown | null;
+  verify(pk: unknown, msg: Uint8Array, sig: unknown): boolean;
+  fastAggregateVerify(pks: unknown[], msg: Uint8Array, sig: unknown): boolean;
+  aggregateSignatures(sigs: Uint8Array[]): Uint8Array;
+  sign(secretKey: Uint8Array, msg: Uint8Array): Uint8Array;
+  publicKeyFromSecret(secretKey: Uint8Array): Uint8Array;
+  keygen(entropy: Uint8Array): Uint8Array;
+}
+
+const herumiBackend: BlsBackend = {
+  name: "herumi",
+  publicKey(bytes) {
+    try {
+      return herumi.PublicKey.fromBytes(bytes, undefined, true);
+    } catch {
+      return null;
+    }
+  },
+  signature(bytes) {
+    try {
+      return herumi.Signature.fromBytes(bytes, undefined, true);
+    } catch {
+      return null;
+    }
+  },
+  verify(pk, msg, sig) {
+    return (sig as HerumiSignature).verify(pk as HerumiPublicKey, msg);
+  },
+  fastAggregateVerify(pks, msg, sig) {
+    return (sig as HerumiSignature).verifyAggregate(pks as HerumiPublicKey[], msg);
+  },
+  aggregateSignatures: (sigs) => herumi.aggregateSignatures(sigs),
+  sign: (sk, msg) => herumi.sign(sk, msg),
+  publicKeyFromSecret: (sk) => herumi.secretKeyToPublicKey(sk),
+  keygen: (entropy) => herumi.SecretKey.fromKeygen(entropy).toBytes(),
+};
+
+type Blst = typeof import("@chainsafe/blst");
+
+function createBlstBackend(blst: Blst): BlsBackend {
+  return {
+    name: "blst-native",
+    publicKey(bytes) {
+      try {
+        return blst.PublicKey.fromBytes(bytes, true);
+      } catch {
+        return null;
+      }
+    },
+    signature(bytes) {
+      try {
+        return blst.Signature.fromBytes(bytes, true, true);
+      } catch {
+        return null;
+      }
+    },
+    verify: (pk, msg, sig) => blst.verify(msg, pk as InstanceType<Blst["PublicKey"]>, sig as InstanceType<Blst["Signature"]>),
+    fastAggregateVerify: (pks, msg, sig) =>
+      blst.fastAggregateVerify(msg, pks as InstanceType<Blst["PublicKey"]>[], sig as InstanceType<Blst["Signature"]>),
+    aggregateSignatures: (sigs) => blst.aggregateSerializedSignatures(sigs, true).toBytes(true),
+    sign: (sk, msg) => blst.SecretKey.fromBytes(sk).sign(msg).toBytes(true),
+    publicKeyFromSecret: (sk) => blst.SecretKey.fromBytes(sk).toPublicKey().toBytes(true),
+    keygen: (entropy) => blst.SecretKey.fromKeygen(entropy).toBytes(),
+  };
+}
+
+let blstBackend: BlsBackend | null = null;
+try {
+  blstBackend = createBlstBackend(await import("@chainsafe/blst"));
+} catch {
+  blstBackend = null; // no native binary here (browser, unsupported platform): herumi WASM it is
+}
+
+let backend: BlsBackend = blstBackend ?? herumiBackend;
+let publicKeyCache = new Map<string, unknown>();
 const PUBLIC_KEY_CACHE_MAX = 4096;
 
-/** Deserializes and validates (on curve, in subgroup, not infinity) a public key; cached by bytes. */
-export function getBlsPublicKey(bytes: Uint8Array): PublicKey | null {
+export function getBlsBackendName(): BlsBackendName {
+  return backend.name;
+}
+
+/** Which backends load here. */
+export function getAvailableBlsBackends(): BlsBackendName[] {
+  return blstBackend ? ["blst-native", "herumi"] : ["herumi"];
+}
+
+/** Switches backend (tests cross-check them; a deployment may pin one). */
+export function useBlsBackend(name: BlsBackendName): void {
+  const next = name === "blst-native" ? blstBackend : herumiBackend;
+  if (!next) throw new Error(`BLS backend ${name} is not available here`);
+  if (next !== backend) publicKeyCache = new Map();
+  backend = next;
+}
+
+function getPublicKey(bytes: Uint8Array): unknown | null {
   if (bytes.length !== BLS_PUBLIC_KEY_LENGTH) return null;
   const key = toHex(bytes);
   const hit = publicKeyCache.get(key);
   if (hit) return hit;
-  let pk: PublicKey;
-  try {
-    pk = bls.PublicKey.fromBytes(bytes, undefined, true);
-  } catch {
-    return null;
-  }
+  const pk = backend.publicKey(bytes);
+  if (!pk) return null;
   if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
   publicKeyCache.set(key, pk);
   return pk;
 }
 
 export function isValidBlsPublicKey(bytes: Uint8Array): boolean {
-  return getBlsPublicKey(bytes) !== null;
-}
-
-function getSignature(bytes: Uint8Array): Signature | null {
-  if (bytes.length !== BLS_SIGNATURE_LENGTH) return null;
-  try {
-    return bls.Signature.fromBytes(bytes, undefined, true);
-  } catch {
-    return null;
-  }
+  return getPublicKey(bytes) !== null;
 }
 
 export function blsVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const pk = getBlsPublicKey(publicKey);
-  const sig = getSignature(signature);
-  if (!pk || !sig) return false;
+  const pk = getPublicKey(publicKey);
+  if (!pk || signature.length !== BLS_SIGNATURE_LENGTH) return false;
+  const sig = backend.signature(signature);
+  if (!sig) return false;
   try {
-    return sig.verify(pk, message);
+    return backend.verify(pk, message, sig);
   } catch {
     return false;
   }
@@ -63,24 +150,25 @@ export function blsVerify(publicKey: Uint8Array, message: Uint8Array, signature:
  * Safe against rogue keys only because every key in a validator set carries a proof of possession.
  */
 export function blsVerifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKeys.length === 0) return false;
-  const pks: PublicKey[] = [];
+  if (publicKeys.length === 0 || signature.length !== BLS_SIGNATURE_LENGTH) return false;
+  const pks: unknown[] = [];
   for (const b of publicKeys) {
-    const pk = getBlsPublicKey(b);
+    const pk = getPublicKey(b);
     if (!pk) return false;
     pks.push(pk);
   }
-  const sig = getSignature(signature);
+  const sig = backend.signature(signature);
   if (!sig) return false;
   try {
-    return sig.verifyAggregate(pks, message);
+    return backend.fastAggregateVerify(pks, message, sig);
   } catch {
     return false;
   }
 }
 
+/** Aggregates signatures; throws on a malformed one. */
 export function blsAggregateSignatures(signatures: readonly Uint8Array[]): Uint8Array {
-  return bls.aggregateSignatures([...signatures]);
+  return backend.aggregateSignatures([...signatures]);
 }
 
 export interface BlsKeyPair {
@@ -89,17 +177,20 @@ export interface BlsKeyPair {
 }
 
 export function createBlsKeyPair(entropy?: Uint8Array): BlsKeyPair {
-  const sk = bls.SecretKey.fromKeygen(entropy);
-  return { secretKey: sk.toBytes(), publicKey: sk.toPublicKey().toBytes() };
+  const ikm = entropy ?? crypto.getRandomValues(new Uint8Array(32));
+  const secretKey = backend.keygen(ikm);
+  return { secretKey, publicKey: backend.publicKeyFromSecret(secretKey) };
 }
 
 export function blsPublicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
-  return bls.secretKeyToPublicKey(secretKey);
+  return backend.publicKeyFromSecret(secretKey);
 }
 
 export function blsSign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-  return bls.sign(secretKey, message);
+  return backend.sign(secretKey, message);
 }
+
+const POP_DOMAIN = "aegis/bls-pop/v1";
 
 /** Message a validator signs to prove it holds the secret key of `publicKey` (blocks rogue-key attacks). */
 export function computeBlsPopMessage(publicKey: Uint8Array): Uint8Array {

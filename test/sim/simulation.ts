@@ -23,8 +23,12 @@
  * - Byzantine validators (total power < 1/3) run no state machine; they are message generators that
  *   react to what they receive (and know the honest chain, an omniscient adversary): an equivocating
  *   proposer sends two different blocks to two random parts of the network (sometimes one of them
- *   invalid) and votes for each in its part; a double voter prevotes and precommits, to random subsets,
- *   for every block it sees proposed and for nil; a silent one sends nothing.
+ *   invalid, sometimes with a made-up polRound) and votes for each in its part; a double voter
+ *   prevotes and precommits, to random subsets, for every block it sees proposed and for nil (and
+ *   sometimes prevotes nil early for the next round); a silent one sends nothing.
+ * - Gossip: honest broadcasts reach everyone; a Byzantine message sent to a subset is relayed to all
+ *   by the first honest node that receives it (gossip's "what one correct node receives, all
+ *   eventually receive", which the algorithm's liveness needs), once per message.
  */
 import {
   bytesEqual,
@@ -157,7 +161,8 @@ function less<T>(a: QueueEntry<T>, b: QueueEntry<T>): boolean {
 
 // ------------------------------------------------------------------------------------- options
 
-export type ByzantineMode = "none" | "silent" | "equivocate" | "doubleVote" | "mixed";
+/** "full": equivocating proposer and double voter; "mixed": a random behaviour per Byzantine validator. */
+export type ByzantineMode = "none" | "silent" | "equivocate" | "doubleVote" | "full" | "mixed";
 
 export interface ByzantineBehaviour {
   silent: boolean;
@@ -182,6 +187,11 @@ export interface SimOptions {
   /** Heights every honest node must commit. Default 3. */
   heights?: number;
   byzantine?: ByzantineMode;
+  /**
+   * Exactly these validators are Byzantine, whatever their power (for negative controls: with 1/3 or
+   * more of the power the simulation must be able to break safety). Default: chosen at random, < 1/3.
+   */
+  byzantineIndices?: number[];
   /** Validator powers; default random 1..100 (sometimes all equal). */
   powers?: number[];
   gstMs?: number;
@@ -237,10 +247,12 @@ export function buildScenario(seed: number, opts: SimOptions = {}): Scenario {
   powers.sort((a, b) => b - a);
   const total = powers.reduce((a, b) => a + b, 0);
 
-  const modes: ByzantineMode[] = ["none", "silent", "equivocate", "doubleVote", "mixed", "mixed"];
+  const modes: ByzantineMode[] = ["none", "silent", "equivocate", "doubleVote", "full", "mixed", "mixed"];
   const byzantineMode = opts.byzantine ?? rng.pick(modes);
   const byzantine = new Map<number, ByzantineBehaviour>();
-  if (byzantineMode !== "none") {
+  if (opts.byzantineIndices) {
+    for (const i of opts.byzantineIndices) byzantine.set(i, behaviourFor(byzantineMode, rng));
+  } else if (byzantineMode !== "none") {
     // Random members while the power stays < 1/3 of the total; most seeds take as many as fit.
     const wanted = rng.chance(0.7) ? n : rng.int(1, Math.max(1, Math.floor((n - 1) / 3)));
     let power = 0;
@@ -297,6 +309,10 @@ function behaviourFor(mode: ByzantineMode, rng: Prng): ByzantineBehaviour {
       b.invalidBlocks = rng.chance(0.3);
       break;
     case "doubleVote":
+      b.doubleVote = true;
+      break;
+    case "full":
+      b.equivocate = true;
       b.doubleVote = true;
       break;
     case "mixed": {
@@ -389,6 +405,8 @@ export interface SimStats {
   evidence: number;
   syncRequests: number;
   blockSyncs: number;
+  /** Byzantine messages relayed by honest nodes (gossip). */
+  relayed: number;
   endTimeMs: number;
 }
 
@@ -416,6 +434,8 @@ export class Simulation {
   private readonly nodes: (HonestNode | null)[] = [];
   private readonly honest: number[] = [];
   private readonly adversary: Adversary;
+  private readonly initialEffects = new Map<number, ConsensusEffect[]>();
+  private readonly relayed = new WeakSet<object>();
   private dropped: { to: number; msg: NetMessage }[] = [];
   private partitionSets: { nodes: Set<number>; fromMs: number; toMs: number }[];
   now = 0;
@@ -431,6 +451,7 @@ export class Simulation {
     evidence: 0,
     syncRequests: 0,
     blockSyncs: 0,
+    relayed: 0,
     endTimeMs: 0,
   };
   /** Nodes stop after this height; the one above the target lets laggards see they are behind. */
@@ -452,7 +473,8 @@ export class Simulation {
       }
       this.honest.push(i);
       const schedule = new ProposerSchedule(this.set, 1);
-      const { state } = startHeight({ chainId: CHAIN_ID, height: 1, validatorSet: this.set, schedule, selfIndex: i, timeouts: sc.timeouts }, 0);
+      const { state, effects } = startHeight({ chainId: CHAIN_ID, height: 1, validatorSet: this.set, schedule, selfIndex: i, timeouts: sc.timeouts }, 0);
+      this.initialEffects.set(i, effects);
       this.nodes.push({
         index: i,
         schedule,
@@ -496,17 +518,9 @@ export class Simulation {
 
   run(): SimResult {
     if (this.sc.gstMs > 0) this.queue.push(this.sc.gstMs, { kind: "gst" });
-    // Start height 1 on every honest node (the state was created in the constructor; redo it here so
-    // that the effects run inside the loop).
-    for (const i of this.honest) {
-      const node = this.nodes[i]!;
-      const { state, effects } = startHeight(
-        { chainId: CHAIN_ID, height: 1, validatorSet: this.set, schedule: node.schedule, selfIndex: i, timeouts: this.sc.timeouts },
-        0,
-      );
-      node.state = state;
-      this.runNode(node, effects);
-    }
+    // Height 1 was started in the constructor; carry out its effects now.
+    for (const i of this.honest) this.runNode(this.nodes[i]!, this.initialEffects.get(i)!);
+    this.initialEffects.clear();
     this.checkDone();
     while (this.livenessTimeMs === null) {
       const e = this.queue.pop();
@@ -575,6 +589,15 @@ export class Simulation {
   // --------------------------------------------------------------------------- honest engine
 
   private receive(node: HonestNode, msg: NetMessage): void {
+    if ((msg.kind === "vote" || msg.kind === "proposal") && !this.isHonest(msg.from)) {
+      // Gossip: the first honest node to receive a Byzantine message relays it to everyone.
+      const id = msg.kind === "vote" ? msg.vote : msg.proposal;
+      if (!this.relayed.has(id)) {
+        this.relayed.add(id);
+        this.stats.relayed++;
+        this.broadcast(node.index, msg);
+      }
+    }
     if (msg.kind === "syncRequest") {
       const c = node.commits.get(msg.height);
       if (c) {
@@ -623,11 +646,13 @@ export class Simulation {
         this.applyVote(node, msg.vote);
         break;
       case "syncResponse":
-        this.runNode(node, applyConsensusEvent(node.state, this.proposalEvent(node, msg.proposal, msg.block), this.now));
+        // The commit's precommits first, then its block (as a proposal message of its proposer).
         for (const v of msg.precommits) {
-          if (node.stopped || node.state.height !== h) break;
+          if (node.stopped || node.state.height !== h) return;
           this.applyVote(node, v);
         }
+        if (node.stopped || node.state.height !== h) return;
+        this.runNode(node, applyConsensusEvent(node.state, this.proposalEvent(node, msg.proposal, msg.block), this.now));
         break;
       case "syncRequest":
         break;
@@ -946,8 +971,12 @@ class Adversary {
     if (b.doubleVote) {
       const rng = this.sim.random();
       if (msg.kind === "proposal") this.voteFor(self, h, r, msg.proposal.blockHash, this.randomSubset(), this.randomSubset());
-      if (!this.voted.has(`${self}:${h}:${r}:nil`) && rng.chance(0.5)) this.voteFor(self, h, r, null, this.randomSubset(), this.randomSubset());
-      this.voted.add(`${self}:${h}:${r}:nil`);
+      if (!this.voted.has(`${self}:${h}:${r}:nil`)) {
+        this.voted.add(`${self}:${h}:${r}:nil`);
+        if (rng.chance(0.5)) this.voteFor(self, h, r, null, this.randomSubset(), this.randomSubset());
+        // Early votes for the next round, to push honest nodes towards a round skip (rule 55).
+        if (rng.chance(0.2)) this.voteFor(self, h, r + 1, null, this.randomSubset(), []);
+      }
     }
   }
 
@@ -976,10 +1005,10 @@ class Adversary {
     if (this.schedule.getProposerIndex(h, r) !== self) return;
     const id = `${h}:${r}`;
     if (this.proposed.has(id)) return;
-    const parent = h === 1 ? { hash: ZERO_HASH, time: GENESIS_TIME } : this.sim.firstCommit.get(h - 1);
-    if (!parent) return; // cannot build a valid block yet
-    const parentHash = "hash" in parent ? parent.hash : parent.blockHash;
-    const parentTime = "hash" in parent ? parent.time : parent.block.header.time;
+    const parentCommit = this.sim.firstCommit.get(h - 1);
+    if (h > 1 && !parentCommit) return; // cannot build a valid block yet
+    const parentHash = parentCommit ? parentCommit.blockHash : ZERO_HASH;
+    const parentTime = parentCommit ? parentCommit.block.header.time : GENESIS_TIME;
     this.proposed.add(id);
     const rng = this.sim.random();
     const others = rng.shuffle([...Array(this.sim.validatorCount).keys()].filter((i) => i !== self));
@@ -988,7 +1017,9 @@ class Adversary {
     for (let g = 0; g < 2; g++) {
       const invalid = g === 1 && b.invalidBlocks && rng.chance(0.5);
       const block = this.buildBlock(self, h, invalid ? rng.bytes(32) : parentHash, parentTime);
-      const proposal: Proposal = { height: h, round: r, polRound: -1, blockHash: computeBlockHash(block.header), proposerIndex: self, signature: DUMMY_SIGNATURE };
+      // Sometimes a made-up proof-of-lock round (rule 28 must then find no polka for the block).
+      const polRound = r > 0 && rng.chance(0.25) ? rng.int(0, r - 1) : -1;
+      const proposal: Proposal = { height: h, round: r, polRound, blockHash: computeBlockHash(block.header), proposerIndex: self, signature: DUMMY_SIGNATURE };
       for (const t of groups[g]!) this.sim.send(self, t, { kind: "proposal", from: self, proposal, block });
       if (b.doubleVote) this.voteFor(self, h, r, proposal.blockHash, groups[g]!, groups[g]!);
     }

@@ -15,7 +15,7 @@ export interface ApiServerModules {
   logger: Logger;
 }
 
-export type ApiErrorCode = "API_ERROR_INVALID_HEIGHT" | "API_ERROR_NOT_FOUND" | "API_ERROR_INVALID_TX" | "API_ERROR_TX_REJECTED" | "API_ERROR_INTERNAL";
+export type ApiErrorCode = "API_ERROR_INVALID_HEIGHT" | "API_ERROR_INVALID_LIMIT" | "API_ERROR_NOT_FOUND" | "API_ERROR_INVALID_TX" | "API_ERROR_TX_REJECTED" | "API_ERROR_INTERNAL";
 
 const MAX_TX_BODY = 1024 * 1024;
 
@@ -114,6 +114,16 @@ export class ApiServer {
       const cert = await node.db.blocks.getCertificate(h);
       if (!cert) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no certificate at height ${h} (latest is ${node.engine.height})`);
       return { height: h, blockHash: toHex(cert.blockHash), bls: blsCertificateToJson(cert, node.engine.getValidatorSet(h)), zk: null };
+    });
+
+    app.get<{ Querystring: { limit?: string } }>("/commits", async (req, reply) => {
+      const raw = req.query.limit ?? "100";
+      if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
+        return fail(reply, 400, "API_ERROR_INVALID_LIMIT", "limit must be an integer from 1 to 1000");
+      }
+      return {
+        commits: node.recentCommits.slice(-Number(raw)).map((c) => ({ ...c, time: new Date(c.time).toISOString() })),
+      };
     });
 
     app.get("/validators", async () => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));

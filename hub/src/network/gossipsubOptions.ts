@@ -1,4 +1,5 @@
-import { StrictSign, type GossipsubOpts } from "@libp2p/gossipsub";
+import { StrictNoSign, type GossipsubOpts } from "@libp2p/gossipsub";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { createTopicScoreParams } from "@libp2p/gossipsub/score";
 import { GOSSIP_KINDS, gossipTopic } from "./gossipTopic.js";
 
@@ -35,6 +36,17 @@ const TOPIC_SCORE_PARAMS = {
   invalidMessageDeliveriesDecay: 0.9,
 } as const;
 
+const textEncoder = new TextEncoder();
+
+/** Message id: the first 20 bytes of SHA-256(topic || 0x00 || data). */
+export function computeGossipMessageId(topic: string, data: Uint8Array): Uint8Array {
+  const t = textEncoder.encode(topic);
+  const buf = new Uint8Array(t.length + 1 + data.length);
+  buf.set(t, 0);
+  buf.set(data, t.length + 1);
+  return sha256(buf).subarray(0, 20);
+}
+
 /** The gossipsub configuration used by HubNetwork (exported for documentation and tests). */
 export function gossipsubOptions(chainId: string): Partial<GossipsubOpts> {
   const topics = GOSSIP_KINDS.map((kind) => gossipTopic(chainId, kind));
@@ -47,8 +59,12 @@ export function gossipsubOptions(chainId: string): Partial<GossipsubOpts> {
     // All Aegis nodes speak gossipsub; no floodsub fallback, no peer exchange.
     fallbackToFloodsub: false,
     doPX: false,
-    // Signed messages: message id = from + seqno, so republishing identical bytes is not deduplicated.
-    globalSignaturePolicy: StrictSign,
+    // Aegis messages authenticate themselves (BLS signatures checked by the validators), so libp2p's
+    // per-message Ed25519 signature is pure cost: it was the largest CPU item with 16 validators.
+    // Unsigned messages get a content-addressed id (as Ethereum's gossip does); HubNetwork prefixes
+    // every publish with its own sequence number, so a deliberate re-send gets a fresh id.
+    globalSignaturePolicy: StrictNoSign,
+    msgIdFn: (msg) => computeGossipMessageId(msg.topic, msg.data),
     heartbeatInterval: GOSSIP_HEARTBEAT_MS,
     // Validator sets are small (4-16 nodes): a wide mesh means every node forwards to (nearly)
     // every other connected node, i.e. small networks effectively flood. Dout < Dlo and <= D/2.

@@ -57,6 +57,13 @@ const STATUS_OK = 0;
 const STATUS_HANDLER_ERROR = 1;
 const NO_BYTES = new Uint8Array(0);
 const MAX_STREAMS_PER_PROTOCOL = 64;
+/**
+ * Every gossip payload travels behind an 8-byte publish sequence number (random start, +1 per
+ * publish). Message ids are content-addressed (gossipsubOptions), so this is what lets a node re-send
+ * the same vote on purpose (liveness after loss) without its own seen-cache swallowing it. Receivers
+ * strip it before validation.
+ */
+export const PUBLISH_SEQ_BYTES = 8;
 
 interface Subscription {
   validate: GossipValidator;
@@ -90,6 +97,9 @@ export class HubNetwork {
   private readonly redialMs: number;
   private readonly topicToKind = new Map<string, GossipKind>();
   private readonly subscriptions = new Map<GossipKind, Subscription>();
+  /** Validated payload (sequence prefix stripped) and relaying peer of each gossip message, for its handler. */
+  private readonly payloads = new WeakMap<Message, { payload: Uint8Array; from: string }>();
+  private publishSeq = BigInt.asUintN(64, BigInt(Math.floor(Math.random() * 2 ** 52)) << 11n);
   private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly registeredProtocols = new Set<string>();
   private readonly listeners = new Map<HubNetworkEvent, Set<PeerEventListener>>();
@@ -241,7 +251,8 @@ export class HubNetwork {
 
   /**
    * Subscribes to a gossip kind (before or after start; a second call for the same kind replaces
-   * the callbacks). `fromPeer` is the message's originator (the signed `from`), not the relaying peer.
+   * the callbacks). `fromPeer` is the peer that relayed the message (messages are unsigned at the libp2p layer; Aegis
+   * messages carry their own BLS signatures).
    * The validator runs before a message is delivered or forwarded; "reject" penalises the relaying
    * peer (gossipsub P4), "ignore" drops silently; a validator that throws counts as "ignore".
    */
@@ -264,8 +275,9 @@ export class HubNetwork {
   }
 
   private async validateGossip(kind: GossipKind, propagationSource: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    const from = msg.type === "signed" ? msg.from.toString() : propagationSource.toString();
-    if (msg.data.byteLength > this.gossipMaxBytes) {
+    const from = propagationSource.toString();
+    if (msg.data.byteLength < PUBLISH_SEQ_BYTES) return TopicValidatorResult.Reject;
+    if (msg.data.byteLength > this.gossipMaxBytes + PUBLISH_SEQ_BYTES) {
       this.log.debug("gossip message too large", { kind, from, size: msg.data.byteLength, limit: this.gossipMaxBytes });
       return TopicValidatorResult.Reject;
     }
@@ -273,7 +285,9 @@ export class HubNetwork {
     if (sub === undefined) return TopicValidatorResult.Ignore;
     let result: ValidationResult;
     try {
-      result = await sub.validate(msg.data, from);
+      const payload = msg.data.subarray(PUBLISH_SEQ_BYTES);
+      this.payloads.set(msg, { payload, from });
+      result = await sub.validate(payload, from);
     } catch (err) {
       this.log.warn("gossip validator threw; ignoring message", { kind, from, err: errMessage(err) });
       return TopicValidatorResult.Ignore;
@@ -292,11 +306,12 @@ export class HubNetwork {
   private onGossipMessage(msg: Message): void {
     const kind = this.topicToKind.get(msg.topic);
     const sub = kind === undefined ? undefined : this.subscriptions.get(kind);
-    if (sub === undefined || msg.type !== "signed") return;
+    const validated = this.payloads.get(msg);
+    if (sub === undefined || validated === undefined) return;
     try {
-      sub.handle(msg.data, msg.from.toString());
+      sub.handle(validated.payload, validated.from);
     } catch (err) {
-      this.log.error("gossip handler threw", { kind, from: msg.from.toString(), err: errMessage(err) });
+      this.log.error("gossip handler threw", { kind, from: validated.from, err: errMessage(err) });
     }
   }
 
@@ -314,7 +329,10 @@ export class HubNetwork {
     }
     const topic = gossipTopic(this.chainId, kind);
     try {
-      const { recipients } = await node.services.pubsub.publish(topic, data);
+      const wire = new Uint8Array(PUBLISH_SEQ_BYTES + data.byteLength);
+      new DataView(wire.buffer).setBigUint64(0, this.publishSeq++);
+      wire.set(data, PUBLISH_SEQ_BYTES);
+      const { recipients } = await node.services.pubsub.publish(topic, wire);
       this.log.debug("gossip published", { kind, size: data.byteLength, recipients: recipients.length });
     } catch (err) {
       const message = errMessage(err);

@@ -66,6 +66,8 @@ export class HubNode {
   private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
   private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
   private started = false;
+  /** The last commits with their finality latency (newest last), for the API and benchmarks. */
+  readonly recentCommits: { height: number; round: number; time: number; finalityMs: number | null; txCount: number }[] = [];
 
   constructor(
     private readonly opts: HubNodeOpts,
@@ -171,6 +173,8 @@ export class HubNode {
   }
 
   private onCommit(c: CommitEvent): void {
+    this.recentCommits.push({ height: c.height, round: c.round, time: Date.now(), finalityMs: c.finalityMs, txCount: c.txCount });
+    if (this.recentCommits.length > 1000) this.recentCommits.splice(0, this.recentCommits.length - 1000);
     this.metrics.height.set(c.height);
     this.metrics.committedTxs.inc(c.txCount);
     if (c.finalityMs !== null) this.metrics.finality.observe(c.finalityMs / 1000);

@@ -1,0 +1,141 @@
+/**
+ * End to end: the devnet CLI as a user runs it (`node devnet/dist/cli.js --validators 4 --home ...`):
+ * start, watch the chain grow, SIGTERM (exit 0, every node gone), resume the same chain from the same
+ * home, and the two refusals (--validators 0; another validator count on an existing home).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { jest } from "@jest/globals";
+import {
+  ensureStopped,
+  exitWithin,
+  makeTempDir,
+  removeDir,
+  reservePortRange,
+  spawnLogged,
+  tryGetJson,
+  waitFor,
+  type SpawnedProcess,
+} from "../helpers/e2eUtils.js";
+
+jest.setTimeout(180_000);
+
+const DEVNET_CLI = fileURLToPath(new URL("../../devnet/dist/cli.js", import.meta.url));
+
+interface DevnetFile {
+  chainId: string;
+  nodes: { moniker: string; api: string; p2p: string }[];
+}
+
+let dir: string;
+let home: string;
+let p2pPort: number;
+let apiPort: number;
+const started: SpawnedProcess[] = [];
+
+function devnet(args: string[]): SpawnedProcess {
+  const p = spawnLogged([DEVNET_CLI, ...args], join(dir, "devnet-cli.log"));
+  started.push(p);
+  return p;
+}
+
+function devnetArgs(validators: number | string): string[] {
+  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort)];
+}
+
+/** Pids of live `aegis hub start` processes whose --home is under `root` (Linux /proc; [] elsewhere). */
+function hubProcessesUnder(root: string): number[] {
+  if (!existsSync("/proc")) return [];
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      if (cmd.includes("start") && cmd.some((a) => a.startsWith(root))) pids.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+async function heights(file: DevnetFile): Promise<number[]> {
+  return Promise.all(file.nodes.map(async (n) => (await tryGetJson<{ height: number }>(`${n.api}/status`))?.height ?? -1));
+}
+
+beforeAll(async () => {
+  if (!existsSync(DEVNET_CLI)) throw new Error("devnet/dist/cli.js is missing: run `npm run build` first");
+  dir = await makeTempDir("devnet");
+  home = join(dir, "home");
+  p2pPort = await reservePortRange(4);
+  apiPort = await reservePortRange(4);
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((p) => ensureStopped(p, 12_000)));
+  await removeDir(dir);
+});
+
+test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and refuses bad validator counts", async () => {
+  // ---- first run
+  const first = devnet(devnetArgs(4));
+  await waitFor(() => /is running/.test(first.stdout()) || first.proc.exitCode !== null, 90_000, "devnet says it is running");
+  expect(first.proc.exitCode).toBeNull();
+  const file = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;
+  expect(file.nodes).toHaveLength(4);
+  expect(typeof file.chainId).toBe("string");
+  file.nodes.forEach((n, i) => {
+    expect(n.moniker).toBe(`node${i}`);
+    expect(n.api).toBe(`http://127.0.0.1:${apiPort + i}`);
+    expect(n.p2p).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/${p2pPort + i}/p2p/`));
+  });
+  await waitFor(async () => (await heights(file)).every((h) => h >= 3), 90_000, "every node at height >= 3");
+  for (const n of file.nodes) expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
+  const block1 = (await tryGetJson<{ blockHash: string }>(`${file.nodes[0]!.api}/blocks/1`))!.blockHash;
+  expect(hubProcessesUnder(home)).toHaveLength(4);
+
+  const before = Math.max(...(await heights(file)));
+  first.proc.kill("SIGTERM");
+  expect(await exitWithin(first, 15_000)).toEqual({ code: 0, signal: null });
+  expect(first.stdout()).toMatch(/devnet stopped/);
+  // Every node is gone: no API answers, no process left.
+  for (const n of file.nodes) expect(await tryGetJson(`${n.api}/status`)).toBeUndefined();
+  expect(hubProcessesUnder(home)).toEqual([]);
+
+  // ---- second run: same home resumes the same chain
+  const second = devnet(devnetArgs(4));
+  await waitFor(() => /is running/.test(second.stdout()) || second.proc.exitCode !== null, 90_000, "resumed devnet says it is running");
+  expect(second.proc.exitCode).toBeNull();
+  expect(second.stdout()).toMatch(/resuming devnet/);
+  const file2 = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;
+  expect(file2.chainId).toBe(file.chainId);
+  expect(file2.nodes.map((n) => n.p2p)).toEqual(file.nodes.map((n) => n.p2p));
+  await waitFor(async () => (await heights(file2)).every((h) => h >= before), 60_000, `every node back at height >= ${before}`);
+  await waitFor(async () => (await heights(file2)).every((h) => h >= before + 1), 60_000, `the resumed chain grows past ${before}`);
+  for (const n of file2.nodes) {
+    expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
+    expect((await tryGetJson<{ blockHash: string }>(`${n.api}/blocks/1`))!.blockHash).toBe(block1);
+  }
+  second.proc.kill("SIGTERM");
+  expect(await exitWithin(second, 15_000)).toEqual({ code: 0, signal: null });
+  for (const n of file2.nodes) expect(await tryGetJson(`${n.api}/status`)).toBeUndefined();
+  expect(hubProcessesUnder(home)).toEqual([]);
+
+  // ---- refusals
+  const zero = devnet(devnetArgs(0));
+  const zeroExit = await exitWithin(zero, 30_000);
+  expect(zeroExit?.code).not.toBe(0);
+  expect(zeroExit?.code).not.toBeNull();
+  expect(zero.stderr()).toMatch(/--validators must be an integer from 1 to/);
+
+  const three = devnet(devnetArgs(3));
+  const threeExit = await exitWithin(three, 30_000);
+  expect(threeExit?.code).not.toBe(0);
+  expect(threeExit?.code).not.toBeNull();
+  expect(three.stderr()).toMatch(/holds a devnet of 4 validators, not 3/);
+  expect(hubProcessesUnder(home)).toEqual([]);
+  // The refused run left the existing devnet untouched.
+  expect(JSON.parse(await readFile(join(home, "devnet.json"), "utf8"))).toEqual(file2);
+});
