@@ -25,11 +25,13 @@ import {
   type SpawnedProcess,
 } from "../helpers/e2eUtils.js";
 
-jest.setTimeout(180_000);
-
 const AEGIS_BIN = fileURLToPath(new URL("../../hub/bin/aegis.js", import.meta.url));
 const N = 4;
 const CHAIN_ID = "aegis-e2e-crash";
+/** Kill/restart cycles (3; raise AEGIS_E2E_CRASH_CYCLES for a soak run). */
+const CYCLES = Number(process.env.AEGIS_E2E_CRASH_CYCLES ?? 3);
+
+jest.setTimeout(180_000 + CYCLES * 30_000);
 
 let dir: string;
 let homes: InitializedNode[];
@@ -87,7 +89,7 @@ test("a validator SIGKILLed three times resumes from disk, catches up, never dou
   const victim = rand(0, N);
   const others = [...Array(N).keys()].filter((i) => i !== victim);
   const restarts: { before: number; after: number }[] = [];
-  for (let cycle = 0; cycle < 3; cycle++) {
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
     await sleep(rand(0, 1500)); // a random moment in the victim's height/round
     const before = await heightOf(victim);
     expect(before).toBeGreaterThanOrEqual(1);

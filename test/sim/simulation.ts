@@ -964,14 +964,17 @@ class Adversary {
     const h = msg.kind === "proposal" ? msg.proposal.height : msg.vote.height;
     const r = msg.kind === "proposal" ? msg.proposal.round : msg.vote.round;
     if (h < this.sim.minHonestHeight() || h > this.sim.sc.heights + 1) return; // nobody listens
-    if (b.equivocate) {
+    // Rounds are paced by honest messages only, so Byzantine messages cannot feed each other into
+    // an endless cascade of rounds.
+    const fromHonest = this.sim.isHonest(msg.from);
+    if (b.equivocate && fromHonest) {
       this.maybePropose(self, b, h, r);
       this.maybePropose(self, b, h, r + 1);
     }
     if (b.doubleVote) {
       const rng = this.sim.random();
       if (msg.kind === "proposal") this.voteFor(self, h, r, msg.proposal.blockHash, this.randomSubset(), this.randomSubset());
-      if (!this.voted.has(`${self}:${h}:${r}:nil`)) {
+      if (fromHonest && !this.voted.has(`${self}:${h}:${r}:nil`)) {
         this.voted.add(`${self}:${h}:${r}:nil`);
         if (rng.chance(0.5)) this.voteFor(self, h, r, null, this.randomSubset(), this.randomSubset());
         // Early votes for the next round, to push honest nodes towards a round skip (rule 55).

@@ -182,6 +182,9 @@ describe.each(BATCHES)("consensus simulation, $name", (batch) => {
     expect(report(runs, evidenceProblems)).toEqual([]);
   });
 
+  // With hub/src/consensus as of this writing, about 4% of the seeds fail here (Byzantine double
+  // voters and equivocating proposers stall honest nodes forever); the minimal reproductions are the
+  // "liveness with Byzantine validators" tests at the end of roundState.test.ts.
   test("liveness: after GST every honest node commits the target height", () => {
     expect(report(runs, livenessProblems)).toEqual([]);
   });

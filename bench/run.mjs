@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// npm run bench -- <name> [options]: runs one benchmark, prints its table, writes bench/results/<name>.json.
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+
+const BENCHES = { consensus: "consensus.mjs" };
+const [name, ...rest] = process.argv.slice(2);
+if (!name || name === "--help" || !BENCHES[name]) {
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick]\n`);
+  console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
+  process.exit(name && name !== "--help" ? 1 : 0);
+}
+const file = join(dirname(fileURLToPath(import.meta.url)), BENCHES[name]);
+if (!existsSync(file)) throw new Error(`missing ${file}`);
+const mod = await import(file);
+await mod.run(rest);
