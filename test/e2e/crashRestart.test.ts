@@ -55,6 +55,15 @@ async function allHeights(): Promise<number[]> {
   return Promise.all(homes.map((_, i) => heightOf(i)));
 }
 
+/** The heights logged as "consensus started" by node i's processes, in order (one per start). */
+async function consensusStarts(i: number): Promise<number[]> {
+  const log = await readFile(join(homes[i]!.home, "node.log"), "utf8");
+  return log
+    .split("\n")
+    .filter((l) => l.includes('"msg":"consensus started"'))
+    .map((l) => (JSON.parse(l) as { height: number }).height);
+}
+
 const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
 
 beforeAll(async () => {
@@ -105,12 +114,16 @@ test("a validator SIGKILLed three times resumes from disk, catches up, never dou
     const after = await waitFor(() => status(victim), 60_000, `node${victim} API after restart ${cycle + 1}`);
     restarts.push({ before, after: after.height });
     expect(after.height).toBeGreaterThanOrEqual(before);
+    // Proof that it resumed from its own disk (not from peers): the engine, which starts before the
+    // network, logged the height it resumed at.
+    const resumedAt = (await waitFor(async () => (await consensusStarts(victim))[cycle + 1], 10_000, "restart logged"));
+    expect(resumedAt).toBeGreaterThanOrEqual(before + 1);
     expect(after.chainId).toBe(CHAIN_ID);
-    // Back in step (within 2 heights) before the next kill, so never two validators are down.
+    // Back in step (within 2 heights, and committing again) before the next kill.
     await waitFor(
       async () => {
         const hs = await allHeights();
-        return hs[victim]! >= Math.max(...others.map((o) => hs[o]!)) - 2;
+        return hs[victim]! > after.height && hs[victim]! >= Math.max(...others.map((o) => hs[o]!)) - 2;
       },
       60_000,
       `node${victim} caught up after restart ${cycle + 1}`,

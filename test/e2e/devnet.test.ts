@@ -75,6 +75,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((p) => ensureStopped(p, 12_000)));
+  // Only when a devnet CLI had to be SIGKILLed can its nodes outlive it: end those (by pid).
+  if (home) for (const pid of hubProcessesUnder(home)) process.kill(pid, "SIGKILL");
   await removeDir(dir);
 });
 

@@ -15,11 +15,14 @@
  * - Retransmission (gossip re-sends until delivered): every message dropped before GST (by loss or a
  *   partition) is re-delivered after GST with a post-GST delay. So after GST every message ever sent
  *   arrives within a bounded delay.
- * - Catch-up (CometBFT's block/commit gossip to lagging peers): a node that receives a message for a
- *   height above its own asks that sender (at most once a second per height) for its commit of the
- *   node's height; the reply carries the decided proposal and the precommits of the commit effect. A
- *   `missingBlock` effect is answered with the proposal message of that block from a node that has it,
- *   as a delayed network delivery.
+ * - Catch-up: a node that receives a message for a height above its own asks that sender (at most
+ *   once a second per height) for its commit of the node's height: the block, its proposal and the
+ *   precommits of the commit effect. Per seed, one of two ways of using the reply:
+ *   "certified" (what hub/src/sync/syncService.ts + ConsensusEngine.applyCertified do): check the
+ *   certificate (> 2/3 of the power, one block, one round) and the block's link, and commit it
+ *   without the state machine; "votes" (CometBFT's consensus-reactor catch-up): feed the precommits,
+ *   then the proposal, to the node's state machine. A `missingBlock` effect is answered with the
+ *   proposal message of that block from a node that has it, as a delayed network delivery.
  * - Byzantine validators (total power < 1/3) run no state machine; they are message generators that
  *   react to what they receive (and know the honest chain, an omniscient adversary): an equivocating
  *   proposer sends two different blocks to two random parts of the network (sometimes one of them
@@ -202,7 +205,11 @@ export interface SimOptions {
   timeouts?: TimeoutConfig;
   /** Virtual-time limit for liveness after GST. */
   livenessBoundMs?: number;
+  /** How a lagging node uses a peer's commit (see the file comment). Default: drawn from the seed. */
+  catchUp?: CatchUpMode;
 }
+
+export type CatchUpMode = "certified" | "votes";
 
 /** Every parameter of one run, derived from the seed and the options. */
 export interface Scenario {
@@ -219,6 +226,7 @@ export interface Scenario {
   partitions: Partition[];
   timeouts: TimeoutConfig;
   maxTimeMs: number;
+  catchUp: CatchUpMode;
 }
 
 export const FAST_TIMEOUTS: TimeoutConfig = {
@@ -281,6 +289,7 @@ export function buildScenario(seed: number, opts: SimOptions = {}): Scenario {
   }
   const timeouts = opts.timeouts ?? (rng.chance(0.5) ? DEFAULT_TIMEOUTS : FAST_TIMEOUTS);
   const maxTimeMs = gstMs + (opts.livenessBoundMs ?? 120_000);
+  const catchUp = opts.catchUp ?? (rng.chance(0.5) ? "certified" : "votes");
   return {
     seed,
     validators: n,
@@ -295,6 +304,7 @@ export function buildScenario(seed: number, opts: SimOptions = {}): Scenario {
     partitions,
     timeouts,
     maxTimeMs,
+    catchUp,
   };
 }
 
@@ -369,6 +379,8 @@ export interface CommitRecord {
   proposal: Proposal;
   precommits: Vote[];
   time: number;
+  /** Committed from a peer's certificate (catch-up "certified"), not decided by the state machine. */
+  synced: boolean;
 }
 
 export interface EvidenceRecord {
@@ -405,6 +417,8 @@ export interface SimStats {
   evidence: number;
   syncRequests: number;
   blockSyncs: number;
+  /** Heights committed from a peer's certificate. */
+  certifiedCommits: number;
   /** Byzantine messages relayed by honest nodes (gossip). */
   relayed: number;
   endTimeMs: number;
@@ -451,6 +465,7 @@ export class Simulation {
     evidence: 0,
     syncRequests: 0,
     blockSyncs: 0,
+    certifiedCommits: 0,
     relayed: 0,
     endTimeMs: 0,
   };
@@ -646,6 +661,10 @@ export class Simulation {
         this.applyVote(node, msg.vote);
         break;
       case "syncResponse":
+        if (this.sc.catchUp === "certified") {
+          this.applyCertified(node, msg);
+          break;
+        }
         // The commit's precommits first, then its block (as a proposal message of its proposer).
         for (const v of msg.precommits) {
           if (node.stopped || node.state.height !== h) return;
@@ -829,11 +848,6 @@ export class Simulation {
     if (eff.block.header.height !== eff.height || !bytesEqual(eff.block.header.parentHash, node.lastHash)) {
       this.violations.push(`${where}: committed block does not extend the node's chain`);
     }
-    // (a) safety, checked as it happens.
-    const first = this.firstCommit.get(eff.height);
-    if (first && first.key !== key) {
-      this.violations.push(`SAFETY: ${where} committed ${key.slice(0, 12)} (r${eff.round}) but another honest node committed ${first.key.slice(0, 12)} (r${first.round})`);
-    }
     const rec: CommitRecord = {
       height: eff.height,
       round: eff.round,
@@ -843,28 +857,77 @@ export class Simulation {
       proposal: st.decided.record.proposal,
       precommits: eff.precommits,
       time: this.now,
+      synced: false,
     };
-    if (!first) this.firstCommit.set(eff.height, rec);
-    node.commits.set(eff.height, rec);
-    node.lastHash = eff.blockHash;
-    node.lastTime = eff.block.header.time;
-    if (eff.height === this.sc.heights) {
+    work.push(...this.advance(node, rec));
+  }
+
+  /** Catch-up "certified": commit a peer's block on the strength of its certificate, as the sync service does. */
+  private applyCertified(node: HonestNode, msg: Extract<NetMessage, { kind: "syncResponse" }>): void {
+    const h = node.state.height;
+    const key = toHex(computeBlockHash(msg.block.header));
+    let power = 0n;
+    const signers = new Set<number>();
+    const round = msg.precommits[0]?.round ?? -1;
+    for (const v of msg.precommits) {
+      if (v.type !== VoteType.Precommit || v.height !== h || v.round !== round || voteValue(v) !== key || signers.has(v.validatorIndex)) {
+        this.violations.push(`node ${node.index} h${h}: peer ${msg.from} served a malformed certificate`);
+        return;
+      }
+      signers.add(v.validatorIndex);
+      power += this.set.validators[v.validatorIndex]?.power ?? 0n;
+    }
+    if (!hasQuorum(power, this.set.totalPower)) {
+      this.violations.push(`node ${node.index} h${h}: peer ${msg.from} served a certificate with ${power}/${this.set.totalPower} of the power`);
+      return;
+    }
+    if (msg.block.header.height !== h || !bytesEqual(msg.block.header.parentHash, node.lastHash)) {
+      this.violations.push(`node ${node.index} h${h}: peer ${msg.from} served a block that does not extend our chain`);
+      return;
+    }
+    this.stats.certifiedCommits++;
+    const rec: CommitRecord = {
+      height: h,
+      round,
+      blockHash: fromKey(key),
+      key,
+      block: msg.block,
+      proposal: msg.proposal,
+      precommits: msg.precommits,
+      time: this.now,
+      synced: true,
+    };
+    this.runNode(node, this.advance(node, rec));
+  }
+
+  /** Records a commit (checking safety as it happens) and starts the next height; returns its effects. */
+  private advance(node: HonestNode, rec: CommitRecord): Work[] {
+    const first = this.firstCommit.get(rec.height);
+    if (first && first.key !== rec.key) {
+      this.violations.push(
+        `SAFETY: node ${node.index} h${rec.height} committed ${rec.key.slice(0, 12)} (r${rec.round}) but another honest node committed ${first.key.slice(0, 12)} (r${first.round})`,
+      );
+    }
+    if (!first) this.firstCommit.set(rec.height, rec);
+    node.commits.set(rec.height, rec);
+    node.lastHash = rec.blockHash;
+    node.lastTime = rec.block.header.time;
+    if (rec.height === this.sc.heights) {
       this.doneCount++;
       this.checkDone();
     }
-    if (eff.height >= this.lastHeight) {
+    if (rec.height >= this.lastHeight) {
       node.stopped = true;
       node.buffered.clear();
-      return;
+      return [];
     }
     const next = startHeight(
-      { chainId: CHAIN_ID, height: eff.height + 1, validatorSet: this.set, schedule: node.schedule, selfIndex: node.index, timeouts: this.sc.timeouts },
+      { chainId: CHAIN_ID, height: rec.height + 1, validatorSet: this.set, schedule: node.schedule, selfIndex: node.index, timeouts: this.sc.timeouts },
       this.now,
     );
     node.state = next.state;
-    // Drop buffered messages of heights we skipped over (none in practice: one height at a time).
-    for (const h of [...node.buffered.keys()]) if (h <= eff.height) node.buffered.delete(h);
-    work.push(...next.effects, { kind: "replay", height: eff.height + 1 });
+    for (const h of [...node.buffered.keys()]) if (h <= rec.height) node.buffered.delete(h);
+    return [...next.effects, { kind: "replay", height: rec.height + 1 }];
   }
 
   private checkDone(): void {
@@ -929,6 +992,10 @@ function messageHeight(msg: Exclude<NetMessage, { kind: "syncRequest" }>): numbe
     case "syncResponse":
       return msg.height;
   }
+}
+
+function fromKey(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, "hex"));
 }
 
 function voteValue(v: Vote): string {
@@ -1061,6 +1128,6 @@ export function describeScenario(sc: Scenario): string {
     .join(",");
   return (
     `seed=${sc.seed} N=${sc.validators} K=${sc.heights} byz=${sc.byzantineMode}[${byz}] gst=${sc.gstMs} p=${sc.dropProbability.toFixed(2)} ` +
-    `delay=${sc.maxDelayBeforeGstMs}/${sc.maxDelayAfterGstMs} partitions=${sc.partitions.length} timeouts=${sc.timeouts.proposeMs}`
+    `delay=${sc.maxDelayBeforeGstMs}/${sc.maxDelayAfterGstMs} partitions=${sc.partitions.length} timeouts=${sc.timeouts.proposeMs} catchUp=${sc.catchUp}`
   );
 }

@@ -35,6 +35,12 @@ export const DEFAULT_TIMEOUTS: TimeoutConfig = {
 
 /** Messages this many rounds above ours are dropped (bounds memory against Byzantine round spam). */
 export const MAX_ROUND_AHEAD = 1024;
+/**
+ * Votes up to this many rounds above ours are stored; for later rounds only the sender's
+ * participation is noted (enough for round skipping, rule 55). Peers re-send their current votes, so
+ * a node that skips ahead gets them again.
+ */
+export const VOTE_STORE_ROUNDS_AHEAD = 16;
 
 export interface ProposalRecord {
   proposal: Proposal;
@@ -69,6 +75,8 @@ export interface RoundState {
   polkaProcessed: Set<number>;
   precommitTimeoutScheduled: Set<number>;
   decided: { round: number; record: ProposalRecord } | null;
+  /** `missingBlock` already reported, per "round:key" (report once). */
+  missingReported: Set<string>;
   /** When the current height started (Unix ms), for latency metrics. */
   heightStartedAt: number;
 }
@@ -123,6 +131,7 @@ export function createRoundState(p: StartHeightParams, now: number): RoundState 
     polkaProcessed: new Set(),
     precommitTimeoutScheduled: new Set(),
     decided: null,
+    missingReported: new Set(),
     heightStartedAt: now,
   };
 }
@@ -205,17 +214,30 @@ function onProposal(state: RoundState, ev: Extract<ConsensusEvent, { kind: "prop
   const p = ev.proposal;
   if (p.height !== state.height || !isInRoundWindow(state, p.round)) return;
   if (p.proposerIndex !== getProposerIndex(state, p.round)) return; // not this round's proposer
-  if (state.proposals.has(p.round)) return; // first proposal of a round counts
   const key = toHex(ev.blockHash);
+  const existing = state.proposals.get(p.round);
+  // The first proposal of a round counts. An equivocating proposer's other block is taken in only
+  // when more than 2/3 precommitted it, so a node that first saw the other block can still decide.
+  if (existing && (existing.key === key || !ev.valid || !hasPrecommitQuorumFor(state, key))) return;
   state.proposals.set(p.round, { proposal: p, block: ev.block, key, valid: ev.valid });
   notePartipant(state, p.round, p.proposerIndex);
   checkRules(state, effects);
+}
+
+function hasPrecommitQuorumFor(state: RoundState, key: string): boolean {
+  for (const set of state.precommits.values()) if (hasQuorum(set.powerFor(key), state.validatorSet.totalPower)) return true;
+  return false;
 }
 
 function onVote(state: RoundState, vote: Vote, effects: ConsensusEffect[]): void {
   if (vote.height !== state.height || !isInRoundWindow(state, vote.round)) return;
   const validator = state.validatorSet.validators[vote.validatorIndex];
   if (!validator) return;
+  if (vote.round > state.round + VOTE_STORE_ROUNDS_AHEAD) {
+    notePartipant(state, vote.round, vote.validatorIndex);
+    checkRules(state, effects);
+    return;
+  }
   const sets = vote.type === VoteType.Prevote ? state.prevotes : state.precommits;
   let set = sets.get(vote.round);
   if (!set) {
@@ -223,11 +245,11 @@ function onVote(state: RoundState, vote: Vote, effects: ConsensusEffect[]): void
     sets.set(vote.round, set);
   }
   const res = set.add(vote, validator.power);
+  if (res.kind === "duplicate") return;
   if (res.kind === "conflict") {
     effects.push({ kind: "evidence", voteA: res.existing, voteB: vote });
-    return;
+    if (!res.counted) return;
   }
-  if (res.kind === "duplicate") return;
   notePartipant(state, vote.round, vote.validatorIndex);
   checkRules(state, effects);
 }
@@ -283,7 +305,11 @@ function fireOneRule(state: RoundState, effects: ConsensusEffect[]): boolean {
     const rec = state.proposals.get(round);
     const record = rec && rec.key === lead.key ? rec : findRecordByKey(state, lead.key);
     if (!record) {
-      effects.push({ kind: "missingBlock", height: state.height, round, blockHash: lead.key });
+      const tag = `${round}:${lead.key}`;
+      if (!state.missingReported.has(tag)) {
+        state.missingReported.add(tag);
+        effects.push({ kind: "missingBlock", height: state.height, round, blockHash: lead.key });
+      }
       continue;
     }
     if (!record.valid) continue;
