@@ -538,7 +538,7 @@ describe("ProposerSchedule", () => {
 });
 
 // ------------------------------------------------------------------------------ Regressions
-// Minimal reproductions of liveness bugs the simulation (test/sim/simulation.ts) found: a double
+// Minimal reproductions of liveness bugs the simulation (hub/src/sim/simulation.ts) found: a double
 // voter's conflicting vote was never counted, and an equivocating proposer's second block was never
 // taken in. Both are fixed in voteSet.ts / roundState.ts; these keep them fixed.
 

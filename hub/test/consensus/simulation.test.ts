@@ -1,6 +1,6 @@
 /**
  * Safety and liveness of the consensus state machine under the deterministic simulation of
- * test/sim/simulation.ts: more than 1,000 seeds over 4..64 validators with random powers, a lossy,
+ * hub/src/sim/simulation.ts: more than 1,000 seeds over 4..64 validators with random powers, a lossy,
  * partitioned network until GST, and Byzantine validators (< 1/3 of the power) that equivocate as
  * proposers, double vote or stay silent.
  *
@@ -15,7 +15,7 @@ import {
   runSimulation,
   type SimOptions,
   type SimResult,
-} from "../../../test/sim/simulation.js";
+} from "../../src/sim/index.js";
 
 interface Batch {
   name: string;

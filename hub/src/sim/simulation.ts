@@ -56,7 +56,7 @@ import {
   type RoundState,
   type TimeoutConfig,
   type Vote,
-} from "../../hub/src/consensus/index.js";
+} from "../consensus/index.js";
 
 // ------------------------------------------------------------------------------------------ PRNG
 
@@ -381,6 +381,8 @@ export interface CommitRecord {
   time: number;
   /** Committed from a peer's certificate (catch-up "certified"), not decided by the state machine. */
   synced: boolean;
+  /** Virtual time the node first saw (or made) the deciding round's proposal; null when synced. */
+  proposalSeenAt: number | null;
 }
 
 export interface EvidenceRecord {
@@ -406,6 +408,8 @@ interface HonestNode {
   lastSyncRequest: { height: number; time: number } | null;
   blockRequests: Map<string, number>;
   maxRound: number;
+  /** First time a proposal was seen per "height:round". */
+  proposalSeenAt: Map<string, number>;
 }
 
 export interface SimStats {
@@ -505,6 +509,7 @@ export class Simulation {
         lastSyncRequest: null,
         blockRequests: new Map(),
         maxRound: 0,
+        proposalSeenAt: new Map(),
       });
     }
   }
@@ -655,6 +660,7 @@ export class Simulation {
     const h = node.state.height;
     switch (msg.kind) {
       case "proposal":
+        this.noteProposalSeen(node, msg.proposal);
         this.runNode(node, applyConsensusEvent(node.state, this.proposalEvent(node, msg.proposal, msg.block), this.now));
         break;
       case "vote":
@@ -676,6 +682,11 @@ export class Simulation {
       case "syncRequest":
         break;
     }
+  }
+
+  private noteProposalSeen(node: HonestNode, p: Proposal): void {
+    const k = `${p.height}:${p.round}`;
+    if (!node.proposalSeenAt.has(k)) node.proposalSeenAt.set(k, this.now);
   }
 
   private applyVote(node: HonestNode, vote: Vote): void {
@@ -722,6 +733,7 @@ export class Simulation {
             signature: DUMMY_SIGNATURE,
           };
           this.broadcast(node.index, { kind: "proposal", from: node.index, proposal, block });
+          this.noteProposalSeen(node, proposal);
           work.push(...applyConsensusEvent(node.state, this.proposalEvent(node, proposal, block), this.now));
           break;
         }
@@ -858,6 +870,7 @@ export class Simulation {
       precommits: eff.precommits,
       time: this.now,
       synced: false,
+      proposalSeenAt: node.proposalSeenAt.get(`${eff.height}:${eff.round}`) ?? null,
     };
     work.push(...this.advance(node, rec));
   }
@@ -896,6 +909,7 @@ export class Simulation {
       precommits: msg.precommits,
       time: this.now,
       synced: true,
+      proposalSeenAt: null,
     };
     this.runNode(node, this.advance(node, rec));
   }
