@@ -283,7 +283,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       const e = this.inputToWal(input, h, now);
       if (e) entries.push(e);
     }
-    if (entries.length > 0) await this.modules.db.wal.appendMany(h, entries);
+    // Not fsynced: the guard's synced write before our next signature flushes these too (WalWriteOptions).
+    if (entries.length > 0) await this.modules.db.wal.appendMany(h, entries, { sync: false });
     for (const input of batch) {
       if (!this.running) return;
       await this.processInput(input);
@@ -437,7 +438,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       return;
     }
     const vote: Vote = { type: eff.type, height: eff.height, round: eff.round, blockHash: eff.blockHash, validatorIndex: this.selfIndex, signature };
-    await this.modules.db.wal.append(eff.height, { time: this.clock.now(), kind: "vote", vote });
+    await this.modules.db.wal.append(eff.height, { time: this.clock.now(), kind: "vote", vote }, { sync: false });
     this.modules.outbox.vote(vote);
     await this.execute(applyConsensusEvent(this.state, { kind: "vote", vote }, this.clock.now()));
   }
@@ -490,7 +491,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       return;
     }
     const msg: ProposalMessage = { proposal: { height, round, polRound, blockHash, proposerIndex: this.selfIndex, signature }, block };
-    await this.modules.db.wal.append(height, { time: now, kind: "proposal", message: msg });
+    await this.modules.db.wal.append(height, { time: now, kind: "proposal", message: msg }, { sync: false });
     this.ownProposals.set(round, msg);
     this.proposalSeenAt.set(round, now);
     this.modules.outbox.proposal(msg);
@@ -575,7 +576,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       this.future.delete(height);
       this.futureCount -= early.length;
       const entries = early.map((i) => this.inputToWal(i, height, now)).filter((e): e is WalEntry => e !== null);
-      if (entries.length > 0) await this.modules.db.wal.appendMany(height, entries);
+      if (entries.length > 0) await this.modules.db.wal.appendMany(height, entries, { sync: false });
       for (const input of early) {
         if (this.state.height !== height) break;
         await this.processInput(input);

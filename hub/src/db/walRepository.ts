@@ -6,6 +6,16 @@ import type { HubBatchOperation, RepositoryModules, RepositoryOptions } from "./
 import { SerialQueue } from "./serialQueue.js";
 import type { WalEntry } from "./walEntry.js";
 
+export interface WalWriteOptions {
+  /**
+   * fsync before resolving (default: the database's setting, synced). Without it the entries still
+   * reach the operating system before the call resolves (LevelDB flushes its log on every write), so
+   * they survive a process crash; the next synced write to the database (the signer's guard record,
+   * written before any signature) makes them survive a power loss too.
+   */
+  sync?: boolean;
+}
+
 /** Key of the persisted sequence counter; sorts after every `<height>/<seq>` entry key (letters > digits). */
 const SEQUENCE_KEY = "seq";
 
@@ -26,14 +36,14 @@ export class WalRepository {
     this.#m = modules;
   }
 
-  /** Appends one entry at `height` (synced before it resolves). Resolves its sequence number. */
-  async append(height: number, entry: WalEntry): Promise<number> {
-    const [seq] = await this.appendMany(height, [entry]);
+  /** Appends one entry at `height`. Resolves its sequence number. */
+  async append(height: number, entry: WalEntry, opts?: WalWriteOptions): Promise<number> {
+    const [seq] = await this.appendMany(height, [entry], opts);
     return seq!;
   }
 
-  /** Appends entries at `height` in one synced batch, in the given order. Resolves their sequence numbers. */
-  async appendMany(height: number, entries: readonly WalEntry[]): Promise<number[]> {
+  /** Appends entries at `height` in one batch, in the given order. Resolves their sequence numbers. */
+  async appendMany(height: number, entries: readonly WalEntry[], opts?: WalWriteOptions): Promise<number[]> {
     if (!Number.isSafeInteger(height) || height < 1) {
       throw new DbError({ code: "DB_ERROR_INVALID_ARGUMENT", field: "height", reason: "not a safe integer >= 1" });
     }
@@ -51,7 +61,7 @@ export class WalRepository {
         ops.push({ type: "put", sublevel, key: `${hk}/${heightKey(seq, "sequence")}`, value });
       }
       ops.push({ type: "put", sublevel, key: SEQUENCE_KEY, value: encodeUint64(seq) });
-      await this.#m.root.batch(ops, { sync: this.#opts.sync });
+      await this.#m.root.batch(ops, { sync: opts?.sync ?? this.#opts.sync });
       this.#lastSequence = seq;
       return seqs;
     });
