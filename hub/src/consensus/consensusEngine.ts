@@ -434,7 +434,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     } catch (e) {
       // The guard refused: we already signed at or after this step (only during WAL replay or after a
       // crash between signing and logging). Refusing is the safe outcome.
-      this.log.warn("signer refused vote", { height: eff.height, round: eff.round, type: eff.type, error: (e as Error).message });
+      const log = this.replaying ? this.log.debug : this.log.warn;
+      log.call(this.log, "signer refused vote", { height: eff.height, round: eff.round, type: eff.type, error: (e as Error).message });
       return;
     }
     const vote: Vote = { type: eff.type, height: eff.height, round: eff.round, blockHash: eff.blockHash, validatorIndex: this.selfIndex, signature };
