@@ -79,11 +79,21 @@ function compareValidators(a: Validator, b: Validator): number {
   return 0;
 }
 
-/** Commitment to the ordered set: SHA-256 over the canonical list of (BLS key, power). */
+const rootCache = new WeakMap<ValidatorSet, Uint8Array>();
+
+/**
+ * Commitment to the ordered set: SHA-256 over the canonical list of (BLS key, power). Sets are
+ * immutable values, so the root is computed once per set object (every block checks it).
+ */
 export function computeValidatorSetRoot(set: ValidatorSet): Uint8Array {
-  const w = new CanonicalWriter().string(VALSET_DOMAIN).u32(set.validators.length, "count");
-  for (const v of set.validators) w.fixed(v.blsPublicKey, BLS_PUBLIC_KEY_LENGTH, "blsPublicKey").u64(v.power, "power");
-  return sha256(w.finish());
+  let root = rootCache.get(set);
+  if (!root) {
+    const w = new CanonicalWriter().string(VALSET_DOMAIN).u32(set.validators.length, "count");
+    for (const v of set.validators) w.fixed(v.blsPublicKey, BLS_PUBLIC_KEY_LENGTH, "blsPublicKey").u64(v.power, "power");
+    root = sha256(w.finish());
+    rootCache.set(set, root);
+  }
+  return root.slice();
 }
 
 export function findValidatorIndex(set: ValidatorSet, address: Uint8Array): number {
