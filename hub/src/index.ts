@@ -8,3 +8,4 @@ export * from "./network/index.js";
 export * from "./node/index.js";
 export * from "./signer/index.js";
 export * from "./sync/index.js";
+export * from "./app/index.js";

@@ -82,7 +82,7 @@ describe.each(getAvailableBlsBackends())("golden vectors with the %s BLS backend
     expect(toHex(blsSign(sk, Uint8Array.of(1)))).toBe(toHex(blsSign(sk, Uint8Array.of(1))));
   });
 
-  test.each(v.certificates.invalid.map((c: { name: string }) => [c.name, c]))("invalid certificate: %s", (_name, c) => {
+  test.each(v.certificates.invalid.map((c: { name: string }) => [c.name, c]) as [string, any][])("invalid certificate: %s", (_name, c) => {
     const ctx = {
       chainId: v.chainId,
       validatorSet: set,

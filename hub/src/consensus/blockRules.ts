@@ -3,11 +3,9 @@ import {
   bytesEqual,
   computeBlockHash,
   computeMerkleRoot,
-  computeValidatorSetRoot,
-  concatBytes,
-  EMPTY_MERKLE_ROOT,
   sha256,
-  ZERO_HASH,
+  computeValidatorSetRoot,
+  EMPTY_MERKLE_ROOT,
   type BlockHeader,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
@@ -24,6 +22,7 @@ export type BlockErrorType =
   | { code: "BLOCK_ERROR_TIME_IN_FUTURE"; now: number; time: number }
   | { code: "BLOCK_ERROR_WRONG_TX_ROOT" }
   | { code: "BLOCK_ERROR_WRONG_STATE_ROOT" }
+  | { code: "BLOCK_ERROR_REJECTED_BY_APP"; reason: string }
   | { code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" }
   | { code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" }
   | { code: "BLOCK_ERROR_WRONG_PROPOSER" }
@@ -48,24 +47,13 @@ export function computeTxRoot(txs: readonly Uint8Array[]): Uint8Array {
   return computeMerkleRoot(txs.map((t) => sha256(t)));
 }
 
-/**
- * Placeholder state transition until the hub's state machine lands (staking issue): the state root
- * chains the previous root with the block's transaction root, so it is deterministic and covers every
- * transaction ever committed.
- */
-export function computeNextStateRoot(parentStateRoot: Uint8Array, txRoot: Uint8Array): Uint8Array {
-  return sha256(concatBytes(parentStateRoot, txRoot));
-}
-
-export function computeGenesisStateRoot(genesisHash: Uint8Array): Uint8Array {
-  return sha256(concatBytes(ZERO_HASH, genesisHash));
-}
-
 export interface BuildBlockParams {
   tip: ChainTip;
   validatorSet: ValidatorSet;
   proposerIndex: number;
   txs: Uint8Array[];
+  /** State root after executing `txs` on the tip's state (the application computes it). */
+  stateRoot: Uint8Array;
   now: number;
 }
 
@@ -78,7 +66,7 @@ export function createBlock(p: BuildBlockParams): Block {
     time: Math.max(p.now, p.tip.time + 1),
     parentHash: p.tip.blockHash,
     txRoot,
-    stateRoot: computeNextStateRoot(p.tip.stateRoot, txRoot),
+    stateRoot: p.stateRoot,
     consumerCheckpointRoot: EMPTY_MERKLE_ROOT,
     validatorSetRoot: setRoot,
     nextValidatorSetRoot: setRoot,
@@ -88,8 +76,9 @@ export function createBlock(p: BuildBlockParams): Block {
 }
 
 /**
- * valid(v) of the consensus algorithm: the block extends `tip` and its header commits to its content.
- * Pure: the local clock comes in as `now`.
+ * valid(v) of the consensus algorithm, the part that needs no execution: the block extends `tip` and
+ * its header commits to its content. The state root is checked by executing the block (the engine asks
+ * the Application). Pure: the local clock comes in as `now`.
  */
 export function assertValidBlock(
   block: Block,
@@ -116,7 +105,6 @@ export function assertValidBlock(
   if (!bytesEqual(h.consumerCheckpointRoot, EMPTY_MERKLE_ROOT)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
   const txRoot = computeTxRoot(block.txs);
   if (!bytesEqual(h.txRoot, txRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_TX_ROOT" });
-  if (!bytesEqual(h.stateRoot, computeNextStateRoot(tip.stateRoot, txRoot))) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
 }
 
 export function getChainTipAfter(tip: ChainTip, block: Block): ChainTip {

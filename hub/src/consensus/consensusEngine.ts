@@ -12,14 +12,8 @@ import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
 import type { Mempool } from "../node/mempool.js";
 import type { PrivValidator } from "../signer/index.js";
-import {
-  assertValidBlock,
-  BlockError,
-  computeGenesisStateRoot,
-  createBlock,
-  getChainTipAfter,
-  type ChainTip,
-} from "./blockRules.js";
+import { ApplicationError, type Application, type BlockExecutionContext } from "../app/application.js";
+import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
 import { ProposerSchedule } from "./proposerSchedule.js";
 import {
   applyConsensusEvent,
@@ -61,6 +55,8 @@ export interface ConsensusEngineModules {
   outbox: ConsensusOutbox;
   /** null on a node that follows without voting. */
   privValidator: PrivValidator | null;
+  /** The state machine that executes blocks. */
+  app: Application;
   logger: Logger;
   clock?: Clock;
 }
@@ -170,17 +166,21 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   /** Resumes from disk: the last committed block, then the WAL of the height in progress. */
   async start(): Promise<void> {
     const { db } = this.modules;
-    this.tip = {
-      chainId: this.genesis.chainId,
-      height: 0,
-      blockHash: ZERO_HASH,
-      time: this.genesis.genesisTime,
-      stateRoot: computeGenesisStateRoot(this.genesis.hash),
-    };
+    const { app } = this.modules;
     const latest = await db.blocks.latestHeight();
-    if (latest > 0) {
-      const block = await db.blocks.getBlock(latest);
-      if (!block) throw new Error(`database says latest height ${latest} but holds no block there`);
+    if (app.height > latest) throw new Error(`application state is at height ${app.height} but the chain only at ${latest}`);
+    if (app.height === 0) {
+      this.tip = { chainId: this.genesis.chainId, height: 0, blockHash: ZERO_HASH, time: this.genesis.genesisTime, stateRoot: app.stateRoot };
+    } else {
+      const block = await db.blocks.getBlock(app.height);
+      if (!block) throw new Error(`application state is at height ${app.height} but the database holds no block there`);
+      this.tip = getChainTipAfter({ chainId: this.genesis.chainId, height: 0, blockHash: ZERO_HASH, time: 0, stateRoot: ZERO_HASH }, block);
+    }
+    // Blocks committed before a crash whose execution was not yet persisted: execute them again.
+    for (let h = app.height + 1; h <= latest; h++) {
+      const block = await db.blocks.getBlock(h);
+      if (!block) throw new Error(`database says latest height ${latest} but holds no block at ${h}`);
+      await this.commitExecution(block);
       this.tip = getChainTipAfter(this.tip, block);
     }
     this.running = true;
@@ -193,7 +193,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     if (wal.length > 0) {
       this.log.info("replaying WAL", { height: this.tip.height + 1, entries: wal.length });
       for (const e of wal) {
-        const ev = this.walToEvent(e);
+        const ev = await this.walToEvent(e);
         if (ev) await this.execute(applyConsensusEvent(this.state, ev, e.time));
         if (this.state.height !== this.tip.height + 1) break;
       }
@@ -304,7 +304,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     }
   }
 
-  private walToEvent(e: WalEntry): ConsensusEvent | null {
+  private async walToEvent(e: WalEntry): Promise<ConsensusEvent | null> {
     switch (e.kind) {
       case "proposal":
         return this.proposalEvent(e.message, computeBlockHash(e.message.block.header), e.time);
@@ -324,7 +324,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         if (ph < h) return;
         const now = this.clock.now();
         if (!this.proposalSeenAt.has(input.msg.proposal.round)) this.proposalSeenAt.set(input.msg.proposal.round, now);
-        return this.execute(applyConsensusEvent(this.state, this.proposalEvent(input.msg, input.blockHash, now), now));
+        const ev = await this.proposalEvent(input.msg, input.blockHash, now);
+        return this.execute(applyConsensusEvent(this.state, ev, now));
       }
       case "vote": {
         const vh = input.vote.height;
@@ -351,7 +352,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     }
   }
 
-  private proposalEvent(msg: ProposalMessage, blockHash: Uint8Array, now: number): ConsensusEvent {
+  /** valid(v): the pure block rules, then execution of the block, whose state root must match the header's. */
+  private async proposalEvent(msg: ProposalMessage, blockHash: Uint8Array, now: number): Promise<ConsensusEvent> {
     let valid = true;
     try {
       assertValidBlock(msg.block, {
@@ -361,12 +363,38 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         now,
         maxBlockBytes: this.maxBlockBytes,
       });
+      await this.assertExecutes(msg.block);
     } catch (e) {
       if (!(e instanceof BlockError)) throw e;
       valid = false;
       this.log.warn("invalid proposed block", { height: msg.proposal.height, round: msg.proposal.round, code: e.code });
     }
     return { kind: "proposal", proposal: msg.proposal, block: msg.block, blockHash, valid };
+  }
+
+  private executionContext(block: Block): BlockExecutionContext {
+    const h = block.header;
+    return { chainId: h.chainId, height: h.height, time: h.time, proposer: h.proposer };
+  }
+
+  /** Executes `block` on the committed state; throws BlockError when the application refuses it or the root differs. */
+  private async assertExecutes(block: Block): Promise<void> {
+    let root: Uint8Array;
+    try {
+      root = (await this.modules.app.executeBlock(this.executionContext(block), block.txs)).stateRoot;
+    } catch (e) {
+      if (e instanceof ApplicationError) throw new BlockError({ code: "BLOCK_ERROR_REJECTED_BY_APP", reason: e.message });
+      throw e;
+    }
+    if (toHex(root) !== toHex(block.header.stateRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
+  }
+
+  private async commitExecution(block: Block): Promise<void> {
+    const { stateRoot } = await this.modules.app.commitBlock(this.executionContext(block), block.txs);
+    if (toHex(stateRoot) !== toHex(block.header.stateRoot)) {
+      // 2/3 of the stake signed a root this node does not reproduce: a bug or corruption here. Stop.
+      throw new Error(`executing committed block ${block.header.height} gave state root ${toHex(stateRoot)}, the header says ${toHex(block.header.stateRoot)}`);
+    }
   }
 
   private bufferFuture(height: number, input: Input): void {
@@ -474,15 +502,14 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     const pv = this.modules.privValidator;
     if (!pv || this.selfIndex === null) return;
     const now = this.clock.now();
-    const block =
-      validBlock ??
-      createBlock({
-        tip: this.tip,
-        validatorSet: this.getValidatorSet(height),
-        proposerIndex: this.selfIndex,
-        txs: this.modules.mempool.reap(this.maxBlockBytes, this.maxBlockTxs),
-        now,
-      });
+    let block = validBlock;
+    if (!block) {
+      const set = this.getValidatorSet(height);
+      const time = Math.max(now, this.tip.time + 1);
+      const ctx: BlockExecutionContext = { chainId: this.genesis.chainId, height, time, proposer: set.validators[this.selfIndex]!.address };
+      const prepared = await this.modules.app.prepareBlock(ctx, this.modules.mempool.reap(this.maxBlockBytes, this.maxBlockTxs));
+      block = createBlock({ tip: this.tip, validatorSet: set, proposerIndex: this.selfIndex, txs: prepared.txs, stateRoot: prepared.stateRoot, now: time });
+    }
     const blockHash = computeBlockHash(block.header);
     let signature: Uint8Array;
     try {
@@ -532,13 +559,16 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       proposerIndex: this.getValidatorSet(h).validators.findIndex((v) => toHex(v.address) === toHex(cb.block.header.proposer)),
       now: Number.MAX_SAFE_INTEGER,
     });
+    await this.assertExecutes(cb.block);
     this.log.info("applying synced block", { height: h });
     await this.finalize(cb, null);
   }
 
   private async finalize(cb: CertifiedBlock, finalityMs: number | null): Promise<void> {
     const { db, mempool } = this.modules;
+    // Block first, then its execution: after a crash between the two, start() executes it again.
     await db.blocks.putCertified(cb);
+    await this.commitExecution(cb.block);
     mempool.removeCommitted(cb.block.txs);
     const height = cb.block.header.height;
     this.tip = getChainTipAfter(this.tip, cb.block);

@@ -16,6 +16,7 @@ import { HubNetwork, type ValidationResult } from "../network/index.js";
 import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
+import { PlaceholderApplication, type Application } from "../app/index.js";
 import {
   GossipError,
   getGossipAction,
@@ -41,6 +42,8 @@ export interface HubNodeOpts {
 export interface HubNodeModules {
   logger?: Logger;
   metrics?: NodeMetrics;
+  /** The state machine; default: PlaceholderApplication (opaque transactions). */
+  createApp?: (db: HubDb, genesis: Genesis) => Promise<Application>;
 }
 
 export const GENESIS_HASH_META_KEY = "genesisHash";
@@ -66,6 +69,7 @@ export class HubNode {
   private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
   private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
   private started = false;
+  private readonly createApp: (db: HubDb, genesis: Genesis) => Promise<Application>;
   /** The last commits with their finality latency (newest last), for the API and benchmarks. */
   readonly recentCommits: { height: number; round: number; time: number; finalityMs: number | null; txCount: number }[] = [];
 
@@ -80,6 +84,7 @@ export class HubNode {
     this.mempool = new Mempool();
     this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
     this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
+    this.createApp = modules.createApp ?? createPlaceholderApp;
   }
 
   get chainId(): string {
@@ -96,6 +101,7 @@ export class HubNode {
         throw new Error(`data folder ${this.opts.dataDir} belongs to another genesis (${toHex(stored)}), not ${toHex(genesis.hash)}`);
       }
       if (!stored) await this.db.meta.putMeta(GENESIS_HASH_META_KEY, genesis.hash);
+      const app = await this.createApp(this.db, genesis);
       const privValidator = this.opts.blsSecretKey ? await PrivValidator.load({ blsSecretKey: this.opts.blsSecretKey }, { db: this.db }) : null;
       this.network = new HubNetwork(
         { chainId: genesis.chainId, listen: config.p2p.listen, bootstrap: config.p2p.bootstrap, privateKey: this.opts.nodeKey },
@@ -113,6 +119,7 @@ export class HubNode {
           db: this.db,
           mempool: this.mempool,
           privValidator,
+          app,
           logger: this.logger,
           outbox: {
             proposal: (msg) => this.publish("proposal", encodeProposalMessage(msg)),
@@ -281,4 +288,11 @@ export class HubNode {
       () => {},
     );
   }
+}
+
+/** The default state machine: opaque transactions, resumed from the last stored header. */
+async function createPlaceholderApp(db: HubDb, genesis: Genesis): Promise<Application> {
+  const latest = await db.blocks.latestHeight();
+  const block = latest > 0 ? await db.blocks.getBlock(latest) : undefined;
+  return new PlaceholderApplication({ genesisHash: genesis.hash, latest: block && { height: latest, stateRoot: block.header.stateRoot } });
 }

@@ -1,0 +1,35 @@
+import { AegisError } from "@aegis/consumer-sdk";
+
+/** What a block's execution may depend on besides its transactions. */
+export interface BlockExecutionContext {
+  chainId: string;
+  height: number;
+  /** Unix ms from the header. */
+  time: number;
+  /** Proposer address (20 bytes). */
+  proposer: Uint8Array;
+}
+
+export type ApplicationErrorType =
+  | { code: "APP_ERROR_INVALID_BLOCK"; reason: string }
+  | { code: "APP_ERROR_HEIGHT"; expected: number; actual: number };
+export class ApplicationError extends AegisError<ApplicationErrorType> {}
+
+/**
+ * The state machine behind consensus (immediate execution): the proposer executes the transactions it
+ * proposes and puts the resulting state root in the header; every validator executes a proposed block
+ * before it prevotes and compares the root; the decided block's execution is persisted at commit.
+ * Execution is deterministic: it depends on the committed state, the context and the transactions.
+ */
+export interface Application {
+  /** Height of the last block whose execution is persisted (0: only the genesis state). */
+  readonly height: number;
+  /** State root after that block (the genesis state root at 0). */
+  readonly stateRoot: Uint8Array;
+  /** Proposer: picks transactions from `candidates` in order (skipping ones that cannot go in a block) and executes them. */
+  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; stateRoot: Uint8Array }>;
+  /** Executes a block on the committed state; throws ApplicationError when it is not acceptable. The result is kept for commit. */
+  executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
+  /** Persists the execution of a decided block (executing it first when needed); height must be `this.height + 1`. */
+  commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
+}

@@ -1,0 +1,49 @@
+import { concatBytes, utf8 } from "@aegis/consumer-sdk";
+
+/**
+ * Key layout of the application state (one byte of module prefix, then fixed-width or
+ * length-prefixed parts, so that prefix iteration selects exactly one kind of record).
+ */
+export const KeyPrefix = {
+  /** auth: 0x01 | address(20) -> cosmos.auth.v1beta1.BaseAccount */
+  Account: 0x01,
+  /** auth: 0x02 -> next account number (u64 BE) */
+  NextAccountNumber: 0x02,
+  /** bank: 0x10 | address(20) | denom -> amount (decimal string) */
+  Balance: 0x10,
+  /** bank: 0x11 | denom -> total supply (decimal string) */
+  Supply: 0x11,
+} as const;
+
+export function lengthPrefixed(b: Uint8Array): Uint8Array {
+  if (b.length > 255) throw new RangeError("key part longer than 255 bytes");
+  return concatBytes(Uint8Array.of(b.length), b);
+}
+
+export function accountKey(address: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(KeyPrefix.Account), address);
+}
+
+export const NEXT_ACCOUNT_NUMBER_KEY = Uint8Array.of(KeyPrefix.NextAccountNumber);
+
+export function balancePrefix(address: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(KeyPrefix.Balance), address);
+}
+
+export function balanceKey(address: Uint8Array, denom: string): Uint8Array {
+  return concatBytes(balancePrefix(address), utf8(denom));
+}
+
+export function supplyKey(denom: string): Uint8Array {
+  return concatBytes(Uint8Array.of(KeyPrefix.Supply), utf8(denom));
+}
+
+export function encodeU64(n: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, n);
+  return b;
+}
+
+export function decodeU64(b: Uint8Array): bigint {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(0);
+}
