@@ -12,6 +12,10 @@ export default {
   },
   transform: {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "<rootDir>/tsconfig.test.json" }],
+    // cosmjs (CommonJS) require()s ESM-only packages (@noble/*, @scure/*). Node 22 allows that natively,
+    // jest's module runtime only from Node 24.9: ts-jest turns them into CommonJS when they are required.
+    "^.+/node_modules/@(noble|scure)/.+\\.js$": ["ts-jest", { useESM: true, tsconfig: { allowJs: true, isolatedModules: true } }],
   },
+  transformIgnorePatterns: ["/node_modules/(?!.*(@noble|@scure)/)"],
   testTimeout: 60000,
 };
