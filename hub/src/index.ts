@@ -9,3 +9,4 @@ export * from "./node/index.js";
 export * from "./signer/index.js";
 export * from "./sync/index.js";
 export * from "./app/index.js";
+export * from "./tx/index.js";
