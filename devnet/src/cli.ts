@@ -38,7 +38,8 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 try {
   const file = await devnet.start();
   console.log(`devnet ${file.chainId} is running (${file.home}/devnet.json):`);
-  for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  p2p ${n.p2p}`);
+  for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  rpc ${n.rpc}  p2p ${n.p2p}`);
+  if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);
   console.log(`try: curl ${file.nodes[0]!.api}/status   — Ctrl-C stops`);
 } catch (e) {
   console.error(`devnet: ${(e as Error).message}`);

@@ -21,7 +21,12 @@ export interface DevnetOpts {
 export interface DevnetFile {
   chainId: string;
   home: string;
-  nodes: { moniker: string; api: string; p2p: string; peerId: string; home: string }[];
+  /** Fee and staking denom, account address prefix, and a funded account for clients to start from. */
+  denom?: string;
+  bech32Prefix?: string;
+  faucet?: { mnemonic: string; address: string } | null;
+  /** `rpc`: the CometBFT-compatible JSON-RPC endpoint (cosmjs StargateClient.connect(rpc)). */
+  nodes: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string }[];
 }
 
 const require = createRequire(import.meta.url);
@@ -52,6 +57,7 @@ export class Devnet {
     const devnetPath = join(home, "devnet.json");
     let nodes: InitializedNode[];
     let chainId: string;
+    let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet"> = {};
     if (existsSync(devnetPath)) {
       const existing = JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile;
       if (existing.nodes.length !== this.opts.validators) {
@@ -59,6 +65,7 @@ export class Devnet {
       }
       nodes = existing.nodes;
       chainId = existing.chainId;
+      extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet };
       this.log(`resuming devnet ${chainId} from ${home}`);
     } else {
       const res = await initHomes({
@@ -73,9 +80,15 @@ export class Devnet {
       });
       nodes = res.nodes;
       chainId = res.chainId;
+      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet };
       this.log(`created devnet ${chainId} with ${nodes.length} validators in ${home}`);
     }
-    this.file = { chainId, home, nodes: nodes.map((n) => ({ moniker: n.moniker, api: n.api, p2p: n.p2p, peerId: n.peerId, home: n.home })) };
+    this.file = {
+      chainId,
+      home,
+      ...extra,
+      nodes: nodes.map((n) => ({ moniker: n.moniker, api: n.api, rpc: `${n.api}/rpc`, p2p: n.p2p, peerId: n.peerId, home: n.home })),
+    };
     await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
     this.children = nodes.map((node) => ({ node, proc: null, restarts: 0 }));
     for (const c of this.children) this.spawn(c);

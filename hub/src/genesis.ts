@@ -8,6 +8,7 @@ import {
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, isValidDenom, parseCoins, TxError } from "./tx/index.js";
 
 /** genesis.json as written by `aegis init` and read by every node. */
 export interface GenesisFile {
@@ -16,6 +17,14 @@ export interface GenesisFile {
   genesisTime: number;
   validators: { moniker: string; blsPublicKey: string; proofOfPossession: string; power: string }[];
   consensus?: { timeouts?: Partial<TimeoutConfig> };
+  /** Initial application state; without it the node runs opaque transactions (PlaceholderApplication). */
+  appState?: AppGenesis;
+}
+
+/** Initial application state: the staking denom and funded accounts. */
+export interface AppGenesis {
+  denom: string;
+  accounts: { address: string; coins: { denom: string; amount: string }[] }[];
 }
 
 export interface Genesis {
@@ -24,6 +33,7 @@ export interface Genesis {
   validatorSet: ValidatorSet;
   monikers: Map<string, string>;
   timeouts: TimeoutConfig;
+  appState: AppGenesis | null;
   /** SHA-256 of the canonical genesis encoding; a node refuses a data folder made for another one. */
   hash: Uint8Array;
 }
@@ -57,8 +67,34 @@ export function parseGenesis(raw: unknown): Genesis {
   const validatorSet = createValidatorSet(inputs);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...(g.consensus?.timeouts ?? {}) };
   for (const [k, v] of Object.entries(timeouts)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.timeouts.${k}`, "non-negative integer ms");
+  const appState = g.appState === undefined ? null : parseAppGenesis(g.appState, bad);
   const w = new CanonicalWriter().string("aegis/genesis/v1").string(g.chainId).u64(g.genesisTime, "genesisTime").u32(inputs.length, "count");
   for (const v of validatorSet.validators) w.fixed(v.blsPublicKey, 48, "blsPublicKey").u64(v.power, "power");
   for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
-  return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, hash: sha256(w.finish()) };
+  w.string(appState ? JSON.stringify(appState) : "");
+  return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, hash: sha256(w.finish()) };
+}
+
+function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => GenesisError): AppGenesis {
+  const a = raw as AppGenesis;
+  if (!a || typeof a !== "object") throw bad("appState", "not an object");
+  if (typeof a.denom !== "string" || !isValidDenom(a.denom)) throw bad("appState.denom", "a valid denom");
+  if (!Array.isArray(a.accounts)) throw bad("appState.accounts", "a list");
+  const seen = new Set<string>();
+  const accounts = a.accounts.map((acc, i) => {
+    const field = `appState.accounts[${i}]`;
+    try {
+      fromBech32(String(acc.address), ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+      if (!Array.isArray(acc.coins)) throw bad(`${field}.coins`, "a list");
+      parseCoins(acc.coins, `${field}.coins`);
+    } catch (e) {
+      if (e instanceof TxError) throw bad(field, e.log);
+      throw e;
+    }
+    if (seen.has(acc.address)) throw bad(`${field}.address`, "duplicate account");
+    seen.add(acc.address);
+    // Canonical form (field order, sorted coins) so the genesis hash does not depend on formatting.
+    return { address: acc.address, coins: [...acc.coins].map((c) => ({ denom: c.denom, amount: c.amount })).sort((x, y) => (x.denom < y.denom ? -1 : 1)) };
+  });
+  return { denom: a.denom, accounts };
 }

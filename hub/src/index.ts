@@ -10,3 +10,4 @@ export * from "./signer/index.js";
 export * from "./sync/index.js";
 export * from "./app/index.js";
 export * from "./tx/index.js";
+export * from "./rpc/index.js";

@@ -154,6 +154,7 @@ beforeAll(async () => {
   dir = await makeTempDir("inproc");
   const p2pBase = await reservePortRange(N);
   const res = await initHomes({
+    withApp: false, // these tests post opaque transactions
     home: dir,
     validators: N,
     chainId: CHAIN_ID,

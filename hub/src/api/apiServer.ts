@@ -3,6 +3,7 @@ import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
 import type { Logger } from "../logger.js";
 import type { HubNode } from "../node/hubNode.js";
 import { blockToJson, blsCertificateToJson, headerToJson, validatorSetToJson } from "./jsonViews.js";
+import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 
 export interface ApiServerOpts {
   host: string;
@@ -30,6 +31,8 @@ export class ApiServer {
   ) {
     this.app = Fastify({ logger: false, bodyLimit: MAX_TX_BODY * 2 });
     this.routes();
+    // CometBFT-compatible JSON-RPC for cosmjs and other Cosmos clients: POST / and POST /rpc.
+    new CometRpc(createNodeRpcBackend(modules.node)).register(this.app);
   }
 
   /** Base URL, e.g. http://127.0.0.1:26757 (after start). */
@@ -151,7 +154,7 @@ export class ApiServer {
       const tx = new Uint8Array(Buffer.from(body.tx, "base64"));
       if (tx.length === 0 || tx.length > MAX_TX_BODY) return fail(reply, 400, "API_ERROR_INVALID_TX", `transaction must be 1..${MAX_TX_BODY} bytes`);
       const res = node.submitTx(tx);
-      if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected: ${res.reason}`);
+      if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected (code ${res.code}): ${res.log}`);
       return reply.code(202).send({ hash: res.hash, added: res.added });
     });
 

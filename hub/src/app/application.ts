@@ -32,4 +32,8 @@ export interface Application {
   executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
   /** Persists the execution of a decided block (executing it first when needed); height must be `this.height + 1`. */
   commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
+  /** Mempool admission; absent: every transaction is admitted. */
+  checkTx?(tx: Uint8Array): { code: number; codespace: string; log: string };
+  /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
+  query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -5,6 +5,7 @@ import { EvidenceRepository } from "./evidenceRepository.js";
 import { MetaRepository } from "./metaRepository.js";
 import { SignerGuardRepository } from "./signerGuardRepository.js";
 import { WalRepository } from "./walRepository.js";
+import { TxIndexRepository } from "./txIndexRepository.js";
 
 /** The root database: utf8 keys, binary (Uint8Array) values. */
 export type HubLevel = Level<string, Uint8Array>;
@@ -30,7 +31,7 @@ export interface RepositoryOptions {
   sync: boolean;
 }
 
-export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard"] as const;
+export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txs"] as const;
 
 /**
  * The hub's single on-disk LevelDB database. Every key space is a sublevel, and a write that spans key
@@ -44,7 +45,9 @@ export class HubDb {
   readonly wal: WalRepository;
   readonly evidence: EvidenceRepository;
   readonly guard: SignerGuardRepository;
+  readonly txs: TxIndexRepository;
   readonly #root: HubLevel;
+  readonly #state: HubSublevel;
 
   private constructor(opts: { path: string }, modules: { root: HubLevel }) {
     this.path = opts.path;
@@ -56,6 +59,13 @@ export class HubDb {
     this.wal = new WalRepository(repo, { root, sublevel: openSublevel(root, "wal") });
     this.evidence = new EvidenceRepository(repo, { root, sublevel: openSublevel(root, "evidence") });
     this.guard = new SignerGuardRepository(repo, { root, sublevel: openSublevel(root, "guard") });
+    this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txs") });
+    this.#state = openSublevel(root, "state");
+  }
+
+  /** Root and `state` sublevel for the state store (hub/src/state), which writes its own synced batches. */
+  get stateModules(): RepositoryModules {
+    return { root: this.#root, sublevel: this.#state };
   }
 
   /** Opens (creating if needed) the database at `path`. Throws DB_ERROR_OPEN_FAILED, e.g. when another handle holds it. */

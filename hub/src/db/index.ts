@@ -10,3 +10,4 @@ export * from "./signerGuardRecord.js";
 export * from "./heightKey.js";
 export * from "./serialQueue.js";
 export * from "./decodeStored.js";
+export * from "./txIndexRepository.js";

@@ -1,4 +1,4 @@
-import { bytesEqual, toHex } from "@aegis/consumer-sdk";
+import { bytesEqual, sha256, toHex } from "@aegis/consumer-sdk";
 import {
   decodeDuplicateVoteEvidence,
   encodeDuplicateVoteEvidence,
@@ -16,7 +16,7 @@ import { HubNetwork, type ValidationResult } from "../network/index.js";
 import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
-import { PlaceholderApplication, type Application } from "../app/index.js";
+import { HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
 import {
   GossipError,
   getGossipAction,
@@ -70,6 +70,8 @@ export class HubNode {
   private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
   private started = false;
   private readonly createApp: (db: HubDb, genesis: Genesis) => Promise<Application>;
+  /** The state machine (after start). */
+  app!: Application;
   /** The last commits with their finality latency (newest last), for the API and benchmarks. */
   readonly recentCommits: { height: number; round: number; time: number; finalityMs: number | null; txCount: number }[] = [];
 
@@ -84,7 +86,7 @@ export class HubNode {
     this.mempool = new Mempool();
     this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
     this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
-    this.createApp = modules.createApp ?? createPlaceholderApp;
+    this.createApp = modules.createApp ?? ((db, genesis) => createDefaultApp(db, genesis, this.config, this.logger));
   }
 
   get chainId(): string {
@@ -102,6 +104,7 @@ export class HubNode {
       }
       if (!stored) await this.db.meta.putMeta(GENESIS_HASH_META_KEY, genesis.hash);
       const app = await this.createApp(this.db, genesis);
+      this.app = app;
       const privValidator = this.opts.blsSecretKey ? await PrivValidator.load({ blsSecretKey: this.opts.blsSecretKey }, { db: this.db }) : null;
       this.network = new HubNetwork(
         { chainId: genesis.chainId, listen: config.p2p.listen, bootstrap: config.p2p.bootstrap, privateKey: this.opts.nodeKey },
@@ -165,14 +168,23 @@ export class HubNode {
     if (this.db?.isOpen) await this.db.close();
   }
 
-  /** Adds a transaction to the mempool and gossips it. */
-  submitTx(tx: Uint8Array): { hash: string; added: boolean; reason?: string } {
+  /**
+   * Admits a transaction (CheckTx, then the mempool) and gossips it. `code` is the CheckTx result
+   * (0 = accepted); a duplicate of a pending transaction is accepted again without effect.
+   */
+  submitTx(tx: Uint8Array): { hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string } {
+    const hash = toHex(sha256(tx));
+    if (this.mempool.has(tx)) return { hash, added: false, reason: "duplicate", code: 0, codespace: "", log: "" };
+    const check = this.app.checkTx?.(tx) ?? { code: 0, codespace: "", log: "" };
+    if (check.code !== 0) return { hash, added: false, reason: "check_tx", ...check };
     const res = this.mempool.add(tx);
     if (res.added) {
       this.publish("tx", tx);
       this.engine.notifyTx();
+      return { hash, added: true, code: 0, codespace: "", log: "" };
     }
-    return res.added ? { hash: res.hash, added: true } : { hash: res.hash, added: false, reason: res.reason };
+    const code = res.reason === "full" ? 20 : res.reason === "too_large" ? 21 : 19;
+    return { hash, added: false, reason: res.reason, code, codespace: "sdk", log: `transaction not admitted: ${res.reason}` };
   }
 
   private publish(kind: "proposal" | "vote" | "evidence" | "tx", data: Uint8Array): void {
@@ -180,6 +192,8 @@ export class HubNode {
   }
 
   private onCommit(c: CommitEvent): void {
+    // The check state restarted from the new committed state: re-admit what is still pending, drop the rest.
+    if (this.app.checkTx) for (const tx of this.mempool.all()) if (this.app.checkTx(tx).code !== 0) this.mempool.remove(tx);
     this.recentCommits.push({ height: c.height, round: c.round, time: Date.now(), finalityMs: c.finalityMs, txCount: c.txCount });
     if (this.recentCommits.length > 1000) this.recentCommits.splice(0, this.recentCommits.length - 1000);
     this.metrics.height.set(c.height);
@@ -258,6 +272,8 @@ export class HubNode {
     net.subscribe(
       "tx",
       (data) => {
+        if (this.mempool.has(data)) return "ignore";
+        if (this.app.checkTx && this.app.checkTx(data).code !== 0) return "ignore"; // may be valid on a peer with another pending set
         const res = this.mempool.add(data);
         if (res.added) return "accept";
         return res.reason === "too_large" || res.reason === "empty" ? "reject" : "ignore";
@@ -290,8 +306,17 @@ export class HubNode {
   }
 }
 
-/** The default state machine: opaque transactions, resumed from the last stored header. */
-async function createPlaceholderApp(db: HubDb, genesis: Genesis): Promise<Application> {
+/**
+ * The default state machine: the hub's application (auth, bank, ...) when the genesis has an app state,
+ * otherwise opaque transactions resumed from the last stored header.
+ */
+async function createDefaultApp(db: HubDb, genesis: Genesis, config: NodeConfig, logger: Logger): Promise<Application> {
+  if (genesis.appState) {
+    return HubApplication.open(
+      { chainId: genesis.chainId, genesis: genesis.appState, minGasPrices: config.app.minGasPrices.map(parseGasPrice) },
+      { db, logger },
+    );
+  }
   const latest = await db.blocks.latestHeight();
   const block = latest > 0 ? await db.blocks.getBlock(latest) : undefined;
   return new PlaceholderApplication({ genesisHash: genesis.hash, latest: block && { height: latest, stateRoot: block.header.stateRoot } });

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import type { GenesisFile } from "../genesis.js";
+import { ACCOUNT_ADDRESS_PREFIX } from "../tx/index.js";
 import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
 import { DEFAULT_NODE_CONFIG, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
 
@@ -20,7 +22,21 @@ export interface InitHomesOpts {
   consensus?: Partial<NodeConfig["consensus"]>;
   timeouts?: GenesisFile["consensus"];
   force?: boolean;
+  /** Run the hub's application (accounts, bank; a funded faucet in genesis). Default true; false: opaque transactions. */
+  withApp?: boolean;
+  /** Staking/fee denom (default "uaeg"). */
+  denom?: string;
+  /** Faucet balance in genesis (default 10^15). */
+  faucetAmount?: bigint;
 }
+
+export interface FaucetInfo {
+  mnemonic: string;
+  address: string;
+}
+
+export const DEFAULT_DENOM = "uaeg";
+export const DEFAULT_MIN_GAS_PRICE = "0.025";
 
 export interface InitializedNode {
   moniker: string;
@@ -34,6 +50,10 @@ export interface InitHomesResult {
   chainId: string;
   genesisPath: string;
   nodes: InitializedNode[];
+  denom: string;
+  bech32Prefix: string;
+  /** The genesis account funded for the devnet (null without the application). */
+  faucet: FaucetInfo | null;
 }
 
 export const MAX_INIT_VALIDATORS = 128;
@@ -68,6 +88,13 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       nodeKey,
     });
   }
+  const withApp = o.withApp ?? true;
+  const denom = o.denom ?? DEFAULT_DENOM;
+  let faucet: FaucetInfo | null = null;
+  if (withApp) {
+    const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
+    faucet = { mnemonic: wallet.mnemonic, address: (await wallet.getAccounts())[0]!.address };
+  }
   const genesis: GenesisFile = {
     chainId: o.chainId,
     genesisTime: o.genesisTime ?? Date.now(),
@@ -78,6 +105,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       power: String(o.power ?? 100n),
     })),
     ...(o.timeouts ? { consensus: o.timeouts } : {}),
+    ...(faucet ? { appState: { denom, accounts: [{ address: faucet.address, coins: [{ denom, amount: String(o.faucetAmount ?? 10n ** 15n) }] }] } } : {}),
   };
   const genesisJson = JSON.stringify(genesis, null, 2) + "\n";
   for (const [i, n] of nodes.entries()) {
@@ -88,6 +116,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       p2p: { listen: [`/ip4/${host}/tcp/${p2pBase + i}`], bootstrap: nodes.filter((m) => m !== n).map((m) => m.p2p) },
       api: { host, port: apiBase + i },
       consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(o.consensus ?? {}) },
+      app: { minGasPrices: withApp ? [`${DEFAULT_MIN_GAS_PRICE}${denom}`] : [] },
     };
     await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
     await writeFileAtomic(paths.genesis, genesisJson);
@@ -95,5 +124,13 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
   }
   await writeFileAtomic(genesisPath, genesisJson);
-  return { chainId: o.chainId, genesisPath, nodes: nodes.map(({ moniker, home, peerId, p2p, api }) => ({ moniker, home, peerId, p2p, api })) };
+  if (faucet) await writeFileAtomic(join(o.home, "faucet.json"), JSON.stringify(faucet, null, 2) + "\n", 0o600);
+  return {
+    chainId: o.chainId,
+    genesisPath,
+    nodes: nodes.map(({ moniker, home, peerId, p2p, api }) => ({ moniker, home, peerId, p2p, api })),
+    denom,
+    bech32Prefix: ACCOUNT_ADDRESS_PREFIX,
+    faucet,
+  };
 }

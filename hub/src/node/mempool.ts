@@ -51,6 +51,25 @@ export class Mempool {
     return out;
   }
 
+  has(tx: Uint8Array): boolean {
+    return this.txs.has(toHex(sha256(tx)));
+  }
+
+  /** Every pending transaction, oldest first. */
+  all(): Uint8Array[] {
+    return [...this.txs.values()];
+  }
+
+  /** Drops a pending transaction (it no longer passes CheckTx). */
+  remove(tx: Uint8Array): void {
+    const hash = toHex(sha256(tx));
+    const t = this.txs.get(hash);
+    if (t) {
+      this.txs.delete(hash);
+      this.totalBytes -= t.length;
+    }
+  }
+
   removeCommitted(txs: readonly Uint8Array[]): void {
     if (this.recentlyCommitted.size > 200_000) this.recentlyCommitted.clear();
     for (const tx of txs) {

@@ -9,6 +9,8 @@ export interface NodeConfig {
   p2p: { listen: string[]; bootstrap: string[] };
   api: { host: string; port: number };
   consensus: { createEmptyBlocksIntervalMs: number; rebroadcastIntervalMs: number; maxBlockTxs: number; maxBlockBytes: number };
+  /** Mempool admission: minimum gas prices, e.g. ["0.025uaeg"] (a node's own policy). */
+  app: { minGasPrices: string[] };
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -17,6 +19,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   p2p: { listen: ["/ip4/127.0.0.1/tcp/26656"], bootstrap: [] },
   api: { host: "127.0.0.1", port: 26757 },
   consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 10_000, maxBlockBytes: 4 * 1024 * 1024 },
+  app: { minGasPrices: [] },
   logLevel: "info",
 };
 
@@ -68,8 +71,12 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
     p2p: { ...DEFAULT_NODE_CONFIG.p2p, ...(raw.p2p ?? {}) },
     api: { ...DEFAULT_NODE_CONFIG.api, ...(raw.api ?? {}) },
     consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(raw.consensus ?? {}) },
+    app: { ...DEFAULT_NODE_CONFIG.app, ...(raw.app ?? {}) },
     logLevel: raw.logLevel ?? DEFAULT_NODE_CONFIG.logLevel,
   };
+  if (!Array.isArray(c.app.minGasPrices) || !c.app.minGasPrices.every((p) => typeof p === "string" && /^[0-9]+(\.[0-9]{1,6})?[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/.test(p))) {
+    throw bad("app.minGasPrices", 'must be a list like ["0.025uaeg"]');
+  }
   if (typeof c.moniker !== "string" || c.moniker.length === 0) throw bad("moniker", "must be a non-empty string");
   if (!Array.isArray(c.p2p.listen) || !c.p2p.listen.every((a) => typeof a === "string")) throw bad("p2p.listen", "must be a list of multiaddrs");
   if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");

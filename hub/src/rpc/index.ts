@@ -1,1 +1,2 @@
 export * from "./cometRpc.js";
+export * from "./nodeRpcBackend.js";

@@ -44,6 +44,16 @@ export type TxErrorType =
   | { code: "TX_ERROR_ADDRESS_BAD_CHECKSUM"; address: string }
   | { code: "TX_ERROR_ADDRESS_WRONG_PREFIX"; address: string; expected: string; actual: string }
   | { code: "TX_ERROR_ADDRESS_WRONG_LENGTH"; address: string; expected: readonly number[]; actual: number }
+  /** Stateful: an account cannot pay (fee or message amount). */
+  | { code: "TX_ERROR_INSUFFICIENT_FUNDS"; address: string; have: string; need: string }
+  /** Stateful: the fee is below the node's minimum gas price times the gas limit. */
+  | { code: "TX_ERROR_INSUFFICIENT_FEE"; got: string; required: string }
+  /** Stateful: a signer's account does not exist yet. */
+  | { code: "TX_ERROR_UNKNOWN_ADDRESS"; address: string }
+  /** A message type this hub does not handle. */
+  | { code: "TX_ERROR_UNKNOWN_MESSAGE"; typeUrl: string }
+  /** A message whose content breaks a module rule (bad amount, wrong signer, unknown validator ...). */
+  | { code: "TX_ERROR_INVALID_MESSAGE"; typeUrl: string; reason: string }
   /** A programming error in the caller (bad argument); reported to clients as the SDK's redacted internal error. */
   | { code: "TX_ERROR_INTERNAL"; reason: string };
 
@@ -79,6 +89,11 @@ export const TX_ERROR_SDK_ERRORS: Readonly<Record<TxErrorCode, CosmosSdkErrorNam
   TX_ERROR_ADDRESS_BAD_CHECKSUM: "ErrInvalidAddress",
   TX_ERROR_ADDRESS_WRONG_PREFIX: "ErrInvalidAddress",
   TX_ERROR_ADDRESS_WRONG_LENGTH: "ErrInvalidAddress",
+  TX_ERROR_INSUFFICIENT_FUNDS: "ErrInsufficientFunds",
+  TX_ERROR_INSUFFICIENT_FEE: "ErrInsufficientFee",
+  TX_ERROR_UNKNOWN_ADDRESS: "ErrUnknownAddress",
+  TX_ERROR_UNKNOWN_MESSAGE: "ErrUnknownRequest",
+  TX_ERROR_INVALID_MESSAGE: "ErrInvalidRequest",
   TX_ERROR_INTERNAL: "ErrInternal",
 };
 
@@ -151,6 +166,16 @@ function detailOf(t: TxErrorType): string | undefined {
       return `invalid Bech32 prefix; expected ${t.expected}, got ${t.actual}`;
     case "TX_ERROR_ADDRESS_WRONG_LENGTH":
       return `address ${JSON.stringify(t.address)} decodes to ${t.actual} bytes, expected ${t.expected.join(" or ")}`;
+    case "TX_ERROR_INSUFFICIENT_FUNDS":
+      return `spendable balance ${t.have} is smaller than ${t.need}`;
+    case "TX_ERROR_INSUFFICIENT_FEE":
+      return `got: ${t.got} required: ${t.required}`;
+    case "TX_ERROR_UNKNOWN_ADDRESS":
+      return `account ${t.address} does not exist`;
+    case "TX_ERROR_UNKNOWN_MESSAGE":
+      return `unrecognized message type: ${t.typeUrl}`;
+    case "TX_ERROR_INVALID_MESSAGE":
+      return `${t.typeUrl}: ${t.reason}`;
     case "TX_ERROR_INTERNAL":
       return t.reason;
   }

@@ -1,18 +1,12 @@
-import { AegisError, utf8 } from "@aegis/consumer-sdk";
+import { utf8 } from "@aegis/consumer-sdk";
 import type { KVStore } from "../../state/index.js";
-import type { Coin } from "../coins.js";
+import { ACCOUNT_ADDRESS_PREFIX, toBech32, TxError, type Coin } from "../../tx/index.js";
 import { balanceKey, balancePrefix, supplyKey } from "../storeKeys.js";
 
 /**
  * bank: balances per (address, denom) and total supply per denom. Pure rules over the state they are
- * given; a failed rule throws BankError and the caller discards the transaction's state branch.
+ * given; a rule that fails throws TxError and the caller discards the transaction's state branch.
  */
-export type BankErrorType =
-  | { code: "BANK_ERROR_INSUFFICIENT_FUNDS"; address: Uint8Array; denom: string; have: bigint; need: bigint }
-  | { code: "BANK_ERROR_INVALID_AMOUNT"; reason: string };
-
-export class BankError extends AegisError<BankErrorType> {}
-
 const decoder = new TextDecoder();
 
 function readAmount(store: KVStore, key: Uint8Array): bigint {
@@ -42,20 +36,24 @@ export function getSupply(store: KVStore, denom: string): bigint {
 }
 
 function assertPositive(coins: readonly Coin[]): void {
-  for (const c of coins) if (c.amount <= 0n) throw new BankError({ code: "BANK_ERROR_INVALID_AMOUNT", reason: `non-positive ${c.denom}` }, `invalid amount ${c.amount}${c.denom}`);
+  for (const c of coins) {
+    if (c.amount <= 0n) throw new TxError({ code: "TX_ERROR_INVALID_COINS", field: "amount", reason: `${c.amount}${c.denom} is not positive` });
+  }
 }
 
-/** Removes `coins` from `address`; throws BANK_ERROR_INSUFFICIENT_FUNDS (state unchanged for that denom onwards is the caller's branch to discard). */
+/** Removes `coins` from `address`; throws TX_ERROR_INSUFFICIENT_FUNDS (the caller discards its branch). */
 export function processSubtractCoins(store: KVStore, address: Uint8Array, coins: readonly Coin[]): void {
   assertPositive(coins);
   for (const c of coins) {
     const key = balanceKey(address, c.denom);
     const have = readAmount(store, key);
     if (have < c.amount) {
-      throw new BankError(
-        { code: "BANK_ERROR_INSUFFICIENT_FUNDS", address, denom: c.denom, have, need: c.amount },
-        `spendable balance ${have}${c.denom} is smaller than ${c.amount}${c.denom}: insufficient funds`,
-      );
+      throw new TxError({
+        code: "TX_ERROR_INSUFFICIENT_FUNDS",
+        address: toBech32(ACCOUNT_ADDRESS_PREFIX, address),
+        have: `${have}${c.denom}`,
+        need: `${c.amount}${c.denom}`,
+      });
     }
     writeAmount(store, key, have - c.amount);
   }

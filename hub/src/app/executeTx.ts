@@ -1,0 +1,188 @@
+import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import type { StateView } from "../state/index.js";
+import {
+  ACCOUNT_ADDRESS_PREFIX,
+  checkTxTimeoutHeight,
+  consumeAnteGas,
+  decodeTx,
+  GasMeter,
+  SECP256K1_PUBKEY_TYPE_URL,
+  TX_SIZE_COST_PER_BYTE,
+  toBech32,
+  TxError,
+  validateBasicTx,
+  verifyTxSignatures,
+  type Coin,
+  type DecodedTx,
+} from "../tx/index.js";
+import { GasKVStore } from "./gasKVStore.js";
+import { computeModuleAddress, FEE_COLLECTOR, getAccount, setAccount } from "./modules/auth.js";
+import { processTransfer } from "./modules/bank.js";
+import type { MsgHandler, MsgRegistry } from "./msgRegistry.js";
+import { formatCoins, type TxEvent } from "./txEvents.js";
+
+/**
+ * check: mempool admission (CheckTx) — ante only, with the node's minimum gas prices.
+ * deliver: in a block — ante, then the messages.
+ * simulate: cosmjs' fee "auto" — no signature or fee checks, unlimited gas, on a throw-away branch.
+ */
+export type ExecMode = "check" | "deliver" | "simulate";
+
+/** A minimum gas price: `amount / 10^decimals` of `denom` per unit of gas. */
+export interface GasPrice {
+  denom: string;
+  /** Price scaled by 10^PRICE_DECIMALS. */
+  scaled: bigint;
+}
+export const PRICE_DECIMALS = 6n;
+
+export function parseGasPrice(s: string): GasPrice {
+  const m = /^([0-9]+)(?:\.([0-9]{1,6}))?([a-zA-Z][a-zA-Z0-9/:._-]{2,127})$/.exec(s);
+  if (!m) throw new RangeError(`invalid gas price ${JSON.stringify(s)} (e.g. "0.025uaeg")`);
+  return { denom: m[3]!, scaled: BigInt(m[1]!) * 10n ** PRICE_DECIMALS + BigInt((m[2] ?? "").padEnd(6, "0")) };
+}
+
+export interface ExecTxContext {
+  chainId: string;
+  height: number;
+  time: number;
+  mode: ExecMode;
+  registry: MsgRegistry;
+  /** Checked in "check" mode only (a node's own admission policy, not a consensus rule). */
+  minGasPrices: readonly GasPrice[];
+}
+
+export interface TxResult {
+  code: number;
+  codespace: string;
+  log: string;
+  gasWanted: bigint;
+  gasUsed: bigint;
+  events: TxEvent[];
+  /** TxMsgData bytes. */
+  data: Uint8Array;
+}
+
+export type TxOutcome =
+  /** The transaction cannot go in a block (decode, signature, sequence, fee ...); nothing changed. */
+  | { kind: "rejected"; error: TxError; gasUsed: bigint }
+  /** The transaction goes in (or went in) a block: fee paid, sequence bumped; messages applied when code = 0. */
+  | { kind: "included"; tx: DecodedTx; result: TxResult };
+
+const UNLIMITED_GAS = (1n << 63n) - 1n;
+const SIMULATED_SIGNATURE_BYTES = 64n;
+
+/**
+ * Executes one transaction on `view` (Cosmos SDK semantics): the ante step (signatures, sequence, fee)
+ * on a branch, then the messages on a nested branch. A failed ante leaves `view` unchanged; a failed
+ * message keeps the fee and the sequence bump (so the signed bytes cannot be replayed) and drops the
+ * messages' effects.
+ */
+export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext): TxOutcome {
+  const simulate = ctx.mode === "simulate";
+  let tx: DecodedTx;
+  let msgs: { handler: MsgHandler<unknown>; msg: unknown }[];
+  let meter: GasMeter;
+  let feePayer = "";
+  const ante = view.branch();
+  try {
+    tx = decodeTx(bytes, { simulate });
+    msgs = tx.messages.map((m) => ctx.registry.decode(m.typeUrl, m.value));
+    const signers: Uint8Array[] = [];
+    const seen = new Set<string>();
+    for (const { handler, msg } of msgs) {
+      handler.validateBasic(msg);
+      for (const s of handler.getSigners(msg)) {
+        const k = Buffer.from(s).toString("hex");
+        if (!seen.has(k)) {
+          seen.add(k);
+          signers.push(s);
+        }
+      }
+    }
+    validateBasicTx(tx, { chainId: ctx.chainId, signers, addressPrefix: ACCOUNT_ADDRESS_PREFIX });
+    checkTxTimeoutHeight(tx, ctx.height);
+    meter = new GasMeter(simulate ? UNLIMITED_GAS : tx.fee.gasLimit);
+    consumeAnteGas(meter, tx);
+    if (simulate) meter.consume(TX_SIZE_COST_PER_BYTE * SIMULATED_SIGNATURE_BYTES, "txSize"); // the real signature's bytes
+    const store = new GasKVStore(ante, meter);
+    const accounts = signers.map((addr) => {
+      const a = getAccount(store, addr);
+      if (!a) throw new TxError({ code: "TX_ERROR_UNKNOWN_ADDRESS", address: toBech32(ACCOUNT_ADDRESS_PREFIX, addr) });
+      return a;
+    });
+    feePayer = accounts[0]!.bech32;
+    accounts.forEach((a, i) => {
+      const got = tx.signerInfos[i]!.sequence;
+      if (got !== a.sequence) throw new TxError({ code: "TX_ERROR_WRONG_SEQUENCE", expected: a.sequence, got });
+    });
+    if (!simulate) {
+      verifyTxSignatures(tx, {
+        chainId: ctx.chainId,
+        accounts: accounts.map((a) => ({ accountNumber: a.accountNumber, publicKey: a.pubKey ? PubKey.decode(a.pubKey.value).key : null })),
+      });
+    }
+    accounts.forEach((a, i) => {
+      const pk = tx.signerInfos[i]!.publicKey;
+      setAccount(store, {
+        ...a,
+        sequence: a.sequence + 1n,
+        pubKey: a.pubKey ?? (pk ? { typeUrl: SECP256K1_PUBKEY_TYPE_URL, value: PubKey.encode({ key: pk }).finish() } : null),
+      });
+    });
+    if (!simulate) {
+      if (ctx.mode === "check") assertFeeCoversGas(tx.fee.amount, tx.fee.gasLimit, ctx.minGasPrices);
+      const fee = tx.fee.amount.filter((c) => c.amount > 0n);
+      if (fee.length > 0) processTransfer(store, accounts[0]!.address, computeModuleAddress(FEE_COLLECTOR), fee);
+    }
+  } catch (e) {
+    ante.discard();
+    if (e instanceof TxError) return { kind: "rejected", error: e, gasUsed: 0n };
+    throw e;
+  }
+
+  const events: TxEvent[] = [{ type: "tx", attributes: [{ key: "fee", value: formatCoins(tx.fee.amount) }, { key: "fee_payer", value: feePayer }] }];
+  const msgResponses: { typeUrl: string; value: Uint8Array }[] = [];
+  let failure: TxError | null = null;
+  if (ctx.mode !== "check") {
+    const branch = ante.branch();
+    const msgEvents: TxEvent[] = [];
+    try {
+      const store = new GasKVStore(branch, meter);
+      for (const { handler, msg } of msgs) {
+        msgResponses.push(handler.process({ store, chainId: ctx.chainId, height: ctx.height, time: ctx.time, events: msgEvents }, msg).response);
+      }
+      branch.commit();
+      events.push(...msgEvents);
+    } catch (e) {
+      branch.discard();
+      msgResponses.length = 0;
+      failure = e instanceof TxError ? e : new TxError({ code: "TX_ERROR_INTERNAL", reason: (e as Error).message });
+    }
+  }
+  ante.commit();
+  const abci = failure?.toAbci();
+  return {
+    kind: "included",
+    tx,
+    result: {
+      code: abci?.code ?? 0,
+      codespace: abci?.codespace ?? "",
+      log: abci?.log ?? "",
+      gasWanted: tx.fee.gasLimit,
+      gasUsed: meter.consumed,
+      events,
+      data: TxMsgData.encode({ data: [], msgResponses }).finish(),
+    },
+  };
+}
+
+/** fee(denom) >= ceil(price × gasLimit) for one of the accepted denoms (no prices: anything goes). */
+function assertFeeCoversGas(fee: readonly Coin[], gasLimit: bigint, prices: readonly GasPrice[]): void {
+  if (prices.length === 0) return;
+  const scale = 10n ** PRICE_DECIMALS;
+  const required = prices.map((p) => ({ denom: p.denom, amount: (p.scaled * gasLimit + scale - 1n) / scale }));
+  const ok = required.some((r) => r.amount === 0n || (fee.find((c) => c.denom === r.denom)?.amount ?? 0n) >= r.amount);
+  if (!ok) throw new TxError({ code: "TX_ERROR_INSUFFICIENT_FEE", got: formatCoins(fee) || "0", required: required.map((r) => `${r.amount}${r.denom}`).join(" or ") });
+}

@@ -1,0 +1,217 @@
+import { computeMerkleRoot, sha256, toHex } from "@aegis/consumer-sdk";
+import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import type { HubDb, IndexedTx } from "../db/index.js";
+import type { AppGenesis } from "../genesis.js";
+import type { Logger } from "../logger.js";
+import { StateStore, type StateView } from "../state/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, TxError } from "../tx/index.js";
+import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
+import { executeTx, type GasPrice, type TxResult } from "./executeTx.js";
+import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
+import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
+import { MsgRegistry } from "./msgRegistry.js";
+
+export interface HubApplicationOpts {
+  chainId: string;
+  genesis: AppGenesis;
+  /** Mempool admission: fee >= price × gas for one of these (empty: no minimum). */
+  minGasPrices?: GasPrice[];
+}
+
+export interface HubApplicationModules {
+  db: HubDb;
+  logger: Logger;
+}
+
+export interface QueryResult {
+  code: number;
+  codespace?: string;
+  log?: string;
+  value?: Uint8Array;
+  height: number;
+}
+
+interface Executed {
+  view: StateView;
+  root: Uint8Array;
+  results: TxResult[];
+}
+
+const NOT_FOUND = 22;
+const UNKNOWN_REQUEST = 6;
+const INVALID_REQUEST = 18;
+
+/**
+ * The hub's state machine: auth and bank over the authenticated state store, Cosmos SDK transactions.
+ * Blocks are executed on views of the committed state (several candidates per height may be), the
+ * decided one is committed; transaction results go to the tx index for `tx_search`.
+ */
+export class HubApplication implements Application {
+  private readonly registry = new MsgRegistry();
+  private readonly executed = new Map<string, Executed>();
+  /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
+  private checkView: StateView;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly opts: HubApplicationOpts,
+    private readonly modules: HubApplicationModules,
+    private readonly state: StateStore,
+  ) {
+    this.log = modules.logger.child({ module: "app" });
+    this.checkView = state.createView();
+  }
+
+  /** Opens the state (writing the genesis state as version 0 on first start). */
+  static async open(opts: HubApplicationOpts, modules: HubApplicationModules): Promise<HubApplication> {
+    const state = await StateStore.open({}, { db: modules.db });
+    if (!state.hasVersion) {
+      const view = state.createView();
+      for (const acc of opts.genesis.accounts) {
+        const address = fromBech32(acc.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+        processEnsureAccount(view, address, acc.address);
+        const coins = parseCoins(acc.coins, "genesis").filter((c) => c.amount > 0n);
+        if (coins.length > 0) processMint(view, address, coins);
+      }
+      await state.commit(0, view);
+    }
+    return new HubApplication(opts, modules, state);
+  }
+
+  get height(): number {
+    return this.state.height;
+  }
+
+  get stateRoot(): Uint8Array {
+    return this.state.root;
+  }
+
+  private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): string {
+    return `${ctx.height}/${ctx.time}/${toHex(ctx.proposer)}/${toHex(computeMerkleRoot(txs.map((t) => sha256(t))))}`;
+  }
+
+  private remember(key: string, e: Executed): void {
+    if (this.executed.size >= 16) this.executed.delete(this.executed.keys().next().value!);
+    this.executed.set(key, e);
+  }
+
+  async prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; stateRoot: Uint8Array }> {
+    this.assertNextHeight(ctx);
+    const view = this.state.createView();
+    const txs: Uint8Array[] = [];
+    const results: TxResult[] = [];
+    for (const tx of candidates) {
+      const out = executeTx(view, tx, { ...this.execContext(ctx), mode: "deliver" });
+      if (out.kind === "rejected") continue; // no longer valid (e.g. sequence used by an earlier tx): leave it out
+      txs.push(tx);
+      results.push(out.result);
+    }
+    const root = await this.state.computeRoot(view);
+    this.remember(this.key(ctx, txs), { view, root, results });
+    return { txs, stateRoot: root };
+  }
+
+  async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
+    this.assertNextHeight(ctx);
+    const key = this.key(ctx, txs);
+    const cached = this.executed.get(key);
+    if (cached) return { stateRoot: cached.root };
+    const view = this.state.createView();
+    const results: TxResult[] = [];
+    for (const [i, tx] of txs.entries()) {
+      const out = executeTx(view, tx, { ...this.execContext(ctx), mode: "deliver" });
+      if (out.kind === "rejected") {
+        throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: `tx ${i} cannot be included: ${out.error.log}` });
+      }
+      results.push(out.result);
+    }
+    const root = await this.state.computeRoot(view);
+    this.remember(key, { view, root, results });
+    return { stateRoot: root };
+  }
+
+  async commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
+    this.assertNextHeight(ctx);
+    await this.executeBlock(ctx, txs);
+    const e = this.executed.get(this.key(ctx, txs))!;
+    const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: toHex(sha256(tx)).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
+    await this.modules.db.txs.putBlock(ctx.height, indexed);
+    const root = await this.state.commit(ctx.height, e.view);
+    this.executed.clear();
+    this.checkView = this.state.createView();
+    return { stateRoot: root };
+  }
+
+  /** Mempool admission (CheckTx): the ante checks on the check state, which keeps their effects. */
+  checkTx(tx: Uint8Array): { code: number; codespace: string; log: string; gasWanted: bigint } {
+    const out = executeTx(this.checkView, tx, { ...this.execContext({ height: this.height + 1, time: Date.now() }), mode: "check" });
+    if (out.kind === "rejected") return { ...out.error.toAbci(), gasWanted: 0n };
+    return { code: 0, codespace: "", log: "", gasWanted: out.result.gasWanted };
+  }
+
+  /** Answers the ABCI queries cosmjs sends (docs/cosmjs-compat.md §2). */
+  query(path: string, data: Uint8Array): QueryResult {
+    const height = Math.max(1, this.height);
+    const store = this.state.committed;
+    try {
+      switch (path) {
+        case "/cosmos.auth.v1beta1.Query/Account": {
+          const req = QueryAccountRequest.decode(data);
+          const raw = getAccountBytes(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
+          if (!raw) return notFound(`account ${req.address} not found`, height);
+          return { code: 0, height, value: QueryAccountResponse.encode({ account: { typeUrl: BaseAccount.typeUrl, value: raw } }).finish() };
+        }
+        case "/cosmos.bank.v1beta1.Query/Balance": {
+          const req = QueryBalanceRequest.decode(data);
+          const amount = getBalance(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }), req.denom);
+          return { code: 0, height, value: QueryBalanceResponse.encode({ balance: { denom: req.denom, amount: amount.toString() } }).finish() };
+        }
+        case "/cosmos.bank.v1beta1.Query/AllBalances": {
+          const req = QueryAllBalancesRequest.decode(data);
+          const coins = getAllBalances(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
+          return {
+            code: 0,
+            height,
+            value: QueryAllBalancesResponse.encode({ balances: coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() })), pagination: undefined }).finish(),
+          };
+        }
+        case "/cosmos.tx.v1beta1.Service/Simulate": {
+          const req = SimulateRequest.decode(data);
+          const view = this.state.createView();
+          const out = executeTx(view, req.txBytes, { ...this.execContext({ height: this.height + 1, time: Date.now() }), mode: "simulate" });
+          view.discard();
+          if (out.kind === "rejected") return { ...out.error.toAbci(), height };
+          if (out.result.code !== 0) return { code: out.result.code, codespace: out.result.codespace, log: out.result.log, height };
+          return {
+            code: 0,
+            height,
+            value: SimulateResponse.encode({
+              gasInfo: { gasWanted: out.result.gasWanted, gasUsed: out.result.gasUsed },
+              result: { data: new Uint8Array(0), log: "", events: [], msgResponses: [] },
+            }).finish(),
+          };
+        }
+        default:
+          return { code: UNKNOWN_REQUEST, codespace: "sdk", log: `unknown query path ${path}: unknown request`, height };
+      }
+    } catch (e) {
+      if (e instanceof TxError) return { ...e.toAbci(), height };
+      return { code: INVALID_REQUEST, codespace: "sdk", log: `${(e as Error).message}: invalid request`, height };
+    }
+  }
+
+  private execContext(ctx: { height: number; time: number }) {
+    return { chainId: this.opts.chainId, height: ctx.height, time: ctx.time, registry: this.registry, minGasPrices: this.opts.minGasPrices ?? [] };
+  }
+
+  private assertNextHeight(ctx: BlockExecutionContext): void {
+    if (ctx.height !== this.height + 1) throw new ApplicationError({ code: "APP_ERROR_HEIGHT", expected: this.height + 1, actual: ctx.height });
+  }
+}
+
+function notFound(what: string, height: number): QueryResult {
+  return { code: NOT_FOUND, codespace: "sdk", log: `rpc error: code = NotFound desc = ${what}: key not found`, height };
+}

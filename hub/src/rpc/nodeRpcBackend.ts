@@ -1,0 +1,64 @@
+import { computeBlockHash } from "@aegis/consumer-sdk";
+import type { IndexedTx } from "../db/index.js";
+import type { HubNode } from "../node/hubNode.js";
+import type { CometRpcBackend, IndexedTxRecord, TxSearchCondition } from "./cometRpc.js";
+
+/** The CometBFT RPC backed by a running hub node. */
+export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
+  return {
+    status() {
+      const tip = node.engine.chainTip;
+      return {
+        chainId: node.chainId,
+        moniker: node.config.moniker,
+        nodeId: node.network.peerId,
+        latestBlockHash: tip.height === 0 ? null : tip.blockHash,
+        latestStateRoot: tip.stateRoot,
+        latestHeight: tip.height,
+        latestTime: tip.time,
+      };
+    },
+    async abciQuery(path, data) {
+      const q = node.app.query?.(path, data);
+      return q ?? { code: 6, codespace: "sdk", log: `unknown query path ${path}: unknown request`, height: Math.max(1, node.engine.height) };
+    },
+    async broadcastTxSync(tx) {
+      const r = node.submitTx(tx);
+      return { code: r.code, codespace: r.codespace, log: r.log };
+    },
+    async searchTxs(conditions: TxSearchCondition[]) {
+      let found: IndexedTx[] | null = null;
+      for (const c of conditions) {
+        let matches: IndexedTx[];
+        if (c.key === "tx.hash") {
+          const r = await node.db.txs.getByHash(c.value);
+          matches = r ? [r] : [];
+        } else if (c.key === "tx.height") {
+          matches = await node.db.txs.listByHeight(Number(c.value));
+        } else {
+          throw new Error(`query key ${c.key} is not indexed (supported: tx.hash, tx.height)`);
+        }
+        const keys = new Set(matches.map((m) => m.hash));
+        found = found === null ? matches : found.filter((f) => keys.has(f.hash));
+      }
+      return ((found ?? []) as IndexedTxRecord[]).sort((a, b) => a.height - b.height || a.index - b.index);
+    },
+    async block(height) {
+      const h = height ?? node.engine.height;
+      if (h < 1) return null;
+      const block = await node.db.blocks.getBlock(h);
+      if (!block) return null;
+      const header = block.header;
+      return {
+        height: header.height,
+        time: header.time,
+        chainId: header.chainId,
+        blockHash: computeBlockHash(header),
+        parentHash: header.height > 1 ? header.parentHash : null,
+        stateRoot: header.stateRoot,
+        proposer: header.proposer,
+        txs: block.txs,
+      };
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { decodeHexPrefix, encodeHexPrefix } from "./nibbles.js";
+import { decodeRlp, encodeRlpBytes, encodeRlpList, RLP_EMPTY, type RlpItem } from "./rlp.js";
+import { StateError } from "./stateError.js";
+
+/**
+ * Nodes of the state trie: Ethereum's hexary Merkle Patricia trie (yellow paper, appendix D) with plain
+ * keys (no key hashing), keccak-256 node hashes and RLP node encoding, node for node the format of
+ * @ethereumjs/mpt (`useKeyHashing: false`): the same content gives the same root, and proofs of either
+ * implementation verify with the other.
+ *
+ * A node's encoding below 32 bytes is embedded in its parent; every other node, and the root whatever
+ * its size, is stored under its hash. Nodes are immutable once built, except that `enc` and `hash` are
+ * filled in when the node is sealed, and that a stored node's child objects may be replaced by their
+ * hashes (`detachChildren`); both keep its meaning.
+ */
+
+export const TRIE_HASH_LENGTH = 32;
+
+/** A child: a node object, or the hash of a stored node (whose encoding is at least 32 bytes). */
+export type TrieRef = TrieNode | Uint8Array;
+
+interface Sealable {
+  /** RLP encoding; set once the node is sealed (always set on nodes decoded from storage). */
+  enc?: Uint8Array;
+  /** keccak-256 of `enc`; set on sealed nodes of 32+ bytes and on a root. */
+  hash?: Uint8Array;
+}
+
+export interface LeafNode extends Sealable {
+  readonly kind: "leaf";
+  /** The rest of the key, in nibbles (may be empty). */
+  readonly path: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface ExtensionNode extends Sealable {
+  readonly kind: "extension";
+  /** Shared nibbles (at least one). */
+  readonly path: Uint8Array;
+  /** A branch. */
+  child: TrieRef;
+}
+
+export interface BranchNode extends Sealable {
+  readonly kind: "branch";
+  /** 16 children by nibble. */
+  readonly children: (TrieRef | null)[];
+  /** Value of the key that ends here. */
+  readonly value: Uint8Array | null;
+}
+
+export type TrieNode = LeafNode | ExtensionNode | BranchNode;
+
+export function keccak256(data: Uint8Array): Uint8Array {
+  return keccak_256(data);
+}
+
+/** Root of the empty trie: keccak256(RLP("")). */
+export const EMPTY_TRIE_ROOT: Uint8Array = keccak256(RLP_EMPTY);
+
+export function leafNode(path: Uint8Array, value: Uint8Array): LeafNode {
+  return { kind: "leaf", path, value };
+}
+
+export function extensionNode(path: Uint8Array, child: TrieRef): ExtensionNode {
+  return { kind: "extension", path, child };
+}
+
+export function branchNode(children: (TrieRef | null)[], value: Uint8Array | null): BranchNode {
+  return { kind: "branch", children, value };
+}
+
+/**
+ * Encodes `node` and every not yet sealed node below it. Each newly sealed node of 32+ bytes gets its
+ * hash and is appended to `out` (children before parents). Returns the node's encoding.
+ */
+export function sealNode(node: TrieNode, out: TrieNode[]): Uint8Array {
+  if (node.enc !== undefined) return node.enc;
+  let enc: Uint8Array;
+  if (node.kind === "leaf") {
+    enc = encodeRlpList([encodeRlpBytes(encodeHexPrefix(node.path, true)), encodeRlpBytes(node.value)]);
+  } else if (node.kind === "extension") {
+    enc = encodeRlpList([encodeRlpBytes(encodeHexPrefix(node.path, false)), refItem(node.child, out)]);
+  } else {
+    enc = encodeBranch(node, out);
+  }
+  node.enc = enc;
+  if (enc.length >= TRIE_HASH_LENGTH) {
+    node.hash = keccak256(enc);
+    out.push(node);
+  }
+  return enc;
+}
+
+/** A branch's encoding, written in one buffer (the hot path of sealing: most new nodes are branches). */
+function encodeBranch(node: BranchNode, out: TrieNode[]): Uint8Array {
+  const embedded: (Uint8Array | undefined)[] = new Array(16);
+  let len = 0;
+  for (let i = 0; i < 16; i++) {
+    const c = node.children[i]!;
+    if (c === null) {
+      len += 1;
+    } else if (c instanceof Uint8Array) {
+      len += 1 + TRIE_HASH_LENGTH;
+    } else {
+      const enc = sealNode(c, out);
+      if (enc.length < TRIE_HASH_LENGTH) {
+        embedded[i] = enc;
+        len += enc.length;
+      } else {
+        len += 1 + TRIE_HASH_LENGTH;
+      }
+    }
+  }
+  const value = node.value === null ? RLP_EMPTY : encodeRlpBytes(node.value);
+  len += value.length;
+  const headLen = len <= 55 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 4;
+  const buf = new Uint8Array(headLen + len);
+  if (headLen === 1) {
+    buf[0] = 0xc0 + len;
+  } else {
+    buf[0] = 0xf7 + headLen - 1;
+    for (let i = headLen - 1, n = len; i >= 1; i--, n = Math.floor(n / 256)) buf[i] = n % 256;
+  }
+  let o = headLen;
+  for (let i = 0; i < 16; i++) {
+    const c = node.children[i]!;
+    if (c === null) {
+      buf[o++] = 0x80;
+      continue;
+    }
+    const e = embedded[i];
+    if (e !== undefined) {
+      buf.set(e, o);
+      o += e.length;
+      continue;
+    }
+    buf[o++] = 0x80 + TRIE_HASH_LENGTH;
+    buf.set(c instanceof Uint8Array ? c : c.hash!, o);
+    o += TRIE_HASH_LENGTH;
+  }
+  buf.set(value, o);
+  return buf;
+}
+
+/**
+ * Seals a whole new trie version and returns its root hash. The root is stored even below 32 bytes, so a
+ * small root node is appended to `out` as well (a null root is the empty trie).
+ */
+export function sealRoot(root: TrieRef | null, out: TrieNode[]): Uint8Array {
+  if (root === null) return EMPTY_TRIE_ROOT;
+  if (root instanceof Uint8Array) return root;
+  const enc = sealNode(root, out);
+  if (enc.length < TRIE_HASH_LENGTH) {
+    root.hash ??= keccak256(enc);
+    out.push(root);
+  }
+  return root.hash!;
+}
+
+/** How a parent embeds `ref`: the child's own encoding below 32 bytes, else RLP of its hash. */
+function refItem(ref: TrieRef, out: TrieNode[]): Uint8Array {
+  if (ref instanceof Uint8Array) return encodeRlpBytes(ref);
+  const enc = sealNode(ref, out);
+  return enc.length < TRIE_HASH_LENGTH ? enc : encodeRlpBytes(ref.hash!);
+}
+
+/**
+ * After `node` is stored: its children that are stored on their own (32+ bytes) become hash references,
+ * so a cached node does not keep a whole subtree alive.
+ */
+export function detachChildren(node: TrieNode): void {
+  if (node.kind === "extension") {
+    node.child = detached(node.child);
+  } else if (node.kind === "branch") {
+    const cs = node.children;
+    for (let i = 0; i < 16; i++) {
+      const c = cs[i]!;
+      if (c !== null) cs[i] = detached(c);
+    }
+  }
+}
+
+function detached(ref: TrieRef): TrieRef {
+  if (ref instanceof Uint8Array || ref.enc === undefined || ref.enc.length < TRIE_HASH_LENGTH) return ref;
+  return ref.hash!;
+}
+
+/**
+ * Decodes a stored node (`hash` = keccak256(enc), given by the caller who looked it up by hash).
+ * Throws STATE_ERROR_CORRUPT when `enc` is not a trie node.
+ */
+export function decodeNode(enc: Uint8Array, hash: Uint8Array | undefined): TrieNode {
+  const node = nodeOf(decodeRlp(enc), enc);
+  if (hash !== undefined) node.hash = hash;
+  return node;
+}
+
+function nodeOf(item: RlpItem, enc: Uint8Array): TrieNode {
+  if (item instanceof Uint8Array) throw corrupt("a node is a list");
+  const it = item.items;
+  if (it.length === 17) {
+    const children: (TrieRef | null)[] = new Array(16);
+    for (let i = 0; i < 16; i++) children[i] = refOf(it[i]!);
+    const v = it[16]!;
+    if (!(v instanceof Uint8Array)) throw corrupt("a branch value is a byte string");
+    return { kind: "branch", children, value: v.length === 0 ? null : v, enc };
+  }
+  if (it.length !== 2) throw corrupt(`a node has 2 or 17 items, not ${it.length}`);
+  const [first, second] = it as [RlpItem, RlpItem];
+  const hp = first instanceof Uint8Array ? decodeHexPrefix(first) : undefined;
+  if (hp === undefined) throw corrupt("bad hex-prefix path");
+  if (hp.leaf) {
+    if (!(second instanceof Uint8Array) || second.length === 0) throw corrupt("a leaf value is a non-empty byte string");
+    return { kind: "leaf", path: hp.path, value: second, enc };
+  }
+  if (hp.path.length === 0) throw corrupt("an extension has a non-empty path");
+  const child = refOf(second);
+  if (child === null) throw corrupt("an extension has a child");
+  return { kind: "extension", path: hp.path, child, enc };
+}
+
+function refOf(item: RlpItem): TrieRef | null {
+  if (item instanceof Uint8Array) {
+    if (item.length === 0) return null;
+    if (item.length === TRIE_HASH_LENGTH) return item;
+    throw corrupt(`a child reference of ${item.length} bytes`);
+  }
+  if (item.raw.length >= TRIE_HASH_LENGTH) throw corrupt("an embedded node of 32+ bytes");
+  return nodeOf(item, item.raw);
+}
+
+function corrupt(reason: string): StateError {
+  return new StateError({ code: "STATE_ERROR_CORRUPT", key: "", reason: `not a trie node: ${reason}` });
+}

@@ -1,0 +1,62 @@
+import { bytesEqual, toHex } from "@aegis/consumer-sdk";
+import { copyBytes } from "./byteString.js";
+import { assertValidKey } from "./kvStore.js";
+import { toNibbles } from "./nibbles.js";
+import { StateError } from "./stateError.js";
+import { decodeNode, EMPTY_TRIE_ROOT, keccak256, TRIE_HASH_LENGTH, type TrieNode, type TrieRef } from "./trieNode.js";
+
+/**
+ * Checks a Merkle proof (from StateStore.getProof, or @ethereumjs/mpt's createMerkleProof on a plain trie)
+ * that `key` has a value, or none, in the state whose root is `root`. Resolves the proven value, or null
+ * when the proof shows the key absent. Throws STATE_ERROR_INVALID_PROOF when the nodes do not lead from
+ * `root` to an answer for `key` (missing or altered node, wrong root); STATE_ERROR_INVALID_KEY for a bad key.
+ * Pure (no I/O): the nodes are looked up by their keccak-256 hash among `proof`; extra nodes are ignored.
+ */
+export async function verifyStateProof(root: Uint8Array, key: Uint8Array, proof: readonly Uint8Array[]): Promise<Uint8Array | null> {
+  assertValidKey(key);
+  if (!(root instanceof Uint8Array) || root.length !== TRIE_HASH_LENGTH) throw invalid(`root is not ${TRIE_HASH_LENGTH} bytes`);
+  if (bytesEqual(root, EMPTY_TRIE_ROOT)) return null;
+  const byHash = new Map<string, Uint8Array>();
+  for (const enc of proof) {
+    if (!(enc instanceof Uint8Array)) throw invalid("a proof node is not a Uint8Array");
+    byHash.set(toHex(keccak256(enc)), enc);
+  }
+  const nib = toNibbles(key);
+  let ref: TrieRef = root;
+  let d = 0;
+  for (;;) {
+    let node: TrieNode;
+    if (ref instanceof Uint8Array) {
+      const h = toHex(ref);
+      const enc = byHash.get(h);
+      if (enc === undefined) throw invalid(`node ${h} is not in the proof`);
+      try {
+        node = decodeNode(enc, ref);
+      } catch (e) {
+        throw invalid(`node ${h}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    } else {
+      node = ref;
+    }
+    if (node.kind === "leaf") {
+      const rest = nib.subarray(d);
+      return bytesEqual(rest, node.path) ? copyBytes(node.value) : null;
+    }
+    if (node.kind === "extension") {
+      const p = node.path;
+      if (nib.length < d + p.length || !bytesEqual(nib.subarray(d, d + p.length), p)) return null;
+      d += p.length;
+      ref = node.child;
+      continue;
+    }
+    if (d === nib.length) return node.value === null ? null : copyBytes(node.value);
+    const c: TrieRef | null = node.children[nib[d]!]!;
+    if (c === null) return null;
+    d++;
+    ref = c;
+  }
+}
+
+function invalid(reason: string): StateError {
+  return new StateError({ code: "STATE_ERROR_INVALID_PROOF", reason }, `invalid state proof: ${reason}`);
+}
