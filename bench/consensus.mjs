@@ -1,31 +1,15 @@
 // Consensus benchmark: finality latency (proposal seen -> commit certificate formed) and blocks per
 // second, for the deterministic simulation and for real validator processes over libp2p on loopback.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Devnet } from "@aegis/devnet";
 import { DEFAULT_TIMEOUTS } from "@aegis/hub";
 import { runSimulation } from "@aegis/hub/sim";
 import { percentile, printTable, writeResults } from "./lib.mjs";
+import { freePortRange } from "./ports.mjs";
 
 const COLUMNS = ["validators", "transport", "heights", "finality_ms_p50", "finality_ms_p99", "blocks_per_s", "wall_s"];
-
-async function freePortRange(count) {
-  // Find `count` consecutive free ports for p2p and API (probe each; retry on a collision).
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const ok = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        new Promise((res) => {
-          const s = createServer().once("error", () => res(false)).listen(base + i, "127.0.0.1", () => s.close(() => res(true)));
-        }),
-      ),
-    );
-    if (ok.every(Boolean)) return base;
-  }
-  throw new Error("no free port range");
-}
 
 async function fetchJson(url) {
   const r = await fetch(url);

@@ -21,6 +21,7 @@ import { computeModuleAddress, FEE_COLLECTOR, getAccount, setAccount } from "./m
 import { processTransfer } from "./modules/bank.js";
 import type { MsgHandler, MsgRegistry } from "./msgRegistry.js";
 import { formatCoins, type TxEvent } from "./txEvents.js";
+import { balanceKey } from "./storeKeys.js";
 
 /**
  * check: mempool admission (CheckTx) — ante only, with the node's minimum gas prices.
@@ -51,6 +52,11 @@ export interface ExecTxContext {
   registry: MsgRegistry;
   /** Checked in "check" mode only (a node's own admission policy, not a consensus rule). */
   minGasPrices: readonly GasPrice[];
+  /**
+   * Signatures this node already verified, by (tx hash, account numbers, keys): a block's execution
+   * skips the checks CheckTx already made for the same bytes, keys and accounts.
+   */
+  sigCache?: { has(key: string): boolean; add(key: string): void };
 }
 
 export interface TxResult {
@@ -118,10 +124,12 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
       if (got !== a.sequence) throw new TxError({ code: "TX_ERROR_WRONG_SEQUENCE", expected: a.sequence, got });
     });
     if (!simulate) {
-      verifyTxSignatures(tx, {
-        chainId: ctx.chainId,
-        accounts: accounts.map((a) => ({ accountNumber: a.accountNumber, publicKey: a.pubKey ? PubKey.decode(a.pubKey.value).key : null })),
-      });
+      const signerAccounts = accounts.map((a) => ({ accountNumber: a.accountNumber, publicKey: a.pubKey ? PubKey.decode(a.pubKey.value).key : null }));
+      const cacheKey = `${tx.hashHex}:${signerAccounts.map((a, i) => `${a.accountNumber}/${Buffer.from(a.publicKey ?? tx.signerInfos[i]!.publicKey ?? []).toString("hex")}`).join(",")}`;
+      if (!ctx.sigCache?.has(cacheKey)) {
+        verifyTxSignatures(tx, { chainId: ctx.chainId, accounts: signerAccounts });
+        ctx.sigCache?.add(cacheKey);
+      }
     }
     accounts.forEach((a, i) => {
       const pk = tx.signerInfos[i]!.publicKey;
@@ -135,6 +143,10 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
       if (ctx.mode === "check") assertFeeCoversGas(tx.fee.amount, tx.fee.gasLimit, ctx.minGasPrices);
       const fee = tx.fee.amount.filter((c) => c.amount > 0n);
       if (fee.length > 0) processTransfer(store, accounts[0]!.address, computeModuleAddress(FEE_COLLECTOR), fee);
+    } else {
+      // cosmjs simulates with an empty fee, but the real transaction pays one: charge the gas of that
+      // transfer (payer and collector balance, read and written) so "auto" gas (simulated × 1.4) holds.
+      chargeFeeTransferGas(store, accounts[0]!.address);
     }
   } catch (e) {
     ante.discard();
@@ -185,4 +197,14 @@ function assertFeeCoversGas(fee: readonly Coin[], gasLimit: bigint, prices: read
   const required = prices.map((p) => ({ denom: p.denom, amount: (p.scaled * gasLimit + scale - 1n) / scale }));
   const ok = required.some((r) => r.amount === 0n || (fee.find((c) => c.denom === r.denom)?.amount ?? 0n) >= r.amount);
   if (!ok) throw new TxError({ code: "TX_ERROR_INSUFFICIENT_FEE", got: formatCoins(fee) || "0", required: required.map((r) => `${r.amount}${r.denom}`).join(" or ") });
+}
+
+/** Gas of a fee transfer (two balance reads and writes), charged on a branch that is discarded. */
+function chargeFeeTransferGas(store: GasKVStore, payer: Uint8Array): void {
+  const FEE_BALANCE = new TextEncoder().encode("1000000000000");
+  for (const addr of [payer, computeModuleAddress(FEE_COLLECTOR)]) {
+    const key = balanceKey(addr, "simulated-fee-denom");
+    store.get(key);
+    store.set(key, FEE_BALANCE);
+  }
 }

@@ -55,6 +55,7 @@ export class HubApplication implements Application {
   /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
   private checkView: StateView;
   private readonly log: Logger;
+  private readonly verifiedSigs = new BoundedSet(200_000);
 
   private constructor(
     private readonly opts: HubApplicationOpts,
@@ -204,7 +205,14 @@ export class HubApplication implements Application {
   }
 
   private execContext(ctx: { height: number; time: number }) {
-    return { chainId: this.opts.chainId, height: ctx.height, time: ctx.time, registry: this.registry, minGasPrices: this.opts.minGasPrices ?? [] };
+    return {
+      chainId: this.opts.chainId,
+      height: ctx.height,
+      time: ctx.time,
+      registry: this.registry,
+      minGasPrices: this.opts.minGasPrices ?? [],
+      sigCache: this.verifiedSigs,
+    };
   }
 
   private assertNextHeight(ctx: BlockExecutionContext): void {
@@ -214,4 +222,17 @@ export class HubApplication implements Application {
 
 function notFound(what: string, height: number): QueryResult {
   return { code: NOT_FOUND, codespace: "sdk", log: `rpc error: code = NotFound desc = ${what}: key not found`, height };
+}
+
+/** A set that forgets everything when full (a cache: forgetting only costs a re-verification). */
+class BoundedSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(k: string): boolean {
+    return this.items.has(k);
+  }
+  add(k: string): void {
+    if (this.items.size >= this.max) this.items.clear();
+    this.items.add(k);
+  }
 }

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
 import { initHomes, MAX_INIT_VALIDATORS } from "../node/initHomes.js";
 import { startNodeFromHome } from "../node/runNode.js";
+import { addClientCommands } from "./clientCommands.js";
 import { AegisError } from "@aegis/consumer-sdk";
 
 function intArg(name: string, min: number, max: number) {
@@ -73,6 +74,7 @@ export function createCli(): Command {
       });
     });
 
+  addClientCommands(program);
   return program;
 }
 

@@ -22,5 +22,13 @@ export function assertSecp256k1PubKey(pubkey: Uint8Array, signerIndex?: number):
   }
   if (pubkey[0] !== 0x02 && pubkey[0] !== 0x03) fail("secp256k1 public key must start with 0x02 or 0x03");
   // Point.fromBytes checks x < p and that x^3 + 7 has a square root (the point is on the curve).
+  // A square root costs ~0.3 ms and every transaction carries its signer's key: remember valid keys.
+  const id = Buffer.from(pubkey).toString("hex");
+  if (validKeys.has(id)) return;
   if (!secp256k1.utils.isValidPublicKey(pubkey, true)) fail("secp256k1 public key is not a point on the curve");
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.clear();
+  validKeys.add(id);
 }
+
+const validKeys = new Set<string>();
+const VALID_KEYS_MAX = 50_000;
