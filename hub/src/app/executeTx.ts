@@ -6,6 +6,7 @@ import {
   checkTxTimeoutHeight,
   consumeAnteGas,
   decodeTx,
+  fromBech32,
   GasMeter,
   SECP256K1_PUBKEY_TYPE_URL,
   TX_SIZE_COST_PER_BYTE,
@@ -107,6 +108,19 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
         }
       }
     }
+    // As in the SDK (x/tx GetSigners): a fee payer other than the messages' signers is one more required
+    // signer, and it is the payer that pays. Fee grants need the feegrant module, which the hub has not.
+    if (tx.fee.granter !== "") throw new TxError({ code: "TX_ERROR_UNSUPPORTED_FEATURE", feature: "fee grants" });
+    let payerIndex = 0;
+    if (tx.fee.payer !== "") {
+      const payer = fromBech32(tx.fee.payer, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+      const k = Buffer.from(payer).toString("hex");
+      if (!seen.has(k)) {
+        seen.add(k);
+        signers.push(payer);
+      }
+      payerIndex = signers.findIndex((s) => Buffer.from(s).toString("hex") === k);
+    }
     validateBasicTx(tx, { chainId: ctx.chainId, signers, addressPrefix: ACCOUNT_ADDRESS_PREFIX });
     checkTxTimeoutHeight(tx, ctx.height);
     meter = new GasMeter(simulate ? UNLIMITED_GAS : tx.fee.gasLimit);
@@ -118,7 +132,7 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
       if (!a) throw new TxError({ code: "TX_ERROR_UNKNOWN_ADDRESS", address: toBech32(ACCOUNT_ADDRESS_PREFIX, addr) });
       return a;
     });
-    feePayer = accounts[0]!.bech32;
+    feePayer = accounts[payerIndex]!.bech32;
     accounts.forEach((a, i) => {
       const got = tx.signerInfos[i]!.sequence;
       if (got !== a.sequence) throw new TxError({ code: "TX_ERROR_WRONG_SEQUENCE", expected: a.sequence, got });
@@ -142,11 +156,11 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
     if (!simulate) {
       if (ctx.mode === "check") assertFeeCoversGas(tx.fee.amount, tx.fee.gasLimit, ctx.minGasPrices);
       const fee = tx.fee.amount.filter((c) => c.amount > 0n);
-      if (fee.length > 0) processTransfer(store, accounts[0]!.address, computeModuleAddress(FEE_COLLECTOR), fee);
+      if (fee.length > 0) processTransfer(store, accounts[payerIndex]!.address, computeModuleAddress(FEE_COLLECTOR), fee);
     } else {
       // cosmjs simulates with an empty fee, but the real transaction pays one: charge the gas of that
       // transfer (payer and collector balance, read and written) so "auto" gas (simulated × 1.4) holds.
-      chargeFeeTransferGas(store, accounts[0]!.address);
+      chargeFeeTransferGas(store, accounts[payerIndex]!.address);
     }
   } catch (e) {
     ante.discard();

@@ -174,17 +174,21 @@ export class HubNode {
    */
   submitTx(tx: Uint8Array): { hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string } {
     const hash = toHex(sha256(tx));
-    if (this.mempool.has(tx)) return { hash, added: false, reason: "duplicate", code: 0, codespace: "", log: "" };
+    // Ask the mempool first: CheckTx changes the check state (sequence, fee), which must only happen
+    // for a transaction that is then admitted.
+    const refusal = this.mempool.refusal(tx, hash);
+    if (refusal === "duplicate") return { hash, added: false, reason: "duplicate", code: 0, codespace: "", log: "" };
+    if (refusal && refusal !== "committed") {
+      const code = refusal === "full" ? 20 : refusal === "too_large" ? 21 : 18;
+      return { hash, added: false, reason: refusal, code, codespace: "sdk", log: `transaction not admitted: ${refusal}` };
+    }
     const check = this.app.checkTx?.(tx) ?? { code: 0, codespace: "", log: "" };
     if (check.code !== 0) return { hash, added: false, reason: "check_tx", ...check };
-    const res = this.mempool.add(tx);
-    if (res.added) {
-      this.publish("tx", tx);
-      this.engine.notifyTx();
-      return { hash, added: true, code: 0, codespace: "", log: "" };
-    }
-    const code = res.reason === "full" ? 20 : res.reason === "too_large" ? 21 : 19;
-    return { hash, added: false, reason: res.reason, code, codespace: "sdk", log: `transaction not admitted: ${res.reason}` };
+    if (refusal === "committed") return { hash, added: false, reason: "committed", code: 19, codespace: "sdk", log: "tx already in mempool cache: tx already in mempool" };
+    this.mempool.add(tx);
+    this.publish("tx", tx);
+    this.engine.notifyTx();
+    return { hash, added: true, code: 0, codespace: "", log: "" };
   }
 
   private publish(kind: "proposal" | "vote" | "evidence" | "tx", data: Uint8Array): void {
@@ -272,11 +276,11 @@ export class HubNode {
     net.subscribe(
       "tx",
       (data) => {
-        if (this.mempool.has(data)) return "ignore";
+        const refusal = this.mempool.refusal(data);
+        if (refusal) return refusal === "too_large" || refusal === "empty" ? "reject" : "ignore";
         if (this.app.checkTx && this.app.checkTx(data).code !== 0) return "ignore"; // may be valid on a peer with another pending set
-        const res = this.mempool.add(data);
-        if (res.added) return "accept";
-        return res.reason === "too_large" || res.reason === "empty" ? "reject" : "ignore";
+        this.mempool.add(data);
+        return "accept";
       },
       () => this.engine.notifyTx(),
     );

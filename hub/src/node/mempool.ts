@@ -6,7 +6,7 @@ export interface MempoolOpts {
   maxTotalBytes?: number;
 }
 
-export type AddTxResult = { added: true; hash: string } | { added: false; hash: string; reason: "duplicate" | "too_large" | "full" | "empty" };
+export type AddTxResult = { added: true; hash: string } | { added: false; hash: string; reason: "duplicate" | "committed" | "too_large" | "full" | "empty" };
 
 /** FIFO pool of opaque transactions, deduplicated by hash; committed ones are removed. */
 export class Mempool {
@@ -28,12 +28,23 @@ export class Mempool {
     return this.txs.size;
   }
 
+  /**
+   * Why `tx` would not be admitted, or null when `add` would take it. "duplicate": it is pending;
+   * "committed": it was committed lately (a replay, which CheckTx also refuses by its sequence).
+   */
+  refusal(tx: Uint8Array, hash = toHex(sha256(tx))): "duplicate" | "committed" | "too_large" | "full" | "empty" | null {
+    if (tx.length === 0) return "empty";
+    if (tx.length > this.maxTxBytes) return "too_large";
+    if (this.txs.has(hash)) return "duplicate";
+    if (this.recentlyCommitted.has(hash)) return "committed";
+    if (this.txs.size >= this.maxTxs || this.totalBytes + tx.length > this.maxTotalBytes) return "full";
+    return null;
+  }
+
   add(tx: Uint8Array): AddTxResult {
     const hash = toHex(sha256(tx));
-    if (tx.length === 0) return { added: false, hash, reason: "empty" };
-    if (tx.length > this.maxTxBytes) return { added: false, hash, reason: "too_large" };
-    if (this.txs.has(hash) || this.recentlyCommitted.has(hash)) return { added: false, hash, reason: "duplicate" };
-    if (this.txs.size >= this.maxTxs || this.totalBytes + tx.length > this.maxTotalBytes) return { added: false, hash, reason: "full" };
+    const reason = this.refusal(tx, hash);
+    if (reason) return { added: false, hash, reason };
     this.txs.set(hash, tx);
     this.totalBytes += tx.length;
     return { added: true, hash };

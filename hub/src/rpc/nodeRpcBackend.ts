@@ -27,6 +27,10 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
       return { code: r.code, codespace: r.codespace, log: r.log };
     },
     async searchTxs(conditions: TxSearchCondition[]) {
+      // The application indexes a block's txs before it persists the block's state (crash safety), so a
+      // record above the application's height is not visible yet: once tx_search returns a tx, abci_query
+      // must already serve the state after its block (cosmjs signs the next tx with the queried sequence).
+      const committedHeight = node.app.height;
       let found: IndexedTx[] | null = null;
       for (const c of conditions) {
         let matches: IndexedTx[];
@@ -41,7 +45,7 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
         const keys = new Set(matches.map((m) => m.hash));
         found = found === null ? matches : found.filter((f) => keys.has(f.hash));
       }
-      return ((found ?? []) as IndexedTxRecord[]).sort((a, b) => a.height - b.height || a.index - b.index);
+      return ((found ?? []) as IndexedTxRecord[]).filter((r) => r.height <= committedHeight).sort((a, b) => a.height - b.height || a.index - b.index);
     },
     async block(height) {
       const h = height ?? node.engine.height;

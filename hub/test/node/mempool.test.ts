@@ -13,5 +13,7 @@ test("adds, deduplicates, reaps oldest first and forgets committed transactions"
   expect(m.reap(1, 10)).toEqual([Uint8Array.of(1)]);
   m.removeCommitted([Uint8Array.of(1), Uint8Array.of(9)]);
   expect(m.size).toBe(2);
-  expect(m.add(Uint8Array.of(1))).toMatchObject({ added: false, reason: "duplicate" }); // committed: not re-added
+  expect(m.add(Uint8Array.of(1))).toMatchObject({ added: false, reason: "committed" }); // committed: not re-added
+  expect(m.refusal(Uint8Array.of(2))).toBe("duplicate");
+  expect(m.refusal(Uint8Array.of(7))).toBeNull();
 });
