@@ -1,8 +1,8 @@
 import { copyBytes, toByteString } from "./byteString.js";
-import { iterateRange } from "./iterateRange.js";
+import { copied, iterateRange } from "./iterateRange.js";
 import { registerKVSource } from "./kvSource.js";
 import { assertValidKey, type IterateOptions, type KVStore } from "./kvStore.js";
-import type { OrderedMap } from "./orderedMap.js";
+import type { OrderedMap, OrderedRange } from "./orderedMap.js";
 import { StateError } from "./stateError.js";
 
 /** A committed key-value pair in memory. */
@@ -13,9 +13,9 @@ export interface CommittedEntry {
 
 /**
  * Read-only, synchronous view of a state store's committed key-values; writes throw STATE_ERROR_READ_ONLY.
- * The store hands out a new one for each committed version (`StateStore.committed`). Reads always see the latest
- * committed version; the store accepts views (for `computeRoot` / `commit`) only when they were created
- * over the current one.
+ * The store hands out a new one for each committed version (`StateStore.committed`). Reads always see the
+ * latest committed version; the store accepts views (for `computeRoot` / `commit`) only when they were
+ * created over the current one.
  */
 export class CommittedState implements KVStore {
   readonly #kv: OrderedMap<CommittedEntry>;
@@ -25,9 +25,7 @@ export class CommittedState implements KVStore {
     this.#kv = kv;
     registerKVSource(this, {
       value: (key) => kv.get(key)?.value,
-      *entries(range) {
-        for (const [k, e] of kv.range(range)) yield [k, e.key, e.value];
-      },
+      entries: (range) => entriesOf(kv, range),
     });
   }
 
@@ -42,14 +40,9 @@ export class CommittedState implements KVStore {
     return this.#kv.has(toByteString(key));
   }
 
-  *iterate(prefix: Uint8Array, opts?: IterateOptions): IterableIterator<[Uint8Array, Uint8Array]> {
-    const r = iterateRange(prefix, opts);
-    if (r.limit === 0) return;
-    let n = 0;
-    for (const [, e] of this.#kv.range(r.range)) {
-      yield [copyBytes(e.key), copyBytes(e.value)];
-      if (++n >= r.limit) return;
-    }
+  iterate(prefix: Uint8Array, opts?: IterateOptions): IterableIterator<[Uint8Array, Uint8Array]> {
+    const r = iterateRange(prefix, opts); // arguments are checked now, not at the first next()
+    return copied(entriesOf(this.#kv, r.range), r.limit);
   }
 
   set(_key: Uint8Array, _value: Uint8Array): void {
@@ -63,4 +56,8 @@ export class CommittedState implements KVStore {
 
 function readOnly(): StateError {
   return new StateError({ code: "STATE_ERROR_READ_ONLY" }, "the committed state is read-only: write to a StateView and commit it");
+}
+
+function* entriesOf(kv: OrderedMap<CommittedEntry>, range: OrderedRange): Generator<[string, Uint8Array, Uint8Array], void, undefined> {
+  for (const [k, e] of kv.range(range)) yield [k, e.key, e.value];
 }

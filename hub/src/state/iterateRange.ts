@@ -1,4 +1,4 @@
-import { toByteString } from "./byteString.js";
+import { copyBytes, toByteString } from "./byteString.js";
 import { MAX_KEY_LENGTH, type IterateOptions } from "./kvStore.js";
 import type { OrderedRange } from "./orderedMap.js";
 import { StateError } from "./stateError.js";
@@ -32,5 +32,15 @@ export function iterateRange(prefix: Uint8Array, opts: IterateOptions | undefine
 function checkBytes(field: string, b: Uint8Array): void {
   if (!(b instanceof Uint8Array) || b.length > MAX_KEY_LENGTH) {
     throw new StateError({ code: "STATE_ERROR_INVALID_ARGUMENT", field, reason: `not a Uint8Array of at most ${MAX_KEY_LENGTH} bytes` });
+  }
+}
+
+/** Copies of the key-value pairs of `entries`, at most `limit`. */
+export function* copied(entries: Iterator<[string, Uint8Array, Uint8Array]>, limit: number): Generator<[Uint8Array, Uint8Array], void, undefined> {
+  if (limit <= 0) return;
+  let n = 0;
+  for (let e = entries.next(); !e.done; e = entries.next()) {
+    yield [copyBytes(e.value[1]), copyBytes(e.value[2])];
+    if (++n >= limit) return;
   }
 }

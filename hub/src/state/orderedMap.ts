@@ -105,6 +105,14 @@ export class OrderedMap<V> {
     }
   }
 
+  /** Up to `max` keys in [from, to), in order. */
+  keysBetween(from: string, to: string, max: number): string[] {
+    const keys = this.sortedKeys();
+    const out: string[] = [];
+    for (let i = lowerBound(keys, from); i < keys.length && out.length < max && keys[i]! < to; i++) out.push(keys[i]!);
+    return out;
+  }
+
   /** All entries, unordered (insertion order). */
   entries(): IterableIterator<[string, V]> {
     return this.#map.entries();

@@ -7,15 +7,27 @@ import {
   leafNode,
   sealRoot,
   type BranchNode,
+  type ExtensionNode,
   type TrieNode,
   type TrieRef,
 } from "./trieNode.js";
 
 /** Where the trie reads stored nodes from. */
 export interface TrieNodeLoader {
+  /** The stored node with this hash if it is at hand in memory. */
+  peek(hash: Uint8Array): TrieNode | undefined;
   /** The stored node with this hash; throws STATE_ERROR_CORRUPT when it is missing. */
   load(hash: Uint8Array): Promise<TrieNode>;
 }
+
+/**
+ * Optional knowledge of the trie's content from elsewhere (the state store keeps every key-value in
+ * memory): the only entry whose key starts with the first `depth` nibbles of `nibbles`, or undefined when
+ * there are none, several, or it cannot tell. A subtree with exactly one entry is a single leaf, so such a
+ * leaf need not be read from disk. A wrong answer gives a wrong root: only give answers about the version
+ * being updated.
+ */
+export type TrieLeafHint = (nibbles: Uint8Array, depth: number) => readonly [Uint8Array, Uint8Array] | undefined;
 
 /** One change for `update`: the key in nibbles, the new value or null to delete. */
 export interface TrieChange {
@@ -47,9 +59,10 @@ export class PatriciaTrie {
    * The trie `root` with `changes` applied. `changes` must be sorted by key with distinct keys (the order
    * of StateView.changes()); deleting an absent key is a no-op. Nothing is stored.
    */
-  async update(root: Uint8Array, changes: readonly TrieChange[]): Promise<TrieUpdate> {
+  async update(root: Uint8Array, changes: readonly TrieChange[], hint?: TrieLeafHint): Promise<TrieUpdate> {
     const rootRef: TrieRef | null = bytesEqual(root, EMPTY_TRIE_ROOT) ? null : root;
-    const next = changes.length === 0 ? rootRef : await this.#update(rootRef, 0, changes, 0, changes.length);
+    const run = new UpdateRun(this.#nodes, changes, hint);
+    const next = changes.length === 0 ? rootRef : await run.update(rootRef, 0, 0, changes.length);
     const nodes: TrieNode[] = [];
     return { root: sealRoot(next, nodes), nodes };
   }
@@ -88,50 +101,62 @@ export class PatriciaTrie {
       ref = c;
     }
   }
+}
 
-  async #resolve(ref: TrieRef): Promise<TrieNode> {
-    return ref instanceof Uint8Array ? this.#nodes.load(ref) : ref;
+/** One `update` call: the changes, and how to find nodes. */
+class UpdateRun {
+  readonly #nodes: TrieNodeLoader;
+  readonly #ch: readonly TrieChange[];
+  readonly #hint: TrieLeafHint | undefined;
+
+  constructor(nodes: TrieNodeLoader, ch: readonly TrieChange[], hint: TrieLeafHint | undefined) {
+    this.#nodes = nodes;
+    this.#ch = ch;
+    this.#hint = hint;
+  }
+
+  /** The node `ref` at depth d, whose path starts with the first d nibbles of `nibbles`. */
+  #resolve(ref: TrieRef, nibbles: Uint8Array, d: number): TrieNode | Promise<TrieNode> {
+    if (!(ref instanceof Uint8Array)) return ref;
+    const cached = this.#nodes.peek(ref);
+    if (cached !== undefined) return cached;
+    const e = this.#hint?.(nibbles, d);
+    if (e !== undefined) return leafNode(toNibbles(e[0]).subarray(d), e[1]);
+    return this.#nodes.load(ref);
   }
 
   /** `ref` (the subtree at nibble depth d) with changes[lo, hi) applied; `ref` itself when nothing changed. */
-  async #update(ref: TrieRef | null, d: number, ch: readonly TrieChange[], lo: number, hi: number): Promise<TrieRef | null> {
+  async update(ref: TrieRef | null, d: number, lo: number, hi: number): Promise<TrieRef | null> {
+    const ch = this.#ch;
     if (ref === null) return buildPuts(d, ch, lo, hi);
-    const node = await this.#resolve(ref);
-    const r = await this.#updateNode(node, d, ch, lo, hi);
+    const node = await this.#resolve(ref, ch[lo]!.nibbles, d);
+    let r: TrieRef | null;
+    if (node.kind === "leaf") r = updateLeaf(node.path, node.value, node, d, ch, lo, hi);
+    else if (node.kind === "extension") r = await this.#updateExtension(node, d, lo, hi);
+    else r = await this.#updateBranch(node, d, lo, hi);
     return r === node ? ref : r;
   }
 
-  #updateNode(node: TrieNode, d: number, ch: readonly TrieChange[], lo: number, hi: number): Promise<TrieRef | null> | TrieRef | null {
-    if (node.kind === "leaf") return updateLeaf(node.path, node.value, node, d, ch, lo, hi);
-    if (node.kind === "extension") return this.#updateExtension(node.path, node.child, node, d, ch, lo, hi);
-    return this.#updateBranch(node, d, ch, lo, hi);
-  }
-
-  async #updateExtension(
-    path: Uint8Array,
-    child: TrieRef,
-    node: TrieNode,
-    d: number,
-    ch: readonly TrieChange[],
-    lo: number,
-    hi: number,
-  ): Promise<TrieRef | null> {
+  async #updateExtension(node: ExtensionNode, d: number, lo: number, hi: number): Promise<TrieRef | null> {
+    const ch = this.#ch;
+    const { path, child } = node;
     // Keys under one prefix are contiguous in sorted order: checking the first and the last suffices.
     if (nibblesEqualAt(ch[lo]!.nibbles, d, path) && nibblesEqualAt(ch[hi - 1]!.nibbles, d, path)) {
-      const next = await this.#update(child, d + path.length, ch, lo, hi);
+      const next = await this.update(child, d + path.length, lo, hi);
       if (next === child) return node;
       if (next === null) return null;
-      return prefixed(path, await this.#resolve(next), next);
+      return prefixed(path, await this.#resolve(next, ch[lo]!.nibbles, d + path.length), next);
     }
     // Some key leaves the shared path: split the extension into a branch here and update that.
     const children: (TrieRef | null)[] = new Array(16).fill(null);
     children[path[0]!] = path.length === 1 ? child : extensionNode(path.subarray(1), child);
     const branch = branchNode(children, null);
-    const r = await this.#updateBranch(branch, d, ch, lo, hi);
+    const r = await this.#updateBranch(branch, d, lo, hi);
     return r === branch ? node : r;
   }
 
-  async #updateBranch(node: BranchNode, d: number, ch: readonly TrieChange[], lo: number, hi: number): Promise<TrieRef | null> {
+  async #updateBranch(node: BranchNode, d: number, lo: number, hi: number): Promise<TrieRef | null> {
+    const ch = this.#ch;
     let i = lo;
     let value = node.value;
     let changed = false;
@@ -150,7 +175,7 @@ export class PatriciaTrie {
       let j = i + 1;
       while (j < hi && ch[j]!.nibbles[d] === n) j++;
       slots.push(n);
-      pending.push(this.#update(node.children[n]!, d + 1, ch, i, j));
+      pending.push(this.update(node.children[n]!, d + 1, i, j));
       i = j;
     }
     const results = pending.length === 1 ? [await pending[0]!] : await Promise.all(pending);
@@ -176,7 +201,10 @@ export class PatriciaTrie {
     if (count === 0) return value === null ? null : leafNode(new Uint8Array(0), value);
     if (count === 1 && value === null) {
       const ref = children[only]!;
-      return prefixed(Uint8Array.of(only), await this.#resolve(ref), ref);
+      const at = new Uint8Array(d + 1);
+      at.set(ch[lo]!.nibbles.subarray(0, d));
+      at[d] = only;
+      return prefixed(Uint8Array.of(only), await this.#resolve(ref, at, d + 1), ref);
     }
     return branchNode(children, value);
   }

@@ -8,7 +8,7 @@ import type { KVStore } from "./kvStore.js";
 import { assertValidKey } from "./kvStore.js";
 import { toNibbles } from "./nibbles.js";
 import { OrderedMap } from "./orderedMap.js";
-import { buildTrie, PatriciaTrie, type TrieChange, type TrieUpdate } from "./patriciaTrie.js";
+import { buildTrie, PatriciaTrie, type TrieChange, type TrieLeafHint, type TrieUpdate } from "./patriciaTrie.js";
 import { StateError } from "./stateError.js";
 import { StateView } from "./stateView.js";
 import { EMPTY_TRIE_ROOT, TRIE_HASH_LENGTH } from "./trieNode.js";
@@ -23,7 +23,7 @@ const VERSION_PREFIX = "v/"; // v/<heightKey> -> 32-byte root of that version
 const KV_PREFIX = "k/"; // k/<hex key> -> value
 
 export interface StateStoreOptions {
-  /** Decoded trie nodes kept in memory (default 100,000, roughly 50-100 MB at most). */
+  /** Decoded trie nodes kept in memory (default 250,000: about 100-150 MB when full). */
   nodeCacheSize?: number;
   /** On open, rebuild the root from the stored key-values and compare (STATE_ERROR_CORRUPT if different). */
   verify?: boolean;
@@ -103,13 +103,20 @@ export class StateStore {
       rootHash = copyBytes(r);
     }
     const kv = new OrderedMap<CommittedEntry>();
-    for await (const [k, v] of sublevel.iterator({ gt: KV_PREFIX, lt: "k0" })) {
-      const key = Uint8Array.from(Buffer.from(k.slice(KV_PREFIX.length), "hex"));
-      if (key.length === 0 || v.length === 0) throw new StateError({ code: "STATE_ERROR_CORRUPT", key: k, reason: "empty key or value" });
-      kv.set(toByteString(key), { key, value: copyBytes(v) });
+    const it = sublevel.iterator({ gt: KV_PREFIX, lt: "k0" });
+    try {
+      for (let rows = await it.nextv(4096); rows.length > 0; rows = await it.nextv(4096)) {
+        for (const [k, v] of rows) {
+          const key = Uint8Array.from(Buffer.from(k.slice(KV_PREFIX.length), "hex"));
+          if (key.length === 0 || v.length === 0) throw new StateError({ code: "STATE_ERROR_CORRUPT", key: k, reason: "empty key or value" });
+          kv.set(toByteString(key), { key, value: copyBytes(v) });
+        }
+      }
+    } finally {
+      await it.close();
     }
     const store = new StateStore(
-      { hasVersion, height, root: rootHash, nodeCacheSize: opts.nodeCacheSize ?? 100_000 },
+      { hasVersion, height, root: rootHash, nodeCacheSize: opts.nodeCacheSize ?? 250_000 },
       { root, sublevel, kv },
     );
     if (!bytesEqual(rootHash, EMPTY_TRIE_ROOT)) await store.#nodes.load(rootHash); // the root node must be there
@@ -242,13 +249,38 @@ export class StateStore {
     }
   }
 
+  /**
+   * Answers the trie's question "the only entry under this nibble prefix?" from the in-memory key-values,
+   * so leaves are not read from disk; only while `base` is still the committed version.
+   */
+  #leafHint(base: CommittedState): TrieLeafHint {
+    return (nibbles, depth) => {
+      if (this.#committed !== base) return undefined;
+      const whole = depth >> 1;
+      let from = "";
+      for (let i = 0; i < whole; i++) from += String.fromCharCode((nibbles[2 * i]! << 4) | nibbles[2 * i + 1]!);
+      let to: string;
+      if (depth & 1) {
+        const high = nibbles[depth - 1]! << 4;
+        to = from + String.fromCharCode(high | 15) + "\u0100";
+        from += String.fromCharCode(high);
+      } else {
+        to = from + "\u0100";
+      }
+      const keys = this.#kv.keysBetween(from, to, 2);
+      if (keys.length !== 1) return undefined;
+      const e = this.#kv.get(keys[0]!)!;
+      return [e.key, e.value];
+    };
+  }
+
   /** The trie update for `view` over the current version, computed once per view revision. */
   #compute(view: StateView): Promise<TrieUpdate> {
     const base = this.#committed;
     const cached = this.#computed.get(view);
     if (cached !== undefined && cached.base === base && cached.revision === view.revision) return cached.update;
     const changes: TrieChange[] = view.sortedWrites().map(([k, v]) => ({ nibbles: toNibbles(k), value: v }));
-    const update = this.#trie.update(this.#rootHash, changes);
+    const update = this.#trie.update(this.#rootHash, changes, this.#leafHint(base));
     this.#computed.set(view, { base, revision: view.revision, update });
     update.catch(() => {
       if (this.#computed.get(view)?.update === update) this.#computed.delete(view);

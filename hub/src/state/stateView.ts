@@ -1,5 +1,5 @@
 import { copyBytes, toByteString } from "./byteString.js";
-import { iterateRange } from "./iterateRange.js";
+import { copied, iterateRange } from "./iterateRange.js";
 import { kvSourceOf, registerKVSource, type KVSource } from "./kvSource.js";
 import { assertValidKey, assertValidValue, type IterateOptions, type KVStore, type ReadonlyKVStore } from "./kvStore.js";
 import { OrderedMap, type OrderedRange } from "./orderedMap.js";
@@ -96,16 +96,10 @@ export class StateView implements KVStore {
     this.#revision++;
   }
 
-  *iterate(prefix: Uint8Array, opts?: IterateOptions): IterableIterator<[Uint8Array, Uint8Array]> {
+  iterate(prefix: Uint8Array, opts?: IterateOptions): IterableIterator<[Uint8Array, Uint8Array]> {
     this.#assertOpen();
-    const r = iterateRange(prefix, opts);
-    if (r.limit === 0) return;
-    let n = 0;
-    const it = this.#entries(r.range, r.prefixBytes, r.startBytes);
-    for (let e = it.next(); !e.done; e = it.next()) {
-      yield [copyBytes(e.value[1]), copyBytes(e.value[2])];
-      if (++n >= r.limit) return;
-    }
+    const r = iterateRange(prefix, opts); // arguments are checked now, not at the first next()
+    return copied(this.#entries(r.range, r.prefixBytes, r.startBytes), r.limit);
   }
 
   /** A child view over this one, for one transaction: `commit()` it to keep its writes, `discard()` to drop them. */

@@ -79,7 +79,7 @@ export function sealNode(node: TrieNode, out: TrieNode[]): Uint8Array {
   if (node.enc !== undefined) return node.enc;
   let enc: Uint8Array;
   if (node.kind === "leaf") {
-    enc = encodeRlpList([encodeRlpBytes(encodeHexPrefix(node.path, true)), encodeRlpBytes(node.value)]);
+    enc = encodeLeaf(node.path, node.value);
   } else if (node.kind === "extension") {
     enc = encodeRlpList([encodeRlpBytes(encodeHexPrefix(node.path, false)), refItem(node.child, out)]);
   } else {
@@ -91,6 +91,42 @@ export function sealNode(node: TrieNode, out: TrieNode[]): Uint8Array {
     out.push(node);
   }
   return enc;
+}
+
+/** RLP([hex-prefix(path, leaf), value]) written in one buffer. */
+function encodeLeaf(path: Uint8Array, value: Uint8Array): Uint8Array {
+  const odd = path.length & 1;
+  const hpLen = (path.length >> 1) + 1;
+  // A single byte below 0x80 is its own RLP: a leaf's 1-byte hex prefix (0x20 or 0x3n) always is.
+  const hpHead = hpLen === 1 ? 0 : headerLength(hpLen);
+  const vHead = value.length === 1 && value[0]! < 0x80 ? 0 : headerLength(value.length);
+  const len = hpHead + hpLen + vHead + value.length;
+  const head = headerLength(len);
+  const buf = new Uint8Array(head + len);
+  let o = writeLength(buf, 0, 0xc0, head, len);
+  if (hpHead) o = writeLength(buf, o, 0x80, hpHead, hpLen);
+  let i = 0;
+  buf[o++] = odd ? 0x30 | path[i++]! : 0x20;
+  for (; i < path.length; i += 2) buf[o++] = (path[i]! << 4) | path[i + 1]!;
+  if (vHead) o = writeLength(buf, o, 0x80, vHead, value.length);
+  buf.set(value, o);
+  return buf;
+}
+
+/** Bytes of the RLP header for a payload of `len` bytes (up to 2^24 - 1). */
+function headerLength(len: number): number {
+  return len <= 55 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 4;
+}
+
+/** Writes an RLP header of `headLen` bytes for a payload of `len` at `o`; returns the offset after it. */
+function writeLength(buf: Uint8Array, o: number, base: number, headLen: number, len: number): number {
+  if (headLen === 1) {
+    buf[o] = base + len;
+    return o + 1;
+  }
+  buf[o] = base + 55 + headLen - 1;
+  for (let i = headLen - 1, n = len; i >= 1; i--, n = Math.floor(n / 256)) buf[o + i] = n % 256;
+  return o + headLen;
 }
 
 /** A branch's encoding, written in one buffer (the hot path of sealing: most new nodes are branches). */
@@ -115,15 +151,9 @@ function encodeBranch(node: BranchNode, out: TrieNode[]): Uint8Array {
   }
   const value = node.value === null ? RLP_EMPTY : encodeRlpBytes(node.value);
   len += value.length;
-  const headLen = len <= 55 ? 1 : len < 256 ? 2 : len < 65536 ? 3 : 4;
+  const headLen = headerLength(len);
   const buf = new Uint8Array(headLen + len);
-  if (headLen === 1) {
-    buf[0] = 0xc0 + len;
-  } else {
-    buf[0] = 0xf7 + headLen - 1;
-    for (let i = headLen - 1, n = len; i >= 1; i--, n = Math.floor(n / 256)) buf[i] = n % 256;
-  }
-  let o = headLen;
+  let o = writeLength(buf, 0, 0xc0, headLen, len);
   for (let i = 0; i < 16; i++) {
     const c = node.children[i]!;
     if (c === null) {

@@ -30,6 +30,10 @@ export class TrieNodeStore implements TrieNodeLoader {
     this.#cache = new LruCache({ maxEntries: opts.cacheSize });
   }
 
+  peek(hash: Uint8Array): TrieNode | undefined {
+    return this.#cache.get(hex(hash));
+  }
+
   async load(hash: Uint8Array): Promise<TrieNode> {
     const h = hex(hash);
     const cached = this.#cache.get(h);
@@ -54,11 +58,14 @@ export class TrieNodeStore implements TrieNodeLoader {
     return nodes.map((n) => ({ type: "put", sublevel, key: trieNodeKey(n.hash!), value: n.enc! }));
   }
 
-  /** Call once `nodes` are stored: caches them, their stored children referenced by hash from now on. */
+  /**
+   * Call once `nodes` are stored: their stored children are referenced by hash from now on, and branches
+   * and extensions join the cache (leaves are left out: the state store knows them from its key-values).
+   */
   adopt(nodes: readonly TrieNode[]): void {
     for (const n of nodes) {
       detachChildren(n);
-      this.#cache.set(hex(n.hash!), n);
+      if (n.kind !== "leaf") this.#cache.set(hex(n.hash!), n);
     }
   }
 }

@@ -13,6 +13,9 @@ class MemoryNodes implements TrieNodeLoader {
   readonly encoded = new Map<string, Uint8Array>();
   readonly adopted = new Map<string, TrieNode>();
   loads = 0;
+  peek(hash: Uint8Array): TrieNode | undefined {
+    return this.adopted.get(hex(hash));
+  }
   async load(hash: Uint8Array): Promise<TrieNode> {
     this.loads++;
     const h = hex(hash);
@@ -112,6 +115,39 @@ describe("roots agree with @ethereumjs/mpt", () => {
     );
   });
 
+  test("property: long keys (up to 256 bytes) and long values (up to 70,000 bytes) give the reference root", async () => {
+    const longKey = fc.oneof(
+      smallKey,
+      fc.uint8Array({ minLength: 1, maxLength: 256 }),
+      fc.uint8Array({ minLength: 200, maxLength: 256 }).map((k) => k.fill(7, 0, 150)),
+    );
+    const longValue = fc.oneof(
+      smallValue,
+      fc.uint8Array({ minLength: 50, maxLength: 300 }),
+      fc.constantFrom(new Uint8Array(70_000).fill(3), new Uint8Array(65_536).fill(4)),
+    );
+    const firstArb = fc.array(fc.tuple(longKey, longValue), { maxLength: 12 });
+    const secondArb = fc.array(fc.tuple(longKey, fc.option(longValue)), { maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(firstArb, secondArb, async (first, second) => {
+        const nodes = new MemoryNodes();
+        const trie = new PatriciaTrie({}, { nodes });
+        const model = new ModelStore(first);
+        const u1 = await trie.update(EMPTY_TRIE_ROOT, changesOf(first));
+        nodes.store(u1.nodes, false);
+        expect(hex(u1.root)).toBe(hex(await referenceRoot(model.entries())));
+        expect(hex(buildTrie(model.entries()).root)).toBe(hex(u1.root));
+        const u2 = await trie.update(u1.root, changesOf(second));
+        for (const [k, v] of second) {
+          if (v === null) model.delete(k);
+          else model.set(k, v);
+        }
+        expect(hex(u2.root)).toBe(hex(await referenceRoot(model.entries())));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("the root depends on the content only, not on the order or batching of writes", async () => {
     const pairs: [Uint8Array, Uint8Array][] = [];
     for (let i = 0; i < 300; i++) pairs.push([b(i % 7, i & 0xff, i >> 8), b(i & 0xff, 1)]);
@@ -133,6 +169,30 @@ describe("roots agree with @ethereumjs/mpt", () => {
     const back = await trie.update(extra.root, changesOf([[b(9, 9), null], [b(0, 0, 0, 1), null]]));
     expect(back.root).toEqual(once);
     expect(back.nodes.length).toBeGreaterThan(0);
+  });
+
+  test("a leaf hint (the only entry under a prefix, from the key-values in memory) spares leaf reads", async () => {
+    const pairs: [Uint8Array, Uint8Array][] = [];
+    for (let i = 0; i < 500; i++) pairs.push([b(i & 0xff, i >> 8, 1, 2, 3), new Uint8Array(40).fill(i)]);
+    const model = new ModelStore(pairs);
+    const hint = (nibbles: Uint8Array, depth: number) => {
+      const under = model.entries().filter(([k]) => toNibbles(k).subarray(0, depth).every((x, i) => x === nibbles[i]));
+      return under.length === 1 ? under[0] : undefined;
+    };
+    const changes = changesOf([...pairs.filter((_, i) => i % 3 === 0).map(([k]) => [k, b(9)] as [Uint8Array, Uint8Array]), [b(7, 7), b(1)]]);
+    const results: Uint8Array[] = [];
+    const loads: number[] = [];
+    for (const h of [undefined, hint]) {
+      const nodes = new MemoryNodes();
+      const trie = new PatriciaTrie({}, { nodes });
+      const u = await trie.update(EMPTY_TRIE_ROOT, changesOf(pairs));
+      nodes.store(u.nodes, false);
+      nodes.loads = 0;
+      results.push((await trie.update(u.root, changes, h)).root);
+      loads.push(nodes.loads);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(loads[0]! - loads[1]!).toBe(pairs.filter((_, i) => i % 3 === 0).length); // no read of the updated leaves
   });
 
   test("no-op changes (absent deletes, same values) keep the root and store nothing", async () => {

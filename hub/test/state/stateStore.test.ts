@@ -79,10 +79,24 @@ test("a first commit may also be height 1; other heights are STATE_ERROR_INVALID
   expect(await codeOf(() => store.commit(2, store.createView()))).toBe("STATE_ERROR_INVALID_HEIGHT");
   expect(await codeOf(() => store.commit(-1, store.createView()))).toBe("STATE_ERROR_INVALID_HEIGHT");
   await store.commit(1, viewWith(store, [[b(1), b(1)]]));
-  for (const h of [0, 1, 3, 2.5, NaN]) expect(await codeOf(() => store.commit(h, viewWith(store, [[b(9), b(9)]])))).toBe("STATE_ERROR_INVALID_HEIGHT");
+  for (const h of [0, 1, 3, 2.5, NaN]) {
+    expect(await codeOf(() => store.commit(h, viewWith(store, [[b(9), b(9)]])))).toBe("STATE_ERROR_INVALID_HEIGHT");
+  }
   expect(store.height).toBe(1);
   expect(all(store.committed)).toEqual([["01", "01"]]);
   expect(await codeOf(() => store.rootAt(-1))).toBe("STATE_ERROR_INVALID_ARGUMENT");
+});
+
+test("the largest key and value are stored, read back and proven after reopening", async () => {
+  let store = await StateStore.open({}, { db });
+  const key = new Uint8Array(256).fill(0xab);
+  const value = new Uint8Array(1024 * 1024).map((_, i) => i & 0xff);
+  await store.commit(0, viewWith(store, [[key, value], [b(1), b(1)]]));
+  expect(store.root).toEqual(await referenceRoot([[key, value], [b(1), b(1)]]));
+  store = await reopen();
+  expect(store.committed.get(key)).toEqual(value);
+  const p = await store.getProof(key);
+  expect(await verifyStateProof(store.root, key, p.proof)).toEqual(value);
 });
 
 test("the committed state is read-only and hands out copies", async () => {
@@ -141,7 +155,7 @@ test("computeRoot of candidates changes nothing; committing one gives its comput
 
   expect(await store.commit(1, c)).toEqual(rc);
   expect(batch).toHaveBeenCalledTimes(1); // nodes, key-values and version record: one batch
-  expect(batch.mock.calls[0]![1]).toEqual({ sync: true });
+  expect((batch.mock.calls[0] as unknown[])[1]).toEqual({ sync: true });
   batch.mockRestore();
   store = await reopen();
   expect(store.root).toEqual(rc);

@@ -158,7 +158,7 @@ describe("iterate", () => {
 
   test("bad arguments are refused", () => {
     const v = view();
-    expect(codeOfSync(() => [...v.iterate(b(1), { limit: -1 })])).toBe("STATE_ERROR_INVALID_ARGUMENT");
+    expect(codeOfSync(() => v.iterate(b(1), { limit: -1 }))).toBe("STATE_ERROR_INVALID_ARGUMENT"); // at the call, not at next()
     expect(codeOfSync(() => [...v.iterate(b(1), { limit: 1.5 })])).toBe("STATE_ERROR_INVALID_ARGUMENT");
     expect(codeOfSync(() => [...v.iterate(new Uint8Array(MAX_KEY_LENGTH + 1))])).toBe("STATE_ERROR_INVALID_ARGUMENT");
   });
