@@ -18,7 +18,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   moniker: "node",
   p2p: { listen: ["/ip4/127.0.0.1/tcp/26656"], bootstrap: [] },
   api: { host: "127.0.0.1", port: 26757 },
-  consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 10_000, maxBlockBytes: 4 * 1024 * 1024 },
+  consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 1000, maxBlockBytes: 4 * 1024 * 1024 },
   app: { minGasPrices: [] },
   logLevel: "info",
 };
