@@ -4,6 +4,412 @@ import Long = require("long");
 
 export namespace aegis {
 
+    namespace staking {
+
+        namespace v1 {
+
+            interface IDescription extends aegis.staking.v1.Description.$Properties {
+            }
+
+            class Description {
+                constructor(properties?: aegis.staking.v1.Description.$Properties);
+                $unknowns?: Uint8Array[];
+                moniker: string;
+                identity: string;
+                website: string;
+                security_contact: string;
+                details: string;
+                static create(properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static create(properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
+                static encode(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Description;
+                static toObject(message: aegis.staking.v1.Description, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Description {
+                interface $Properties {
+                    moniker?: (string|null);
+                    identity?: (string|null);
+                    website?: (string|null);
+                    security_contact?: (string|null);
+                    details?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Description.$Properties;
+            }
+
+            interface ICommissionRates extends aegis.staking.v1.CommissionRates.$Properties {
+            }
+
+            class CommissionRates {
+                constructor(properties?: aegis.staking.v1.CommissionRates.$Properties);
+                $unknowns?: Uint8Array[];
+                rate: string;
+                max_rate: string;
+                max_change_rate: string;
+                static create(properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static create(properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
+                static encode(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.CommissionRates;
+                static toObject(message: aegis.staking.v1.CommissionRates, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CommissionRates {
+                interface $Properties {
+                    rate?: (string|null);
+                    max_rate?: (string|null);
+                    max_change_rate?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.CommissionRates.$Properties;
+            }
+
+            interface ICoin extends aegis.staking.v1.Coin.$Properties {
+            }
+
+            class Coin {
+                constructor(properties?: aegis.staking.v1.Coin.$Properties);
+                $unknowns?: Uint8Array[];
+                denom: string;
+                amount: string;
+                static create(properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static create(properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
+                static encode(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Coin;
+                static toObject(message: aegis.staking.v1.Coin, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Coin {
+                interface $Properties {
+                    denom?: (string|null);
+                    amount?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Coin.$Properties;
+            }
+
+            interface IBlsPublicKey extends aegis.staking.v1.BlsPublicKey.$Properties {
+            }
+
+            class BlsPublicKey {
+                constructor(properties?: aegis.staking.v1.BlsPublicKey.$Properties);
+                $unknowns?: Uint8Array[];
+                key: Uint8Array;
+                static create(properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static create(properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
+                static encode(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.BlsPublicKey;
+                static toObject(message: aegis.staking.v1.BlsPublicKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace BlsPublicKey {
+                interface $Properties {
+                    key?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.BlsPublicKey.$Properties;
+            }
+
+            interface IParams extends aegis.staking.v1.Params.$Properties {
+            }
+
+            class Params {
+                constructor(properties?: aegis.staking.v1.Params.$Properties);
+                $unknowns?: Uint8Array[];
+                bond_denom: string;
+                unbonding_time_ms: (number|Long);
+                max_validators: number;
+                max_entries: number;
+                min_self_delegation: string;
+                power_reduction: string;
+                min_commission_rate: string;
+                static create(properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static create(properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
+                static encode(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Params;
+                static toObject(message: aegis.staking.v1.Params, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Params {
+                interface $Properties {
+                    bond_denom?: (string|null);
+                    unbonding_time_ms?: (number|Long|null);
+                    max_validators?: (number|null);
+                    max_entries?: (number|null);
+                    min_self_delegation?: (string|null);
+                    power_reduction?: (string|null);
+                    min_commission_rate?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Params.$Properties;
+            }
+
+            interface IValidatorExtra extends aegis.staking.v1.ValidatorExtra.$Properties {
+            }
+
+            class ValidatorExtra {
+                constructor(properties?: aegis.staking.v1.ValidatorExtra.$Properties);
+                $unknowns?: Uint8Array[];
+                attestation_public_key: Uint8Array;
+                tombstoned: boolean;
+                static create(properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static create(properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
+                static encode(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorExtra;
+                static toObject(message: aegis.staking.v1.ValidatorExtra, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ValidatorExtra {
+                interface $Properties {
+                    attestation_public_key?: (Uint8Array|null);
+                    tombstoned?: (boolean|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ValidatorExtra.$Properties;
+            }
+
+            interface IActiveValidator extends aegis.staking.v1.ActiveValidator.$Properties {
+            }
+
+            class ActiveValidator {
+                constructor(properties?: aegis.staking.v1.ActiveValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                operator: Uint8Array;
+                bls_public_key: Uint8Array;
+                attestation_public_key: Uint8Array;
+                power: string;
+                tokens: string;
+                static create(properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static create(properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
+                static encode(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ActiveValidator;
+                static toObject(message: aegis.staking.v1.ActiveValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ActiveValidator {
+                interface $Properties {
+                    operator?: (Uint8Array|null);
+                    bls_public_key?: (Uint8Array|null);
+                    attestation_public_key?: (Uint8Array|null);
+                    power?: (string|null);
+                    tokens?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ActiveValidator.$Properties;
+            }
+
+            interface IValidatorSetRecord extends aegis.staking.v1.ValidatorSetRecord.$Properties {
+            }
+
+            class ValidatorSetRecord {
+                constructor(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties);
+                $unknowns?: Uint8Array[];
+                epoch: (number|Long);
+                start_height: (number|Long);
+                root: Uint8Array;
+                validators: aegis.staking.v1.ActiveValidator.$Properties[];
+                computed_height: (number|Long);
+                static create(properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static create(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
+                static encode(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorSetRecord;
+                static toObject(message: aegis.staking.v1.ValidatorSetRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ValidatorSetRecord {
+                interface $Properties {
+                    epoch?: (number|Long|null);
+                    start_height?: (number|Long|null);
+                    root?: (Uint8Array|null);
+                    validators?: (aegis.staking.v1.ActiveValidator.$Properties[]|null);
+                    computed_height?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ValidatorSetRecord.$Properties;
+            }
+
+            interface IMsgCreateValidator extends aegis.staking.v1.MsgCreateValidator.$Properties {
+            }
+
+            class MsgCreateValidator {
+                constructor(properties?: aegis.staking.v1.MsgCreateValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                description?: (aegis.staking.v1.Description.$Properties|null);
+                commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
+                min_self_delegation: string;
+                delegator_address: string;
+                validator_address: string;
+                value?: (aegis.staking.v1.Coin.$Properties|null);
+                bls_public_key: Uint8Array;
+                bls_proof_of_possession: Uint8Array;
+                attestation_public_key: Uint8Array;
+                attestation_proof_of_possession: Uint8Array;
+                static create(properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static create(properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
+                static encode(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidator;
+                static toObject(message: aegis.staking.v1.MsgCreateValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCreateValidator {
+                interface $Properties {
+                    description?: (aegis.staking.v1.Description.$Properties|null);
+                    commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
+                    min_self_delegation?: (string|null);
+                    delegator_address?: (string|null);
+                    validator_address?: (string|null);
+                    value?: (aegis.staking.v1.Coin.$Properties|null);
+                    bls_public_key?: (Uint8Array|null);
+                    bls_proof_of_possession?: (Uint8Array|null);
+                    attestation_public_key?: (Uint8Array|null);
+                    attestation_proof_of_possession?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgCreateValidator.$Properties;
+            }
+
+            interface IMsgCreateValidatorResponse extends aegis.staking.v1.MsgCreateValidatorResponse.$Properties {
+            }
+
+            class MsgCreateValidatorResponse {
+                constructor(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static create(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
+                static encode(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidatorResponse;
+                static toObject(message: aegis.staking.v1.MsgCreateValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCreateValidatorResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgCreateValidatorResponse.$Properties;
+            }
+
+            interface IMsgEditValidator extends aegis.staking.v1.MsgEditValidator.$Properties {
+            }
+
+            class MsgEditValidator {
+                constructor(properties?: aegis.staking.v1.MsgEditValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                description?: (aegis.staking.v1.Description.$Properties|null);
+                validator_address: string;
+                commission_rate: string;
+                min_self_delegation: string;
+                static create(properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static create(properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
+                static encode(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidator;
+                static toObject(message: aegis.staking.v1.MsgEditValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgEditValidator {
+                interface $Properties {
+                    description?: (aegis.staking.v1.Description.$Properties|null);
+                    validator_address?: (string|null);
+                    commission_rate?: (string|null);
+                    min_self_delegation?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgEditValidator.$Properties;
+            }
+
+            interface IMsgEditValidatorResponse extends aegis.staking.v1.MsgEditValidatorResponse.$Properties {
+            }
+
+            class MsgEditValidatorResponse {
+                constructor(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static create(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
+                static encode(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidatorResponse;
+                static toObject(message: aegis.staking.v1.MsgEditValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgEditValidatorResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgEditValidatorResponse.$Properties;
+            }
+        }
+    }
+
     namespace v1 {
 
         interface IStatusRequest extends aegis.v1.StatusRequest.$Properties {

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Boolean = $util.global.Boolean;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -17,6 +17,4419 @@ export const aegis = $root.aegis = (() => {
      * @namespace
      */
     const aegis = {};
+
+    aegis.staking = (function() {
+
+        /**
+         * Namespace staking.
+         * @memberof aegis
+         * @namespace
+         */
+        const staking = {};
+
+        staking.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof aegis.staking
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.Description = (function() {
+
+                /**
+                 * Properties of a Description.
+                 * @typedef {Object} aegis.staking.v1.Description.$Properties
+                 * @property {string|null} [moniker] Description moniker
+                 * @property {string|null} [identity] Description identity
+                 * @property {string|null} [website] Description website
+                 * @property {string|null} [security_contact] Description security_contact
+                 * @property {string|null} [details] Description details
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Description.
+                 * @memberof aegis.staking.v1
+                 * @interface IDescription
+                 * @augments aegis.staking.v1.Description.$Properties
+                 * @deprecated Use aegis.staking.v1.Description.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Description.
+                 * @typedef {aegis.staking.v1.Description.$Properties} aegis.staking.v1.Description.$Shape
+                 */
+
+                /**
+                 * Constructs a new Description.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Description.
+                 * @constructor
+                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Description = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Description moniker.
+                 * @member {string} moniker
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.moniker = "";
+
+                /**
+                 * Description identity.
+                 * @member {string} identity
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.identity = "";
+
+                /**
+                 * Description website.
+                 * @member {string} website
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.website = "";
+
+                /**
+                 * Description security_contact.
+                 * @member {string} security_contact
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.security_contact = "";
+
+                /**
+                 * Description details.
+                 * @member {string} details
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.details = "";
+
+                /**
+                 * Creates a new Description instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Description} Description instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                 *   (properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
+                 * }}
+                 */
+                Description.create = function(properties) {
+                    return new Description(properties);
+                };
+
+                /**
+                 * Encodes the specified Description message. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Description.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker") && message.moniker !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.moniker);
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity") && message.identity !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.identity);
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website") && message.website !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.website);
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact") && message.security_contact !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.security_contact);
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details") && message.details !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.details);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Description message, length delimited. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Description.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Description message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Description.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Description();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.moniker = value;
+                                else
+                                    delete message.moniker;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.identity = value;
+                                else
+                                    delete message.identity;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.website = value;
+                                else
+                                    delete message.website;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.security_contact = value;
+                                else
+                                    delete message.security_contact;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.details = value;
+                                else
+                                    delete message.details;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Description message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Description.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Description message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Description.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
+                        if (!$util.isString(message.moniker))
+                            return "moniker: string expected";
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
+                        if (!$util.isString(message.identity))
+                            return "identity: string expected";
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
+                        if (!$util.isString(message.website))
+                            return "website: string expected";
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
+                        if (!$util.isString(message.security_contact))
+                            return "security_contact: string expected";
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
+                        if (!$util.isString(message.details))
+                            return "details: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Description message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Description} Description
+                 */
+                Description.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Description)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Description: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Description();
+                    if (object.moniker != null)
+                        if (typeof object.moniker !== "string" || object.moniker.length)
+                            message.moniker = $String(object.moniker);
+                    if (object.identity != null)
+                        if (typeof object.identity !== "string" || object.identity.length)
+                            message.identity = $String(object.identity);
+                    if (object.website != null)
+                        if (typeof object.website !== "string" || object.website.length)
+                            message.website = $String(object.website);
+                    if (object.security_contact != null)
+                        if (typeof object.security_contact !== "string" || object.security_contact.length)
+                            message.security_contact = $String(object.security_contact);
+                    if (object.details != null)
+                        if (typeof object.details !== "string" || object.details.length)
+                            message.details = $String(object.details);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Description message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description} message Description
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Description.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.moniker = "";
+                        object.identity = "";
+                        object.website = "";
+                        object.security_contact = "";
+                        object.details = "";
+                    }
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
+                        object.moniker = message.moniker;
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
+                        object.identity = message.identity;
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
+                        object.website = message.website;
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
+                        object.security_contact = message.security_contact;
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
+                        object.details = message.details;
+                    return object;
+                };
+
+                /**
+                 * Converts this Description to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Description.prototype.toJSON = function() {
+                    return Description.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Description
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Description.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Description";
+                };
+
+                return Description;
+            })();
+
+            v1.CommissionRates = (function() {
+
+                /**
+                 * Properties of a CommissionRates.
+                 * @typedef {Object} aegis.staking.v1.CommissionRates.$Properties
+                 * @property {string|null} [rate] CommissionRates rate
+                 * @property {string|null} [max_rate] CommissionRates max_rate
+                 * @property {string|null} [max_change_rate] CommissionRates max_change_rate
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a CommissionRates.
+                 * @memberof aegis.staking.v1
+                 * @interface ICommissionRates
+                 * @augments aegis.staking.v1.CommissionRates.$Properties
+                 * @deprecated Use aegis.staking.v1.CommissionRates.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a CommissionRates.
+                 * @typedef {aegis.staking.v1.CommissionRates.$Properties} aegis.staking.v1.CommissionRates.$Shape
+                 */
+
+                /**
+                 * Constructs a new CommissionRates.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a CommissionRates.
+                 * @constructor
+                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const CommissionRates = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * CommissionRates rate.
+                 * @member {string} rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.rate = "";
+
+                /**
+                 * CommissionRates max_rate.
+                 * @member {string} max_rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.max_rate = "";
+
+                /**
+                 * CommissionRates max_change_rate.
+                 * @member {string} max_change_rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.max_change_rate = "";
+
+                /**
+                 * Creates a new CommissionRates instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                 *   (properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
+                 * }}
+                 */
+                CommissionRates.create = function(properties) {
+                    return new CommissionRates(properties);
+                };
+
+                /**
+                 * Encodes the specified CommissionRates message. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CommissionRates.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate") && message.rate !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.rate);
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate") && message.max_rate !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.max_rate);
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate") && message.max_change_rate !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.max_change_rate);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified CommissionRates message, length delimited. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CommissionRates.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a CommissionRates message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CommissionRates.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.CommissionRates();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.rate = value;
+                                else
+                                    delete message.rate;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.max_rate = value;
+                                else
+                                    delete message.max_rate;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.max_change_rate = value;
+                                else
+                                    delete message.max_change_rate;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a CommissionRates message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CommissionRates.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a CommissionRates message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                CommissionRates.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
+                        if (!$util.isString(message.rate))
+                            return "rate: string expected";
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
+                        if (!$util.isString(message.max_rate))
+                            return "max_rate: string expected";
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
+                        if (!$util.isString(message.max_change_rate))
+                            return "max_change_rate: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a CommissionRates message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates
+                 */
+                CommissionRates.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.CommissionRates)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.CommissionRates: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.CommissionRates();
+                    if (object.rate != null)
+                        if (typeof object.rate !== "string" || object.rate.length)
+                            message.rate = $String(object.rate);
+                    if (object.max_rate != null)
+                        if (typeof object.max_rate !== "string" || object.max_rate.length)
+                            message.max_rate = $String(object.max_rate);
+                    if (object.max_change_rate != null)
+                        if (typeof object.max_change_rate !== "string" || object.max_change_rate.length)
+                            message.max_change_rate = $String(object.max_change_rate);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a CommissionRates message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates} message CommissionRates
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                CommissionRates.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.rate = "";
+                        object.max_rate = "";
+                        object.max_change_rate = "";
+                    }
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
+                        object.rate = message.rate;
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
+                        object.max_rate = message.max_rate;
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
+                        object.max_change_rate = message.max_change_rate;
+                    return object;
+                };
+
+                /**
+                 * Converts this CommissionRates to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                CommissionRates.prototype.toJSON = function() {
+                    return CommissionRates.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for CommissionRates
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                CommissionRates.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.CommissionRates";
+                };
+
+                return CommissionRates;
+            })();
+
+            v1.Coin = (function() {
+
+                /**
+                 * Properties of a Coin.
+                 * @typedef {Object} aegis.staking.v1.Coin.$Properties
+                 * @property {string|null} [denom] Coin denom
+                 * @property {string|null} [amount] Coin amount
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Coin.
+                 * @memberof aegis.staking.v1
+                 * @interface ICoin
+                 * @augments aegis.staking.v1.Coin.$Properties
+                 * @deprecated Use aegis.staking.v1.Coin.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Coin.
+                 * @typedef {aegis.staking.v1.Coin.$Properties} aegis.staking.v1.Coin.$Shape
+                 */
+
+                /**
+                 * Constructs a new Coin.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Coin.
+                 * @constructor
+                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Coin = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Coin denom.
+                 * @member {string} denom
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 */
+                Coin.prototype.denom = "";
+
+                /**
+                 * Coin amount.
+                 * @member {string} amount
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 */
+                Coin.prototype.amount = "";
+
+                /**
+                 * Creates a new Coin instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Coin} Coin instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                 *   (properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
+                 * }}
+                 */
+                Coin.create = function(properties) {
+                    return new Coin(properties);
+                };
+
+                /**
+                 * Encodes the specified Coin message. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Coin.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom") && message.denom !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.denom);
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount") && message.amount !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.amount);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Coin message, length delimited. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Coin.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Coin message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Coin.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Coin();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.denom = value;
+                                else
+                                    delete message.denom;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.amount = value;
+                                else
+                                    delete message.amount;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Coin message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Coin.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Coin message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Coin.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
+                        if (!$util.isString(message.denom))
+                            return "denom: string expected";
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
+                        if (!$util.isString(message.amount))
+                            return "amount: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Coin message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Coin} Coin
+                 */
+                Coin.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Coin)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Coin: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Coin();
+                    if (object.denom != null)
+                        if (typeof object.denom !== "string" || object.denom.length)
+                            message.denom = $String(object.denom);
+                    if (object.amount != null)
+                        if (typeof object.amount !== "string" || object.amount.length)
+                            message.amount = $String(object.amount);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Coin message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin} message Coin
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Coin.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.denom = "";
+                        object.amount = "";
+                    }
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
+                        object.denom = message.denom;
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
+                        object.amount = message.amount;
+                    return object;
+                };
+
+                /**
+                 * Converts this Coin to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Coin.prototype.toJSON = function() {
+                    return Coin.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Coin
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Coin.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Coin";
+                };
+
+                return Coin;
+            })();
+
+            v1.BlsPublicKey = (function() {
+
+                /**
+                 * Properties of a BlsPublicKey.
+                 * @typedef {Object} aegis.staking.v1.BlsPublicKey.$Properties
+                 * @property {Uint8Array|null} [key] BlsPublicKey key
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a BlsPublicKey.
+                 * @memberof aegis.staking.v1
+                 * @interface IBlsPublicKey
+                 * @augments aegis.staking.v1.BlsPublicKey.$Properties
+                 * @deprecated Use aegis.staking.v1.BlsPublicKey.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a BlsPublicKey.
+                 * @typedef {aegis.staking.v1.BlsPublicKey.$Properties} aegis.staking.v1.BlsPublicKey.$Shape
+                 */
+
+                /**
+                 * Constructs a new BlsPublicKey.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a BlsPublicKey.
+                 * @constructor
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const BlsPublicKey = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * BlsPublicKey key.
+                 * @member {Uint8Array} key
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @instance
+                 */
+                BlsPublicKey.prototype.key = $util.newBuffer([]);
+
+                /**
+                 * Creates a new BlsPublicKey instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                 *   (properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
+                 * }}
+                 */
+                BlsPublicKey.create = function(properties) {
+                    return new BlsPublicKey(properties);
+                };
+
+                /**
+                 * Encodes the specified BlsPublicKey message. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                BlsPublicKey.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key") && message.key.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.key);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified BlsPublicKey message, length delimited. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                BlsPublicKey.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a BlsPublicKey message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                BlsPublicKey.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.BlsPublicKey();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.key = value;
+                                else
+                                    delete message.key;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a BlsPublicKey message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                BlsPublicKey.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a BlsPublicKey message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                BlsPublicKey.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
+                        if (!(message.key && typeof message.key.length === "number" || $util.isString(message.key)))
+                            return "key: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a BlsPublicKey message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey
+                 */
+                BlsPublicKey.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.BlsPublicKey)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.BlsPublicKey: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.BlsPublicKey();
+                    if (object.key != null)
+                        if (object.key.length)
+                            if (typeof object.key === "string")
+                                $util.base64.decode(object.key, message.key = $util.newBuffer($util.base64.length(object.key)), 0);
+                            else if (object.key.length >= 0)
+                                message.key = object.key;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a BlsPublicKey message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey} message BlsPublicKey
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                BlsPublicKey.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if (options.bytes === $String)
+                            object.key = "";
+                        else {
+                            object.key = [];
+                            if (options.bytes !== $Array)
+                                object.key = $util.newBuffer(object.key);
+                        }
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
+                        object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
+                    return object;
+                };
+
+                /**
+                 * Converts this BlsPublicKey to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                BlsPublicKey.prototype.toJSON = function() {
+                    return BlsPublicKey.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for BlsPublicKey
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                BlsPublicKey.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.BlsPublicKey";
+                };
+
+                return BlsPublicKey;
+            })();
+
+            v1.Params = (function() {
+
+                /**
+                 * Properties of a Params.
+                 * @typedef {Object} aegis.staking.v1.Params.$Properties
+                 * @property {string|null} [bond_denom] Params bond_denom
+                 * @property {number|Long|null} [unbonding_time_ms] Params unbonding_time_ms
+                 * @property {number|null} [max_validators] Params max_validators
+                 * @property {number|null} [max_entries] Params max_entries
+                 * @property {string|null} [min_self_delegation] Params min_self_delegation
+                 * @property {string|null} [power_reduction] Params power_reduction
+                 * @property {string|null} [min_commission_rate] Params min_commission_rate
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Params.
+                 * @memberof aegis.staking.v1
+                 * @interface IParams
+                 * @augments aegis.staking.v1.Params.$Properties
+                 * @deprecated Use aegis.staking.v1.Params.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Params.
+                 * @typedef {aegis.staking.v1.Params.$Properties} aegis.staking.v1.Params.$Shape
+                 */
+
+                /**
+                 * Constructs a new Params.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Params.
+                 * @constructor
+                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Params = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Params bond_denom.
+                 * @member {string} bond_denom
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.bond_denom = "";
+
+                /**
+                 * Params unbonding_time_ms.
+                 * @member {number|Long} unbonding_time_ms
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.unbonding_time_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Params max_validators.
+                 * @member {number} max_validators
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.max_validators = 0;
+
+                /**
+                 * Params max_entries.
+                 * @member {number} max_entries
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.max_entries = 0;
+
+                /**
+                 * Params min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.min_self_delegation = "";
+
+                /**
+                 * Params power_reduction.
+                 * @member {string} power_reduction
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.power_reduction = "";
+
+                /**
+                 * Params min_commission_rate.
+                 * @member {string} min_commission_rate
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.min_commission_rate = "";
+
+                /**
+                 * Creates a new Params instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Params} Params instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                 *   (properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
+                 * }}
+                 */
+                Params.create = function(properties) {
+                    return new Params(properties);
+                };
+
+                /**
+                 * Encodes the specified Params message. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom") && message.bond_denom !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.bond_denom);
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms") && (typeof message.unbonding_time_ms === "object" ? message.unbonding_time_ms.low || message.unbonding_time_ms.high : message.unbonding_time_ms !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.unbonding_time_ms);
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators") && message.max_validators !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_validators);
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries") && message.max_entries !== 0)
+                        writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.max_entries);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.min_self_delegation);
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction") && message.power_reduction !== "")
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.power_reduction);
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate") && message.min_commission_rate !== "")
+                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.min_commission_rate);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Params message, length delimited. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Params();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.bond_denom = value;
+                                else
+                                    delete message.bond_denom;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.unbonding_time_ms = value;
+                                else
+                                    delete message.unbonding_time_ms;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.max_validators = value;
+                                else
+                                    delete message.max_validators;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.max_entries = value;
+                                else
+                                    delete message.max_entries;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.power_reduction = value;
+                                else
+                                    delete message.power_reduction;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_commission_rate = value;
+                                else
+                                    delete message.min_commission_rate;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Params message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Params.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        if (!$util.isString(message.bond_denom))
+                            return "bond_denom: string expected";
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
+                        if (!$util.isInteger(message.unbonding_time_ms) && !(message.unbonding_time_ms && $util.isInteger(message.unbonding_time_ms.low) && $util.isInteger(message.unbonding_time_ms.high)))
+                            return "unbonding_time_ms: integer|Long expected";
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
+                        if (!$util.isInteger(message.max_validators))
+                            return "max_validators: integer expected";
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
+                        if (!$util.isInteger(message.max_entries))
+                            return "max_entries: integer expected";
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
+                        if (!$util.isString(message.power_reduction))
+                            return "power_reduction: string expected";
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
+                        if (!$util.isString(message.min_commission_rate))
+                            return "min_commission_rate: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Params message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Params} Params
+                 */
+                Params.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Params)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Params: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Params();
+                    if (object.bond_denom != null)
+                        if (typeof object.bond_denom !== "string" || object.bond_denom.length)
+                            message.bond_denom = $String(object.bond_denom);
+                    if (object.unbonding_time_ms != null)
+                        if (typeof object.unbonding_time_ms === "object" ? object.unbonding_time_ms.low || object.unbonding_time_ms.high : $Number(object.unbonding_time_ms) !== 0)
+                            if ($util.Long)
+                                message.unbonding_time_ms = $util.Long.fromValue(object.unbonding_time_ms, true);
+                            else if (typeof object.unbonding_time_ms === "string")
+                                message.unbonding_time_ms = $parseInt(object.unbonding_time_ms, 10);
+                            else if (typeof object.unbonding_time_ms === "number")
+                                message.unbonding_time_ms = object.unbonding_time_ms;
+                            else if (typeof object.unbonding_time_ms === "object")
+                                message.unbonding_time_ms = new $util.LongBits(object.unbonding_time_ms.low >>> 0, object.unbonding_time_ms.high >>> 0).toNumber(true);
+                    if (object.max_validators != null)
+                        if ($Number(object.max_validators) !== 0)
+                            message.max_validators = object.max_validators >>> 0;
+                    if (object.max_entries != null)
+                        if ($Number(object.max_entries) !== 0)
+                            message.max_entries = object.max_entries >>> 0;
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    if (object.power_reduction != null)
+                        if (typeof object.power_reduction !== "string" || object.power_reduction.length)
+                            message.power_reduction = $String(object.power_reduction);
+                    if (object.min_commission_rate != null)
+                        if (typeof object.min_commission_rate !== "string" || object.min_commission_rate.length)
+                            message.min_commission_rate = $String(object.min_commission_rate);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Params message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params} message Params
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Params.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.bond_denom = "";
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.unbonding_time_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.unbonding_time_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.max_validators = 0;
+                        object.max_entries = 0;
+                        object.min_self_delegation = "";
+                        object.power_reduction = "";
+                        object.min_commission_rate = "";
+                    }
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        object.bond_denom = message.bond_denom;
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.unbonding_time_ms = typeof message.unbonding_time_ms === "number" ? $BigInt(message.unbonding_time_ms) : $util.Long.fromBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.unbonding_time_ms === "number")
+                            object.unbonding_time_ms = options.longs === $String ? $String(message.unbonding_time_ms) : message.unbonding_time_ms;
+                        else
+                            object.unbonding_time_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.unbonding_time_ms) : options.longs === $Number ? new $util.LongBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0).toNumber(true) : message.unbonding_time_ms;
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
+                        object.max_validators = message.max_validators;
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
+                        object.max_entries = message.max_entries;
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
+                        object.power_reduction = message.power_reduction;
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
+                        object.min_commission_rate = message.min_commission_rate;
+                    return object;
+                };
+
+                /**
+                 * Converts this Params to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Params.prototype.toJSON = function() {
+                    return Params.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Params
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Params.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Params";
+                };
+
+                return Params;
+            })();
+
+            v1.ValidatorExtra = (function() {
+
+                /**
+                 * Properties of a ValidatorExtra.
+                 * @typedef {Object} aegis.staking.v1.ValidatorExtra.$Properties
+                 * @property {Uint8Array|null} [attestation_public_key] ValidatorExtra attestation_public_key
+                 * @property {boolean|null} [tombstoned] ValidatorExtra tombstoned
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ValidatorExtra.
+                 * @memberof aegis.staking.v1
+                 * @interface IValidatorExtra
+                 * @augments aegis.staking.v1.ValidatorExtra.$Properties
+                 * @deprecated Use aegis.staking.v1.ValidatorExtra.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ValidatorExtra.
+                 * @typedef {aegis.staking.v1.ValidatorExtra.$Properties} aegis.staking.v1.ValidatorExtra.$Shape
+                 */
+
+                /**
+                 * Constructs a new ValidatorExtra.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a ValidatorExtra.
+                 * @constructor
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ValidatorExtra = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ValidatorExtra attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 */
+                ValidatorExtra.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * ValidatorExtra tombstoned.
+                 * @member {boolean} tombstoned
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 */
+                ValidatorExtra.prototype.tombstoned = false;
+
+                /**
+                 * Creates a new ValidatorExtra instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                 *   (properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
+                 * }}
+                 */
+                ValidatorExtra.create = function(properties) {
+                    return new ValidatorExtra(properties);
+                };
+
+                /**
+                 * Encodes the specified ValidatorExtra message. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorExtra.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.attestation_public_key);
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned") && message.tombstoned !== false)
+                        writer.uint32(/* id 2, wireType 0 =*/16).bool(message.tombstoned);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ValidatorExtra message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorExtra.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ValidatorExtra message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorExtra.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ValidatorExtra();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.tombstoned = value;
+                                else
+                                    delete message.tombstoned;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ValidatorExtra message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorExtra.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ValidatorExtra message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ValidatorExtra.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
+                        if (typeof message.tombstoned !== "boolean")
+                            return "tombstoned: boolean expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a ValidatorExtra message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra
+                 */
+                ValidatorExtra.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ValidatorExtra)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ValidatorExtra: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ValidatorExtra();
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.tombstoned != null)
+                        if (object.tombstoned)
+                            message.tombstoned = $Boolean(object.tombstoned);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ValidatorExtra message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra} message ValidatorExtra
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ValidatorExtra.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        object.tombstoned = false;
+                    }
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
+                        object.tombstoned = message.tombstoned;
+                    return object;
+                };
+
+                /**
+                 * Converts this ValidatorExtra to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ValidatorExtra.prototype.toJSON = function() {
+                    return ValidatorExtra.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ValidatorExtra
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ValidatorExtra.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ValidatorExtra";
+                };
+
+                return ValidatorExtra;
+            })();
+
+            v1.ActiveValidator = (function() {
+
+                /**
+                 * Properties of an ActiveValidator.
+                 * @typedef {Object} aegis.staking.v1.ActiveValidator.$Properties
+                 * @property {Uint8Array|null} [operator] ActiveValidator operator
+                 * @property {Uint8Array|null} [bls_public_key] ActiveValidator bls_public_key
+                 * @property {Uint8Array|null} [attestation_public_key] ActiveValidator attestation_public_key
+                 * @property {string|null} [power] ActiveValidator power
+                 * @property {string|null} [tokens] ActiveValidator tokens
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an ActiveValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IActiveValidator
+                 * @augments aegis.staking.v1.ActiveValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.ActiveValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an ActiveValidator.
+                 * @typedef {aegis.staking.v1.ActiveValidator.$Properties} aegis.staking.v1.ActiveValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new ActiveValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents an ActiveValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ActiveValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ActiveValidator operator.
+                 * @member {Uint8Array} operator
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.operator = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator bls_public_key.
+                 * @member {Uint8Array} bls_public_key
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.bls_public_key = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator power.
+                 * @member {string} power
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.power = "";
+
+                /**
+                 * ActiveValidator tokens.
+                 * @member {string} tokens
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.tokens = "";
+
+                /**
+                 * Creates a new ActiveValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
+                 * }}
+                 */
+                ActiveValidator.create = function(properties) {
+                    return new ActiveValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified ActiveValidator message. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ActiveValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator") && message.operator.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.operator);
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.bls_public_key);
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.attestation_public_key);
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power") && message.power !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.power);
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens") && message.tokens !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.tokens);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ActiveValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ActiveValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes an ActiveValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ActiveValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ActiveValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.operator = value;
+                                else
+                                    delete message.operator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_public_key = value;
+                                else
+                                    delete message.bls_public_key;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.power = value;
+                                else
+                                    delete message.power;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.tokens = value;
+                                else
+                                    delete message.tokens;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes an ActiveValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ActiveValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies an ActiveValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ActiveValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
+                        if (!(message.operator && typeof message.operator.length === "number" || $util.isString(message.operator)))
+                            return "operator: buffer expected";
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
+                            return "bls_public_key: buffer expected";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
+                        if (!$util.isString(message.power))
+                            return "power: string expected";
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
+                        if (!$util.isString(message.tokens))
+                            return "tokens: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates an ActiveValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator
+                 */
+                ActiveValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ActiveValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ActiveValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ActiveValidator();
+                    if (object.operator != null)
+                        if (object.operator.length)
+                            if (typeof object.operator === "string")
+                                $util.base64.decode(object.operator, message.operator = $util.newBuffer($util.base64.length(object.operator)), 0);
+                            else if (object.operator.length >= 0)
+                                message.operator = object.operator;
+                    if (object.bls_public_key != null)
+                        if (object.bls_public_key.length)
+                            if (typeof object.bls_public_key === "string")
+                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
+                            else if (object.bls_public_key.length >= 0)
+                                message.bls_public_key = object.bls_public_key;
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.power != null)
+                        if (typeof object.power !== "string" || object.power.length)
+                            message.power = $String(object.power);
+                    if (object.tokens != null)
+                        if (typeof object.tokens !== "string" || object.tokens.length)
+                            message.tokens = $String(object.tokens);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an ActiveValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator} message ActiveValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ActiveValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.operator = "";
+                        else {
+                            object.operator = [];
+                            if (options.bytes !== $Array)
+                                object.operator = $util.newBuffer(object.operator);
+                        }
+                        if (options.bytes === $String)
+                            object.bls_public_key = "";
+                        else {
+                            object.bls_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        object.power = "";
+                        object.tokens = "";
+                    }
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
+                        object.operator = options.bytes === $String ? $util.base64.encode(message.operator, 0, message.operator.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.operator) : message.operator;
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
+                        object.power = message.power;
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
+                        object.tokens = message.tokens;
+                    return object;
+                };
+
+                /**
+                 * Converts this ActiveValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ActiveValidator.prototype.toJSON = function() {
+                    return ActiveValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ActiveValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ActiveValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ActiveValidator";
+                };
+
+                return ActiveValidator;
+            })();
+
+            v1.ValidatorSetRecord = (function() {
+
+                /**
+                 * Properties of a ValidatorSetRecord.
+                 * @typedef {Object} aegis.staking.v1.ValidatorSetRecord.$Properties
+                 * @property {number|Long|null} [epoch] ValidatorSetRecord epoch
+                 * @property {number|Long|null} [start_height] ValidatorSetRecord start_height
+                 * @property {Uint8Array|null} [root] ValidatorSetRecord root
+                 * @property {Array.<aegis.staking.v1.ActiveValidator.$Properties>|null} [validators] ValidatorSetRecord validators
+                 * @property {number|Long|null} [computed_height] ValidatorSetRecord computed_height
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ValidatorSetRecord.
+                 * @memberof aegis.staking.v1
+                 * @interface IValidatorSetRecord
+                 * @augments aegis.staking.v1.ValidatorSetRecord.$Properties
+                 * @deprecated Use aegis.staking.v1.ValidatorSetRecord.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ValidatorSetRecord.
+                 * @typedef {aegis.staking.v1.ValidatorSetRecord.$Properties} aegis.staking.v1.ValidatorSetRecord.$Shape
+                 */
+
+                /**
+                 * Constructs a new ValidatorSetRecord.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a ValidatorSetRecord.
+                 * @constructor
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ValidatorSetRecord = function (properties) {
+                    this.validators = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ValidatorSetRecord epoch.
+                 * @member {number|Long} epoch
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ValidatorSetRecord start_height.
+                 * @member {number|Long} start_height
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.start_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ValidatorSetRecord root.
+                 * @member {Uint8Array} root
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.root = $util.newBuffer([]);
+
+                /**
+                 * ValidatorSetRecord validators.
+                 * @member {Array.<aegis.staking.v1.ActiveValidator.$Properties>} validators
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.validators = $util.emptyArray;
+
+                /**
+                 * ValidatorSetRecord computed_height.
+                 * @member {number|Long} computed_height
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.computed_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new ValidatorSetRecord instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                 *   (properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
+                 * }}
+                 */
+                ValidatorSetRecord.create = function(properties) {
+                    return new ValidatorSetRecord(properties);
+                };
+
+                /**
+                 * Encodes the specified ValidatorSetRecord message. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorSetRecord.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.epoch);
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height") && (typeof message.start_height === "object" ? message.start_height.low || message.start_height.high : message.start_height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.start_height);
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root") && message.root.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.root);
+                    if (message.validators != null && message.validators.length)
+                        for (let i = 0; i < message.validators.length; ++i)
+                            $root.aegis.staking.v1.ActiveValidator.encode(message.validators[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height") && (typeof message.computed_height === "object" ? message.computed_height.low || message.computed_height.high : message.computed_height !== 0))
+                        writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.computed_height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ValidatorSetRecord message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorSetRecord.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ValidatorSetRecord message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorSetRecord.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ValidatorSetRecord();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.epoch = value;
+                                else
+                                    delete message.epoch;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.start_height = value;
+                                else
+                                    delete message.start_height;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.root = value;
+                                else
+                                    delete message.root;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.validators && message.validators.length))
+                                    message.validators = [];
+                                message.validators.push($root.aegis.staking.v1.ActiveValidator.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.computed_height = value;
+                                else
+                                    delete message.computed_height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ValidatorSetRecord message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorSetRecord.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ValidatorSetRecord message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ValidatorSetRecord.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                        if (!$util.isInteger(message.epoch) && !(message.epoch && $util.isInteger(message.epoch.low) && $util.isInteger(message.epoch.high)))
+                            return "epoch: integer|Long expected";
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
+                        if (!$util.isInteger(message.start_height) && !(message.start_height && $util.isInteger(message.start_height.low) && $util.isInteger(message.start_height.high)))
+                            return "start_height: integer|Long expected";
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
+                        if (!(message.root && typeof message.root.length === "number" || $util.isString(message.root)))
+                            return "root: buffer expected";
+                    if (message.validators != null && $Object.hasOwnProperty.call(message, "validators")) {
+                        if (!$Array.isArray(message.validators))
+                            return "validators: array expected";
+                        for (let i = 0; i < message.validators.length; ++i) {
+                            let error = $root.aegis.staking.v1.ActiveValidator.verify(message.validators[i], _depth + 1);
+                            if (error)
+                                return "validators." + error;
+                        }
+                    }
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
+                        if (!$util.isInteger(message.computed_height) && !(message.computed_height && $util.isInteger(message.computed_height.low) && $util.isInteger(message.computed_height.high)))
+                            return "computed_height: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a ValidatorSetRecord message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord
+                 */
+                ValidatorSetRecord.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ValidatorSetRecord)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ValidatorSetRecord: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ValidatorSetRecord();
+                    if (object.epoch != null)
+                        if (typeof object.epoch === "object" ? object.epoch.low || object.epoch.high : $Number(object.epoch) !== 0)
+                            if ($util.Long)
+                                message.epoch = $util.Long.fromValue(object.epoch, true);
+                            else if (typeof object.epoch === "string")
+                                message.epoch = $parseInt(object.epoch, 10);
+                            else if (typeof object.epoch === "number")
+                                message.epoch = object.epoch;
+                            else if (typeof object.epoch === "object")
+                                message.epoch = new $util.LongBits(object.epoch.low >>> 0, object.epoch.high >>> 0).toNumber(true);
+                    if (object.start_height != null)
+                        if (typeof object.start_height === "object" ? object.start_height.low || object.start_height.high : $Number(object.start_height) !== 0)
+                            if ($util.Long)
+                                message.start_height = $util.Long.fromValue(object.start_height, true);
+                            else if (typeof object.start_height === "string")
+                                message.start_height = $parseInt(object.start_height, 10);
+                            else if (typeof object.start_height === "number")
+                                message.start_height = object.start_height;
+                            else if (typeof object.start_height === "object")
+                                message.start_height = new $util.LongBits(object.start_height.low >>> 0, object.start_height.high >>> 0).toNumber(true);
+                    if (object.root != null)
+                        if (object.root.length)
+                            if (typeof object.root === "string")
+                                $util.base64.decode(object.root, message.root = $util.newBuffer($util.base64.length(object.root)), 0);
+                            else if (object.root.length >= 0)
+                                message.root = object.root;
+                    if (object.validators) {
+                        if (!$Array.isArray(object.validators))
+                            throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: array expected");
+                        message.validators = $Array(object.validators.length);
+                        for (let i = 0; i < object.validators.length; ++i) {
+                            if (!$util.isObject(object.validators[i]))
+                                throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: object expected");
+                            message.validators[i] = $root.aegis.staking.v1.ActiveValidator.fromObject(object.validators[i], _depth + 1);
+                        }
+                    }
+                    if (object.computed_height != null)
+                        if (typeof object.computed_height === "object" ? object.computed_height.low || object.computed_height.high : $Number(object.computed_height) !== 0)
+                            if ($util.Long)
+                                message.computed_height = $util.Long.fromValue(object.computed_height, true);
+                            else if (typeof object.computed_height === "string")
+                                message.computed_height = $parseInt(object.computed_height, 10);
+                            else if (typeof object.computed_height === "number")
+                                message.computed_height = object.computed_height;
+                            else if (typeof object.computed_height === "object")
+                                message.computed_height = new $util.LongBits(object.computed_height.low >>> 0, object.computed_height.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ValidatorSetRecord message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord} message ValidatorSetRecord
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ValidatorSetRecord.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.validators = [];
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.epoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.epoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.start_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.start_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if (options.bytes === $String)
+                            object.root = "";
+                        else {
+                            object.root = [];
+                            if (options.bytes !== $Array)
+                                object.root = $util.newBuffer(object.root);
+                        }
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.computed_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.computed_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    }
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.epoch = typeof message.epoch === "number" ? $BigInt(message.epoch) : $util.Long.fromBits(message.epoch.low >>> 0, message.epoch.high >>> 0, true).toBigInt();
+                        else if (typeof message.epoch === "number")
+                            object.epoch = options.longs === $String ? $String(message.epoch) : message.epoch;
+                        else
+                            object.epoch = options.longs === $String ? $util.Long.prototype.toString.call(message.epoch) : options.longs === $Number ? new $util.LongBits(message.epoch.low >>> 0, message.epoch.high >>> 0).toNumber(true) : message.epoch;
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.start_height = typeof message.start_height === "number" ? $BigInt(message.start_height) : $util.Long.fromBits(message.start_height.low >>> 0, message.start_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.start_height === "number")
+                            object.start_height = options.longs === $String ? $String(message.start_height) : message.start_height;
+                        else
+                            object.start_height = options.longs === $String ? $util.Long.prototype.toString.call(message.start_height) : options.longs === $Number ? new $util.LongBits(message.start_height.low >>> 0, message.start_height.high >>> 0).toNumber(true) : message.start_height;
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
+                        object.root = options.bytes === $String ? $util.base64.encode(message.root, 0, message.root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.root) : message.root;
+                    if (message.validators && message.validators.length) {
+                        object.validators = $Array(message.validators.length);
+                        for (let j = 0; j < message.validators.length; ++j)
+                            object.validators[j] = $root.aegis.staking.v1.ActiveValidator.toObject(message.validators[j], options, _depth + 1);
+                    }
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.computed_height = typeof message.computed_height === "number" ? $BigInt(message.computed_height) : $util.Long.fromBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.computed_height === "number")
+                            object.computed_height = options.longs === $String ? $String(message.computed_height) : message.computed_height;
+                        else
+                            object.computed_height = options.longs === $String ? $util.Long.prototype.toString.call(message.computed_height) : options.longs === $Number ? new $util.LongBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0).toNumber(true) : message.computed_height;
+                    return object;
+                };
+
+                /**
+                 * Converts this ValidatorSetRecord to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ValidatorSetRecord.prototype.toJSON = function() {
+                    return ValidatorSetRecord.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ValidatorSetRecord
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ValidatorSetRecord.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ValidatorSetRecord";
+                };
+
+                return ValidatorSetRecord;
+            })();
+
+            v1.MsgCreateValidator = (function() {
+
+                /**
+                 * Properties of a MsgCreateValidator.
+                 * @typedef {Object} aegis.staking.v1.MsgCreateValidator.$Properties
+                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgCreateValidator description
+                 * @property {aegis.staking.v1.CommissionRates.$Properties|null} [commission] MsgCreateValidator commission
+                 * @property {string|null} [min_self_delegation] MsgCreateValidator min_self_delegation
+                 * @property {string|null} [delegator_address] MsgCreateValidator delegator_address
+                 * @property {string|null} [validator_address] MsgCreateValidator validator_address
+                 * @property {aegis.staking.v1.Coin.$Properties|null} [value] MsgCreateValidator value
+                 * @property {Uint8Array|null} [bls_public_key] MsgCreateValidator bls_public_key
+                 * @property {Uint8Array|null} [bls_proof_of_possession] MsgCreateValidator bls_proof_of_possession
+                 * @property {Uint8Array|null} [attestation_public_key] MsgCreateValidator attestation_public_key
+                 * @property {Uint8Array|null} [attestation_proof_of_possession] MsgCreateValidator attestation_proof_of_possession
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgCreateValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgCreateValidator
+                 * @augments aegis.staking.v1.MsgCreateValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgCreateValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgCreateValidator.
+                 * @typedef {aegis.staking.v1.MsgCreateValidator.$Properties} aegis.staking.v1.MsgCreateValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgCreateValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgCreateValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgCreateValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgCreateValidator description.
+                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.description = null;
+
+                /**
+                 * MsgCreateValidator commission.
+                 * @member {aegis.staking.v1.CommissionRates.$Properties|null|undefined} commission
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.commission = null;
+
+                /**
+                 * MsgCreateValidator min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.min_self_delegation = "";
+
+                /**
+                 * MsgCreateValidator delegator_address.
+                 * @member {string} delegator_address
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.delegator_address = "";
+
+                /**
+                 * MsgCreateValidator validator_address.
+                 * @member {string} validator_address
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.validator_address = "";
+
+                /**
+                 * MsgCreateValidator value.
+                 * @member {aegis.staking.v1.Coin.$Properties|null|undefined} value
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.value = null;
+
+                /**
+                 * MsgCreateValidator bls_public_key.
+                 * @member {Uint8Array} bls_public_key
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.bls_public_key = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator bls_proof_of_possession.
+                 * @member {Uint8Array} bls_proof_of_possession
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.bls_proof_of_possession = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator attestation_proof_of_possession.
+                 * @member {Uint8Array} attestation_proof_of_possession
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.attestation_proof_of_possession = $util.newBuffer([]);
+
+                /**
+                 * Creates a new MsgCreateValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
+                 * }}
+                 */
+                MsgCreateValidator.create = function(properties) {
+                    return new MsgCreateValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidator message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
+                        $root.aegis.staking.v1.CommissionRates.encode(message.commission, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.min_self_delegation);
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address") && message.delegator_address !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.delegator_address);
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.validator_address);
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
+                        $root.aegis.staking.v1.Coin.encode(message.value, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
+                        writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.bls_public_key);
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession") && message.bls_proof_of_possession.length)
+                        writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.bls_proof_of_possession);
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.attestation_public_key);
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession") && message.attestation_proof_of_possession.length)
+                        writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.attestation_proof_of_possession);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgCreateValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgCreateValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.commission = $root.aegis.staking.v1.CommissionRates.decode(reader, reader.size(), $undefined, _depth + 1, message.commission);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.delegator_address = value;
+                                else
+                                    delete message.delegator_address;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator_address = value;
+                                else
+                                    delete message.validator_address;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.value = $root.aegis.staking.v1.Coin.decode(reader, reader.size(), $undefined, _depth + 1, message.value);
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_public_key = value;
+                                else
+                                    delete message.bls_public_key;
+                                continue;
+                            }
+                        case 9: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_proof_of_possession = value;
+                                else
+                                    delete message.bls_proof_of_possession;
+                                continue;
+                            }
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 11: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_proof_of_possession = value;
+                                else
+                                    delete message.attestation_proof_of_possession;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgCreateValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgCreateValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgCreateValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
+                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
+                        if (error)
+                            return "description." + error;
+                    }
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission")) {
+                        let error = $root.aegis.staking.v1.CommissionRates.verify(message.commission, _depth + 1);
+                        if (error)
+                            return "commission." + error;
+                    }
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
+                        if (!$util.isString(message.delegator_address))
+                            return "delegator_address: string expected";
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        if (!$util.isString(message.validator_address))
+                            return "validator_address: string expected";
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value")) {
+                        let error = $root.aegis.staking.v1.Coin.verify(message.value, _depth + 1);
+                        if (error)
+                            return "value." + error;
+                    }
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
+                            return "bls_public_key: buffer expected";
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
+                        if (!(message.bls_proof_of_possession && typeof message.bls_proof_of_possession.length === "number" || $util.isString(message.bls_proof_of_possession)))
+                            return "bls_proof_of_possession: buffer expected";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
+                        if (!(message.attestation_proof_of_possession && typeof message.attestation_proof_of_possession.length === "number" || $util.isString(message.attestation_proof_of_possession)))
+                            return "attestation_proof_of_possession: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgCreateValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator
+                 */
+                MsgCreateValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgCreateValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.MsgCreateValidator();
+                    if (object.description != null) {
+                        if (!$util.isObject(object.description))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.description: object expected");
+                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
+                    }
+                    if (object.commission != null) {
+                        if (!$util.isObject(object.commission))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.commission: object expected");
+                        message.commission = $root.aegis.staking.v1.CommissionRates.fromObject(object.commission, _depth + 1);
+                    }
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    if (object.delegator_address != null)
+                        if (typeof object.delegator_address !== "string" || object.delegator_address.length)
+                            message.delegator_address = $String(object.delegator_address);
+                    if (object.validator_address != null)
+                        if (typeof object.validator_address !== "string" || object.validator_address.length)
+                            message.validator_address = $String(object.validator_address);
+                    if (object.value != null) {
+                        if (!$util.isObject(object.value))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.value: object expected");
+                        message.value = $root.aegis.staking.v1.Coin.fromObject(object.value, _depth + 1);
+                    }
+                    if (object.bls_public_key != null)
+                        if (object.bls_public_key.length)
+                            if (typeof object.bls_public_key === "string")
+                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
+                            else if (object.bls_public_key.length >= 0)
+                                message.bls_public_key = object.bls_public_key;
+                    if (object.bls_proof_of_possession != null)
+                        if (object.bls_proof_of_possession.length)
+                            if (typeof object.bls_proof_of_possession === "string")
+                                $util.base64.decode(object.bls_proof_of_possession, message.bls_proof_of_possession = $util.newBuffer($util.base64.length(object.bls_proof_of_possession)), 0);
+                            else if (object.bls_proof_of_possession.length >= 0)
+                                message.bls_proof_of_possession = object.bls_proof_of_possession;
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.attestation_proof_of_possession != null)
+                        if (object.attestation_proof_of_possession.length)
+                            if (typeof object.attestation_proof_of_possession === "string")
+                                $util.base64.decode(object.attestation_proof_of_possession, message.attestation_proof_of_possession = $util.newBuffer($util.base64.length(object.attestation_proof_of_possession)), 0);
+                            else if (object.attestation_proof_of_possession.length >= 0)
+                                message.attestation_proof_of_possession = object.attestation_proof_of_possession;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgCreateValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator} message MsgCreateValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgCreateValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.description = null;
+                        object.commission = null;
+                        object.min_self_delegation = "";
+                        object.delegator_address = "";
+                        object.validator_address = "";
+                        object.value = null;
+                        if (options.bytes === $String)
+                            object.bls_public_key = "";
+                        else {
+                            object.bls_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.bls_proof_of_possession = "";
+                        else {
+                            object.bls_proof_of_possession = [];
+                            if (options.bytes !== $Array)
+                                object.bls_proof_of_possession = $util.newBuffer(object.bls_proof_of_possession);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_proof_of_possession = "";
+                        else {
+                            object.attestation_proof_of_possession = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_proof_of_possession = $util.newBuffer(object.attestation_proof_of_possession);
+                        }
+                    }
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
+                        object.commission = $root.aegis.staking.v1.CommissionRates.toObject(message.commission, options, _depth + 1);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
+                        object.delegator_address = message.delegator_address;
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        object.validator_address = message.validator_address;
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
+                        object.value = $root.aegis.staking.v1.Coin.toObject(message.value, options, _depth + 1);
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
+                        object.bls_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.bls_proof_of_possession, 0, message.bls_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_proof_of_possession) : message.bls_proof_of_possession;
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
+                        object.attestation_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.attestation_proof_of_possession, 0, message.attestation_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_proof_of_possession) : message.attestation_proof_of_possession;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgCreateValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgCreateValidator.prototype.toJSON = function() {
+                    return MsgCreateValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgCreateValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgCreateValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgCreateValidator";
+                };
+
+                return MsgCreateValidator;
+            })();
+
+            v1.MsgCreateValidatorResponse = (function() {
+
+                /**
+                 * Properties of a MsgCreateValidatorResponse.
+                 * @typedef {Object} aegis.staking.v1.MsgCreateValidatorResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgCreateValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgCreateValidatorResponse
+                 * @augments aegis.staking.v1.MsgCreateValidatorResponse.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgCreateValidatorResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgCreateValidatorResponse.
+                 * @typedef {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} aegis.staking.v1.MsgCreateValidatorResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgCreateValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgCreateValidatorResponse.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgCreateValidatorResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgCreateValidatorResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
+                 * }}
+                 */
+                MsgCreateValidatorResponse.create = function(properties) {
+                    return new MsgCreateValidatorResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidatorResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidatorResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgCreateValidatorResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidatorResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgCreateValidatorResponse message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgCreateValidatorResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgCreateValidatorResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse
+                 */
+                MsgCreateValidatorResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidatorResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgCreateValidatorResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.staking.v1.MsgCreateValidatorResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgCreateValidatorResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse} message MsgCreateValidatorResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgCreateValidatorResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgCreateValidatorResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgCreateValidatorResponse.prototype.toJSON = function() {
+                    return MsgCreateValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgCreateValidatorResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgCreateValidatorResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgCreateValidatorResponse";
+                };
+
+                return MsgCreateValidatorResponse;
+            })();
+
+            v1.MsgEditValidator = (function() {
+
+                /**
+                 * Properties of a MsgEditValidator.
+                 * @typedef {Object} aegis.staking.v1.MsgEditValidator.$Properties
+                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgEditValidator description
+                 * @property {string|null} [validator_address] MsgEditValidator validator_address
+                 * @property {string|null} [commission_rate] MsgEditValidator commission_rate
+                 * @property {string|null} [min_self_delegation] MsgEditValidator min_self_delegation
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgEditValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgEditValidator
+                 * @augments aegis.staking.v1.MsgEditValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgEditValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgEditValidator.
+                 * @typedef {aegis.staking.v1.MsgEditValidator.$Properties} aegis.staking.v1.MsgEditValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgEditValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgEditValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgEditValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgEditValidator description.
+                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.description = null;
+
+                /**
+                 * MsgEditValidator validator_address.
+                 * @member {string} validator_address
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.validator_address = "";
+
+                /**
+                 * MsgEditValidator commission_rate.
+                 * @member {string} commission_rate
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.commission_rate = "";
+
+                /**
+                 * MsgEditValidator min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.min_self_delegation = "";
+
+                /**
+                 * Creates a new MsgEditValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
+                 * }}
+                 */
+                MsgEditValidator.create = function(properties) {
+                    return new MsgEditValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidator message. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.validator_address);
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate") && message.commission_rate !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.commission_rate);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.min_self_delegation);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgEditValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgEditValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator_address = value;
+                                else
+                                    delete message.validator_address;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.commission_rate = value;
+                                else
+                                    delete message.commission_rate;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgEditValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgEditValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgEditValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
+                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
+                        if (error)
+                            return "description." + error;
+                    }
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        if (!$util.isString(message.validator_address))
+                            return "validator_address: string expected";
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
+                        if (!$util.isString(message.commission_rate))
+                            return "commission_rate: string expected";
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgEditValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator
+                 */
+                MsgEditValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgEditValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgEditValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.MsgEditValidator();
+                    if (object.description != null) {
+                        if (!$util.isObject(object.description))
+                            throw $TypeError(".aegis.staking.v1.MsgEditValidator.description: object expected");
+                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
+                    }
+                    if (object.validator_address != null)
+                        if (typeof object.validator_address !== "string" || object.validator_address.length)
+                            message.validator_address = $String(object.validator_address);
+                    if (object.commission_rate != null)
+                        if (typeof object.commission_rate !== "string" || object.commission_rate.length)
+                            message.commission_rate = $String(object.commission_rate);
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgEditValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator} message MsgEditValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgEditValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.description = null;
+                        object.validator_address = "";
+                        object.commission_rate = "";
+                        object.min_self_delegation = "";
+                    }
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        object.validator_address = message.validator_address;
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
+                        object.commission_rate = message.commission_rate;
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgEditValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgEditValidator.prototype.toJSON = function() {
+                    return MsgEditValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgEditValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgEditValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgEditValidator";
+                };
+
+                return MsgEditValidator;
+            })();
+
+            v1.MsgEditValidatorResponse = (function() {
+
+                /**
+                 * Properties of a MsgEditValidatorResponse.
+                 * @typedef {Object} aegis.staking.v1.MsgEditValidatorResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgEditValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgEditValidatorResponse
+                 * @augments aegis.staking.v1.MsgEditValidatorResponse.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgEditValidatorResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgEditValidatorResponse.
+                 * @typedef {aegis.staking.v1.MsgEditValidatorResponse.$Properties} aegis.staking.v1.MsgEditValidatorResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgEditValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgEditValidatorResponse.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgEditValidatorResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgEditValidatorResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
+                 * }}
+                 */
+                MsgEditValidatorResponse.create = function(properties) {
+                    return new MsgEditValidatorResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidatorResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidatorResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgEditValidatorResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidatorResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgEditValidatorResponse message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgEditValidatorResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgEditValidatorResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse
+                 */
+                MsgEditValidatorResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgEditValidatorResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgEditValidatorResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.staking.v1.MsgEditValidatorResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgEditValidatorResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse} message MsgEditValidatorResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgEditValidatorResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgEditValidatorResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgEditValidatorResponse.prototype.toJSON = function() {
+                    return MsgEditValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgEditValidatorResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgEditValidatorResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgEditValidatorResponse";
+                };
+
+                return MsgEditValidatorResponse;
+            })();
+
+            return v1;
+        })();
+
+        return staking;
+    })();
 
     aegis.v1 = (function() {
 
