@@ -12,11 +12,14 @@ import { ApplicationError, type Application, type BlockExecutionContext } from "
 import { executeTx, type GasPrice, type TxResult } from "./executeTx.js";
 import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
-import { MsgRegistry } from "./msgRegistry.js";
+import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
+import { processMatureUnbondings, processStakingGenesis, queryStaking, STAKING_HANDLERS } from "./modules/staking/index.js";
 
 export interface HubApplicationOpts {
   chainId: string;
   genesis: AppGenesis;
+  /** Unix ms of the genesis (staking genesis state). */
+  genesisTime?: number;
   /** Mempool admission: fee >= price × gas for one of these (empty: no minimum). */
   minGasPrices?: GasPrice[];
 }
@@ -50,7 +53,7 @@ const INVALID_REQUEST = 18;
  * decided one is committed; transaction results go to the tx index for `tx_search`.
  */
 export class HubApplication implements Application {
-  private readonly registry = new MsgRegistry();
+  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS]);
   private readonly executed = new Map<string, Executed>();
   /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
   private checkView: StateView;
@@ -77,6 +80,7 @@ export class HubApplication implements Application {
         const coins = parseCoins(acc.coins, "genesis").filter((c) => c.amount > 0n);
         if (coins.length > 0) processMint(view, address, coins);
       }
+      processStakingGenesis(view, { params: { bondDenom: opts.genesis.denom } }, { chainId: opts.chainId, time: opts.genesisTime ?? 0 });
       await state.commit(0, view);
     }
     return new HubApplication(opts, modules, state);
@@ -110,6 +114,7 @@ export class HubApplication implements Application {
       txs.push(tx);
       results.push(out.result);
     }
+    processEndBlock(view, ctx);
     const root = await this.state.computeRoot(view);
     this.remember(this.key(ctx, txs), { view, root, results });
     return { txs, stateRoot: root };
@@ -129,6 +134,7 @@ export class HubApplication implements Application {
       }
       results.push(out.result);
     }
+    processEndBlock(view, ctx);
     const root = await this.state.computeRoot(view);
     this.remember(key, { view, root, results });
     return { stateRoot: root };
@@ -158,6 +164,8 @@ export class HubApplication implements Application {
     const height = Math.max(1, this.height);
     const store = this.state.committed;
     try {
+      const staking = queryStaking(store, path, data, height);
+      if (staking) return staking;
       switch (path) {
         case "/cosmos.auth.v1beta1.Query/Account": {
           const req = QueryAccountRequest.decode(data);
@@ -218,6 +226,11 @@ export class HubApplication implements Application {
   private assertNextHeight(ctx: BlockExecutionContext): void {
     if (ctx.height !== this.height + 1) throw new ApplicationError({ code: "APP_ERROR_HEIGHT", expected: this.height + 1, actual: ctx.height });
   }
+}
+
+/** Work at the end of every block, after its transactions (the same for proposer and validators). */
+function processEndBlock(view: StateView, ctx: BlockExecutionContext): void {
+  processMatureUnbondings(view, ctx.time);
 }
 
 function notFound(what: string, height: number): QueryResult {

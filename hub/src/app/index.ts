@@ -8,3 +8,4 @@ export * from "./gasKVStore.js";
 export * from "./storeKeys.js";
 export * from "./modules/auth.js";
 export * from "./modules/bank.js";
+export * from "./modules/staking/index.js";

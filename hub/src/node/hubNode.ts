@@ -317,7 +317,7 @@ export class HubNode {
 async function createDefaultApp(db: HubDb, genesis: Genesis, config: NodeConfig, logger: Logger): Promise<Application> {
   if (genesis.appState) {
     return HubApplication.open(
-      { chainId: genesis.chainId, genesis: genesis.appState, minGasPrices: config.app.minGasPrices.map(parseGasPrice) },
+      { chainId: genesis.chainId, genesis: genesis.appState, genesisTime: genesis.genesisTime, minGasPrices: config.app.minGasPrices.map(parseGasPrice) },
       { db, logger },
     );
   }

@@ -513,7 +513,7 @@ describe("queries", () => {
   });
 
   test("unknown path is code 6; malformed request bytes give a non-zero code, never a throw", () => {
-    const unknown = app.query("/cosmos.staking.v1beta1.Query/Validators", new Uint8Array());
+    const unknown = app.query("/cosmos.gov.v1beta1.Query/Proposals", new Uint8Array());
     expect(unknown).toMatchObject({ code: 6, codespace: "sdk" });
     expect(unknown.height).toBeGreaterThanOrEqual(1);
     const paths = [
