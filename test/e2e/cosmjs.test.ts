@@ -21,6 +21,8 @@ const PREFIX = "aegis";
 const GENESIS_SUPPLY = 10n ** 15n;
 const FEE: StdFee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "200000" };
 const FEE_COLLECTOR = toBech32(PREFIX, createHash("sha256").update("fee_collector").digest().subarray(0, 20));
+/** Where fees end up: each block's end moves the fee collector's balance to the distribution module. */
+const FEES = toBech32(PREFIX, createHash("sha256").update("distribution").digest().subarray(0, 20));
 const MSG_SEND = "/cosmos.bank.v1beta1.MsgSend";
 
 let dir: string | undefined;
@@ -152,6 +154,7 @@ test("the chain is the genesis one: chain id, faucet funds, account number 0", a
   expect(await bal(faucet.address)).toBe(GENESIS_SUPPLY);
   const acc = (await readers[1]!.getAccount(faucet.address))!;
   expect(acc).toMatchObject({ address: faucet.address, accountNumber: 0n, sequence: 0, pubkey: null });
+  expect(await bal(FEES)).toBe(0n);
   expect(await bal(FEE_COLLECTOR)).toBe(0n);
 });
 
@@ -233,10 +236,10 @@ describe("rejections carry the Cosmos codes cosmjs surfaces and change nothing",
   });
 
   async function expectUnchanged(run: () => Promise<void>): Promise<void> {
-    const before = await Promise.all([accountState(faucet.address), accountState(to), bal(FEE_COLLECTOR)]);
+    const before = await Promise.all([accountState(faucet.address), accountState(to), bal(FEES)]);
     await run();
     await twoBlocksLater();
-    expect(await Promise.all([accountState(faucet.address), accountState(to), bal(FEE_COLLECTOR)])).toEqual(before);
+    expect(await Promise.all([accountState(faucet.address), accountState(to), bal(FEES)])).toEqual(before);
   }
 
   test("wrong sequence: BroadcastTxError 32", async () => {
@@ -325,7 +328,7 @@ test("a message that fails in the block (the second tx overspends because of the
   const bClient = await connectSigner(b.wallet, 0);
   const { accountNumber, sequence } = await bClient.getSequence(b.address);
   expect(sequence).toBe(0);
-  const feesBefore = await bal(FEE_COLLECTOR);
+  const feesBefore = await bal(FEES);
 
   // b: 100000. tx1 moves 60000 (+5000 fee) -> 35000; tx2 pays its 5000 fee -> 30000, then 31000 does not fit.
   // CheckTx runs only the ante (as in the SDK), so both are admitted.
@@ -347,12 +350,12 @@ test("a message that fails in the block (the second tx overspends because of the
   expect((await n2.getBalance(b.address, DENOM)).amount).toBe("30000");
   expect((await n2.getBalance(c, DENOM)).amount).toBe("60000");
   expect((await n2.getSequence(b.address)).sequence).toBe(2);
-  expect(BigInt((await n2.getBalance(FEE_COLLECTOR, DENOM)).amount)).toBe(feesBefore + 10_000n);
+  expect(BigInt((await n2.getBalance(FEES, DENOM)).amount)).toBe(feesBefore + 10_000n);
   // The same bytes again are a replay.
   await expectBroadcastError(readers[0]!.broadcastTxSync(tx2), 32);
 });
 
-test("total supply is conserved: faucet + every recipient + fee collector = genesis amount", async () => {
+test("total supply is conserved: faucet + every recipient + fee collector + distribution = genesis amount", async () => {
   const to = [await newAddress(), await newAddress(), await newAddress()];
   for (const [i, a] of to.entries()) {
     const r = await signer.sendTokens(faucet.address, a, [{ denom: DENOM, amount: String(1000 * (i + 1)) }], i % 2 === 0 ? "auto" : FEE);
@@ -361,13 +364,14 @@ test("total supply is conserved: faucet + every recipient + fee collector = gene
   const last = await readers[0]!.getHeight();
   for (const i of [0, 3]) {
     const n = await nodeAt(i, last);
-    let sum = BigInt((await n.getBalance(faucet.address, DENOM)).amount) + BigInt((await n.getBalance(FEE_COLLECTOR, DENOM)).amount);
+    let sum = BigInt((await n.getBalance(faucet.address, DENOM)).amount) + BigInt((await n.getBalance(FEE_COLLECTOR, DENOM)).amount) + BigInt((await n.getBalance(FEES, DENOM)).amount);
     for (const a of funded) sum += BigInt((await n.getBalance(a, DENOM)).amount);
     expect(sum).toBe(GENESIS_SUPPLY);
   }
-  const fees = await bal(FEE_COLLECTOR);
+  const fees = await bal(FEES);
   expect(fees).toBeGreaterThan(0n);
-  expect(await readers[0]!.getAllBalances(FEE_COLLECTOR)).toEqual([{ denom: DENOM, amount: fees.toString() }]);
+  expect(await readers[0]!.getAllBalances(FEES)).toEqual([{ denom: DENOM, amount: fees.toString() }]);
+  expect(await bal(FEE_COLLECTOR)).toBe(0n); // emptied at every block end
 });
 
 test("staking with cosmjs: create a validator (Aegis message), delegate, undelegate; queries through the staking extension", async () => {

@@ -13,7 +13,8 @@ import { executeTx, type GasPrice, type TxResult } from "./executeTx.js";
 import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
-import { processMatureUnbondings, processStakingGenesis, queryStaking, STAKING_HANDLERS } from "./modules/staking/index.js";
+import { getValidatorSetForHeight, processMatureUnbondings, processStakingGenesis, queryStaking, STAKING_HANDLERS } from "./modules/staking/index.js";
+import { DISTRIBUTION_HANDLERS, processAllocateRewards, queryDistribution } from "./modules/distribution/index.js";
 
 export interface HubApplicationOpts {
   chainId: string;
@@ -53,7 +54,7 @@ const INVALID_REQUEST = 18;
  * decided one is committed; transaction results go to the tx index for `tx_search`.
  */
 export class HubApplication implements Application {
-  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS]);
+  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS]);
   private readonly executed = new Map<string, Executed>();
   /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
   private checkView: StateView;
@@ -164,8 +165,8 @@ export class HubApplication implements Application {
     const height = Math.max(1, this.height);
     const store = this.state.committed;
     try {
-      const staking = queryStaking(store, path, data, height);
-      if (staking) return staking;
+      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height);
+      if (module) return module;
       switch (path) {
         case "/cosmos.auth.v1beta1.Query/Account": {
           const req = QueryAccountRequest.decode(data);
@@ -228,8 +229,15 @@ export class HubApplication implements Application {
   }
 }
 
-/** Work at the end of every block, after its transactions (the same for proposer and validators). */
+/**
+ * Work at the end of every block, after its transactions (the same for proposer and validators):
+ * the block's fees (and block reward) go to the validators of the set that signs this height, by
+ * power (with no staking set yet they go to the community pool); then matured unbondings pay out.
+ */
 function processEndBlock(view: StateView, ctx: BlockExecutionContext): void {
+  const set = getValidatorSetForHeight(view, ctx.height);
+  const votes = (set?.validators ?? []).map((v) => ({ operator: v.operatorAddress, power: v.power }));
+  processAllocateRewards(view, { height: ctx.height, votes });
   processMatureUnbondings(view, ctx.time);
 }
 

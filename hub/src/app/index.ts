@@ -9,3 +9,4 @@ export * from "./storeKeys.js";
 export * from "./modules/auth.js";
 export * from "./modules/bank.js";
 export * from "./modules/staking/index.js";
+export * from "./modules/distribution/index.js";

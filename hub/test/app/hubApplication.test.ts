@@ -41,6 +41,8 @@ const DENOM = "uaeg";
 const GENESIS_AMOUNT = 10n ** 15n; // what initHomes gives the devnet faucet
 const FEE = { amount: [{ denom: DENOM, amount: "5000" }], gas: "200000" };
 const FEE_COLLECTOR_ADDRESS = toBech32("aegis", computeModuleAddress(FEE_COLLECTOR));
+/** Where a committed block's fees are: its end moves the fee collector's balance to the distribution module. */
+const FEES_ADDRESS = toBech32("aegis", computeModuleAddress("distribution"));
 const NOBODY = toBech32("aegis", Uint8Array.from({ length: 20 }, (_, i) => 200 - i));
 
 let alice: Signer;
@@ -205,7 +207,8 @@ describe("executeBlock / commitBlock", () => {
     expect(app.height).toBe(1);
     expect(balance(app, alice.address)).toBe(GENESIS_AMOUNT - 12_345n - 5000n);
     expect(balance(app, bob.address)).toBe(12_345n);
-    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(5000n);
+    expect(balance(app, FEES_ADDRESS)).toBe(5000n);
+    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(0n); // moved on at the block's end
     expect(await readSupply(db)).toBe(GENESIS_AMOUNT);
     const a = account(app, alice.address)!;
     expect(a.sequence).toBe(1n);
@@ -281,7 +284,7 @@ describe("executeBlock / commitBlock", () => {
     expect((await db.txs.listByHeight(1)).map((r) => [r.hash, r.index, r.result.code])).toEqual(txs.map((t, i) => [hashOf(t), i, 0]));
     expect(balance(app, bob.address)).toBe(4_000n);
     expect(balance(app, carol)).toBe(2_000n);
-    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(15_000n);
+    expect(balance(app, FEES_ADDRESS)).toBe(15_000n);
     expect(balance(app, alice.address) + 4_000n + 2_000n + 15_000n).toBe(GENESIS_AMOUNT);
     expect(account(app, alice.address)!.sequence).toBe(3n);
     expect(account(app, bob.address)!.accountNumber).toBe(1n);
@@ -301,7 +304,7 @@ describe("blocks with transactions that fail the ante checks", () => {
     const tampered = TxRaw.encode(raw).finish();
     const unknownSigner = await sendTx({ from: bob, to: alice.address, sequence: 0, accountNumber: 1 }); // bob has no account
     const notATx = Uint8Array.of(1, 2, 3, 4);
-    const before = snapshot(app, [alice.address, bob.address, FEE_COLLECTOR_ADDRESS]);
+    const before = snapshot(app, [alice.address, bob.address, FEES_ADDRESS]);
 
     for (const [name, bad] of Object.entries({ badSignature, wrongSequence, tampered, unknownSigner, notATx })) {
       let err: unknown;
@@ -318,7 +321,7 @@ describe("blocks with transactions that fail the ante checks", () => {
     await expect(app.executeBlock(ctx(1), [good, good])).rejects.toMatchObject({ code: "APP_ERROR_INVALID_BLOCK" });
     // commitBlock refuses the block too.
     await expect(app.commitBlock(ctx(1), [badSignature])).rejects.toMatchObject({ code: "APP_ERROR_INVALID_BLOCK" });
-    expect(snapshot(app, [alice.address, bob.address, FEE_COLLECTOR_ADDRESS])).toEqual(before);
+    expect(snapshot(app, [alice.address, bob.address, FEES_ADDRESS])).toEqual(before);
     expect(await db.txs.listByHeight(1)).toEqual([]);
 
     // prepareBlock leaves the unacceptable ones out, keeps the order of the rest.
@@ -326,7 +329,7 @@ describe("blocks with transactions that fail the ante checks", () => {
     const prepared = await app.prepareBlock(ctx(1), [badSignature, good, wrongSequence, tampered, good, notATx, good2, unknownSigner]);
     expect(prepared.txs).toEqual([good, good2]);
     expect(prepared.stateRoot).toEqual((await app.executeBlock(ctx(1), [good, good2])).stateRoot);
-    expect(snapshot(app, [alice.address, bob.address, FEE_COLLECTOR_ADDRESS])).toEqual(before);
+    expect(snapshot(app, [alice.address, bob.address, FEES_ADDRESS])).toEqual(before);
     expect((await app.commitBlock(ctx(1), prepared.txs)).stateRoot).toEqual(prepared.stateRoot);
     expect(balance(app, bob.address)).toBe(1007n);
   });
@@ -345,7 +348,7 @@ describe("messages that fail in the block", () => {
     // CheckTx only runs the ante (as the SDK does): both are admitted.
     expect(app.checkTx(tx1)).toMatchObject({ code: 0 });
     expect(app.checkTx(tx2)).toMatchObject({ code: 0 });
-    const feesBefore = balance(app, FEE_COLLECTOR_ADDRESS);
+    const feesBefore = balance(app, FEES_ADDRESS);
 
     const prepared = await app.prepareBlock(ctx(2), [tx1, tx2]);
     expect(prepared.txs).toEqual([tx1, tx2]); // a failing message does not keep a tx out
@@ -354,7 +357,7 @@ describe("messages that fail in the block", () => {
 
     expect(balance(app, bob.address)).toBe(30_000n);
     expect(balance(app, carol)).toBe(60_000n);
-    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(feesBefore + 10_000n);
+    expect(balance(app, FEES_ADDRESS)).toBe(feesBefore + 10_000n);
     expect(account(app, bob.address)!.sequence).toBe(2n);
     expect(await readSupply(db)).toBe(GENESIS_AMOUNT);
 
@@ -392,7 +395,7 @@ describe("messages that fail in the block", () => {
     expect(balance(app, bob.address)).toBe(0n);
     expect(account(app, bob.address)).toBeNull(); // account creation rolled back with the message
     expect(balance(app, alice.address)).toBe(GENESIS_AMOUNT - 5000n);
-    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(5000n);
+    expect(balance(app, FEES_ADDRESS)).toBe(5000n);
     expect(account(app, alice.address)!.sequence).toBe(1n);
   });
 });
@@ -485,7 +488,7 @@ describe("queries", () => {
     };
     expect(all(bob.address)).toEqual([{ denom: DENOM, amount: "777" }]);
     expect(all(alice.address)).toEqual([{ denom: DENOM, amount: (GENESIS_AMOUNT - 777n - 5000n).toString() }]);
-    expect(all(FEE_COLLECTOR_ADDRESS)).toEqual([{ denom: DENOM, amount: "5000" }]);
+    expect(all(FEES_ADDRESS)).toEqual([{ denom: DENOM, amount: "5000" }]);
     expect(all(NOBODY)).toEqual([]);
   });
 
@@ -578,7 +581,7 @@ describe("fee payer and granter", () => {
     expect(app.checkTx(tx)).toMatchObject({ code: 0 });
     await app.commitBlock(ctx(1), [tx]);
     expect(balance(app, alice.address)).toBe(GENESIS_AMOUNT - 10n - 5000n);
-    expect(balance(app, FEE_COLLECTOR_ADDRESS)).toBe(5000n);
+    expect(balance(app, FEES_ADDRESS)).toBe(5000n);
   });
 
   test("a fee payer who co-signs pays the fee; both sequences are bumped", async () => {
@@ -617,7 +620,7 @@ describe("fee payer and granter", () => {
   test("a fee payer who did not sign, or a fee granter, is refused (the signer must not silently pay instead)", async () => {
     const { app } = await openApp();
     await app.commitBlock(ctx(1), [await sendTx({ from: alice, to: bob.address, amount: 50_000n, sequence: 0, accountNumber: 0 })]);
-    const before = snapshot(app, [alice.address, bob.address, FEE_COLLECTOR_ADDRESS]);
+    const before = snapshot(app, [alice.address, bob.address, FEES_ADDRESS]);
     const payerBob = await sendTx({ from: alice, amount: 10n, sequence: 1, accountNumber: 0, fee: { ...FEE, payer: bob.address } });
     const granterBob = await sendTx({ from: alice, amount: 10n, sequence: 1, accountNumber: 0, fee: { ...FEE, granter: bob.address } });
     expect(app.checkTx(payerBob).code).toBe(4);
@@ -625,7 +628,7 @@ describe("fee payer and granter", () => {
     await expect(app.executeBlock(ctx(2), [payerBob])).rejects.toMatchObject({ code: "APP_ERROR_INVALID_BLOCK" });
     await expect(app.executeBlock(ctx(2), [granterBob])).rejects.toMatchObject({ code: "APP_ERROR_INVALID_BLOCK" });
     expect((await app.prepareBlock(ctx(2), [payerBob, granterBob])).txs).toEqual([]);
-    expect(snapshot(app, [alice.address, bob.address, FEE_COLLECTOR_ADDRESS])).toEqual(before);
+    expect(snapshot(app, [alice.address, bob.address, FEES_ADDRESS])).toEqual(before);
   });
 });
 

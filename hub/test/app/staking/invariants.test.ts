@@ -111,12 +111,14 @@ function simulate(ops: readonly Op[]): void {
         break;
       case "undelegate": {
         const pairs = delegationPairs(s);
+        if (pairs.length === 0) break; // nothing to undelegate from (e.g. everything was undelegated)
         const [d, v] = pairs[o.pickIdx % pairs.length]!;
         outcome = run(s, msgUndelegateHandler, { delegatorAddress: acc(d), validatorAddress: valoper(v), amount: { denom: DENOM, amount: worth(s, d, v, o.part).toString() } }, ctx);
         break;
       }
       case "redelegate": {
         const pairs = delegationPairs(s);
+        if (pairs.length === 0) break; // nothing to redelegate
         const [d, src] = pairs[o.pickIdx % pairs.length]!;
         outcome = run(
           s,

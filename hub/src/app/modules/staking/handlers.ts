@@ -12,6 +12,8 @@ import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, TxError, VALIDATOR_OPER
 import type { MsgContext, MsgHandler } from "../../msgRegistry.js";
 import { formatCoins, type TxEvent } from "../../txEvents.js";
 import { DEC_ONE, formatDec, parseDec } from "./dec.js";
+// distribution hook: a new validator starts its reward records
+import { afterValidatorCreated } from "../distribution/keeper.js";
 import { failMessage, poolAddressOf, processBeginRedelegate, processDelegate, processUndelegate } from "./keeper.js";
 import {
   AegisMsgCreateValidator,
@@ -205,6 +207,7 @@ export function processCreateValidator(ctx: MsgContext, m: MsgCreateValidator): 
   setValidator(store, v);
   setValidatorExtra(store, v);
   setValidatorKeyIndexes(store, v);
+  afterValidatorCreated(store, operator); // distribution hook
   processDelegate(store, params, delegator, value.amount, operator, "account", t);
   ctx.events.push(
     messageEvent(t, m.delegatorAddress),

@@ -7,6 +7,8 @@ import { balanceKey, decodeU64 } from "../../storeKeys.js";
 import type { TxEvent } from "../../txEvents.js";
 import { computeModuleAddress } from "../auth.js";
 import { processTransfer } from "../bank.js";
+// distribution hooks (F1 rewards are settled before a delegation's shares change)
+import * as distributionHooks from "../distribution/keeper.js";
 import { decFromInt, decMulInt, decQuo, decQuoInt, decTruncateInt } from "./dec.js";
 import {
   INDEX_MARKER,
@@ -113,11 +115,14 @@ export function processDelegate(
   if (v.tokens === 0n && v.delegatorShares > 0n) failMessage(typeUrl, "invalid delegation: validator has no tokens but outstanding shares (delegator share exchange rate is invalid)");
   const issued = v.delegatorShares === 0n ? decFromInt(amount) : sharesFromTokens(v, amount);
   if (issued === 0n) failMessage(typeUrl, `delegation of ${amount}${params.bondDenom} is too small: it issues no shares`);
+  // distribution hook: settle the delegation's rewards (or close the validator's period for a new one)
+  distributionHooks.beforeDelegationSharesModified(store, delegator, operator);
   if (source === "account") processTransfer(store, delegator, poolAddressOf(v.status), [{ denom: params.bondDenom, amount }]);
   else processMoveBetweenPools(store, params, source, v.status, amount);
   setValidator(store, { ...v, tokens: v.tokens + amount, delegatorShares: v.delegatorShares + issued });
   const d = getDelegation(store, delegator, operator) ?? { delegator, operator, shares: 0n };
   setDelegation(store, { ...d, shares: d.shares + issued });
+  distributionHooks.afterDelegationModified(store, delegator, operator); // distribution hook: new starting info
   return issued;
 }
 
@@ -144,6 +149,7 @@ export function processUnbond(store: KVStore, delegator: Uint8Array, operator: U
   const d = getDelegation(store, delegator, operator) ?? failMessage(typeUrl, "no delegation for (address, validator) tuple");
   const v = getValidator(store, operator) ?? failMessage(typeUrl, "validator does not exist");
   if (shares <= 0n || d.shares < shares) failMessage(typeUrl, "invalid shares amount");
+  distributionHooks.beforeDelegationSharesModified(store, delegator, operator); // distribution hook: withdraw rewards
   const remainingDel = d.shares - shares;
   let jailed = v.jailed;
   if (bytesEqual(delegator, operator) && !v.jailed && tokensFromSharesTruncated(v, remainingDel) < v.minSelfDelegation) jailed = true;
@@ -157,6 +163,7 @@ export function processUnbond(store: KVStore, delegator: Uint8Array, operator: U
   }
   const after: StakingValidator = { ...v, jailed, tokens: v.tokens - amount, delegatorShares: remaining };
   setValidator(store, after);
+  distributionHooks.afterDelegationModified(store, delegator, operator); // distribution hook: restart (no-op when removed)
   return { amount, validator: after };
 }
 

@@ -2,6 +2,8 @@ import { bytesEqual } from "@aegis/consumer-sdk";
 import type { KVStore } from "../../../state/index.js";
 import { TxError } from "../../../tx/index.js";
 import { processBurn } from "../bank.js";
+// distribution hook: rewards across a slash are scaled (F1 slash events)
+import { beforeValidatorSlashed } from "../distribution/keeper.js";
 import { DEC_ONE, decFromInt, decMul, decTruncateInt } from "./dec.js";
 import {
   failMessage,
@@ -132,6 +134,8 @@ export function processSlash(
   const cur = mustGetValidator(store, operator);
   const burnedFromValidator = remaining < cur.tokens ? remaining : cur.tokens;
   if (burnedFromValidator > 0n) {
+    // distribution hook: effective fraction of the validator's tokens burned, rounded up (Cosmos QuoRoundUp)
+    beforeValidatorSlashed(store, operator, (burnedFromValidator * DEC_ONE + cur.tokens - 1n) / cur.tokens);
     setValidator(store, { ...cur, tokens: cur.tokens - burnedFromValidator });
     processBurn(store, poolAddressOf(cur.status), [{ denom: params.bondDenom, amount: burnedFromValidator }]);
   }
