@@ -15,6 +15,7 @@ import {
   encodeHeaderCanonical,
   fromHex,
   getAvailableBlsBackends,
+  isValidCommitCertificate,
   toHex,
   useBlsBackend,
   type CommitCertificate,
@@ -78,6 +79,8 @@ describe.each(getAvailableBlsBackends())("golden vectors with the %s BLS backend
     for (const c of v.certificates.valid) {
       expect(() => assertValidCommitCertificate(cert(c.cert), { chainId: v.chainId, validatorSet: set, expectedHeight: 42, expectedBlockHash: fromHex(v.blockHash) })).not.toThrow();
     }
+    expect(isValidCommitCertificate(cert(v.certificates.valid[0].cert), { chainId: v.chainId, validatorSet: set })).toBe(true);
+    expect(isValidCommitCertificate(cert(v.certificates.invalid[0].cert), { chainId: v.chainId, validatorSet: set })).toBe(false);
     const sk = fromHex(v.validators[0].blsSecretKey);
     expect(toHex(blsSign(sk, Uint8Array.of(1)))).toBe(toHex(blsSign(sk, Uint8Array.of(1))));
   });

@@ -15,11 +15,6 @@ export const KeyPrefix = {
   Supply: 0x11,
 } as const;
 
-export function lengthPrefixed(b: Uint8Array): Uint8Array {
-  if (b.length > 255) throw new RangeError("key part longer than 255 bytes");
-  return concatBytes(Uint8Array.of(b.length), b);
-}
-
 export function accountKey(address: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(KeyPrefix.Account), address);
 }
