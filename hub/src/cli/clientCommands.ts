@@ -1,5 +1,16 @@
 import type { Command } from "commander";
-import { calculateFee, GasPrice, SigningStargateClient, StargateClient, parseCoins as parseCosmjsCoins } from "@cosmjs/stargate";
+import {
+  calculateFee,
+  GasPrice,
+  parseCoins as parseCosmjsCoins,
+  QueryClient,
+  setupStakingExtension,
+  SigningStargateClient,
+  StargateClient,
+  type DeliverTxResponse,
+  type StdFee,
+} from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
 import { defaultKeyringDir, Keyring, type KeyringBackend } from "./keyring.js";
 
 /** Default RPC endpoint: node0 of `aegis init` / the devnet. */
@@ -65,6 +76,50 @@ export function addClientCommands(program: Command): void {
       }
     });
 
+  const signing = (c: Command) =>
+    keyringOptions(c)
+      .option("--node <url>", "a node's CometBFT-compatible RPC", DEFAULT_NODE_RPC)
+      .option("--gas <gas>", '"auto" (simulate × 1.4) or a number', "auto")
+      .option("--gas-prices <price>", "gas price", DEFAULT_GAS_PRICES);
+  type SigningOpts = KeyringOpts & { node: string; gas: string; gasPrices: string };
+  /** Signs and broadcasts with a key from the keyring; prints the result like `tx bank send`. */
+  const withSigner = async (from: string, o: SigningOpts, fn: (c: SigningStargateClient, address: string, fee: StdFee | "auto") => Promise<DeliverTxResponse>) => {
+    const { wallet, address } = await keyring(o).wallet(from);
+    const price = GasPrice.fromString(o.gasPrices);
+    const gas = o.gas === "auto" ? "auto" : Number(o.gas);
+    if (gas !== "auto" && !(Number.isInteger(gas) && gas > 0)) throw new Error('--gas must be "auto" or a positive integer');
+    const client = await SigningStargateClient.connectWithSigner(o.node, wallet, { gasPrice: price });
+    try {
+      const r = await fn(client, address, gas === "auto" ? "auto" : calculateFee(gas, price));
+      print({ txhash: r.transactionHash, height: r.height, code: r.code, gasUsed: r.gasUsed, gasWanted: r.gasWanted, rawLog: r.rawLog });
+      if (r.code !== 0) process.exitCode = 1;
+    } finally {
+      client.disconnect();
+    }
+  };
+  const oneCoin = (amount: string) => {
+    const coins = parseCosmjsCoins(amount);
+    if (coins.length !== 1) throw new Error(`invalid amount ${JSON.stringify(amount)} (one coin, e.g. 1000000uaeg)`);
+    return coins[0]!;
+  };
+  const staking = tx.command("staking").description("staking transactions");
+  signing(staking.command("delegate <from-key> <validator> <amount>").description("delegate to a validator (aegisvaloper…)")).action(
+    async (from: string, validator: string, amount: string, o: SigningOpts) => withSigner(from, o, (c, addr, fee) => c.delegateTokens(addr, validator, oneCoin(amount), fee)),
+  );
+  signing(staking.command("undelegate <from-key> <validator> <amount>").description("start unbonding (paid out after the unbonding time)")).action(
+    async (from: string, validator: string, amount: string, o: SigningOpts) => withSigner(from, o, (c, addr, fee) => c.undelegateTokens(addr, validator, oneCoin(amount), fee)),
+  );
+  signing(staking.command("redelegate <from-key> <src-validator> <dst-validator> <amount>").description("move a delegation to another validator")).action(
+    async (from: string, src: string, dst: string, amount: string, o: SigningOpts) =>
+      withSigner(from, o, (c, addr, fee) =>
+        c.signAndBroadcast(addr, [{ typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate", value: { delegatorAddress: addr, validatorSrcAddress: src, validatorDstAddress: dst, amount: oneCoin(amount) } }], fee),
+      ),
+  );
+  const distribution = tx.command("distribution").description("rewards");
+  signing(distribution.command("withdraw <from-key> <validator>").description("withdraw the rewards of a delegation")).action(
+    async (from: string, validator: string, o: SigningOpts) => withSigner(from, o, (c, addr, fee) => c.withdrawRewards(addr, validator, fee)),
+  );
+
   const query = program.command("query").alias("q").description("query a node");
   const node = (c: Command) => c.option("--node <url>", "a node's CometBFT-compatible RPC", DEFAULT_NODE_RPC);
   node(query.command("account <address>").description("account number and sequence")).action(async (address: string, o: { node: string }) => {
@@ -82,6 +137,30 @@ export function addClientCommands(program: Command): void {
     const client = await StargateClient.connect(o.node);
     try {
       print({ address, balances: await client.getAllBalances(address) });
+    } finally {
+      client.disconnect();
+    }
+  });
+  const qstaking = query.command("staking").description("staking queries");
+  node(qstaking.command("validators").description("bonded, unbonding and unbonded validators")).action(async (o: { node: string }) => {
+    const comet = await connectComet(o.node);
+    try {
+      const q = QueryClient.withExtensions(comet, setupStakingExtension);
+      const all = [];
+      for (const status of ["BOND_STATUS_BONDED", "BOND_STATUS_UNBONDING", "BOND_STATUS_UNBONDED"] as const) {
+        for (const v of (await q.staking.validators(status)).validators) {
+          all.push({ operator: v.operatorAddress, moniker: v.description?.moniker, status, jailed: v.jailed, tokens: v.tokens, commission: v.commission?.commissionRates?.rate });
+        }
+      }
+      print(all);
+    } finally {
+      comet.disconnect();
+    }
+  });
+  node(qstaking.command("delegation <delegator> <validator>").description("a delegation's balance")).action(async (delegator: string, validator: string, o: { node: string }) => {
+    const client = await StargateClient.connect(o.node);
+    try {
+      print({ delegator, validator, balance: await client.getDelegation(delegator, validator) });
     } finally {
       client.disconnect();
     }
