@@ -426,7 +426,9 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
   expect(u.msgResponses[0]!.typeUrl).toBe("/cosmos.staking.v1beta1.MsgUndelegateResponse");
   // Queries, read through another node once it has the block.
   await nodeAt(3, u.height);
-  const q = QueryClient.withExtensions(readers[3]!.getCometClient()!, setupStakingExtension);
+  const { connectComet } = await import("@cosmjs/tendermint-rpc");
+  const comet = await connectComet(rpc(3));
+  const q = QueryClient.withExtensions(comet, setupStakingExtension);
   const v = await q.staking.validator(valoper);
   expect(v.validator?.description?.moniker).toBe("e2e-validator");
   expect(v.validator?.tokens).toBe("12000000");
@@ -437,4 +439,5 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
   expect((await readers[3]!.getDelegation(del.address, valoper))?.amount).toBe("2000000");
   // Tokens left the delegator's balance (delegated 3M and paid fees), none came back before maturity.
   expect(await bal(del.address, 3)).toBeLessThan(17_000_000n);
+  comet.disconnect();
 });

@@ -1,4 +1,4 @@
-import { AegisError } from "@aegis/consumer-sdk";
+import { AegisError, type ValidatorSet } from "@aegis/consumer-sdk";
 
 /** What a block's execution may depend on besides its transactions. */
 export interface BlockExecutionContext {
@@ -15,6 +15,16 @@ export type ApplicationErrorType =
   | { code: "APP_ERROR_HEIGHT"; expected: number; actual: number };
 export class ApplicationError extends AegisError<ApplicationErrorType> {}
 
+/** What executing a block yields for its header. */
+export interface ExecutionResult {
+  stateRoot: Uint8Array;
+  /**
+   * Root of the set that signs the next height, when this block ends an epoch and the set changes;
+   * absent: the next height is signed by this height's set.
+   */
+  nextValidatorSetRoot?: Uint8Array;
+}
+
 /**
  * The state machine behind consensus (immediate execution): the proposer executes the transactions it
  * proposes and puts the resulting state root in the header; every validator executes a proposed block
@@ -27,13 +37,18 @@ export interface Application {
   /** State root after that block (the genesis state root at 0). */
   readonly stateRoot: Uint8Array;
   /** Proposer: picks transactions from `candidates` in order (skipping ones that cannot go in a block) and executes them. */
-  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; stateRoot: Uint8Array }>;
+  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[] } & ExecutionResult>;
   /** Executes a block on the committed state; throws ApplicationError when it is not acceptable. The result is kept for commit. */
-  executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
+  executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<ExecutionResult>;
   /** Persists the execution of a decided block (executing it first when needed); height must be `this.height + 1`. */
   commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }>;
   /** Mempool admission; absent: every transaction is admitted. */
   checkTx?(tx: Uint8Array): { code: number; codespace: string; log: string };
+  /**
+   * The validator set that signs `height` and the first height it signs (its epoch's start), from the
+   * committed state; absent or undefined: the genesis set, from height 1.
+   */
+  validatorSetAt?(height: number): { set: ValidatorSet; startHeight: number } | undefined;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -25,6 +25,7 @@ export type BlockErrorType =
   | { code: "BLOCK_ERROR_REJECTED_BY_APP"; reason: string }
   | { code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" }
   | { code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" }
+  | { code: "BLOCK_ERROR_WRONG_NEXT_VALIDATOR_SET" }
   | { code: "BLOCK_ERROR_WRONG_PROPOSER" }
   | { code: "BLOCK_ERROR_TOO_LARGE"; bytes: number; max: number };
 
@@ -54,6 +55,8 @@ export interface BuildBlockParams {
   txs: Uint8Array[];
   /** State root after executing `txs` on the tip's state (the application computes it). */
   stateRoot: Uint8Array;
+  /** Root of the set that signs the next height (differs at an epoch's last block); default: this set's root. */
+  nextValidatorSetRoot?: Uint8Array;
   now: number;
 }
 
@@ -69,7 +72,7 @@ export function createBlock(p: BuildBlockParams): Block {
     stateRoot: p.stateRoot,
     consumerCheckpointRoot: EMPTY_MERKLE_ROOT,
     validatorSetRoot: setRoot,
-    nextValidatorSetRoot: setRoot,
+    nextValidatorSetRoot: p.nextValidatorSetRoot ?? setRoot,
     proposer: p.validatorSet.validators[p.proposerIndex]!.address,
   };
   return { header, txs: p.txs };
@@ -99,9 +102,8 @@ export function assertValidBlock(
   const proposer = ctx.validatorSet.validators[ctx.proposerIndex];
   if (!proposer || !bytesEqual(h.proposer, proposer.address)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PROPOSER" });
   const setRoot = computeValidatorSetRoot(ctx.validatorSet);
-  if (!bytesEqual(h.validatorSetRoot, setRoot) || !bytesEqual(h.nextValidatorSetRoot, setRoot)) {
-    throw new BlockError({ code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" });
-  }
+  // nextValidatorSetRoot is checked against the block's execution (only execution knows an epoch's end).
+  if (!bytesEqual(h.validatorSetRoot, setRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" });
   if (!bytesEqual(h.consumerCheckpointRoot, EMPTY_MERKLE_ROOT)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
   const txRoot = computeTxRoot(block.txs);
   if (!bytesEqual(h.txRoot, txRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_TX_ROOT" });

@@ -2,17 +2,19 @@ import { EventEmitter } from "node:events";
 import {
   blsAggregateSignatures,
   computeBlockHash,
+  computeValidatorSetRoot,
   createSignerBitmap,
   toHex,
   ZERO_HASH,
   type CommitCertificate,
+  type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import type { HubDb, WalEntry } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
 import type { Mempool } from "../node/mempool.js";
 import type { PrivValidator } from "../signer/index.js";
-import { ApplicationError, type Application, type BlockExecutionContext } from "../app/application.js";
+import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "../app/application.js";
 import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
 import { ProposerSchedule } from "./proposerSchedule.js";
 import {
@@ -93,8 +95,10 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private readonly genesis: Genesis;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly schedule: ProposerSchedule;
-  private readonly selfIndex: number | null;
+  /** One proposer schedule per validator set (an epoch's schedule starts at its first height). */
+  private readonly schedules = new WeakMap<ValidatorSet, ProposerSchedule>();
+  /** Our index in each set (null: not a member). */
+  private readonly selfIndexes = new WeakMap<ValidatorSet, number | null>();
   private readonly emptyBlockWaitMs: number;
   private readonly maxBlockBytes: number;
   private readonly maxBlockTxs: number;
@@ -125,25 +129,54 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.genesis = opts.genesis;
     this.log = modules.logger.child({ module: "consensus" });
     this.clock = modules.clock ?? { now: () => Date.now() };
-    this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
     this.emptyBlockWaitMs = opts.createEmptyBlocksIntervalMs ?? 1000;
     this.maxBlockBytes = opts.maxBlockBytes ?? 4 * 1024 * 1024;
     this.maxBlockTxs = opts.maxBlockTxs ?? 10_000;
     this.rebroadcastMs = opts.rebroadcastIntervalMs ?? 1000;
-    const pv = modules.privValidator;
-    if (pv) {
-      const idx = opts.genesis.validatorSet.validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(pv.publicKey));
-      this.selfIndex = idx >= 0 ? idx : null;
-    } else {
-      this.selfIndex = null;
-    }
   }
 
   get chainId(): string {
     return this.genesis.chainId;
   }
+  /** Our index in the set that signs the height in progress (null: not a validator there). */
   get validatorIndex(): number | null {
-    return this.selfIndex;
+    return this.tip ? this.selfIndex : null;
+  }
+
+  private get selfIndex(): number | null {
+    return this.selfIndexAt(this.tip.height + 1);
+  }
+
+  private selfIndexAt(height: number): number | null {
+    const set = this.getValidatorSet(height);
+    let idx = this.selfIndexes.get(set);
+    if (idx === undefined) {
+      const pv = this.modules.privValidator;
+      const found = pv ? set.validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(pv.publicKey)) : -1;
+      idx = found >= 0 ? found : null;
+      this.selfIndexes.set(set, idx);
+    }
+    return idx;
+  }
+
+  /** The set signing `height` and the height its schedule starts at: from the application, else the genesis set. */
+  private setInfo(height: number): { set: ValidatorSet; startHeight: number } {
+    return this.modules.app.validatorSetAt?.(height) ?? { set: this.genesis.validatorSet, startHeight: 1 };
+  }
+
+  private scheduleFor(height: number): ProposerSchedule {
+    const { set, startHeight } = this.setInfo(height);
+    let schedule = this.schedules.get(set);
+    if (!schedule) {
+      schedule = new ProposerSchedule(set, startHeight);
+      this.schedules.set(set, schedule);
+    }
+    return schedule;
+  }
+
+  /** The proposer of (height, round) by weighted round robin over the set signing that height. */
+  getProposerIndex(height: number, round: number): number {
+    return this.scheduleFor(height).getProposerIndex(height, round);
   }
   get height(): number {
     return this.tip.height;
@@ -158,9 +191,9 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     return this.state.step;
   }
 
-  /** The validator set that signs `height` (fixed from genesis until staking lands). */
-  getValidatorSet(_height: number) {
-    return this.genesis.validatorSet;
+  /** The validator set that signs `height` (the application's epoch sets; the genesis set without them). */
+  getValidatorSet(height: number): ValidatorSet {
+    return this.setInfo(height).set;
   }
 
   /** Resumes from disk: the last committed block, then the WAL of the height in progress. */
@@ -379,14 +412,16 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
 
   /** Executes `block` on the committed state; throws BlockError when the application refuses it or the root differs. */
   private async assertExecutes(block: Block): Promise<void> {
-    let root: Uint8Array;
+    let result: ExecutionResult;
     try {
-      root = (await this.modules.app.executeBlock(this.executionContext(block), block.txs)).stateRoot;
+      result = await this.modules.app.executeBlock(this.executionContext(block), block.txs);
     } catch (e) {
       if (e instanceof ApplicationError) throw new BlockError({ code: "BLOCK_ERROR_REJECTED_BY_APP", reason: e.message });
       throw e;
     }
-    if (toHex(root) !== toHex(block.header.stateRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
+    if (toHex(result.stateRoot) !== toHex(block.header.stateRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
+    const nextRoot = result.nextValidatorSetRoot ?? computeValidatorSetRoot(this.getValidatorSet(block.header.height));
+    if (toHex(nextRoot) !== toHex(block.header.nextValidatorSetRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_NEXT_VALIDATOR_SET" });
   }
 
   private async commitExecution(block: Block): Promise<void> {
@@ -508,7 +543,15 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       const time = Math.max(now, this.tip.time + 1);
       const ctx: BlockExecutionContext = { chainId: this.genesis.chainId, height, time, proposer: set.validators[this.selfIndex]!.address };
       const prepared = await this.modules.app.prepareBlock(ctx, this.modules.mempool.reap(this.maxBlockBytes, this.maxBlockTxs));
-      block = createBlock({ tip: this.tip, validatorSet: set, proposerIndex: this.selfIndex, txs: prepared.txs, stateRoot: prepared.stateRoot, now: time });
+      block = createBlock({
+        tip: this.tip,
+        validatorSet: set,
+        proposerIndex: this.selfIndex,
+        txs: prepared.txs,
+        stateRoot: prepared.stateRoot,
+        nextValidatorSetRoot: prepared.nextValidatorSetRoot,
+        now: time,
+      });
     }
     const blockHash = computeBlockHash(block.header);
     let signature: Uint8Array;
@@ -620,8 +663,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       chainId: this.genesis.chainId,
       height,
       validatorSet: this.getValidatorSet(height),
-      schedule: this.schedule,
-      selfIndex: this.selfIndex,
+      schedule: this.scheduleFor(height),
+      selfIndex: this.selfIndexAt(height),
       timeouts: this.genesis.timeouts,
     };
   }

@@ -6,7 +6,6 @@ import {
   encodeVote,
 } from "../codec/index.js";
 import { ConsensusEngine, type CommitEvent } from "../consensus/consensusEngine.js";
-import { ProposerSchedule } from "../consensus/proposerSchedule.js";
 import type { ProposalMessage, Vote } from "../consensus/types.js";
 import { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
 import { HubDb } from "../db/index.js";
@@ -65,7 +64,6 @@ export class HubNode {
   sync!: SyncService;
   private readonly verifier: VoteBatchVerifier;
   private readonly verified = new VerifiedCache();
-  private readonly schedule: ProposerSchedule;
   private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
   private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
   private started = false;
@@ -85,7 +83,6 @@ export class HubNode {
     this.metrics = modules.metrics ?? new NodeMetrics();
     this.mempool = new Mempool();
     this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
-    this.schedule = new ProposerSchedule(opts.genesis.validatorSet, 1);
     this.createApp = modules.createApp ?? ((db, genesis) => createDefaultApp(db, genesis, this.config, this.logger));
   }
 
@@ -211,7 +208,7 @@ export class HubNode {
       currentHeight: this.engine.height + 1,
       maxHeightAhead: MAX_HEIGHT_AHEAD,
       getValidatorSet: (h) => this.engine.getValidatorSet(h),
-      schedule: this.schedule,
+      getProposerIndex: (h, r) => this.engine.getProposerIndex(h, r),
       verifier: this.verifier,
       maxMessageBytes: 4 * 1024 * 1024,
     };

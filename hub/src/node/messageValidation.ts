@@ -11,7 +11,6 @@ import {
 import { CodecError, decodeProposalMessage, decodeVote } from "../codec/index.js";
 import type { ProposalMessage, Vote } from "../consensus/types.js";
 import type { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
-import type { ProposerSchedule } from "../consensus/proposerSchedule.js";
 
 /**
  * Gossip validation: decides whether a message from the network is accepted (delivered and forwarded),
@@ -44,7 +43,8 @@ export interface MessageValidationContext {
   /** Messages up to currentHeight + this are buffered; later ones are ignored (and trigger sync). */
   maxHeightAhead: number;
   getValidatorSet(height: number): ValidatorSet;
-  schedule: ProposerSchedule;
+  /** Weighted round-robin proposer of (height, round) over the set signing that height. */
+  getProposerIndex(height: number, round: number): number;
   verifier: VoteBatchVerifier;
   maxMessageBytes: number;
 }
@@ -103,7 +103,7 @@ export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidatio
   if (msg.block.header.height !== p.height) throw new GossipError({ code: "GOSSIP_ERROR_MALFORMED", reason: "block height differs from proposal height" });
   const set = ctx.getValidatorSet(p.height);
   if (p.proposerIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: p.proposerIndex });
-  const expected = ctx.schedule.getProposerIndex(p.height, p.round);
+  const expected = ctx.getProposerIndex(p.height, p.round);
   if (p.proposerIndex !== expected) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_PROPOSER", expected, actual: p.proposerIndex });
   const blockHash = computeBlockHash(msg.block.header);
   if (!bytesEqual(blockHash, p.blockHash)) throw new GossipError({ code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" });

@@ -1,6 +1,6 @@
 import { ApiServer } from "../api/apiServer.js";
 import { createConsoleLogger, type Logger } from "../logger.js";
-import { HubNode } from "./hubNode.js";
+import { HubNode, type HubNodeModules } from "./hubNode.js";
 import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadValidatorKey, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 
@@ -13,7 +13,7 @@ export interface RunningNode {
 /** Opens a node from its home folder and starts it with its HTTP API. */
 export async function startNodeFromHome(
   home: string,
-  overrides: { logger?: Logger; config?: (c: NodeConfig) => NodeConfig; defaultMetrics?: boolean } = {},
+  overrides: { logger?: Logger; config?: (c: NodeConfig) => NodeConfig; defaultMetrics?: boolean; createApp?: HubNodeModules["createApp"] } = {},
 ): Promise<RunningNode> {
   let config = await loadNodeConfig(home);
   if (overrides.config) config = overrides.config(config);
@@ -21,7 +21,7 @@ export async function startNodeFromHome(
   const logger = overrides.logger ?? createConsoleLogger(config.logLevel);
   const node = new HubNode(
     { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey: await loadValidatorKey(home), nodeKey: await loadNodeKey(home) },
-    { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }) },
+    { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }), ...(overrides.createApp ? { createApp: overrides.createApp } : {}) },
   );
   await node.start();
   const api = new ApiServer({ host: config.api.host, port: config.api.port }, { node, logger: node.logger });

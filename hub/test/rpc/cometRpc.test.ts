@@ -28,7 +28,7 @@ const backend: CometRpcBackend = {
   abciQuery: async (path) => {
     queries.push(path);
     if (path === "/cosmos.bank.v1beta1.Query/AllBalances") {
-      return { code: 0, height: 9, value: QueryAllBalancesResponse.encode({ balances: [{ denom: "uaeg", amount: "42" }], resolutionDenom: undefined as never }).finish() };
+      return { code: 0, height: 9, value: QueryAllBalancesResponse.encode(QueryAllBalancesResponse.fromPartial({ balances: [{ denom: "uaeg", amount: "42" }] })).finish() };
     }
     return { code: 22, codespace: "sdk", log: "rpc error: code = NotFound desc = account x not found: key not found", height: 9 };
   },
