@@ -21,10 +21,33 @@ export interface GenesisFile {
   appState?: AppGenesis;
 }
 
-/** Initial application state: the staking denom and funded accounts. */
+/** Initial application state: the staking denom, funded accounts, epochs and the genesis validators. */
 export interface AppGenesis {
   denom: string;
   accounts: { address: string; coins: { denom: string; amount: string }[] }[];
+  /** Blocks per epoch: staking changes reach the consensus validator set at epoch boundaries (default 100). */
+  epochLength?: number;
+  /**
+   * Genesis validators, created like transactions (gentxs): each operator account must hold its
+   * self-delegation. They form epoch 0's set, which must be the consensus genesis set.
+   */
+  validators?: GenesisValidator[];
+}
+
+export interface GenesisValidator {
+  moniker: string;
+  /** The operator's account (aegis1…); the operator address is its aegisvaloper form. */
+  operator: string;
+  /** Hex. */
+  blsPublicKey: string;
+  blsProofOfPossession: string;
+  attestationPublicKey: string;
+  attestationProofOfPossession: string;
+  /** Self-delegation in the staking denom. */
+  selfDelegation: string;
+  commissionRate?: string;
+  commissionMaxRate?: string;
+  commissionMaxChangeRate?: string;
 }
 
 export interface Genesis {
@@ -96,5 +119,13 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     // Canonical form (field order, sorted coins) so the genesis hash does not depend on formatting.
     return { address: acc.address, coins: [...acc.coins].map((c) => ({ denom: c.denom, amount: c.amount })).sort((x, y) => (x.denom < y.denom ? -1 : 1)) };
   });
-  return { denom: a.denom, accounts };
+  if (a.epochLength !== undefined && (!Number.isSafeInteger(a.epochLength) || a.epochLength < 1)) throw bad("appState.epochLength", "a positive integer");
+  const validators = (a.validators ?? []).map((v, i) => {
+    const field = `appState.validators[${i}]`;
+    for (const k of ["moniker", "operator", "blsPublicKey", "blsProofOfPossession", "attestationPublicKey", "attestationProofOfPossession", "selfDelegation"] as const) {
+      if (typeof v[k] !== "string" || v[k] === "") throw bad(`${field}.${k}`, "a non-empty string");
+    }
+    return { ...v };
+  });
+  return { denom: a.denom, accounts, ...(a.epochLength !== undefined ? { epochLength: a.epochLength } : {}), ...(validators.length ? { validators } : {}) };
 }

@@ -65,7 +65,10 @@ test("keys, a bank send and queries through the CLI", async () => {
   expect(account.address).toBe(bobAddress);
   const tx = JSON.parse((await aegis(["q", "tx", JSON.parse(send.stdout).txhash, ...node])).stdout);
   expect(tx.code).toBe(0);
-  expect(JSON.parse((await aegis(["q", "staking", "validators", ...node])).stdout)).toEqual([]);
+  // The genesis validators (created like gentxs) are the bonded set.
+  const validators = JSON.parse((await aegis(["q", "staking", "validators", ...node])).stdout) as { moniker: string; status: string }[];
+  expect(validators.map((v) => v.moniker).sort()).toEqual(["node0", "node1", "node2", "node3"]);
+  expect(new Set(validators.map((v) => v.status))).toEqual(new Set(["BOND_STATUS_BONDED"]));
 });
 
 test("failures are clear and exit non-zero", async () => {

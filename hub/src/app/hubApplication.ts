@@ -1,19 +1,27 @@
-import { computeMerkleRoot, sha256, toHex } from "@aegis/consumer-sdk";
+import { computeMerkleRoot, sha256, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { HubDb, IndexedTx } from "../db/index.js";
-import type { AppGenesis } from "../genesis.js";
+import type { AppGenesis, GenesisValidator } from "../genesis.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, TxError } from "../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
 import { executeTx, type GasPrice, type TxResult } from "./executeTx.js";
 import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
-import { getValidatorSetForHeight, processMatureUnbondings, processStakingGenesis, queryStaking, STAKING_HANDLERS } from "./modules/staking/index.js";
+import {
+  getValidatorSetForHeight,
+  processEpochEnd,
+  processMatureUnbondings,
+  processStakingGenesis,
+  queryStaking,
+  STAKING_HANDLERS,
+  type MsgCreateValidator,
+} from "./modules/staking/index.js";
 import { DISTRIBUTION_HANDLERS, processAllocateRewards, queryDistribution } from "./modules/distribution/index.js";
 
 export interface HubApplicationOpts {
@@ -21,6 +29,11 @@ export interface HubApplicationOpts {
   genesis: AppGenesis;
   /** Unix ms of the genesis (staking genesis state). */
   genesisTime?: number;
+  /**
+   * Root of the consensus genesis validator set. When the app genesis has validators, epoch 0's
+   * staking set must have exactly this root (one validator set, two descriptions of it).
+   */
+  consensusGenesisRoot?: Uint8Array;
   /** Mempool admission: fee >= price × gas for one of these (empty: no minimum). */
   minGasPrices?: GasPrice[];
 }
@@ -42,6 +55,7 @@ interface Executed {
   view: StateView;
   root: Uint8Array;
   results: TxResult[];
+  nextValidatorSetRoot?: Uint8Array;
 }
 
 const NOT_FOUND = 22;
@@ -60,6 +74,7 @@ export class HubApplication implements Application {
   private checkView: StateView;
   private readonly log: Logger;
   private readonly verifiedSigs = new BoundedSet(200_000);
+  private readonly epochSets = new Map<number, { set: ValidatorSet; startHeight: number }>();
 
   private constructor(
     private readonly opts: HubApplicationOpts,
@@ -81,7 +96,17 @@ export class HubApplication implements Application {
         const coins = parseCoins(acc.coins, "genesis").filter((c) => c.amount > 0n);
         if (coins.length > 0) processMint(view, address, coins);
       }
-      processStakingGenesis(view, { params: { bondDenom: opts.genesis.denom } }, { chainId: opts.chainId, time: opts.genesisTime ?? 0 });
+      const epoch0 = processStakingGenesis(
+        view,
+        { params: { bondDenom: opts.genesis.denom }, validators: (opts.genesis.validators ?? []).map((v) => toMsgCreateValidator(v, opts.genesis.denom)) },
+        { chainId: opts.chainId, time: opts.genesisTime ?? 0, startHeight: 1 },
+      );
+      if (epoch0 && opts.consensusGenesisRoot && toHex(epoch0.root) !== toHex(opts.consensusGenesisRoot)) {
+        throw new ApplicationError({
+          code: "APP_ERROR_INVALID_BLOCK",
+          reason: `the genesis validators (staking) give set root ${toHex(epoch0.root)}, the consensus genesis set has ${toHex(opts.consensusGenesisRoot)}`,
+        });
+      }
       await state.commit(0, view);
     }
     return new HubApplication(opts, modules, state);
@@ -89,6 +114,22 @@ export class HubApplication implements Application {
 
   get height(): number {
     return this.state.height;
+  }
+
+  private get epochLength(): number {
+    return this.opts.genesis.epochLength ?? DEFAULT_EPOCH_LENGTH;
+  }
+
+  /** The staking set that signs `height` (epoch sets never change once stored: cached by epoch). */
+  validatorSetAt(height: number): { set: ValidatorSet; startHeight: number } | undefined {
+    const s = getValidatorSetForHeight(this.state.committed, height);
+    if (!s) return undefined;
+    let hit = this.epochSets.get(s.epoch);
+    if (!hit) {
+      hit = { set: s.set, startHeight: s.startHeight };
+      this.epochSets.set(s.epoch, hit);
+    }
+    return hit;
   }
 
   get stateRoot(): Uint8Array {
@@ -115,17 +156,17 @@ export class HubApplication implements Application {
       txs.push(tx);
       results.push(out.result);
     }
-    processEndBlock(view, ctx);
+    const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
     const root = await this.state.computeRoot(view);
-    this.remember(this.key(ctx, txs), { view, root, results });
-    return { txs, stateRoot: root };
+    this.remember(this.key(ctx, txs), { view, root, results, nextValidatorSetRoot });
+    return { txs, stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
   }
 
   async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
     this.assertNextHeight(ctx);
     const key = this.key(ctx, txs);
     const cached = this.executed.get(key);
-    if (cached) return { stateRoot: cached.root };
+    if (cached) return { stateRoot: cached.root, ...(cached.nextValidatorSetRoot ? { nextValidatorSetRoot: cached.nextValidatorSetRoot } : {}) };
     const view = this.state.createView();
     const results: TxResult[] = [];
     for (const [i, tx] of txs.entries()) {
@@ -135,10 +176,10 @@ export class HubApplication implements Application {
       }
       results.push(out.result);
     }
-    processEndBlock(view, ctx);
+    const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
     const root = await this.state.computeRoot(view);
-    this.remember(key, { view, root, results });
-    return { stateRoot: root };
+    this.remember(key, { view, root, results, nextValidatorSetRoot });
+    return { stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
   }
 
   async commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
@@ -234,11 +275,36 @@ export class HubApplication implements Application {
  * the block's fees (and block reward) go to the validators of the set that signs this height, by
  * power (with no staking set yet they go to the community pool); then matured unbondings pay out.
  */
-function processEndBlock(view: StateView, ctx: BlockExecutionContext): void {
+function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLength: number): Uint8Array | undefined {
   const set = getValidatorSetForHeight(view, ctx.height);
   const votes = (set?.validators ?? []).map((v) => ({ operator: v.operatorAddress, power: v.power }));
   processAllocateRewards(view, { height: ctx.height, votes });
   processMatureUnbondings(view, ctx.time);
+  // The last block of an epoch computes the next epoch's set from stake; its root goes in this
+  // block's header (nextValidatorSetRoot) and the set signs from the next height on.
+  if (set && ctx.height % epochLength === 0) return processEpochEnd(view, { height: ctx.height, time: ctx.time }).root;
+  return undefined;
+}
+
+/** Blocks per epoch when the genesis does not say. */
+export const DEFAULT_EPOCH_LENGTH = 100;
+
+/** A genesis validator as the staking genesis takes it (a MsgCreateValidator, like a gentx). */
+function toMsgCreateValidator(v: GenesisValidator, denom: string): MsgCreateValidator {
+  const op = fromBech32(v.operator, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+  const hex = (x: string) => new Uint8Array(Buffer.from(x.replace(/^0x/, ""), "hex"));
+  return {
+    description: { moniker: v.moniker, identity: "", website: "", securityContact: "", details: "" },
+    commission: { rate: v.commissionRate ?? "0.1", maxRate: v.commissionMaxRate ?? "0.2", maxChangeRate: v.commissionMaxChangeRate ?? "0.01" },
+    minSelfDelegation: "1",
+    delegatorAddress: v.operator,
+    validatorAddress: toBech32(VALIDATOR_OPERATOR_ADDRESS_PREFIX, op),
+    value: { denom, amount: v.selfDelegation },
+    blsPublicKey: hex(v.blsPublicKey),
+    blsProofOfPossession: hex(v.blsProofOfPossession),
+    attestationPublicKey: hex(v.attestationPublicKey),
+    attestationProofOfPossession: hex(v.attestationProofOfPossession),
+  };
 }
 
 function notFound(what: string, height: number): QueryResult {

@@ -1,4 +1,4 @@
-import { bytesEqual, sha256, toHex } from "@aegis/consumer-sdk";
+import { bytesEqual, computeValidatorSetRoot, sha256, toHex } from "@aegis/consumer-sdk";
 import {
   decodeDuplicateVoteEvidence,
   encodeDuplicateVoteEvidence,
@@ -314,7 +314,13 @@ export class HubNode {
 async function createDefaultApp(db: HubDb, genesis: Genesis, config: NodeConfig, logger: Logger): Promise<Application> {
   if (genesis.appState) {
     return HubApplication.open(
-      { chainId: genesis.chainId, genesis: genesis.appState, genesisTime: genesis.genesisTime, minGasPrices: config.app.minGasPrices.map(parseGasPrice) },
+      {
+        chainId: genesis.chainId,
+        genesis: genesis.appState,
+        genesisTime: genesis.genesisTime,
+        consensusGenesisRoot: computeValidatorSetRoot(genesis.validatorSet),
+        minGasPrices: config.app.minGasPrices.map(parseGasPrice),
+      },
       { db, logger },
     );
   }

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { createBlsKeyPair, createBlsProofOfPossession, sha256, toHex } from "@aegis/consumer-sdk";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import type { GenesisFile } from "../genesis.js";
+import type { GenesisFile, GenesisValidator } from "../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX } from "../tx/index.js";
 import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
 import { DEFAULT_NODE_CONFIG, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
@@ -28,7 +28,12 @@ export interface InitHomesOpts {
   denom?: string;
   /** Faucet balance in genesis (default 10^15). */
   faucetAmount?: bigint;
+  /** Blocks per epoch (staking changes reach the consensus set at epoch boundaries); default 100. */
+  epochLength?: number;
 }
+
+/** Staking power = tokens / POWER_REDUCTION (the staking module's default). */
+export const POWER_REDUCTION = 1_000_000n;
 
 export interface FaucetInfo {
   mnemonic: string;
@@ -90,10 +95,30 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   }
   const withApp = o.withApp ?? true;
   const denom = o.denom ?? DEFAULT_DENOM;
+  const power = o.power ?? 100n;
   let faucet: FaucetInfo | null = null;
+  /** Genesis validators (like gentxs): each validator's operator account self-delegates its power. */
+  const operators: FaucetInfo[] = [];
+  const genesisValidators: GenesisValidator[] = [];
   if (withApp) {
     const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
     faucet = { mnemonic: wallet.mnemonic, address: (await wallet.getAccounts())[0]!.address };
+    for (const n of nodes) {
+      const op = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
+      const address = (await op.getAccounts())[0]!.address;
+      operators.push({ mnemonic: op.mnemonic, address });
+      genesisValidators.push({
+        moniker: n.moniker,
+        operator: address,
+        blsPublicKey: toHex(n.blsPublicKey),
+        blsProofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
+        // The BabyJubJub attestation key arrives with the succinct certificates (issue 4); until then a
+        // unique 32-byte placeholder derived from the BLS key, checked for length only.
+        attestationPublicKey: toHex(sha256(n.blsPublicKey)),
+        attestationProofOfPossession: "00".repeat(64),
+        selfDelegation: String(power * POWER_REDUCTION),
+      });
+    }
   }
   const genesis: GenesisFile = {
     chainId: o.chainId,
@@ -102,10 +127,23 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       moniker: n.moniker,
       blsPublicKey: toHex(n.blsPublicKey),
       proofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
-      power: String(o.power ?? 100n),
+      power: String(power),
     })),
     ...(o.timeouts ? { consensus: o.timeouts } : {}),
-    ...(faucet ? { appState: { denom, accounts: [{ address: faucet.address, coins: [{ denom, amount: String(o.faucetAmount ?? 10n ** 15n) }] }] } } : {}),
+    ...(faucet
+      ? {
+          appState: {
+            denom,
+            epochLength: o.epochLength ?? 100,
+            accounts: [
+              { address: faucet.address, coins: [{ denom, amount: String(o.faucetAmount ?? 10n ** 15n) }] },
+              // Each operator holds its self-delegation plus some for fees.
+              ...operators.map((op) => ({ address: op.address, coins: [{ denom, amount: String(power * POWER_REDUCTION + 10n ** 9n) }] })),
+            ],
+            validators: genesisValidators,
+          },
+        }
+      : {}),
   };
   const genesisJson = JSON.stringify(genesis, null, 2) + "\n";
   for (const [i, n] of nodes.entries()) {
@@ -122,6 +160,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     await writeFileAtomic(paths.genesis, genesisJson);
     await writeFileAtomic(paths.validatorKey, JSON.stringify({ blsSecretKey: toHex(n.blsSecretKey), blsPublicKey: toHex(n.blsPublicKey) }, null, 2) + "\n", 0o600);
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
+    if (operators[i]) await writeFileAtomic(join(n.home, "keys", "operator.json"), JSON.stringify(operators[i], null, 2) + "\n", 0o600);
   }
   await writeFileAtomic(genesisPath, genesisJson);
   if (faucet) await writeFileAtomic(join(o.home, "faucet.json"), JSON.stringify(faucet, null, 2) + "\n", 0o600);

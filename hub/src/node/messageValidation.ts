@@ -26,14 +26,45 @@ export type GossipErrorType =
   | { code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" }
   | { code: "GOSSIP_ERROR_INVALID_SIGNATURE" }
   | { code: "GOSSIP_ERROR_STALE"; height: number; current: number }
-  | { code: "GOSSIP_ERROR_TOO_FAR_AHEAD"; height: number; current: number };
+  | { code: "GOSSIP_ERROR_TOO_FAR_AHEAD"; height: number; current: number }
+  /**
+   * A message for a later height that does not check out against the set this node knows for it: at an
+   * epoch boundary that set may still change when the current height commits, so it is dropped without
+   * a penalty (the sender re-sends its messages every second).
+   */
+  | { code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE"; height: number; current: number; reason: string };
 
 export class GossipError extends AegisError<GossipErrorType> {}
 
 export type GossipAction = "accept" | "ignore" | "reject";
 
 export function getGossipAction(code: GossipErrorType["code"]): GossipAction {
-  return code === "GOSSIP_ERROR_STALE" || code === "GOSSIP_ERROR_TOO_FAR_AHEAD" ? "ignore" : "reject";
+  return code === "GOSSIP_ERROR_STALE" || code === "GOSSIP_ERROR_TOO_FAR_AHEAD" || code === "GOSSIP_ERROR_NOT_YET_VERIFIABLE" ? "ignore" : "reject";
+}
+
+const SET_DEPENDENT: ReadonlySet<string> = new Set(["GOSSIP_ERROR_UNKNOWN_VALIDATOR", "GOSSIP_ERROR_WRONG_PROPOSER", "GOSSIP_ERROR_INVALID_SIGNATURE"]);
+
+/** For a later height, set-dependent failures become GOSSIP_ERROR_NOT_YET_VERIFIABLE (ignored, not penalised). */
+function forHeight<T>(height: number, ctx: MessageValidationContext, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (height > ctx.currentHeight && e instanceof GossipError && SET_DEPENDENT.has(e.code)) {
+      throw new GossipError({ code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE", height, current: ctx.currentHeight, reason: e.code });
+    }
+    throw e;
+  }
+}
+
+async function forHeightAsync<T>(height: number, ctx: MessageValidationContext, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (e) {
+    if (height > ctx.currentHeight && e instanceof GossipError && SET_DEPENDENT.has(e.code)) {
+      throw new GossipError({ code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE", height, current: ctx.currentHeight, reason: e.code });
+    }
+    throw e;
+  }
 }
 
 export interface MessageValidationContext {
@@ -86,12 +117,14 @@ export async function validateVoteMessage(bytes: Uint8Array, ctx: MessageValidat
   checkSize(bytes, ctx);
   const vote = decodeOrThrow(() => decodeVote(bytes));
   checkHeight(vote.height, ctx);
-  const set = ctx.getValidatorSet(vote.height);
-  if (vote.validatorIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: vote.validatorIndex });
-  if (cache?.has(bytes)) return vote;
-  if (!(await ctx.verifier.verify(vote, set))) throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
-  cache?.add(bytes);
-  return vote;
+  return forHeightAsync(vote.height, ctx, async () => {
+    const set = ctx.getValidatorSet(vote.height);
+    if (vote.validatorIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: vote.validatorIndex });
+    if (cache?.has(bytes)) return vote;
+    if (!(await ctx.verifier.verify(vote, set))) throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
+    cache?.add(bytes);
+    return vote;
+  });
 }
 
 export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidationContext): { msg: ProposalMessage; blockHash: Uint8Array } {
@@ -101,15 +134,17 @@ export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidatio
   if (msg.block.header.chainId !== ctx.chainId) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_CHAIN", chainId: msg.block.header.chainId });
   checkHeight(p.height, ctx);
   if (msg.block.header.height !== p.height) throw new GossipError({ code: "GOSSIP_ERROR_MALFORMED", reason: "block height differs from proposal height" });
-  const set = ctx.getValidatorSet(p.height);
-  if (p.proposerIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: p.proposerIndex });
-  const expected = ctx.getProposerIndex(p.height, p.round);
-  if (p.proposerIndex !== expected) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_PROPOSER", expected, actual: p.proposerIndex });
   const blockHash = computeBlockHash(msg.block.header);
   if (!bytesEqual(blockHash, p.blockHash)) throw new GossipError({ code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" });
-  const signBytes = computeProposalSignBytes({ chainId: ctx.chainId, height: p.height, round: p.round, polRound: p.polRound, blockHash });
-  if (!blsVerify(set.validators[p.proposerIndex]!.blsPublicKey, signBytes, p.signature)) {
-    throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
-  }
-  return { msg, blockHash };
+  return forHeight(p.height, ctx, () => {
+    const set = ctx.getValidatorSet(p.height);
+    if (p.proposerIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: p.proposerIndex });
+    const expected = ctx.getProposerIndex(p.height, p.round);
+    if (p.proposerIndex !== expected) throw new GossipError({ code: "GOSSIP_ERROR_WRONG_PROPOSER", expected, actual: p.proposerIndex });
+    const signBytes = computeProposalSignBytes({ chainId: ctx.chainId, height: p.height, round: p.round, polRound: p.polRound, blockHash });
+    if (!blsVerify(set.validators[p.proposerIndex]!.blsPublicKey, signBytes, p.signature)) {
+      throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
+    }
+    return { msg, blockHash };
+  });
 }
