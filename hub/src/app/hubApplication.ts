@@ -23,6 +23,7 @@ import {
   type MsgCreateValidator,
 } from "./modules/staking/index.js";
 import { DISTRIBUTION_HANDLERS, processAllocateRewards, queryDistribution } from "./modules/distribution/index.js";
+import { processSlashingGenesis, querySlashing, SLASHING_HANDLERS } from "./modules/slashing/index.js";
 
 export interface HubApplicationOpts {
   chainId: string;
@@ -68,7 +69,7 @@ const INVALID_REQUEST = 18;
  * decided one is committed; transaction results go to the tx index for `tx_search`.
  */
 export class HubApplication implements Application {
-  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS]);
+  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS]);
   private readonly executed = new Map<string, Executed>();
   /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
   private checkView: StateView;
@@ -101,6 +102,7 @@ export class HubApplication implements Application {
         { params: { bondDenom: opts.genesis.denom }, validators: (opts.genesis.validators ?? []).map((v) => toMsgCreateValidator(v, opts.genesis.denom)) },
         { chainId: opts.chainId, time: opts.genesisTime ?? 0, startHeight: 1 },
       );
+      processSlashingGenesis(view);
       if (epoch0 && opts.consensusGenesisRoot && toHex(epoch0.root) !== toHex(opts.consensusGenesisRoot)) {
         throw new ApplicationError({
           code: "APP_ERROR_INVALID_BLOCK",
@@ -206,7 +208,7 @@ export class HubApplication implements Application {
     const height = Math.max(1, this.height);
     const store = this.state.committed;
     try {
-      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height);
+      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height) ?? querySlashing(store, path, data, height);
       if (module) return module;
       switch (path) {
         case "/cosmos.auth.v1beta1.Query/Account": {

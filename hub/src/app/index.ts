@@ -10,3 +10,4 @@ export * from "./modules/auth.js";
 export * from "./modules/bank.js";
 export * from "./modules/staking/index.js";
 export * from "./modules/distribution/index.js";
+export * from "./modules/slashing/index.js";
