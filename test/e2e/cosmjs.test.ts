@@ -211,6 +211,19 @@ test("sendTokens with fee \"auto\" and with an explicit fee; results read back t
     const byHeight = await n2.searchTx([{ key: "tx.height", value: r.height }]);
     expect(byHeight.map((t) => t.hash)).toContain(r.transactionHash);
     expect(byHeight.every((t) => t.height === r.height)).toBe(true);
+    // Event attributes are indexed: the structured form cosmjs builds, alone and combined with AND.
+    const hasRecipient = (t: { events: readonly { type: string; attributes: readonly { key: string; value: string }[] }[] }) =>
+      t.events.some((e) => e.type === "transfer" && e.attributes.some((a) => a.key === "recipient" && a.value === to));
+    const byRecipient = await n2.searchTx([{ key: "transfer.recipient", value: to }]);
+    expect(byRecipient.map((t) => t.hash)).toContain(r.transactionHash);
+    expect(byRecipient.every(hasRecipient)).toBe(true);
+    const both = await n2.searchTx([
+      { key: "message.sender", value: faucet.address },
+      { key: "transfer.recipient", value: to },
+    ]);
+    expect(both.map((t) => t.hash)).toContain(r.transactionHash);
+    expect(both.every(hasRecipient)).toBe(true);
+    expect(await n2.searchTx([{ key: "transfer.recipient", value: "aegis1nobody" }])).toEqual([]);
 
     // The block holds exactly the bytes that were broadcast.
     const block = await readers[1]!.getBlock(r.height);

@@ -42,10 +42,19 @@ function decodeRecord(b: Uint8Array): IndexedTx {
   };
 }
 
+/** Longest event attribute value that is indexed (longer values are stored with the tx, not indexed). */
+export const MAX_INDEXED_VALUE_BYTES = 256;
+
+function eventPrefix(eventKey: string, value: string): string {
+  return `e/${eventKey}/${Buffer.from(value, "utf8").toString("hex")}/`;
+}
+
 /**
- * Results of committed transactions: `h/<hash>` -> record, `b/<height>/<index>` -> hash. Written for a
- * whole block in one batch before the block's state is committed; writing the same block again (after
- * a crash, the block is executed again) writes the same records.
+ * Results of committed transactions: `h/<hash>` -> record, `b/<height>/<index>` -> hash, and for
+ * every event attribute `e/<type>.<key>/<hex value>/<height>/<index>` -> hash (what tx_search's
+ * `transfer.recipient='…'` conditions read). Written for a whole block in one batch before the block's
+ * state is committed; writing the same block again (after a crash, the block is executed again)
+ * writes the same records.
  */
 export class TxIndexRepository {
   constructor(
@@ -57,10 +66,22 @@ export class TxIndexRepository {
     if (txs.length === 0) return;
     const sublevel = this.m.sublevel;
     await this.m.root.batch(
-      txs.flatMap((t) => [
-        { type: "put" as const, sublevel, key: `h/${t.hash}`, value: encodeRecord(t) },
-        { type: "put" as const, sublevel, key: `b/${heightKey(height)}/${heightKey(t.index, "index")}`, value: textEncoder.encode(t.hash) },
-      ]),
+      txs.flatMap((t) => {
+        const at = `${heightKey(height)}/${heightKey(t.index, "index")}`;
+        const hash = textEncoder.encode(t.hash);
+        const ops = [
+          { type: "put" as const, sublevel, key: `h/${t.hash}`, value: encodeRecord(t) },
+          { type: "put" as const, sublevel, key: `b/${at}`, value: hash },
+        ];
+        for (const e of t.result.events) {
+          for (const a of e.attributes) {
+            const eventKey = `${e.type}.${a.key}`;
+            if (!/^[A-Za-z0-9_.-]{1,128}$/.test(eventKey) || Buffer.byteLength(a.value) > MAX_INDEXED_VALUE_BYTES) continue;
+            ops.push({ type: "put" as const, sublevel, key: eventPrefix(eventKey, a.value) + at, value: hash });
+          }
+        }
+        return ops;
+      }),
       { sync: this.opts.sync },
     );
   }
@@ -69,6 +90,21 @@ export class TxIndexRepository {
     const key = `h/${hash.toUpperCase()}`;
     const v = await this.m.sublevel.get(key);
     return v === undefined ? undefined : decodeStored(key, () => decodeRecord(v));
+  }
+
+  /** Transactions with an event attribute `<type>.<key>` equal to `value`, in (height, index) order. */
+  async findByEvent(eventKey: string, value: string, limit = 10_000): Promise<IndexedTx[]> {
+    const prefix = eventPrefix(eventKey, value);
+    const out: IndexedTx[] = [];
+    const seen = new Set<string>();
+    for await (const [, hash] of this.m.sublevel.iterator({ gte: prefix, lt: prefix + "~", limit })) {
+      const h = textDecoder.decode(hash);
+      if (seen.has(h)) continue;
+      seen.add(h);
+      const r = await this.getByHash(h);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   async listByHeight(height: number): Promise<IndexedTx[]> {

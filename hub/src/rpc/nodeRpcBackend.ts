@@ -40,7 +40,7 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
         } else if (c.key === "tx.height") {
           matches = await node.db.txs.listByHeight(Number(c.value));
         } else {
-          throw new Error(`query key ${c.key} is not indexed (supported: tx.hash, tx.height)`);
+          matches = await node.db.txs.findByEvent(c.key, c.value);
         }
         const keys = new Set(matches.map((m) => m.hash));
         found = found === null ? matches : found.filter((f) => keys.has(f.hash));
