@@ -158,8 +158,12 @@ describe("gossip", () => {
     await waitFor("all deliveries", () => logs.every((log) => log.length === N - 1));
     await sleep(500);
     for (let i = 0; i < N; i++) {
-      const expected = net.flatMap((n, j) => (j === i ? [] : [{ data: `att-${j}`, from: n.peerId }]));
-      expect([...logs[i]!].sort(byData)).toEqual(expected.sort(byData));
+      const expected = net.flatMap((_n, j) => (j === i ? [] : [`att-${j}`]));
+      expect(logs[i]!.map((r) => r.data).sort()).toEqual(expected.sort());
+      // `from` is the peer that delivered the message first: in a full mesh usually its origin, but a
+      // relayed copy can win the race (messages are unsigned; Aegis messages carry their own signatures).
+      const others = new Set(net.filter((_n, j) => j !== i).map((n) => n.peerId));
+      for (const r of logs[i]!) expect(others.has(r.from)).toBe(true);
     }
   });
 
@@ -359,7 +363,3 @@ describe("lifecycle", () => {
     await expectNetworkError(b.publish("vote", text("x")), "NETWORK_ERROR_NOT_STARTED");
   });
 });
-
-function byData(x: Received, y: Received): number {
-  return x.data < y.data ? -1 : x.data > y.data ? 1 : x.from < y.from ? -1 : x.from > y.from ? 1 : 0;
-}
