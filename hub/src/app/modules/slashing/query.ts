@@ -1,5 +1,3 @@
-import { concatBytes } from "@aegis/consumer-sdk";
-import { PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import {
   QueryParamsResponse,
   QuerySigningInfoRequest,
@@ -7,10 +5,10 @@ import {
   QuerySigningInfosRequest,
   QuerySigningInfosResponse,
 } from "cosmjs-types/cosmos/slashing/v1beta1/query";
-import type { ValidatorSigningInfo } from "cosmjs-types/cosmos/slashing/v1beta1/slashing";
 import type { ReadonlyKVStore } from "../../../state/index.js";
 import { fromBech32, TxError } from "../../../tx/index.js";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type StakingQueryResult } from "../staking/index.js";
+import { paginate } from "../../pagination.js";
+import type { StakingQueryResult } from "../staking/index.js";
 import {
   CONSENSUS_ADDRESS_PREFIX,
   decodeSigningInfo,
@@ -58,28 +56,7 @@ export function querySlashing(store: ReadonlyKVStore, path: string, data: Uint8A
       }
       default: {
         const req = QuerySigningInfosRequest.decode(data);
-        const page = req.pagination;
-        const limitReq = page?.limit ?? 0n;
-        const limit = limitReq === 0n ? DEFAULT_PAGE_LIMIT : limitReq > BigInt(MAX_PAGE_LIMIT) ? MAX_PAGE_LIMIT : Number(limitReq);
-        const hasKey = !!page && page.key.length > 0;
-        const offsetReq = hasKey ? 0n : (page?.offset ?? 0n);
-        const offset = offsetReq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsetReq);
-        const countTotal = !hasKey && !!page?.countTotal;
-        const info: ValidatorSigningInfo[] = [];
-        let nextKey = new Uint8Array(0);
-        let seen = 0;
-        for (const [k, v] of store.iterate(SIGNING_INFO_PREFIX, hasKey ? { start: concatBytes(SIGNING_INFO_PREFIX, page!.key) } : undefined)) {
-          const suffix = k.slice(SIGNING_INFO_PREFIX.length);
-          seen++;
-          if (seen <= offset) continue;
-          if (info.length < limit) {
-            info.push(toCosmosSigningInfo(decodeSigningInfo(suffix, v)));
-            continue;
-          }
-          if (nextKey.length === 0) nextKey = suffix;
-          if (!countTotal) break;
-        }
-        const pagination: PageResponse = { nextKey, total: countTotal ? BigInt(seen) : 0n };
+        const { items: info, pagination } = paginate(store, SIGNING_INFO_PREFIX, req.pagination, (suffix, v) => toCosmosSigningInfo(decodeSigningInfo(suffix, v)));
         return ok(QuerySigningInfosResponse.encode({ info, pagination }).finish(), height);
       }
     }

@@ -1,7 +1,6 @@
-import { concatBytes } from "@aegis/consumer-sdk";
 import { BinaryWriter } from "cosmjs-types/binary";
 import { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
-import { PageResponse, type PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import {
   QueryDelegationRequest,
   QueryDelegatorDelegationsRequest,
@@ -14,6 +13,7 @@ import {
 } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import { bondStatusFromJSON, Delegation as CosmosDelegation, Validator as CosmosValidator } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { ReadonlyKVStore } from "../../../state/index.js";
+import { paginate } from "../../pagination.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../../../tx/index.js";
 import { getStakingPool, tokensFromSharesTruncated } from "./keeper.js";
 import { delegationKey, delegationPrefix, unbondingDelegationKey, unbondingDelegationPrefix, VALIDATOR_PREFIX, validatorExtraKey, validatorKey } from "./keys.js";
@@ -43,9 +43,7 @@ export const STAKING_QUERY_PATHS = [
 const NOT_FOUND = 22;
 const INVALID_REQUEST = 18;
 /** Page size when the request's limit is 0 (SDK default). */
-export const DEFAULT_PAGE_LIMIT = 100;
 /** Largest page served, whatever the request asks. */
-export const MAX_PAGE_LIMIT = 1000;
 
 function notFound(what: string, height: number): StakingQueryResult {
   return { code: NOT_FOUND, codespace: "sdk", log: `rpc error: code = NotFound desc = ${what}: key not found`, height };
@@ -58,42 +56,7 @@ function invalid(reason: string, height: number): StakingQueryResult {
 const accAddr = (s: string) => fromBech32(s, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
 const valAddr = (s: string) => fromBech32(s, VALIDATOR_OPERATOR_ADDRESS_PREFIX, { lengths: [20] });
 
-interface Page<T> {
-  items: T[];
-  pagination: PageResponse;
-}
 
-/**
- * Pagination over one prefix: `key` (the next_key of the previous page: the key suffix after the
- * prefix) or `offset`, `limit` (0: 100), `count_total` (only without a key, as the SDK). Items that
- * `map` turns into undefined are skipped (filters). `reverse` is not supported.
- */
-function paginate<T>(store: ReadonlyKVStore, prefix: Uint8Array, page: PageRequest | undefined, map: (suffix: Uint8Array, value: Uint8Array) => T | undefined): Page<T> {
-  const limitReq = page?.limit ?? 0n;
-  const limit = limitReq === 0n ? DEFAULT_PAGE_LIMIT : limitReq > BigInt(MAX_PAGE_LIMIT) ? MAX_PAGE_LIMIT : Number(limitReq);
-  const hasKey = !!page && page.key.length > 0;
-  const offsetReq = hasKey ? 0n : (page?.offset ?? 0n);
-  const offset = offsetReq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsetReq);
-  const countTotal = !hasKey && !!page?.countTotal;
-  const items: T[] = [];
-  let nextKey = new Uint8Array(0);
-  let seen = 0;
-  const opts = hasKey ? { start: concatBytes(prefix, page!.key) } : undefined;
-  for (const [k, v] of store.iterate(prefix, opts)) {
-    const suffix = k.slice(prefix.length);
-    const item = map(suffix, v);
-    if (item === undefined) continue;
-    seen++;
-    if (seen <= offset) continue;
-    if (items.length < limit) {
-      items.push(item);
-      continue;
-    }
-    if (nextKey.length === 0) nextKey = suffix;
-    if (!countTotal) break;
-  }
-  return { items, pagination: { nextKey, total: countTotal ? BigInt(seen) : 0n } };
-}
 
 function encodeRepeatedBytes(items: readonly Uint8Array[], pagination: PageResponse): Uint8Array {
   const w = new BinaryWriter();
