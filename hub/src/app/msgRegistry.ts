@@ -1,6 +1,7 @@
 import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { KVStore } from "../state/index.js";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, TxError } from "../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, parseCoins, TxError } from "../tx/index.js";
+import { parseMessageAddress } from "./msgAddress.js";
 import { processEnsureAccount } from "./modules/auth.js";
 import { processTransfer } from "./modules/bank.js";
 import { formatCoins } from "./txEvents.js";
@@ -33,12 +34,7 @@ export interface MsgHandler<M> {
 }
 
 function address(bech32: string, field: string, typeUrl: string): Uint8Array {
-  try {
-    return fromBech32(bech32, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
-  } catch (e) {
-    if (e instanceof TxError) throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason: `${field}: ${e.log}` });
-    throw e;
-  }
+  return parseMessageAddress(bech32, ACCOUNT_ADDRESS_PREFIX, field, typeUrl);
 }
 
 const msgSend: MsgHandler<MsgSend> = {

@@ -4,7 +4,7 @@ import {
   MsgWithdrawValidatorCommission,
   MsgWithdrawValidatorCommissionResponse,
 } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX, type Coin } from "../../../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX, type Coin } from "../../../tx/index.js";
 import type { MsgHandler } from "../../msgRegistry.js";
 import { formatCoins, type TxEvent } from "../../txEvents.js";
 import { getDelegation, getValidator, accountBech32 } from "../staking/state.js";
@@ -15,19 +15,12 @@ import {
   processWithdrawValidatorCommission,
   withdrawRewardsEvent,
 } from "./keeper.js";
+import { parseMessageAddress } from "../../msgAddress.js";
 
 function fail(typeUrl: string, reason: string): never {
   throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason });
 }
 
-function addressOf(bech32: string, prefix: string, field: string, typeUrl: string): Uint8Array {
-  try {
-    return fromBech32(bech32, prefix, { lengths: [20] });
-  } catch (e) {
-    if (e instanceof TxError) throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason: `${field}: ${e.log}` });
-    throw e;
-  }
-}
 
 function messageEvent(typeUrl: string, sender: string): TxEvent {
   return { type: "message", attributes: [{ key: "action", value: typeUrl }, { key: "sender", value: sender }, { key: "module", value: "distribution" }] };
@@ -50,14 +43,14 @@ const toProtoCoins = (coins: readonly Coin[]) => coins.map((c) => ({ denom: c.de
 export const msgWithdrawDelegatorRewardHandler: MsgHandler<MsgWithdrawDelegatorReward> = {
   typeUrl: MsgWithdrawDelegatorReward.typeUrl,
   decode: (b) => MsgWithdrawDelegatorReward.decode(b),
-  getSigners: (m) => [addressOf(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", MsgWithdrawDelegatorReward.typeUrl)],
+  getSigners: (m) => [parseMessageAddress(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", MsgWithdrawDelegatorReward.typeUrl)],
   validateBasic(m) {
-    addressOf(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", MsgWithdrawDelegatorReward.typeUrl);
+    parseMessageAddress(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", MsgWithdrawDelegatorReward.typeUrl);
   },
   process(ctx, m) {
     const t = MsgWithdrawDelegatorReward.typeUrl;
-    const delegator = addressOf(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", t);
-    const op = addressOf(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", t);
+    const delegator = parseMessageAddress(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", t);
+    const op = parseMessageAddress(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", t);
     if (!getValidator(ctx.store, op)) fail(t, "validator does not exist");
     if (!getDelegation(ctx.store, delegator, op)) fail(t, "delegation does not exist");
     const coins = processWithdrawDelegationRewards(ctx.store, op, delegator);
@@ -73,11 +66,11 @@ export const msgWithdrawDelegatorRewardHandler: MsgHandler<MsgWithdrawDelegatorR
 export const msgWithdrawValidatorCommissionHandler: MsgHandler<MsgWithdrawValidatorCommission> = {
   typeUrl: MsgWithdrawValidatorCommission.typeUrl,
   decode: (b) => MsgWithdrawValidatorCommission.decode(b),
-  getSigners: (m) => [addressOf(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", MsgWithdrawValidatorCommission.typeUrl)],
+  getSigners: (m) => [parseMessageAddress(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", MsgWithdrawValidatorCommission.typeUrl)],
   validateBasic() {},
   process(ctx, m) {
     const t = MsgWithdrawValidatorCommission.typeUrl;
-    const op = addressOf(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", t);
+    const op = parseMessageAddress(m.validatorAddress, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_address", t);
     if (!getValidator(ctx.store, op)) fail(t, "validator does not exist");
     const coins = processWithdrawValidatorCommission(ctx.store, op);
     if (coins.length === 0) fail(t, "no validator commission to withdraw");

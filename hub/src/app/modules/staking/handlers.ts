@@ -8,7 +8,7 @@ import {
   MsgUndelegateResponse,
 } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import type { Description } from "cosmjs-types/cosmos/staking/v1beta1/staking";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX, type Coin } from "../../../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, parseCoins, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX, type Coin } from "../../../tx/index.js";
 import type { MsgContext, MsgHandler } from "../../msgRegistry.js";
 import { formatCoins, type TxEvent } from "../../txEvents.js";
 import { DEC_ONE, formatDec, parseDec } from "./dec.js";
@@ -45,6 +45,7 @@ import {
   msToTimestamp,
   type StakingValidator,
 } from "./state.js";
+import { parseMessageAddress } from "../../msgAddress.js";
 
 /** Cosmos Description.EnsureLength limits. */
 export const DESCRIPTION_LIMITS = { moniker: 70, identity: 3000, website: 140, securityContact: 140, details: 280 } as const;
@@ -55,17 +56,9 @@ export const COMMISSION_UPDATE_INTERVAL_MS = 24 * 3600 * 1000;
 
 const INT_RE = /^(0|[1-9][0-9]*)$/;
 
-function addressOf(bech32: string, prefix: string, field: string, typeUrl: string): Uint8Array {
-  try {
-    return fromBech32(bech32, prefix, { lengths: [20] });
-  } catch (e) {
-    if (e instanceof TxError) throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason: `${field}: ${e.log}` });
-    throw e;
-  }
-}
 
-const accAddress = (s: string, field: string, typeUrl: string) => addressOf(s, ACCOUNT_ADDRESS_PREFIX, field, typeUrl);
-const valAddress = (s: string, field: string, typeUrl: string) => addressOf(s, VALIDATOR_OPERATOR_ADDRESS_PREFIX, field, typeUrl);
+const accAddress = (s: string, field: string, typeUrl: string) => parseMessageAddress(s, ACCOUNT_ADDRESS_PREFIX, field, typeUrl);
+const valAddress = (s: string, field: string, typeUrl: string) => parseMessageAddress(s, VALIDATOR_OPERATOR_ADDRESS_PREFIX, field, typeUrl);
 
 /** One strictly positive coin. */
 function positiveCoin(c: { denom: string; amount: string } | undefined, field: string): Coin {
