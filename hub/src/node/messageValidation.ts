@@ -44,27 +44,15 @@ export function getGossipAction(code: GossipErrorType["code"]): GossipAction {
 
 const SET_DEPENDENT: ReadonlySet<string> = new Set(["GOSSIP_ERROR_UNKNOWN_VALIDATOR", "GOSSIP_ERROR_WRONG_PROPOSER", "GOSSIP_ERROR_INVALID_SIGNATURE"]);
 
-/** For a later height, set-dependent failures become GOSSIP_ERROR_NOT_YET_VERIFIABLE (ignored, not penalised). */
-function forHeight<T>(height: number, ctx: MessageValidationContext, check: () => T): T {
-  try {
-    return check();
-  } catch (e) {
-    if (height > ctx.currentHeight && e instanceof GossipError && SET_DEPENDENT.has(e.code)) {
-      throw new GossipError({ code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE", height, current: ctx.currentHeight, reason: e.code });
-    }
-    throw e;
+/**
+ * For a later height, a set-dependent failure becomes GOSSIP_ERROR_NOT_YET_VERIFIABLE (ignored, not
+ * penalised); anything else is returned as it is.
+ */
+function forLaterHeight(e: unknown, height: number, ctx: MessageValidationContext): unknown {
+  if (height > ctx.currentHeight && e instanceof GossipError && SET_DEPENDENT.has(e.code)) {
+    return new GossipError({ code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE", height, current: ctx.currentHeight, reason: e.code });
   }
-}
-
-async function forHeightAsync<T>(height: number, ctx: MessageValidationContext, check: () => Promise<T>): Promise<T> {
-  try {
-    return await check();
-  } catch (e) {
-    if (height > ctx.currentHeight && e instanceof GossipError && SET_DEPENDENT.has(e.code)) {
-      throw new GossipError({ code: "GOSSIP_ERROR_NOT_YET_VERIFIABLE", height, current: ctx.currentHeight, reason: e.code });
-    }
-    throw e;
-  }
+  return e;
 }
 
 export interface MessageValidationContext {
@@ -104,12 +92,16 @@ function checkSize(bytes: Uint8Array, ctx: MessageValidationContext): void {
 export class VerifiedCache {
   private readonly seen = new Set<string>();
   constructor(private readonly max = 50_000) {}
-  has(bytes: Uint8Array): boolean {
-    return this.seen.has(toHex(sha256(bytes)));
+  /** The cache key of a message (hash it once, then `has` / `add`). */
+  keyOf(bytes: Uint8Array): string {
+    return toHex(sha256(bytes));
   }
-  add(bytes: Uint8Array): void {
+  has(key: string): boolean {
+    return this.seen.has(key);
+  }
+  add(key: string): void {
     if (this.seen.size >= this.max) this.seen.clear();
-    this.seen.add(toHex(sha256(bytes)));
+    this.seen.add(key);
   }
 }
 
@@ -117,14 +109,17 @@ export async function validateVoteMessage(bytes: Uint8Array, ctx: MessageValidat
   checkSize(bytes, ctx);
   const vote = decodeOrThrow(() => decodeVote(bytes));
   checkHeight(vote.height, ctx);
-  return forHeightAsync(vote.height, ctx, async () => {
+  try {
     const set = ctx.getValidatorSet(vote.height);
     if (vote.validatorIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: vote.validatorIndex });
-    if (cache?.has(bytes)) return vote;
+    const key = cache?.keyOf(bytes);
+    if (key !== undefined && cache!.has(key)) return vote;
     if (!(await ctx.verifier.verify(vote, set))) throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
-    cache?.add(bytes);
+    if (key !== undefined) cache!.add(key);
     return vote;
-  });
+  } catch (e) {
+    throw forLaterHeight(e, vote.height, ctx);
+  }
 }
 
 export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidationContext): { msg: ProposalMessage; blockHash: Uint8Array } {
@@ -136,7 +131,7 @@ export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidatio
   if (msg.block.header.height !== p.height) throw new GossipError({ code: "GOSSIP_ERROR_MALFORMED", reason: "block height differs from proposal height" });
   const blockHash = computeBlockHash(msg.block.header);
   if (!bytesEqual(blockHash, p.blockHash)) throw new GossipError({ code: "GOSSIP_ERROR_BLOCK_HASH_MISMATCH" });
-  return forHeight(p.height, ctx, () => {
+  try {
     const set = ctx.getValidatorSet(p.height);
     if (p.proposerIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: p.proposerIndex });
     const expected = ctx.getProposerIndex(p.height, p.round);
@@ -146,5 +141,7 @@ export function validateProposalMessage(bytes: Uint8Array, ctx: MessageValidatio
       throw new GossipError({ code: "GOSSIP_ERROR_INVALID_SIGNATURE" });
     }
     return { msg, blockHash };
-  });
+  } catch (e) {
+    throw forLaterHeight(e, p.height, ctx);
+  }
 }
