@@ -14,6 +14,8 @@ import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
 import {
+  getEpochForHeight,
+  getValidatorSetForEpoch,
   getValidatorSetForHeight,
   processEpochEnd,
   processMatureUnbondings,
@@ -124,12 +126,14 @@ export class HubApplication implements Application {
 
   /** The staking set that signs `height` (epoch sets never change once stored: cached by epoch). */
   validatorSetAt(height: number): { set: ValidatorSet; startHeight: number } | undefined {
-    const s = getValidatorSetForHeight(this.state.committed, height);
-    if (!s) return undefined;
-    let hit = this.epochSets.get(s.epoch);
+    const store = this.state.committed;
+    const epoch = getEpochForHeight(store, height);
+    if (epoch === undefined) return undefined;
+    let hit = this.epochSets.get(epoch);
     if (!hit) {
+      const s = getValidatorSetForEpoch(store, epoch)!;
       hit = { set: s.set, startHeight: s.startHeight };
-      this.epochSets.set(s.epoch, hit);
+      this.epochSets.set(epoch, hit);
     }
     return hit;
   }

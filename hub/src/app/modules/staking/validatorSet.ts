@@ -157,8 +157,14 @@ export function getValidatorSetForEpoch(store: ReadonlyKVStore, epoch: number): 
 
 /** The set that signs `height`: the stored set with the greatest start height <= height. */
 export function getValidatorSetForHeight(store: ReadonlyKVStore, height: number): EpochValidatorSet | undefined {
+  const epoch = getEpochForHeight(store, height);
+  return epoch === undefined ? undefined : getValidatorSetForEpoch(store, epoch);
+}
+
+/** The epoch whose set signs `height` (one index lookup, no set decoding), or undefined before any set. */
+export function getEpochForHeight(store: ReadonlyKVStore, height: number): number | undefined {
   for (const [, v] of store.iterate(VALIDATOR_SET_BY_HEIGHT_PREFIX, { reverse: true, start: validatorSetByHeightKey(height), limit: 1 })) {
-    return getValidatorSetForEpoch(store, Number(decodeU64(v)));
+    return Number(decodeU64(v));
   }
   return undefined;
 }
