@@ -1,7 +1,8 @@
 import { AegisError } from "./errors.js";
 import { BLS_SIGNATURE_LENGTH, blsVerifyAggregate } from "./bls.js";
 import { bytesEqual } from "./bytes.js";
-import { HASH_LENGTH } from "./hash.js";
+import { CanonicalWriter } from "./canonicalWriter.js";
+import { HASH_LENGTH, sha256 } from "./hash.js";
 import { computeVoteSignBytes, VoteType } from "./signBytes.js";
 import { getSignerBitmapLength, getSignerIndices } from "./signerBitmap.js";
 import { hasQuorum, type ValidatorSet } from "./validatorSet.js";
@@ -94,6 +95,25 @@ export function isValidCommitCertificate(cert: CommitCertificate, ctx: CommitCer
     if (e instanceof CertificateError) return false;
     throw e;
   }
+}
+
+const COMMIT_DOMAIN = "aegis/commit/v1";
+
+/**
+ * SHA-256 of the canonical encoding of a certificate (domain, height, round, block hash, signer
+ * bitmap, aggregate signature): what a header's `lastCommitHash` commits to.
+ */
+export function computeCommitCertificateHash(cert: CommitCertificate): Uint8Array {
+  return sha256(
+    new CanonicalWriter()
+      .string(COMMIT_DOMAIN)
+      .u64(cert.height, "height")
+      .u32(cert.round, "round")
+      .fixed(cert.blockHash, HASH_LENGTH, "blockHash")
+      .bytes(cert.signers)
+      .fixed(cert.signature, BLS_SIGNATURE_LENGTH, "signature")
+      .finish(),
+  );
 }
 
 function structure(field: string): CertificateError {

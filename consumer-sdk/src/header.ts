@@ -25,6 +25,14 @@ export interface BlockHeader {
   nextValidatorSetRoot: Uint8Array;
   /** Address of the proposer (20 bytes). */
   proposer: Uint8Array;
+  /**
+   * Hash of the commit certificate of the previous height carried in the block
+   * (computeCommitCertificateHash); all zero at height 1. Its signer bitmap is what the hub's
+   * liveness (downtime) rule reads, so every node judges the same signers.
+   */
+  lastCommitHash: Uint8Array;
+  /** RFC 6962 Merkle root of the hashes of the double-sign evidence carried in the block. */
+  evidenceRoot: Uint8Array;
 }
 
 /** The canonical header encoding; the block hash is its SHA-256. */
@@ -41,6 +49,8 @@ export function encodeHeaderCanonical(h: BlockHeader): Uint8Array {
     .fixed(h.validatorSetRoot, HASH_LENGTH, "validatorSetRoot")
     .fixed(h.nextValidatorSetRoot, HASH_LENGTH, "nextValidatorSetRoot")
     .fixed(h.proposer, ADDRESS_LENGTH, "proposer")
+    .fixed(h.lastCommitHash, HASH_LENGTH, "lastCommitHash")
+    .fixed(h.evidenceRoot, HASH_LENGTH, "evidenceRoot")
     .finish();
 }
 

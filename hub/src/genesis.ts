@@ -9,6 +9,7 @@ import {
 } from "@aegis/consumer-sdk";
 import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, isValidDenom, parseCoins, TxError } from "./tx/index.js";
+import { DEC_ONE, parseDec } from "./app/modules/staking/dec.js";
 
 /** genesis.json as written by `aegis init` and read by every node. */
 export interface GenesisFile {
@@ -32,6 +33,19 @@ export interface AppGenesis {
    * self-delegation. They form epoch 0's set, which must be the consensus genesis set.
    */
   validators?: GenesisValidator[];
+  /** Staking parameters that differ from the defaults (21-day unbonding, 100 active validators, 7 entries). */
+  staking?: { unbondingTimeMs?: number; maxValidators?: number; maxEntries?: number };
+  /**
+   * Slashing parameters that differ from the defaults (window 100, min signed "0.5", jail 10 min,
+   * double sign "0.05", downtime "0.0001"). Fractions are decimal strings with a point.
+   */
+  slashing?: {
+    signedBlocksWindow?: number;
+    minSignedPerWindow?: string;
+    downtimeJailDurationMs?: number;
+    slashFractionDoubleSign?: string;
+    slashFractionDowntime?: string;
+  };
 }
 
 export interface GenesisValidator {
@@ -127,5 +141,50 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     }
     return { ...v };
   });
-  return { denom: a.denom, accounts, ...(a.epochLength !== undefined ? { epochLength: a.epochLength } : {}), ...(validators.length ? { validators } : {}) };
+  const staking = a.staking === undefined ? undefined : pickParams(a.staking, "appState.staking", { unbondingTimeMs: "int", maxValidators: "int", maxEntries: "int" }, bad);
+  const slashing =
+    a.slashing === undefined
+      ? undefined
+      : pickParams(
+          a.slashing,
+          "appState.slashing",
+          { signedBlocksWindow: "int", minSignedPerWindow: "dec", downtimeJailDurationMs: "int", slashFractionDoubleSign: "dec", slashFractionDowntime: "dec" },
+          bad,
+        );
+  if (staking?.maxValidators !== undefined && (staking.maxValidators as number) < 1) throw bad("appState.staking.maxValidators", "at least 1");
+  if (staking?.maxEntries !== undefined && (staking.maxEntries as number) < 1) throw bad("appState.staking.maxEntries", "at least 1");
+  if (slashing?.signedBlocksWindow !== undefined && (slashing.signedBlocksWindow as number) < 1) throw bad("appState.slashing.signedBlocksWindow", "at least 1");
+  for (const k of ["minSignedPerWindow", "slashFractionDoubleSign", "slashFractionDowntime"] as const) {
+    const d = slashing?.[k] === undefined ? undefined : parseDec(slashing[k] as string)!;
+    if (d !== undefined && d > DEC_ONE) throw bad(`appState.slashing.${k}`, "a fraction in [0, 1]");
+  }
+  return {
+    denom: a.denom,
+    accounts,
+    ...(a.epochLength !== undefined ? { epochLength: a.epochLength } : {}),
+    ...(validators.length ? { validators } : {}),
+    ...(staking ? { staking } : {}),
+    ...(slashing ? { slashing } : {}),
+  };
+}
+
+/** Keeps the known keys of a parameter object (in a fixed order, for the genesis hash), each checked. */
+function pickParams(
+  raw: unknown,
+  field: string,
+  kinds: Record<string, "int" | "dec">,
+  bad: (field: string, reason: string) => GenesisError,
+): Record<string, number | string> {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw bad(field, "an object");
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!(k in kinds)) throw bad(`${field}.${k}`, `unknown parameter (known: ${Object.keys(kinds).join(", ")})`);
+  const out: Record<string, number | string> = {};
+  for (const [k, kind] of Object.entries(kinds)) {
+    const v = r[k];
+    if (v === undefined) continue;
+    if (kind === "int" && (!Number.isSafeInteger(v) || (v as number) < 0)) throw bad(`${field}.${k}`, "a non-negative integer");
+    if (kind === "dec" && (typeof v !== "string" || !v.includes(".") || parseDec(v) === undefined)) throw bad(`${field}.${k}`, 'a decimal string with a point, such as "0.05"');
+    out[k] = v as number | string;
+  }
+  return out;
 }

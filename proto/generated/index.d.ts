@@ -4,6 +4,641 @@ import Long = require("long");
 
 export namespace aegis {
 
+    namespace slashing {
+
+        namespace v1 {
+
+            interface IMsgSubmitEvidence extends aegis.slashing.v1.MsgSubmitEvidence.$Properties {
+            }
+
+            class MsgSubmitEvidence {
+                constructor(properties?: aegis.slashing.v1.MsgSubmitEvidence.$Properties);
+                $unknowns?: Uint8Array[];
+                submitter: string;
+                evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties|null);
+                static create(properties: aegis.slashing.v1.MsgSubmitEvidence.$Shape): aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgSubmitEvidence.$Properties): aegis.slashing.v1.MsgSubmitEvidence;
+                static encode(message: aegis.slashing.v1.MsgSubmitEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgSubmitEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgSubmitEvidence;
+                static toObject(message: aegis.slashing.v1.MsgSubmitEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitEvidence {
+                interface $Properties {
+                    submitter?: (string|null);
+                    evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgSubmitEvidence.$Properties;
+            }
+
+            interface IMsgSubmitEvidenceResponse extends aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties {
+            }
+
+            class MsgSubmitEvidenceResponse {
+                constructor(properties?: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                hash: Uint8Array;
+                static create(properties: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape): aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties): aegis.slashing.v1.MsgSubmitEvidenceResponse;
+                static encode(message: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgSubmitEvidenceResponse;
+                static toObject(message: aegis.slashing.v1.MsgSubmitEvidenceResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitEvidenceResponse {
+                interface $Properties {
+                    hash?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties;
+            }
+        }
+    }
+
+    namespace v1 {
+
+        interface IBlockHeader extends aegis.v1.BlockHeader.$Properties {
+        }
+
+        class BlockHeader {
+            constructor(properties?: aegis.v1.BlockHeader.$Properties);
+            $unknowns?: Uint8Array[];
+            chain_id: string;
+            height: (number|Long);
+            time: (number|Long);
+            parent_hash: Uint8Array;
+            tx_root: Uint8Array;
+            state_root: Uint8Array;
+            consumer_checkpoint_root: Uint8Array;
+            validator_set_root: Uint8Array;
+            next_validator_set_root: Uint8Array;
+            proposer: Uint8Array;
+            last_commit_hash: Uint8Array;
+            evidence_root: Uint8Array;
+            static create(properties: aegis.v1.BlockHeader.$Shape): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
+            static create(properties?: aegis.v1.BlockHeader.$Properties): aegis.v1.BlockHeader;
+            static encode(message: aegis.v1.BlockHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.BlockHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.BlockHeader;
+            static toObject(message: aegis.v1.BlockHeader, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace BlockHeader {
+            interface $Properties {
+                chain_id?: (string|null);
+                height?: (number|Long|null);
+                time?: (number|Long|null);
+                parent_hash?: (Uint8Array|null);
+                tx_root?: (Uint8Array|null);
+                state_root?: (Uint8Array|null);
+                consumer_checkpoint_root?: (Uint8Array|null);
+                validator_set_root?: (Uint8Array|null);
+                next_validator_set_root?: (Uint8Array|null);
+                proposer?: (Uint8Array|null);
+                last_commit_hash?: (Uint8Array|null);
+                evidence_root?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.BlockHeader.$Properties;
+        }
+
+        interface IBlock extends aegis.v1.Block.$Properties {
+        }
+
+        class Block {
+            constructor(properties?: aegis.v1.Block.$Properties);
+            $unknowns?: Uint8Array[];
+            header?: (aegis.v1.BlockHeader.$Properties|null);
+            txs: Uint8Array[];
+            last_commit?: (aegis.v1.CommitCertificate.$Properties|null);
+            evidence: aegis.v1.DuplicateVoteEvidence.$Properties[];
+            static create(properties: aegis.v1.Block.$Shape): aegis.v1.Block & aegis.v1.Block.$Shape;
+            static create(properties?: aegis.v1.Block.$Properties): aegis.v1.Block;
+            static encode(message: aegis.v1.Block.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.Block.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Block & aegis.v1.Block.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Block & aegis.v1.Block.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.Block;
+            static toObject(message: aegis.v1.Block, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Block {
+            interface $Properties {
+                header?: (aegis.v1.BlockHeader.$Properties|null);
+                txs?: (Uint8Array[]|null);
+                last_commit?: (aegis.v1.CommitCertificate.$Properties|null);
+                evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.Block.$Properties;
+        }
+
+        enum VoteType {
+            VOTE_TYPE_UNSPECIFIED = 0,
+            VOTE_TYPE_PREVOTE = 1,
+            VOTE_TYPE_PRECOMMIT = 2
+        }
+
+        interface IVote extends aegis.v1.Vote.$Properties {
+        }
+
+        class Vote {
+            constructor(properties?: aegis.v1.Vote.$Properties);
+            $unknowns?: Uint8Array[];
+            type: aegis.v1.VoteType;
+            height: (number|Long);
+            round: number;
+            block_hash: Uint8Array;
+            validator_index: number;
+            signature: Uint8Array;
+            static create(properties: aegis.v1.Vote.$Shape): aegis.v1.Vote & aegis.v1.Vote.$Shape;
+            static create(properties?: aegis.v1.Vote.$Properties): aegis.v1.Vote;
+            static encode(message: aegis.v1.Vote.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.Vote.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Vote & aegis.v1.Vote.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Vote & aegis.v1.Vote.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.Vote;
+            static toObject(message: aegis.v1.Vote, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Vote {
+            interface $Properties {
+                type?: (aegis.v1.VoteType|null);
+                height?: (number|Long|null);
+                round?: (number|null);
+                block_hash?: (Uint8Array|null);
+                validator_index?: (number|null);
+                signature?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.Vote.$Properties;
+        }
+
+        interface IProposal extends aegis.v1.Proposal.$Properties {
+        }
+
+        class Proposal {
+            constructor(properties?: aegis.v1.Proposal.$Properties);
+            $unknowns?: Uint8Array[];
+            height: (number|Long);
+            round: number;
+            pol_round: number;
+            block_hash: Uint8Array;
+            proposer_index: number;
+            signature: Uint8Array;
+            static create(properties: aegis.v1.Proposal.$Shape): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
+            static create(properties?: aegis.v1.Proposal.$Properties): aegis.v1.Proposal;
+            static encode(message: aegis.v1.Proposal.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.Proposal.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.Proposal;
+            static toObject(message: aegis.v1.Proposal, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace Proposal {
+            interface $Properties {
+                height?: (number|Long|null);
+                round?: (number|null);
+                pol_round?: (number|null);
+                block_hash?: (Uint8Array|null);
+                proposer_index?: (number|null);
+                signature?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.Proposal.$Properties;
+        }
+
+        interface IProposalMessage extends aegis.v1.ProposalMessage.$Properties {
+        }
+
+        class ProposalMessage {
+            constructor(properties?: aegis.v1.ProposalMessage.$Properties);
+            $unknowns?: Uint8Array[];
+            proposal?: (aegis.v1.Proposal.$Properties|null);
+            block?: (aegis.v1.Block.$Properties|null);
+            static create(properties: aegis.v1.ProposalMessage.$Shape): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
+            static create(properties?: aegis.v1.ProposalMessage.$Properties): aegis.v1.ProposalMessage;
+            static encode(message: aegis.v1.ProposalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.ProposalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.ProposalMessage;
+            static toObject(message: aegis.v1.ProposalMessage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ProposalMessage {
+            interface $Properties {
+                proposal?: (aegis.v1.Proposal.$Properties|null);
+                block?: (aegis.v1.Block.$Properties|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.ProposalMessage.$Properties;
+        }
+
+        interface ICommitCertificate extends aegis.v1.CommitCertificate.$Properties {
+        }
+
+        class CommitCertificate {
+            constructor(properties?: aegis.v1.CommitCertificate.$Properties);
+            $unknowns?: Uint8Array[];
+            height: (number|Long);
+            round: number;
+            block_hash: Uint8Array;
+            signers: Uint8Array;
+            signature: Uint8Array;
+            static create(properties: aegis.v1.CommitCertificate.$Shape): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
+            static create(properties?: aegis.v1.CommitCertificate.$Properties): aegis.v1.CommitCertificate;
+            static encode(message: aegis.v1.CommitCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.CommitCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.CommitCertificate;
+            static toObject(message: aegis.v1.CommitCertificate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CommitCertificate {
+            interface $Properties {
+                height?: (number|Long|null);
+                round?: (number|null);
+                block_hash?: (Uint8Array|null);
+                signers?: (Uint8Array|null);
+                signature?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.CommitCertificate.$Properties;
+        }
+
+        interface ICertifiedBlock extends aegis.v1.CertifiedBlock.$Properties {
+        }
+
+        class CertifiedBlock {
+            constructor(properties?: aegis.v1.CertifiedBlock.$Properties);
+            $unknowns?: Uint8Array[];
+            block?: (aegis.v1.Block.$Properties|null);
+            certificate?: (aegis.v1.CommitCertificate.$Properties|null);
+            static create(properties: aegis.v1.CertifiedBlock.$Shape): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
+            static create(properties?: aegis.v1.CertifiedBlock.$Properties): aegis.v1.CertifiedBlock;
+            static encode(message: aegis.v1.CertifiedBlock.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.CertifiedBlock.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.CertifiedBlock;
+            static toObject(message: aegis.v1.CertifiedBlock, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CertifiedBlock {
+            interface $Properties {
+                block?: (aegis.v1.Block.$Properties|null);
+                certificate?: (aegis.v1.CommitCertificate.$Properties|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.CertifiedBlock.$Properties;
+        }
+
+        interface IDuplicateVoteEvidence extends aegis.v1.DuplicateVoteEvidence.$Properties {
+        }
+
+        class DuplicateVoteEvidence {
+            constructor(properties?: aegis.v1.DuplicateVoteEvidence.$Properties);
+            $unknowns?: Uint8Array[];
+            vote_a?: (aegis.v1.Vote.$Properties|null);
+            vote_b?: (aegis.v1.Vote.$Properties|null);
+            time: (number|Long);
+            static create(properties: aegis.v1.DuplicateVoteEvidence.$Shape): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
+            static create(properties?: aegis.v1.DuplicateVoteEvidence.$Properties): aegis.v1.DuplicateVoteEvidence;
+            static encode(message: aegis.v1.DuplicateVoteEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.DuplicateVoteEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.DuplicateVoteEvidence;
+            static toObject(message: aegis.v1.DuplicateVoteEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace DuplicateVoteEvidence {
+            interface $Properties {
+                vote_a?: (aegis.v1.Vote.$Properties|null);
+                vote_b?: (aegis.v1.Vote.$Properties|null);
+                time?: (number|Long|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.DuplicateVoteEvidence.$Properties;
+        }
+
+        interface IStatusRequest extends aegis.v1.StatusRequest.$Properties {
+        }
+
+        class StatusRequest {
+            constructor(properties?: aegis.v1.StatusRequest.$Properties);
+            $unknowns?: Uint8Array[];
+            static create(properties: aegis.v1.StatusRequest.$Shape): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
+            static create(properties?: aegis.v1.StatusRequest.$Properties): aegis.v1.StatusRequest;
+            static encode(message: aegis.v1.StatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.StatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.StatusRequest;
+            static toObject(message: aegis.v1.StatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StatusRequest {
+            interface $Properties {
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.StatusRequest.$Properties;
+        }
+
+        interface IStatusResponse extends aegis.v1.StatusResponse.$Properties {
+        }
+
+        class StatusResponse {
+            constructor(properties?: aegis.v1.StatusResponse.$Properties);
+            $unknowns?: Uint8Array[];
+            chain_id: string;
+            height: (number|Long);
+            latest_block_hash: Uint8Array;
+            earliest_height: (number|Long);
+            static create(properties: aegis.v1.StatusResponse.$Shape): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
+            static create(properties?: aegis.v1.StatusResponse.$Properties): aegis.v1.StatusResponse;
+            static encode(message: aegis.v1.StatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.StatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.StatusResponse;
+            static toObject(message: aegis.v1.StatusResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace StatusResponse {
+            interface $Properties {
+                chain_id?: (string|null);
+                height?: (number|Long|null);
+                latest_block_hash?: (Uint8Array|null);
+                earliest_height?: (number|Long|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.StatusResponse.$Properties;
+        }
+
+        interface IBlocksRequest extends aegis.v1.BlocksRequest.$Properties {
+        }
+
+        class BlocksRequest {
+            constructor(properties?: aegis.v1.BlocksRequest.$Properties);
+            $unknowns?: Uint8Array[];
+            from_height: (number|Long);
+            count: number;
+            static create(properties: aegis.v1.BlocksRequest.$Shape): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
+            static create(properties?: aegis.v1.BlocksRequest.$Properties): aegis.v1.BlocksRequest;
+            static encode(message: aegis.v1.BlocksRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.BlocksRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.BlocksRequest;
+            static toObject(message: aegis.v1.BlocksRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace BlocksRequest {
+            interface $Properties {
+                from_height?: (number|Long|null);
+                count?: (number|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.BlocksRequest.$Properties;
+        }
+
+        interface IBlocksResponse extends aegis.v1.BlocksResponse.$Properties {
+        }
+
+        class BlocksResponse {
+            constructor(properties?: aegis.v1.BlocksResponse.$Properties);
+            $unknowns?: Uint8Array[];
+            blocks: aegis.v1.CertifiedBlock.$Properties[];
+            static create(properties: aegis.v1.BlocksResponse.$Shape): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
+            static create(properties?: aegis.v1.BlocksResponse.$Properties): aegis.v1.BlocksResponse;
+            static encode(message: aegis.v1.BlocksResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.BlocksResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.BlocksResponse;
+            static toObject(message: aegis.v1.BlocksResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace BlocksResponse {
+            interface $Properties {
+                blocks?: (aegis.v1.CertifiedBlock.$Properties[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.BlocksResponse.$Properties;
+        }
+
+        interface IErrorResponse extends aegis.v1.ErrorResponse.$Properties {
+        }
+
+        class ErrorResponse {
+            constructor(properties?: aegis.v1.ErrorResponse.$Properties);
+            $unknowns?: Uint8Array[];
+            code: string;
+            message: string;
+            static create(properties: aegis.v1.ErrorResponse.$Shape): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
+            static create(properties?: aegis.v1.ErrorResponse.$Properties): aegis.v1.ErrorResponse;
+            static encode(message: aegis.v1.ErrorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.ErrorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.ErrorResponse;
+            static toObject(message: aegis.v1.ErrorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ErrorResponse {
+            interface $Properties {
+                code?: (string|null);
+                message?: (string|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.ErrorResponse.$Properties;
+        }
+
+        enum SignStep {
+            SIGN_STEP_NONE = 0,
+            SIGN_STEP_PROPOSE = 1,
+            SIGN_STEP_PREVOTE = 2,
+            SIGN_STEP_PRECOMMIT = 3
+        }
+
+        interface ISignerGuardRecord extends aegis.v1.SignerGuardRecord.$Properties {
+        }
+
+        class SignerGuardRecord {
+            constructor(properties?: aegis.v1.SignerGuardRecord.$Properties);
+            $unknowns?: Uint8Array[];
+            height: (number|Long);
+            round: number;
+            step: aegis.v1.SignStep;
+            sign_bytes: Uint8Array;
+            signature: Uint8Array;
+            static create(properties: aegis.v1.SignerGuardRecord.$Shape): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
+            static create(properties?: aegis.v1.SignerGuardRecord.$Properties): aegis.v1.SignerGuardRecord;
+            static encode(message: aegis.v1.SignerGuardRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.SignerGuardRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.SignerGuardRecord;
+            static toObject(message: aegis.v1.SignerGuardRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace SignerGuardRecord {
+            interface $Properties {
+                height?: (number|Long|null);
+                round?: (number|null);
+                step?: (aegis.v1.SignStep|null);
+                sign_bytes?: (Uint8Array|null);
+                signature?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.SignerGuardRecord.$Properties;
+        }
+
+        enum TimeoutStep {
+            TIMEOUT_STEP_UNSPECIFIED = 0,
+            TIMEOUT_STEP_PROPOSE = 1,
+            TIMEOUT_STEP_PREVOTE = 2,
+            TIMEOUT_STEP_PRECOMMIT = 3
+        }
+
+        interface ITimeoutEvent extends aegis.v1.TimeoutEvent.$Properties {
+        }
+
+        class TimeoutEvent {
+            constructor(properties?: aegis.v1.TimeoutEvent.$Properties);
+            $unknowns?: Uint8Array[];
+            height: (number|Long);
+            round: number;
+            step: aegis.v1.TimeoutStep;
+            static create(properties: aegis.v1.TimeoutEvent.$Shape): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
+            static create(properties?: aegis.v1.TimeoutEvent.$Properties): aegis.v1.TimeoutEvent;
+            static encode(message: aegis.v1.TimeoutEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.TimeoutEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.TimeoutEvent;
+            static toObject(message: aegis.v1.TimeoutEvent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace TimeoutEvent {
+            interface $Properties {
+                height?: (number|Long|null);
+                round?: (number|null);
+                step?: (aegis.v1.TimeoutStep|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.TimeoutEvent.$Properties;
+        }
+
+        interface IWalEntry extends aegis.v1.WalEntry.$Properties {
+        }
+
+        class WalEntry {
+            constructor(properties?: aegis.v1.WalEntry.$Properties);
+            $unknowns?: Uint8Array[];
+            time: (number|Long);
+            proposal?: (aegis.v1.ProposalMessage.$Properties|null);
+            vote?: (aegis.v1.Vote.$Properties|null);
+            timeout?: (aegis.v1.TimeoutEvent.$Properties|null);
+            event?: ("proposal"|"vote"|"timeout");
+            static create(properties: aegis.v1.WalEntry.$Shape): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
+            static create(properties?: aegis.v1.WalEntry.$Properties): aegis.v1.WalEntry;
+            static encode(message: aegis.v1.WalEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.WalEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.WalEntry;
+            static toObject(message: aegis.v1.WalEntry, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace WalEntry {
+            interface $Properties {
+                time?: (number|Long|null);
+                proposal?: (aegis.v1.ProposalMessage.$Properties|null);
+                vote?: (aegis.v1.Vote.$Properties|null);
+                timeout?: (aegis.v1.TimeoutEvent.$Properties|null);
+                event?: ("proposal"|"vote"|"timeout");
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = {
+              time?: number|Long|null;
+              proposal?: aegis.v1.ProposalMessage.$Shape|null;
+              vote?: aegis.v1.Vote.$Shape|null;
+              timeout?: aegis.v1.TimeoutEvent.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ event?: undefined; proposal?: null; vote?: null; timeout?: null }|{ event?: "proposal"; proposal: aegis.v1.ProposalMessage.$Shape; vote?: null; timeout?: null }|{ event?: "vote"; proposal?: null; vote: aegis.v1.Vote.$Shape; timeout?: null }|{ event?: "timeout"; proposal?: null; vote?: null; timeout: aegis.v1.TimeoutEvent.$Shape })
+            );
+        }
+    }
+
     namespace staking {
 
         namespace v1 {
@@ -407,569 +1042,6 @@ export namespace aegis {
                 }
                 type $Shape = aegis.staking.v1.MsgEditValidatorResponse.$Properties;
             }
-        }
-    }
-
-    namespace v1 {
-
-        interface IStatusRequest extends aegis.v1.StatusRequest.$Properties {
-        }
-
-        class StatusRequest {
-            constructor(properties?: aegis.v1.StatusRequest.$Properties);
-            $unknowns?: Uint8Array[];
-            static create(properties: aegis.v1.StatusRequest.$Shape): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
-            static create(properties?: aegis.v1.StatusRequest.$Properties): aegis.v1.StatusRequest;
-            static encode(message: aegis.v1.StatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.StatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.StatusRequest;
-            static toObject(message: aegis.v1.StatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace StatusRequest {
-            interface $Properties {
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.StatusRequest.$Properties;
-        }
-
-        interface IStatusResponse extends aegis.v1.StatusResponse.$Properties {
-        }
-
-        class StatusResponse {
-            constructor(properties?: aegis.v1.StatusResponse.$Properties);
-            $unknowns?: Uint8Array[];
-            chain_id: string;
-            height: (number|Long);
-            latest_block_hash: Uint8Array;
-            earliest_height: (number|Long);
-            static create(properties: aegis.v1.StatusResponse.$Shape): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
-            static create(properties?: aegis.v1.StatusResponse.$Properties): aegis.v1.StatusResponse;
-            static encode(message: aegis.v1.StatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.StatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.StatusResponse;
-            static toObject(message: aegis.v1.StatusResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace StatusResponse {
-            interface $Properties {
-                chain_id?: (string|null);
-                height?: (number|Long|null);
-                latest_block_hash?: (Uint8Array|null);
-                earliest_height?: (number|Long|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.StatusResponse.$Properties;
-        }
-
-        interface IBlocksRequest extends aegis.v1.BlocksRequest.$Properties {
-        }
-
-        class BlocksRequest {
-            constructor(properties?: aegis.v1.BlocksRequest.$Properties);
-            $unknowns?: Uint8Array[];
-            from_height: (number|Long);
-            count: number;
-            static create(properties: aegis.v1.BlocksRequest.$Shape): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
-            static create(properties?: aegis.v1.BlocksRequest.$Properties): aegis.v1.BlocksRequest;
-            static encode(message: aegis.v1.BlocksRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.BlocksRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.BlocksRequest;
-            static toObject(message: aegis.v1.BlocksRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace BlocksRequest {
-            interface $Properties {
-                from_height?: (number|Long|null);
-                count?: (number|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.BlocksRequest.$Properties;
-        }
-
-        interface IBlocksResponse extends aegis.v1.BlocksResponse.$Properties {
-        }
-
-        class BlocksResponse {
-            constructor(properties?: aegis.v1.BlocksResponse.$Properties);
-            $unknowns?: Uint8Array[];
-            blocks: aegis.v1.CertifiedBlock.$Properties[];
-            static create(properties: aegis.v1.BlocksResponse.$Shape): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
-            static create(properties?: aegis.v1.BlocksResponse.$Properties): aegis.v1.BlocksResponse;
-            static encode(message: aegis.v1.BlocksResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.BlocksResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.BlocksResponse;
-            static toObject(message: aegis.v1.BlocksResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace BlocksResponse {
-            interface $Properties {
-                blocks?: (aegis.v1.CertifiedBlock.$Properties[]|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.BlocksResponse.$Properties;
-        }
-
-        interface IErrorResponse extends aegis.v1.ErrorResponse.$Properties {
-        }
-
-        class ErrorResponse {
-            constructor(properties?: aegis.v1.ErrorResponse.$Properties);
-            $unknowns?: Uint8Array[];
-            code: string;
-            message: string;
-            static create(properties: aegis.v1.ErrorResponse.$Shape): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
-            static create(properties?: aegis.v1.ErrorResponse.$Properties): aegis.v1.ErrorResponse;
-            static encode(message: aegis.v1.ErrorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.ErrorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.ErrorResponse;
-            static toObject(message: aegis.v1.ErrorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace ErrorResponse {
-            interface $Properties {
-                code?: (string|null);
-                message?: (string|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.ErrorResponse.$Properties;
-        }
-
-        interface IBlockHeader extends aegis.v1.BlockHeader.$Properties {
-        }
-
-        class BlockHeader {
-            constructor(properties?: aegis.v1.BlockHeader.$Properties);
-            $unknowns?: Uint8Array[];
-            chain_id: string;
-            height: (number|Long);
-            time: (number|Long);
-            parent_hash: Uint8Array;
-            tx_root: Uint8Array;
-            state_root: Uint8Array;
-            consumer_checkpoint_root: Uint8Array;
-            validator_set_root: Uint8Array;
-            next_validator_set_root: Uint8Array;
-            proposer: Uint8Array;
-            static create(properties: aegis.v1.BlockHeader.$Shape): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
-            static create(properties?: aegis.v1.BlockHeader.$Properties): aegis.v1.BlockHeader;
-            static encode(message: aegis.v1.BlockHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.BlockHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.BlockHeader;
-            static toObject(message: aegis.v1.BlockHeader, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace BlockHeader {
-            interface $Properties {
-                chain_id?: (string|null);
-                height?: (number|Long|null);
-                time?: (number|Long|null);
-                parent_hash?: (Uint8Array|null);
-                tx_root?: (Uint8Array|null);
-                state_root?: (Uint8Array|null);
-                consumer_checkpoint_root?: (Uint8Array|null);
-                validator_set_root?: (Uint8Array|null);
-                next_validator_set_root?: (Uint8Array|null);
-                proposer?: (Uint8Array|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.BlockHeader.$Properties;
-        }
-
-        interface IBlock extends aegis.v1.Block.$Properties {
-        }
-
-        class Block {
-            constructor(properties?: aegis.v1.Block.$Properties);
-            $unknowns?: Uint8Array[];
-            header?: (aegis.v1.BlockHeader.$Properties|null);
-            txs: Uint8Array[];
-            static create(properties: aegis.v1.Block.$Shape): aegis.v1.Block & aegis.v1.Block.$Shape;
-            static create(properties?: aegis.v1.Block.$Properties): aegis.v1.Block;
-            static encode(message: aegis.v1.Block.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.Block.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Block & aegis.v1.Block.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Block & aegis.v1.Block.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.Block;
-            static toObject(message: aegis.v1.Block, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace Block {
-            interface $Properties {
-                header?: (aegis.v1.BlockHeader.$Properties|null);
-                txs?: (Uint8Array[]|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.Block.$Properties;
-        }
-
-        enum VoteType {
-            VOTE_TYPE_UNSPECIFIED = 0,
-            VOTE_TYPE_PREVOTE = 1,
-            VOTE_TYPE_PRECOMMIT = 2
-        }
-
-        interface IVote extends aegis.v1.Vote.$Properties {
-        }
-
-        class Vote {
-            constructor(properties?: aegis.v1.Vote.$Properties);
-            $unknowns?: Uint8Array[];
-            type: aegis.v1.VoteType;
-            height: (number|Long);
-            round: number;
-            block_hash: Uint8Array;
-            validator_index: number;
-            signature: Uint8Array;
-            static create(properties: aegis.v1.Vote.$Shape): aegis.v1.Vote & aegis.v1.Vote.$Shape;
-            static create(properties?: aegis.v1.Vote.$Properties): aegis.v1.Vote;
-            static encode(message: aegis.v1.Vote.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.Vote.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Vote & aegis.v1.Vote.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Vote & aegis.v1.Vote.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.Vote;
-            static toObject(message: aegis.v1.Vote, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace Vote {
-            interface $Properties {
-                type?: (aegis.v1.VoteType|null);
-                height?: (number|Long|null);
-                round?: (number|null);
-                block_hash?: (Uint8Array|null);
-                validator_index?: (number|null);
-                signature?: (Uint8Array|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.Vote.$Properties;
-        }
-
-        interface IProposal extends aegis.v1.Proposal.$Properties {
-        }
-
-        class Proposal {
-            constructor(properties?: aegis.v1.Proposal.$Properties);
-            $unknowns?: Uint8Array[];
-            height: (number|Long);
-            round: number;
-            pol_round: number;
-            block_hash: Uint8Array;
-            proposer_index: number;
-            signature: Uint8Array;
-            static create(properties: aegis.v1.Proposal.$Shape): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
-            static create(properties?: aegis.v1.Proposal.$Properties): aegis.v1.Proposal;
-            static encode(message: aegis.v1.Proposal.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.Proposal.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.Proposal;
-            static toObject(message: aegis.v1.Proposal, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace Proposal {
-            interface $Properties {
-                height?: (number|Long|null);
-                round?: (number|null);
-                pol_round?: (number|null);
-                block_hash?: (Uint8Array|null);
-                proposer_index?: (number|null);
-                signature?: (Uint8Array|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.Proposal.$Properties;
-        }
-
-        interface IProposalMessage extends aegis.v1.ProposalMessage.$Properties {
-        }
-
-        class ProposalMessage {
-            constructor(properties?: aegis.v1.ProposalMessage.$Properties);
-            $unknowns?: Uint8Array[];
-            proposal?: (aegis.v1.Proposal.$Properties|null);
-            block?: (aegis.v1.Block.$Properties|null);
-            static create(properties: aegis.v1.ProposalMessage.$Shape): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
-            static create(properties?: aegis.v1.ProposalMessage.$Properties): aegis.v1.ProposalMessage;
-            static encode(message: aegis.v1.ProposalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.ProposalMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.ProposalMessage;
-            static toObject(message: aegis.v1.ProposalMessage, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace ProposalMessage {
-            interface $Properties {
-                proposal?: (aegis.v1.Proposal.$Properties|null);
-                block?: (aegis.v1.Block.$Properties|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.ProposalMessage.$Properties;
-        }
-
-        interface ICommitCertificate extends aegis.v1.CommitCertificate.$Properties {
-        }
-
-        class CommitCertificate {
-            constructor(properties?: aegis.v1.CommitCertificate.$Properties);
-            $unknowns?: Uint8Array[];
-            height: (number|Long);
-            round: number;
-            block_hash: Uint8Array;
-            signers: Uint8Array;
-            signature: Uint8Array;
-            static create(properties: aegis.v1.CommitCertificate.$Shape): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
-            static create(properties?: aegis.v1.CommitCertificate.$Properties): aegis.v1.CommitCertificate;
-            static encode(message: aegis.v1.CommitCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.CommitCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.CommitCertificate;
-            static toObject(message: aegis.v1.CommitCertificate, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace CommitCertificate {
-            interface $Properties {
-                height?: (number|Long|null);
-                round?: (number|null);
-                block_hash?: (Uint8Array|null);
-                signers?: (Uint8Array|null);
-                signature?: (Uint8Array|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.CommitCertificate.$Properties;
-        }
-
-        interface ICertifiedBlock extends aegis.v1.CertifiedBlock.$Properties {
-        }
-
-        class CertifiedBlock {
-            constructor(properties?: aegis.v1.CertifiedBlock.$Properties);
-            $unknowns?: Uint8Array[];
-            block?: (aegis.v1.Block.$Properties|null);
-            certificate?: (aegis.v1.CommitCertificate.$Properties|null);
-            static create(properties: aegis.v1.CertifiedBlock.$Shape): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
-            static create(properties?: aegis.v1.CertifiedBlock.$Properties): aegis.v1.CertifiedBlock;
-            static encode(message: aegis.v1.CertifiedBlock.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.CertifiedBlock.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.CertifiedBlock;
-            static toObject(message: aegis.v1.CertifiedBlock, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace CertifiedBlock {
-            interface $Properties {
-                block?: (aegis.v1.Block.$Properties|null);
-                certificate?: (aegis.v1.CommitCertificate.$Properties|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.CertifiedBlock.$Properties;
-        }
-
-        interface IDuplicateVoteEvidence extends aegis.v1.DuplicateVoteEvidence.$Properties {
-        }
-
-        class DuplicateVoteEvidence {
-            constructor(properties?: aegis.v1.DuplicateVoteEvidence.$Properties);
-            $unknowns?: Uint8Array[];
-            vote_a?: (aegis.v1.Vote.$Properties|null);
-            vote_b?: (aegis.v1.Vote.$Properties|null);
-            time: (number|Long);
-            static create(properties: aegis.v1.DuplicateVoteEvidence.$Shape): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
-            static create(properties?: aegis.v1.DuplicateVoteEvidence.$Properties): aegis.v1.DuplicateVoteEvidence;
-            static encode(message: aegis.v1.DuplicateVoteEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.DuplicateVoteEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.DuplicateVoteEvidence;
-            static toObject(message: aegis.v1.DuplicateVoteEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace DuplicateVoteEvidence {
-            interface $Properties {
-                vote_a?: (aegis.v1.Vote.$Properties|null);
-                vote_b?: (aegis.v1.Vote.$Properties|null);
-                time?: (number|Long|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.DuplicateVoteEvidence.$Properties;
-        }
-
-        enum SignStep {
-            SIGN_STEP_NONE = 0,
-            SIGN_STEP_PROPOSE = 1,
-            SIGN_STEP_PREVOTE = 2,
-            SIGN_STEP_PRECOMMIT = 3
-        }
-
-        interface ISignerGuardRecord extends aegis.v1.SignerGuardRecord.$Properties {
-        }
-
-        class SignerGuardRecord {
-            constructor(properties?: aegis.v1.SignerGuardRecord.$Properties);
-            $unknowns?: Uint8Array[];
-            height: (number|Long);
-            round: number;
-            step: aegis.v1.SignStep;
-            sign_bytes: Uint8Array;
-            signature: Uint8Array;
-            static create(properties: aegis.v1.SignerGuardRecord.$Shape): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
-            static create(properties?: aegis.v1.SignerGuardRecord.$Properties): aegis.v1.SignerGuardRecord;
-            static encode(message: aegis.v1.SignerGuardRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.SignerGuardRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.SignerGuardRecord;
-            static toObject(message: aegis.v1.SignerGuardRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace SignerGuardRecord {
-            interface $Properties {
-                height?: (number|Long|null);
-                round?: (number|null);
-                step?: (aegis.v1.SignStep|null);
-                sign_bytes?: (Uint8Array|null);
-                signature?: (Uint8Array|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.SignerGuardRecord.$Properties;
-        }
-
-        enum TimeoutStep {
-            TIMEOUT_STEP_UNSPECIFIED = 0,
-            TIMEOUT_STEP_PROPOSE = 1,
-            TIMEOUT_STEP_PREVOTE = 2,
-            TIMEOUT_STEP_PRECOMMIT = 3
-        }
-
-        interface ITimeoutEvent extends aegis.v1.TimeoutEvent.$Properties {
-        }
-
-        class TimeoutEvent {
-            constructor(properties?: aegis.v1.TimeoutEvent.$Properties);
-            $unknowns?: Uint8Array[];
-            height: (number|Long);
-            round: number;
-            step: aegis.v1.TimeoutStep;
-            static create(properties: aegis.v1.TimeoutEvent.$Shape): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
-            static create(properties?: aegis.v1.TimeoutEvent.$Properties): aegis.v1.TimeoutEvent;
-            static encode(message: aegis.v1.TimeoutEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.TimeoutEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.TimeoutEvent;
-            static toObject(message: aegis.v1.TimeoutEvent, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace TimeoutEvent {
-            interface $Properties {
-                height?: (number|Long|null);
-                round?: (number|null);
-                step?: (aegis.v1.TimeoutStep|null);
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = aegis.v1.TimeoutEvent.$Properties;
-        }
-
-        interface IWalEntry extends aegis.v1.WalEntry.$Properties {
-        }
-
-        class WalEntry {
-            constructor(properties?: aegis.v1.WalEntry.$Properties);
-            $unknowns?: Uint8Array[];
-            time: (number|Long);
-            proposal?: (aegis.v1.ProposalMessage.$Properties|null);
-            vote?: (aegis.v1.Vote.$Properties|null);
-            timeout?: (aegis.v1.TimeoutEvent.$Properties|null);
-            event?: ("proposal"|"vote"|"timeout");
-            static create(properties: aegis.v1.WalEntry.$Shape): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
-            static create(properties?: aegis.v1.WalEntry.$Properties): aegis.v1.WalEntry;
-            static encode(message: aegis.v1.WalEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static encodeDelimited(message: aegis.v1.WalEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
-            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
-            static verify(message: { [k: string]: any }): (string|null);
-            static fromObject(object: { [k: string]: any }): aegis.v1.WalEntry;
-            static toObject(message: aegis.v1.WalEntry, options?: $protobuf.IConversionOptions): { [k: string]: any };
-            toJSON(): { [k: string]: any };
-            static getTypeUrl(prefix?: string): string;
-        }
-
-        namespace WalEntry {
-            interface $Properties {
-                time?: (number|Long|null);
-                proposal?: (aegis.v1.ProposalMessage.$Properties|null);
-                vote?: (aegis.v1.Vote.$Properties|null);
-                timeout?: (aegis.v1.TimeoutEvent.$Properties|null);
-                event?: ("proposal"|"vote"|"timeout");
-                $unknowns?: Uint8Array[];
-            }
-            type $Shape = {
-              time?: number|Long|null;
-              proposal?: aegis.v1.ProposalMessage.$Shape|null;
-              vote?: aegis.v1.Vote.$Shape|null;
-              timeout?: aegis.v1.TimeoutEvent.$Shape|null;
-              $unknowns?: Uint8Array[];
-            } & (
-              ({ event?: undefined; proposal?: null; vote?: null; timeout?: null }|{ event?: "proposal"; proposal: aegis.v1.ProposalMessage.$Shape; vote?: null; timeout?: null }|{ event?: "vote"; proposal?: null; vote: aegis.v1.Vote.$Shape; timeout?: null }|{ event?: "timeout"; proposal?: null; vote?: null; timeout: aegis.v1.TimeoutEvent.$Shape })
-            );
         }
     }
 }

@@ -18,6 +18,6914 @@ export const aegis = $root.aegis = (() => {
      */
     const aegis = {};
 
+    aegis.slashing = (function() {
+
+        /**
+         * Namespace slashing.
+         * @memberof aegis
+         * @namespace
+         */
+        const slashing = {};
+
+        slashing.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof aegis.slashing
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.MsgSubmitEvidence = (function() {
+
+                /**
+                 * Properties of a MsgSubmitEvidence.
+                 * @typedef {Object} aegis.slashing.v1.MsgSubmitEvidence.$Properties
+                 * @property {string|null} [submitter] MsgSubmitEvidence submitter
+                 * @property {aegis.v1.DuplicateVoteEvidence.$Properties|null} [evidence] MsgSubmitEvidence evidence
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitEvidence.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgSubmitEvidence
+                 * @augments aegis.slashing.v1.MsgSubmitEvidence.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgSubmitEvidence.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitEvidence.
+                 * @typedef {aegis.slashing.v1.MsgSubmitEvidence.$Properties} aegis.slashing.v1.MsgSubmitEvidence.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitEvidence.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgSubmitEvidence.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgSubmitEvidence.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitEvidence = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitEvidence submitter.
+                 * @member {string} submitter
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @instance
+                 */
+                MsgSubmitEvidence.prototype.submitter = "";
+
+                /**
+                 * MsgSubmitEvidence evidence.
+                 * @member {aegis.v1.DuplicateVoteEvidence.$Properties|null|undefined} evidence
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @instance
+                 */
+                MsgSubmitEvidence.prototype.evidence = null;
+
+                /**
+                 * Creates a new MsgSubmitEvidence instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidence.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidence} MsgSubmitEvidence instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgSubmitEvidence.$Shape): aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgSubmitEvidence.$Properties): aegis.slashing.v1.MsgSubmitEvidence;
+                 * }}
+                 */
+                MsgSubmitEvidence.create = function(properties) {
+                    return new MsgSubmitEvidence(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitEvidence message. Does not implicitly {@link aegis.slashing.v1.MsgSubmitEvidence.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidence.$Properties} message MsgSubmitEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitEvidence.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
+                    if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
+                        $root.aegis.v1.DuplicateVoteEvidence.encode(message.evidence, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitEvidence message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgSubmitEvidence.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidence.$Properties} message MsgSubmitEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitEvidence.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitEvidence message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape} MsgSubmitEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitEvidence.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgSubmitEvidence();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.submitter = value;
+                                else
+                                    delete message.submitter;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.evidence = $root.aegis.v1.DuplicateVoteEvidence.decode(reader, reader.size(), $undefined, _depth + 1, message.evidence);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitEvidence message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape} MsgSubmitEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitEvidence.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitEvidence message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitEvidence.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
+                    if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence")) {
+                        let error = $root.aegis.v1.DuplicateVoteEvidence.verify(message.evidence, _depth + 1);
+                        if (error)
+                            return "evidence." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitEvidence message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidence} MsgSubmitEvidence
+                 */
+                MsgSubmitEvidence.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgSubmitEvidence)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgSubmitEvidence: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgSubmitEvidence();
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
+                    if (object.evidence != null) {
+                        if (!$util.isObject(object.evidence))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitEvidence.evidence: object expected");
+                        message.evidence = $root.aegis.v1.DuplicateVoteEvidence.fromObject(object.evidence, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitEvidence message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidence} message MsgSubmitEvidence
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitEvidence.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.submitter = "";
+                        object.evidence = null;
+                    }
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
+                    if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
+                        object.evidence = $root.aegis.v1.DuplicateVoteEvidence.toObject(message.evidence, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitEvidence to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitEvidence.prototype.toJSON = function() {
+                    return MsgSubmitEvidence.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitEvidence
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitEvidence.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgSubmitEvidence";
+                };
+
+                return MsgSubmitEvidence;
+            })();
+
+            v1.MsgSubmitEvidenceResponse = (function() {
+
+                /**
+                 * Properties of a MsgSubmitEvidenceResponse.
+                 * @typedef {Object} aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties
+                 * @property {Uint8Array|null} [hash] MsgSubmitEvidenceResponse hash
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitEvidenceResponse.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgSubmitEvidenceResponse
+                 * @augments aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitEvidenceResponse.
+                 * @typedef {aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties} aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitEvidenceResponse.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgSubmitEvidenceResponse.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitEvidenceResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitEvidenceResponse hash.
+                 * @member {Uint8Array} hash
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @instance
+                 */
+                MsgSubmitEvidenceResponse.prototype.hash = $util.newBuffer([]);
+
+                /**
+                 * Creates a new MsgSubmitEvidenceResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidenceResponse} MsgSubmitEvidenceResponse instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape): aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties): aegis.slashing.v1.MsgSubmitEvidenceResponse;
+                 * }}
+                 */
+                MsgSubmitEvidenceResponse.create = function(properties) {
+                    return new MsgSubmitEvidenceResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitEvidenceResponse message. Does not implicitly {@link aegis.slashing.v1.MsgSubmitEvidenceResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties} message MsgSubmitEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitEvidenceResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.hash != null && $Object.hasOwnProperty.call(message, "hash") && message.hash.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.hash);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitEvidenceResponse message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgSubmitEvidenceResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties} message MsgSubmitEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitEvidenceResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitEvidenceResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape} MsgSubmitEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitEvidenceResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgSubmitEvidenceResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.hash = value;
+                                else
+                                    delete message.hash;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitEvidenceResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidenceResponse & aegis.slashing.v1.MsgSubmitEvidenceResponse.$Shape} MsgSubmitEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitEvidenceResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitEvidenceResponse message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitEvidenceResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
+                        if (!(message.hash && typeof message.hash.length === "number" || $util.isString(message.hash)))
+                            return "hash: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitEvidenceResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgSubmitEvidenceResponse} MsgSubmitEvidenceResponse
+                 */
+                MsgSubmitEvidenceResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgSubmitEvidenceResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgSubmitEvidenceResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgSubmitEvidenceResponse();
+                    if (object.hash != null)
+                        if (object.hash.length)
+                            if (typeof object.hash === "string")
+                                $util.base64.decode(object.hash, message.hash = $util.newBuffer($util.base64.length(object.hash)), 0);
+                            else if (object.hash.length >= 0)
+                                message.hash = object.hash;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitEvidenceResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitEvidenceResponse} message MsgSubmitEvidenceResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitEvidenceResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if (options.bytes === $String)
+                            object.hash = "";
+                        else {
+                            object.hash = [];
+                            if (options.bytes !== $Array)
+                                object.hash = $util.newBuffer(object.hash);
+                        }
+                    if (message.hash != null && $Object.hasOwnProperty.call(message, "hash"))
+                        object.hash = options.bytes === $String ? $util.base64.encode(message.hash, 0, message.hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.hash) : message.hash;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitEvidenceResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitEvidenceResponse.prototype.toJSON = function() {
+                    return MsgSubmitEvidenceResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitEvidenceResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidenceResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitEvidenceResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgSubmitEvidenceResponse";
+                };
+
+                return MsgSubmitEvidenceResponse;
+            })();
+
+            return v1;
+        })();
+
+        return slashing;
+    })();
+
+    aegis.v1 = (function() {
+
+        /**
+         * Namespace v1.
+         * @memberof aegis
+         * @namespace
+         */
+        const v1 = {};
+
+        v1.BlockHeader = (function() {
+
+            /**
+             * Properties of a BlockHeader.
+             * @typedef {Object} aegis.v1.BlockHeader.$Properties
+             * @property {string|null} [chain_id] BlockHeader chain_id
+             * @property {number|Long|null} [height] BlockHeader height
+             * @property {number|Long|null} [time] BlockHeader time
+             * @property {Uint8Array|null} [parent_hash] BlockHeader parent_hash
+             * @property {Uint8Array|null} [tx_root] BlockHeader tx_root
+             * @property {Uint8Array|null} [state_root] BlockHeader state_root
+             * @property {Uint8Array|null} [consumer_checkpoint_root] BlockHeader consumer_checkpoint_root
+             * @property {Uint8Array|null} [validator_set_root] BlockHeader validator_set_root
+             * @property {Uint8Array|null} [next_validator_set_root] BlockHeader next_validator_set_root
+             * @property {Uint8Array|null} [proposer] BlockHeader proposer
+             * @property {Uint8Array|null} [last_commit_hash] BlockHeader last_commit_hash
+             * @property {Uint8Array|null} [evidence_root] BlockHeader evidence_root
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a BlockHeader.
+             * @memberof aegis.v1
+             * @interface IBlockHeader
+             * @augments aegis.v1.BlockHeader.$Properties
+             * @deprecated Use aegis.v1.BlockHeader.$Properties instead.
+             */
+
+            /**
+             * Shape of a BlockHeader.
+             * @typedef {aegis.v1.BlockHeader.$Properties} aegis.v1.BlockHeader.$Shape
+             */
+
+            /**
+             * Constructs a new BlockHeader.
+             * @memberof aegis.v1
+             * @classdesc Represents a BlockHeader.
+             * @constructor
+             * @param {aegis.v1.BlockHeader.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const BlockHeader = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * BlockHeader chain_id.
+             * @member {string} chain_id
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.chain_id = "";
+
+            /**
+             * BlockHeader height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * BlockHeader time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * BlockHeader parent_hash.
+             * @member {Uint8Array} parent_hash
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.parent_hash = $util.newBuffer([]);
+
+            /**
+             * BlockHeader tx_root.
+             * @member {Uint8Array} tx_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.tx_root = $util.newBuffer([]);
+
+            /**
+             * BlockHeader state_root.
+             * @member {Uint8Array} state_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.state_root = $util.newBuffer([]);
+
+            /**
+             * BlockHeader consumer_checkpoint_root.
+             * @member {Uint8Array} consumer_checkpoint_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.consumer_checkpoint_root = $util.newBuffer([]);
+
+            /**
+             * BlockHeader validator_set_root.
+             * @member {Uint8Array} validator_set_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.validator_set_root = $util.newBuffer([]);
+
+            /**
+             * BlockHeader next_validator_set_root.
+             * @member {Uint8Array} next_validator_set_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.next_validator_set_root = $util.newBuffer([]);
+
+            /**
+             * BlockHeader proposer.
+             * @member {Uint8Array} proposer
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.proposer = $util.newBuffer([]);
+
+            /**
+             * BlockHeader last_commit_hash.
+             * @member {Uint8Array} last_commit_hash
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.last_commit_hash = $util.newBuffer([]);
+
+            /**
+             * BlockHeader evidence_root.
+             * @member {Uint8Array} evidence_root
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             */
+            BlockHeader.prototype.evidence_root = $util.newBuffer([]);
+
+            /**
+             * Creates a new BlockHeader instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {aegis.v1.BlockHeader.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.BlockHeader} BlockHeader instance
+             * @type {{
+             *   (properties: aegis.v1.BlockHeader.$Shape): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
+             *   (properties?: aegis.v1.BlockHeader.$Properties): aegis.v1.BlockHeader;
+             * }}
+             */
+            BlockHeader.create = function(properties) {
+                return new BlockHeader(properties);
+            };
+
+            /**
+             * Encodes the specified BlockHeader message. Does not implicitly {@link aegis.v1.BlockHeader.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {aegis.v1.BlockHeader.$Properties} message BlockHeader message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlockHeader.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id") && message.chain_id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.chain_id);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.time);
+                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash") && message.parent_hash.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.parent_hash);
+                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root") && message.tx_root.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.tx_root);
+                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root") && message.state_root.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.state_root);
+                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root") && message.consumer_checkpoint_root.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.consumer_checkpoint_root);
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root") && message.validator_set_root.length)
+                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.validator_set_root);
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root") && message.next_validator_set_root.length)
+                    writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.next_validator_set_root);
+                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer") && message.proposer.length)
+                    writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.proposer);
+                if (message.last_commit_hash != null && $Object.hasOwnProperty.call(message, "last_commit_hash") && message.last_commit_hash.length)
+                    writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.last_commit_hash);
+                if (message.evidence_root != null && $Object.hasOwnProperty.call(message, "evidence_root") && message.evidence_root.length)
+                    writer.uint32(/* id 12, wireType 2 =*/98).bytes(message.evidence_root);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified BlockHeader message, length delimited. Does not implicitly {@link aegis.v1.BlockHeader.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {aegis.v1.BlockHeader.$Properties} message BlockHeader message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlockHeader.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a BlockHeader message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape} BlockHeader
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlockHeader.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.BlockHeader();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.chain_id = value;
+                            else
+                                delete message.chain_id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.parent_hash = value;
+                            else
+                                delete message.parent_hash;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.tx_root = value;
+                            else
+                                delete message.tx_root;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.state_root = value;
+                            else
+                                delete message.state_root;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.consumer_checkpoint_root = value;
+                            else
+                                delete message.consumer_checkpoint_root;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.validator_set_root = value;
+                            else
+                                delete message.validator_set_root;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.next_validator_set_root = value;
+                            else
+                                delete message.next_validator_set_root;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.proposer = value;
+                            else
+                                delete message.proposer;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.last_commit_hash = value;
+                            else
+                                delete message.last_commit_hash;
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.evidence_root = value;
+                            else
+                                delete message.evidence_root;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a BlockHeader message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape} BlockHeader
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlockHeader.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a BlockHeader message.
+             * @function verify
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            BlockHeader.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
+                    if (!$util.isString(message.chain_id))
+                        return "chain_id: string expected";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash"))
+                    if (!(message.parent_hash && typeof message.parent_hash.length === "number" || $util.isString(message.parent_hash)))
+                        return "parent_hash: buffer expected";
+                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root"))
+                    if (!(message.tx_root && typeof message.tx_root.length === "number" || $util.isString(message.tx_root)))
+                        return "tx_root: buffer expected";
+                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
+                    if (!(message.state_root && typeof message.state_root.length === "number" || $util.isString(message.state_root)))
+                        return "state_root: buffer expected";
+                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root"))
+                    if (!(message.consumer_checkpoint_root && typeof message.consumer_checkpoint_root.length === "number" || $util.isString(message.consumer_checkpoint_root)))
+                        return "consumer_checkpoint_root: buffer expected";
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    if (!(message.validator_set_root && typeof message.validator_set_root.length === "number" || $util.isString(message.validator_set_root)))
+                        return "validator_set_root: buffer expected";
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    if (!(message.next_validator_set_root && typeof message.next_validator_set_root.length === "number" || $util.isString(message.next_validator_set_root)))
+                        return "next_validator_set_root: buffer expected";
+                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer"))
+                    if (!(message.proposer && typeof message.proposer.length === "number" || $util.isString(message.proposer)))
+                        return "proposer: buffer expected";
+                if (message.last_commit_hash != null && $Object.hasOwnProperty.call(message, "last_commit_hash"))
+                    if (!(message.last_commit_hash && typeof message.last_commit_hash.length === "number" || $util.isString(message.last_commit_hash)))
+                        return "last_commit_hash: buffer expected";
+                if (message.evidence_root != null && $Object.hasOwnProperty.call(message, "evidence_root"))
+                    if (!(message.evidence_root && typeof message.evidence_root.length === "number" || $util.isString(message.evidence_root)))
+                        return "evidence_root: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a BlockHeader message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.BlockHeader} BlockHeader
+             */
+            BlockHeader.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.BlockHeader)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.BlockHeader: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.BlockHeader();
+                if (object.chain_id != null)
+                    if (typeof object.chain_id !== "string" || object.chain_id.length)
+                        message.chain_id = $String(object.chain_id);
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                if (object.parent_hash != null)
+                    if (object.parent_hash.length)
+                        if (typeof object.parent_hash === "string")
+                            $util.base64.decode(object.parent_hash, message.parent_hash = $util.newBuffer($util.base64.length(object.parent_hash)), 0);
+                        else if (object.parent_hash.length >= 0)
+                            message.parent_hash = object.parent_hash;
+                if (object.tx_root != null)
+                    if (object.tx_root.length)
+                        if (typeof object.tx_root === "string")
+                            $util.base64.decode(object.tx_root, message.tx_root = $util.newBuffer($util.base64.length(object.tx_root)), 0);
+                        else if (object.tx_root.length >= 0)
+                            message.tx_root = object.tx_root;
+                if (object.state_root != null)
+                    if (object.state_root.length)
+                        if (typeof object.state_root === "string")
+                            $util.base64.decode(object.state_root, message.state_root = $util.newBuffer($util.base64.length(object.state_root)), 0);
+                        else if (object.state_root.length >= 0)
+                            message.state_root = object.state_root;
+                if (object.consumer_checkpoint_root != null)
+                    if (object.consumer_checkpoint_root.length)
+                        if (typeof object.consumer_checkpoint_root === "string")
+                            $util.base64.decode(object.consumer_checkpoint_root, message.consumer_checkpoint_root = $util.newBuffer($util.base64.length(object.consumer_checkpoint_root)), 0);
+                        else if (object.consumer_checkpoint_root.length >= 0)
+                            message.consumer_checkpoint_root = object.consumer_checkpoint_root;
+                if (object.validator_set_root != null)
+                    if (object.validator_set_root.length)
+                        if (typeof object.validator_set_root === "string")
+                            $util.base64.decode(object.validator_set_root, message.validator_set_root = $util.newBuffer($util.base64.length(object.validator_set_root)), 0);
+                        else if (object.validator_set_root.length >= 0)
+                            message.validator_set_root = object.validator_set_root;
+                if (object.next_validator_set_root != null)
+                    if (object.next_validator_set_root.length)
+                        if (typeof object.next_validator_set_root === "string")
+                            $util.base64.decode(object.next_validator_set_root, message.next_validator_set_root = $util.newBuffer($util.base64.length(object.next_validator_set_root)), 0);
+                        else if (object.next_validator_set_root.length >= 0)
+                            message.next_validator_set_root = object.next_validator_set_root;
+                if (object.proposer != null)
+                    if (object.proposer.length)
+                        if (typeof object.proposer === "string")
+                            $util.base64.decode(object.proposer, message.proposer = $util.newBuffer($util.base64.length(object.proposer)), 0);
+                        else if (object.proposer.length >= 0)
+                            message.proposer = object.proposer;
+                if (object.last_commit_hash != null)
+                    if (object.last_commit_hash.length)
+                        if (typeof object.last_commit_hash === "string")
+                            $util.base64.decode(object.last_commit_hash, message.last_commit_hash = $util.newBuffer($util.base64.length(object.last_commit_hash)), 0);
+                        else if (object.last_commit_hash.length >= 0)
+                            message.last_commit_hash = object.last_commit_hash;
+                if (object.evidence_root != null)
+                    if (object.evidence_root.length)
+                        if (typeof object.evidence_root === "string")
+                            $util.base64.decode(object.evidence_root, message.evidence_root = $util.newBuffer($util.base64.length(object.evidence_root)), 0);
+                        else if (object.evidence_root.length >= 0)
+                            message.evidence_root = object.evidence_root;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a BlockHeader message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {aegis.v1.BlockHeader} message BlockHeader
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            BlockHeader.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.chain_id = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.parent_hash = "";
+                    else {
+                        object.parent_hash = [];
+                        if (options.bytes !== $Array)
+                            object.parent_hash = $util.newBuffer(object.parent_hash);
+                    }
+                    if (options.bytes === $String)
+                        object.tx_root = "";
+                    else {
+                        object.tx_root = [];
+                        if (options.bytes !== $Array)
+                            object.tx_root = $util.newBuffer(object.tx_root);
+                    }
+                    if (options.bytes === $String)
+                        object.state_root = "";
+                    else {
+                        object.state_root = [];
+                        if (options.bytes !== $Array)
+                            object.state_root = $util.newBuffer(object.state_root);
+                    }
+                    if (options.bytes === $String)
+                        object.consumer_checkpoint_root = "";
+                    else {
+                        object.consumer_checkpoint_root = [];
+                        if (options.bytes !== $Array)
+                            object.consumer_checkpoint_root = $util.newBuffer(object.consumer_checkpoint_root);
+                    }
+                    if (options.bytes === $String)
+                        object.validator_set_root = "";
+                    else {
+                        object.validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.validator_set_root = $util.newBuffer(object.validator_set_root);
+                    }
+                    if (options.bytes === $String)
+                        object.next_validator_set_root = "";
+                    else {
+                        object.next_validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.next_validator_set_root = $util.newBuffer(object.next_validator_set_root);
+                    }
+                    if (options.bytes === $String)
+                        object.proposer = "";
+                    else {
+                        object.proposer = [];
+                        if (options.bytes !== $Array)
+                            object.proposer = $util.newBuffer(object.proposer);
+                    }
+                    if (options.bytes === $String)
+                        object.last_commit_hash = "";
+                    else {
+                        object.last_commit_hash = [];
+                        if (options.bytes !== $Array)
+                            object.last_commit_hash = $util.newBuffer(object.last_commit_hash);
+                    }
+                    if (options.bytes === $String)
+                        object.evidence_root = "";
+                    else {
+                        object.evidence_root = [];
+                        if (options.bytes !== $Array)
+                            object.evidence_root = $util.newBuffer(object.evidence_root);
+                    }
+                }
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
+                    object.chain_id = message.chain_id;
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash"))
+                    object.parent_hash = options.bytes === $String ? $util.base64.encode(message.parent_hash, 0, message.parent_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.parent_hash) : message.parent_hash;
+                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root"))
+                    object.tx_root = options.bytes === $String ? $util.base64.encode(message.tx_root, 0, message.tx_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.tx_root) : message.tx_root;
+                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
+                    object.state_root = options.bytes === $String ? $util.base64.encode(message.state_root, 0, message.state_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.state_root) : message.state_root;
+                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root"))
+                    object.consumer_checkpoint_root = options.bytes === $String ? $util.base64.encode(message.consumer_checkpoint_root, 0, message.consumer_checkpoint_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.consumer_checkpoint_root) : message.consumer_checkpoint_root;
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    object.validator_set_root = options.bytes === $String ? $util.base64.encode(message.validator_set_root, 0, message.validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.validator_set_root) : message.validator_set_root;
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    object.next_validator_set_root = options.bytes === $String ? $util.base64.encode(message.next_validator_set_root, 0, message.next_validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.next_validator_set_root) : message.next_validator_set_root;
+                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer"))
+                    object.proposer = options.bytes === $String ? $util.base64.encode(message.proposer, 0, message.proposer.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.proposer) : message.proposer;
+                if (message.last_commit_hash != null && $Object.hasOwnProperty.call(message, "last_commit_hash"))
+                    object.last_commit_hash = options.bytes === $String ? $util.base64.encode(message.last_commit_hash, 0, message.last_commit_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.last_commit_hash) : message.last_commit_hash;
+                if (message.evidence_root != null && $Object.hasOwnProperty.call(message, "evidence_root"))
+                    object.evidence_root = options.bytes === $String ? $util.base64.encode(message.evidence_root, 0, message.evidence_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.evidence_root) : message.evidence_root;
+                return object;
+            };
+
+            /**
+             * Converts this BlockHeader to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.BlockHeader
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            BlockHeader.prototype.toJSON = function() {
+                return BlockHeader.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for BlockHeader
+             * @function getTypeUrl
+             * @memberof aegis.v1.BlockHeader
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            BlockHeader.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.BlockHeader";
+            };
+
+            return BlockHeader;
+        })();
+
+        v1.Block = (function() {
+
+            /**
+             * Properties of a Block.
+             * @typedef {Object} aegis.v1.Block.$Properties
+             * @property {aegis.v1.BlockHeader.$Properties|null} [header] Block header
+             * @property {Array.<Uint8Array>|null} [txs] Block txs
+             * @property {aegis.v1.CommitCertificate.$Properties|null} [last_commit] Block last_commit
+             * @property {Array.<aegis.v1.DuplicateVoteEvidence.$Properties>|null} [evidence] Block evidence
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Block.
+             * @memberof aegis.v1
+             * @interface IBlock
+             * @augments aegis.v1.Block.$Properties
+             * @deprecated Use aegis.v1.Block.$Properties instead.
+             */
+
+            /**
+             * Shape of a Block.
+             * @typedef {aegis.v1.Block.$Properties} aegis.v1.Block.$Shape
+             */
+
+            /**
+             * Constructs a new Block.
+             * @memberof aegis.v1
+             * @classdesc Represents a Block.
+             * @constructor
+             * @param {aegis.v1.Block.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Block = function (properties) {
+                this.txs = [];
+                this.evidence = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Block header.
+             * @member {aegis.v1.BlockHeader.$Properties|null|undefined} header
+             * @memberof aegis.v1.Block
+             * @instance
+             */
+            Block.prototype.header = null;
+
+            /**
+             * Block txs.
+             * @member {Array.<Uint8Array>} txs
+             * @memberof aegis.v1.Block
+             * @instance
+             */
+            Block.prototype.txs = $util.emptyArray;
+
+            /**
+             * Block last_commit.
+             * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} last_commit
+             * @memberof aegis.v1.Block
+             * @instance
+             */
+            Block.prototype.last_commit = null;
+
+            /**
+             * Block evidence.
+             * @member {Array.<aegis.v1.DuplicateVoteEvidence.$Properties>} evidence
+             * @memberof aegis.v1.Block
+             * @instance
+             */
+            Block.prototype.evidence = $util.emptyArray;
+
+            /**
+             * Creates a new Block instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {aegis.v1.Block.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.Block} Block instance
+             * @type {{
+             *   (properties: aegis.v1.Block.$Shape): aegis.v1.Block & aegis.v1.Block.$Shape;
+             *   (properties?: aegis.v1.Block.$Properties): aegis.v1.Block;
+             * }}
+             */
+            Block.create = function(properties) {
+                return new Block(properties);
+            };
+
+            /**
+             * Encodes the specified Block message. Does not implicitly {@link aegis.v1.Block.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {aegis.v1.Block.$Properties} message Block message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Block.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                    $root.aegis.v1.BlockHeader.encode(message.header, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.txs != null && message.txs.length)
+                    for (let i = 0; i < message.txs.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.txs[i]);
+                if (message.last_commit != null && $Object.hasOwnProperty.call(message, "last_commit"))
+                    $root.aegis.v1.CommitCertificate.encode(message.last_commit, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.evidence != null && message.evidence.length)
+                    for (let i = 0; i < message.evidence.length; ++i)
+                        $root.aegis.v1.DuplicateVoteEvidence.encode(message.evidence[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified Block message, length delimited. Does not implicitly {@link aegis.v1.Block.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {aegis.v1.Block.$Properties} message Block message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Block.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a Block message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.Block & aegis.v1.Block.$Shape} Block
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Block.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.Block();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.header = $root.aegis.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.txs && message.txs.length))
+                                message.txs = [];
+                            message.txs.push(reader.bytes());
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.last_commit = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.last_commit);
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.evidence && message.evidence.length))
+                                message.evidence = [];
+                            message.evidence.push($root.aegis.v1.DuplicateVoteEvidence.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a Block message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.Block & aegis.v1.Block.$Shape} Block
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Block.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a Block message.
+             * @function verify
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Block.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header")) {
+                    let error = $root.aegis.v1.BlockHeader.verify(message.header, _depth + 1);
+                    if (error)
+                        return "header." + error;
+                }
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
+                    if (!$Array.isArray(message.txs))
+                        return "txs: array expected";
+                    for (let i = 0; i < message.txs.length; ++i)
+                        if (!(message.txs[i] && typeof message.txs[i].length === "number" || $util.isString(message.txs[i])))
+                            return "txs: buffer[] expected";
+                }
+                if (message.last_commit != null && $Object.hasOwnProperty.call(message, "last_commit")) {
+                    let error = $root.aegis.v1.CommitCertificate.verify(message.last_commit, _depth + 1);
+                    if (error)
+                        return "last_commit." + error;
+                }
+                if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence")) {
+                    if (!$Array.isArray(message.evidence))
+                        return "evidence: array expected";
+                    for (let i = 0; i < message.evidence.length; ++i) {
+                        let error = $root.aegis.v1.DuplicateVoteEvidence.verify(message.evidence[i], _depth + 1);
+                        if (error)
+                            return "evidence." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Block message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.Block} Block
+             */
+            Block.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.Block)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.Block: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.Block();
+                if (object.header != null) {
+                    if (!$util.isObject(object.header))
+                        throw $TypeError(".aegis.v1.Block.header: object expected");
+                    message.header = $root.aegis.v1.BlockHeader.fromObject(object.header, _depth + 1);
+                }
+                if (object.txs) {
+                    if (!$Array.isArray(object.txs))
+                        throw $TypeError(".aegis.v1.Block.txs: array expected");
+                    message.txs = $Array(object.txs.length);
+                    for (let i = 0; i < object.txs.length; ++i)
+                        if (typeof object.txs[i] === "string")
+                            $util.base64.decode(object.txs[i], message.txs[i] = $util.newBuffer($util.base64.length(object.txs[i])), 0);
+                        else if (object.txs[i].length >= 0)
+                            message.txs[i] = object.txs[i];
+                }
+                if (object.last_commit != null) {
+                    if (!$util.isObject(object.last_commit))
+                        throw $TypeError(".aegis.v1.Block.last_commit: object expected");
+                    message.last_commit = $root.aegis.v1.CommitCertificate.fromObject(object.last_commit, _depth + 1);
+                }
+                if (object.evidence) {
+                    if (!$Array.isArray(object.evidence))
+                        throw $TypeError(".aegis.v1.Block.evidence: array expected");
+                    message.evidence = $Array(object.evidence.length);
+                    for (let i = 0; i < object.evidence.length; ++i) {
+                        if (!$util.isObject(object.evidence[i]))
+                            throw $TypeError(".aegis.v1.Block.evidence: object expected");
+                        message.evidence[i] = $root.aegis.v1.DuplicateVoteEvidence.fromObject(object.evidence[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Block message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {aegis.v1.Block} message Block
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Block.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.txs = [];
+                    object.evidence = [];
+                }
+                if (options.defaults) {
+                    object.header = null;
+                    object.last_commit = null;
+                }
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                    object.header = $root.aegis.v1.BlockHeader.toObject(message.header, options, _depth + 1);
+                if (message.txs && message.txs.length) {
+                    object.txs = $Array(message.txs.length);
+                    for (let j = 0; j < message.txs.length; ++j)
+                        object.txs[j] = options.bytes === $String ? $util.base64.encode(message.txs[j], 0, message.txs[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txs[j]) : message.txs[j];
+                }
+                if (message.last_commit != null && $Object.hasOwnProperty.call(message, "last_commit"))
+                    object.last_commit = $root.aegis.v1.CommitCertificate.toObject(message.last_commit, options, _depth + 1);
+                if (message.evidence && message.evidence.length) {
+                    object.evidence = $Array(message.evidence.length);
+                    for (let j = 0; j < message.evidence.length; ++j)
+                        object.evidence[j] = $root.aegis.v1.DuplicateVoteEvidence.toObject(message.evidence[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Block to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.Block
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Block.prototype.toJSON = function() {
+                return Block.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Block
+             * @function getTypeUrl
+             * @memberof aegis.v1.Block
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Block.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.Block";
+            };
+
+            return Block;
+        })();
+
+        /**
+         * VoteType enum.
+         * @name aegis.v1.VoteType
+         * @enum {number}
+         * @property {number} VOTE_TYPE_UNSPECIFIED=0 VOTE_TYPE_UNSPECIFIED value
+         * @property {number} VOTE_TYPE_PREVOTE=1 VOTE_TYPE_PREVOTE value
+         * @property {number} VOTE_TYPE_PRECOMMIT=2 VOTE_TYPE_PRECOMMIT value
+         */
+        v1.VoteType = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "VOTE_TYPE_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "VOTE_TYPE_PREVOTE"] = 1;
+            values[valuesById[2] = "VOTE_TYPE_PRECOMMIT"] = 2;
+            return values;
+        })();
+
+        v1.Vote = (function() {
+
+            /**
+             * Properties of a Vote.
+             * @typedef {Object} aegis.v1.Vote.$Properties
+             * @property {aegis.v1.VoteType|null} [type] Vote type
+             * @property {number|Long|null} [height] Vote height
+             * @property {number|null} [round] Vote round
+             * @property {Uint8Array|null} [block_hash] Vote block_hash
+             * @property {number|null} [validator_index] Vote validator_index
+             * @property {Uint8Array|null} [signature] Vote signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Vote.
+             * @memberof aegis.v1
+             * @interface IVote
+             * @augments aegis.v1.Vote.$Properties
+             * @deprecated Use aegis.v1.Vote.$Properties instead.
+             */
+
+            /**
+             * Shape of a Vote.
+             * @typedef {aegis.v1.Vote.$Properties} aegis.v1.Vote.$Shape
+             */
+
+            /**
+             * Constructs a new Vote.
+             * @memberof aegis.v1
+             * @classdesc Represents a Vote.
+             * @constructor
+             * @param {aegis.v1.Vote.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Vote = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Vote type.
+             * @member {aegis.v1.VoteType} type
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.type = 0;
+
+            /**
+             * Vote height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Vote round.
+             * @member {number} round
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.round = 0;
+
+            /**
+             * Vote block_hash.
+             * @member {Uint8Array} block_hash
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.block_hash = $util.newBuffer([]);
+
+            /**
+             * Vote validator_index.
+             * @member {number} validator_index
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.validator_index = 0;
+
+            /**
+             * Vote signature.
+             * @member {Uint8Array} signature
+             * @memberof aegis.v1.Vote
+             * @instance
+             */
+            Vote.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new Vote instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {aegis.v1.Vote.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.Vote} Vote instance
+             * @type {{
+             *   (properties: aegis.v1.Vote.$Shape): aegis.v1.Vote & aegis.v1.Vote.$Shape;
+             *   (properties?: aegis.v1.Vote.$Properties): aegis.v1.Vote;
+             * }}
+             */
+            Vote.create = function(properties) {
+                return new Vote(properties);
+            };
+
+            /**
+             * Encodes the specified Vote message. Does not implicitly {@link aegis.v1.Vote.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {aegis.v1.Vote.$Properties} message Vote message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Vote.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.type != null && $Object.hasOwnProperty.call(message, "type") && message.type !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.type);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.round);
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.block_hash);
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index") && message.validator_index !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.validator_index);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified Vote message, length delimited. Does not implicitly {@link aegis.v1.Vote.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {aegis.v1.Vote.$Properties} message Vote message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Vote.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a Vote message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.Vote & aegis.v1.Vote.$Shape} Vote
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Vote.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.Vote();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.type = value;
+                            else
+                                delete message.type;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.round = value;
+                            else
+                                delete message.round;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.block_hash = value;
+                            else
+                                delete message.block_hash;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.validator_index = value;
+                            else
+                                delete message.validator_index;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a Vote message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.Vote & aegis.v1.Vote.$Shape} Vote
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Vote.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a Vote message.
+             * @function verify
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Vote.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.type != null && $Object.hasOwnProperty.call(message, "type"))
+                    if (typeof message.type !== "number" || (message.type | 0) !== message.type)
+                        return "type: enum value expected";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    if (!$util.isInteger(message.round))
+                        return "round: integer expected";
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                        return "block_hash: buffer expected";
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
+                    if (!$util.isInteger(message.validator_index))
+                        return "validator_index: integer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a Vote message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.Vote} Vote
+             */
+            Vote.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.Vote)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.Vote: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.Vote();
+                if (object.type !== 0 && (typeof object.type !== "string" || $root.aegis.v1.VoteType[object.type] !== 0))
+                    switch (object.type) {
+                    case "VOTE_TYPE_UNSPECIFIED":
+                    case 0:
+                        message.type = 0;
+                        break;
+                    case "VOTE_TYPE_PREVOTE":
+                    case 1:
+                        message.type = 1;
+                        break;
+                    case "VOTE_TYPE_PRECOMMIT":
+                    case 2:
+                        message.type = 2;
+                        break;
+                    default:
+                        if (typeof object.type === "number" && (object.type | 0) === object.type)
+                            message.type = object.type;
+                    }
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.round != null)
+                    if ($Number(object.round) !== 0)
+                        message.round = object.round >>> 0;
+                if (object.block_hash != null)
+                    if (object.block_hash.length)
+                        if (typeof object.block_hash === "string")
+                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                        else if (object.block_hash.length >= 0)
+                            message.block_hash = object.block_hash;
+                if (object.validator_index != null)
+                    if ($Number(object.validator_index) !== 0)
+                        message.validator_index = object.validator_index >>> 0;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Vote message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {aegis.v1.Vote} message Vote
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Vote.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.type = options.enums === $String ? "VOTE_TYPE_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.round = 0;
+                    if (options.bytes === $String)
+                        object.block_hash = "";
+                    else {
+                        object.block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.block_hash = $util.newBuffer(object.block_hash);
+                    }
+                    object.validator_index = 0;
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.type != null && $Object.hasOwnProperty.call(message, "type"))
+                    object.type = options.enums === $String ? $root.aegis.v1.VoteType[message.type] === $undefined ? message.type : $root.aegis.v1.VoteType[message.type] : message.type;
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    object.round = message.round;
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
+                    object.validator_index = message.validator_index;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this Vote to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.Vote
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Vote.prototype.toJSON = function() {
+                return Vote.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Vote
+             * @function getTypeUrl
+             * @memberof aegis.v1.Vote
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Vote.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.Vote";
+            };
+
+            return Vote;
+        })();
+
+        v1.Proposal = (function() {
+
+            /**
+             * Properties of a Proposal.
+             * @typedef {Object} aegis.v1.Proposal.$Properties
+             * @property {number|Long|null} [height] Proposal height
+             * @property {number|null} [round] Proposal round
+             * @property {number|null} [pol_round] Proposal pol_round
+             * @property {Uint8Array|null} [block_hash] Proposal block_hash
+             * @property {number|null} [proposer_index] Proposal proposer_index
+             * @property {Uint8Array|null} [signature] Proposal signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Proposal.
+             * @memberof aegis.v1
+             * @interface IProposal
+             * @augments aegis.v1.Proposal.$Properties
+             * @deprecated Use aegis.v1.Proposal.$Properties instead.
+             */
+
+            /**
+             * Shape of a Proposal.
+             * @typedef {aegis.v1.Proposal.$Properties} aegis.v1.Proposal.$Shape
+             */
+
+            /**
+             * Constructs a new Proposal.
+             * @memberof aegis.v1
+             * @classdesc Represents a Proposal.
+             * @constructor
+             * @param {aegis.v1.Proposal.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Proposal = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Proposal height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Proposal round.
+             * @member {number} round
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.round = 0;
+
+            /**
+             * Proposal pol_round.
+             * @member {number} pol_round
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.pol_round = 0;
+
+            /**
+             * Proposal block_hash.
+             * @member {Uint8Array} block_hash
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.block_hash = $util.newBuffer([]);
+
+            /**
+             * Proposal proposer_index.
+             * @member {number} proposer_index
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.proposer_index = 0;
+
+            /**
+             * Proposal signature.
+             * @member {Uint8Array} signature
+             * @memberof aegis.v1.Proposal
+             * @instance
+             */
+            Proposal.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new Proposal instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {aegis.v1.Proposal.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.Proposal} Proposal instance
+             * @type {{
+             *   (properties: aegis.v1.Proposal.$Shape): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
+             *   (properties?: aegis.v1.Proposal.$Properties): aegis.v1.Proposal;
+             * }}
+             */
+            Proposal.create = function(properties) {
+                return new Proposal(properties);
+            };
+
+            /**
+             * Encodes the specified Proposal message. Does not implicitly {@link aegis.v1.Proposal.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {aegis.v1.Proposal.$Properties} message Proposal message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Proposal.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
+                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round") && message.pol_round !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).sint32(message.pol_round);
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.block_hash);
+                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index") && message.proposer_index !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.proposer_index);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified Proposal message, length delimited. Does not implicitly {@link aegis.v1.Proposal.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {aegis.v1.Proposal.$Properties} message Proposal message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Proposal.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a Proposal message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.Proposal & aegis.v1.Proposal.$Shape} Proposal
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Proposal.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.Proposal();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.round = value;
+                            else
+                                delete message.round;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.sint32())
+                                message.pol_round = value;
+                            else
+                                delete message.pol_round;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.block_hash = value;
+                            else
+                                delete message.block_hash;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.proposer_index = value;
+                            else
+                                delete message.proposer_index;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a Proposal message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.Proposal & aegis.v1.Proposal.$Shape} Proposal
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Proposal.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a Proposal message.
+             * @function verify
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Proposal.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    if (!$util.isInteger(message.round))
+                        return "round: integer expected";
+                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round"))
+                    if (!$util.isInteger(message.pol_round))
+                        return "pol_round: integer expected";
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                        return "block_hash: buffer expected";
+                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index"))
+                    if (!$util.isInteger(message.proposer_index))
+                        return "proposer_index: integer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a Proposal message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.Proposal} Proposal
+             */
+            Proposal.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.Proposal)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.Proposal: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.Proposal();
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.round != null)
+                    if ($Number(object.round) !== 0)
+                        message.round = object.round >>> 0;
+                if (object.pol_round != null)
+                    if ($Number(object.pol_round) !== 0)
+                        message.pol_round = object.pol_round | 0;
+                if (object.block_hash != null)
+                    if (object.block_hash.length)
+                        if (typeof object.block_hash === "string")
+                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                        else if (object.block_hash.length >= 0)
+                            message.block_hash = object.block_hash;
+                if (object.proposer_index != null)
+                    if ($Number(object.proposer_index) !== 0)
+                        message.proposer_index = object.proposer_index >>> 0;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Proposal message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {aegis.v1.Proposal} message Proposal
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Proposal.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.round = 0;
+                    object.pol_round = 0;
+                    if (options.bytes === $String)
+                        object.block_hash = "";
+                    else {
+                        object.block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.block_hash = $util.newBuffer(object.block_hash);
+                    }
+                    object.proposer_index = 0;
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    object.round = message.round;
+                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round"))
+                    object.pol_round = message.pol_round;
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index"))
+                    object.proposer_index = message.proposer_index;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this Proposal to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.Proposal
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Proposal.prototype.toJSON = function() {
+                return Proposal.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for Proposal
+             * @function getTypeUrl
+             * @memberof aegis.v1.Proposal
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            Proposal.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.Proposal";
+            };
+
+            return Proposal;
+        })();
+
+        v1.ProposalMessage = (function() {
+
+            /**
+             * Properties of a ProposalMessage.
+             * @typedef {Object} aegis.v1.ProposalMessage.$Properties
+             * @property {aegis.v1.Proposal.$Properties|null} [proposal] ProposalMessage proposal
+             * @property {aegis.v1.Block.$Properties|null} [block] ProposalMessage block
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ProposalMessage.
+             * @memberof aegis.v1
+             * @interface IProposalMessage
+             * @augments aegis.v1.ProposalMessage.$Properties
+             * @deprecated Use aegis.v1.ProposalMessage.$Properties instead.
+             */
+
+            /**
+             * Shape of a ProposalMessage.
+             * @typedef {aegis.v1.ProposalMessage.$Properties} aegis.v1.ProposalMessage.$Shape
+             */
+
+            /**
+             * Constructs a new ProposalMessage.
+             * @memberof aegis.v1
+             * @classdesc Represents a ProposalMessage.
+             * @constructor
+             * @param {aegis.v1.ProposalMessage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ProposalMessage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ProposalMessage proposal.
+             * @member {aegis.v1.Proposal.$Properties|null|undefined} proposal
+             * @memberof aegis.v1.ProposalMessage
+             * @instance
+             */
+            ProposalMessage.prototype.proposal = null;
+
+            /**
+             * ProposalMessage block.
+             * @member {aegis.v1.Block.$Properties|null|undefined} block
+             * @memberof aegis.v1.ProposalMessage
+             * @instance
+             */
+            ProposalMessage.prototype.block = null;
+
+            /**
+             * Creates a new ProposalMessage instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {aegis.v1.ProposalMessage.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.ProposalMessage} ProposalMessage instance
+             * @type {{
+             *   (properties: aegis.v1.ProposalMessage.$Shape): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
+             *   (properties?: aegis.v1.ProposalMessage.$Properties): aegis.v1.ProposalMessage;
+             * }}
+             */
+            ProposalMessage.create = function(properties) {
+                return new ProposalMessage(properties);
+            };
+
+            /**
+             * Encodes the specified ProposalMessage message. Does not implicitly {@link aegis.v1.ProposalMessage.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {aegis.v1.ProposalMessage.$Properties} message ProposalMessage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ProposalMessage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
+                    $root.aegis.v1.Proposal.encode(message.proposal, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
+                    $root.aegis.v1.Block.encode(message.block, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ProposalMessage message, length delimited. Does not implicitly {@link aegis.v1.ProposalMessage.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {aegis.v1.ProposalMessage.$Properties} message ProposalMessage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ProposalMessage.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ProposalMessage message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape} ProposalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ProposalMessage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.ProposalMessage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.proposal = $root.aegis.v1.Proposal.decode(reader, reader.size(), $undefined, _depth + 1, message.proposal);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.block = $root.aegis.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1, message.block);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ProposalMessage message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape} ProposalMessage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ProposalMessage.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a ProposalMessage message.
+             * @function verify
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ProposalMessage.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
+                    let error = $root.aegis.v1.Proposal.verify(message.proposal, _depth + 1);
+                    if (error)
+                        return "proposal." + error;
+                }
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block")) {
+                    let error = $root.aegis.v1.Block.verify(message.block, _depth + 1);
+                    if (error)
+                        return "block." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ProposalMessage message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.ProposalMessage} ProposalMessage
+             */
+            ProposalMessage.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.ProposalMessage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.ProposalMessage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.ProposalMessage();
+                if (object.proposal != null) {
+                    if (!$util.isObject(object.proposal))
+                        throw $TypeError(".aegis.v1.ProposalMessage.proposal: object expected");
+                    message.proposal = $root.aegis.v1.Proposal.fromObject(object.proposal, _depth + 1);
+                }
+                if (object.block != null) {
+                    if (!$util.isObject(object.block))
+                        throw $TypeError(".aegis.v1.ProposalMessage.block: object expected");
+                    message.block = $root.aegis.v1.Block.fromObject(object.block, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ProposalMessage message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {aegis.v1.ProposalMessage} message ProposalMessage
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ProposalMessage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.proposal = null;
+                    object.block = null;
+                }
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
+                    object.proposal = $root.aegis.v1.Proposal.toObject(message.proposal, options, _depth + 1);
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
+                    object.block = $root.aegis.v1.Block.toObject(message.block, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this ProposalMessage to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.ProposalMessage
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ProposalMessage.prototype.toJSON = function() {
+                return ProposalMessage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ProposalMessage
+             * @function getTypeUrl
+             * @memberof aegis.v1.ProposalMessage
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ProposalMessage.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.ProposalMessage";
+            };
+
+            return ProposalMessage;
+        })();
+
+        v1.CommitCertificate = (function() {
+
+            /**
+             * Properties of a CommitCertificate.
+             * @typedef {Object} aegis.v1.CommitCertificate.$Properties
+             * @property {number|Long|null} [height] CommitCertificate height
+             * @property {number|null} [round] CommitCertificate round
+             * @property {Uint8Array|null} [block_hash] CommitCertificate block_hash
+             * @property {Uint8Array|null} [signers] CommitCertificate signers
+             * @property {Uint8Array|null} [signature] CommitCertificate signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CommitCertificate.
+             * @memberof aegis.v1
+             * @interface ICommitCertificate
+             * @augments aegis.v1.CommitCertificate.$Properties
+             * @deprecated Use aegis.v1.CommitCertificate.$Properties instead.
+             */
+
+            /**
+             * Shape of a CommitCertificate.
+             * @typedef {aegis.v1.CommitCertificate.$Properties} aegis.v1.CommitCertificate.$Shape
+             */
+
+            /**
+             * Constructs a new CommitCertificate.
+             * @memberof aegis.v1
+             * @classdesc Represents a CommitCertificate.
+             * @constructor
+             * @param {aegis.v1.CommitCertificate.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CommitCertificate = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CommitCertificate height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             */
+            CommitCertificate.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * CommitCertificate round.
+             * @member {number} round
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             */
+            CommitCertificate.prototype.round = 0;
+
+            /**
+             * CommitCertificate block_hash.
+             * @member {Uint8Array} block_hash
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             */
+            CommitCertificate.prototype.block_hash = $util.newBuffer([]);
+
+            /**
+             * CommitCertificate signers.
+             * @member {Uint8Array} signers
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             */
+            CommitCertificate.prototype.signers = $util.newBuffer([]);
+
+            /**
+             * CommitCertificate signature.
+             * @member {Uint8Array} signature
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             */
+            CommitCertificate.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new CommitCertificate instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {aegis.v1.CommitCertificate.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.CommitCertificate} CommitCertificate instance
+             * @type {{
+             *   (properties: aegis.v1.CommitCertificate.$Shape): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
+             *   (properties?: aegis.v1.CommitCertificate.$Properties): aegis.v1.CommitCertificate;
+             * }}
+             */
+            CommitCertificate.create = function(properties) {
+                return new CommitCertificate(properties);
+            };
+
+            /**
+             * Encodes the specified CommitCertificate message. Does not implicitly {@link aegis.v1.CommitCertificate.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {aegis.v1.CommitCertificate.$Properties} message CommitCertificate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommitCertificate.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.block_hash);
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers") && message.signers.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.signers);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CommitCertificate message, length delimited. Does not implicitly {@link aegis.v1.CommitCertificate.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {aegis.v1.CommitCertificate.$Properties} message CommitCertificate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommitCertificate.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CommitCertificate message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape} CommitCertificate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommitCertificate.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.CommitCertificate();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.round = value;
+                            else
+                                delete message.round;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.block_hash = value;
+                            else
+                                delete message.block_hash;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signers = value;
+                            else
+                                delete message.signers;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CommitCertificate message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape} CommitCertificate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommitCertificate.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a CommitCertificate message.
+             * @function verify
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CommitCertificate.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    if (!$util.isInteger(message.round))
+                        return "round: integer expected";
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                        return "block_hash: buffer expected";
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
+                    if (!(message.signers && typeof message.signers.length === "number" || $util.isString(message.signers)))
+                        return "signers: buffer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a CommitCertificate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.CommitCertificate} CommitCertificate
+             */
+            CommitCertificate.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.CommitCertificate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.CommitCertificate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.CommitCertificate();
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.round != null)
+                    if ($Number(object.round) !== 0)
+                        message.round = object.round >>> 0;
+                if (object.block_hash != null)
+                    if (object.block_hash.length)
+                        if (typeof object.block_hash === "string")
+                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                        else if (object.block_hash.length >= 0)
+                            message.block_hash = object.block_hash;
+                if (object.signers != null)
+                    if (object.signers.length)
+                        if (typeof object.signers === "string")
+                            $util.base64.decode(object.signers, message.signers = $util.newBuffer($util.base64.length(object.signers)), 0);
+                        else if (object.signers.length >= 0)
+                            message.signers = object.signers;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CommitCertificate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {aegis.v1.CommitCertificate} message CommitCertificate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CommitCertificate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.round = 0;
+                    if (options.bytes === $String)
+                        object.block_hash = "";
+                    else {
+                        object.block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.block_hash = $util.newBuffer(object.block_hash);
+                    }
+                    if (options.bytes === $String)
+                        object.signers = "";
+                    else {
+                        object.signers = [];
+                        if (options.bytes !== $Array)
+                            object.signers = $util.newBuffer(object.signers);
+                    }
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    object.round = message.round;
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
+                    object.signers = options.bytes === $String ? $util.base64.encode(message.signers, 0, message.signers.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signers) : message.signers;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this CommitCertificate to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.CommitCertificate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CommitCertificate.prototype.toJSON = function() {
+                return CommitCertificate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CommitCertificate
+             * @function getTypeUrl
+             * @memberof aegis.v1.CommitCertificate
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CommitCertificate.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.CommitCertificate";
+            };
+
+            return CommitCertificate;
+        })();
+
+        v1.CertifiedBlock = (function() {
+
+            /**
+             * Properties of a CertifiedBlock.
+             * @typedef {Object} aegis.v1.CertifiedBlock.$Properties
+             * @property {aegis.v1.Block.$Properties|null} [block] CertifiedBlock block
+             * @property {aegis.v1.CommitCertificate.$Properties|null} [certificate] CertifiedBlock certificate
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CertifiedBlock.
+             * @memberof aegis.v1
+             * @interface ICertifiedBlock
+             * @augments aegis.v1.CertifiedBlock.$Properties
+             * @deprecated Use aegis.v1.CertifiedBlock.$Properties instead.
+             */
+
+            /**
+             * Shape of a CertifiedBlock.
+             * @typedef {aegis.v1.CertifiedBlock.$Properties} aegis.v1.CertifiedBlock.$Shape
+             */
+
+            /**
+             * Constructs a new CertifiedBlock.
+             * @memberof aegis.v1
+             * @classdesc Represents a CertifiedBlock.
+             * @constructor
+             * @param {aegis.v1.CertifiedBlock.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CertifiedBlock = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CertifiedBlock block.
+             * @member {aegis.v1.Block.$Properties|null|undefined} block
+             * @memberof aegis.v1.CertifiedBlock
+             * @instance
+             */
+            CertifiedBlock.prototype.block = null;
+
+            /**
+             * CertifiedBlock certificate.
+             * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} certificate
+             * @memberof aegis.v1.CertifiedBlock
+             * @instance
+             */
+            CertifiedBlock.prototype.certificate = null;
+
+            /**
+             * Creates a new CertifiedBlock instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {aegis.v1.CertifiedBlock.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.CertifiedBlock} CertifiedBlock instance
+             * @type {{
+             *   (properties: aegis.v1.CertifiedBlock.$Shape): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
+             *   (properties?: aegis.v1.CertifiedBlock.$Properties): aegis.v1.CertifiedBlock;
+             * }}
+             */
+            CertifiedBlock.create = function(properties) {
+                return new CertifiedBlock(properties);
+            };
+
+            /**
+             * Encodes the specified CertifiedBlock message. Does not implicitly {@link aegis.v1.CertifiedBlock.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {aegis.v1.CertifiedBlock.$Properties} message CertifiedBlock message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CertifiedBlock.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
+                    $root.aegis.v1.Block.encode(message.block, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    $root.aegis.v1.CommitCertificate.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CertifiedBlock message, length delimited. Does not implicitly {@link aegis.v1.CertifiedBlock.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {aegis.v1.CertifiedBlock.$Properties} message CertifiedBlock message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CertifiedBlock.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CertifiedBlock message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape} CertifiedBlock
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CertifiedBlock.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.CertifiedBlock();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.block = $root.aegis.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1, message.block);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.certificate = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CertifiedBlock message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape} CertifiedBlock
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CertifiedBlock.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a CertifiedBlock message.
+             * @function verify
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CertifiedBlock.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block")) {
+                    let error = $root.aegis.v1.Block.verify(message.block, _depth + 1);
+                    if (error)
+                        return "block." + error;
+                }
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate")) {
+                    let error = $root.aegis.v1.CommitCertificate.verify(message.certificate, _depth + 1);
+                    if (error)
+                        return "certificate." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CertifiedBlock message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.CertifiedBlock} CertifiedBlock
+             */
+            CertifiedBlock.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.CertifiedBlock)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.CertifiedBlock: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.CertifiedBlock();
+                if (object.block != null) {
+                    if (!$util.isObject(object.block))
+                        throw $TypeError(".aegis.v1.CertifiedBlock.block: object expected");
+                    message.block = $root.aegis.v1.Block.fromObject(object.block, _depth + 1);
+                }
+                if (object.certificate != null) {
+                    if (!$util.isObject(object.certificate))
+                        throw $TypeError(".aegis.v1.CertifiedBlock.certificate: object expected");
+                    message.certificate = $root.aegis.v1.CommitCertificate.fromObject(object.certificate, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CertifiedBlock message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {aegis.v1.CertifiedBlock} message CertifiedBlock
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CertifiedBlock.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.block = null;
+                    object.certificate = null;
+                }
+                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
+                    object.block = $root.aegis.v1.Block.toObject(message.block, options, _depth + 1);
+                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                    object.certificate = $root.aegis.v1.CommitCertificate.toObject(message.certificate, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this CertifiedBlock to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.CertifiedBlock
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CertifiedBlock.prototype.toJSON = function() {
+                return CertifiedBlock.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CertifiedBlock
+             * @function getTypeUrl
+             * @memberof aegis.v1.CertifiedBlock
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CertifiedBlock.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.CertifiedBlock";
+            };
+
+            return CertifiedBlock;
+        })();
+
+        v1.DuplicateVoteEvidence = (function() {
+
+            /**
+             * Properties of a DuplicateVoteEvidence.
+             * @typedef {Object} aegis.v1.DuplicateVoteEvidence.$Properties
+             * @property {aegis.v1.Vote.$Properties|null} [vote_a] DuplicateVoteEvidence vote_a
+             * @property {aegis.v1.Vote.$Properties|null} [vote_b] DuplicateVoteEvidence vote_b
+             * @property {number|Long|null} [time] DuplicateVoteEvidence time
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DuplicateVoteEvidence.
+             * @memberof aegis.v1
+             * @interface IDuplicateVoteEvidence
+             * @augments aegis.v1.DuplicateVoteEvidence.$Properties
+             * @deprecated Use aegis.v1.DuplicateVoteEvidence.$Properties instead.
+             */
+
+            /**
+             * Shape of a DuplicateVoteEvidence.
+             * @typedef {aegis.v1.DuplicateVoteEvidence.$Properties} aegis.v1.DuplicateVoteEvidence.$Shape
+             */
+
+            /**
+             * Constructs a new DuplicateVoteEvidence.
+             * @memberof aegis.v1
+             * @classdesc Represents a DuplicateVoteEvidence.
+             * @constructor
+             * @param {aegis.v1.DuplicateVoteEvidence.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DuplicateVoteEvidence = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DuplicateVoteEvidence vote_a.
+             * @member {aegis.v1.Vote.$Properties|null|undefined} vote_a
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @instance
+             */
+            DuplicateVoteEvidence.prototype.vote_a = null;
+
+            /**
+             * DuplicateVoteEvidence vote_b.
+             * @member {aegis.v1.Vote.$Properties|null|undefined} vote_b
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @instance
+             */
+            DuplicateVoteEvidence.prototype.vote_b = null;
+
+            /**
+             * DuplicateVoteEvidence time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @instance
+             */
+            DuplicateVoteEvidence.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new DuplicateVoteEvidence instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {aegis.v1.DuplicateVoteEvidence.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.DuplicateVoteEvidence} DuplicateVoteEvidence instance
+             * @type {{
+             *   (properties: aegis.v1.DuplicateVoteEvidence.$Shape): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
+             *   (properties?: aegis.v1.DuplicateVoteEvidence.$Properties): aegis.v1.DuplicateVoteEvidence;
+             * }}
+             */
+            DuplicateVoteEvidence.create = function(properties) {
+                return new DuplicateVoteEvidence(properties);
+            };
+
+            /**
+             * Encodes the specified DuplicateVoteEvidence message. Does not implicitly {@link aegis.v1.DuplicateVoteEvidence.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {aegis.v1.DuplicateVoteEvidence.$Properties} message DuplicateVoteEvidence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DuplicateVoteEvidence.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a"))
+                    $root.aegis.v1.Vote.encode(message.vote_a, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b"))
+                    $root.aegis.v1.Vote.encode(message.vote_b, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.time);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified DuplicateVoteEvidence message, length delimited. Does not implicitly {@link aegis.v1.DuplicateVoteEvidence.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {aegis.v1.DuplicateVoteEvidence.$Properties} message DuplicateVoteEvidence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DuplicateVoteEvidence.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a DuplicateVoteEvidence message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape} DuplicateVoteEvidence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DuplicateVoteEvidence.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.DuplicateVoteEvidence();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.vote_a = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote_a);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.vote_b = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote_b);
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a DuplicateVoteEvidence message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape} DuplicateVoteEvidence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DuplicateVoteEvidence.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a DuplicateVoteEvidence message.
+             * @function verify
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            DuplicateVoteEvidence.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a")) {
+                    let error = $root.aegis.v1.Vote.verify(message.vote_a, _depth + 1);
+                    if (error)
+                        return "vote_a." + error;
+                }
+                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b")) {
+                    let error = $root.aegis.v1.Vote.verify(message.vote_b, _depth + 1);
+                    if (error)
+                        return "vote_b." + error;
+                }
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates a DuplicateVoteEvidence message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.DuplicateVoteEvidence} DuplicateVoteEvidence
+             */
+            DuplicateVoteEvidence.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.DuplicateVoteEvidence)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.DuplicateVoteEvidence: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.DuplicateVoteEvidence();
+                if (object.vote_a != null) {
+                    if (!$util.isObject(object.vote_a))
+                        throw $TypeError(".aegis.v1.DuplicateVoteEvidence.vote_a: object expected");
+                    message.vote_a = $root.aegis.v1.Vote.fromObject(object.vote_a, _depth + 1);
+                }
+                if (object.vote_b != null) {
+                    if (!$util.isObject(object.vote_b))
+                        throw $TypeError(".aegis.v1.DuplicateVoteEvidence.vote_b: object expected");
+                    message.vote_b = $root.aegis.v1.Vote.fromObject(object.vote_b, _depth + 1);
+                }
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DuplicateVoteEvidence message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {aegis.v1.DuplicateVoteEvidence} message DuplicateVoteEvidence
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DuplicateVoteEvidence.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.vote_a = null;
+                    object.vote_b = null;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a"))
+                    object.vote_a = $root.aegis.v1.Vote.toObject(message.vote_a, options, _depth + 1);
+                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b"))
+                    object.vote_b = $root.aegis.v1.Vote.toObject(message.vote_b, options, _depth + 1);
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                return object;
+            };
+
+            /**
+             * Converts this DuplicateVoteEvidence to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DuplicateVoteEvidence.prototype.toJSON = function() {
+                return DuplicateVoteEvidence.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for DuplicateVoteEvidence
+             * @function getTypeUrl
+             * @memberof aegis.v1.DuplicateVoteEvidence
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            DuplicateVoteEvidence.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.DuplicateVoteEvidence";
+            };
+
+            return DuplicateVoteEvidence;
+        })();
+
+        v1.StatusRequest = (function() {
+
+            /**
+             * Properties of a StatusRequest.
+             * @typedef {Object} aegis.v1.StatusRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StatusRequest.
+             * @memberof aegis.v1
+             * @interface IStatusRequest
+             * @augments aegis.v1.StatusRequest.$Properties
+             * @deprecated Use aegis.v1.StatusRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a StatusRequest.
+             * @typedef {aegis.v1.StatusRequest.$Properties} aegis.v1.StatusRequest.$Shape
+             */
+
+            /**
+             * Constructs a new StatusRequest.
+             * @memberof aegis.v1
+             * @classdesc Represents a StatusRequest.
+             * @constructor
+             * @param {aegis.v1.StatusRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StatusRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new StatusRequest instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {aegis.v1.StatusRequest.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.StatusRequest} StatusRequest instance
+             * @type {{
+             *   (properties: aegis.v1.StatusRequest.$Shape): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
+             *   (properties?: aegis.v1.StatusRequest.$Properties): aegis.v1.StatusRequest;
+             * }}
+             */
+            StatusRequest.create = function(properties) {
+                return new StatusRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StatusRequest message. Does not implicitly {@link aegis.v1.StatusRequest.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {aegis.v1.StatusRequest.$Properties} message StatusRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StatusRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StatusRequest message, length delimited. Does not implicitly {@link aegis.v1.StatusRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {aegis.v1.StatusRequest.$Properties} message StatusRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StatusRequest.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a StatusRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape} StatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StatusRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.StatusRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a StatusRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape} StatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StatusRequest.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a StatusRequest message.
+             * @function verify
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StatusRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                return null;
+            };
+
+            /**
+             * Creates a StatusRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.StatusRequest} StatusRequest
+             */
+            StatusRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.StatusRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.StatusRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                return new $root.aegis.v1.StatusRequest();
+            };
+
+            /**
+             * Creates a plain object from a StatusRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {aegis.v1.StatusRequest} message StatusRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StatusRequest.toObject = function () {
+                return {};
+            };
+
+            /**
+             * Converts this StatusRequest to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.StatusRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StatusRequest.prototype.toJSON = function() {
+                return StatusRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StatusRequest
+             * @function getTypeUrl
+             * @memberof aegis.v1.StatusRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StatusRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.StatusRequest";
+            };
+
+            return StatusRequest;
+        })();
+
+        v1.StatusResponse = (function() {
+
+            /**
+             * Properties of a StatusResponse.
+             * @typedef {Object} aegis.v1.StatusResponse.$Properties
+             * @property {string|null} [chain_id] StatusResponse chain_id
+             * @property {number|Long|null} [height] StatusResponse height
+             * @property {Uint8Array|null} [latest_block_hash] StatusResponse latest_block_hash
+             * @property {number|Long|null} [earliest_height] StatusResponse earliest_height
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StatusResponse.
+             * @memberof aegis.v1
+             * @interface IStatusResponse
+             * @augments aegis.v1.StatusResponse.$Properties
+             * @deprecated Use aegis.v1.StatusResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a StatusResponse.
+             * @typedef {aegis.v1.StatusResponse.$Properties} aegis.v1.StatusResponse.$Shape
+             */
+
+            /**
+             * Constructs a new StatusResponse.
+             * @memberof aegis.v1
+             * @classdesc Represents a StatusResponse.
+             * @constructor
+             * @param {aegis.v1.StatusResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StatusResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StatusResponse chain_id.
+             * @member {string} chain_id
+             * @memberof aegis.v1.StatusResponse
+             * @instance
+             */
+            StatusResponse.prototype.chain_id = "";
+
+            /**
+             * StatusResponse height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.StatusResponse
+             * @instance
+             */
+            StatusResponse.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * StatusResponse latest_block_hash.
+             * @member {Uint8Array} latest_block_hash
+             * @memberof aegis.v1.StatusResponse
+             * @instance
+             */
+            StatusResponse.prototype.latest_block_hash = $util.newBuffer([]);
+
+            /**
+             * StatusResponse earliest_height.
+             * @member {number|Long} earliest_height
+             * @memberof aegis.v1.StatusResponse
+             * @instance
+             */
+            StatusResponse.prototype.earliest_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new StatusResponse instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {aegis.v1.StatusResponse.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.StatusResponse} StatusResponse instance
+             * @type {{
+             *   (properties: aegis.v1.StatusResponse.$Shape): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
+             *   (properties?: aegis.v1.StatusResponse.$Properties): aegis.v1.StatusResponse;
+             * }}
+             */
+            StatusResponse.create = function(properties) {
+                return new StatusResponse(properties);
+            };
+
+            /**
+             * Encodes the specified StatusResponse message. Does not implicitly {@link aegis.v1.StatusResponse.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {aegis.v1.StatusResponse.$Properties} message StatusResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StatusResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id") && message.chain_id !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.chain_id);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash") && message.latest_block_hash.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.latest_block_hash);
+                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height") && (typeof message.earliest_height === "object" ? message.earliest_height.low || message.earliest_height.high : message.earliest_height !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.earliest_height);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified StatusResponse message, length delimited. Does not implicitly {@link aegis.v1.StatusResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {aegis.v1.StatusResponse.$Properties} message StatusResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StatusResponse.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a StatusResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape} StatusResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StatusResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.StatusResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.chain_id = value;
+                            else
+                                delete message.chain_id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.latest_block_hash = value;
+                            else
+                                delete message.latest_block_hash;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.earliest_height = value;
+                            else
+                                delete message.earliest_height;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a StatusResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape} StatusResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StatusResponse.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a StatusResponse message.
+             * @function verify
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            StatusResponse.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
+                    if (!$util.isString(message.chain_id))
+                        return "chain_id: string expected";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash"))
+                    if (!(message.latest_block_hash && typeof message.latest_block_hash.length === "number" || $util.isString(message.latest_block_hash)))
+                        return "latest_block_hash: buffer expected";
+                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height"))
+                    if (!$util.isInteger(message.earliest_height) && !(message.earliest_height && $util.isInteger(message.earliest_height.low) && $util.isInteger(message.earliest_height.high)))
+                        return "earliest_height: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates a StatusResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.StatusResponse} StatusResponse
+             */
+            StatusResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.StatusResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.StatusResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.StatusResponse();
+                if (object.chain_id != null)
+                    if (typeof object.chain_id !== "string" || object.chain_id.length)
+                        message.chain_id = $String(object.chain_id);
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.latest_block_hash != null)
+                    if (object.latest_block_hash.length)
+                        if (typeof object.latest_block_hash === "string")
+                            $util.base64.decode(object.latest_block_hash, message.latest_block_hash = $util.newBuffer($util.base64.length(object.latest_block_hash)), 0);
+                        else if (object.latest_block_hash.length >= 0)
+                            message.latest_block_hash = object.latest_block_hash;
+                if (object.earliest_height != null)
+                    if (typeof object.earliest_height === "object" ? object.earliest_height.low || object.earliest_height.high : $Number(object.earliest_height) !== 0)
+                        if ($util.Long)
+                            message.earliest_height = $util.Long.fromValue(object.earliest_height, true);
+                        else if (typeof object.earliest_height === "string")
+                            message.earliest_height = $parseInt(object.earliest_height, 10);
+                        else if (typeof object.earliest_height === "number")
+                            message.earliest_height = object.earliest_height;
+                        else if (typeof object.earliest_height === "object")
+                            message.earliest_height = new $util.LongBits(object.earliest_height.low >>> 0, object.earliest_height.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StatusResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {aegis.v1.StatusResponse} message StatusResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StatusResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.chain_id = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.latest_block_hash = "";
+                    else {
+                        object.latest_block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.latest_block_hash = $util.newBuffer(object.latest_block_hash);
+                    }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.earliest_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.earliest_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
+                    object.chain_id = message.chain_id;
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash"))
+                    object.latest_block_hash = options.bytes === $String ? $util.base64.encode(message.latest_block_hash, 0, message.latest_block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.latest_block_hash) : message.latest_block_hash;
+                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.earliest_height = typeof message.earliest_height === "number" ? $BigInt(message.earliest_height) : $util.Long.fromBits(message.earliest_height.low >>> 0, message.earliest_height.high >>> 0, true).toBigInt();
+                    else if (typeof message.earliest_height === "number")
+                        object.earliest_height = options.longs === $String ? $String(message.earliest_height) : message.earliest_height;
+                    else
+                        object.earliest_height = options.longs === $String ? $util.Long.prototype.toString.call(message.earliest_height) : options.longs === $Number ? new $util.LongBits(message.earliest_height.low >>> 0, message.earliest_height.high >>> 0).toNumber(true) : message.earliest_height;
+                return object;
+            };
+
+            /**
+             * Converts this StatusResponse to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.StatusResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StatusResponse.prototype.toJSON = function() {
+                return StatusResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for StatusResponse
+             * @function getTypeUrl
+             * @memberof aegis.v1.StatusResponse
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            StatusResponse.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.StatusResponse";
+            };
+
+            return StatusResponse;
+        })();
+
+        v1.BlocksRequest = (function() {
+
+            /**
+             * Properties of a BlocksRequest.
+             * @typedef {Object} aegis.v1.BlocksRequest.$Properties
+             * @property {number|Long|null} [from_height] BlocksRequest from_height
+             * @property {number|null} [count] BlocksRequest count
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a BlocksRequest.
+             * @memberof aegis.v1
+             * @interface IBlocksRequest
+             * @augments aegis.v1.BlocksRequest.$Properties
+             * @deprecated Use aegis.v1.BlocksRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a BlocksRequest.
+             * @typedef {aegis.v1.BlocksRequest.$Properties} aegis.v1.BlocksRequest.$Shape
+             */
+
+            /**
+             * Constructs a new BlocksRequest.
+             * @memberof aegis.v1
+             * @classdesc Represents a BlocksRequest.
+             * @constructor
+             * @param {aegis.v1.BlocksRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const BlocksRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * BlocksRequest from_height.
+             * @member {number|Long} from_height
+             * @memberof aegis.v1.BlocksRequest
+             * @instance
+             */
+            BlocksRequest.prototype.from_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * BlocksRequest count.
+             * @member {number} count
+             * @memberof aegis.v1.BlocksRequest
+             * @instance
+             */
+            BlocksRequest.prototype.count = 0;
+
+            /**
+             * Creates a new BlocksRequest instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {aegis.v1.BlocksRequest.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.BlocksRequest} BlocksRequest instance
+             * @type {{
+             *   (properties: aegis.v1.BlocksRequest.$Shape): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
+             *   (properties?: aegis.v1.BlocksRequest.$Properties): aegis.v1.BlocksRequest;
+             * }}
+             */
+            BlocksRequest.create = function(properties) {
+                return new BlocksRequest(properties);
+            };
+
+            /**
+             * Encodes the specified BlocksRequest message. Does not implicitly {@link aegis.v1.BlocksRequest.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {aegis.v1.BlocksRequest.$Properties} message BlocksRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlocksRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height") && (typeof message.from_height === "object" ? message.from_height.low || message.from_height.high : message.from_height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.from_height);
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && message.count !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.count);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified BlocksRequest message, length delimited. Does not implicitly {@link aegis.v1.BlocksRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {aegis.v1.BlocksRequest.$Properties} message BlocksRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlocksRequest.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a BlocksRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape} BlocksRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlocksRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.BlocksRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.from_height = value;
+                            else
+                                delete message.from_height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.count = value;
+                            else
+                                delete message.count;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a BlocksRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape} BlocksRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlocksRequest.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a BlocksRequest message.
+             * @function verify
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            BlocksRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                    if (!$util.isInteger(message.from_height) && !(message.from_height && $util.isInteger(message.from_height.low) && $util.isInteger(message.from_height.high)))
+                        return "from_height: integer|Long expected";
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    if (!$util.isInteger(message.count))
+                        return "count: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a BlocksRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.BlocksRequest} BlocksRequest
+             */
+            BlocksRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.BlocksRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.BlocksRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.BlocksRequest();
+                if (object.from_height != null)
+                    if (typeof object.from_height === "object" ? object.from_height.low || object.from_height.high : $Number(object.from_height) !== 0)
+                        if ($util.Long)
+                            message.from_height = $util.Long.fromValue(object.from_height, true);
+                        else if (typeof object.from_height === "string")
+                            message.from_height = $parseInt(object.from_height, 10);
+                        else if (typeof object.from_height === "number")
+                            message.from_height = object.from_height;
+                        else if (typeof object.from_height === "object")
+                            message.from_height = new $util.LongBits(object.from_height.low >>> 0, object.from_height.high >>> 0).toNumber(true);
+                if (object.count != null)
+                    if ($Number(object.count) !== 0)
+                        message.count = object.count >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a BlocksRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {aegis.v1.BlocksRequest} message BlocksRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            BlocksRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.from_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.from_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.count = 0;
+                }
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.from_height = typeof message.from_height === "number" ? $BigInt(message.from_height) : $util.Long.fromBits(message.from_height.low >>> 0, message.from_height.high >>> 0, true).toBigInt();
+                    else if (typeof message.from_height === "number")
+                        object.from_height = options.longs === $String ? $String(message.from_height) : message.from_height;
+                    else
+                        object.from_height = options.longs === $String ? $util.Long.prototype.toString.call(message.from_height) : options.longs === $Number ? new $util.LongBits(message.from_height.low >>> 0, message.from_height.high >>> 0).toNumber(true) : message.from_height;
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    object.count = message.count;
+                return object;
+            };
+
+            /**
+             * Converts this BlocksRequest to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.BlocksRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            BlocksRequest.prototype.toJSON = function() {
+                return BlocksRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for BlocksRequest
+             * @function getTypeUrl
+             * @memberof aegis.v1.BlocksRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            BlocksRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.BlocksRequest";
+            };
+
+            return BlocksRequest;
+        })();
+
+        v1.BlocksResponse = (function() {
+
+            /**
+             * Properties of a BlocksResponse.
+             * @typedef {Object} aegis.v1.BlocksResponse.$Properties
+             * @property {Array.<aegis.v1.CertifiedBlock.$Properties>|null} [blocks] BlocksResponse blocks
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a BlocksResponse.
+             * @memberof aegis.v1
+             * @interface IBlocksResponse
+             * @augments aegis.v1.BlocksResponse.$Properties
+             * @deprecated Use aegis.v1.BlocksResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a BlocksResponse.
+             * @typedef {aegis.v1.BlocksResponse.$Properties} aegis.v1.BlocksResponse.$Shape
+             */
+
+            /**
+             * Constructs a new BlocksResponse.
+             * @memberof aegis.v1
+             * @classdesc Represents a BlocksResponse.
+             * @constructor
+             * @param {aegis.v1.BlocksResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const BlocksResponse = function (properties) {
+                this.blocks = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * BlocksResponse blocks.
+             * @member {Array.<aegis.v1.CertifiedBlock.$Properties>} blocks
+             * @memberof aegis.v1.BlocksResponse
+             * @instance
+             */
+            BlocksResponse.prototype.blocks = $util.emptyArray;
+
+            /**
+             * Creates a new BlocksResponse instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {aegis.v1.BlocksResponse.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.BlocksResponse} BlocksResponse instance
+             * @type {{
+             *   (properties: aegis.v1.BlocksResponse.$Shape): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
+             *   (properties?: aegis.v1.BlocksResponse.$Properties): aegis.v1.BlocksResponse;
+             * }}
+             */
+            BlocksResponse.create = function(properties) {
+                return new BlocksResponse(properties);
+            };
+
+            /**
+             * Encodes the specified BlocksResponse message. Does not implicitly {@link aegis.v1.BlocksResponse.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {aegis.v1.BlocksResponse.$Properties} message BlocksResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlocksResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.blocks != null && message.blocks.length)
+                    for (let i = 0; i < message.blocks.length; ++i)
+                        $root.aegis.v1.CertifiedBlock.encode(message.blocks[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified BlocksResponse message, length delimited. Does not implicitly {@link aegis.v1.BlocksResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {aegis.v1.BlocksResponse.$Properties} message BlocksResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            BlocksResponse.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a BlocksResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape} BlocksResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlocksResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.BlocksResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.blocks && message.blocks.length))
+                                message.blocks = [];
+                            message.blocks.push($root.aegis.v1.CertifiedBlock.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a BlocksResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape} BlocksResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            BlocksResponse.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a BlocksResponse message.
+             * @function verify
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            BlocksResponse.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks")) {
+                    if (!$Array.isArray(message.blocks))
+                        return "blocks: array expected";
+                    for (let i = 0; i < message.blocks.length; ++i) {
+                        let error = $root.aegis.v1.CertifiedBlock.verify(message.blocks[i], _depth + 1);
+                        if (error)
+                            return "blocks." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a BlocksResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.BlocksResponse} BlocksResponse
+             */
+            BlocksResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.BlocksResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.BlocksResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.BlocksResponse();
+                if (object.blocks) {
+                    if (!$Array.isArray(object.blocks))
+                        throw $TypeError(".aegis.v1.BlocksResponse.blocks: array expected");
+                    message.blocks = $Array(object.blocks.length);
+                    for (let i = 0; i < object.blocks.length; ++i) {
+                        if (!$util.isObject(object.blocks[i]))
+                            throw $TypeError(".aegis.v1.BlocksResponse.blocks: object expected");
+                        message.blocks[i] = $root.aegis.v1.CertifiedBlock.fromObject(object.blocks[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a BlocksResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {aegis.v1.BlocksResponse} message BlocksResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            BlocksResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.blocks = [];
+                if (message.blocks && message.blocks.length) {
+                    object.blocks = $Array(message.blocks.length);
+                    for (let j = 0; j < message.blocks.length; ++j)
+                        object.blocks[j] = $root.aegis.v1.CertifiedBlock.toObject(message.blocks[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this BlocksResponse to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.BlocksResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            BlocksResponse.prototype.toJSON = function() {
+                return BlocksResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for BlocksResponse
+             * @function getTypeUrl
+             * @memberof aegis.v1.BlocksResponse
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            BlocksResponse.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.BlocksResponse";
+            };
+
+            return BlocksResponse;
+        })();
+
+        v1.ErrorResponse = (function() {
+
+            /**
+             * Properties of an ErrorResponse.
+             * @typedef {Object} aegis.v1.ErrorResponse.$Properties
+             * @property {string|null} [code] ErrorResponse code
+             * @property {string|null} [message] ErrorResponse message
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an ErrorResponse.
+             * @memberof aegis.v1
+             * @interface IErrorResponse
+             * @augments aegis.v1.ErrorResponse.$Properties
+             * @deprecated Use aegis.v1.ErrorResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of an ErrorResponse.
+             * @typedef {aegis.v1.ErrorResponse.$Properties} aegis.v1.ErrorResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ErrorResponse.
+             * @memberof aegis.v1
+             * @classdesc Represents an ErrorResponse.
+             * @constructor
+             * @param {aegis.v1.ErrorResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ErrorResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ErrorResponse code.
+             * @member {string} code
+             * @memberof aegis.v1.ErrorResponse
+             * @instance
+             */
+            ErrorResponse.prototype.code = "";
+
+            /**
+             * ErrorResponse message.
+             * @member {string} message
+             * @memberof aegis.v1.ErrorResponse
+             * @instance
+             */
+            ErrorResponse.prototype.message = "";
+
+            /**
+             * Creates a new ErrorResponse instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {aegis.v1.ErrorResponse.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.ErrorResponse} ErrorResponse instance
+             * @type {{
+             *   (properties: aegis.v1.ErrorResponse.$Shape): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
+             *   (properties?: aegis.v1.ErrorResponse.$Properties): aegis.v1.ErrorResponse;
+             * }}
+             */
+            ErrorResponse.create = function(properties) {
+                return new ErrorResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ErrorResponse message. Does not implicitly {@link aegis.v1.ErrorResponse.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {aegis.v1.ErrorResponse.$Properties} message ErrorResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErrorResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ErrorResponse message, length delimited. Does not implicitly {@link aegis.v1.ErrorResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {aegis.v1.ErrorResponse.$Properties} message ErrorResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ErrorResponse.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an ErrorResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape} ErrorResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErrorResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.ErrorResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.code = value;
+                            else
+                                delete message.code;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.message = value;
+                            else
+                                delete message.message;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an ErrorResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape} ErrorResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ErrorResponse.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies an ErrorResponse message.
+             * @function verify
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ErrorResponse.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    if (!$util.isString(message.code))
+                        return "code: string expected";
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    if (!$util.isString(message.message))
+                        return "message: string expected";
+                return null;
+            };
+
+            /**
+             * Creates an ErrorResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.ErrorResponse} ErrorResponse
+             */
+            ErrorResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.ErrorResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.ErrorResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.ErrorResponse();
+                if (object.code != null)
+                    if (typeof object.code !== "string" || object.code.length)
+                        message.code = $String(object.code);
+                if (object.message != null)
+                    if (typeof object.message !== "string" || object.message.length)
+                        message.message = $String(object.message);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an ErrorResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {aegis.v1.ErrorResponse} message ErrorResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ErrorResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.code = "";
+                    object.message = "";
+                }
+                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
+                    object.code = message.code;
+                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                    object.message = message.message;
+                return object;
+            };
+
+            /**
+             * Converts this ErrorResponse to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.ErrorResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ErrorResponse.prototype.toJSON = function() {
+                return ErrorResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ErrorResponse
+             * @function getTypeUrl
+             * @memberof aegis.v1.ErrorResponse
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ErrorResponse.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.ErrorResponse";
+            };
+
+            return ErrorResponse;
+        })();
+
+        /**
+         * SignStep enum.
+         * @name aegis.v1.SignStep
+         * @enum {number}
+         * @property {number} SIGN_STEP_NONE=0 SIGN_STEP_NONE value
+         * @property {number} SIGN_STEP_PROPOSE=1 SIGN_STEP_PROPOSE value
+         * @property {number} SIGN_STEP_PREVOTE=2 SIGN_STEP_PREVOTE value
+         * @property {number} SIGN_STEP_PRECOMMIT=3 SIGN_STEP_PRECOMMIT value
+         */
+        v1.SignStep = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "SIGN_STEP_NONE"] = 0;
+            values[valuesById[1] = "SIGN_STEP_PROPOSE"] = 1;
+            values[valuesById[2] = "SIGN_STEP_PREVOTE"] = 2;
+            values[valuesById[3] = "SIGN_STEP_PRECOMMIT"] = 3;
+            return values;
+        })();
+
+        v1.SignerGuardRecord = (function() {
+
+            /**
+             * Properties of a SignerGuardRecord.
+             * @typedef {Object} aegis.v1.SignerGuardRecord.$Properties
+             * @property {number|Long|null} [height] SignerGuardRecord height
+             * @property {number|null} [round] SignerGuardRecord round
+             * @property {aegis.v1.SignStep|null} [step] SignerGuardRecord step
+             * @property {Uint8Array|null} [sign_bytes] SignerGuardRecord sign_bytes
+             * @property {Uint8Array|null} [signature] SignerGuardRecord signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SignerGuardRecord.
+             * @memberof aegis.v1
+             * @interface ISignerGuardRecord
+             * @augments aegis.v1.SignerGuardRecord.$Properties
+             * @deprecated Use aegis.v1.SignerGuardRecord.$Properties instead.
+             */
+
+            /**
+             * Shape of a SignerGuardRecord.
+             * @typedef {aegis.v1.SignerGuardRecord.$Properties} aegis.v1.SignerGuardRecord.$Shape
+             */
+
+            /**
+             * Constructs a new SignerGuardRecord.
+             * @memberof aegis.v1
+             * @classdesc Represents a SignerGuardRecord.
+             * @constructor
+             * @param {aegis.v1.SignerGuardRecord.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SignerGuardRecord = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SignerGuardRecord height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             */
+            SignerGuardRecord.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * SignerGuardRecord round.
+             * @member {number} round
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             */
+            SignerGuardRecord.prototype.round = 0;
+
+            /**
+             * SignerGuardRecord step.
+             * @member {aegis.v1.SignStep} step
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             */
+            SignerGuardRecord.prototype.step = 0;
+
+            /**
+             * SignerGuardRecord sign_bytes.
+             * @member {Uint8Array} sign_bytes
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             */
+            SignerGuardRecord.prototype.sign_bytes = $util.newBuffer([]);
+
+            /**
+             * SignerGuardRecord signature.
+             * @member {Uint8Array} signature
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             */
+            SignerGuardRecord.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new SignerGuardRecord instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {aegis.v1.SignerGuardRecord.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.SignerGuardRecord} SignerGuardRecord instance
+             * @type {{
+             *   (properties: aegis.v1.SignerGuardRecord.$Shape): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
+             *   (properties?: aegis.v1.SignerGuardRecord.$Properties): aegis.v1.SignerGuardRecord;
+             * }}
+             */
+            SignerGuardRecord.create = function(properties) {
+                return new SignerGuardRecord(properties);
+            };
+
+            /**
+             * Encodes the specified SignerGuardRecord message. Does not implicitly {@link aegis.v1.SignerGuardRecord.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {aegis.v1.SignerGuardRecord.$Properties} message SignerGuardRecord message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SignerGuardRecord.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step") && message.step !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.step);
+                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes") && message.sign_bytes.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.sign_bytes);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified SignerGuardRecord message, length delimited. Does not implicitly {@link aegis.v1.SignerGuardRecord.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {aegis.v1.SignerGuardRecord.$Properties} message SignerGuardRecord message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SignerGuardRecord.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a SignerGuardRecord message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape} SignerGuardRecord
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SignerGuardRecord.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.SignerGuardRecord();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.round = value;
+                            else
+                                delete message.round;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.step = value;
+                            else
+                                delete message.step;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.sign_bytes = value;
+                            else
+                                delete message.sign_bytes;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a SignerGuardRecord message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape} SignerGuardRecord
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SignerGuardRecord.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a SignerGuardRecord message.
+             * @function verify
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            SignerGuardRecord.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    if (!$util.isInteger(message.round))
+                        return "round: integer expected";
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
+                    if (typeof message.step !== "number" || (message.step | 0) !== message.step)
+                        return "step: enum value expected";
+                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes"))
+                    if (!(message.sign_bytes && typeof message.sign_bytes.length === "number" || $util.isString(message.sign_bytes)))
+                        return "sign_bytes: buffer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a SignerGuardRecord message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.SignerGuardRecord} SignerGuardRecord
+             */
+            SignerGuardRecord.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.SignerGuardRecord)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.SignerGuardRecord: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.SignerGuardRecord();
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.round != null)
+                    if ($Number(object.round) !== 0)
+                        message.round = object.round >>> 0;
+                if (object.step !== 0 && (typeof object.step !== "string" || $root.aegis.v1.SignStep[object.step] !== 0))
+                    switch (object.step) {
+                    case "SIGN_STEP_NONE":
+                    case 0:
+                        message.step = 0;
+                        break;
+                    case "SIGN_STEP_PROPOSE":
+                    case 1:
+                        message.step = 1;
+                        break;
+                    case "SIGN_STEP_PREVOTE":
+                    case 2:
+                        message.step = 2;
+                        break;
+                    case "SIGN_STEP_PRECOMMIT":
+                    case 3:
+                        message.step = 3;
+                        break;
+                    default:
+                        if (typeof object.step === "number" && (object.step | 0) === object.step)
+                            message.step = object.step;
+                    }
+                if (object.sign_bytes != null)
+                    if (object.sign_bytes.length)
+                        if (typeof object.sign_bytes === "string")
+                            $util.base64.decode(object.sign_bytes, message.sign_bytes = $util.newBuffer($util.base64.length(object.sign_bytes)), 0);
+                        else if (object.sign_bytes.length >= 0)
+                            message.sign_bytes = object.sign_bytes;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SignerGuardRecord message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {aegis.v1.SignerGuardRecord} message SignerGuardRecord
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SignerGuardRecord.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.round = 0;
+                    object.step = options.enums === $String ? "SIGN_STEP_NONE" : 0;
+                    if (options.bytes === $String)
+                        object.sign_bytes = "";
+                    else {
+                        object.sign_bytes = [];
+                        if (options.bytes !== $Array)
+                            object.sign_bytes = $util.newBuffer(object.sign_bytes);
+                    }
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    object.round = message.round;
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
+                    object.step = options.enums === $String ? $root.aegis.v1.SignStep[message.step] === $undefined ? message.step : $root.aegis.v1.SignStep[message.step] : message.step;
+                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes"))
+                    object.sign_bytes = options.bytes === $String ? $util.base64.encode(message.sign_bytes, 0, message.sign_bytes.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sign_bytes) : message.sign_bytes;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this SignerGuardRecord to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.SignerGuardRecord
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SignerGuardRecord.prototype.toJSON = function() {
+                return SignerGuardRecord.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for SignerGuardRecord
+             * @function getTypeUrl
+             * @memberof aegis.v1.SignerGuardRecord
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            SignerGuardRecord.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.SignerGuardRecord";
+            };
+
+            return SignerGuardRecord;
+        })();
+
+        /**
+         * TimeoutStep enum.
+         * @name aegis.v1.TimeoutStep
+         * @enum {number}
+         * @property {number} TIMEOUT_STEP_UNSPECIFIED=0 TIMEOUT_STEP_UNSPECIFIED value
+         * @property {number} TIMEOUT_STEP_PROPOSE=1 TIMEOUT_STEP_PROPOSE value
+         * @property {number} TIMEOUT_STEP_PREVOTE=2 TIMEOUT_STEP_PREVOTE value
+         * @property {number} TIMEOUT_STEP_PRECOMMIT=3 TIMEOUT_STEP_PRECOMMIT value
+         */
+        v1.TimeoutStep = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "TIMEOUT_STEP_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "TIMEOUT_STEP_PROPOSE"] = 1;
+            values[valuesById[2] = "TIMEOUT_STEP_PREVOTE"] = 2;
+            values[valuesById[3] = "TIMEOUT_STEP_PRECOMMIT"] = 3;
+            return values;
+        })();
+
+        v1.TimeoutEvent = (function() {
+
+            /**
+             * Properties of a TimeoutEvent.
+             * @typedef {Object} aegis.v1.TimeoutEvent.$Properties
+             * @property {number|Long|null} [height] TimeoutEvent height
+             * @property {number|null} [round] TimeoutEvent round
+             * @property {aegis.v1.TimeoutStep|null} [step] TimeoutEvent step
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TimeoutEvent.
+             * @memberof aegis.v1
+             * @interface ITimeoutEvent
+             * @augments aegis.v1.TimeoutEvent.$Properties
+             * @deprecated Use aegis.v1.TimeoutEvent.$Properties instead.
+             */
+
+            /**
+             * Shape of a TimeoutEvent.
+             * @typedef {aegis.v1.TimeoutEvent.$Properties} aegis.v1.TimeoutEvent.$Shape
+             */
+
+            /**
+             * Constructs a new TimeoutEvent.
+             * @memberof aegis.v1
+             * @classdesc Represents a TimeoutEvent.
+             * @constructor
+             * @param {aegis.v1.TimeoutEvent.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TimeoutEvent = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TimeoutEvent height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.TimeoutEvent
+             * @instance
+             */
+            TimeoutEvent.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * TimeoutEvent round.
+             * @member {number} round
+             * @memberof aegis.v1.TimeoutEvent
+             * @instance
+             */
+            TimeoutEvent.prototype.round = 0;
+
+            /**
+             * TimeoutEvent step.
+             * @member {aegis.v1.TimeoutStep} step
+             * @memberof aegis.v1.TimeoutEvent
+             * @instance
+             */
+            TimeoutEvent.prototype.step = 0;
+
+            /**
+             * Creates a new TimeoutEvent instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {aegis.v1.TimeoutEvent.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.TimeoutEvent} TimeoutEvent instance
+             * @type {{
+             *   (properties: aegis.v1.TimeoutEvent.$Shape): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
+             *   (properties?: aegis.v1.TimeoutEvent.$Properties): aegis.v1.TimeoutEvent;
+             * }}
+             */
+            TimeoutEvent.create = function(properties) {
+                return new TimeoutEvent(properties);
+            };
+
+            /**
+             * Encodes the specified TimeoutEvent message. Does not implicitly {@link aegis.v1.TimeoutEvent.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {aegis.v1.TimeoutEvent.$Properties} message TimeoutEvent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TimeoutEvent.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step") && message.step !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.step);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified TimeoutEvent message, length delimited. Does not implicitly {@link aegis.v1.TimeoutEvent.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {aegis.v1.TimeoutEvent.$Properties} message TimeoutEvent message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TimeoutEvent.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a TimeoutEvent message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape} TimeoutEvent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TimeoutEvent.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.TimeoutEvent();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.round = value;
+                            else
+                                delete message.round;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.step = value;
+                            else
+                                delete message.step;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a TimeoutEvent message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape} TimeoutEvent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TimeoutEvent.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a TimeoutEvent message.
+             * @function verify
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            TimeoutEvent.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    if (!$util.isInteger(message.round))
+                        return "round: integer expected";
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
+                    if (typeof message.step !== "number" || (message.step | 0) !== message.step)
+                        return "step: enum value expected";
+                return null;
+            };
+
+            /**
+             * Creates a TimeoutEvent message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.TimeoutEvent} TimeoutEvent
+             */
+            TimeoutEvent.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.TimeoutEvent)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.TimeoutEvent: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.TimeoutEvent();
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.round != null)
+                    if ($Number(object.round) !== 0)
+                        message.round = object.round >>> 0;
+                if (object.step !== 0 && (typeof object.step !== "string" || $root.aegis.v1.TimeoutStep[object.step] !== 0))
+                    switch (object.step) {
+                    case "TIMEOUT_STEP_UNSPECIFIED":
+                    case 0:
+                        message.step = 0;
+                        break;
+                    case "TIMEOUT_STEP_PROPOSE":
+                    case 1:
+                        message.step = 1;
+                        break;
+                    case "TIMEOUT_STEP_PREVOTE":
+                    case 2:
+                        message.step = 2;
+                        break;
+                    case "TIMEOUT_STEP_PRECOMMIT":
+                    case 3:
+                        message.step = 3;
+                        break;
+                    default:
+                        if (typeof object.step === "number" && (object.step | 0) === object.step)
+                            message.step = object.step;
+                    }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TimeoutEvent message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {aegis.v1.TimeoutEvent} message TimeoutEvent
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TimeoutEvent.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.round = 0;
+                    object.step = options.enums === $String ? "TIMEOUT_STEP_UNSPECIFIED" : 0;
+                }
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                    object.round = message.round;
+                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
+                    object.step = options.enums === $String ? $root.aegis.v1.TimeoutStep[message.step] === $undefined ? message.step : $root.aegis.v1.TimeoutStep[message.step] : message.step;
+                return object;
+            };
+
+            /**
+             * Converts this TimeoutEvent to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.TimeoutEvent
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TimeoutEvent.prototype.toJSON = function() {
+                return TimeoutEvent.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for TimeoutEvent
+             * @function getTypeUrl
+             * @memberof aegis.v1.TimeoutEvent
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            TimeoutEvent.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.TimeoutEvent";
+            };
+
+            return TimeoutEvent;
+        })();
+
+        v1.WalEntry = (function() {
+
+            /**
+             * Properties of a WalEntry.
+             * @typedef {Object} aegis.v1.WalEntry.$Properties
+             * @property {number|Long|null} [time] WalEntry time
+             * @property {aegis.v1.ProposalMessage.$Properties|null} [proposal] WalEntry proposal
+             * @property {aegis.v1.Vote.$Properties|null} [vote] WalEntry vote
+             * @property {aegis.v1.TimeoutEvent.$Properties|null} [timeout] WalEntry timeout
+             * @property {"proposal"|"vote"|"timeout"} [event] WalEntry event
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a WalEntry.
+             * @memberof aegis.v1
+             * @interface IWalEntry
+             * @augments aegis.v1.WalEntry.$Properties
+             * @deprecated Use aegis.v1.WalEntry.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a WalEntry.
+             * @typedef {{
+             *   time?: number|Long|null;
+             *   proposal?: aegis.v1.ProposalMessage.$Shape|null;
+             *   vote?: aegis.v1.Vote.$Shape|null;
+             *   timeout?: aegis.v1.TimeoutEvent.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ event?: undefined; proposal?: null; vote?: null; timeout?: null }|{ event?: "proposal"; proposal: aegis.v1.ProposalMessage.$Shape; vote?: null; timeout?: null }|{ event?: "vote"; proposal?: null; vote: aegis.v1.Vote.$Shape; timeout?: null }|{ event?: "timeout"; proposal?: null; vote?: null; timeout: aegis.v1.TimeoutEvent.$Shape })
+             * )} aegis.v1.WalEntry.$Shape
+             */
+
+            /**
+             * Constructs a new WalEntry.
+             * @memberof aegis.v1
+             * @classdesc Represents a WalEntry.
+             * @constructor
+             * @param {aegis.v1.WalEntry.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const WalEntry = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * WalEntry time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             */
+            WalEntry.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * WalEntry proposal.
+             * @member {aegis.v1.ProposalMessage.$Properties|null|undefined} proposal
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             */
+            WalEntry.prototype.proposal = null;
+
+            /**
+             * WalEntry vote.
+             * @member {aegis.v1.Vote.$Properties|null|undefined} vote
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             */
+            WalEntry.prototype.vote = null;
+
+            /**
+             * WalEntry timeout.
+             * @member {aegis.v1.TimeoutEvent.$Properties|null|undefined} timeout
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             */
+            WalEntry.prototype.timeout = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * WalEntry event.
+             * @member {"proposal"|"vote"|"timeout"|undefined} event
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             */
+            $Object.defineProperty(WalEntry.prototype, "event", {
+                get: $util.oneOfGetter($oneOfFields = ["proposal", "vote", "timeout"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new WalEntry instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {aegis.v1.WalEntry.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.WalEntry} WalEntry instance
+             * @type {{
+             *   (properties: aegis.v1.WalEntry.$Shape): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
+             *   (properties?: aegis.v1.WalEntry.$Properties): aegis.v1.WalEntry;
+             * }}
+             */
+            WalEntry.create = function(properties) {
+                return new WalEntry(properties);
+            };
+
+            /**
+             * Encodes the specified WalEntry message. Does not implicitly {@link aegis.v1.WalEntry.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {aegis.v1.WalEntry.$Properties} message WalEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            WalEntry.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.time);
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
+                    $root.aegis.v1.ProposalMessage.encode(message.proposal, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote"))
+                    $root.aegis.v1.Vote.encode(message.vote, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout"))
+                    $root.aegis.v1.TimeoutEvent.encode(message.timeout, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified WalEntry message, length delimited. Does not implicitly {@link aegis.v1.WalEntry.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {aegis.v1.WalEntry.$Properties} message WalEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            WalEntry.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a WalEntry message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape} WalEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            WalEntry.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.WalEntry();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.proposal = $root.aegis.v1.ProposalMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.proposal);
+                            message.event = "proposal";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.vote = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote);
+                            message.event = "vote";
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.timeout = $root.aegis.v1.TimeoutEvent.decode(reader, reader.size(), $undefined, _depth + 1, message.timeout);
+                            message.event = "timeout";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a WalEntry message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape} WalEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            WalEntry.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a WalEntry message.
+             * @function verify
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            WalEntry.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                let properties = {};
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
+                    properties.event = 1;
+                    {
+                        let error = $root.aegis.v1.ProposalMessage.verify(message.proposal, _depth + 1);
+                        if (error)
+                            return "proposal." + error;
+                    }
+                }
+                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote")) {
+                    if (properties.event === 1)
+                        return "event: multiple values";
+                    properties.event = 1;
+                    {
+                        let error = $root.aegis.v1.Vote.verify(message.vote, _depth + 1);
+                        if (error)
+                            return "vote." + error;
+                    }
+                }
+                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout")) {
+                    if (properties.event === 1)
+                        return "event: multiple values";
+                    properties.event = 1;
+                    {
+                        let error = $root.aegis.v1.TimeoutEvent.verify(message.timeout, _depth + 1);
+                        if (error)
+                            return "timeout." + error;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a WalEntry message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.WalEntry} WalEntry
+             */
+            WalEntry.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.WalEntry)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.WalEntry: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.WalEntry();
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                if (object.proposal != null) {
+                    if (!$util.isObject(object.proposal))
+                        throw $TypeError(".aegis.v1.WalEntry.proposal: object expected");
+                    message.proposal = $root.aegis.v1.ProposalMessage.fromObject(object.proposal, _depth + 1);
+                }
+                if (object.vote != null) {
+                    if (!$util.isObject(object.vote))
+                        throw $TypeError(".aegis.v1.WalEntry.vote: object expected");
+                    message.vote = $root.aegis.v1.Vote.fromObject(object.vote, _depth + 1);
+                }
+                if (object.timeout != null) {
+                    if (!$util.isObject(object.timeout))
+                        throw $TypeError(".aegis.v1.WalEntry.timeout: object expected");
+                    message.timeout = $root.aegis.v1.TimeoutEvent.fromObject(object.timeout, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a WalEntry message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {aegis.v1.WalEntry} message WalEntry
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            WalEntry.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
+                    object.proposal = $root.aegis.v1.ProposalMessage.toObject(message.proposal, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "proposal";
+                }
+                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote")) {
+                    object.vote = $root.aegis.v1.Vote.toObject(message.vote, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "vote";
+                }
+                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout")) {
+                    object.timeout = $root.aegis.v1.TimeoutEvent.toObject(message.timeout, options, _depth + 1);
+                    if (options.oneofs)
+                        object.event = "timeout";
+                }
+                return object;
+            };
+
+            /**
+             * Converts this WalEntry to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.WalEntry
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            WalEntry.prototype.toJSON = function() {
+                return WalEntry.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for WalEntry
+             * @function getTypeUrl
+             * @memberof aegis.v1.WalEntry
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            WalEntry.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.WalEntry";
+            };
+
+            return WalEntry;
+        })();
+
+        return v1;
+    })();
+
     aegis.staking = (function() {
 
         /**
@@ -4429,6146 +11337,6 @@ export const aegis = $root.aegis = (() => {
         })();
 
         return staking;
-    })();
-
-    aegis.v1 = (function() {
-
-        /**
-         * Namespace v1.
-         * @memberof aegis
-         * @namespace
-         */
-        const v1 = {};
-
-        v1.StatusRequest = (function() {
-
-            /**
-             * Properties of a StatusRequest.
-             * @typedef {Object} aegis.v1.StatusRequest.$Properties
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a StatusRequest.
-             * @memberof aegis.v1
-             * @interface IStatusRequest
-             * @augments aegis.v1.StatusRequest.$Properties
-             * @deprecated Use aegis.v1.StatusRequest.$Properties instead.
-             */
-
-            /**
-             * Shape of a StatusRequest.
-             * @typedef {aegis.v1.StatusRequest.$Properties} aegis.v1.StatusRequest.$Shape
-             */
-
-            /**
-             * Constructs a new StatusRequest.
-             * @memberof aegis.v1
-             * @classdesc Represents a StatusRequest.
-             * @constructor
-             * @param {aegis.v1.StatusRequest.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const StatusRequest = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Creates a new StatusRequest instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {aegis.v1.StatusRequest.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.StatusRequest} StatusRequest instance
-             * @type {{
-             *   (properties: aegis.v1.StatusRequest.$Shape): aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape;
-             *   (properties?: aegis.v1.StatusRequest.$Properties): aegis.v1.StatusRequest;
-             * }}
-             */
-            StatusRequest.create = function(properties) {
-                return new StatusRequest(properties);
-            };
-
-            /**
-             * Encodes the specified StatusRequest message. Does not implicitly {@link aegis.v1.StatusRequest.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {aegis.v1.StatusRequest.$Properties} message StatusRequest message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            StatusRequest.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified StatusRequest message, length delimited. Does not implicitly {@link aegis.v1.StatusRequest.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {aegis.v1.StatusRequest.$Properties} message StatusRequest message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            StatusRequest.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a StatusRequest message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape} StatusRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            StatusRequest.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.StatusRequest();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    reader.skipType(tag & 7, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a StatusRequest message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.StatusRequest & aegis.v1.StatusRequest.$Shape} StatusRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            StatusRequest.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a StatusRequest message.
-             * @function verify
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            StatusRequest.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                return null;
-            };
-
-            /**
-             * Creates a StatusRequest message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.StatusRequest} StatusRequest
-             */
-            StatusRequest.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.StatusRequest)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.StatusRequest: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                return new $root.aegis.v1.StatusRequest();
-            };
-
-            /**
-             * Creates a plain object from a StatusRequest message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {aegis.v1.StatusRequest} message StatusRequest
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            StatusRequest.toObject = function () {
-                return {};
-            };
-
-            /**
-             * Converts this StatusRequest to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.StatusRequest
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            StatusRequest.prototype.toJSON = function() {
-                return StatusRequest.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for StatusRequest
-             * @function getTypeUrl
-             * @memberof aegis.v1.StatusRequest
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            StatusRequest.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.StatusRequest";
-            };
-
-            return StatusRequest;
-        })();
-
-        v1.StatusResponse = (function() {
-
-            /**
-             * Properties of a StatusResponse.
-             * @typedef {Object} aegis.v1.StatusResponse.$Properties
-             * @property {string|null} [chain_id] StatusResponse chain_id
-             * @property {number|Long|null} [height] StatusResponse height
-             * @property {Uint8Array|null} [latest_block_hash] StatusResponse latest_block_hash
-             * @property {number|Long|null} [earliest_height] StatusResponse earliest_height
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a StatusResponse.
-             * @memberof aegis.v1
-             * @interface IStatusResponse
-             * @augments aegis.v1.StatusResponse.$Properties
-             * @deprecated Use aegis.v1.StatusResponse.$Properties instead.
-             */
-
-            /**
-             * Shape of a StatusResponse.
-             * @typedef {aegis.v1.StatusResponse.$Properties} aegis.v1.StatusResponse.$Shape
-             */
-
-            /**
-             * Constructs a new StatusResponse.
-             * @memberof aegis.v1
-             * @classdesc Represents a StatusResponse.
-             * @constructor
-             * @param {aegis.v1.StatusResponse.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const StatusResponse = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * StatusResponse chain_id.
-             * @member {string} chain_id
-             * @memberof aegis.v1.StatusResponse
-             * @instance
-             */
-            StatusResponse.prototype.chain_id = "";
-
-            /**
-             * StatusResponse height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.StatusResponse
-             * @instance
-             */
-            StatusResponse.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * StatusResponse latest_block_hash.
-             * @member {Uint8Array} latest_block_hash
-             * @memberof aegis.v1.StatusResponse
-             * @instance
-             */
-            StatusResponse.prototype.latest_block_hash = $util.newBuffer([]);
-
-            /**
-             * StatusResponse earliest_height.
-             * @member {number|Long} earliest_height
-             * @memberof aegis.v1.StatusResponse
-             * @instance
-             */
-            StatusResponse.prototype.earliest_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * Creates a new StatusResponse instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {aegis.v1.StatusResponse.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.StatusResponse} StatusResponse instance
-             * @type {{
-             *   (properties: aegis.v1.StatusResponse.$Shape): aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape;
-             *   (properties?: aegis.v1.StatusResponse.$Properties): aegis.v1.StatusResponse;
-             * }}
-             */
-            StatusResponse.create = function(properties) {
-                return new StatusResponse(properties);
-            };
-
-            /**
-             * Encodes the specified StatusResponse message. Does not implicitly {@link aegis.v1.StatusResponse.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {aegis.v1.StatusResponse.$Properties} message StatusResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            StatusResponse.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id") && message.chain_id !== "")
-                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.chain_id);
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
-                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash") && message.latest_block_hash.length)
-                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.latest_block_hash);
-                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height") && (typeof message.earliest_height === "object" ? message.earliest_height.low || message.earliest_height.high : message.earliest_height !== 0))
-                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.earliest_height);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified StatusResponse message, length delimited. Does not implicitly {@link aegis.v1.StatusResponse.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {aegis.v1.StatusResponse.$Properties} message StatusResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            StatusResponse.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a StatusResponse message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape} StatusResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            StatusResponse.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.StatusResponse();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.chain_id = value;
-                            else
-                                delete message.chain_id;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.latest_block_hash = value;
-                            else
-                                delete message.latest_block_hash;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.earliest_height = value;
-                            else
-                                delete message.earliest_height;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a StatusResponse message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.StatusResponse & aegis.v1.StatusResponse.$Shape} StatusResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            StatusResponse.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a StatusResponse message.
-             * @function verify
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            StatusResponse.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
-                    if (!$util.isString(message.chain_id))
-                        return "chain_id: string expected";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash"))
-                    if (!(message.latest_block_hash && typeof message.latest_block_hash.length === "number" || $util.isString(message.latest_block_hash)))
-                        return "latest_block_hash: buffer expected";
-                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height"))
-                    if (!$util.isInteger(message.earliest_height) && !(message.earliest_height && $util.isInteger(message.earliest_height.low) && $util.isInteger(message.earliest_height.high)))
-                        return "earliest_height: integer|Long expected";
-                return null;
-            };
-
-            /**
-             * Creates a StatusResponse message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.StatusResponse} StatusResponse
-             */
-            StatusResponse.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.StatusResponse)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.StatusResponse: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.StatusResponse();
-                if (object.chain_id != null)
-                    if (typeof object.chain_id !== "string" || object.chain_id.length)
-                        message.chain_id = $String(object.chain_id);
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.latest_block_hash != null)
-                    if (object.latest_block_hash.length)
-                        if (typeof object.latest_block_hash === "string")
-                            $util.base64.decode(object.latest_block_hash, message.latest_block_hash = $util.newBuffer($util.base64.length(object.latest_block_hash)), 0);
-                        else if (object.latest_block_hash.length >= 0)
-                            message.latest_block_hash = object.latest_block_hash;
-                if (object.earliest_height != null)
-                    if (typeof object.earliest_height === "object" ? object.earliest_height.low || object.earliest_height.high : $Number(object.earliest_height) !== 0)
-                        if ($util.Long)
-                            message.earliest_height = $util.Long.fromValue(object.earliest_height, true);
-                        else if (typeof object.earliest_height === "string")
-                            message.earliest_height = $parseInt(object.earliest_height, 10);
-                        else if (typeof object.earliest_height === "number")
-                            message.earliest_height = object.earliest_height;
-                        else if (typeof object.earliest_height === "object")
-                            message.earliest_height = new $util.LongBits(object.earliest_height.low >>> 0, object.earliest_height.high >>> 0).toNumber(true);
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a StatusResponse message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {aegis.v1.StatusResponse} message StatusResponse
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            StatusResponse.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.chain_id = "";
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    if (options.bytes === $String)
-                        object.latest_block_hash = "";
-                    else {
-                        object.latest_block_hash = [];
-                        if (options.bytes !== $Array)
-                            object.latest_block_hash = $util.newBuffer(object.latest_block_hash);
-                    }
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.earliest_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.earliest_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                }
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
-                    object.chain_id = message.chain_id;
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.latest_block_hash != null && $Object.hasOwnProperty.call(message, "latest_block_hash"))
-                    object.latest_block_hash = options.bytes === $String ? $util.base64.encode(message.latest_block_hash, 0, message.latest_block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.latest_block_hash) : message.latest_block_hash;
-                if (message.earliest_height != null && $Object.hasOwnProperty.call(message, "earliest_height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.earliest_height = typeof message.earliest_height === "number" ? $BigInt(message.earliest_height) : $util.Long.fromBits(message.earliest_height.low >>> 0, message.earliest_height.high >>> 0, true).toBigInt();
-                    else if (typeof message.earliest_height === "number")
-                        object.earliest_height = options.longs === $String ? $String(message.earliest_height) : message.earliest_height;
-                    else
-                        object.earliest_height = options.longs === $String ? $util.Long.prototype.toString.call(message.earliest_height) : options.longs === $Number ? new $util.LongBits(message.earliest_height.low >>> 0, message.earliest_height.high >>> 0).toNumber(true) : message.earliest_height;
-                return object;
-            };
-
-            /**
-             * Converts this StatusResponse to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.StatusResponse
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            StatusResponse.prototype.toJSON = function() {
-                return StatusResponse.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for StatusResponse
-             * @function getTypeUrl
-             * @memberof aegis.v1.StatusResponse
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            StatusResponse.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.StatusResponse";
-            };
-
-            return StatusResponse;
-        })();
-
-        v1.BlocksRequest = (function() {
-
-            /**
-             * Properties of a BlocksRequest.
-             * @typedef {Object} aegis.v1.BlocksRequest.$Properties
-             * @property {number|Long|null} [from_height] BlocksRequest from_height
-             * @property {number|null} [count] BlocksRequest count
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a BlocksRequest.
-             * @memberof aegis.v1
-             * @interface IBlocksRequest
-             * @augments aegis.v1.BlocksRequest.$Properties
-             * @deprecated Use aegis.v1.BlocksRequest.$Properties instead.
-             */
-
-            /**
-             * Shape of a BlocksRequest.
-             * @typedef {aegis.v1.BlocksRequest.$Properties} aegis.v1.BlocksRequest.$Shape
-             */
-
-            /**
-             * Constructs a new BlocksRequest.
-             * @memberof aegis.v1
-             * @classdesc Represents a BlocksRequest.
-             * @constructor
-             * @param {aegis.v1.BlocksRequest.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const BlocksRequest = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * BlocksRequest from_height.
-             * @member {number|Long} from_height
-             * @memberof aegis.v1.BlocksRequest
-             * @instance
-             */
-            BlocksRequest.prototype.from_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * BlocksRequest count.
-             * @member {number} count
-             * @memberof aegis.v1.BlocksRequest
-             * @instance
-             */
-            BlocksRequest.prototype.count = 0;
-
-            /**
-             * Creates a new BlocksRequest instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {aegis.v1.BlocksRequest.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.BlocksRequest} BlocksRequest instance
-             * @type {{
-             *   (properties: aegis.v1.BlocksRequest.$Shape): aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape;
-             *   (properties?: aegis.v1.BlocksRequest.$Properties): aegis.v1.BlocksRequest;
-             * }}
-             */
-            BlocksRequest.create = function(properties) {
-                return new BlocksRequest(properties);
-            };
-
-            /**
-             * Encodes the specified BlocksRequest message. Does not implicitly {@link aegis.v1.BlocksRequest.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {aegis.v1.BlocksRequest.$Properties} message BlocksRequest message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlocksRequest.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height") && (typeof message.from_height === "object" ? message.from_height.low || message.from_height.high : message.from_height !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.from_height);
-                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && message.count !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.count);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified BlocksRequest message, length delimited. Does not implicitly {@link aegis.v1.BlocksRequest.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {aegis.v1.BlocksRequest.$Properties} message BlocksRequest message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlocksRequest.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a BlocksRequest message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape} BlocksRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlocksRequest.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.BlocksRequest();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.from_height = value;
-                            else
-                                delete message.from_height;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.count = value;
-                            else
-                                delete message.count;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a BlocksRequest message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.BlocksRequest & aegis.v1.BlocksRequest.$Shape} BlocksRequest
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlocksRequest.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a BlocksRequest message.
-             * @function verify
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            BlocksRequest.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
-                    if (!$util.isInteger(message.from_height) && !(message.from_height && $util.isInteger(message.from_height.low) && $util.isInteger(message.from_height.high)))
-                        return "from_height: integer|Long expected";
-                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
-                    if (!$util.isInteger(message.count))
-                        return "count: integer expected";
-                return null;
-            };
-
-            /**
-             * Creates a BlocksRequest message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.BlocksRequest} BlocksRequest
-             */
-            BlocksRequest.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.BlocksRequest)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.BlocksRequest: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.BlocksRequest();
-                if (object.from_height != null)
-                    if (typeof object.from_height === "object" ? object.from_height.low || object.from_height.high : $Number(object.from_height) !== 0)
-                        if ($util.Long)
-                            message.from_height = $util.Long.fromValue(object.from_height, true);
-                        else if (typeof object.from_height === "string")
-                            message.from_height = $parseInt(object.from_height, 10);
-                        else if (typeof object.from_height === "number")
-                            message.from_height = object.from_height;
-                        else if (typeof object.from_height === "object")
-                            message.from_height = new $util.LongBits(object.from_height.low >>> 0, object.from_height.high >>> 0).toNumber(true);
-                if (object.count != null)
-                    if ($Number(object.count) !== 0)
-                        message.count = object.count >>> 0;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a BlocksRequest message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {aegis.v1.BlocksRequest} message BlocksRequest
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            BlocksRequest.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.from_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.from_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.count = 0;
-                }
-                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.from_height = typeof message.from_height === "number" ? $BigInt(message.from_height) : $util.Long.fromBits(message.from_height.low >>> 0, message.from_height.high >>> 0, true).toBigInt();
-                    else if (typeof message.from_height === "number")
-                        object.from_height = options.longs === $String ? $String(message.from_height) : message.from_height;
-                    else
-                        object.from_height = options.longs === $String ? $util.Long.prototype.toString.call(message.from_height) : options.longs === $Number ? new $util.LongBits(message.from_height.low >>> 0, message.from_height.high >>> 0).toNumber(true) : message.from_height;
-                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
-                    object.count = message.count;
-                return object;
-            };
-
-            /**
-             * Converts this BlocksRequest to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.BlocksRequest
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            BlocksRequest.prototype.toJSON = function() {
-                return BlocksRequest.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for BlocksRequest
-             * @function getTypeUrl
-             * @memberof aegis.v1.BlocksRequest
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            BlocksRequest.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.BlocksRequest";
-            };
-
-            return BlocksRequest;
-        })();
-
-        v1.BlocksResponse = (function() {
-
-            /**
-             * Properties of a BlocksResponse.
-             * @typedef {Object} aegis.v1.BlocksResponse.$Properties
-             * @property {Array.<aegis.v1.CertifiedBlock.$Properties>|null} [blocks] BlocksResponse blocks
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a BlocksResponse.
-             * @memberof aegis.v1
-             * @interface IBlocksResponse
-             * @augments aegis.v1.BlocksResponse.$Properties
-             * @deprecated Use aegis.v1.BlocksResponse.$Properties instead.
-             */
-
-            /**
-             * Shape of a BlocksResponse.
-             * @typedef {aegis.v1.BlocksResponse.$Properties} aegis.v1.BlocksResponse.$Shape
-             */
-
-            /**
-             * Constructs a new BlocksResponse.
-             * @memberof aegis.v1
-             * @classdesc Represents a BlocksResponse.
-             * @constructor
-             * @param {aegis.v1.BlocksResponse.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const BlocksResponse = function (properties) {
-                this.blocks = [];
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * BlocksResponse blocks.
-             * @member {Array.<aegis.v1.CertifiedBlock.$Properties>} blocks
-             * @memberof aegis.v1.BlocksResponse
-             * @instance
-             */
-            BlocksResponse.prototype.blocks = $util.emptyArray;
-
-            /**
-             * Creates a new BlocksResponse instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {aegis.v1.BlocksResponse.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.BlocksResponse} BlocksResponse instance
-             * @type {{
-             *   (properties: aegis.v1.BlocksResponse.$Shape): aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape;
-             *   (properties?: aegis.v1.BlocksResponse.$Properties): aegis.v1.BlocksResponse;
-             * }}
-             */
-            BlocksResponse.create = function(properties) {
-                return new BlocksResponse(properties);
-            };
-
-            /**
-             * Encodes the specified BlocksResponse message. Does not implicitly {@link aegis.v1.BlocksResponse.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {aegis.v1.BlocksResponse.$Properties} message BlocksResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlocksResponse.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.blocks != null && message.blocks.length)
-                    for (let i = 0; i < message.blocks.length; ++i)
-                        $root.aegis.v1.CertifiedBlock.encode(message.blocks[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified BlocksResponse message, length delimited. Does not implicitly {@link aegis.v1.BlocksResponse.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {aegis.v1.BlocksResponse.$Properties} message BlocksResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlocksResponse.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a BlocksResponse message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape} BlocksResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlocksResponse.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.BlocksResponse();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if (!(message.blocks && message.blocks.length))
-                                message.blocks = [];
-                            message.blocks.push($root.aegis.v1.CertifiedBlock.decode(reader, reader.size(), $undefined, _depth + 1));
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a BlocksResponse message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.BlocksResponse & aegis.v1.BlocksResponse.$Shape} BlocksResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlocksResponse.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a BlocksResponse message.
-             * @function verify
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            BlocksResponse.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.blocks != null && $Object.hasOwnProperty.call(message, "blocks")) {
-                    if (!$Array.isArray(message.blocks))
-                        return "blocks: array expected";
-                    for (let i = 0; i < message.blocks.length; ++i) {
-                        let error = $root.aegis.v1.CertifiedBlock.verify(message.blocks[i], _depth + 1);
-                        if (error)
-                            return "blocks." + error;
-                    }
-                }
-                return null;
-            };
-
-            /**
-             * Creates a BlocksResponse message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.BlocksResponse} BlocksResponse
-             */
-            BlocksResponse.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.BlocksResponse)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.BlocksResponse: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.BlocksResponse();
-                if (object.blocks) {
-                    if (!$Array.isArray(object.blocks))
-                        throw $TypeError(".aegis.v1.BlocksResponse.blocks: array expected");
-                    message.blocks = $Array(object.blocks.length);
-                    for (let i = 0; i < object.blocks.length; ++i) {
-                        if (!$util.isObject(object.blocks[i]))
-                            throw $TypeError(".aegis.v1.BlocksResponse.blocks: object expected");
-                        message.blocks[i] = $root.aegis.v1.CertifiedBlock.fromObject(object.blocks[i], _depth + 1);
-                    }
-                }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a BlocksResponse message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {aegis.v1.BlocksResponse} message BlocksResponse
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            BlocksResponse.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.arrays || options.defaults)
-                    object.blocks = [];
-                if (message.blocks && message.blocks.length) {
-                    object.blocks = $Array(message.blocks.length);
-                    for (let j = 0; j < message.blocks.length; ++j)
-                        object.blocks[j] = $root.aegis.v1.CertifiedBlock.toObject(message.blocks[j], options, _depth + 1);
-                }
-                return object;
-            };
-
-            /**
-             * Converts this BlocksResponse to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.BlocksResponse
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            BlocksResponse.prototype.toJSON = function() {
-                return BlocksResponse.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for BlocksResponse
-             * @function getTypeUrl
-             * @memberof aegis.v1.BlocksResponse
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            BlocksResponse.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.BlocksResponse";
-            };
-
-            return BlocksResponse;
-        })();
-
-        v1.ErrorResponse = (function() {
-
-            /**
-             * Properties of an ErrorResponse.
-             * @typedef {Object} aegis.v1.ErrorResponse.$Properties
-             * @property {string|null} [code] ErrorResponse code
-             * @property {string|null} [message] ErrorResponse message
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of an ErrorResponse.
-             * @memberof aegis.v1
-             * @interface IErrorResponse
-             * @augments aegis.v1.ErrorResponse.$Properties
-             * @deprecated Use aegis.v1.ErrorResponse.$Properties instead.
-             */
-
-            /**
-             * Shape of an ErrorResponse.
-             * @typedef {aegis.v1.ErrorResponse.$Properties} aegis.v1.ErrorResponse.$Shape
-             */
-
-            /**
-             * Constructs a new ErrorResponse.
-             * @memberof aegis.v1
-             * @classdesc Represents an ErrorResponse.
-             * @constructor
-             * @param {aegis.v1.ErrorResponse.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const ErrorResponse = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * ErrorResponse code.
-             * @member {string} code
-             * @memberof aegis.v1.ErrorResponse
-             * @instance
-             */
-            ErrorResponse.prototype.code = "";
-
-            /**
-             * ErrorResponse message.
-             * @member {string} message
-             * @memberof aegis.v1.ErrorResponse
-             * @instance
-             */
-            ErrorResponse.prototype.message = "";
-
-            /**
-             * Creates a new ErrorResponse instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {aegis.v1.ErrorResponse.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.ErrorResponse} ErrorResponse instance
-             * @type {{
-             *   (properties: aegis.v1.ErrorResponse.$Shape): aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape;
-             *   (properties?: aegis.v1.ErrorResponse.$Properties): aegis.v1.ErrorResponse;
-             * }}
-             */
-            ErrorResponse.create = function(properties) {
-                return new ErrorResponse(properties);
-            };
-
-            /**
-             * Encodes the specified ErrorResponse message. Does not implicitly {@link aegis.v1.ErrorResponse.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {aegis.v1.ErrorResponse.$Properties} message ErrorResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            ErrorResponse.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
-                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.code);
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message") && message.message !== "")
-                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.message);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified ErrorResponse message, length delimited. Does not implicitly {@link aegis.v1.ErrorResponse.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {aegis.v1.ErrorResponse.$Properties} message ErrorResponse message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            ErrorResponse.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes an ErrorResponse message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape} ErrorResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            ErrorResponse.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.ErrorResponse();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.code = value;
-                            else
-                                delete message.code;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.message = value;
-                            else
-                                delete message.message;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes an ErrorResponse message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.ErrorResponse & aegis.v1.ErrorResponse.$Shape} ErrorResponse
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            ErrorResponse.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies an ErrorResponse message.
-             * @function verify
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            ErrorResponse.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
-                    if (!$util.isString(message.code))
-                        return "code: string expected";
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
-                    if (!$util.isString(message.message))
-                        return "message: string expected";
-                return null;
-            };
-
-            /**
-             * Creates an ErrorResponse message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.ErrorResponse} ErrorResponse
-             */
-            ErrorResponse.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.ErrorResponse)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.ErrorResponse: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.ErrorResponse();
-                if (object.code != null)
-                    if (typeof object.code !== "string" || object.code.length)
-                        message.code = $String(object.code);
-                if (object.message != null)
-                    if (typeof object.message !== "string" || object.message.length)
-                        message.message = $String(object.message);
-                return message;
-            };
-
-            /**
-             * Creates a plain object from an ErrorResponse message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {aegis.v1.ErrorResponse} message ErrorResponse
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            ErrorResponse.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.code = "";
-                    object.message = "";
-                }
-                if (message.code != null && $Object.hasOwnProperty.call(message, "code"))
-                    object.code = message.code;
-                if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
-                    object.message = message.message;
-                return object;
-            };
-
-            /**
-             * Converts this ErrorResponse to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.ErrorResponse
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            ErrorResponse.prototype.toJSON = function() {
-                return ErrorResponse.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for ErrorResponse
-             * @function getTypeUrl
-             * @memberof aegis.v1.ErrorResponse
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            ErrorResponse.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.ErrorResponse";
-            };
-
-            return ErrorResponse;
-        })();
-
-        v1.BlockHeader = (function() {
-
-            /**
-             * Properties of a BlockHeader.
-             * @typedef {Object} aegis.v1.BlockHeader.$Properties
-             * @property {string|null} [chain_id] BlockHeader chain_id
-             * @property {number|Long|null} [height] BlockHeader height
-             * @property {number|Long|null} [time] BlockHeader time
-             * @property {Uint8Array|null} [parent_hash] BlockHeader parent_hash
-             * @property {Uint8Array|null} [tx_root] BlockHeader tx_root
-             * @property {Uint8Array|null} [state_root] BlockHeader state_root
-             * @property {Uint8Array|null} [consumer_checkpoint_root] BlockHeader consumer_checkpoint_root
-             * @property {Uint8Array|null} [validator_set_root] BlockHeader validator_set_root
-             * @property {Uint8Array|null} [next_validator_set_root] BlockHeader next_validator_set_root
-             * @property {Uint8Array|null} [proposer] BlockHeader proposer
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a BlockHeader.
-             * @memberof aegis.v1
-             * @interface IBlockHeader
-             * @augments aegis.v1.BlockHeader.$Properties
-             * @deprecated Use aegis.v1.BlockHeader.$Properties instead.
-             */
-
-            /**
-             * Shape of a BlockHeader.
-             * @typedef {aegis.v1.BlockHeader.$Properties} aegis.v1.BlockHeader.$Shape
-             */
-
-            /**
-             * Constructs a new BlockHeader.
-             * @memberof aegis.v1
-             * @classdesc Represents a BlockHeader.
-             * @constructor
-             * @param {aegis.v1.BlockHeader.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const BlockHeader = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * BlockHeader chain_id.
-             * @member {string} chain_id
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.chain_id = "";
-
-            /**
-             * BlockHeader height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * BlockHeader time.
-             * @member {number|Long} time
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * BlockHeader parent_hash.
-             * @member {Uint8Array} parent_hash
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.parent_hash = $util.newBuffer([]);
-
-            /**
-             * BlockHeader tx_root.
-             * @member {Uint8Array} tx_root
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.tx_root = $util.newBuffer([]);
-
-            /**
-             * BlockHeader state_root.
-             * @member {Uint8Array} state_root
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.state_root = $util.newBuffer([]);
-
-            /**
-             * BlockHeader consumer_checkpoint_root.
-             * @member {Uint8Array} consumer_checkpoint_root
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.consumer_checkpoint_root = $util.newBuffer([]);
-
-            /**
-             * BlockHeader validator_set_root.
-             * @member {Uint8Array} validator_set_root
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.validator_set_root = $util.newBuffer([]);
-
-            /**
-             * BlockHeader next_validator_set_root.
-             * @member {Uint8Array} next_validator_set_root
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.next_validator_set_root = $util.newBuffer([]);
-
-            /**
-             * BlockHeader proposer.
-             * @member {Uint8Array} proposer
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             */
-            BlockHeader.prototype.proposer = $util.newBuffer([]);
-
-            /**
-             * Creates a new BlockHeader instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {aegis.v1.BlockHeader.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.BlockHeader} BlockHeader instance
-             * @type {{
-             *   (properties: aegis.v1.BlockHeader.$Shape): aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape;
-             *   (properties?: aegis.v1.BlockHeader.$Properties): aegis.v1.BlockHeader;
-             * }}
-             */
-            BlockHeader.create = function(properties) {
-                return new BlockHeader(properties);
-            };
-
-            /**
-             * Encodes the specified BlockHeader message. Does not implicitly {@link aegis.v1.BlockHeader.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {aegis.v1.BlockHeader.$Properties} message BlockHeader message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlockHeader.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id") && message.chain_id !== "")
-                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.chain_id);
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.time);
-                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash") && message.parent_hash.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.parent_hash);
-                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root") && message.tx_root.length)
-                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.tx_root);
-                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root") && message.state_root.length)
-                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.state_root);
-                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root") && message.consumer_checkpoint_root.length)
-                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.consumer_checkpoint_root);
-                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root") && message.validator_set_root.length)
-                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.validator_set_root);
-                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root") && message.next_validator_set_root.length)
-                    writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.next_validator_set_root);
-                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer") && message.proposer.length)
-                    writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.proposer);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified BlockHeader message, length delimited. Does not implicitly {@link aegis.v1.BlockHeader.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {aegis.v1.BlockHeader.$Properties} message BlockHeader message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            BlockHeader.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a BlockHeader message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape} BlockHeader
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlockHeader.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.BlockHeader();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.stringVerify()).length)
-                                message.chain_id = value;
-                            else
-                                delete message.chain_id;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.time = value;
-                            else
-                                delete message.time;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.parent_hash = value;
-                            else
-                                delete message.parent_hash;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.tx_root = value;
-                            else
-                                delete message.tx_root;
-                            continue;
-                        }
-                    case 6: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.state_root = value;
-                            else
-                                delete message.state_root;
-                            continue;
-                        }
-                    case 7: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.consumer_checkpoint_root = value;
-                            else
-                                delete message.consumer_checkpoint_root;
-                            continue;
-                        }
-                    case 8: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.validator_set_root = value;
-                            else
-                                delete message.validator_set_root;
-                            continue;
-                        }
-                    case 9: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.next_validator_set_root = value;
-                            else
-                                delete message.next_validator_set_root;
-                            continue;
-                        }
-                    case 10: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.proposer = value;
-                            else
-                                delete message.proposer;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a BlockHeader message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.BlockHeader & aegis.v1.BlockHeader.$Shape} BlockHeader
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            BlockHeader.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a BlockHeader message.
-             * @function verify
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            BlockHeader.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
-                    if (!$util.isString(message.chain_id))
-                        return "chain_id: string expected";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
-                        return "time: integer|Long expected";
-                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash"))
-                    if (!(message.parent_hash && typeof message.parent_hash.length === "number" || $util.isString(message.parent_hash)))
-                        return "parent_hash: buffer expected";
-                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root"))
-                    if (!(message.tx_root && typeof message.tx_root.length === "number" || $util.isString(message.tx_root)))
-                        return "tx_root: buffer expected";
-                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
-                    if (!(message.state_root && typeof message.state_root.length === "number" || $util.isString(message.state_root)))
-                        return "state_root: buffer expected";
-                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root"))
-                    if (!(message.consumer_checkpoint_root && typeof message.consumer_checkpoint_root.length === "number" || $util.isString(message.consumer_checkpoint_root)))
-                        return "consumer_checkpoint_root: buffer expected";
-                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
-                    if (!(message.validator_set_root && typeof message.validator_set_root.length === "number" || $util.isString(message.validator_set_root)))
-                        return "validator_set_root: buffer expected";
-                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
-                    if (!(message.next_validator_set_root && typeof message.next_validator_set_root.length === "number" || $util.isString(message.next_validator_set_root)))
-                        return "next_validator_set_root: buffer expected";
-                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer"))
-                    if (!(message.proposer && typeof message.proposer.length === "number" || $util.isString(message.proposer)))
-                        return "proposer: buffer expected";
-                return null;
-            };
-
-            /**
-             * Creates a BlockHeader message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.BlockHeader} BlockHeader
-             */
-            BlockHeader.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.BlockHeader)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.BlockHeader: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.BlockHeader();
-                if (object.chain_id != null)
-                    if (typeof object.chain_id !== "string" || object.chain_id.length)
-                        message.chain_id = $String(object.chain_id);
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.time != null)
-                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
-                        if ($util.Long)
-                            message.time = $util.Long.fromValue(object.time, true);
-                        else if (typeof object.time === "string")
-                            message.time = $parseInt(object.time, 10);
-                        else if (typeof object.time === "number")
-                            message.time = object.time;
-                        else if (typeof object.time === "object")
-                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
-                if (object.parent_hash != null)
-                    if (object.parent_hash.length)
-                        if (typeof object.parent_hash === "string")
-                            $util.base64.decode(object.parent_hash, message.parent_hash = $util.newBuffer($util.base64.length(object.parent_hash)), 0);
-                        else if (object.parent_hash.length >= 0)
-                            message.parent_hash = object.parent_hash;
-                if (object.tx_root != null)
-                    if (object.tx_root.length)
-                        if (typeof object.tx_root === "string")
-                            $util.base64.decode(object.tx_root, message.tx_root = $util.newBuffer($util.base64.length(object.tx_root)), 0);
-                        else if (object.tx_root.length >= 0)
-                            message.tx_root = object.tx_root;
-                if (object.state_root != null)
-                    if (object.state_root.length)
-                        if (typeof object.state_root === "string")
-                            $util.base64.decode(object.state_root, message.state_root = $util.newBuffer($util.base64.length(object.state_root)), 0);
-                        else if (object.state_root.length >= 0)
-                            message.state_root = object.state_root;
-                if (object.consumer_checkpoint_root != null)
-                    if (object.consumer_checkpoint_root.length)
-                        if (typeof object.consumer_checkpoint_root === "string")
-                            $util.base64.decode(object.consumer_checkpoint_root, message.consumer_checkpoint_root = $util.newBuffer($util.base64.length(object.consumer_checkpoint_root)), 0);
-                        else if (object.consumer_checkpoint_root.length >= 0)
-                            message.consumer_checkpoint_root = object.consumer_checkpoint_root;
-                if (object.validator_set_root != null)
-                    if (object.validator_set_root.length)
-                        if (typeof object.validator_set_root === "string")
-                            $util.base64.decode(object.validator_set_root, message.validator_set_root = $util.newBuffer($util.base64.length(object.validator_set_root)), 0);
-                        else if (object.validator_set_root.length >= 0)
-                            message.validator_set_root = object.validator_set_root;
-                if (object.next_validator_set_root != null)
-                    if (object.next_validator_set_root.length)
-                        if (typeof object.next_validator_set_root === "string")
-                            $util.base64.decode(object.next_validator_set_root, message.next_validator_set_root = $util.newBuffer($util.base64.length(object.next_validator_set_root)), 0);
-                        else if (object.next_validator_set_root.length >= 0)
-                            message.next_validator_set_root = object.next_validator_set_root;
-                if (object.proposer != null)
-                    if (object.proposer.length)
-                        if (typeof object.proposer === "string")
-                            $util.base64.decode(object.proposer, message.proposer = $util.newBuffer($util.base64.length(object.proposer)), 0);
-                        else if (object.proposer.length >= 0)
-                            message.proposer = object.proposer;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a BlockHeader message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {aegis.v1.BlockHeader} message BlockHeader
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            BlockHeader.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.chain_id = "";
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    if (options.bytes === $String)
-                        object.parent_hash = "";
-                    else {
-                        object.parent_hash = [];
-                        if (options.bytes !== $Array)
-                            object.parent_hash = $util.newBuffer(object.parent_hash);
-                    }
-                    if (options.bytes === $String)
-                        object.tx_root = "";
-                    else {
-                        object.tx_root = [];
-                        if (options.bytes !== $Array)
-                            object.tx_root = $util.newBuffer(object.tx_root);
-                    }
-                    if (options.bytes === $String)
-                        object.state_root = "";
-                    else {
-                        object.state_root = [];
-                        if (options.bytes !== $Array)
-                            object.state_root = $util.newBuffer(object.state_root);
-                    }
-                    if (options.bytes === $String)
-                        object.consumer_checkpoint_root = "";
-                    else {
-                        object.consumer_checkpoint_root = [];
-                        if (options.bytes !== $Array)
-                            object.consumer_checkpoint_root = $util.newBuffer(object.consumer_checkpoint_root);
-                    }
-                    if (options.bytes === $String)
-                        object.validator_set_root = "";
-                    else {
-                        object.validator_set_root = [];
-                        if (options.bytes !== $Array)
-                            object.validator_set_root = $util.newBuffer(object.validator_set_root);
-                    }
-                    if (options.bytes === $String)
-                        object.next_validator_set_root = "";
-                    else {
-                        object.next_validator_set_root = [];
-                        if (options.bytes !== $Array)
-                            object.next_validator_set_root = $util.newBuffer(object.next_validator_set_root);
-                    }
-                    if (options.bytes === $String)
-                        object.proposer = "";
-                    else {
-                        object.proposer = [];
-                        if (options.bytes !== $Array)
-                            object.proposer = $util.newBuffer(object.proposer);
-                    }
-                }
-                if (message.chain_id != null && $Object.hasOwnProperty.call(message, "chain_id"))
-                    object.chain_id = message.chain_id;
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
-                    else if (typeof message.time === "number")
-                        object.time = options.longs === $String ? $String(message.time) : message.time;
-                    else
-                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
-                if (message.parent_hash != null && $Object.hasOwnProperty.call(message, "parent_hash"))
-                    object.parent_hash = options.bytes === $String ? $util.base64.encode(message.parent_hash, 0, message.parent_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.parent_hash) : message.parent_hash;
-                if (message.tx_root != null && $Object.hasOwnProperty.call(message, "tx_root"))
-                    object.tx_root = options.bytes === $String ? $util.base64.encode(message.tx_root, 0, message.tx_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.tx_root) : message.tx_root;
-                if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
-                    object.state_root = options.bytes === $String ? $util.base64.encode(message.state_root, 0, message.state_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.state_root) : message.state_root;
-                if (message.consumer_checkpoint_root != null && $Object.hasOwnProperty.call(message, "consumer_checkpoint_root"))
-                    object.consumer_checkpoint_root = options.bytes === $String ? $util.base64.encode(message.consumer_checkpoint_root, 0, message.consumer_checkpoint_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.consumer_checkpoint_root) : message.consumer_checkpoint_root;
-                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
-                    object.validator_set_root = options.bytes === $String ? $util.base64.encode(message.validator_set_root, 0, message.validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.validator_set_root) : message.validator_set_root;
-                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
-                    object.next_validator_set_root = options.bytes === $String ? $util.base64.encode(message.next_validator_set_root, 0, message.next_validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.next_validator_set_root) : message.next_validator_set_root;
-                if (message.proposer != null && $Object.hasOwnProperty.call(message, "proposer"))
-                    object.proposer = options.bytes === $String ? $util.base64.encode(message.proposer, 0, message.proposer.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.proposer) : message.proposer;
-                return object;
-            };
-
-            /**
-             * Converts this BlockHeader to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.BlockHeader
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            BlockHeader.prototype.toJSON = function() {
-                return BlockHeader.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for BlockHeader
-             * @function getTypeUrl
-             * @memberof aegis.v1.BlockHeader
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            BlockHeader.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.BlockHeader";
-            };
-
-            return BlockHeader;
-        })();
-
-        v1.Block = (function() {
-
-            /**
-             * Properties of a Block.
-             * @typedef {Object} aegis.v1.Block.$Properties
-             * @property {aegis.v1.BlockHeader.$Properties|null} [header] Block header
-             * @property {Array.<Uint8Array>|null} [txs] Block txs
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a Block.
-             * @memberof aegis.v1
-             * @interface IBlock
-             * @augments aegis.v1.Block.$Properties
-             * @deprecated Use aegis.v1.Block.$Properties instead.
-             */
-
-            /**
-             * Shape of a Block.
-             * @typedef {aegis.v1.Block.$Properties} aegis.v1.Block.$Shape
-             */
-
-            /**
-             * Constructs a new Block.
-             * @memberof aegis.v1
-             * @classdesc Represents a Block.
-             * @constructor
-             * @param {aegis.v1.Block.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const Block = function (properties) {
-                this.txs = [];
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Block header.
-             * @member {aegis.v1.BlockHeader.$Properties|null|undefined} header
-             * @memberof aegis.v1.Block
-             * @instance
-             */
-            Block.prototype.header = null;
-
-            /**
-             * Block txs.
-             * @member {Array.<Uint8Array>} txs
-             * @memberof aegis.v1.Block
-             * @instance
-             */
-            Block.prototype.txs = $util.emptyArray;
-
-            /**
-             * Creates a new Block instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {aegis.v1.Block.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.Block} Block instance
-             * @type {{
-             *   (properties: aegis.v1.Block.$Shape): aegis.v1.Block & aegis.v1.Block.$Shape;
-             *   (properties?: aegis.v1.Block.$Properties): aegis.v1.Block;
-             * }}
-             */
-            Block.create = function(properties) {
-                return new Block(properties);
-            };
-
-            /**
-             * Encodes the specified Block message. Does not implicitly {@link aegis.v1.Block.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {aegis.v1.Block.$Properties} message Block message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Block.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
-                    $root.aegis.v1.BlockHeader.encode(message.header, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                if (message.txs != null && message.txs.length)
-                    for (let i = 0; i < message.txs.length; ++i)
-                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.txs[i]);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified Block message, length delimited. Does not implicitly {@link aegis.v1.Block.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {aegis.v1.Block.$Properties} message Block message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Block.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a Block message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.Block & aegis.v1.Block.$Shape} Block
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Block.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.Block();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            message.header = $root.aegis.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header);
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            if (!(message.txs && message.txs.length))
-                                message.txs = [];
-                            message.txs.push(reader.bytes());
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a Block message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.Block & aegis.v1.Block.$Shape} Block
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Block.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a Block message.
-             * @function verify
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            Block.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.header != null && $Object.hasOwnProperty.call(message, "header")) {
-                    let error = $root.aegis.v1.BlockHeader.verify(message.header, _depth + 1);
-                    if (error)
-                        return "header." + error;
-                }
-                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
-                    if (!$Array.isArray(message.txs))
-                        return "txs: array expected";
-                    for (let i = 0; i < message.txs.length; ++i)
-                        if (!(message.txs[i] && typeof message.txs[i].length === "number" || $util.isString(message.txs[i])))
-                            return "txs: buffer[] expected";
-                }
-                return null;
-            };
-
-            /**
-             * Creates a Block message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.Block} Block
-             */
-            Block.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.Block)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.Block: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.Block();
-                if (object.header != null) {
-                    if (!$util.isObject(object.header))
-                        throw $TypeError(".aegis.v1.Block.header: object expected");
-                    message.header = $root.aegis.v1.BlockHeader.fromObject(object.header, _depth + 1);
-                }
-                if (object.txs) {
-                    if (!$Array.isArray(object.txs))
-                        throw $TypeError(".aegis.v1.Block.txs: array expected");
-                    message.txs = $Array(object.txs.length);
-                    for (let i = 0; i < object.txs.length; ++i)
-                        if (typeof object.txs[i] === "string")
-                            $util.base64.decode(object.txs[i], message.txs[i] = $util.newBuffer($util.base64.length(object.txs[i])), 0);
-                        else if (object.txs[i].length >= 0)
-                            message.txs[i] = object.txs[i];
-                }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a Block message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {aegis.v1.Block} message Block
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            Block.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.arrays || options.defaults)
-                    object.txs = [];
-                if (options.defaults)
-                    object.header = null;
-                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
-                    object.header = $root.aegis.v1.BlockHeader.toObject(message.header, options, _depth + 1);
-                if (message.txs && message.txs.length) {
-                    object.txs = $Array(message.txs.length);
-                    for (let j = 0; j < message.txs.length; ++j)
-                        object.txs[j] = options.bytes === $String ? $util.base64.encode(message.txs[j], 0, message.txs[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txs[j]) : message.txs[j];
-                }
-                return object;
-            };
-
-            /**
-             * Converts this Block to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.Block
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            Block.prototype.toJSON = function() {
-                return Block.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for Block
-             * @function getTypeUrl
-             * @memberof aegis.v1.Block
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            Block.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.Block";
-            };
-
-            return Block;
-        })();
-
-        /**
-         * VoteType enum.
-         * @name aegis.v1.VoteType
-         * @enum {number}
-         * @property {number} VOTE_TYPE_UNSPECIFIED=0 VOTE_TYPE_UNSPECIFIED value
-         * @property {number} VOTE_TYPE_PREVOTE=1 VOTE_TYPE_PREVOTE value
-         * @property {number} VOTE_TYPE_PRECOMMIT=2 VOTE_TYPE_PRECOMMIT value
-         */
-        v1.VoteType = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "VOTE_TYPE_UNSPECIFIED"] = 0;
-            values[valuesById[1] = "VOTE_TYPE_PREVOTE"] = 1;
-            values[valuesById[2] = "VOTE_TYPE_PRECOMMIT"] = 2;
-            return values;
-        })();
-
-        v1.Vote = (function() {
-
-            /**
-             * Properties of a Vote.
-             * @typedef {Object} aegis.v1.Vote.$Properties
-             * @property {aegis.v1.VoteType|null} [type] Vote type
-             * @property {number|Long|null} [height] Vote height
-             * @property {number|null} [round] Vote round
-             * @property {Uint8Array|null} [block_hash] Vote block_hash
-             * @property {number|null} [validator_index] Vote validator_index
-             * @property {Uint8Array|null} [signature] Vote signature
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a Vote.
-             * @memberof aegis.v1
-             * @interface IVote
-             * @augments aegis.v1.Vote.$Properties
-             * @deprecated Use aegis.v1.Vote.$Properties instead.
-             */
-
-            /**
-             * Shape of a Vote.
-             * @typedef {aegis.v1.Vote.$Properties} aegis.v1.Vote.$Shape
-             */
-
-            /**
-             * Constructs a new Vote.
-             * @memberof aegis.v1
-             * @classdesc Represents a Vote.
-             * @constructor
-             * @param {aegis.v1.Vote.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const Vote = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Vote type.
-             * @member {aegis.v1.VoteType} type
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.type = 0;
-
-            /**
-             * Vote height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * Vote round.
-             * @member {number} round
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.round = 0;
-
-            /**
-             * Vote block_hash.
-             * @member {Uint8Array} block_hash
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.block_hash = $util.newBuffer([]);
-
-            /**
-             * Vote validator_index.
-             * @member {number} validator_index
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.validator_index = 0;
-
-            /**
-             * Vote signature.
-             * @member {Uint8Array} signature
-             * @memberof aegis.v1.Vote
-             * @instance
-             */
-            Vote.prototype.signature = $util.newBuffer([]);
-
-            /**
-             * Creates a new Vote instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {aegis.v1.Vote.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.Vote} Vote instance
-             * @type {{
-             *   (properties: aegis.v1.Vote.$Shape): aegis.v1.Vote & aegis.v1.Vote.$Shape;
-             *   (properties?: aegis.v1.Vote.$Properties): aegis.v1.Vote;
-             * }}
-             */
-            Vote.create = function(properties) {
-                return new Vote(properties);
-            };
-
-            /**
-             * Encodes the specified Vote message. Does not implicitly {@link aegis.v1.Vote.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {aegis.v1.Vote.$Properties} message Vote message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Vote.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.type != null && $Object.hasOwnProperty.call(message, "type") && message.type !== 0)
-                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.type);
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.round);
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.block_hash);
-                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index") && message.validator_index !== 0)
-                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.validator_index);
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
-                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signature);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified Vote message, length delimited. Does not implicitly {@link aegis.v1.Vote.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {aegis.v1.Vote.$Properties} message Vote message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Vote.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a Vote message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.Vote & aegis.v1.Vote.$Shape} Vote
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Vote.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.Vote();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.int32())
-                                message.type = value;
-                            else
-                                delete message.type;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.round = value;
-                            else
-                                delete message.round;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.block_hash = value;
-                            else
-                                delete message.block_hash;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.validator_index = value;
-                            else
-                                delete message.validator_index;
-                            continue;
-                        }
-                    case 6: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.signature = value;
-                            else
-                                delete message.signature;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a Vote message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.Vote & aegis.v1.Vote.$Shape} Vote
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Vote.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a Vote message.
-             * @function verify
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            Vote.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.type != null && $Object.hasOwnProperty.call(message, "type"))
-                    if (typeof message.type !== "number" || (message.type | 0) !== message.type)
-                        return "type: enum value expected";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    if (!$util.isInteger(message.round))
-                        return "round: integer expected";
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
-                        return "block_hash: buffer expected";
-                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
-                    if (!$util.isInteger(message.validator_index))
-                        return "validator_index: integer expected";
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
-                        return "signature: buffer expected";
-                return null;
-            };
-
-            /**
-             * Creates a Vote message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.Vote} Vote
-             */
-            Vote.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.Vote)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.Vote: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.Vote();
-                if (object.type !== 0 && (typeof object.type !== "string" || $root.aegis.v1.VoteType[object.type] !== 0))
-                    switch (object.type) {
-                    case "VOTE_TYPE_UNSPECIFIED":
-                    case 0:
-                        message.type = 0;
-                        break;
-                    case "VOTE_TYPE_PREVOTE":
-                    case 1:
-                        message.type = 1;
-                        break;
-                    case "VOTE_TYPE_PRECOMMIT":
-                    case 2:
-                        message.type = 2;
-                        break;
-                    default:
-                        if (typeof object.type === "number" && (object.type | 0) === object.type)
-                            message.type = object.type;
-                    }
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.round != null)
-                    if ($Number(object.round) !== 0)
-                        message.round = object.round >>> 0;
-                if (object.block_hash != null)
-                    if (object.block_hash.length)
-                        if (typeof object.block_hash === "string")
-                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
-                        else if (object.block_hash.length >= 0)
-                            message.block_hash = object.block_hash;
-                if (object.validator_index != null)
-                    if ($Number(object.validator_index) !== 0)
-                        message.validator_index = object.validator_index >>> 0;
-                if (object.signature != null)
-                    if (object.signature.length)
-                        if (typeof object.signature === "string")
-                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
-                        else if (object.signature.length >= 0)
-                            message.signature = object.signature;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a Vote message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {aegis.v1.Vote} message Vote
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            Vote.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.type = options.enums === $String ? "VOTE_TYPE_UNSPECIFIED" : 0;
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.round = 0;
-                    if (options.bytes === $String)
-                        object.block_hash = "";
-                    else {
-                        object.block_hash = [];
-                        if (options.bytes !== $Array)
-                            object.block_hash = $util.newBuffer(object.block_hash);
-                    }
-                    object.validator_index = 0;
-                    if (options.bytes === $String)
-                        object.signature = "";
-                    else {
-                        object.signature = [];
-                        if (options.bytes !== $Array)
-                            object.signature = $util.newBuffer(object.signature);
-                    }
-                }
-                if (message.type != null && $Object.hasOwnProperty.call(message, "type"))
-                    object.type = options.enums === $String ? $root.aegis.v1.VoteType[message.type] === $undefined ? message.type : $root.aegis.v1.VoteType[message.type] : message.type;
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    object.round = message.round;
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
-                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
-                    object.validator_index = message.validator_index;
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
-                return object;
-            };
-
-            /**
-             * Converts this Vote to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.Vote
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            Vote.prototype.toJSON = function() {
-                return Vote.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for Vote
-             * @function getTypeUrl
-             * @memberof aegis.v1.Vote
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            Vote.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.Vote";
-            };
-
-            return Vote;
-        })();
-
-        v1.Proposal = (function() {
-
-            /**
-             * Properties of a Proposal.
-             * @typedef {Object} aegis.v1.Proposal.$Properties
-             * @property {number|Long|null} [height] Proposal height
-             * @property {number|null} [round] Proposal round
-             * @property {number|null} [pol_round] Proposal pol_round
-             * @property {Uint8Array|null} [block_hash] Proposal block_hash
-             * @property {number|null} [proposer_index] Proposal proposer_index
-             * @property {Uint8Array|null} [signature] Proposal signature
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a Proposal.
-             * @memberof aegis.v1
-             * @interface IProposal
-             * @augments aegis.v1.Proposal.$Properties
-             * @deprecated Use aegis.v1.Proposal.$Properties instead.
-             */
-
-            /**
-             * Shape of a Proposal.
-             * @typedef {aegis.v1.Proposal.$Properties} aegis.v1.Proposal.$Shape
-             */
-
-            /**
-             * Constructs a new Proposal.
-             * @memberof aegis.v1
-             * @classdesc Represents a Proposal.
-             * @constructor
-             * @param {aegis.v1.Proposal.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const Proposal = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * Proposal height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * Proposal round.
-             * @member {number} round
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.round = 0;
-
-            /**
-             * Proposal pol_round.
-             * @member {number} pol_round
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.pol_round = 0;
-
-            /**
-             * Proposal block_hash.
-             * @member {Uint8Array} block_hash
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.block_hash = $util.newBuffer([]);
-
-            /**
-             * Proposal proposer_index.
-             * @member {number} proposer_index
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.proposer_index = 0;
-
-            /**
-             * Proposal signature.
-             * @member {Uint8Array} signature
-             * @memberof aegis.v1.Proposal
-             * @instance
-             */
-            Proposal.prototype.signature = $util.newBuffer([]);
-
-            /**
-             * Creates a new Proposal instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {aegis.v1.Proposal.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.Proposal} Proposal instance
-             * @type {{
-             *   (properties: aegis.v1.Proposal.$Shape): aegis.v1.Proposal & aegis.v1.Proposal.$Shape;
-             *   (properties?: aegis.v1.Proposal.$Properties): aegis.v1.Proposal;
-             * }}
-             */
-            Proposal.create = function(properties) {
-                return new Proposal(properties);
-            };
-
-            /**
-             * Encodes the specified Proposal message. Does not implicitly {@link aegis.v1.Proposal.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {aegis.v1.Proposal.$Properties} message Proposal message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Proposal.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
-                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round") && message.pol_round !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).sint32(message.pol_round);
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.block_hash);
-                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index") && message.proposer_index !== 0)
-                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.proposer_index);
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
-                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signature);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified Proposal message, length delimited. Does not implicitly {@link aegis.v1.Proposal.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {aegis.v1.Proposal.$Properties} message Proposal message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            Proposal.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a Proposal message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.Proposal & aegis.v1.Proposal.$Shape} Proposal
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Proposal.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.Proposal();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.round = value;
-                            else
-                                delete message.round;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.sint32())
-                                message.pol_round = value;
-                            else
-                                delete message.pol_round;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.block_hash = value;
-                            else
-                                delete message.block_hash;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.proposer_index = value;
-                            else
-                                delete message.proposer_index;
-                            continue;
-                        }
-                    case 6: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.signature = value;
-                            else
-                                delete message.signature;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a Proposal message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.Proposal & aegis.v1.Proposal.$Shape} Proposal
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            Proposal.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a Proposal message.
-             * @function verify
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            Proposal.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    if (!$util.isInteger(message.round))
-                        return "round: integer expected";
-                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round"))
-                    if (!$util.isInteger(message.pol_round))
-                        return "pol_round: integer expected";
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
-                        return "block_hash: buffer expected";
-                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index"))
-                    if (!$util.isInteger(message.proposer_index))
-                        return "proposer_index: integer expected";
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
-                        return "signature: buffer expected";
-                return null;
-            };
-
-            /**
-             * Creates a Proposal message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.Proposal} Proposal
-             */
-            Proposal.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.Proposal)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.Proposal: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.Proposal();
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.round != null)
-                    if ($Number(object.round) !== 0)
-                        message.round = object.round >>> 0;
-                if (object.pol_round != null)
-                    if ($Number(object.pol_round) !== 0)
-                        message.pol_round = object.pol_round | 0;
-                if (object.block_hash != null)
-                    if (object.block_hash.length)
-                        if (typeof object.block_hash === "string")
-                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
-                        else if (object.block_hash.length >= 0)
-                            message.block_hash = object.block_hash;
-                if (object.proposer_index != null)
-                    if ($Number(object.proposer_index) !== 0)
-                        message.proposer_index = object.proposer_index >>> 0;
-                if (object.signature != null)
-                    if (object.signature.length)
-                        if (typeof object.signature === "string")
-                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
-                        else if (object.signature.length >= 0)
-                            message.signature = object.signature;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a Proposal message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {aegis.v1.Proposal} message Proposal
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            Proposal.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.round = 0;
-                    object.pol_round = 0;
-                    if (options.bytes === $String)
-                        object.block_hash = "";
-                    else {
-                        object.block_hash = [];
-                        if (options.bytes !== $Array)
-                            object.block_hash = $util.newBuffer(object.block_hash);
-                    }
-                    object.proposer_index = 0;
-                    if (options.bytes === $String)
-                        object.signature = "";
-                    else {
-                        object.signature = [];
-                        if (options.bytes !== $Array)
-                            object.signature = $util.newBuffer(object.signature);
-                    }
-                }
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    object.round = message.round;
-                if (message.pol_round != null && $Object.hasOwnProperty.call(message, "pol_round"))
-                    object.pol_round = message.pol_round;
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
-                if (message.proposer_index != null && $Object.hasOwnProperty.call(message, "proposer_index"))
-                    object.proposer_index = message.proposer_index;
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
-                return object;
-            };
-
-            /**
-             * Converts this Proposal to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.Proposal
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            Proposal.prototype.toJSON = function() {
-                return Proposal.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for Proposal
-             * @function getTypeUrl
-             * @memberof aegis.v1.Proposal
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            Proposal.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.Proposal";
-            };
-
-            return Proposal;
-        })();
-
-        v1.ProposalMessage = (function() {
-
-            /**
-             * Properties of a ProposalMessage.
-             * @typedef {Object} aegis.v1.ProposalMessage.$Properties
-             * @property {aegis.v1.Proposal.$Properties|null} [proposal] ProposalMessage proposal
-             * @property {aegis.v1.Block.$Properties|null} [block] ProposalMessage block
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a ProposalMessage.
-             * @memberof aegis.v1
-             * @interface IProposalMessage
-             * @augments aegis.v1.ProposalMessage.$Properties
-             * @deprecated Use aegis.v1.ProposalMessage.$Properties instead.
-             */
-
-            /**
-             * Shape of a ProposalMessage.
-             * @typedef {aegis.v1.ProposalMessage.$Properties} aegis.v1.ProposalMessage.$Shape
-             */
-
-            /**
-             * Constructs a new ProposalMessage.
-             * @memberof aegis.v1
-             * @classdesc Represents a ProposalMessage.
-             * @constructor
-             * @param {aegis.v1.ProposalMessage.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const ProposalMessage = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * ProposalMessage proposal.
-             * @member {aegis.v1.Proposal.$Properties|null|undefined} proposal
-             * @memberof aegis.v1.ProposalMessage
-             * @instance
-             */
-            ProposalMessage.prototype.proposal = null;
-
-            /**
-             * ProposalMessage block.
-             * @member {aegis.v1.Block.$Properties|null|undefined} block
-             * @memberof aegis.v1.ProposalMessage
-             * @instance
-             */
-            ProposalMessage.prototype.block = null;
-
-            /**
-             * Creates a new ProposalMessage instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {aegis.v1.ProposalMessage.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.ProposalMessage} ProposalMessage instance
-             * @type {{
-             *   (properties: aegis.v1.ProposalMessage.$Shape): aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape;
-             *   (properties?: aegis.v1.ProposalMessage.$Properties): aegis.v1.ProposalMessage;
-             * }}
-             */
-            ProposalMessage.create = function(properties) {
-                return new ProposalMessage(properties);
-            };
-
-            /**
-             * Encodes the specified ProposalMessage message. Does not implicitly {@link aegis.v1.ProposalMessage.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {aegis.v1.ProposalMessage.$Properties} message ProposalMessage message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            ProposalMessage.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
-                    $root.aegis.v1.Proposal.encode(message.proposal, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    $root.aegis.v1.Block.encode(message.block, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified ProposalMessage message, length delimited. Does not implicitly {@link aegis.v1.ProposalMessage.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {aegis.v1.ProposalMessage.$Properties} message ProposalMessage message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            ProposalMessage.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a ProposalMessage message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape} ProposalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            ProposalMessage.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.ProposalMessage();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            message.proposal = $root.aegis.v1.Proposal.decode(reader, reader.size(), $undefined, _depth + 1, message.proposal);
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            message.block = $root.aegis.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1, message.block);
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a ProposalMessage message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.ProposalMessage & aegis.v1.ProposalMessage.$Shape} ProposalMessage
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            ProposalMessage.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a ProposalMessage message.
-             * @function verify
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            ProposalMessage.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
-                    let error = $root.aegis.v1.Proposal.verify(message.proposal, _depth + 1);
-                    if (error)
-                        return "proposal." + error;
-                }
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block")) {
-                    let error = $root.aegis.v1.Block.verify(message.block, _depth + 1);
-                    if (error)
-                        return "block." + error;
-                }
-                return null;
-            };
-
-            /**
-             * Creates a ProposalMessage message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.ProposalMessage} ProposalMessage
-             */
-            ProposalMessage.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.ProposalMessage)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.ProposalMessage: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.ProposalMessage();
-                if (object.proposal != null) {
-                    if (!$util.isObject(object.proposal))
-                        throw $TypeError(".aegis.v1.ProposalMessage.proposal: object expected");
-                    message.proposal = $root.aegis.v1.Proposal.fromObject(object.proposal, _depth + 1);
-                }
-                if (object.block != null) {
-                    if (!$util.isObject(object.block))
-                        throw $TypeError(".aegis.v1.ProposalMessage.block: object expected");
-                    message.block = $root.aegis.v1.Block.fromObject(object.block, _depth + 1);
-                }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a ProposalMessage message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {aegis.v1.ProposalMessage} message ProposalMessage
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            ProposalMessage.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.proposal = null;
-                    object.block = null;
-                }
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
-                    object.proposal = $root.aegis.v1.Proposal.toObject(message.proposal, options, _depth + 1);
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    object.block = $root.aegis.v1.Block.toObject(message.block, options, _depth + 1);
-                return object;
-            };
-
-            /**
-             * Converts this ProposalMessage to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.ProposalMessage
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            ProposalMessage.prototype.toJSON = function() {
-                return ProposalMessage.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for ProposalMessage
-             * @function getTypeUrl
-             * @memberof aegis.v1.ProposalMessage
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            ProposalMessage.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.ProposalMessage";
-            };
-
-            return ProposalMessage;
-        })();
-
-        v1.CommitCertificate = (function() {
-
-            /**
-             * Properties of a CommitCertificate.
-             * @typedef {Object} aegis.v1.CommitCertificate.$Properties
-             * @property {number|Long|null} [height] CommitCertificate height
-             * @property {number|null} [round] CommitCertificate round
-             * @property {Uint8Array|null} [block_hash] CommitCertificate block_hash
-             * @property {Uint8Array|null} [signers] CommitCertificate signers
-             * @property {Uint8Array|null} [signature] CommitCertificate signature
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a CommitCertificate.
-             * @memberof aegis.v1
-             * @interface ICommitCertificate
-             * @augments aegis.v1.CommitCertificate.$Properties
-             * @deprecated Use aegis.v1.CommitCertificate.$Properties instead.
-             */
-
-            /**
-             * Shape of a CommitCertificate.
-             * @typedef {aegis.v1.CommitCertificate.$Properties} aegis.v1.CommitCertificate.$Shape
-             */
-
-            /**
-             * Constructs a new CommitCertificate.
-             * @memberof aegis.v1
-             * @classdesc Represents a CommitCertificate.
-             * @constructor
-             * @param {aegis.v1.CommitCertificate.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const CommitCertificate = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * CommitCertificate height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             */
-            CommitCertificate.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * CommitCertificate round.
-             * @member {number} round
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             */
-            CommitCertificate.prototype.round = 0;
-
-            /**
-             * CommitCertificate block_hash.
-             * @member {Uint8Array} block_hash
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             */
-            CommitCertificate.prototype.block_hash = $util.newBuffer([]);
-
-            /**
-             * CommitCertificate signers.
-             * @member {Uint8Array} signers
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             */
-            CommitCertificate.prototype.signers = $util.newBuffer([]);
-
-            /**
-             * CommitCertificate signature.
-             * @member {Uint8Array} signature
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             */
-            CommitCertificate.prototype.signature = $util.newBuffer([]);
-
-            /**
-             * Creates a new CommitCertificate instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {aegis.v1.CommitCertificate.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.CommitCertificate} CommitCertificate instance
-             * @type {{
-             *   (properties: aegis.v1.CommitCertificate.$Shape): aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape;
-             *   (properties?: aegis.v1.CommitCertificate.$Properties): aegis.v1.CommitCertificate;
-             * }}
-             */
-            CommitCertificate.create = function(properties) {
-                return new CommitCertificate(properties);
-            };
-
-            /**
-             * Encodes the specified CommitCertificate message. Does not implicitly {@link aegis.v1.CommitCertificate.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {aegis.v1.CommitCertificate.$Properties} message CommitCertificate message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            CommitCertificate.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
-                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.block_hash);
-                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers") && message.signers.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.signers);
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
-                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified CommitCertificate message, length delimited. Does not implicitly {@link aegis.v1.CommitCertificate.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {aegis.v1.CommitCertificate.$Properties} message CommitCertificate message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            CommitCertificate.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a CommitCertificate message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape} CommitCertificate
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            CommitCertificate.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.CommitCertificate();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.round = value;
-                            else
-                                delete message.round;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.block_hash = value;
-                            else
-                                delete message.block_hash;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.signers = value;
-                            else
-                                delete message.signers;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.signature = value;
-                            else
-                                delete message.signature;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a CommitCertificate message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.CommitCertificate & aegis.v1.CommitCertificate.$Shape} CommitCertificate
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            CommitCertificate.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a CommitCertificate message.
-             * @function verify
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            CommitCertificate.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    if (!$util.isInteger(message.round))
-                        return "round: integer expected";
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
-                        return "block_hash: buffer expected";
-                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
-                    if (!(message.signers && typeof message.signers.length === "number" || $util.isString(message.signers)))
-                        return "signers: buffer expected";
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
-                        return "signature: buffer expected";
-                return null;
-            };
-
-            /**
-             * Creates a CommitCertificate message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.CommitCertificate} CommitCertificate
-             */
-            CommitCertificate.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.CommitCertificate)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.CommitCertificate: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.CommitCertificate();
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.round != null)
-                    if ($Number(object.round) !== 0)
-                        message.round = object.round >>> 0;
-                if (object.block_hash != null)
-                    if (object.block_hash.length)
-                        if (typeof object.block_hash === "string")
-                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
-                        else if (object.block_hash.length >= 0)
-                            message.block_hash = object.block_hash;
-                if (object.signers != null)
-                    if (object.signers.length)
-                        if (typeof object.signers === "string")
-                            $util.base64.decode(object.signers, message.signers = $util.newBuffer($util.base64.length(object.signers)), 0);
-                        else if (object.signers.length >= 0)
-                            message.signers = object.signers;
-                if (object.signature != null)
-                    if (object.signature.length)
-                        if (typeof object.signature === "string")
-                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
-                        else if (object.signature.length >= 0)
-                            message.signature = object.signature;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a CommitCertificate message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {aegis.v1.CommitCertificate} message CommitCertificate
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            CommitCertificate.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.round = 0;
-                    if (options.bytes === $String)
-                        object.block_hash = "";
-                    else {
-                        object.block_hash = [];
-                        if (options.bytes !== $Array)
-                            object.block_hash = $util.newBuffer(object.block_hash);
-                    }
-                    if (options.bytes === $String)
-                        object.signers = "";
-                    else {
-                        object.signers = [];
-                        if (options.bytes !== $Array)
-                            object.signers = $util.newBuffer(object.signers);
-                    }
-                    if (options.bytes === $String)
-                        object.signature = "";
-                    else {
-                        object.signature = [];
-                        if (options.bytes !== $Array)
-                            object.signature = $util.newBuffer(object.signature);
-                    }
-                }
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    object.round = message.round;
-                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
-                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
-                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
-                    object.signers = options.bytes === $String ? $util.base64.encode(message.signers, 0, message.signers.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signers) : message.signers;
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
-                return object;
-            };
-
-            /**
-             * Converts this CommitCertificate to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.CommitCertificate
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            CommitCertificate.prototype.toJSON = function() {
-                return CommitCertificate.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for CommitCertificate
-             * @function getTypeUrl
-             * @memberof aegis.v1.CommitCertificate
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            CommitCertificate.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.CommitCertificate";
-            };
-
-            return CommitCertificate;
-        })();
-
-        v1.CertifiedBlock = (function() {
-
-            /**
-             * Properties of a CertifiedBlock.
-             * @typedef {Object} aegis.v1.CertifiedBlock.$Properties
-             * @property {aegis.v1.Block.$Properties|null} [block] CertifiedBlock block
-             * @property {aegis.v1.CommitCertificate.$Properties|null} [certificate] CertifiedBlock certificate
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a CertifiedBlock.
-             * @memberof aegis.v1
-             * @interface ICertifiedBlock
-             * @augments aegis.v1.CertifiedBlock.$Properties
-             * @deprecated Use aegis.v1.CertifiedBlock.$Properties instead.
-             */
-
-            /**
-             * Shape of a CertifiedBlock.
-             * @typedef {aegis.v1.CertifiedBlock.$Properties} aegis.v1.CertifiedBlock.$Shape
-             */
-
-            /**
-             * Constructs a new CertifiedBlock.
-             * @memberof aegis.v1
-             * @classdesc Represents a CertifiedBlock.
-             * @constructor
-             * @param {aegis.v1.CertifiedBlock.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const CertifiedBlock = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * CertifiedBlock block.
-             * @member {aegis.v1.Block.$Properties|null|undefined} block
-             * @memberof aegis.v1.CertifiedBlock
-             * @instance
-             */
-            CertifiedBlock.prototype.block = null;
-
-            /**
-             * CertifiedBlock certificate.
-             * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} certificate
-             * @memberof aegis.v1.CertifiedBlock
-             * @instance
-             */
-            CertifiedBlock.prototype.certificate = null;
-
-            /**
-             * Creates a new CertifiedBlock instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {aegis.v1.CertifiedBlock.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.CertifiedBlock} CertifiedBlock instance
-             * @type {{
-             *   (properties: aegis.v1.CertifiedBlock.$Shape): aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape;
-             *   (properties?: aegis.v1.CertifiedBlock.$Properties): aegis.v1.CertifiedBlock;
-             * }}
-             */
-            CertifiedBlock.create = function(properties) {
-                return new CertifiedBlock(properties);
-            };
-
-            /**
-             * Encodes the specified CertifiedBlock message. Does not implicitly {@link aegis.v1.CertifiedBlock.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {aegis.v1.CertifiedBlock.$Properties} message CertifiedBlock message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            CertifiedBlock.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    $root.aegis.v1.Block.encode(message.block, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
-                    $root.aegis.v1.CommitCertificate.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified CertifiedBlock message, length delimited. Does not implicitly {@link aegis.v1.CertifiedBlock.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {aegis.v1.CertifiedBlock.$Properties} message CertifiedBlock message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            CertifiedBlock.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a CertifiedBlock message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape} CertifiedBlock
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            CertifiedBlock.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.CertifiedBlock();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            message.block = $root.aegis.v1.Block.decode(reader, reader.size(), $undefined, _depth + 1, message.block);
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            message.certificate = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a CertifiedBlock message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.CertifiedBlock & aegis.v1.CertifiedBlock.$Shape} CertifiedBlock
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            CertifiedBlock.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a CertifiedBlock message.
-             * @function verify
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            CertifiedBlock.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block")) {
-                    let error = $root.aegis.v1.Block.verify(message.block, _depth + 1);
-                    if (error)
-                        return "block." + error;
-                }
-                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate")) {
-                    let error = $root.aegis.v1.CommitCertificate.verify(message.certificate, _depth + 1);
-                    if (error)
-                        return "certificate." + error;
-                }
-                return null;
-            };
-
-            /**
-             * Creates a CertifiedBlock message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.CertifiedBlock} CertifiedBlock
-             */
-            CertifiedBlock.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.CertifiedBlock)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.CertifiedBlock: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.CertifiedBlock();
-                if (object.block != null) {
-                    if (!$util.isObject(object.block))
-                        throw $TypeError(".aegis.v1.CertifiedBlock.block: object expected");
-                    message.block = $root.aegis.v1.Block.fromObject(object.block, _depth + 1);
-                }
-                if (object.certificate != null) {
-                    if (!$util.isObject(object.certificate))
-                        throw $TypeError(".aegis.v1.CertifiedBlock.certificate: object expected");
-                    message.certificate = $root.aegis.v1.CommitCertificate.fromObject(object.certificate, _depth + 1);
-                }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a CertifiedBlock message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {aegis.v1.CertifiedBlock} message CertifiedBlock
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            CertifiedBlock.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.block = null;
-                    object.certificate = null;
-                }
-                if (message.block != null && $Object.hasOwnProperty.call(message, "block"))
-                    object.block = $root.aegis.v1.Block.toObject(message.block, options, _depth + 1);
-                if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
-                    object.certificate = $root.aegis.v1.CommitCertificate.toObject(message.certificate, options, _depth + 1);
-                return object;
-            };
-
-            /**
-             * Converts this CertifiedBlock to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.CertifiedBlock
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            CertifiedBlock.prototype.toJSON = function() {
-                return CertifiedBlock.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for CertifiedBlock
-             * @function getTypeUrl
-             * @memberof aegis.v1.CertifiedBlock
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            CertifiedBlock.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.CertifiedBlock";
-            };
-
-            return CertifiedBlock;
-        })();
-
-        v1.DuplicateVoteEvidence = (function() {
-
-            /**
-             * Properties of a DuplicateVoteEvidence.
-             * @typedef {Object} aegis.v1.DuplicateVoteEvidence.$Properties
-             * @property {aegis.v1.Vote.$Properties|null} [vote_a] DuplicateVoteEvidence vote_a
-             * @property {aegis.v1.Vote.$Properties|null} [vote_b] DuplicateVoteEvidence vote_b
-             * @property {number|Long|null} [time] DuplicateVoteEvidence time
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a DuplicateVoteEvidence.
-             * @memberof aegis.v1
-             * @interface IDuplicateVoteEvidence
-             * @augments aegis.v1.DuplicateVoteEvidence.$Properties
-             * @deprecated Use aegis.v1.DuplicateVoteEvidence.$Properties instead.
-             */
-
-            /**
-             * Shape of a DuplicateVoteEvidence.
-             * @typedef {aegis.v1.DuplicateVoteEvidence.$Properties} aegis.v1.DuplicateVoteEvidence.$Shape
-             */
-
-            /**
-             * Constructs a new DuplicateVoteEvidence.
-             * @memberof aegis.v1
-             * @classdesc Represents a DuplicateVoteEvidence.
-             * @constructor
-             * @param {aegis.v1.DuplicateVoteEvidence.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const DuplicateVoteEvidence = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * DuplicateVoteEvidence vote_a.
-             * @member {aegis.v1.Vote.$Properties|null|undefined} vote_a
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @instance
-             */
-            DuplicateVoteEvidence.prototype.vote_a = null;
-
-            /**
-             * DuplicateVoteEvidence vote_b.
-             * @member {aegis.v1.Vote.$Properties|null|undefined} vote_b
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @instance
-             */
-            DuplicateVoteEvidence.prototype.vote_b = null;
-
-            /**
-             * DuplicateVoteEvidence time.
-             * @member {number|Long} time
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @instance
-             */
-            DuplicateVoteEvidence.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * Creates a new DuplicateVoteEvidence instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {aegis.v1.DuplicateVoteEvidence.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.DuplicateVoteEvidence} DuplicateVoteEvidence instance
-             * @type {{
-             *   (properties: aegis.v1.DuplicateVoteEvidence.$Shape): aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape;
-             *   (properties?: aegis.v1.DuplicateVoteEvidence.$Properties): aegis.v1.DuplicateVoteEvidence;
-             * }}
-             */
-            DuplicateVoteEvidence.create = function(properties) {
-                return new DuplicateVoteEvidence(properties);
-            };
-
-            /**
-             * Encodes the specified DuplicateVoteEvidence message. Does not implicitly {@link aegis.v1.DuplicateVoteEvidence.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {aegis.v1.DuplicateVoteEvidence.$Properties} message DuplicateVoteEvidence message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            DuplicateVoteEvidence.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a"))
-                    $root.aegis.v1.Vote.encode(message.vote_a, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b"))
-                    $root.aegis.v1.Vote.encode(message.vote_b, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
-                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.time);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified DuplicateVoteEvidence message, length delimited. Does not implicitly {@link aegis.v1.DuplicateVoteEvidence.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {aegis.v1.DuplicateVoteEvidence.$Properties} message DuplicateVoteEvidence message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            DuplicateVoteEvidence.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a DuplicateVoteEvidence message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape} DuplicateVoteEvidence
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            DuplicateVoteEvidence.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.DuplicateVoteEvidence();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 2)
-                                break;
-                            message.vote_a = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote_a);
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            message.vote_b = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote_b);
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.time = value;
-                            else
-                                delete message.time;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a DuplicateVoteEvidence message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.DuplicateVoteEvidence & aegis.v1.DuplicateVoteEvidence.$Shape} DuplicateVoteEvidence
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            DuplicateVoteEvidence.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a DuplicateVoteEvidence message.
-             * @function verify
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            DuplicateVoteEvidence.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a")) {
-                    let error = $root.aegis.v1.Vote.verify(message.vote_a, _depth + 1);
-                    if (error)
-                        return "vote_a." + error;
-                }
-                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b")) {
-                    let error = $root.aegis.v1.Vote.verify(message.vote_b, _depth + 1);
-                    if (error)
-                        return "vote_b." + error;
-                }
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
-                        return "time: integer|Long expected";
-                return null;
-            };
-
-            /**
-             * Creates a DuplicateVoteEvidence message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.DuplicateVoteEvidence} DuplicateVoteEvidence
-             */
-            DuplicateVoteEvidence.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.DuplicateVoteEvidence)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.DuplicateVoteEvidence: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.DuplicateVoteEvidence();
-                if (object.vote_a != null) {
-                    if (!$util.isObject(object.vote_a))
-                        throw $TypeError(".aegis.v1.DuplicateVoteEvidence.vote_a: object expected");
-                    message.vote_a = $root.aegis.v1.Vote.fromObject(object.vote_a, _depth + 1);
-                }
-                if (object.vote_b != null) {
-                    if (!$util.isObject(object.vote_b))
-                        throw $TypeError(".aegis.v1.DuplicateVoteEvidence.vote_b: object expected");
-                    message.vote_b = $root.aegis.v1.Vote.fromObject(object.vote_b, _depth + 1);
-                }
-                if (object.time != null)
-                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
-                        if ($util.Long)
-                            message.time = $util.Long.fromValue(object.time, true);
-                        else if (typeof object.time === "string")
-                            message.time = $parseInt(object.time, 10);
-                        else if (typeof object.time === "number")
-                            message.time = object.time;
-                        else if (typeof object.time === "object")
-                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a DuplicateVoteEvidence message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {aegis.v1.DuplicateVoteEvidence} message DuplicateVoteEvidence
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            DuplicateVoteEvidence.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    object.vote_a = null;
-                    object.vote_b = null;
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                }
-                if (message.vote_a != null && $Object.hasOwnProperty.call(message, "vote_a"))
-                    object.vote_a = $root.aegis.v1.Vote.toObject(message.vote_a, options, _depth + 1);
-                if (message.vote_b != null && $Object.hasOwnProperty.call(message, "vote_b"))
-                    object.vote_b = $root.aegis.v1.Vote.toObject(message.vote_b, options, _depth + 1);
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
-                    else if (typeof message.time === "number")
-                        object.time = options.longs === $String ? $String(message.time) : message.time;
-                    else
-                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
-                return object;
-            };
-
-            /**
-             * Converts this DuplicateVoteEvidence to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            DuplicateVoteEvidence.prototype.toJSON = function() {
-                return DuplicateVoteEvidence.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for DuplicateVoteEvidence
-             * @function getTypeUrl
-             * @memberof aegis.v1.DuplicateVoteEvidence
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            DuplicateVoteEvidence.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.DuplicateVoteEvidence";
-            };
-
-            return DuplicateVoteEvidence;
-        })();
-
-        /**
-         * SignStep enum.
-         * @name aegis.v1.SignStep
-         * @enum {number}
-         * @property {number} SIGN_STEP_NONE=0 SIGN_STEP_NONE value
-         * @property {number} SIGN_STEP_PROPOSE=1 SIGN_STEP_PROPOSE value
-         * @property {number} SIGN_STEP_PREVOTE=2 SIGN_STEP_PREVOTE value
-         * @property {number} SIGN_STEP_PRECOMMIT=3 SIGN_STEP_PRECOMMIT value
-         */
-        v1.SignStep = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "SIGN_STEP_NONE"] = 0;
-            values[valuesById[1] = "SIGN_STEP_PROPOSE"] = 1;
-            values[valuesById[2] = "SIGN_STEP_PREVOTE"] = 2;
-            values[valuesById[3] = "SIGN_STEP_PRECOMMIT"] = 3;
-            return values;
-        })();
-
-        v1.SignerGuardRecord = (function() {
-
-            /**
-             * Properties of a SignerGuardRecord.
-             * @typedef {Object} aegis.v1.SignerGuardRecord.$Properties
-             * @property {number|Long|null} [height] SignerGuardRecord height
-             * @property {number|null} [round] SignerGuardRecord round
-             * @property {aegis.v1.SignStep|null} [step] SignerGuardRecord step
-             * @property {Uint8Array|null} [sign_bytes] SignerGuardRecord sign_bytes
-             * @property {Uint8Array|null} [signature] SignerGuardRecord signature
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a SignerGuardRecord.
-             * @memberof aegis.v1
-             * @interface ISignerGuardRecord
-             * @augments aegis.v1.SignerGuardRecord.$Properties
-             * @deprecated Use aegis.v1.SignerGuardRecord.$Properties instead.
-             */
-
-            /**
-             * Shape of a SignerGuardRecord.
-             * @typedef {aegis.v1.SignerGuardRecord.$Properties} aegis.v1.SignerGuardRecord.$Shape
-             */
-
-            /**
-             * Constructs a new SignerGuardRecord.
-             * @memberof aegis.v1
-             * @classdesc Represents a SignerGuardRecord.
-             * @constructor
-             * @param {aegis.v1.SignerGuardRecord.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const SignerGuardRecord = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * SignerGuardRecord height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             */
-            SignerGuardRecord.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * SignerGuardRecord round.
-             * @member {number} round
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             */
-            SignerGuardRecord.prototype.round = 0;
-
-            /**
-             * SignerGuardRecord step.
-             * @member {aegis.v1.SignStep} step
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             */
-            SignerGuardRecord.prototype.step = 0;
-
-            /**
-             * SignerGuardRecord sign_bytes.
-             * @member {Uint8Array} sign_bytes
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             */
-            SignerGuardRecord.prototype.sign_bytes = $util.newBuffer([]);
-
-            /**
-             * SignerGuardRecord signature.
-             * @member {Uint8Array} signature
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             */
-            SignerGuardRecord.prototype.signature = $util.newBuffer([]);
-
-            /**
-             * Creates a new SignerGuardRecord instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {aegis.v1.SignerGuardRecord.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.SignerGuardRecord} SignerGuardRecord instance
-             * @type {{
-             *   (properties: aegis.v1.SignerGuardRecord.$Shape): aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape;
-             *   (properties?: aegis.v1.SignerGuardRecord.$Properties): aegis.v1.SignerGuardRecord;
-             * }}
-             */
-            SignerGuardRecord.create = function(properties) {
-                return new SignerGuardRecord(properties);
-            };
-
-            /**
-             * Encodes the specified SignerGuardRecord message. Does not implicitly {@link aegis.v1.SignerGuardRecord.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {aegis.v1.SignerGuardRecord.$Properties} message SignerGuardRecord message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            SignerGuardRecord.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step") && message.step !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.step);
-                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes") && message.sign_bytes.length)
-                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.sign_bytes);
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
-                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified SignerGuardRecord message, length delimited. Does not implicitly {@link aegis.v1.SignerGuardRecord.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {aegis.v1.SignerGuardRecord.$Properties} message SignerGuardRecord message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            SignerGuardRecord.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a SignerGuardRecord message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape} SignerGuardRecord
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            SignerGuardRecord.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.SignerGuardRecord();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.round = value;
-                            else
-                                delete message.round;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.int32())
-                                message.step = value;
-                            else
-                                delete message.step;
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.sign_bytes = value;
-                            else
-                                delete message.sign_bytes;
-                            continue;
-                        }
-                    case 5: {
-                            if (wireType !== 2)
-                                break;
-                            if ((value = reader.bytes()).length)
-                                message.signature = value;
-                            else
-                                delete message.signature;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a SignerGuardRecord message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.SignerGuardRecord & aegis.v1.SignerGuardRecord.$Shape} SignerGuardRecord
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            SignerGuardRecord.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a SignerGuardRecord message.
-             * @function verify
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            SignerGuardRecord.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    if (!$util.isInteger(message.round))
-                        return "round: integer expected";
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
-                    if (typeof message.step !== "number" || (message.step | 0) !== message.step)
-                        return "step: enum value expected";
-                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes"))
-                    if (!(message.sign_bytes && typeof message.sign_bytes.length === "number" || $util.isString(message.sign_bytes)))
-                        return "sign_bytes: buffer expected";
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
-                        return "signature: buffer expected";
-                return null;
-            };
-
-            /**
-             * Creates a SignerGuardRecord message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.SignerGuardRecord} SignerGuardRecord
-             */
-            SignerGuardRecord.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.SignerGuardRecord)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.SignerGuardRecord: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.SignerGuardRecord();
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.round != null)
-                    if ($Number(object.round) !== 0)
-                        message.round = object.round >>> 0;
-                if (object.step !== 0 && (typeof object.step !== "string" || $root.aegis.v1.SignStep[object.step] !== 0))
-                    switch (object.step) {
-                    case "SIGN_STEP_NONE":
-                    case 0:
-                        message.step = 0;
-                        break;
-                    case "SIGN_STEP_PROPOSE":
-                    case 1:
-                        message.step = 1;
-                        break;
-                    case "SIGN_STEP_PREVOTE":
-                    case 2:
-                        message.step = 2;
-                        break;
-                    case "SIGN_STEP_PRECOMMIT":
-                    case 3:
-                        message.step = 3;
-                        break;
-                    default:
-                        if (typeof object.step === "number" && (object.step | 0) === object.step)
-                            message.step = object.step;
-                    }
-                if (object.sign_bytes != null)
-                    if (object.sign_bytes.length)
-                        if (typeof object.sign_bytes === "string")
-                            $util.base64.decode(object.sign_bytes, message.sign_bytes = $util.newBuffer($util.base64.length(object.sign_bytes)), 0);
-                        else if (object.sign_bytes.length >= 0)
-                            message.sign_bytes = object.sign_bytes;
-                if (object.signature != null)
-                    if (object.signature.length)
-                        if (typeof object.signature === "string")
-                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
-                        else if (object.signature.length >= 0)
-                            message.signature = object.signature;
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a SignerGuardRecord message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {aegis.v1.SignerGuardRecord} message SignerGuardRecord
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            SignerGuardRecord.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.round = 0;
-                    object.step = options.enums === $String ? "SIGN_STEP_NONE" : 0;
-                    if (options.bytes === $String)
-                        object.sign_bytes = "";
-                    else {
-                        object.sign_bytes = [];
-                        if (options.bytes !== $Array)
-                            object.sign_bytes = $util.newBuffer(object.sign_bytes);
-                    }
-                    if (options.bytes === $String)
-                        object.signature = "";
-                    else {
-                        object.signature = [];
-                        if (options.bytes !== $Array)
-                            object.signature = $util.newBuffer(object.signature);
-                    }
-                }
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    object.round = message.round;
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
-                    object.step = options.enums === $String ? $root.aegis.v1.SignStep[message.step] === $undefined ? message.step : $root.aegis.v1.SignStep[message.step] : message.step;
-                if (message.sign_bytes != null && $Object.hasOwnProperty.call(message, "sign_bytes"))
-                    object.sign_bytes = options.bytes === $String ? $util.base64.encode(message.sign_bytes, 0, message.sign_bytes.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.sign_bytes) : message.sign_bytes;
-                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
-                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
-                return object;
-            };
-
-            /**
-             * Converts this SignerGuardRecord to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.SignerGuardRecord
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            SignerGuardRecord.prototype.toJSON = function() {
-                return SignerGuardRecord.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for SignerGuardRecord
-             * @function getTypeUrl
-             * @memberof aegis.v1.SignerGuardRecord
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            SignerGuardRecord.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.SignerGuardRecord";
-            };
-
-            return SignerGuardRecord;
-        })();
-
-        /**
-         * TimeoutStep enum.
-         * @name aegis.v1.TimeoutStep
-         * @enum {number}
-         * @property {number} TIMEOUT_STEP_UNSPECIFIED=0 TIMEOUT_STEP_UNSPECIFIED value
-         * @property {number} TIMEOUT_STEP_PROPOSE=1 TIMEOUT_STEP_PROPOSE value
-         * @property {number} TIMEOUT_STEP_PREVOTE=2 TIMEOUT_STEP_PREVOTE value
-         * @property {number} TIMEOUT_STEP_PRECOMMIT=3 TIMEOUT_STEP_PRECOMMIT value
-         */
-        v1.TimeoutStep = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "TIMEOUT_STEP_UNSPECIFIED"] = 0;
-            values[valuesById[1] = "TIMEOUT_STEP_PROPOSE"] = 1;
-            values[valuesById[2] = "TIMEOUT_STEP_PREVOTE"] = 2;
-            values[valuesById[3] = "TIMEOUT_STEP_PRECOMMIT"] = 3;
-            return values;
-        })();
-
-        v1.TimeoutEvent = (function() {
-
-            /**
-             * Properties of a TimeoutEvent.
-             * @typedef {Object} aegis.v1.TimeoutEvent.$Properties
-             * @property {number|Long|null} [height] TimeoutEvent height
-             * @property {number|null} [round] TimeoutEvent round
-             * @property {aegis.v1.TimeoutStep|null} [step] TimeoutEvent step
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a TimeoutEvent.
-             * @memberof aegis.v1
-             * @interface ITimeoutEvent
-             * @augments aegis.v1.TimeoutEvent.$Properties
-             * @deprecated Use aegis.v1.TimeoutEvent.$Properties instead.
-             */
-
-            /**
-             * Shape of a TimeoutEvent.
-             * @typedef {aegis.v1.TimeoutEvent.$Properties} aegis.v1.TimeoutEvent.$Shape
-             */
-
-            /**
-             * Constructs a new TimeoutEvent.
-             * @memberof aegis.v1
-             * @classdesc Represents a TimeoutEvent.
-             * @constructor
-             * @param {aegis.v1.TimeoutEvent.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const TimeoutEvent = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * TimeoutEvent height.
-             * @member {number|Long} height
-             * @memberof aegis.v1.TimeoutEvent
-             * @instance
-             */
-            TimeoutEvent.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * TimeoutEvent round.
-             * @member {number} round
-             * @memberof aegis.v1.TimeoutEvent
-             * @instance
-             */
-            TimeoutEvent.prototype.round = 0;
-
-            /**
-             * TimeoutEvent step.
-             * @member {aegis.v1.TimeoutStep} step
-             * @memberof aegis.v1.TimeoutEvent
-             * @instance
-             */
-            TimeoutEvent.prototype.step = 0;
-
-            /**
-             * Creates a new TimeoutEvent instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {aegis.v1.TimeoutEvent.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.TimeoutEvent} TimeoutEvent instance
-             * @type {{
-             *   (properties: aegis.v1.TimeoutEvent.$Shape): aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape;
-             *   (properties?: aegis.v1.TimeoutEvent.$Properties): aegis.v1.TimeoutEvent;
-             * }}
-             */
-            TimeoutEvent.create = function(properties) {
-                return new TimeoutEvent(properties);
-            };
-
-            /**
-             * Encodes the specified TimeoutEvent message. Does not implicitly {@link aegis.v1.TimeoutEvent.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {aegis.v1.TimeoutEvent.$Properties} message TimeoutEvent message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            TimeoutEvent.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
-                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.round);
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step") && message.step !== 0)
-                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.step);
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified TimeoutEvent message, length delimited. Does not implicitly {@link aegis.v1.TimeoutEvent.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {aegis.v1.TimeoutEvent.$Properties} message TimeoutEvent message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            TimeoutEvent.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a TimeoutEvent message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape} TimeoutEvent
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            TimeoutEvent.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.TimeoutEvent();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.height = value;
-                            else
-                                delete message.height;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.uint32())
-                                message.round = value;
-                            else
-                                delete message.round;
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 0)
-                                break;
-                            if (value = reader.int32())
-                                message.step = value;
-                            else
-                                delete message.step;
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a TimeoutEvent message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.TimeoutEvent & aegis.v1.TimeoutEvent.$Shape} TimeoutEvent
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            TimeoutEvent.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a TimeoutEvent message.
-             * @function verify
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            TimeoutEvent.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
-                        return "height: integer|Long expected";
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    if (!$util.isInteger(message.round))
-                        return "round: integer expected";
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
-                    if (typeof message.step !== "number" || (message.step | 0) !== message.step)
-                        return "step: enum value expected";
-                return null;
-            };
-
-            /**
-             * Creates a TimeoutEvent message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.TimeoutEvent} TimeoutEvent
-             */
-            TimeoutEvent.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.TimeoutEvent)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.TimeoutEvent: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.TimeoutEvent();
-                if (object.height != null)
-                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
-                        if ($util.Long)
-                            message.height = $util.Long.fromValue(object.height, true);
-                        else if (typeof object.height === "string")
-                            message.height = $parseInt(object.height, 10);
-                        else if (typeof object.height === "number")
-                            message.height = object.height;
-                        else if (typeof object.height === "object")
-                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
-                if (object.round != null)
-                    if ($Number(object.round) !== 0)
-                        message.round = object.round >>> 0;
-                if (object.step !== 0 && (typeof object.step !== "string" || $root.aegis.v1.TimeoutStep[object.step] !== 0))
-                    switch (object.step) {
-                    case "TIMEOUT_STEP_UNSPECIFIED":
-                    case 0:
-                        message.step = 0;
-                        break;
-                    case "TIMEOUT_STEP_PROPOSE":
-                    case 1:
-                        message.step = 1;
-                        break;
-                    case "TIMEOUT_STEP_PREVOTE":
-                    case 2:
-                        message.step = 2;
-                        break;
-                    case "TIMEOUT_STEP_PRECOMMIT":
-                    case 3:
-                        message.step = 3;
-                        break;
-                    default:
-                        if (typeof object.step === "number" && (object.step | 0) === object.step)
-                            message.step = object.step;
-                    }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a TimeoutEvent message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {aegis.v1.TimeoutEvent} message TimeoutEvent
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            TimeoutEvent.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults) {
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    object.round = 0;
-                    object.step = options.enums === $String ? "TIMEOUT_STEP_UNSPECIFIED" : 0;
-                }
-                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
-                    else if (typeof message.height === "number")
-                        object.height = options.longs === $String ? $String(message.height) : message.height;
-                    else
-                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
-                if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
-                    object.round = message.round;
-                if (message.step != null && $Object.hasOwnProperty.call(message, "step"))
-                    object.step = options.enums === $String ? $root.aegis.v1.TimeoutStep[message.step] === $undefined ? message.step : $root.aegis.v1.TimeoutStep[message.step] : message.step;
-                return object;
-            };
-
-            /**
-             * Converts this TimeoutEvent to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.TimeoutEvent
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            TimeoutEvent.prototype.toJSON = function() {
-                return TimeoutEvent.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for TimeoutEvent
-             * @function getTypeUrl
-             * @memberof aegis.v1.TimeoutEvent
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            TimeoutEvent.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.TimeoutEvent";
-            };
-
-            return TimeoutEvent;
-        })();
-
-        v1.WalEntry = (function() {
-
-            /**
-             * Properties of a WalEntry.
-             * @typedef {Object} aegis.v1.WalEntry.$Properties
-             * @property {number|Long|null} [time] WalEntry time
-             * @property {aegis.v1.ProposalMessage.$Properties|null} [proposal] WalEntry proposal
-             * @property {aegis.v1.Vote.$Properties|null} [vote] WalEntry vote
-             * @property {aegis.v1.TimeoutEvent.$Properties|null} [timeout] WalEntry timeout
-             * @property {"proposal"|"vote"|"timeout"} [event] WalEntry event
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-
-            /**
-             * Properties of a WalEntry.
-             * @memberof aegis.v1
-             * @interface IWalEntry
-             * @augments aegis.v1.WalEntry.$Properties
-             * @deprecated Use aegis.v1.WalEntry.$Properties instead.
-             */
-
-            /**
-             * Narrowed shape of a WalEntry.
-             * @typedef {{
-             *   time?: number|Long|null;
-             *   proposal?: aegis.v1.ProposalMessage.$Shape|null;
-             *   vote?: aegis.v1.Vote.$Shape|null;
-             *   timeout?: aegis.v1.TimeoutEvent.$Shape|null;
-             *   $unknowns?: Array.<Uint8Array>;
-             * } & (
-             *   ({ event?: undefined; proposal?: null; vote?: null; timeout?: null }|{ event?: "proposal"; proposal: aegis.v1.ProposalMessage.$Shape; vote?: null; timeout?: null }|{ event?: "vote"; proposal?: null; vote: aegis.v1.Vote.$Shape; timeout?: null }|{ event?: "timeout"; proposal?: null; vote?: null; timeout: aegis.v1.TimeoutEvent.$Shape })
-             * )} aegis.v1.WalEntry.$Shape
-             */
-
-            /**
-             * Constructs a new WalEntry.
-             * @memberof aegis.v1
-             * @classdesc Represents a WalEntry.
-             * @constructor
-             * @param {aegis.v1.WalEntry.$Properties=} [properties] Properties to set
-             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-             */
-            const WalEntry = function (properties) {
-                if (properties)
-                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                            this[keys[i]] = properties[keys[i]];
-            };
-
-            /**
-             * WalEntry time.
-             * @member {number|Long} time
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             */
-            WalEntry.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-            /**
-             * WalEntry proposal.
-             * @member {aegis.v1.ProposalMessage.$Properties|null|undefined} proposal
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             */
-            WalEntry.prototype.proposal = null;
-
-            /**
-             * WalEntry vote.
-             * @member {aegis.v1.Vote.$Properties|null|undefined} vote
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             */
-            WalEntry.prototype.vote = null;
-
-            /**
-             * WalEntry timeout.
-             * @member {aegis.v1.TimeoutEvent.$Properties|null|undefined} timeout
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             */
-            WalEntry.prototype.timeout = null;
-
-            // OneOf field names bound to virtual getters and setters
-            let $oneOfFields;
-
-            /**
-             * WalEntry event.
-             * @member {"proposal"|"vote"|"timeout"|undefined} event
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             */
-            $Object.defineProperty(WalEntry.prototype, "event", {
-                get: $util.oneOfGetter($oneOfFields = ["proposal", "vote", "timeout"]),
-                set: $util.oneOfSetter($oneOfFields)
-            });
-
-            /**
-             * Creates a new WalEntry instance using the specified properties.
-             * @function create
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {aegis.v1.WalEntry.$Properties=} [properties] Properties to set
-             * @returns {aegis.v1.WalEntry} WalEntry instance
-             * @type {{
-             *   (properties: aegis.v1.WalEntry.$Shape): aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape;
-             *   (properties?: aegis.v1.WalEntry.$Properties): aegis.v1.WalEntry;
-             * }}
-             */
-            WalEntry.create = function(properties) {
-                return new WalEntry(properties);
-            };
-
-            /**
-             * Encodes the specified WalEntry message. Does not implicitly {@link aegis.v1.WalEntry.verify|verify} messages.
-             * @function encode
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {aegis.v1.WalEntry.$Properties} message WalEntry message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            WalEntry.encode = function (message, writer, _depth) {
-                if (!writer)
-                    writer = $Writer.create();
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
-                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.time);
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal"))
-                    $root.aegis.v1.ProposalMessage.encode(message.proposal, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
-                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote"))
-                    $root.aegis.v1.Vote.encode(message.vote, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
-                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout"))
-                    $root.aegis.v1.TimeoutEvent.encode(message.timeout, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
-                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                    for (let i = 0; i < message.$unknowns.length; ++i)
-                        writer.raw(message.$unknowns[i]);
-                return writer;
-            };
-
-            /**
-             * Encodes the specified WalEntry message, length delimited. Does not implicitly {@link aegis.v1.WalEntry.verify|verify} messages.
-             * @function encodeDelimited
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {aegis.v1.WalEntry.$Properties} message WalEntry message or plain object to encode
-             * @param {$protobuf.Writer} [writer] Writer to encode to
-             * @returns {$protobuf.Writer} Writer
-             */
-            WalEntry.encodeDelimited = function(message, writer) {
-                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-            };
-
-            /**
-             * Decodes a WalEntry message from the specified reader or buffer.
-             * @function decode
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @param {number} [length] Message length if known beforehand
-             * @returns {aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape} WalEntry
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            WalEntry.decode = function (reader, length, _end, _depth, _target) {
-                if (!(reader instanceof $Reader))
-                    reader = $Reader.create(reader);
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $Reader.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let end, message, value;
-                if (length === $undefined)
-                    end = reader.len;
-                else {
-                    end = reader.pos + length;
-                    if (end > reader.len)
-                        throw $RangeError("index out of range");
-                    length = reader.len;
-                    reader.len = end;
-                }
-                message = _target || new $root.aegis.v1.WalEntry();
-                while (reader.pos < end) {
-                    let start = reader.pos;
-                    let tag = reader.tag();
-                    if (tag === _end) {
-                        _end = $undefined;
-                        break;
-                    }
-                    let wireType = tag & 7;
-                    switch (tag >>>= 3) {
-                    case 1: {
-                            if (wireType !== 0)
-                                break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                message.time = value;
-                            else
-                                delete message.time;
-                            continue;
-                        }
-                    case 2: {
-                            if (wireType !== 2)
-                                break;
-                            message.proposal = $root.aegis.v1.ProposalMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.proposal);
-                            message.event = "proposal";
-                            continue;
-                        }
-                    case 3: {
-                            if (wireType !== 2)
-                                break;
-                            message.vote = $root.aegis.v1.Vote.decode(reader, reader.size(), $undefined, _depth + 1, message.vote);
-                            message.event = "vote";
-                            continue;
-                        }
-                    case 4: {
-                            if (wireType !== 2)
-                                break;
-                            message.timeout = $root.aegis.v1.TimeoutEvent.decode(reader, reader.size(), $undefined, _depth + 1, message.timeout);
-                            message.event = "timeout";
-                            continue;
-                        }
-                    }
-                    reader.skipType(wireType, _depth, tag);
-                    if (!reader.discardUnknown) {
-                        $util.makeProp(message, "$unknowns", false);
-                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                    }
-                }
-                if (length !== $undefined) {
-                    if (reader.pos !== end)
-                        throw $RangeError("index out of range");
-                    reader.len = length;
-                }
-                if (_end !== $undefined)
-                    throw $Error("missing end group");
-                return message;
-            };
-
-            /**
-             * Decodes a WalEntry message from the specified reader or buffer, length delimited.
-             * @function decodeDelimited
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-             * @returns {aegis.v1.WalEntry & aegis.v1.WalEntry.$Shape} WalEntry
-             * @throws {Error} If the payload is not a reader or valid buffer
-             * @throws {$protobuf.util.ProtocolError} If required fields are missing
-             */
-            WalEntry.decodeDelimited = function(reader) {
-                if (!(reader instanceof $Reader))
-                    reader = new $Reader(reader);
-                return this.decode(reader, reader.size());
-            };
-
-            /**
-             * Verifies a WalEntry message.
-             * @function verify
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {Object.<string,*>} message Plain object to verify
-             * @returns {string|null} `null` if valid, otherwise the reason why it is not
-             */
-            WalEntry.verify = function (message, _depth) {
-                if (typeof message !== "object" || message === null)
-                    return "object expected";
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    return "max depth exceeded";
-                let properties = {};
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
-                        return "time: integer|Long expected";
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
-                    properties.event = 1;
-                    {
-                        let error = $root.aegis.v1.ProposalMessage.verify(message.proposal, _depth + 1);
-                        if (error)
-                            return "proposal." + error;
-                    }
-                }
-                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote")) {
-                    if (properties.event === 1)
-                        return "event: multiple values";
-                    properties.event = 1;
-                    {
-                        let error = $root.aegis.v1.Vote.verify(message.vote, _depth + 1);
-                        if (error)
-                            return "vote." + error;
-                    }
-                }
-                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout")) {
-                    if (properties.event === 1)
-                        return "event: multiple values";
-                    properties.event = 1;
-                    {
-                        let error = $root.aegis.v1.TimeoutEvent.verify(message.timeout, _depth + 1);
-                        if (error)
-                            return "timeout." + error;
-                    }
-                }
-                return null;
-            };
-
-            /**
-             * Creates a WalEntry message from a plain object. Also converts values to their respective internal types.
-             * @function fromObject
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {Object.<string,*>} object Plain object
-             * @returns {aegis.v1.WalEntry} WalEntry
-             */
-            WalEntry.fromObject = function (object, _depth) {
-                if (object instanceof $root.aegis.v1.WalEntry)
-                    return object;
-                if (!$util.isObject(object))
-                    throw $TypeError(".aegis.v1.WalEntry: object expected");
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let message = new $root.aegis.v1.WalEntry();
-                if (object.time != null)
-                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
-                        if ($util.Long)
-                            message.time = $util.Long.fromValue(object.time, true);
-                        else if (typeof object.time === "string")
-                            message.time = $parseInt(object.time, 10);
-                        else if (typeof object.time === "number")
-                            message.time = object.time;
-                        else if (typeof object.time === "object")
-                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
-                if (object.proposal != null) {
-                    if (!$util.isObject(object.proposal))
-                        throw $TypeError(".aegis.v1.WalEntry.proposal: object expected");
-                    message.proposal = $root.aegis.v1.ProposalMessage.fromObject(object.proposal, _depth + 1);
-                }
-                if (object.vote != null) {
-                    if (!$util.isObject(object.vote))
-                        throw $TypeError(".aegis.v1.WalEntry.vote: object expected");
-                    message.vote = $root.aegis.v1.Vote.fromObject(object.vote, _depth + 1);
-                }
-                if (object.timeout != null) {
-                    if (!$util.isObject(object.timeout))
-                        throw $TypeError(".aegis.v1.WalEntry.timeout: object expected");
-                    message.timeout = $root.aegis.v1.TimeoutEvent.fromObject(object.timeout, _depth + 1);
-                }
-                return message;
-            };
-
-            /**
-             * Creates a plain object from a WalEntry message. Also converts values to other types if specified.
-             * @function toObject
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {aegis.v1.WalEntry} message WalEntry
-             * @param {$protobuf.IConversionOptions} [options] Conversion options
-             * @returns {Object.<string,*>} Plain object
-             */
-            WalEntry.toObject = function (message, options, _depth) {
-                if (!options)
-                    options = {};
-                if (_depth === $undefined)
-                    _depth = 0;
-                if (_depth > $util.recursionLimit)
-                    throw $Error("max depth exceeded");
-                let object = {};
-                if (options.defaults)
-                    if ($util.Long) {
-                        let long = new $util.Long(0, 0, true);
-                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                    } else
-                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
-                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
-                    else if (typeof message.time === "number")
-                        object.time = options.longs === $String ? $String(message.time) : message.time;
-                    else
-                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
-                if (message.proposal != null && $Object.hasOwnProperty.call(message, "proposal")) {
-                    object.proposal = $root.aegis.v1.ProposalMessage.toObject(message.proposal, options, _depth + 1);
-                    if (options.oneofs)
-                        object.event = "proposal";
-                }
-                if (message.vote != null && $Object.hasOwnProperty.call(message, "vote")) {
-                    object.vote = $root.aegis.v1.Vote.toObject(message.vote, options, _depth + 1);
-                    if (options.oneofs)
-                        object.event = "vote";
-                }
-                if (message.timeout != null && $Object.hasOwnProperty.call(message, "timeout")) {
-                    object.timeout = $root.aegis.v1.TimeoutEvent.toObject(message.timeout, options, _depth + 1);
-                    if (options.oneofs)
-                        object.event = "timeout";
-                }
-                return object;
-            };
-
-            /**
-             * Converts this WalEntry to JSON.
-             * @function toJSON
-             * @memberof aegis.v1.WalEntry
-             * @instance
-             * @returns {Object.<string,*>} JSON object
-             */
-            WalEntry.prototype.toJSON = function() {
-                return WalEntry.toObject(this, $protobuf.util.toJSONOptions);
-            };
-
-            /**
-             * Gets the type url for WalEntry
-             * @function getTypeUrl
-             * @memberof aegis.v1.WalEntry
-             * @static
-             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-             * @returns {string} The type url
-             */
-            WalEntry.getTypeUrl = function(prefix) {
-                if (prefix === $undefined)
-                    prefix = "type.googleapis.com";
-                return prefix + "/aegis.v1.WalEntry";
-            };
-
-            return WalEntry;
-        })();
-
-        return v1;
     })();
 
     return aegis;

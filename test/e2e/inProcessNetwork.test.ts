@@ -448,7 +448,7 @@ test("hostile gossip through validateVote / validateProposal gets the right Goss
     const round = o.round ?? 0;
     const expected = schedule.getProposerIndex(height, round);
     const proposerIndex = o.proposerIndex ?? expected;
-    const block = createBlock({ tip: { ...tip, chainId: o.chainId ?? tip.chainId }, validatorSet: set, proposerIndex, txs: [], stateRoot: tip.stateRoot, now: Date.now() });
+    const block = createBlock({ tip: { ...tip, chainId: o.chainId ?? tip.chainId }, validatorSet: set, proposerIndex, txs: [], stateRoot: tip.stateRoot, lastCommit: null, evidence: [], now: Date.now() });
     const blockHash = o.badHash ? hash() : computeBlockHash(block.header);
     const signBytes = computeProposalSignBytes({ chainId: CHAIN_ID, height, round, polRound: -1, blockHash });
     const msg: ProposalMessage = {
@@ -509,17 +509,17 @@ test("a rogue peer publishing invalid gossip is penalised (score < 0) and change
       // A proposal from the wrong proposer for the next height.
       const tip = n0.engine.chainTip;
       const wrong = (schedule.getProposerIndex(tip.height + 1, 0) + 1) % N;
-      const block = createBlock({ tip, validatorSet: set, proposerIndex: wrong, txs: [], stateRoot: tip.stateRoot, now: Date.now() });
+      const block = createBlock({ tip, validatorSet: set, proposerIndex: wrong, txs: [], stateRoot: tip.stateRoot, lastCommit: null, evidence: [], now: Date.now() });
       const bh = computeBlockHash(block.header);
       const sig = blsSign(keyOfValidatorIndex(wrong), computeProposalSignBytes({ chainId: CHAIN_ID, height: tip.height + 1, round: 0, polRound: -1, blockHash: bh }));
       await rogue.publish("proposal", encodeProposalMessage({ proposal: { height: tip.height + 1, round: 0, polRound: -1, blockHash: bh, proposerIndex: wrong, signature: sig }, block }));
       // The right proposer's index, but a block hash that is not the block's; and a block of another chain.
       const right = schedule.getProposerIndex(tip.height + 1, 0);
-      const rightBlock = createBlock({ tip, validatorSet: set, proposerIndex: right, txs: [], stateRoot: tip.stateRoot, now: Date.now() });
+      const rightBlock = createBlock({ tip, validatorSet: set, proposerIndex: right, txs: [], stateRoot: tip.stateRoot, lastCommit: null, evidence: [], now: Date.now() });
       const fake = new Uint8Array(randomBytes(32));
       const fakeSig = blsSign(keyOfValidatorIndex(right), computeProposalSignBytes({ chainId: CHAIN_ID, height: tip.height + 1, round: 0, polRound: -1, blockHash: fake }));
       await rogue.publish("proposal", encodeProposalMessage({ proposal: { height: tip.height + 1, round: 0, polRound: -1, blockHash: fake, proposerIndex: right, signature: fakeSig }, block: rightBlock }));
-      const otherBlock = createBlock({ tip: { ...tip, chainId: "another-chain" }, validatorSet: set, proposerIndex: right, txs: [], stateRoot: tip.stateRoot, now: Date.now() });
+      const otherBlock = createBlock({ tip: { ...tip, chainId: "another-chain" }, validatorSet: set, proposerIndex: right, txs: [], stateRoot: tip.stateRoot, lastCommit: null, evidence: [], now: Date.now() });
       const ob = computeBlockHash(otherBlock.header);
       const obSig = blsSign(keyOfValidatorIndex(right), computeProposalSignBytes({ chainId: "another-chain", height: tip.height + 1, round: 0, polRound: -1, blockHash: ob }));
       await rogue.publish("proposal", encodeProposalMessage({ proposal: { height: tip.height + 1, round: 0, polRound: -1, blockHash: ob, proposerIndex: right, signature: obSig }, block: otherBlock }));

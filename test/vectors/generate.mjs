@@ -33,6 +33,8 @@ const header = {
   validatorSetRoot: sdk.computeValidatorSetRoot(set),
   nextValidatorSetRoot: sdk.computeValidatorSetRoot(set),
   proposer: set.validators[0].address,
+  lastCommitHash: h32(4),
+  evidenceRoot: sdk.EMPTY_MERKLE_ROOT,
 };
 const blockHash = sdk.computeBlockHash(header);
 
@@ -62,7 +64,8 @@ const vectors = {
     { name: "proposal", fields: { chainId, height: 42, round: 1, polRound: -1, blockHash: hex(blockHash) }, bytes: hex(sdk.computeProposalSignBytes({ chainId, height: 42, round: 1, polRound: -1, blockHash })) },
   ],
   certificates: {
-    valid: [{ name: "70 of 100", cert: certJson(valid) }, { name: "all signers", cert: certJson(certificate([0, 1, 2, 3])) }],
+    // hash: computeCommitCertificateHash (what a header's lastCommitHash commits to).
+    valid: [{ name: "70 of 100", cert: certJson(valid), hash: hex(sdk.computeCommitCertificateHash(valid)) }, { name: "all signers", cert: certJson(certificate([0, 1, 2, 3])), hash: hex(sdk.computeCommitCertificateHash(certificate([0, 1, 2, 3]))) }],
     invalid: [
       { name: "signature over another round", code: "CERT_ERROR_INVALID_SIGNATURE", cert: certJson(tampered) },
       { name: "signed for another chain", code: "CERT_ERROR_INVALID_SIGNATURE", cert: certJson(certificate([0, 1], { chain: "other-chain" })) },

@@ -7,6 +7,7 @@ import {
   blsSign,
   CertificateError,
   computeBlockHash,
+  computeCommitCertificateHash,
   computeProposalSignBytes,
   computeValidatorSetRoot,
   computeVoteSignBytes,
@@ -40,6 +41,8 @@ const header = {
   validatorSetRoot: fromHex(v.header.validatorSetRoot),
   nextValidatorSetRoot: fromHex(v.header.nextValidatorSetRoot),
   proposer: fromHex(v.header.proposer),
+  lastCommitHash: fromHex(v.header.lastCommitHash),
+  evidenceRoot: fromHex(v.header.evidenceRoot),
 };
 const cert = (c: { height: number; round: number; blockHash: string; signers: string; signature: string }): CommitCertificate => ({
   height: c.height,
@@ -78,6 +81,7 @@ describe.each(getAvailableBlsBackends())("golden vectors with the %s BLS backend
   test("valid certificates verify and signatures are deterministic", () => {
     for (const c of v.certificates.valid) {
       expect(() => assertValidCommitCertificate(cert(c.cert), { chainId: v.chainId, validatorSet: set, expectedHeight: 42, expectedBlockHash: fromHex(v.blockHash) })).not.toThrow();
+      expect(toHex(computeCommitCertificateHash(cert(c.cert)))).toBe(c.hash);
     }
     expect(isValidCommitCertificate(cert(v.certificates.valid[0].cert), { chainId: v.chainId, validatorSet: set })).toBe(true);
     expect(isValidCommitCertificate(cert(v.certificates.invalid[0].cert), { chainId: v.chainId, validatorSet: set })).toBe(false);

@@ -1,5 +1,5 @@
 import { getSignerIndices, toHex, type BlockHeader, type CommitCertificate, type ValidatorSet } from "@aegis/consumer-sdk";
-import type { Block } from "../consensus/types.js";
+import type { Block, DuplicateVoteEvidence, Vote } from "../consensus/types.js";
 
 /** JSON shapes of the HTTP API. Bytes are hex (transactions base64), times ISO-8601 with milliseconds. */
 export function headerToJson(h: BlockHeader) {
@@ -14,6 +14,8 @@ export function headerToJson(h: BlockHeader) {
     validatorSetRoot: toHex(h.validatorSetRoot),
     nextValidatorSetRoot: toHex(h.nextValidatorSetRoot),
     proposer: toHex(h.proposer),
+    lastCommitHash: toHex(h.lastCommitHash),
+    evidenceRoot: toHex(h.evidenceRoot),
   };
 }
 
@@ -22,7 +24,30 @@ export function blockToJson(block: Block, blockHash: Uint8Array) {
     blockHash: toHex(blockHash),
     header: headerToJson(block.header),
     txs: block.txs.map((t) => Buffer.from(t).toString("base64")),
+    lastCommit: block.lastCommit
+      ? {
+          height: block.lastCommit.height,
+          round: block.lastCommit.round,
+          blockHash: toHex(block.lastCommit.blockHash),
+          signers: toHex(block.lastCommit.signers),
+          signerIndices: getSignerIndices(block.lastCommit.signers),
+          signature: toHex(block.lastCommit.signature),
+        }
+      : null,
+    evidence: block.evidence.map(evidenceToJson),
   };
+}
+
+export function evidenceToJson(e: DuplicateVoteEvidence) {
+  const vote = (v: Vote) => ({
+    type: v.type,
+    height: v.height,
+    round: v.round,
+    blockHash: v.blockHash ? toHex(v.blockHash) : null,
+    validatorIndex: v.validatorIndex,
+    signature: toHex(v.signature),
+  });
+  return { voteA: vote(e.voteA), voteB: vote(e.voteB), time: new Date(e.time).toISOString() };
 }
 
 export function blsCertificateToJson(c: CommitCertificate, set: ValidatorSet) {

@@ -1,4 +1,5 @@
 import { AegisError, type ValidatorSet } from "@aegis/consumer-sdk";
+import type { DuplicateVoteEvidence } from "../consensus/types.js";
 
 /** What a block's execution may depend on besides its transactions. */
 export interface BlockExecutionContext {
@@ -8,6 +9,16 @@ export interface BlockExecutionContext {
   time: number;
   /** Proposer address (20 bytes). */
   proposer: Uint8Array;
+  /**
+   * Who signed the previous height, from the certificate the block carries (null at height 1): the
+   * liveness rule reads it. Already checked against that height's set by the block rules.
+   */
+  lastCommit: { height: number; signers: Uint8Array } | null;
+  /**
+   * Double-sign evidence: in executeBlock the block's (each must be valid, else the block is refused);
+   * in prepareBlock the candidates (the application keeps the valid ones and returns them).
+   */
+  evidence: readonly DuplicateVoteEvidence[];
 }
 
 export type ApplicationErrorType =
@@ -37,7 +48,7 @@ export interface Application {
   /** State root after that block (the genesis state root at 0). */
   readonly stateRoot: Uint8Array;
   /** Proposer: picks transactions from `candidates` in order (skipping ones that cannot go in a block) and executes them. */
-  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[] } & ExecutionResult>;
+  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; evidence: DuplicateVoteEvidence[] } & ExecutionResult>;
   /** Executes a block on the committed state; throws ApplicationError when it is not acceptable. The result is kept for commit. */
   executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<ExecutionResult>;
   /** Persists the execution of a decided block (executing it first when needed); height must be `this.height + 1`. */

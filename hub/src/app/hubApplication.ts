@@ -17,6 +17,7 @@ import {
   getEpochForHeight,
   getValidatorSetForEpoch,
   getValidatorSetForHeight,
+  parseDec,
   processEpochEnd,
   processMatureUnbondings,
   processStakingGenesis,
@@ -25,7 +26,17 @@ import {
   type MsgCreateValidator,
 } from "./modules/staking/index.js";
 import { DISTRIBUTION_HANDLERS, processAllocateRewards, queryDistribution } from "./modules/distribution/index.js";
-import { processSlashingGenesis, querySlashing, SLASHING_HANDLERS } from "./modules/slashing/index.js";
+import {
+  processBlockSignatures,
+  processDuplicateVoteEvidence,
+  processSlashingGenesis,
+  querySlashing,
+  type SlashingParams,
+  SLASHING_HANDLERS,
+} from "./modules/slashing/index.js";
+import { computeEvidenceHash } from "../consensus/blockRules.js";
+import type { DuplicateVoteEvidence } from "../consensus/types.js";
+import type { TxEvent } from "./txEvents.js";
 
 export interface HubApplicationOpts {
   chainId: string;
@@ -59,6 +70,8 @@ interface Executed {
   root: Uint8Array;
   results: TxResult[];
   nextValidatorSetRoot?: Uint8Array;
+  /** Events of the block's begin (liveness, evidence): logged at commit. */
+  blockEvents: TxEvent[];
 }
 
 const NOT_FOUND = 22;
@@ -101,10 +114,10 @@ export class HubApplication implements Application {
       }
       const epoch0 = processStakingGenesis(
         view,
-        { params: { bondDenom: opts.genesis.denom }, validators: (opts.genesis.validators ?? []).map((v) => toMsgCreateValidator(v, opts.genesis.denom)) },
+        { params: { bondDenom: opts.genesis.denom, ...(opts.genesis.staking ?? {}) }, validators: (opts.genesis.validators ?? []).map((v) => toMsgCreateValidator(v, opts.genesis.denom)) },
         { chainId: opts.chainId, time: opts.genesisTime ?? 0, startHeight: 1 },
       );
-      processSlashingGenesis(view);
+      processSlashingGenesis(view, slashingParamsOf(opts.genesis));
       if (epoch0 && opts.consensusGenesisRoot && toHex(epoch0.root) !== toHex(opts.consensusGenesisRoot)) {
         throw new ApplicationError({
           code: "APP_ERROR_INVALID_BLOCK",
@@ -142,8 +155,10 @@ export class HubApplication implements Application {
     return this.state.root;
   }
 
-  private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): string {
-    return `${ctx.height}/${ctx.time}/${toHex(ctx.proposer)}/${toHex(computeMerkleRoot(txs.map((t) => sha256(t))))}`;
+  private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[], evidence: readonly DuplicateVoteEvidence[]): string {
+    const lc = ctx.lastCommit ? `${ctx.lastCommit.height}:${toHex(ctx.lastCommit.signers)}` : "-";
+    const ev = toHex(computeMerkleRoot(evidence.map(computeEvidenceHash)));
+    return `${ctx.height}/${ctx.time}/${toHex(ctx.proposer)}/${toHex(computeMerkleRoot(txs.map((t) => sha256(t))))}/${lc}/${ev}`;
   }
 
   private remember(key: string, e: Executed): void {
@@ -151,9 +166,13 @@ export class HubApplication implements Application {
     this.executed.set(key, e);
   }
 
-  async prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; stateRoot: Uint8Array }> {
+  async prepareBlock(
+    ctx: BlockExecutionContext,
+    candidates: readonly Uint8Array[],
+  ): Promise<{ txs: Uint8Array[]; evidence: DuplicateVoteEvidence[]; stateRoot: Uint8Array; nextValidatorSetRoot?: Uint8Array }> {
     this.assertNextHeight(ctx);
     const view = this.state.createView();
+    const begin = this.processBeginBlock(view, ctx, "prepare");
     const txs: Uint8Array[] = [];
     const results: TxResult[] = [];
     for (const tx of candidates) {
@@ -164,16 +183,46 @@ export class HubApplication implements Application {
     }
     const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
     const root = await this.state.computeRoot(view);
-    this.remember(this.key(ctx, txs), { view, root, results, nextValidatorSetRoot });
-    return { txs, stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
+    this.remember(this.key(ctx, txs, begin.evidence), { view, root, results, nextValidatorSetRoot, blockEvents: begin.events });
+    return { txs, evidence: begin.evidence, stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
+  }
+
+  /**
+   * Work at the start of every block, before its transactions: liveness from the previous height's
+   * certificate, then each piece of double-sign evidence (slash and tombstone), each on its own branch.
+   * Invalid evidence refuses the block ("execute") or is left out ("prepare").
+   */
+  private processBeginBlock(view: StateView, ctx: BlockExecutionContext, mode: "prepare" | "execute"): { evidence: DuplicateVoteEvidence[]; events: TxEvent[] } {
+    const events: TxEvent[] = [];
+    const lc = ctx.lastCommit;
+    if (lc) {
+      const set = getValidatorSetForHeight(view, lc.height);
+      if (set) events.push(...processBlockSignatures(view, { height: lc.height, time: ctx.time, set, signers: lc.signers }));
+    }
+    const evidence: DuplicateVoteEvidence[] = [];
+    for (const [i, ev] of ctx.evidence.entries()) {
+      const branch = view.branch();
+      try {
+        const r = processDuplicateVoteEvidence(branch, ev, { height: ctx.height, time: ctx.time, chainId: this.opts.chainId });
+        branch.commit();
+        evidence.push(ev);
+        events.push(...r.events);
+      } catch (e) {
+        branch.discard();
+        if (!(e instanceof TxError)) throw e;
+        if (mode === "execute") throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: `evidence ${i}: ${e.log}` });
+      }
+    }
+    return { evidence, events };
   }
 
   async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
     this.assertNextHeight(ctx);
-    const key = this.key(ctx, txs);
+    const key = this.key(ctx, txs, ctx.evidence);
     const cached = this.executed.get(key);
     if (cached) return { stateRoot: cached.root, ...(cached.nextValidatorSetRoot ? { nextValidatorSetRoot: cached.nextValidatorSetRoot } : {}) };
     const view = this.state.createView();
+    const begin = this.processBeginBlock(view, ctx, "execute");
     const results: TxResult[] = [];
     for (const [i, tx] of txs.entries()) {
       const out = executeTx(view, tx, { ...this.execContext(ctx), mode: "deliver" });
@@ -184,14 +233,17 @@ export class HubApplication implements Application {
     }
     const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
     const root = await this.state.computeRoot(view);
-    this.remember(key, { view, root, results, nextValidatorSetRoot });
+    this.remember(key, { view, root, results, nextValidatorSetRoot, blockEvents: begin.events });
     return { stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
   }
 
   async commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
     this.assertNextHeight(ctx);
     await this.executeBlock(ctx, txs);
-    const e = this.executed.get(this.key(ctx, txs))!;
+    const e = this.executed.get(this.key(ctx, txs, ctx.evidence))!;
+    for (const ev of e.blockEvents) {
+      if (ev.type === "slash") this.log.warn("validator slashed", Object.fromEntries(ev.attributes.map((a) => [a.key, a.value])));
+    }
     const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: toHex(sha256(tx)).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
     await this.modules.db.txs.putBlock(ctx.height, indexed);
     const root = await this.state.commit(ctx.height, e.view);
@@ -290,6 +342,19 @@ function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLengt
   // block's header (nextValidatorSetRoot) and the set signs from the next height on.
   if (set && ctx.height % epochLength === 0) return processEpochEnd(view, { height: ctx.height, time: ctx.time }).root;
   return undefined;
+}
+
+function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
+  const s = g.slashing ?? {};
+  const dec = (v: string | undefined) => (v === undefined ? undefined : parseDec(v));
+  const out: Partial<SlashingParams> = {
+    signedBlocksWindow: s.signedBlocksWindow,
+    minSignedPerWindow: dec(s.minSignedPerWindow),
+    downtimeJailDurationMs: s.downtimeJailDurationMs,
+    slashFractionDoubleSign: dec(s.slashFractionDoubleSign),
+    slashFractionDowntime: dec(s.slashFractionDowntime),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
 /** Blocks per epoch when the genesis does not say. */

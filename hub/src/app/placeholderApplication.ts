@@ -28,10 +28,12 @@ export class PlaceholderApplication implements Application {
   }
 
   async prepareBlock(_ctx: BlockExecutionContext, candidates: readonly Uint8Array[]) {
-    return { txs: [...candidates], stateRoot: this.next(candidates) };
+    // No stake to slash: evidence is not carried.
+    return { txs: [...candidates], evidence: [], stateRoot: this.next(candidates) };
   }
 
-  async executeBlock(_ctx: BlockExecutionContext, txs: readonly Uint8Array[]) {
+  async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]) {
+    if (ctx.evidence.length > 0) throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: "this chain has no staking state: blocks carry no evidence" });
     return { stateRoot: this.next(txs) };
   }
 

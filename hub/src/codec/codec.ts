@@ -29,6 +29,8 @@ const pb = aegis.v1;
 /** Hard cap on transactions per block and bytes per transaction at the codec boundary. */
 export const MAX_TX_BYTES = 1 << 20;
 export const MAX_TXS_PER_BLOCK = 100_000;
+/** Double-sign evidence items a block may carry. */
+export const MAX_EVIDENCE_PER_BLOCK = 64;
 
 function invalid(message: string, field: string, reason: string): CodecError {
   return new CodecError({ code: "CODEC_ERROR_INVALID_FIELD", message, field, reason }, `${message}.${field}: ${reason}`);
@@ -75,6 +77,8 @@ function headerToProto(h: BlockHeader): aegis.v1.BlockHeader.$Properties {
     validator_set_root: h.validatorSetRoot,
     next_validator_set_root: h.nextValidatorSetRoot,
     proposer: h.proposer,
+    last_commit_hash: h.lastCommitHash,
+    evidence_root: h.evidenceRoot,
   };
 }
 
@@ -92,11 +96,18 @@ function headerFromProto(p: aegis.v1.BlockHeader.$Properties | null | undefined)
     validatorSetRoot: bytesOf(p.validator_set_root, HASH_LENGTH, m, "validatorSetRoot"),
     nextValidatorSetRoot: bytesOf(p.next_validator_set_root, HASH_LENGTH, m, "nextValidatorSetRoot"),
     proposer: bytesOf(p.proposer, ADDRESS_LENGTH, m, "proposer"),
+    lastCommitHash: bytesOf(p.last_commit_hash, HASH_LENGTH, m, "lastCommitHash"),
+    evidenceRoot: bytesOf(p.evidence_root, HASH_LENGTH, m, "evidenceRoot"),
   };
 }
 
 function blockToProto(b: Block): aegis.v1.Block.$Properties {
-  return { header: headerToProto(b.header), txs: b.txs };
+  return {
+    header: headerToProto(b.header),
+    txs: b.txs,
+    last_commit: b.lastCommit ? certificateToProto(b.lastCommit) : null,
+    evidence: b.evidence.map(evidenceToProto),
+  };
 }
 
 function blockFromProto(p: aegis.v1.Block.$Properties | null | undefined): Block {
@@ -104,7 +115,14 @@ function blockFromProto(p: aegis.v1.Block.$Properties | null | undefined): Block
   const txs = p.txs ?? [];
   if (txs.length > MAX_TXS_PER_BLOCK) throw invalid("Block", "txs", `more than ${MAX_TXS_PER_BLOCK} transactions`);
   for (const tx of txs) if (tx.length > MAX_TX_BYTES) throw invalid("Block", "txs", `transaction over ${MAX_TX_BYTES} bytes`);
-  return { header: headerFromProto(p.header), txs: txs.map((t) => new Uint8Array(t)) };
+  const evidence = p.evidence ?? [];
+  if (evidence.length > MAX_EVIDENCE_PER_BLOCK) throw invalid("Block", "evidence", `more than ${MAX_EVIDENCE_PER_BLOCK} items`);
+  return {
+    header: headerFromProto(p.header),
+    txs: txs.map((t) => new Uint8Array(t)),
+    lastCommit: p.last_commit ? certificateFromProto(p.last_commit) : null,
+    evidence: evidence.map(evidenceFromProto),
+  };
 }
 
 export function encodeBlockHeader(h: BlockHeader): Uint8Array {
@@ -226,14 +244,17 @@ export function certifiedBlockFromProto(p: aegis.v1.CertifiedBlock.$Properties |
 
 // ---------- evidence
 
+function evidenceToProto(e: DuplicateVoteEvidence): aegis.v1.DuplicateVoteEvidence.$Properties {
+  return { vote_a: voteToProto(e.voteA), vote_b: voteToProto(e.voteB), time: e.time };
+}
+function evidenceFromProto(p: aegis.v1.DuplicateVoteEvidence.$Properties): DuplicateVoteEvidence {
+  return { voteA: voteFromProto(p.vote_a), voteB: voteFromProto(p.vote_b), time: toSafe(p.time, "DuplicateVoteEvidence", "time") };
+}
 export function encodeDuplicateVoteEvidence(e: DuplicateVoteEvidence): Uint8Array {
-  return pb.DuplicateVoteEvidence.encode({ vote_a: voteToProto(e.voteA), vote_b: voteToProto(e.voteB), time: e.time }).finish();
+  return pb.DuplicateVoteEvidence.encode(evidenceToProto(e)).finish();
 }
 export function decodeDuplicateVoteEvidence(bytes: Uint8Array): DuplicateVoteEvidence {
-  return decodeWith("DuplicateVoteEvidence", () => {
-    const p = pb.DuplicateVoteEvidence.decode(bytes);
-    return { voteA: voteFromProto(p.vote_a), voteB: voteFromProto(p.vote_b), time: toSafe(p.time, "DuplicateVoteEvidence", "time") };
-  });
+  return decodeWith("DuplicateVoteEvidence", () => evidenceFromProto(pb.DuplicateVoteEvidence.decode(bytes)));
 }
 
 // ---------- p2p request/response

@@ -1,6 +1,13 @@
 import {
   AegisError,
+  assertValidCommitCertificate,
+  BLS_SIGNATURE_LENGTH,
   bytesEqual,
+  CanonicalWriter,
+  CertificateError,
+  computeCommitCertificateHash,
+  ZERO_HASH,
+  type CommitCertificate,
   computeBlockHash,
   computeMerkleRoot,
   sha256,
@@ -9,7 +16,7 @@ import {
   type BlockHeader,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
-import type { Block } from "./types.js";
+import type { Block, DuplicateVoteEvidence, Vote } from "./types.js";
 
 /** How far ahead of the local clock a proposed block's time may be. */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
@@ -27,6 +34,8 @@ export type BlockErrorType =
   | { code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" }
   | { code: "BLOCK_ERROR_WRONG_NEXT_VALIDATOR_SET" }
   | { code: "BLOCK_ERROR_WRONG_PROPOSER" }
+  | { code: "BLOCK_ERROR_WRONG_LAST_COMMIT"; reason: string }
+  | { code: "BLOCK_ERROR_WRONG_EVIDENCE_ROOT" }
   | { code: "BLOCK_ERROR_TOO_LARGE"; bytes: number; max: number };
 
 export class BlockError extends AegisError<BlockErrorType> {}
@@ -48,6 +57,35 @@ export function computeTxRoot(txs: readonly Uint8Array[]): Uint8Array {
   return computeMerkleRoot(txs.map((t) => sha256(t)));
 }
 
+const EVIDENCE_DOMAIN = "aegis/evidence/v1";
+
+function writeVote(w: CanonicalWriter, v: Vote): CanonicalWriter {
+  return w
+    .u8(v.type, "type")
+    .u64(v.height, "height")
+    .u32(v.round, "round")
+    .bytes(v.blockHash ?? new Uint8Array(0))
+    .u32(v.validatorIndex, "validatorIndex")
+    .fixed(v.signature, BLS_SIGNATURE_LENGTH, "signature");
+}
+
+/** SHA-256 of the canonical encoding of one piece of evidence (both votes and the time first seen). */
+export function computeEvidenceHash(e: DuplicateVoteEvidence): Uint8Array {
+  const w = new CanonicalWriter().string(EVIDENCE_DOMAIN);
+  writeVote(w, e.voteA);
+  writeVote(w, e.voteB);
+  return sha256(w.u64(e.time, "time").finish());
+}
+
+export function computeEvidenceRoot(evidence: readonly DuplicateVoteEvidence[]): Uint8Array {
+  return computeMerkleRoot(evidence.map(computeEvidenceHash));
+}
+
+/** What the header commits to for the previous height's certificate (all zero when there is none). */
+export function computeLastCommitHash(lastCommit: CommitCertificate | null): Uint8Array {
+  return lastCommit ? computeCommitCertificateHash(lastCommit) : ZERO_HASH;
+}
+
 export interface BuildBlockParams {
   tip: ChainTip;
   validatorSet: ValidatorSet;
@@ -57,6 +95,10 @@ export interface BuildBlockParams {
   stateRoot: Uint8Array;
   /** Root of the set that signs the next height (differs at an epoch's last block); default: this set's root. */
   nextValidatorSetRoot?: Uint8Array;
+  /** The certificate of `tip.height` (null at height 1). */
+  lastCommit: CommitCertificate | null;
+  /** Evidence the application accepted for this block. */
+  evidence: DuplicateVoteEvidence[];
   now: number;
 }
 
@@ -74,18 +116,29 @@ export function createBlock(p: BuildBlockParams): Block {
     validatorSetRoot: setRoot,
     nextValidatorSetRoot: p.nextValidatorSetRoot ?? setRoot,
     proposer: p.validatorSet.validators[p.proposerIndex]!.address,
+    lastCommitHash: computeLastCommitHash(p.lastCommit),
+    evidenceRoot: computeEvidenceRoot(p.evidence),
   };
-  return { header, txs: p.txs };
+  return { header, txs: p.txs, lastCommit: p.lastCommit, evidence: p.evidence };
 }
 
 /**
- * valid(v) of the consensus algorithm, the part that needs no execution: the block extends `tip` and
- * its header commits to its content. The state root is checked by executing the block (the engine asks
- * the Application). Pure: the local clock comes in as `now`.
+ * valid(v) of the consensus algorithm, the part that needs no execution: the block extends `tip`, its
+ * header commits to its content, and its last commit is a valid certificate of the tip (checked with
+ * the SDK's rule against the set that signed the tip). The state root and the evidence are checked by
+ * executing the block (the engine asks the Application). Pure: the local clock comes in as `now`.
  */
 export function assertValidBlock(
   block: Block,
-  ctx: { tip: ChainTip; validatorSet: ValidatorSet; proposerIndex: number; now: number; maxBlockBytes?: number },
+  ctx: {
+    tip: ChainTip;
+    validatorSet: ValidatorSet;
+    /** The set that signed `tip.height` (required from height 2 on). */
+    lastValidatorSet: ValidatorSet | null;
+    proposerIndex: number;
+    now: number;
+    maxBlockBytes?: number;
+  },
 ): void {
   const h = block.header;
   const { tip } = ctx;
@@ -107,6 +160,26 @@ export function assertValidBlock(
   if (!bytesEqual(h.consumerCheckpointRoot, EMPTY_MERKLE_ROOT)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
   const txRoot = computeTxRoot(block.txs);
   if (!bytesEqual(h.txRoot, txRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_TX_ROOT" });
+  if (!bytesEqual(h.evidenceRoot, computeEvidenceRoot(block.evidence))) throw new BlockError({ code: "BLOCK_ERROR_WRONG_EVIDENCE_ROOT" });
+  assertValidLastCommit(block, tip, ctx.lastValidatorSet);
+}
+
+function assertValidLastCommit(block: Block, tip: ChainTip, lastSet: ValidatorSet | null): void {
+  const wrong = (reason: string) => new BlockError({ code: "BLOCK_ERROR_WRONG_LAST_COMMIT", reason });
+  const lc = block.lastCommit;
+  if (tip.height === 0) {
+    if (lc !== null) throw wrong("the first block carries no last commit");
+  } else {
+    if (lc === null) throw wrong(`missing the certificate of height ${tip.height}`);
+    if (!lastSet) throw wrong(`no validator set known for height ${tip.height}`);
+    try {
+      assertValidCommitCertificate(lc, { chainId: tip.chainId, validatorSet: lastSet, expectedHeight: tip.height, expectedBlockHash: tip.blockHash });
+    } catch (e) {
+      if (e instanceof CertificateError) throw wrong(e.code);
+      throw e;
+    }
+  }
+  if (!bytesEqual(block.header.lastCommitHash, computeLastCommitHash(lc))) throw wrong("header lastCommitHash does not match the last commit");
 }
 
 export function getChainTipAfter(tip: ChainTip, block: Block): ChainTip {

@@ -1,21 +1,26 @@
 import { EventEmitter } from "node:events";
 import {
   blsAggregateSignatures,
+  bytesEqual,
   computeBlockHash,
   computeValidatorSetRoot,
   createSignerBitmap,
+  getSignerIndices,
+  isSignerSet,
   toHex,
+  VoteType,
   ZERO_HASH,
   type CommitCertificate,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
-import type { HubDb, WalEntry } from "../db/index.js";
+import { getEvidenceKey, type HubDb, type WalEntry } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
 import type { Mempool } from "../node/mempool.js";
 import type { PrivValidator } from "../signer/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "../app/application.js";
 import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
+import { MAX_EVIDENCE_PER_BLOCK } from "../codec/codec.js";
 import { ProposerSchedule } from "./proposerSchedule.js";
 import {
   applyConsensusEvent,
@@ -36,6 +41,12 @@ export interface ConsensusEngineOpts {
   maxBlockTxs?: number;
   /** Re-send our own votes (and proposal) of the current round this often while the height does not move. */
   rebroadcastIntervalMs?: number;
+  /**
+   * A proposer whose certificate of the previous height lacks some validators waits up to this long
+   * (from entering the height) for their late precommits before proposing, so the liveness rule does
+   * not count a slow but live validator as absent (default 50 ms; 0: never wait).
+   */
+  lastCommitWaitMs?: number;
 }
 
 /** Where the engine's outgoing messages go (the node wires this to gossip). */
@@ -81,6 +92,14 @@ type Input =
   | { kind: "certified"; cb: CertifiedBlock; done: (err?: Error) => void }
   | { kind: "task"; run: () => Promise<void> };
 
+/** Evidence older than this many heights is not loaded back into the pool at start (the app would refuse it as too old anyway). */
+const MAX_EVIDENCE_AGE_HEIGHTS = 100_000;
+
+function evidenceKeyString(e: DuplicateVoteEvidence): string {
+  const k = getEvidenceKey(e);
+  return `${k.height}/${k.validatorIndex}/${k.round}/${k.type}`;
+}
+
 /** Messages buffered for the next heights (they arrive while we finish the current one). */
 const FUTURE_HEIGHTS = 2;
 const MAX_FUTURE_MESSAGES = 20_000;
@@ -103,8 +122,14 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private readonly maxBlockBytes: number;
   private readonly maxBlockTxs: number;
   private readonly rebroadcastMs: number;
+  private readonly lastCommitWaitMs: number;
 
   private tip!: ChainTip;
+  /** The certificate of the tip, grown by precommits that arrive after the commit (null at genesis). */
+  private lastCommit: CommitCertificate | null = null;
+  /** Double-sign evidence not yet in a block, by offence (EvidenceKey). */
+  private readonly pendingEvidence = new Map<string, DuplicateVoteEvidence>();
+  private heightStartedAt = 0;
   private state!: RoundState;
   private inbox: Input[] = [];
   private draining = false;
@@ -117,7 +142,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   /** Proposal first seen at (round → Unix ms), for the finality metric. */
   private proposalSeenAt = new Map<number, number>();
   private ownProposals = new Map<number, ProposalMessage>();
-  private pendingPropose: { height: number; round: number; polRound: number; since: number } | null = null;
+  /** Our turn to propose, deferred: for a transaction ("empty") or for late precommits ("lastCommit"). */
+  private pendingPropose: { height: number; round: number; polRound: number; since: number; reason: "empty" | "lastCommit" } | null = null;
   private idle: Promise<void> = Promise.resolve();
   private idleResolve: (() => void) | null = null;
 
@@ -133,6 +159,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.maxBlockBytes = opts.maxBlockBytes ?? 4 * 1024 * 1024;
     this.maxBlockTxs = opts.maxBlockTxs ?? 10_000;
     this.rebroadcastMs = opts.rebroadcastIntervalMs ?? 1000;
+    this.lastCommitWaitMs = opts.lastCommitWaitMs ?? 50;
   }
 
   get chainId(): string {
@@ -216,10 +243,16 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       await this.commitExecution(block);
       this.tip = getChainTipAfter(this.tip, block);
     }
+    this.lastCommit = this.tip.height > 0 ? ((await db.blocks.getCertificate(this.tip.height)) ?? null) : null;
+    if (this.tip.height > 0 && !this.lastCommit) throw new Error(`database holds no certificate for height ${this.tip.height}`);
+    for (const e of await db.evidence.list({ fromHeight: Math.max(0, this.tip.height - MAX_EVIDENCE_AGE_HEIGHTS) })) {
+      this.pendingEvidence.set(evidenceKeyString(e), e);
+    }
     this.running = true;
     const wal = await db.wal.read(this.tip.height + 1);
     this.replaying = wal.length > 0;
     const now = this.clock.now();
+    this.heightStartedAt = now;
     const started = startHeight(this.heightParams(this.tip.height + 1), wal[0]?.time ?? now);
     this.state = started.state;
     await this.execute(started.effects);
@@ -266,6 +299,16 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   /** A block with a commit certificate checked by the sync service; applied if it is the next one. */
   submitCertifiedBlock(cb: CertifiedBlock): Promise<void> {
     return new Promise((resolve, reject) => this.push({ kind: "certified", cb, done: (err) => (err ? reject(err) : resolve()) }));
+  }
+
+  /** Double-sign evidence checked by gossip validation (and stored): a later proposer puts it in a block. */
+  submitEvidence(e: DuplicateVoteEvidence): void {
+    this.push({ kind: "task", run: async () => void this.pendingEvidence.set(evidenceKeyString(e), e) });
+  }
+
+  /** Evidence waiting for a block (for the API and tests). */
+  get pendingEvidenceCount(): number {
+    return this.pendingEvidence.size;
   }
 
   /** A transaction entered the mempool: a proposer waiting for one proposes now. */
@@ -363,6 +406,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       case "vote": {
         const vh = input.vote.height;
         if (vh > h) return this.bufferFuture(vh, input);
+        if (vh === h - 1) return this.addLatePrecommit(input.vote);
         if (vh < h) return;
         return this.execute(applyConsensusEvent(this.state, { kind: "vote", vote: input.vote }, this.clock.now()));
       }
@@ -392,6 +436,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       assertValidBlock(msg.block, {
         tip: this.tip,
         validatorSet: this.getValidatorSet(msg.proposal.height),
+        lastValidatorSet: this.lastValidatorSet(),
         proposerIndex: msg.proposal.proposerIndex,
         now,
         maxBlockBytes: this.maxBlockBytes,
@@ -407,7 +452,43 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
 
   private executionContext(block: Block): BlockExecutionContext {
     const h = block.header;
-    return { chainId: h.chainId, height: h.height, time: h.time, proposer: h.proposer };
+    return {
+      chainId: h.chainId,
+      height: h.height,
+      time: h.time,
+      proposer: h.proposer,
+      lastCommit: block.lastCommit ? { height: block.lastCommit.height, signers: block.lastCommit.signers } : null,
+      evidence: block.evidence,
+    };
+  }
+
+  /** The set that signed the tip (null at genesis): a block's last commit is checked against it. */
+  private lastValidatorSet(): ValidatorSet | null {
+    return this.tip.height > 0 ? this.getValidatorSet(this.tip.height) : null;
+  }
+
+  /**
+   * A precommit for the tip's block in the certificate's round that arrived after the commit: its
+   * signature (checked by gossip validation) joins the aggregate and its bit the bitmap, so the next
+   * proposal's last commit names every validator that signed in time for it.
+   */
+  private async addLatePrecommit(vote: Vote): Promise<void> {
+    const lc = this.lastCommit;
+    if (!lc || vote.type !== VoteType.Precommit || vote.height !== lc.height || vote.round !== lc.round) return;
+    if (!vote.blockHash || !bytesEqual(vote.blockHash, lc.blockHash)) return;
+    const set = this.getValidatorSet(lc.height);
+    if (vote.validatorIndex >= set.validators.length || isSignerSet(lc.signers, vote.validatorIndex)) return;
+    const signers = createSignerBitmap(set.validators.length, [...getSignerIndices(lc.signers), vote.validatorIndex]);
+    this.lastCommit = { ...lc, signers, signature: blsAggregateSignatures([lc.signature, vote.signature]) };
+    if (this.pendingPropose?.reason === "lastCommit" && this.lastCommitComplete()) await this.tryPendingPropose(false);
+  }
+
+  private lastCommitComplete(): boolean {
+    const lc = this.lastCommit;
+    if (!lc) return true;
+    const n = this.getValidatorSet(lc.height).validators.length;
+    for (let i = 0; i < n; i++) if (!isSignerSet(lc.signers, i)) return false;
+    return true;
   }
 
   /** Executes `block` on the committed state; throws BlockError when the application refuses it or the root differs. */
@@ -510,15 +591,29 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private async propose(height: number, round: number, polRound: number, validBlock: Block | null): Promise<void> {
     if (!validBlock && this.emptyBlockWaitMs > 0 && this.modules.mempool.size === 0) {
       // Nothing to order: wait for a transaction or for the empty-block interval.
-      this.pendingPropose = { height, round, polRound, since: this.clock.now() };
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.push({ kind: "task", run: async () => this.tryPendingPropose(false) });
-      }, this.emptyBlockWaitMs);
-      this.timers.add(t);
+      this.deferPropose({ height, round, polRound, since: this.clock.now(), reason: "empty" }, this.emptyBlockWaitMs);
       return;
     }
+    if (!validBlock && this.deferForLastCommit(height, round, polRound)) return;
     await this.signAndSendProposal(height, round, polRound, validBlock);
+  }
+
+  private deferPropose(p: NonNullable<ConsensusEngine["pendingPropose"]>, ms: number): void {
+    this.pendingPropose = p;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.push({ kind: "task", run: async () => this.tryPendingPropose(false) });
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Defers a new block while the tip's certificate lacks validators and the wait has time left. */
+  private deferForLastCommit(height: number, round: number, polRound: number): boolean {
+    if (this.lastCommitComplete()) return false;
+    const left = this.lastCommitWaitMs - (this.clock.now() - this.heightStartedAt);
+    if (left <= 0) return false;
+    this.deferPropose({ height, round, polRound, since: this.clock.now(), reason: "lastCommit" }, left);
+    return true;
   }
 
   private async tryPendingPropose(fromTx: boolean): Promise<void> {
@@ -528,8 +623,9 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       this.pendingPropose = null;
       return;
     }
-    if (fromTx && this.modules.mempool.size === 0) return;
+    if (fromTx && (p.reason !== "empty" || this.modules.mempool.size === 0)) return;
     this.pendingPropose = null;
+    if (p.reason === "empty" && this.deferForLastCommit(p.height, p.round, p.polRound)) return;
     await this.signAndSendProposal(p.height, p.round, p.polRound, null);
   }
 
@@ -541,8 +637,20 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     if (!block) {
       const set = this.getValidatorSet(height);
       const time = Math.max(now, this.tip.time + 1);
-      const ctx: BlockExecutionContext = { chainId: this.genesis.chainId, height, time, proposer: set.validators[this.selfIndex]!.address };
+      const lastCommit = this.lastCommit;
+      const candidates = [...this.pendingEvidence.values()].slice(0, MAX_EVIDENCE_PER_BLOCK);
+      const ctx: BlockExecutionContext = {
+        chainId: this.genesis.chainId,
+        height,
+        time,
+        proposer: set.validators[this.selfIndex]!.address,
+        lastCommit: lastCommit ? { height: lastCommit.height, signers: lastCommit.signers } : null,
+        evidence: candidates,
+      };
       const prepared = await this.modules.app.prepareBlock(ctx, this.modules.mempool.reap(this.maxBlockBytes, this.maxBlockTxs));
+      // Evidence the application refused (already punished, too old, invalid) will never be valid again.
+      const kept = new Set(prepared.evidence.map(evidenceKeyString));
+      for (const e of candidates) if (!kept.has(evidenceKeyString(e))) this.pendingEvidence.delete(evidenceKeyString(e));
       block = createBlock({
         tip: this.tip,
         validatorSet: set,
@@ -550,6 +658,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         txs: prepared.txs,
         stateRoot: prepared.stateRoot,
         nextValidatorSetRoot: prepared.nextValidatorSetRoot,
+        lastCommit,
+        evidence: prepared.evidence,
         now: time,
       });
     }
@@ -574,6 +684,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     const added = await this.modules.db.evidence.add(e);
     if (added) {
       this.log.warn("duplicate vote evidence", { height: voteA.height, round: voteA.round, validatorIndex: voteA.validatorIndex });
+      this.pendingEvidence.set(evidenceKeyString(e), e);
       this.modules.outbox.evidence(e);
     }
   }
@@ -599,6 +710,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     assertValidBlock(cb.block, {
       tip: this.tip,
       validatorSet: this.getValidatorSet(h),
+      lastValidatorSet: this.lastValidatorSet(),
       proposerIndex: this.getValidatorSet(h).validators.findIndex((v) => toHex(v.address) === toHex(cb.block.header.proposer)),
       now: Number.MAX_SAFE_INTEGER,
     });
@@ -613,8 +725,10 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     await db.blocks.putCertified(cb);
     await this.commitExecution(cb.block);
     mempool.removeCommitted(cb.block.txs);
+    for (const e of cb.block.evidence) this.pendingEvidence.delete(evidenceKeyString(e));
     const height = cb.block.header.height;
     this.tip = getChainTipAfter(this.tip, cb.block);
+    this.lastCommit = cb.certificate;
     this.emit("commit", {
       height,
       round: cb.certificate.round,
@@ -635,6 +749,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.proposalSeenAt = new Map();
     this.ownProposals = new Map();
     const now = this.clock.now();
+    this.heightStartedAt = now;
     const started = startHeight(this.heightParams(height), now);
     this.state = started.state;
     await this.execute(started.effects);

@@ -2,8 +2,15 @@ import type { BlockHeader, CommitCertificate, VoteType } from "@aegis/consumer-s
 
 export interface Block {
   header: BlockHeader;
-  /** Opaque transactions (the state machine arrives with the staking issue). */
+  /** Transactions, executed in order by the application. */
   txs: Uint8Array[];
+  /**
+   * The certificate of the previous height (null at height 1), committed by header.lastCommitHash.
+   * Every node reads liveness (who signed) from this one certificate, not from the one it assembled.
+   */
+  lastCommit: CommitCertificate | null;
+  /** Double-sign evidence, committed by header.evidenceRoot; the application slashes for each. */
+  evidence: DuplicateVoteEvidence[];
 }
 
 export interface Vote {

@@ -296,7 +296,7 @@ export class HubNode {
           if (!conflicting || a.validatorIndex >= set.validators.length) return "reject";
           const [okA, okB] = await Promise.all([this.verifier.verify(a, set), this.verifier.verify(b, set)]);
           if (!okA || !okB) return "reject";
-          await this.db.evidence.add(e);
+          if (await this.db.evidence.add(e)) this.engine.submitEvidence(e);
           return "accept";
         } catch {
           return "reject";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createBlsKeyPair, createBlsProofOfPossession, sha256, toHex } from "@aegis/consumer-sdk";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import type { GenesisFile, GenesisValidator } from "../genesis.js";
+import type { AppGenesis, GenesisFile, GenesisValidator } from "../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX } from "../tx/index.js";
 import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
 import { DEFAULT_NODE_CONFIG, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
@@ -30,6 +30,9 @@ export interface InitHomesOpts {
   faucetAmount?: bigint;
   /** Blocks per epoch (staking changes reach the consensus set at epoch boundaries); default 100. */
   epochLength?: number;
+  /** Staking and slashing parameters other than the defaults (genesis appState.staking / appState.slashing). */
+  staking?: AppGenesis["staking"];
+  slashing?: AppGenesis["slashing"];
 }
 
 /** Staking power = tokens / POWER_REDUCTION (the staking module's default). */
@@ -141,6 +144,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
               ...operators.map((op) => ({ address: op.address, coins: [{ denom, amount: String(power * POWER_REDUCTION + 10n ** 9n) }] })),
             ],
             validators: genesisValidators,
+            ...(o.staking ? { staking: o.staking } : {}),
+            ...(o.slashing ? { slashing: o.slashing } : {}),
           },
         }
       : {}),

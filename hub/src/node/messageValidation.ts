@@ -6,6 +6,7 @@ import {
   computeProposalSignBytes,
   sha256,
   toHex,
+  VoteType,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import { CodecError, decodeProposalMessage, decodeVote } from "../codec/index.js";
@@ -77,8 +78,8 @@ function decodeOrThrow<T>(fn: () => T): T {
   }
 }
 
-function checkHeight(height: number, ctx: MessageValidationContext): void {
-  if (height < ctx.currentHeight) throw new GossipError({ code: "GOSSIP_ERROR_STALE", height, current: ctx.currentHeight });
+function checkHeight(height: number, ctx: MessageValidationContext, minHeight = ctx.currentHeight): void {
+  if (height < minHeight) throw new GossipError({ code: "GOSSIP_ERROR_STALE", height, current: ctx.currentHeight });
   if (height > ctx.currentHeight + ctx.maxHeightAhead) {
     throw new GossipError({ code: "GOSSIP_ERROR_TOO_FAR_AHEAD", height, current: ctx.currentHeight });
   }
@@ -108,7 +109,8 @@ export class VerifiedCache {
 export async function validateVoteMessage(bytes: Uint8Array, ctx: MessageValidationContext, cache?: VerifiedCache): Promise<Vote> {
   checkSize(bytes, ctx);
   const vote = decodeOrThrow(() => decodeVote(bytes));
-  checkHeight(vote.height, ctx);
+  // Precommits for the last committed height still count: they join the next block's last commit.
+  checkHeight(vote.height, ctx, vote.type === VoteType.Precommit ? Math.max(1, ctx.currentHeight - 1) : ctx.currentHeight);
   try {
     const set = ctx.getValidatorSet(vote.height);
     if (vote.validatorIndex >= set.validators.length) throw new GossipError({ code: "GOSSIP_ERROR_UNKNOWN_VALIDATOR", index: vote.validatorIndex });

@@ -802,8 +802,13 @@ export class Simulation {
         validatorSetRoot: ZERO_HASH,
         nextValidatorSetRoot: ZERO_HASH,
         proposer: this.set.validators[proposer]!.address,
+        // The simulation models agreement only: no certificates or evidence travel inside blocks.
+        lastCommitHash: ZERO_HASH,
+        evidenceRoot: ZERO_HASH,
       },
       txs,
+      lastCommit: null,
+      evidence: [],
     };
   }
 
@@ -1124,8 +1129,13 @@ class Adversary {
         validatorSetRoot: ZERO_HASH,
         nextValidatorSetRoot: ZERO_HASH,
         proposer: this.sim.set.validators[proposer]!.address,
+        // The simulation models agreement only: no certificates or evidence travel inside blocks.
+        lastCommitHash: ZERO_HASH,
+        evidenceRoot: ZERO_HASH,
       },
       txs,
+      lastCommit: null,
+      evidence: [],
     };
   }
 }

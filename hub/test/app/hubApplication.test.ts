@@ -77,7 +77,7 @@ async function openApp(dir?: string): Promise<{ app: HubApplication; db: HubDb; 
   return { app, db, dir: d };
 }
 
-const ctx = (height: number): BlockExecutionContext => ({ chainId: CHAIN_ID, height, time: 1_700_000_000_000 + height * 1000, proposer: new Uint8Array(20).fill(7) });
+const ctx = (height: number): BlockExecutionContext => ({ chainId: CHAIN_ID, height, time: 1_700_000_000_000 + height * 1000, proposer: new Uint8Array(20).fill(7), lastCommit: null, evidence: [] });
 
 interface TxOpts {
   from: Signer;

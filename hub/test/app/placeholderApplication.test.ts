@@ -1,6 +1,7 @@
 import { ApplicationError, PlaceholderApplication } from "../../src/app/index.js";
+import type { DuplicateVoteEvidence } from "../../src/consensus/types.js";
 
-const ctx = (height: number) => ({ chainId: "c", height, time: 1000 + height, proposer: new Uint8Array(20) });
+const ctx = (height: number) => ({ chainId: "c", height, time: 1000 + height, proposer: new Uint8Array(20), lastCommit: null, evidence: [] as DuplicateVoteEvidence[] });
 const genesisHash = new Uint8Array(32).fill(1);
 
 test("execution is deterministic, does not change the committed state, and commit advances it", async () => {

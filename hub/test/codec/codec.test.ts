@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { aegis } from "@aegis/proto";
 import { VoteType, type BlockHeader, type CommitCertificate } from "@aegis/consumer-sdk";
 import {
+  MAX_EVIDENCE_PER_BLOCK,
   CodecError,
   decodeBlock,
   decodeBlockHeader,
@@ -52,7 +53,12 @@ function expectInvalidField(fn: () => unknown, field: string): void {
 
 const chain = makeChain(3);
 const header = makeHeader(7, filled(32, 0x11));
-const block = { header, txs: [Uint8Array.of(1, 2, 3), new Uint8Array(0), filled(300, 0xfe)] };
+const block = {
+  header,
+  txs: [Uint8Array.of(1, 2, 3), new Uint8Array(0), filled(300, 0xfe)],
+  lastCommit: chain[1]!.certificate,
+  evidence: [makeEvidence({ height: 6 }), makeEvidence({ height: 6, validatorIndex: 3 })],
+};
 const certificate: CommitCertificate = chain[2]!.certificate;
 const proposalMessage: ProposalMessage = {
   proposal: { height: 3, round: 2, polRound: 1, blockHash: certificate.blockHash, proposerIndex: 4, signature: filled(96, 6) },
@@ -63,7 +69,7 @@ describe("round trips", () => {
   test("header and block", () => {
     expect(decodeBlockHeader(encodeBlockHeader(header))).toEqual(header);
     expect(decodeBlock(encodeBlock(block))).toEqual(block);
-    expect(decodeBlock(encodeBlock({ header, txs: [] }))).toEqual({ header, txs: [] });
+    expect(decodeBlock(encodeBlock({ header, txs: [], lastCommit: null, evidence: [] }))).toEqual({ header, txs: [], lastCommit: null, evidence: [] });
   });
 
   test("vote, including a nil vote", () => {
@@ -178,6 +184,17 @@ describe("bad input", () => {
     expectInvalidField(() => decodeSignerGuardRecord(pb.SignerGuardRecord.encode(guard).finish()), "signature");
   });
 
+  test("a block with more evidence than the cap is refused; a malformed last commit names its field", () => {
+    const pbBlock = pb.Block.decode(encodeBlock(block));
+    const tooMany = Array.from({ length: MAX_EVIDENCE_PER_BLOCK + 1 }, () => pbBlock.evidence[0]!);
+    expectInvalidField(() => decodeBlock(pb.Block.encode({ ...pbBlock, evidence: tooMany }).finish()), "evidence");
+    const lc = { ...pbBlock.last_commit!, signature: filled(95, 1) };
+    expectInvalidField(() => decodeBlock(pb.Block.encode({ ...pbBlock, last_commit: lc }).finish()), "signature");
+    const h = pb.BlockHeader.decode(encodeBlockHeader(header));
+    expectInvalidField(() => decodeBlockHeader(pb.BlockHeader.encode({ ...h, last_commit_hash: filled(31, 0) }).finish()), "lastCommitHash");
+    expectInvalidField(() => decodeBlockHeader(pb.BlockHeader.encode({ ...h, evidence_root: new Uint8Array(0) }).finish()), "evidenceRoot");
+  });
+
   test("a missing header or block is refused", () => {
     expectInvalidField(() => decodeBlock(pb.Block.encode({ txs: [Uint8Array.of(1)] }).finish()), "header");
     const p = pb.ProposalMessage.decode(encodeProposalMessage(proposalMessage));
@@ -245,6 +262,8 @@ describe("properties", () => {
     validatorSetRoot: bytes(32),
     nextValidatorSetRoot: bytes(32),
     proposer: bytes(20),
+    lastCommitHash: bytes(32),
+    evidenceRoot: bytes(32),
   });
 
   test("decode(encode(vote)) is the identity on valid votes", () => {

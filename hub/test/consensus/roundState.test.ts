@@ -48,8 +48,12 @@ function makeBlock(height: number, tag: number): { block: Block; hash: Uint8Arra
       validatorSetRoot: ZERO_HASH,
       nextValidatorSetRoot: ZERO_HASH,
       proposer: new Uint8Array(20),
+      lastCommitHash: ZERO_HASH,
+      evidenceRoot: ZERO_HASH,
     },
     txs: [],
+    lastCommit: null,
+    evidence: [],
   };
   const hash = computeBlockHash(block.header);
   return { block, hash, key: toHex(hash) };

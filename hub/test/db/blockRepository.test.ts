@@ -59,7 +59,7 @@ test("a conflicting block is refused with DB_ERROR_CONFLICTING_BLOCK and the sto
   for (const cb of chain) await db.blocks.putCertified(cb);
   expect(await codeOf(db.blocks.putCertified(other[1]!))).toBe("DB_ERROR_CONFLICTING_BLOCK");
   // Same header, other transactions: still a different block.
-  const sameHeader = certify({ header: chain[1]!.block.header, txs: [Uint8Array.of(42)] });
+  const sameHeader = certify({ ...chain[1]!.block, txs: [Uint8Array.of(42)] });
   expect(await codeOf(db.blocks.putCertified(sameHeader))).toBe("DB_ERROR_CONFLICTING_BLOCK");
   expect(await db.blocks.getCertified(2)).toEqual(chain[1]);
   expect(await db.blocks.latestHeight()).toBe(2);

@@ -27,6 +27,8 @@ export function makeHeader(height: number, parentHash: Uint8Array, variant = 0):
     validatorSetRoot: filled(32, 4),
     nextValidatorSetRoot: filled(32, 4),
     proposer: filled(20, 5),
+    lastCommitHash: filled(32, 6),
+    evidenceRoot: filled(32, 7),
   };
 }
 
@@ -43,7 +45,7 @@ export function makeChain(n: number, variant = 0): CertifiedBlock[] {
   const out: CertifiedBlock[] = [];
   let parent: Uint8Array = new Uint8Array(32);
   for (let h = 1; h <= n; h++) {
-    const block: Block = { header: makeHeader(h, parent, variant), txs: [Uint8Array.of(h, variant)] };
+    const block: Block = { header: makeHeader(h, parent, variant), txs: [Uint8Array.of(h, variant)], lastCommit: out.at(-1)?.certificate ?? null, evidence: [] };
     out.push(certify(block));
     parent = computeBlockHash(block.header);
   }

@@ -3,6 +3,7 @@ import { fromBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../../..
 import type { MsgContext, MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { failMessage, formatTime, getValidator, MSG_UNJAIL_TYPE_URL, processUnjail } from "../staking/index.js";
 import { clearMissedBlocks, getSigningInfo, setSigningInfo } from "./state.js";
+import { msgSubmitEvidenceHandler } from "./submitEvidence.js";
 
 function operatorOf(m: MsgUnjail): Uint8Array {
   try {
@@ -48,8 +49,5 @@ export const msgUnjailHandler: MsgHandler<MsgUnjail> = {
   },
 };
 
-/**
- * The slashing message handlers, for MsgRegistry. `/aegis.slashing.v1.MsgSubmitEvidence` is not
- * among them (no proto yet): evidence goes through processDuplicateVoteEvidence.
- */
-export const SLASHING_HANDLERS: MsgHandler<never>[] = [msgUnjailHandler as unknown as MsgHandler<never>];
+/** The slashing message handlers, for MsgRegistry: MsgUnjail and /aegis.slashing.v1.MsgSubmitEvidence. */
+export const SLASHING_HANDLERS: MsgHandler<never>[] = [msgUnjailHandler as unknown as MsgHandler<never>, msgSubmitEvidenceHandler as unknown as MsgHandler<never>];

@@ -4,14 +4,16 @@
  * a KVStore (prefixes 0x40–0x4f); time and height come from the caller. Wiring (by the app):
  * - genesis: `processSlashingGenesis(view, params?)` (after staking)
  * - messages: `new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...SLASHING_HANDLERS])`
- * - every block, for each height h whose hub commit certificate is known:
+ *   (MsgUnjail, MsgSubmitEvidence)
+ * - block begin, from the previous height's certificate the block carries (its last commit):
  *   `processBlockSignatures(view, { height: h, time: blockTime, set: getValidatorSetForHeight(view, h)!, signers: cert.signers })`
- * - block end, per evidence the engine found: `processDuplicateVoteEvidence(view, ev, { height, time, chainId })`
- *   on a branch (commit on success, discard and drop on a TxError)
+ * - block begin, per evidence the block carries: `processDuplicateVoteEvidence(view, ev, { height, time, chainId })`
+ *   on a branch (HubApplication.processBeginBlock)
  * - queries: `querySlashing(store, path, data, height)` (null: not a slashing path)
  */
 export * from "./state.js";
 export * from "./liveness.js";
 export * from "./evidence.js";
 export * from "./handlers.js";
+export * from "./submitEvidence.js";
 export * from "./query.js";
