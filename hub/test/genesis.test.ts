@@ -36,3 +36,33 @@ test("rejects a validator without a valid proof of possession", () => {
   const bad = { ...file, validators: [{ ...file.validators[0]!, proofOfPossession: file.validators[1]!.proofOfPossession }] };
   expect(() => parseGenesis(bad)).toThrow(ValidatorSetError);
 });
+
+describe("staking and slashing parameters in the app state", () => {
+  const withApp = (extra: object): GenesisFile => ({ ...file, appState: { denom: "uaeg", accounts: [], ...extra } as GenesisFile["appState"] });
+
+  test("known parameters are kept (and change the genesis hash)", () => {
+    const g = parseGenesis(withApp({ staking: { unbondingTimeMs: 1000, maxValidators: 4 }, slashing: { signedBlocksWindow: 10, minSignedPerWindow: "0.5", slashFractionDoubleSign: "0.05" } }));
+    expect(g.appState!.staking).toEqual({ unbondingTimeMs: 1000, maxValidators: 4 });
+    expect(g.appState!.slashing).toEqual({ signedBlocksWindow: 10, minSignedPerWindow: "0.5", slashFractionDoubleSign: "0.05" });
+    expect(g.hash).not.toEqual(parseGenesis(withApp({})).hash);
+  });
+
+  test.each([
+    ["an unknown staking parameter", { staking: { unbonding: 5 } }, "appState.staking.unbonding"],
+    ["a negative unbonding time", { staking: { unbondingTimeMs: -1 } }, "appState.staking.unbondingTimeMs"],
+    ["no active validators", { staking: { maxValidators: 0 } }, "appState.staking.maxValidators"],
+    ["a window of 0 blocks", { slashing: { signedBlocksWindow: 0 } }, "appState.slashing.signedBlocksWindow"],
+    ["a fraction without a point (atomics are ambiguous here)", { slashing: { slashFractionDowntime: "1" } }, "appState.slashing.slashFractionDowntime"],
+    ["a fraction above 1", { slashing: { minSignedPerWindow: "1.5" } }, "appState.slashing.minSignedPerWindow"],
+    ["parameters that are not an object", { slashing: [1] }, "appState.slashing"],
+  ])("rejects %s, naming the field", (_n, extra, field) => {
+    let err: unknown;
+    try {
+      parseGenesis(withApp(extra));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GenesisError);
+    expect((err as GenesisError).type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
+  });
+});
