@@ -1,4 +1,5 @@
 export * from "./api/index.js";
+export * from "./attestation/index.js";
 export * from "./codec/index.js";
 export * from "./consensus/index.js";
 export * from "./db/index.js";

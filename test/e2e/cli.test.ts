@@ -3,7 +3,7 @@
  * with the Devnet class: keys (test and file keyrings), a bank send, queries, and clear failures.
  */
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { jest } from "@jest/globals";
@@ -69,6 +69,43 @@ test("keys, a bank send and queries through the CLI", async () => {
   const validators = JSON.parse((await aegis(["q", "staking", "validators", ...node])).stdout) as { moniker: string; status: string }[];
   expect(validators.map((v) => v.moniker).sort()).toEqual(["node0", "node1", "node2", "node3"]);
   expect(new Set(validators.map((v) => v.status))).toEqual(new Set(["BOND_STATUS_BONDED"]));
+});
+
+test("a new validator through the CLI: validator keys, create-validator, unjail refused while not jailed", async () => {
+  const node = ["--node", file.nodes[1]!.rpc];
+  const kr = ["--keyring-dir", keyringDir, "--keyring-backend", "test"];
+  const keyFile = join(dir!, "val", "priv_validator_key.json");
+  const made = await aegis(["keys", "validator-key", keyFile]);
+  expect(made.code).toBe(0);
+  const pub = JSON.parse(made.stdout) as { blsPublicKey: string; attestationPublicKey: string };
+  expect(pub.blsPublicKey).toMatch(/^[0-9a-f]{96}$/);
+  expect(pub.attestationPublicKey).toMatch(/^[0-9a-f]{64}$/);
+  expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+  const again = await aegis(["keys", "validator-key", keyFile]);
+  expect(again.code).not.toBe(0);
+  expect(again.stderr).toMatch(/exists/);
+  expect(JSON.parse(await readFile(keyFile, "utf8")).blsPublicKey).toBe(pub.blsPublicKey); // not overwritten
+
+  const op = JSON.parse((await aegis(["keys", "add", "operator", ...kr])).stdout).address as string;
+  // "faucet" is in the keyring since the first test.
+  expect(JSON.parse((await aegis(["tx", "bank", "send", "faucet", op, "30000000uaeg", ...kr, ...node])).stdout).code).toBe(0);
+  const created = await aegis(["tx", "staking", "create-validator", "operator", "10000000uaeg", "--validator-key", keyFile, "--moniker", "cli-validator", "--details", "made by the CLI test", ...kr, ...node]);
+  expect(created.code).toBe(0);
+  expect(JSON.parse(created.stdout).code).toBe(0);
+  const validators = JSON.parse((await aegis(["q", "staking", "validators", "--node", file.nodes[3]!.rpc])).stdout) as { moniker: string; status: string; tokens: string }[];
+  const mine = validators.find((v) => v.moniker === "cli-validator")!;
+  expect(mine).toBeDefined();
+  expect(mine.tokens).toBe("10000000");
+  // The same keys cannot register twice (here: for another operator).
+  const other = JSON.parse((await aegis(["keys", "add", "operator2", ...kr])).stdout).address as string;
+  expect(JSON.parse((await aegis(["tx", "bank", "send", "faucet", other, "30000000uaeg", ...kr, ...node])).stdout).code).toBe(0);
+  const dup = await aegis(["tx", "staking", "create-validator", "operator2", "10000000uaeg", "--validator-key", keyFile, "--moniker", "copy", ...kr, ...node]);
+  expect(dup.code).not.toBe(0);
+  expect(dup.stdout + dup.stderr).toMatch(/pubkey|attestation key/);
+  // Unjail is refused while the validator is not jailed.
+  const unjail = await aegis(["tx", "slashing", "unjail", "operator", ...kr, ...node]);
+  expect(unjail.code).not.toBe(0);
+  expect(unjail.stdout + unjail.stderr).toMatch(/not jailed/);
 });
 
 test("failures are clear and exit non-zero", async () => {

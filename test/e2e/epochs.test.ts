@@ -1,16 +1,24 @@
 /**
  * Epochs end to end: four in-process validators running the application (genesis validators created
- * like gentxs, epochs of 5 blocks). A validator created with cosmjs joins the consensus validator set
+ * like gentxs, epochs of 5 blocks). A validator created with cosmjs (BLS and BabyJubJub attestation keys
+ * with their proofs of possession), then delegated to by the faucet, joins the consensus validator set
  * at the next epoch boundary: the epoch's last header names the new set's root, later certificates
  * verify against the 5-member set, and the chain keeps finalizing.
  */
-import { createHash } from "node:crypto";
 import { jest } from "@jest/globals";
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { assertValidCommitCertificate, computeBlockHash, computeValidatorSetRoot, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
-import { AegisMsgCreateValidator, initHomes, startNodeFromHome, type RunningNode } from "@aegis/hub";
+import {
+  AegisMsgCreateValidator,
+  createAttestationKeyPair,
+  createAttestationProofOfPossession,
+  initAttestationCrypto,
+  initHomes,
+  startNodeFromHome,
+  type RunningNode,
+} from "@aegis/hub";
 import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../helpers/e2eUtils.js";
 
 jest.setTimeout(90_000);
@@ -27,7 +35,7 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-test("a validator created with cosmjs joins the consensus set at the next epoch boundary", async () => {
+test("a validator created with cosmjs, delegated to, joins the consensus set at the next epoch boundary with its power", async () => {
   dir = await makeTempDir("epochs");
   const res = await initHomes({
     home: dir,
@@ -55,6 +63,8 @@ test("a validator created with cosmjs joins the consensus set at the next epoch 
   client.disconnect();
   client = await SigningStargateClient.connectWithSigner(running[1]!.api.url, op, { registry, gasPrice: GasPrice.fromString("0.025uaeg"), broadcastPollIntervalMs: 200 });
   const bls = createBlsKeyPair();
+  await initAttestationCrypto();
+  const attestation = createAttestationKeyPair();
   const created = await client.signAndBroadcast(
     opAddress,
     [
@@ -69,23 +79,28 @@ test("a validator created with cosmjs joins the consensus set at the next epoch 
           value: { denom: "uaeg", amount: "10000000" }, // power 10
           blsPublicKey: bls.publicKey,
           blsProofOfPossession: createBlsProofOfPossession(bls.secretKey),
-          attestationPublicKey: createHash("sha256").update(bls.publicKey).digest(),
-          attestationProofOfPossession: new Uint8Array(64),
+          attestationPublicKey: attestation.publicKey,
+          attestationProofOfPossession: createAttestationProofOfPossession(attestation.secretKey, fromBech32(opAddress, 90).data),
         }),
       },
     ],
     "auto",
   );
   expect(created.code).toBe(0);
+  // The faucet delegates to it with the standard cosmjs helper: power 10 + 5.
+  client.disconnect();
+  client = await SigningStargateClient.connectWithSigner(running[2]!.api.url, faucet, { registry, gasPrice: GasPrice.fromString("0.025uaeg"), broadcastPollIntervalMs: 200 });
+  const delegated = await client.delegateTokens(res.faucet!.address, toBech32("aegisvaloper", fromBech32(opAddress, 90).data), { denom: "uaeg", amount: "5000000" }, "auto");
+  expect(delegated.code).toBe(0);
 
   // The epoch's last block at or after the creating block: its end (after its transactions) computes
   // the next set, so a validator created in an epoch's last block is already in the next epoch's set.
-  const boundary = Math.ceil(created.height / EPOCH) * EPOCH;
+  const boundary = Math.ceil(delegated.height / EPOCH) * EPOCH;
   await waitFor(() => nodes.every((n) => n.engine.height >= boundary + 3), 60_000, `heights past the boundary ${boundary}`);
   for (const n of nodes) {
     const after = n.engine.getValidatorSet(boundary + 1);
     expect(after.validators).toHaveLength(5);
-    expect(after.validators.some((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey))).toBe(true);
+    expect(after.validators.find((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey))?.power).toBe(15n);
     expect(n.engine.getValidatorSet(boundary).validators).toHaveLength(4);
   }
   const db = nodes[0]!.db;

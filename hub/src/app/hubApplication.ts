@@ -37,6 +37,7 @@ import {
 import { computeEvidenceHash } from "../consensus/blockRules.js";
 import type { DuplicateVoteEvidence } from "../consensus/types.js";
 import type { TxEvent } from "./txEvents.js";
+import { initAttestationCrypto } from "../attestation/index.js";
 
 export interface HubApplicationOpts {
   chainId: string;
@@ -103,6 +104,7 @@ export class HubApplication implements Application {
 
   /** Opens the state (writing the genesis state as version 0 on first start). */
   static async open(opts: HubApplicationOpts, modules: HubApplicationModules): Promise<HubApplication> {
+    await initAttestationCrypto(); // staking checks attestation keys (genesis validators included)
     const state = await StateStore.open({}, { db: modules.db });
     if (!state.hasVersion) {
       const view = state.createView();

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import {
   calculateFee,
+  defaultRegistryTypes,
   GasPrice,
   parseCoins as parseCosmjsCoins,
   QueryClient,
@@ -11,6 +12,14 @@ import {
   type StdFee,
 } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
+import { existsSync } from "node:fs";
+import { Registry } from "@cosmjs/proto-signing";
+import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
+import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto } from "../attestation/index.js";
+import { AegisMsgCreateValidator } from "../app/modules/staking/index.js";
+import { encodeValidatorKeyFile, readValidatorKeyFile, writeFileAtomic } from "../node/nodeConfig.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { defaultKeyringDir, Keyring, type KeyringBackend } from "./keyring.js";
 
 /** Default RPC endpoint: node0 of `aegis init` / the devnet. */
@@ -53,6 +62,19 @@ export function addClientCommands(program: Command): void {
     print({ name, address });
   });
 
+  keys
+    .command("validator-key <file>")
+    .description("create a validator's signing keys (BLS and BabyJubJub attestation; mode 0600) for create-validator and a node's keys/priv_validator_key.json")
+    .option("--force", "overwrite an existing file", false)
+    .action(async (file: string, o: { force: boolean }) => {
+      if (!o.force && existsSync(file)) throw new Error(`${file} exists; pass --force to overwrite it (the keys in it are lost)`);
+      await initAttestationCrypto();
+      const bls = createBlsKeyPair();
+      const attestation = createAttestationKeyPair();
+      await writeFileAtomic(file, encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation }), 0o600);
+      print({ file, blsPublicKey: toHex(bls.publicKey), attestationPublicKey: toHex(attestation.publicKey) });
+    });
+
   const tx = program.command("tx").description("sign and broadcast transactions");
   const bank = tx.command("bank").description("bank transactions");
   keyringOptions(bank.command("send <from-key> <to-address> <amount>").description('send coins, e.g. aegis tx bank send alice aegis1… 1000uaeg'))
@@ -88,7 +110,8 @@ export function addClientCommands(program: Command): void {
     const price = GasPrice.fromString(o.gasPrices);
     const gas = o.gas === "auto" ? "auto" : Number(o.gas);
     if (gas !== "auto" && !(Number.isInteger(gas) && gas > 0)) throw new Error('--gas must be "auto" or a positive integer');
-    const client = await SigningStargateClient.connectWithSigner(o.node, wallet, { gasPrice: price });
+    const registry = new Registry([...defaultRegistryTypes, [AegisMsgCreateValidator.typeUrl, AegisMsgCreateValidator], [MsgUnjail.typeUrl, MsgUnjail]]);
+    const client = await SigningStargateClient.connectWithSigner(o.node, wallet, { gasPrice: price, registry });
     try {
       const r = await fn(client, address, gas === "auto" ? "auto" : calculateFee(gas, price));
       print({ txhash: r.transactionHash, height: r.height, code: r.code, gasUsed: r.gasUsed, gasWanted: r.gasWanted, rawLog: r.rawLog });
@@ -113,6 +136,65 @@ export function addClientCommands(program: Command): void {
     async (from: string, src: string, dst: string, amount: string, o: SigningOpts) =>
       withSigner(from, o, (c, addr, fee) =>
         c.signAndBroadcast(addr, [{ typeUrl: "/cosmos.staking.v1beta1.MsgBeginRedelegate", value: { delegatorAddress: addr, validatorSrcAddress: src, validatorDstAddress: dst, amount: oneCoin(amount) } }], fee),
+      ),
+  );
+  signing(
+    staking
+      .command("create-validator <from-key> <self-delegation>")
+      .description("create a validator operated by <from-key>'s account, with the keys of --validator-key (it joins the active set at the next epoch boundary if its power ranks)")
+      .requiredOption("--validator-key <file>", "the validator's key file (aegis keys validator-key)")
+      .requiredOption("--moniker <name>", "public name")
+      .option("--commission-rate <dec>", "commission rate", "0.1")
+      .option("--commission-max-rate <dec>", "highest commission rate ever allowed", "0.2")
+      .option("--commission-max-change-rate <dec>", "largest commission change per day", "0.01")
+      .option("--min-self-delegation <int>", "self-delegation below which the validator is jailed", "1")
+      .option("--details <text>", "description", "")
+      .option("--website <url>", "website", "")
+      .option("--identity <id>", "identity (e.g. a Keybase id)", "")
+      .option("--security-contact <email>", "security contact", ""),
+  ).action(
+    async (
+      from: string,
+      selfDelegation: string,
+      o: SigningOpts & {
+        validatorKey: string;
+        moniker: string;
+        commissionRate: string;
+        commissionMaxRate: string;
+        commissionMaxChangeRate: string;
+        minSelfDelegation: string;
+        details: string;
+        website: string;
+        identity: string;
+        securityContact: string;
+      },
+    ) => {
+      const keys = await readValidatorKeyFile(o.validatorKey);
+      if (!keys.attestation) throw new Error(`${o.validatorKey} has no attestation key; create the keys with \`aegis keys validator-key\``);
+      const value = oneCoin(selfDelegation);
+      return withSigner(from, o, (c, addr, fee) => {
+        const operator = fromBech32(addr, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+        const msg = AegisMsgCreateValidator.fromPartial({
+          description: { moniker: o.moniker, identity: o.identity, website: o.website, securityContact: o.securityContact, details: o.details },
+          commission: { rate: o.commissionRate, maxRate: o.commissionMaxRate, maxChangeRate: o.commissionMaxChangeRate },
+          minSelfDelegation: o.minSelfDelegation,
+          delegatorAddress: addr,
+          validatorAddress: toBech32(VALIDATOR_OPERATOR_ADDRESS_PREFIX, operator),
+          value,
+          blsPublicKey: keys.blsPublicKey,
+          blsProofOfPossession: createBlsProofOfPossession(keys.blsSecretKey),
+          attestationPublicKey: keys.attestation!.publicKey,
+          attestationProofOfPossession: createAttestationProofOfPossession(keys.attestation!.secretKey, operator),
+        });
+        return c.signAndBroadcast(addr, [{ typeUrl: AegisMsgCreateValidator.typeUrl, value: msg }], fee);
+      });
+    },
+  );
+  const slashing = tx.command("slashing").description("slashing transactions");
+  signing(slashing.command("unjail <from-key>").description("unjail the validator operated by <from-key>'s account (after its jail time; never after a double sign)")).action(
+    async (from: string, o: SigningOpts) =>
+      withSigner(from, o, (c, addr, fee) =>
+        c.signAndBroadcast(addr, [{ typeUrl: MsgUnjail.typeUrl, value: { validatorAddr: toBech32(VALIDATOR_OPERATOR_ADDRESS_PREFIX, fromBech32(addr, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] })) } }], fee),
       ),
   );
   const distribution = tx.command("distribution").description("rewards");

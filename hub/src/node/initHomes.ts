@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createBlsKeyPair, createBlsProofOfPossession, sha256, toHex } from "@aegis/consumer-sdk";
+import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../attestation/index.js";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import type { AppGenesis, GenesisFile, GenesisValidator } from "../genesis.js";
-import { ACCOUNT_ADDRESS_PREFIX } from "../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32 } from "../tx/index.js";
 import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
-import { DEFAULT_NODE_CONFIG, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
+import { DEFAULT_NODE_CONFIG, encodeValidatorKeyFile, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
 
 export interface InitHomesOpts {
   /** Parent folder; node i lives in `<home>/node<i>`. */
@@ -80,7 +81,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   const apiBase = o.apiBasePort ?? 26756;
   const genesisPath = join(o.home, "genesis.json");
   if (!o.force && existsSync(genesisPath)) throw new Error(`${genesisPath} exists; pass --force to overwrite (this discards the chain)`);
-  const nodes: (InitializedNode & { blsSecretKey: Uint8Array; blsPublicKey: Uint8Array; nodeKey: Uint8Array })[] = [];
+  const nodes: (InitializedNode & { blsSecretKey: Uint8Array; blsPublicKey: Uint8Array; attestation: AttestationKeyPair; nodeKey: Uint8Array })[] = [];
+  await initAttestationCrypto();
   for (let i = 0; i < o.validators; i++) {
     const { secretKey, publicKey } = createBlsKeyPair();
     const nodeKey = await createPeerPrivateKey();
@@ -93,6 +95,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       api: `http://${host}:${apiBase + i}`,
       blsSecretKey: secretKey,
       blsPublicKey: publicKey,
+      attestation: createAttestationKeyPair(),
       nodeKey,
     });
   }
@@ -115,10 +118,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
         operator: address,
         blsPublicKey: toHex(n.blsPublicKey),
         blsProofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
-        // The BabyJubJub attestation key arrives with the succinct certificates (issue 4); until then a
-        // unique 32-byte placeholder derived from the BLS key, checked for length only.
-        attestationPublicKey: toHex(sha256(n.blsPublicKey)),
-        attestationProofOfPossession: "00".repeat(64),
+        attestationPublicKey: toHex(n.attestation.publicKey),
+        attestationProofOfPossession: toHex(createAttestationProofOfPossession(n.attestation.secretKey, fromBech32(address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }))),
         selfDelegation: String(power * POWER_REDUCTION),
       });
     }
@@ -163,7 +164,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     };
     await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
     await writeFileAtomic(paths.genesis, genesisJson);
-    await writeFileAtomic(paths.validatorKey, JSON.stringify({ blsSecretKey: toHex(n.blsSecretKey), blsPublicKey: toHex(n.blsPublicKey) }, null, 2) + "\n", 0o600);
+    await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile(n), 0o600);
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
     if (operators[i]) await writeFileAtomic(join(n.home, "keys", "operator.json"), JSON.stringify(operators[i], null, 2) + "\n", 0o600);
   }

@@ -2,6 +2,7 @@ import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AegisError, blsPublicKeyFromSecret, fromHex, toHex } from "@aegis/consumer-sdk";
 import { parseGenesis, type Genesis } from "../genesis.js";
+import { createAttestationKeyPair, initAttestationCrypto, type AttestationKeyPair } from "../attestation/index.js";
 
 /** config.json in a node's home folder. */
 export interface NodeConfig {
@@ -90,26 +91,62 @@ export async function loadGenesis(home: string): Promise<Genesis> {
   return parseGenesis(await readJson(getHomePaths(home).genesis));
 }
 
+/** keys/priv_validator_key.json: a validator's signing keys (hex). */
 export interface ValidatorKeyFile {
   blsSecretKey: string;
   blsPublicKey: string;
+  /** BabyJubJub EdDSA-Poseidon key of the succinct certificates (absent in files made before it). */
+  attestationSecretKey?: string;
+  attestationPublicKey?: string;
+}
+
+export interface ValidatorKeys {
+  blsSecretKey: Uint8Array;
+  blsPublicKey: Uint8Array;
+  attestation: AttestationKeyPair | null;
+}
+
+/** A validator key file's text for these keys (written with mode 0600). */
+export function encodeValidatorKeyFile(k: { blsSecretKey: Uint8Array; attestation: AttestationKeyPair }): string {
+  const file: ValidatorKeyFile = {
+    blsSecretKey: toHex(k.blsSecretKey),
+    blsPublicKey: toHex(blsPublicKeyFromSecret(k.blsSecretKey)),
+    attestationSecretKey: toHex(k.attestation.secretKey),
+    attestationPublicKey: toHex(k.attestation.publicKey),
+  };
+  return JSON.stringify(file, null, 2) + "\n";
+}
+
+/**
+ * Reads and checks a validator key file: each public key must be the one of its secret key.
+ * Throws CONFIG_ERROR_MISSING_FILE when there is none.
+ */
+export async function readValidatorKeyFile(path: string): Promise<ValidatorKeys> {
+  const raw = (await readJson(path)) as ValidatorKeyFile;
+  const sk = fromHex(String(raw.blsSecretKey), "blsSecretKey", 32);
+  const pk = blsPublicKeyFromSecret(sk);
+  if (raw.blsPublicKey && toHex(pk) !== raw.blsPublicKey.replace(/^0x/, "")) {
+    throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "blsPublicKey", reason: "does not match the secret key" });
+  }
+  let attestation: AttestationKeyPair | null = null;
+  if (raw.attestationSecretKey !== undefined) {
+    await initAttestationCrypto();
+    attestation = createAttestationKeyPair(fromHex(String(raw.attestationSecretKey), "attestationSecretKey", 32));
+    if (raw.attestationPublicKey && toHex(attestation.publicKey) !== raw.attestationPublicKey.replace(/^0x/, "")) {
+      throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "attestationPublicKey", reason: "does not match the secret key" });
+    }
+  }
+  return { blsSecretKey: sk, blsPublicKey: pk, attestation };
 }
 
 /** The validator's BLS secret key, or null when the node has none (a non-voting full node). */
 export async function loadValidatorKey(home: string): Promise<Uint8Array | null> {
-  const path = getHomePaths(home).validatorKey;
-  let raw: ValidatorKeyFile;
   try {
-    raw = (await readJson(path)) as ValidatorKeyFile;
+    return (await readValidatorKeyFile(getHomePaths(home).validatorKey)).blsSecretKey;
   } catch (e) {
     if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return null;
     throw e;
   }
-  const sk = fromHex(String(raw.blsSecretKey), "blsSecretKey", 32);
-  if (raw.blsPublicKey && toHex(blsPublicKeyFromSecret(sk)) !== raw.blsPublicKey.replace(/^0x/, "")) {
-    throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "blsPublicKey", reason: "does not match the secret key" });
-  }
-  return sk;
 }
 
 export async function loadNodeKey(home: string): Promise<Uint8Array | undefined> {

@@ -31,6 +31,7 @@ import type { DuplicateVoteEvidence } from "../../src/consensus/types.js";
 import { HubDb } from "../../src/db/index.js";
 import type { AppGenesis } from "../../src/genesis.js";
 import { nullLogger } from "../../src/logger.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../../src/attestation/index.js";
 import { testSigners, type Signer } from "../tx/txFixtures.js";
 
 const CHAIN_ID = "aegis-begin-test";
@@ -45,8 +46,12 @@ let alice: Signer;
 const dirs: string[] = [];
 const dbs: HubDb[] = [];
 
+let attestationKeys: AttestationKeyPair[] = [];
+
 beforeAll(async () => {
   [alice] = await testSigners();
+  await initAttestationCrypto();
+  attestationKeys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
 });
 afterAll(async () => {
   for (const db of dbs) if (db.isOpen) await db.close();
@@ -66,8 +71,8 @@ function genesis(): AppGenesis {
       operator: toBech32("aegis", operators[i]!),
       blsPublicKey: toHex(blsPublicKeyFromSecret(sk)),
       blsProofOfPossession: toHex(createBlsProofOfPossession(sk)),
-      attestationPublicKey: toHex(sha256(blsPublicKeyFromSecret(sk))),
-      attestationProofOfPossession: "00".repeat(64),
+      attestationPublicKey: toHex(attestationKeys[i]!.publicKey),
+      attestationProofOfPossession: toHex(createAttestationProofOfPossession(attestationKeys[i]!.secretKey, operators[i]!)),
       selfDelegation: TOKENS.toString(),
     })),
     slashing: { signedBlocksWindow: 10, minSignedPerWindow: "0.5" },

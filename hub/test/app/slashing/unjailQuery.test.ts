@@ -33,7 +33,7 @@ const unjail = (i: number): MsgUnjail => ({ validatorAddr: valoper(i) });
 
 describe("MsgUnjail", () => {
   test("handler shape", () => {
-    expect(SLASHING_HANDLERS.map((h) => h.typeUrl)).toEqual(["/cosmos.slashing.v1beta1.MsgUnjail"]);
+    expect(SLASHING_HANDLERS.map((h) => h.typeUrl)).toEqual(["/cosmos.slashing.v1beta1.MsgUnjail", "/aegis.slashing.v1.MsgSubmitEvidence"]);
     expect(msgUnjailHandler.getSigners(unjail(1))).toEqual([addr(1)]);
     expect(() => msgUnjailHandler.validateBasic({ validatorAddr: acc(1) })).toThrow(/validator_addr/);
     const bytes = MsgUnjail.encode(unjail(1)).finish();

@@ -27,7 +27,8 @@ import { DEFAULT_HANDLERS, MsgRegistry } from "../../../src/app/msgRegistry.js";
 import type { StateView } from "../../../src/state/index.js";
 import { fromBech32 } from "../../../src/tx/index.js";
 import { testSigners, type Signer } from "../../tx/txFixtures.js";
-import { blsKey, createValidatorMsg, DENOM, emptyState, T0, TEST_PARAMS } from "./stakingFixtures.js";
+import { attestationKeyPair, blsKey, createValidatorMsg, DENOM, emptyState, T0, TEST_PARAMS } from "./stakingFixtures.js";
+import { createAttestationProofOfPossession } from "../../../src/attestation/index.js";
 
 const CHAIN_ID = "aegis-staking-test";
 const FEE: StdFee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "600000" };
@@ -68,7 +69,9 @@ function deliver(s: StateView, tx: Uint8Array, height: number): TxResult {
 
 function aliceValidator(): MsgCreateValidator {
   const bytes = fromBech32(alice.address, "aegis", { lengths: [20] });
-  return createValidatorMsg(1, 5_000_000n, { delegatorAddress: alice.address, validatorAddress: toBech32("aegisvaloper", bytes) });
+  // The attestation key's proof of possession names the operator: alice's address here.
+  const attestationProofOfPossession = createAttestationProofOfPossession(attestationKeyPair(1).secretKey, bytes);
+  return createValidatorMsg(1, 5_000_000n, { delegatorAddress: alice.address, validatorAddress: toBech32("aegisvaloper", bytes), attestationProofOfPossession });
 }
 
 test("create validator, delegate, undelegate as cosmjs signs them", async () => {

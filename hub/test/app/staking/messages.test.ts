@@ -49,6 +49,9 @@ import {
   valoper,
   type RunOutcome,
 } from "./stakingFixtures.js";
+import { attestationKeyPair } from "./stakingFixtures.js";
+import { createAttestationProofOfPossession } from "../../../src/attestation/index.js";
+import { IDENTITY_POINT, LOW_ORDER_POINT, NOT_A_POINT } from "../../attestation/attestationFixtures.js";
 
 const coin = (amount: bigint | string, denom = DENOM) => ({ denom, amount: amount.toString() });
 const create = (s: StateView, m: MsgCreateValidator, ctx = {}) => run(s, msgCreateValidatorHandler, m, ctx);
@@ -112,6 +115,11 @@ const ERROR_CASES: ErrorCase[] = [
   { name: "create: BLS proof for another key", run: (s) => create(s, cv(3, { blsProofOfPossession: createValidatorMsg(4, 1n).blsProofOfPossession })), code: "TX_ERROR_INVALID_MESSAGE", reason: /possession/ },
   { name: "create: attestation key of 31 bytes", run: (s) => create(s, cv(3, { attestationPublicKey: new Uint8Array(31) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_public_key/ },
   { name: "create: attestation proof of 63 bytes", run: (s) => create(s, cv(3, { attestationProofOfPossession: new Uint8Array(63) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_proof_of_possession/ },
+  { name: "create: attestation key that is not a curve point", run: (s) => create(s, cv(3, { attestationPublicKey: NOT_A_POINT })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_public_key: not a point/ },
+  { name: "create: attestation key outside the prime-order subgroup", run: (s) => create(s, cv(3, { attestationPublicKey: LOW_ORDER_POINT })), code: "TX_ERROR_INVALID_MESSAGE", reason: /subgroup/ },
+  { name: "create: attestation key = the identity", run: (s) => create(s, cv(3, { attestationPublicKey: IDENTITY_POINT })), code: "TX_ERROR_INVALID_MESSAGE", reason: /not a point|identity/ },
+  { name: "create: attestation proof signed for another operator", run: (s) => create(s, cv(3, { attestationProofOfPossession: createAttestationProofOfPossession(attestationKeyPair(3).secretKey, addr(4)) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_proof_of_possession/ },
+  { name: "create: attestation proof of another key", run: (s) => create(s, cv(3, { attestationProofOfPossession: attestationKeyPair(4).pop })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_proof_of_possession/ },
   { name: "create: duplicate operator", run: (s) => create(s, cv(1, { blsPublicKey: createValidatorMsg(7, 1n).blsPublicKey, blsProofOfPossession: createValidatorMsg(7, 1n).blsProofOfPossession, attestationPublicKey: new Uint8Array(32).fill(99) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /operator address/ },
   { name: "create: duplicate BLS key", run: (s) => create(s, cv(3, { blsPublicKey: createValidatorMsg(1, 1n).blsPublicKey, blsProofOfPossession: createValidatorMsg(1, 1n).blsProofOfPossession })), code: "TX_ERROR_INVALID_MESSAGE", reason: /pubkey/ },
   { name: "create: duplicate attestation key", run: (s) => create(s, cv(3, { attestationPublicKey: createValidatorMsg(2, 1n).attestationPublicKey })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation key/ },

@@ -5,6 +5,7 @@
  */
 import { createBlsKeyPair, createBlsProofOfPossession, toHex, type BlsKeyPair } from "@aegis/consumer-sdk";
 import { toBech32 } from "@cosmjs/encoding";
+import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../../../src/attestation/index.js";
 import { Delegation, UnbondingDelegation, Validator, BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { MsgHandler, MsgResult } from "../../../src/app/msgRegistry.js";
 import { getBalance, getSupply, processMint } from "../../../src/app/modules/bank.js";
@@ -65,8 +66,20 @@ export function blsKey(i: number): BlsKeyPair & { pop: Uint8Array } {
   return k;
 }
 
+await initAttestationCrypto();
+const attestationCache = new Map<number, AttestationKeyPair & { pop: Uint8Array }>();
+/** Validator i's BabyJubJub attestation key pair (deterministic) with its proof of possession for operator addr(i). */
+export function attestationKeyPair(i: number): AttestationKeyPair & { pop: Uint8Array } {
+  let k = attestationCache.get(i);
+  if (!k) {
+    const pair = createAttestationKeyPair(Uint8Array.from({ length: 32 }, (_, j) => (i * 13 + j * 3 + 5) & 0xff));
+    k = { ...pair, pop: createAttestationProofOfPossession(pair.secretKey, addr(i)) };
+    attestationCache.set(i, k);
+  }
+  return k;
+}
 export function attestationKey(i: number): Uint8Array {
-  return Uint8Array.from({ length: 32 }, (_, j) => (i * 13 + j * 3 + 5) & 0xff);
+  return attestationKeyPair(i).publicKey;
 }
 
 export function createValidatorMsg(i: number, amount: bigint, over: Partial<MsgCreateValidator> = {}): MsgCreateValidator {
@@ -81,7 +94,7 @@ export function createValidatorMsg(i: number, amount: bigint, over: Partial<MsgC
     blsPublicKey: k.publicKey,
     blsProofOfPossession: k.pop,
     attestationPublicKey: attestationKey(i),
-    attestationProofOfPossession: new Uint8Array(64).fill(i & 0xff),
+    attestationProofOfPossession: attestationKeyPair(i).pop,
     ...over,
   };
 }

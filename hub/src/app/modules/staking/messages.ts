@@ -1,6 +1,7 @@
 import { aegis } from "@aegis/proto";
 import { BLS_PUBLIC_KEY_LENGTH, BLS_SIGNATURE_LENGTH, computeValidatorAddress, isValidBlsProofOfPossession } from "@aegis/consumer-sdk";
 import { BinaryWriter } from "cosmjs-types/binary";
+import { ATTESTATION_PUBLIC_KEY_LENGTH, ATTESTATION_SIGNATURE_LENGTH } from "../../../attestation/index.js";
 import { Coin as CosmosCoin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 import { CommissionRates as CosmosCommissionRates, Description as CosmosDescription, type Description } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 
@@ -14,10 +15,8 @@ export const MSG_CREATE_VALIDATOR_RESPONSE_TYPE_URL = "/aegis.staking.v1.MsgCrea
 export const MSG_EDIT_VALIDATOR_TYPE_URL = "/aegis.staking.v1.MsgEditValidator";
 export const MSG_EDIT_VALIDATOR_RESPONSE_TYPE_URL = "/aegis.staking.v1.MsgEditValidatorResponse";
 
-/** BabyJubJub packed point. */
-export const ATTESTATION_PUBLIC_KEY_LENGTH = 32;
-/** BabyJubJub (EdDSA-Poseidon) signature R8 || S. */
-export const ATTESTATION_PROOF_OF_POSSESSION_LENGTH = 64;
+/** A BabyJubJub (EdDSA-Poseidon) proof of possession is one signature, R8 || S. */
+export const ATTESTATION_PROOF_OF_POSSESSION_LENGTH = ATTESTATION_SIGNATURE_LENGTH;
 
 export interface CommissionRatesInput {
   /** Dec strings: atomics ("100000000000000000") or with a point ("0.1"). */

@@ -1,0 +1,80 @@
+import { toHex } from "@aegis/consumer-sdk";
+import {
+  AttestationError,
+  ATTESTATION_PUBLIC_KEY_LENGTH,
+  createAttestationKeyPair,
+  createAttestationProofOfPossession,
+  decodeAttestationPublicKey,
+  isValidAttestationProofOfPossession,
+} from "../../src/attestation/index.js";
+import { FIELD_P, IDENTITY_POINT, LOW_ORDER_POINT, NOT_A_POINT, ORDER_TWO_POINT, packedY } from "./attestationFixtures.js";
+
+const operator = new Uint8Array(20).fill(0x42);
+const other = new Uint8Array(20).fill(0x43);
+const key = createAttestationKeyPair(new Uint8Array(32).fill(9));
+const pop = createAttestationProofOfPossession(key.secretKey, operator);
+
+test("a key pair from a secret is deterministic, 32 bytes packed, and decodes", () => {
+  expect(key.publicKey).toHaveLength(ATTESTATION_PUBLIC_KEY_LENGTH);
+  expect(toHex(createAttestationKeyPair(new Uint8Array(32).fill(9)).publicKey)).toBe(toHex(key.publicKey));
+  expect(toHex(createAttestationKeyPair().publicKey)).not.toBe(toHex(key.publicKey));
+  expect(decodeAttestationPublicKey(key.publicKey)).toHaveLength(2);
+  expect(() => createAttestationKeyPair(new Uint8Array(31))).toThrow(RangeError);
+});
+
+test("keys whose x is odd (sign bit set) decode and are not modified by decoding", () => {
+  let found = 0;
+  for (let i = 0; i < 16 && found < 2; i++) {
+    const k = createAttestationKeyPair(new Uint8Array(32).fill(100 + i));
+    if ((k.publicKey[31]! & 0x80) === 0) continue;
+    const before = toHex(k.publicKey);
+    decodeAttestationPublicKey(k.publicKey);
+    expect(isValidAttestationProofOfPossession(k.publicKey, operator, createAttestationProofOfPossession(k.secretKey, operator))).toBe(true);
+    expect(toHex(k.publicKey)).toBe(before);
+    found++;
+  }
+  expect(found).toBe(2);
+});
+
+test("the proof of possession verifies for its key and operator only", () => {
+  expect(pop).toHaveLength(64);
+  expect(isValidAttestationProofOfPossession(key.publicKey, operator, pop)).toBe(true);
+  expect(isValidAttestationProofOfPossession(key.publicKey, other, pop)).toBe(false);
+  const k2 = createAttestationKeyPair(new Uint8Array(32).fill(10));
+  expect(isValidAttestationProofOfPossession(k2.publicKey, operator, pop)).toBe(false);
+  expect(isValidAttestationProofOfPossession(k2.publicKey, operator, createAttestationProofOfPossession(k2.secretKey, operator))).toBe(true);
+});
+
+test.each([
+  ["S flipped", (p: Uint8Array) => ((p[40]! ^= 1), p)],
+  ["R8 flipped", (p: Uint8Array) => ((p[3]! ^= 1), p)],
+  ["S = the subgroup order or more", (p: Uint8Array) => (p.set(packedY(FIELD_P - 1n), 32), p)],
+  ["all zero", (p: Uint8Array) => p.fill(0)],
+  ["63 bytes", (p: Uint8Array) => p.slice(0, 63)],
+  ["65 bytes", (p: Uint8Array) => Uint8Array.of(...p, 0)],
+])("a proof with %s is refused without throwing", (_n, tamper) => {
+  const bad = tamper(new Uint8Array(pop));
+  expect(isValidAttestationProofOfPossession(key.publicKey, operator, bad)).toBe(false);
+  // The cache never makes a bad proof good, nor a good one bad.
+  expect(isValidAttestationProofOfPossession(key.publicKey, operator, pop)).toBe(true);
+});
+
+test.each([
+  ["31 bytes", key.publicKey.slice(0, 31), /32 bytes/],
+  ["not a point of the curve", NOT_A_POINT, /not a point/],
+  ["y not reduced (y + p encodes the same point)", packedY(1n + FIELD_P), /not a point|canonical/],
+  ["outside the prime-order subgroup (order 4)", LOW_ORDER_POINT, /subgroup/],
+  ["of order 2", ORDER_TWO_POINT, /not a point|subgroup/],
+  ["the identity", IDENTITY_POINT, /not a point|identity/],
+])("a public key %s is refused with ATTESTATION_ERROR_INVALID_KEY", (_n, bytes, reason) => {
+  let err: unknown;
+  try {
+    decodeAttestationPublicKey(bytes);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(AttestationError);
+  expect((err as AttestationError).code).toBe("ATTESTATION_ERROR_INVALID_KEY");
+  expect((err as Error).message).toMatch(reason);
+  expect(isValidAttestationProofOfPossession(bytes, operator, pop)).toBe(false);
+});
