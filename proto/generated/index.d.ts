@@ -364,6 +364,34 @@ export namespace aegis {
             type $Shape = aegis.v1.DuplicateVoteEvidence.$Properties;
         }
 
+        interface ITxBatch extends aegis.v1.TxBatch.$Properties {
+        }
+
+        class TxBatch {
+            constructor(properties?: aegis.v1.TxBatch.$Properties);
+            $unknowns?: Uint8Array[];
+            txs: Uint8Array[];
+            static create(properties: aegis.v1.TxBatch.$Shape): aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape;
+            static create(properties?: aegis.v1.TxBatch.$Properties): aegis.v1.TxBatch;
+            static encode(message: aegis.v1.TxBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.TxBatch.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.TxBatch;
+            static toObject(message: aegis.v1.TxBatch, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace TxBatch {
+            interface $Properties {
+                txs?: (Uint8Array[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.TxBatch.$Properties;
+        }
+
         interface IStatusRequest extends aegis.v1.StatusRequest.$Properties {
         }
 

@@ -4090,6 +4090,296 @@ export const aegis = $root.aegis = (() => {
             return DuplicateVoteEvidence;
         })();
 
+        v1.TxBatch = (function() {
+
+            /**
+             * Properties of a TxBatch.
+             * @typedef {Object} aegis.v1.TxBatch.$Properties
+             * @property {Array.<Uint8Array>|null} [txs] TxBatch txs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TxBatch.
+             * @memberof aegis.v1
+             * @interface ITxBatch
+             * @augments aegis.v1.TxBatch.$Properties
+             * @deprecated Use aegis.v1.TxBatch.$Properties instead.
+             */
+
+            /**
+             * Shape of a TxBatch.
+             * @typedef {aegis.v1.TxBatch.$Properties} aegis.v1.TxBatch.$Shape
+             */
+
+            /**
+             * Constructs a new TxBatch.
+             * @memberof aegis.v1
+             * @classdesc Represents a TxBatch.
+             * @constructor
+             * @param {aegis.v1.TxBatch.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TxBatch = function (properties) {
+                this.txs = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TxBatch txs.
+             * @member {Array.<Uint8Array>} txs
+             * @memberof aegis.v1.TxBatch
+             * @instance
+             */
+            TxBatch.prototype.txs = $util.emptyArray;
+
+            /**
+             * Creates a new TxBatch instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {aegis.v1.TxBatch.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.TxBatch} TxBatch instance
+             * @type {{
+             *   (properties: aegis.v1.TxBatch.$Shape): aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape;
+             *   (properties?: aegis.v1.TxBatch.$Properties): aegis.v1.TxBatch;
+             * }}
+             */
+            TxBatch.create = function(properties) {
+                return new TxBatch(properties);
+            };
+
+            /**
+             * Encodes the specified TxBatch message. Does not implicitly {@link aegis.v1.TxBatch.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {aegis.v1.TxBatch.$Properties} message TxBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TxBatch.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.txs != null && message.txs.length)
+                    for (let i = 0; i < message.txs.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.txs[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified TxBatch message, length delimited. Does not implicitly {@link aegis.v1.TxBatch.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {aegis.v1.TxBatch.$Properties} message TxBatch message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TxBatch.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a TxBatch message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape} TxBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TxBatch.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.TxBatch();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.txs && message.txs.length))
+                                message.txs = [];
+                            message.txs.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a TxBatch message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.TxBatch & aegis.v1.TxBatch.$Shape} TxBatch
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TxBatch.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a TxBatch message.
+             * @function verify
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            TxBatch.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.txs != null && $Object.hasOwnProperty.call(message, "txs")) {
+                    if (!$Array.isArray(message.txs))
+                        return "txs: array expected";
+                    for (let i = 0; i < message.txs.length; ++i)
+                        if (!(message.txs[i] && typeof message.txs[i].length === "number" || $util.isString(message.txs[i])))
+                            return "txs: buffer[] expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a TxBatch message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.TxBatch} TxBatch
+             */
+            TxBatch.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.TxBatch)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.TxBatch: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.TxBatch();
+                if (object.txs) {
+                    if (!$Array.isArray(object.txs))
+                        throw $TypeError(".aegis.v1.TxBatch.txs: array expected");
+                    message.txs = $Array(object.txs.length);
+                    for (let i = 0; i < object.txs.length; ++i)
+                        if (typeof object.txs[i] === "string")
+                            $util.base64.decode(object.txs[i], message.txs[i] = $util.newBuffer($util.base64.length(object.txs[i])), 0);
+                        else if (object.txs[i].length >= 0)
+                            message.txs[i] = object.txs[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TxBatch message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {aegis.v1.TxBatch} message TxBatch
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TxBatch.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.txs = [];
+                if (message.txs && message.txs.length) {
+                    object.txs = $Array(message.txs.length);
+                    for (let j = 0; j < message.txs.length; ++j)
+                        object.txs[j] = options.bytes === $String ? $util.base64.encode(message.txs[j], 0, message.txs[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.txs[j]) : message.txs[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this TxBatch to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.TxBatch
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TxBatch.prototype.toJSON = function() {
+                return TxBatch.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for TxBatch
+             * @function getTypeUrl
+             * @memberof aegis.v1.TxBatch
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            TxBatch.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.TxBatch";
+            };
+
+            return TxBatch;
+        })();
+
         v1.StatusRequest = (function() {
 
             /**

@@ -153,7 +153,7 @@ export class ApiServer {
       }
       const tx = new Uint8Array(Buffer.from(body.tx, "base64"));
       if (tx.length === 0 || tx.length > MAX_TX_BODY) return fail(reply, 400, "API_ERROR_INVALID_TX", `transaction must be 1..${MAX_TX_BODY} bytes`);
-      const res = node.submitTx(tx);
+      const res = await node.submitTx(tx);
       if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected (code ${res.code}): ${res.log}`);
       return reply.code(202).send({ hash: res.hash, added: res.added });
     });

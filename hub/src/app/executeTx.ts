@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { StateView } from "../state/index.js";
@@ -58,6 +59,71 @@ export interface ExecTxContext {
    * skips the checks CheckTx already made for the same bytes, keys and accounts.
    */
   sigCache?: { has(key: string): boolean; add(key: string): void };
+  /**
+   * Transactions already decoded and checked without state, by the SHA-256 of their bytes (hex): the
+   * mempool's CheckTx, its re-check after every commit, the proposer and every validator executing the
+   * block see the same bytes; only the first decodes them. Not used when simulating.
+   */
+  preparedCache?: { get(hash: string): PreparedTx | undefined; set(hash: string, p: PreparedTx): void };
+}
+
+/** What a transaction's bytes alone determine (decoding, message checks, signers): the same in every execution. */
+export interface PreparedTx {
+  tx: DecodedTx;
+  msgs: { handler: MsgHandler<unknown>; msg: unknown }[];
+  /** Required signers, in order: the messages' signers, then a fee payer who is not one of them. */
+  signers: Uint8Array[];
+  /** Index in `signers` of who pays the fee. */
+  payerIndex: number;
+}
+
+/**
+ * The stateless part of the ante step: decode, message decoding and validateBasic, signers, the
+ * transaction's own checks (chain id in signer data, signer count, memo, fee shape). Throws TxError.
+ * Pure: its result depends only on the bytes, the chain id, the registry and `simulate`.
+ */
+export function prepareTx(bytes: Uint8Array, ctx: { chainId: string; registry: MsgRegistry; simulate: boolean }): PreparedTx {
+  const tx = decodeTx(bytes, { simulate: ctx.simulate });
+  const msgs = tx.messages.map((m) => ctx.registry.decode(m.typeUrl, m.value));
+  const signers: Uint8Array[] = [];
+  const seen = new Set<string>();
+  for (const { handler, msg } of msgs) {
+    handler.validateBasic(msg);
+    for (const s of handler.getSigners(msg)) {
+      const k = Buffer.from(s).toString("hex");
+      if (!seen.has(k)) {
+        seen.add(k);
+        signers.push(s);
+      }
+    }
+  }
+  // As in the SDK (x/tx GetSigners): a fee payer other than the messages' signers is one more required
+  // signer, and it is the payer that pays. Fee grants need the feegrant module, which the hub has not.
+  if (tx.fee.granter !== "") throw new TxError({ code: "TX_ERROR_UNSUPPORTED_FEATURE", feature: "fee grants" });
+  let payerIndex = 0;
+  if (tx.fee.payer !== "") {
+    const payer = fromBech32(tx.fee.payer, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+    const k = Buffer.from(payer).toString("hex");
+    if (!seen.has(k)) {
+      seen.add(k);
+      signers.push(payer);
+    }
+    payerIndex = signers.findIndex((s) => Buffer.from(s).toString("hex") === k);
+  }
+  validateBasicTx(tx, { chainId: ctx.chainId, signers, addressPrefix: ACCOUNT_ADDRESS_PREFIX });
+  return { tx, msgs, signers, payerIndex };
+}
+
+function prepareCached(bytes: Uint8Array, ctx: ExecTxContext): PreparedTx {
+  const simulate = ctx.mode === "simulate";
+  if (simulate || !ctx.preparedCache) return prepareTx(bytes, { chainId: ctx.chainId, registry: ctx.registry, simulate });
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  let p = ctx.preparedCache.get(hash);
+  if (!p) {
+    p = prepareTx(bytes, { chainId: ctx.chainId, registry: ctx.registry, simulate });
+    ctx.preparedCache.set(hash, p);
+  }
+  return p;
 }
 
 export interface TxResult {
@@ -94,34 +160,10 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
   let feePayer = "";
   const ante = view.branch();
   try {
-    tx = decodeTx(bytes, { simulate });
-    msgs = tx.messages.map((m) => ctx.registry.decode(m.typeUrl, m.value));
-    const signers: Uint8Array[] = [];
-    const seen = new Set<string>();
-    for (const { handler, msg } of msgs) {
-      handler.validateBasic(msg);
-      for (const s of handler.getSigners(msg)) {
-        const k = Buffer.from(s).toString("hex");
-        if (!seen.has(k)) {
-          seen.add(k);
-          signers.push(s);
-        }
-      }
-    }
-    // As in the SDK (x/tx GetSigners): a fee payer other than the messages' signers is one more required
-    // signer, and it is the payer that pays. Fee grants need the feegrant module, which the hub has not.
-    if (tx.fee.granter !== "") throw new TxError({ code: "TX_ERROR_UNSUPPORTED_FEATURE", feature: "fee grants" });
-    let payerIndex = 0;
-    if (tx.fee.payer !== "") {
-      const payer = fromBech32(tx.fee.payer, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
-      const k = Buffer.from(payer).toString("hex");
-      if (!seen.has(k)) {
-        seen.add(k);
-        signers.push(payer);
-      }
-      payerIndex = signers.findIndex((s) => Buffer.from(s).toString("hex") === k);
-    }
-    validateBasicTx(tx, { chainId: ctx.chainId, signers, addressPrefix: ACCOUNT_ADDRESS_PREFIX });
+    const prepared = prepareCached(bytes, ctx);
+    tx = prepared.tx;
+    msgs = prepared.msgs;
+    const { signers, payerIndex } = prepared;
     checkTxTimeoutHeight(tx, ctx.height);
     meter = new GasMeter(simulate ? UNLIMITED_GAS : tx.fee.gasLimit);
     consumeAnteGas(meter, tx);

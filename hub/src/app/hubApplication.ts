@@ -9,7 +9,7 @@ import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
-import { executeTx, type GasPrice, type TxResult } from "./executeTx.js";
+import { executeTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
@@ -91,6 +91,8 @@ export class HubApplication implements Application {
   private checkView: StateView;
   private readonly log: Logger;
   private readonly verifiedSigs = new BoundedSet(200_000);
+  /** Decoded, statelessly checked transactions by hash (mempool, re-check, proposal and block share them). */
+  private readonly preparedTxs = new BoundedMap<PreparedTx>(20_000);
   private readonly epochSets = new Map<number, { set: ValidatorSet; startHeight: number }>();
 
   private constructor(
@@ -322,6 +324,7 @@ export class HubApplication implements Application {
       registry: this.registry,
       minGasPrices: this.opts.minGasPrices ?? [],
       sigCache: this.verifiedSigs,
+      preparedCache: this.preparedTxs,
     };
   }
 
@@ -382,6 +385,19 @@ function toMsgCreateValidator(v: GenesisValidator, denom: string): MsgCreateVali
 
 function notFound(what: string, height: number): QueryResult {
   return { code: NOT_FOUND, codespace: "sdk", log: `rpc error: code = NotFound desc = ${what}: key not found`, height };
+}
+
+/** A map that forgets everything when full (a cache: forgetting only costs decoding again). */
+class BoundedMap<V> {
+  private readonly items = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    return this.items.get(k);
+  }
+  set(k: string, v: V): void {
+    if (this.items.size >= this.max) this.items.clear();
+    this.items.set(k, v);
+  }
 }
 
 /** A set that forgets everything when full (a cache: forgetting only costs a re-verification). */

@@ -29,6 +29,8 @@ const pb = aegis.v1;
 /** Hard cap on transactions per block and bytes per transaction at the codec boundary. */
 export const MAX_TX_BYTES = 1 << 20;
 export const MAX_TXS_PER_BLOCK = 100_000;
+/** Transactions one gossiped TxBatch may carry. */
+export const MAX_TXS_PER_BATCH = 1024;
 /** Double-sign evidence items a block may carry. */
 export const MAX_EVIDENCE_PER_BLOCK = 64;
 
@@ -136,6 +138,19 @@ export function encodeBlock(b: Block): Uint8Array {
 }
 export function decodeBlock(bytes: Uint8Array): Block {
   return decodeWith("Block", () => blockFromProto(pb.Block.decode(bytes)));
+}
+
+export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
+  return pb.TxBatch.encode({ txs: [...txs] }).finish();
+}
+export function decodeTxBatch(bytes: Uint8Array): Uint8Array[] {
+  return decodeWith("TxBatch", () => {
+    const txs = pb.TxBatch.decode(bytes).txs ?? [];
+    if (txs.length === 0) throw invalid("TxBatch", "txs", "empty");
+    if (txs.length > MAX_TXS_PER_BATCH) throw invalid("TxBatch", "txs", `more than ${MAX_TXS_PER_BATCH} transactions`);
+    for (const tx of txs) if (tx.length === 0 || tx.length > MAX_TX_BYTES) throw invalid("TxBatch", "txs", `a transaction of ${tx.length} bytes (1..${MAX_TX_BYTES})`);
+    return txs.map((t) => new Uint8Array(t));
+  });
 }
 
 // ---------- votes / proposals

@@ -1,5 +1,5 @@
 import { StrictNoSign, type GossipsubOpts } from "@libp2p/gossipsub";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "@aegis/consumer-sdk";
 import { createTopicScoreParams } from "@libp2p/gossipsub/score";
 import { GOSSIP_KINDS, gossipTopic } from "./gossipTopic.js";
 

@@ -1,14 +1,17 @@
 import { bytesEqual, computeValidatorSetRoot, sha256, toHex } from "@aegis/consumer-sdk";
 import {
+  CodecError,
   decodeDuplicateVoteEvidence,
+  decodeTxBatch,
   encodeDuplicateVoteEvidence,
   encodeProposalMessage,
+  encodeTxBatch,
   encodeVote,
 } from "../codec/index.js";
 import { ConsensusEngine, type CommitEvent } from "../consensus/consensusEngine.js";
 import type { ProposalMessage, Vote } from "../consensus/types.js";
 import { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
-import { HubDb } from "../db/index.js";
+import { HubDb, SerialQueue } from "../db/index.js";
 import type { Genesis } from "../genesis.js";
 import { nullLogger, type Logger } from "../logger.js";
 import { HubNetwork, type ValidationResult } from "../network/index.js";
@@ -47,6 +50,11 @@ export interface HubNodeModules {
 
 export const GENESIS_HASH_META_KEY = "genesisHash";
 const MAX_HEIGHT_AHEAD = 2;
+/** Client transactions are gossiped in batches of up to this many, or after this long (ms). */
+const TX_BATCH_MAX = 256;
+const TX_BATCH_DELAY_MS = 5;
+/** Transaction admission runs at most this long (ms) before letting other events in. */
+const TX_SLICE_MS = 4;
 
 /**
  * One hub node: database, signer, consensus engine, p2p, sync and mempool, wired together.
@@ -158,6 +166,9 @@ export class HubNode {
   }
 
   private async shutdown(): Promise<void> {
+    if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
+    this.txGossipTimer = null;
+    this.txGossip = [];
     this.sync?.stop();
     await this.engine?.stop();
     await this.network?.stop().catch(() => {});
@@ -169,7 +180,8 @@ export class HubNode {
    * Admits a transaction (CheckTx, then the mempool) and gossips it. `code` is the CheckTx result
    * (0 = accepted); a duplicate of a pending transaction is accepted again without effect.
    */
-  submitTx(tx: Uint8Array): { hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string } {
+  async submitTx(tx: Uint8Array): Promise<{ hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string }> {
+    await this.yieldToConsensus();
     const hash = toHex(sha256(tx));
     // Ask the mempool first: CheckTx changes the check state (sequence, fee), which must only happen
     // for a transaction that is then admitted.
@@ -183,9 +195,43 @@ export class HubNode {
     if (check.code !== 0) return { hash, added: false, reason: "check_tx", ...check };
     if (refusal === "committed") return { hash, added: false, reason: "committed", code: 19, codespace: "sdk", log: "tx already in mempool cache: tx already in mempool" };
     this.mempool.add(tx);
-    this.publish("tx", tx);
+    this.queueTxGossip(tx);
     this.engine.notifyTx();
     return { hash, added: true, code: 0, codespace: "", log: "" };
+  }
+
+  private sliceStart = 0;
+  private readonly txBatches = new SerialQueue();
+
+  /**
+   * Transaction admission (CheckTx of submitted and gossiped transactions) yields to the event loop
+   * after every TX_SLICE_MS of work, so a flood of transactions never holds back the consensus
+   * messages waiting behind it (they are handled in the I/O phase before the yield returns).
+   */
+  private async yieldToConsensus(): Promise<void> {
+    const now = performance.now();
+    if (now - this.sliceStart < TX_SLICE_MS) return;
+    await new Promise<void>((r) => setImmediate(r));
+    this.sliceStart = performance.now();
+  }
+
+  /** Admitted client transactions wait here (a few ms) to be gossiped as one TxBatch. */
+  private txGossip: Uint8Array[] = [];
+  private txGossipTimer: NodeJS.Timeout | null = null;
+
+  private queueTxGossip(tx: Uint8Array): void {
+    this.txGossip.push(tx);
+    if (this.txGossip.length >= TX_BATCH_MAX) this.flushTxGossip();
+    else this.txGossipTimer ??= setTimeout(() => this.flushTxGossip(), TX_BATCH_DELAY_MS);
+  }
+
+  private flushTxGossip(): void {
+    if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
+    this.txGossipTimer = null;
+    if (this.txGossip.length === 0 || !this.started) return;
+    const batch = this.txGossip;
+    this.txGossip = [];
+    this.publish("tx", encodeTxBatch(batch));
   }
 
   private publish(kind: "proposal" | "vote" | "evidence" | "tx", data: Uint8Array): void {
@@ -272,12 +318,29 @@ export class HubNode {
     );
     net.subscribe(
       "tx",
-      (data) => {
-        const refusal = this.mempool.refusal(data);
-        if (refusal) return refusal === "too_large" || refusal === "empty" ? "reject" : "ignore";
-        if (this.app.checkTx && this.app.checkTx(data).code !== 0) return "ignore"; // may be valid on a peer with another pending set
-        this.mempool.add(data);
-        return "accept";
+      async (data) => {
+        let txs: Uint8Array[];
+        try {
+          txs = decodeTxBatch(data);
+        } catch (e) {
+          if (e instanceof CodecError) return "reject";
+          throw e;
+        }
+        // Forwarded when it brought at least one new admissible transaction. One that fails CheckTx
+        // is not penalised: it may be valid on a peer with another pending set. Batches are admitted
+        // one at a time, in arrival order (a sender's sequence numbers must reach CheckTx in order).
+        const added = await this.txBatches.run(async () => {
+          let n = 0;
+          for (const tx of txs) {
+            await this.yieldToConsensus();
+            if (this.mempool.refusal(tx)) continue;
+            if (this.app.checkTx && this.app.checkTx(tx).code !== 0) continue;
+            this.mempool.add(tx);
+            n++;
+          }
+          return n;
+        });
+        return added > 0 ? "accept" : "ignore";
       },
       () => this.engine.notifyTx(),
     );

@@ -23,7 +23,7 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
       return q ?? { code: 6, codespace: "sdk", log: `unknown query path ${path}: unknown request`, height: Math.max(1, node.engine.height) };
     },
     async broadcastTxSync(tx) {
-      const r = node.submitTx(tx);
+      const r = await node.submitTx(tx);
       return { code: r.code, codespace: r.codespace, log: r.log };
     },
     async searchTxs(conditions: TxSearchCondition[]) {

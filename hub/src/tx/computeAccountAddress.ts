@@ -1,5 +1,5 @@
 import { ripemd160 } from "@noble/hashes/legacy.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "@aegis/consumer-sdk";
 import { assertSecp256k1PubKey } from "./assertSecp256k1PubKey.js";
 
 /** Length of an account address derived from a secp256k1 key. */

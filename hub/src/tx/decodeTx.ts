@@ -1,5 +1,4 @@
-import { bytesEqual, toHex } from "@aegis/consumer-sdk";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesEqual, sha256, toHex } from "@aegis/consumer-sdk";
 import { PubKey as Secp256k1PubKeyProto } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode, signModeToJSON } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, TxBody, TxRaw, type SignerInfo as SignerInfoProto } from "cosmjs-types/cosmos/tx/v1beta1/tx";

@@ -1,11 +1,15 @@
 import fc from "fast-check";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { verifyDirectSignature, verifyDirectSignatureJs } from "../../src/tx/index.js";
+import { SECP256K1_BACKEND, verifyDirectSignature, verifyDirectSignatureJs, verifyDirectSignatureOpenssl } from "../../src/tx/index.js";
 
 const N = secp256k1.Point.CURVE().n;
 
-test("the OpenSSL path and the pure-JS rule agree on valid, high-S, corrupted and wrong-key signatures", () => {
+test("libsecp256k1's prebuilt addon loads on this platform (else the slower OpenSSL path is used)", () => {
+  expect(SECP256K1_BACKEND).toBe("libsecp256k1");
+});
+
+test("the native path, the OpenSSL path and the pure-JS rule agree on valid, high-S, corrupted and wrong-key signatures", () => {
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 48, maxLength: 48 }), fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 63 }), (seed, msg, flip) => {
       const sk = secp256k1.utils.randomSecretKey(seed);
@@ -25,6 +29,7 @@ test("the OpenSSL path and the pure-JS rule agree on valid, high-S, corrupted an
       ] as const) {
         const a = verifyDirectSignature(p, msg, sg);
         expect(a).toBe(verifyDirectSignatureJs(p, msg, sg));
+        expect(a).toBe(verifyDirectSignatureOpenssl(p, msg, sg));
         if (expected !== undefined) expect(a).toBe(expected);
       }
     }),
@@ -34,4 +39,9 @@ test("the OpenSSL path and the pure-JS rule agree on valid, high-S, corrupted an
   const notOnCurve = new Uint8Array(pk);
   notOnCurve[5] ^= 0xff;
   expect(verifyDirectSignature(notOnCurve, Uint8Array.of(1), new Uint8Array(64).fill(1))).toBe(false);
+  expect(verifyDirectSignatureOpenssl(notOnCurve, Uint8Array.of(1), new Uint8Array(64).fill(1))).toBe(false);
+  // A valid key with an invalid prefix byte (04 is the uncompressed form; 33 bytes cannot be one).
+  const badPrefix = new Uint8Array(pk);
+  badPrefix[0] = 0x04;
+  expect(verifyDirectSignature(badPrefix, Uint8Array.of(1), new Uint8Array(64).fill(1))).toBe(false);
 });
