@@ -17,8 +17,7 @@ const nodeCreateHash: ((alg: string) => { update(d: Uint8Array): { digest(): Uin
 
 export function sha256(data: Uint8Array): Uint8Array {
   if (nodeCreateHash) {
-    const d = nodeCreateHash("sha256").update(data).digest();
-    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    return new Uint8Array(nodeCreateHash("sha256").update(data).digest()); // a copy: never a view into a shared pool
   }
   return nobleSha256(data);
 }

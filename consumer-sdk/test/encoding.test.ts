@@ -9,6 +9,7 @@ import {
   getSignerIndices,
   isSignerSet,
   sha256,
+  sha256Js,
   toHex,
   computeVoteSignBytes,
   VoteType,
@@ -59,4 +60,20 @@ test("hex parsing rejects bad input with a typed error", () => {
   expect(() => fromHex("zz")).toThrow(EncodingError);
   expect(() => fromHex("00", "x", 2)).toThrow(EncodingError);
   expect(fromHex("0x0aff")).toEqual(Uint8Array.of(10, 255));
+});
+
+test("SHA-256 through node:crypto equals the pure-JS one (property), including empty and large inputs", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2000 }), (data) => {
+      expect(toHex(sha256(data))).toBe(toHex(sha256Js(data)));
+    }),
+    { numRuns: 300 },
+  );
+  expect(toHex(sha256(new Uint8Array(0)))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const big = new Uint8Array(1 << 20).fill(7);
+  expect(toHex(sha256(big))).toBe(toHex(sha256Js(big)));
+  // The result is a plain Uint8Array of 32 bytes (not a view into a shared pool).
+  const d = sha256(Uint8Array.of(1));
+  expect(d).toHaveLength(32);
+  expect(d.byteOffset).toBe(0);
 });

@@ -1,4 +1,5 @@
-import { computeMerkleRoot, sha256, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
+import { createHash } from "node:crypto";
+import { sha256, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -159,10 +160,17 @@ export class HubApplication implements Application {
     return this.state.root;
   }
 
+  /** Identifies one execution (block content and context): one streamed hash, not a Merkle tree of 1,000 tx hashes. */
   private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[], evidence: readonly DuplicateVoteEvidence[]): string {
     const lc = ctx.lastCommit ? `${ctx.lastCommit.height}:${toHex(ctx.lastCommit.signers)}` : "-";
-    const ev = toHex(computeMerkleRoot(evidence.map(computeEvidenceHash)));
-    return `${ctx.height}/${ctx.time}/${toHex(ctx.proposer)}/${toHex(computeMerkleRoot(txs.map((t) => sha256(t))))}/${lc}/${ev}`;
+    const h = createHash("sha256");
+    const len = Buffer.alloc(4);
+    for (const t of txs) {
+      len.writeUInt32BE(t.length);
+      h.update(len).update(t);
+    }
+    for (const e of evidence) h.update(computeEvidenceHash(e));
+    return `${ctx.height}/${ctx.time}/${toHex(ctx.proposer)}/${txs.length}/${evidence.length}/${h.digest("hex")}/${lc}`;
   }
 
   private remember(key: string, e: Executed): void {

@@ -3,6 +3,10 @@ import { aegis } from "@aegis/proto";
 import { VoteType, type BlockHeader, type CommitCertificate } from "@aegis/consumer-sdk";
 import {
   MAX_EVIDENCE_PER_BLOCK,
+  MAX_TX_BYTES,
+  MAX_TXS_PER_BATCH,
+  decodeTxBatch,
+  encodeTxBatch,
   CodecError,
   decodeBlock,
   decodeBlockHeader,
@@ -272,5 +276,17 @@ describe("properties", () => {
 
   test("decode(encode(header)) is the identity on valid headers", () => {
     fc.assert(fc.property(headerArb, (h) => expect(decodeBlockHeader(encodeBlockHeader(h))).toEqual(h)), { numRuns: 200 });
+  });
+});
+
+describe("TxBatch (gossiped transactions)", () => {
+  test("round trip, and every bad batch is a CodecError naming the field", () => {
+    const txs = [Uint8Array.of(1, 2, 3), filled(300, 9)];
+    expect(decodeTxBatch(encodeTxBatch(txs))).toEqual(txs);
+    expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: [] }).finish()), "txs");
+    expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: [Uint8Array.of(1), new Uint8Array(0)] }).finish()), "txs");
+    expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: Array.from({ length: MAX_TXS_PER_BATCH + 1 }, () => Uint8Array.of(1)) }).finish()), "txs");
+    expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: [new Uint8Array(MAX_TX_BYTES + 1)] }).finish()), "txs");
+    expect(codecError(() => decodeTxBatch(Uint8Array.of(0x0a, 0xff))).code).toBe("CODEC_ERROR_MALFORMED");
   });
 });
