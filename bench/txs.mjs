@@ -74,7 +74,9 @@ function nodeCpuSeconds() {
 export async function run(args) {
   const quick = args.includes("--quick");
   const phases = quick ? [{ rate: 1000, seconds: 4 }] : [500, 1000, 1500].map((rate) => ({ rate, seconds: 8 })).concat([{ rate: "burst", seconds: 0, txs: 6000 }]);
-  const validators = 4;
+  const vi = args.indexOf("--validators");
+  const validators = vi >= 0 ? Number(args[vi + 1]) : 4;
+  if (!Number.isInteger(validators) || validators < 1 || validators > 16) throw new Error("--validators must be an integer from 1 to 16");
   const home = await mkdtemp(join(tmpdir(), "aegis-bench-txs-"));
   const base = await freePortRange(validators * 2);
   const devnet = new Devnet({ home, validators, chainId: "aegis-bench-txs", host: "127.0.0.1", p2pBasePort: base, apiBasePort: base + validators, log: () => {} });
@@ -193,7 +195,7 @@ export async function run(args) {
       });
       await sleep(1000);
     }
-    console.log("\ntxs benchmark (cosmjs-signed MsgSend from 20 senders, 4 validator processes on one machine)\n");
+    console.log(`\ntxs benchmark (cosmjs-signed MsgSend from 20 senders, ${validators} validator processes on one machine)\n`);
     const table = printTable(rows, COLUMNS);
     await writeResults("txs", { validators, senders: SENDERS, rows, table });
   } finally {
