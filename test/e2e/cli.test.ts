@@ -3,7 +3,7 @@
  * with the Devnet class: keys (test and file keyrings), a bank send, queries, and clear failures.
  */
 import { execFile } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { jest } from "@jest/globals";
@@ -102,6 +102,13 @@ test("a new validator through the CLI: validator keys, create-validator, unjail 
   const dup = await aegis(["tx", "staking", "create-validator", "operator2", "10000000uaeg", "--validator-key", keyFile, "--moniker", "copy", ...kr, ...node]);
   expect(dup.code).not.toBe(0);
   expect(dup.stdout + dup.stderr).toMatch(/pubkey|attestation key/);
+  // A key file without an attestation key (made before they existed) is refused before anything is sent.
+  const blsOnly = join(dir!, "val", "bls-only.json");
+  const full = JSON.parse(await readFile(keyFile, "utf8")) as Record<string, string>;
+  await writeFile(blsOnly, JSON.stringify({ blsSecretKey: full.blsSecretKey, blsPublicKey: full.blsPublicKey }));
+  const noAttestation = await aegis(["tx", "staking", "create-validator", "operator2", "10000000uaeg", "--validator-key", blsOnly, "--moniker", "old", ...kr, ...node]);
+  expect(noAttestation.code).not.toBe(0);
+  expect(noAttestation.stderr).toMatch(/no attestation key/);
   // Unjail is refused while the validator is not jailed.
   const unjail = await aegis(["tx", "slashing", "unjail", "operator", ...kr, ...node]);
   expect(unjail.code).not.toBe(0);

@@ -206,6 +206,19 @@ test("MsgSubmitEvidence in a transaction: slashed and tombstoned; a second submi
         chainId: CHAIN_ID,
       }),
     ).finish();
+  // Without evidence the message is refused at CheckTx (invalid request, code 18): nothing changes.
+  const root0 = toHex(app.stateRoot);
+  const empty = TxRaw.encode(
+    await client.sign(alice.address, [{ typeUrl: AegisMsgSubmitEvidence.typeUrl, value: AegisMsgSubmitEvidence.fromPartial({ submitter: alice.address }) }], FEE, "", {
+      accountNumber: 0n,
+      sequence: 0,
+      chainId: CHAIN_ID,
+    }),
+  ).finish();
+  const refused = app.checkTx(empty);
+  expect(refused.code).toBe(18);
+  expect(refused.log).toMatch(/evidence: missing/);
+  expect(toHex(app.stateRoot)).toBe(root0);
   const tx1 = await sign(0);
   expect(app.checkTx(tx1).code).toBe(0);
   await app.commitBlock(ctx(4), [tx1]);
