@@ -28,6 +28,7 @@ const COLUMNS = [
   "blocks",
   "avg_txs_per_block",
   "node_cpu_ms_per_tx",
+  "client_cpu_ms_per_tx",
 ];
 const SENDERS = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -127,6 +128,7 @@ export async function run(args) {
       const startHeight = (await fetchJson(`${apis[0]}/status`)).height;
       const submitted = new Map();
       const cpu0 = nodeCpuSeconds();
+      const client0 = process.cpuUsage();
       console.error(`phase ${phase.rate === "burst" ? "burst" : `${phase.rate} tx/s`}: submitting ${n * SENDERS} transactions…`);
       const t0 = Date.now();
       // Each sender submits its transactions in order to one node (senders spread over the nodes), as
@@ -173,6 +175,7 @@ export async function run(args) {
         } else await sleep(50);
       }
       const cpu1 = nodeCpuSeconds();
+      const client = process.cpuUsage(client0);
       const lastCommit = Math.max(...committedAt.values());
       const latencies = [...committedAt].map(([hash, at]) => at - submitted.get(hash)).sort((a, b) => a - b);
       const heights = [...commitTimes.values()].filter((c) => c.height > startHeight && c.height < h);
@@ -191,6 +194,8 @@ export async function run(args) {
         avg_txs_per_block: +(blocksWithTxs.reduce((s, c) => s + c.txCount, 0) / Math.max(1, blocksWithTxs.length)).toFixed(1),
         // All four validator processes together, per finalized transaction (the machine has 2 cores).
         node_cpu_ms_per_tx: cpu0 === null || cpu1 === null ? null : +(((cpu1 - cpu0) * 1000) / Math.max(1, committedAt.size)).toFixed(2),
+        // This process (submitting, and reading every block back to time the transactions), on the same cores.
+        client_cpu_ms_per_tx: +((client.user + client.system) / 1000 / Math.max(1, committedAt.size)).toFixed(2),
         submit_ms: submitMs,
       });
       await sleep(1000);
