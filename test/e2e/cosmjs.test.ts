@@ -456,3 +456,30 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
   expect(await bal(del.address, 3)).toBeLessThan(17_000_000n);
   comet.disconnect();
 });
+
+test("broadcast_tx_commit waits for the block; validators lists the set with BLS keys", async () => {
+  const { Comet38Client } = await import("@cosmjs/tendermint-rpc");
+  const to = await newAddress();
+  funded.add(to);
+  const tx = await signOffline(faucetWallet, faucet.address, to, 77n, await faucetSignerData());
+  const comet = await Comet38Client.connect(rpc(2));
+  try {
+    const r = await comet.broadcastTxCommit({ tx });
+    expect(r.checkTx.code).toBe(0);
+    expect(r.txResult?.code).toBe(0);
+    expect(r.height).toBeGreaterThan(0);
+    // Committed: readable through another node once it has that block.
+    await nodeAt(3, r.height);
+    expect(await bal(to, 3)).toBe(77n);
+    // A replay is refused by CheckTx and comes back at once with its code.
+    const again = await comet.broadcastTxCommit({ tx });
+    expect(again.checkTx.code).not.toBe(0);
+    // validators: raw JSON (cosmjs' decoder knows only ed25519 and secp256k1 keys).
+    const res = await fetch(rpc(2), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "validators", params: {} }) });
+    const v = ((await res.json()) as { result: { total: string; validators: { pub_key: { type: string; value: string }; voting_power: string }[] } }).result;
+    expect(v.total).toBe(String(N));
+    expect(v.validators.every((x) => x.pub_key.type === "cometbft/PubKeyBls12_381" && Buffer.from(x.pub_key.value, "base64").length === 48)).toBe(true);
+  } finally {
+    comet.disconnect();
+  }
+});

@@ -69,7 +69,12 @@ export interface CometRpcBackend {
   /** Transactions matching every condition, ordered by (height, index). */
   searchTxs(conditions: TxSearchCondition[]): Promise<IndexedTxRecord[]>;
   block(height: number | null): Promise<RpcBlock | null>;
+  /** The validator set that signs `height` (null: the next height); null when the height is not known. */
+  validators(height: number | null): Promise<{ height: number; validators: { address: Uint8Array; blsPublicKey: Uint8Array; power: bigint }[] } | null>;
 }
+
+/** How long broadcast_tx_commit waits for the transaction's block (CometBFT's timeout_broadcast_tx_commit). */
+export const BROADCAST_TX_COMMIT_TIMEOUT_MS = 10_000;
 
 export type TxSearchCondition = { key: string; value: string };
 
@@ -125,8 +130,18 @@ function txRecordJson(r: IndexedTxRecord) {
   };
 }
 
+function txParam(p: Record<string, unknown>): Uint8Array {
+  if (typeof p.tx !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(p.tx) || p.tx.length === 0) {
+    throw new RpcError(-32602, "Invalid params", "tx must be non-empty base64");
+  }
+  return new Uint8Array(Buffer.from(p.tx, "base64"));
+}
+
 export class CometRpc {
-  constructor(private readonly backend: CometRpcBackend) {}
+  constructor(
+    private readonly backend: CometRpcBackend,
+    private readonly broadcastTxCommitTimeoutMs = BROADCAST_TX_COMMIT_TIMEOUT_MS,
+  ) {}
 
   /** Mounts POST `paths` (default "/" and "/rpc") on a fastify instance. */
   register(app: FastifyInstance, paths: string[] = ["/", "/rpc"]): void {
@@ -171,6 +186,10 @@ export class CometRpc {
         return this.abciQuery(p);
       case "broadcast_tx_sync":
         return this.broadcastTxSync(p);
+      case "broadcast_tx_commit":
+        return this.broadcastTxCommit(p);
+      case "validators":
+        return this.validators(p);
       case "tx_search":
         return this.txSearch(p);
       case "tx":
@@ -234,12 +253,52 @@ export class CometRpc {
   }
 
   private async broadcastTxSync(p: Record<string, unknown>) {
-    if (typeof p.tx !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(p.tx) || p.tx.length === 0) {
-      throw new RpcError(-32602, "Invalid params", "tx must be non-empty base64");
-    }
-    const tx = new Uint8Array(Buffer.from(p.tx, "base64"));
+    const tx = txParam(p);
     const r = await this.backend.broadcastTxSync(tx);
     return { code: r.code, data: "", log: r.log, codespace: r.codespace, hash: HEX_UPPER(sha256(tx)) };
+  }
+
+  /**
+   * CheckTx, then wait (up to BROADCAST_TX_COMMIT_TIMEOUT_MS) until the transaction is in a committed
+   * block: `check_tx` and, once committed, `tx_result` and `height`, as CometBFT 0.38 answers. A
+   * rejected transaction returns at once with its CheckTx code; a timeout is an error, as in CometBFT.
+   */
+  private async broadcastTxCommit(p: Record<string, unknown>) {
+    const tx = txParam(p);
+    const hash = HEX_UPPER(sha256(tx));
+    const check = await this.backend.broadcastTxSync(tx);
+    const checkTx = { code: check.code, data: "", log: check.log, info: "", gas_wanted: "0", gas_used: "0", events: [], codespace: check.codespace };
+    const empty = { code: 0, data: "", log: "", info: "", gas_wanted: "0", gas_used: "0", events: [], codespace: "" };
+    if (check.code !== 0) return { check_tx: checkTx, tx_result: empty, hash, height: "0" };
+    const deadline = Date.now() + this.broadcastTxCommitTimeoutMs;
+    for (;;) {
+      const found = await this.backend.searchTxs([{ key: "tx.hash", value: hash }]);
+      if (found.length > 0) {
+        const r = txRecordJson(found[0]!);
+        return { check_tx: checkTx, tx_result: r.tx_result, hash, height: r.height };
+      }
+      if (Date.now() >= deadline) throw new RpcError(-32603, "Internal error", "timed out waiting for tx to be included in a block");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private async validators(p: Record<string, unknown>) {
+    const height = intParam(p.height, "height", null);
+    const page = intParam(p.page, "page", 1)!;
+    const perPage = Math.min(100, Math.max(1, intParam(p.per_page, "per_page", 30)!));
+    if (page < 1) throw new RpcError(-32602, "Invalid params", "page must be >= 1");
+    const v = await this.backend.validators(height === 0 ? null : height);
+    if (!v) throw new RpcError(-32603, "Internal error", `height ${height} is not available`);
+    const start = (page - 1) * perPage;
+    if (start > 0 && start >= v.validators.length) throw new RpcError(-32602, "Invalid params", `page ${page} is out of range`);
+    const slice = v.validators.slice(start, start + perPage);
+    return {
+      block_height: String(v.height),
+      // BLS12-381 keys under CometBFT v1's name for them (cosmjs' decoder knows only ed25519 and secp256k1).
+      validators: slice.map((x) => ({ address: HEX_UPPER(x.address), pub_key: { type: "cometbft/PubKeyBls12_381", value: b64(x.blsPublicKey) }, voting_power: x.power.toString(), proposer_priority: "0" })),
+      count: String(slice.length),
+      total: String(v.validators.length),
+    };
   }
 
   private async txSearch(p: Record<string, unknown>) {

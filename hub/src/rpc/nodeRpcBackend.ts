@@ -64,5 +64,11 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
         txs: block.txs,
       };
     },
+    async validators(height) {
+      const h = height ?? node.engine.height + 1;
+      if (h < 1 || h > node.engine.height + 1) return null;
+      const set = node.engine.getValidatorSet(h);
+      return { height: h, validators: set.validators.map((v) => ({ address: v.address, blsPublicKey: v.blsPublicKey, power: v.power })) };
+    },
   };
 }

@@ -39,6 +39,10 @@ const backend: CometRpcBackend = {
     h === null || h === 9
       ? { height: 9, time: 1_764_000_000_123, chainId: "aegis-rpc-1", blockHash: new Uint8Array(32).fill(3), parentHash: new Uint8Array(32).fill(4), stateRoot: new Uint8Array(32).fill(2), proposer: new Uint8Array(20).fill(5), txs: [tx] }
       : null,
+  validators: async (h) =>
+    h === null || h <= 10
+      ? { height: h ?? 10, validators: Array.from({ length: 3 }, (_, i) => ({ address: new Uint8Array(20).fill(i + 1), blsPublicKey: new Uint8Array(48).fill(i + 1), power: BigInt(30 - i) })) }
+      : null,
 };
 
 let app: FastifyInstance;
@@ -85,6 +89,53 @@ test("malformed requests get JSON-RPC errors with HTTP 200", async () => {
   expect(await post(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "block", params: { height: "77" } }))).toMatchObject({ json: { error: { code: -32603 } } });
   const batch = await post(JSON.stringify([{ jsonrpc: "2.0", id: 6, method: "health", params: {} }, { jsonrpc: "2.0", id: 7, method: "status", params: {} }]));
   expect(Array.isArray(batch.json)).toBe(true);
+});
+
+describe("broadcast_tx_commit and validators", () => {
+  const rpc = async (method: string, params: Record<string, unknown>, target = url) => {
+    const r = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+    return (await r.json()) as { result?: any; error?: { code: number; data: string } };
+  };
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
+
+  test("a committed transaction comes back with check_tx, tx_result and its height; cosmjs' Comet38 client decodes it", async () => {
+    const r = await rpc("broadcast_tx_commit", { tx: b64(tx) });
+    expect(r.result).toMatchObject({ check_tx: { code: 0 }, tx_result: { code: 0, gas_used: "61234" }, height: "7", hash: txHash });
+    const { Comet38Client } = await import("@cosmjs/tendermint-rpc");
+    const comet = await Comet38Client.connect(url);
+    const decoded = await comet.broadcastTxCommit({ tx });
+    expect(decoded.height).toBe(7);
+    expect(decoded.txResult?.gasUsed).toBe(61234n);
+    comet.disconnect();
+  });
+
+  test("a transaction CheckTx refuses returns at once with its code; one never committed times out with an error", async () => {
+    const refused = await rpc("broadcast_tx_commit", { tx: b64(Uint8Array.of(1)) });
+    expect(refused.result).toMatchObject({ check_tx: { code: 32, codespace: "sdk" }, height: "0" });
+    const fast = Fastify();
+    new CometRpc(backend, 200).register(fast);
+    const fastUrl = await fast.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const t0 = Date.now();
+      const lost = await rpc("broadcast_tx_commit", { tx: b64(Uint8Array.of(9, 9, 9)) }, fastUrl);
+      expect(lost.error).toMatchObject({ code: -32603, data: expect.stringMatching(/timed out/) });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    } finally {
+      await fast.close();
+    }
+    expect((await rpc("broadcast_tx_commit", { tx: "***" })).error?.code).toBe(-32602);
+  });
+
+  test("validators: the set signing a height, BLS keys, paged; unknown heights and pages are errors", async () => {
+    const r = await rpc("validators", { height: "8" });
+    expect(r.result).toMatchObject({ block_height: "8", count: "3", total: "3" });
+    expect(r.result.validators[0]).toEqual({ address: "01".repeat(20).toUpperCase(), pub_key: { type: "cometbft/PubKeyBls12_381", value: b64(new Uint8Array(48).fill(1)) }, voting_power: "30", proposer_priority: "0" });
+    const page2 = await rpc("validators", { page: "2", per_page: "2" });
+    expect(page2.result).toMatchObject({ block_height: "10", count: "1", total: "3" });
+    expect((await rpc("validators", { page: "3", per_page: "2" })).error?.code).toBe(-32602);
+    expect((await rpc("validators", { height: "11" })).error?.code).toBe(-32603);
+    expect((await rpc("validators", { height: "x" })).error?.code).toBe(-32602);
+  });
 });
 
 test("tx_search queries parse into conditions", () => {
