@@ -9,11 +9,25 @@ import { jest } from "@jest/globals";
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { assertValidCommitCertificate, computeBlockHash, computeValidatorSetRoot, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import {
+  assertValidCommitCertificate,
+  blsSign,
+  computeBlockHash,
+  computeValidatorSetRoot,
+  computeVoteSignBytes,
+  createBlsKeyPair,
+  createBlsProofOfPossession,
+  sha256,
+  toHex,
+  VoteType,
+} from "@aegis/consumer-sdk";
+import { QueryClient, setupSlashingExtension, setupStakingExtension } from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
 import {
   AegisMsgCreateValidator,
   createAttestationKeyPair,
   createAttestationProofOfPossession,
+  encodeVote,
   initAttestationCrypto,
   initHomes,
   startNodeFromHome,
@@ -35,7 +49,7 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-test("a validator created with cosmjs, delegated to, joins the consensus set at the next epoch boundary with its power", async () => {
+test("a validator created with cosmjs, delegated to, joins the consensus set at the next epoch boundary with its power; its double sign is slashed and tombstoned", async () => {
   dir = await makeTempDir("epochs");
   const res = await initHomes({
     home: dir,
@@ -95,12 +109,15 @@ test("a validator created with cosmjs, delegated to, joins the consensus set at 
 
   // The epoch's last block at or after the creating block: its end (after its transactions) computes
   // the next set, so a validator created in an epoch's last block is already in the next epoch's set.
-  const boundary = Math.ceil(delegated.height / EPOCH) * EPOCH;
-  await waitFor(() => nodes.every((n) => n.engine.height >= boundary + 3), 60_000, `heights past the boundary ${boundary}`);
+  // The delegation may land in the same epoch or a later one: from its boundary on the power is 15.
+  const boundary = Math.ceil(created.height / EPOCH) * EPOCH;
+  const delegationBoundary = Math.ceil(delegated.height / EPOCH) * EPOCH;
+  await waitFor(() => nodes.every((n) => n.engine.height >= delegationBoundary + 3), 60_000, `heights past the boundary ${delegationBoundary}`);
   for (const n of nodes) {
     const after = n.engine.getValidatorSet(boundary + 1);
     expect(after.validators).toHaveLength(5);
-    expect(after.validators.find((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey))?.power).toBe(15n);
+    expect(after.validators.find((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey))?.power).toBe(delegationBoundary === boundary ? 15n : 10n);
+    expect(n.engine.getValidatorSet(delegationBoundary + 1).validators.find((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey))?.power).toBe(15n);
     expect(n.engine.getValidatorSet(boundary).validators).toHaveLength(4);
   }
   const db = nodes[0]!.db;
@@ -110,4 +127,46 @@ test("a validator created with cosmjs, delegated to, joins the consensus set at 
   const first = (await db.blocks.getCertified(boundary + 1))!;
   expect(toHex(first.block.header.validatorSetRoot)).toBe(toHex(computeValidatorSetRoot(next)));
   assertValidCommitCertificate(first.certificate, { chainId: CHAIN_ID, validatorSet: next, expectedHeight: boundary + 1, expectedBlockHash: computeBlockHash(first.block.header) });
+
+  // A test harness makes the new validator sign two prevotes for different blocks at one height and
+  // round (with its key: no node runs it). The engine turns them into evidence, a block carries it,
+  // and cosmjs' staking and slashing queries show it slashed 5 % and tombstoned.
+  const n0 = nodes[0]!;
+  await waitFor(
+    async () => {
+      const h = n0.engine.height + 1;
+      const index = n0.engine.getValidatorSet(h).validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(bls.publicKey));
+      expect(index).toBeGreaterThanOrEqual(0);
+      for (const fill of [1, 2]) {
+        const vote = { type: VoteType.Prevote, height: h, round: 0, blockHash: new Uint8Array(32).fill(fill) };
+        const signed = { ...vote, validatorIndex: index, signature: blsSign(bls.secretKey, computeVoteSignBytes({ chainId: CHAIN_ID, ...vote })) };
+        n0.engine.submitVote(await n0.validateVote(encodeVote(signed)));
+      }
+      await n0.engine.whenIdle();
+      return (await n0.db.evidence.list({ fromHeight: h })).length > 0;
+    },
+    30_000,
+    "evidence of the double sign",
+    50,
+  );
+  const comet = await connectComet(running[0]!.api.url);
+  try {
+    const q = QueryClient.withExtensions(comet, setupStakingExtension, setupSlashingExtension);
+    const valoper = toBech32("aegisvaloper", fromBech32(opAddress, 90).data);
+    const info = await waitFor(
+      async () => {
+        const si = (await q.slashing.signingInfo(toBech32("aegisvalcons", sha256(bls.publicKey).slice(0, 20)))).valSigningInfo;
+        return si?.tombstoned ? si : undefined;
+      },
+      30_000,
+      "tombstoned",
+      250,
+    );
+    expect(info.tombstoned).toBe(true);
+    const v = (await q.staking.validator(valoper)).validator!;
+    expect(v.jailed).toBe(true);
+    expect(v.tokens).toBe(String(15_000_000n - 15_000_000n / 20n));
+  } finally {
+    comet.disconnect();
+  }
 });
