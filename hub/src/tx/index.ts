@@ -1,3 +1,4 @@
+import "./cosmjsTypesAlloc.js";
 export {
   ACCOUNT_ADDRESS_PREFIX,
   ADDRESS_PREFIXES,

@@ -19,8 +19,16 @@ export interface Account {
 }
 
 /** Address of a module account: the first 20 bytes of sha256(name), as the Cosmos SDK derives them. */
+const moduleAddresses = new Map<string, Uint8Array>();
+
+/** sha256(name)[0..20], the SDK's module account address (memoized: a few names, asked for every transaction). */
 export function computeModuleAddress(name: string): Uint8Array {
-  return sha256(utf8(name)).slice(0, 20);
+  let a = moduleAddresses.get(name);
+  if (!a) {
+    a = sha256(utf8(name)).slice(0, 20);
+    moduleAddresses.set(name, a);
+  }
+  return new Uint8Array(a); // a copy: callers may keep or change what they get
 }
 
 export const FEE_COLLECTOR = "fee_collector";
