@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { toHex } from "@aegis/consumer-sdk";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { StateView } from "../state/index.js";
@@ -144,6 +145,7 @@ export type TxOutcome =
   | { kind: "included"; tx: DecodedTx; result: TxResult };
 
 const UNLIMITED_GAS = (1n << 63n) - 1n;
+const EMPTY = new Uint8Array(0);
 const SIMULATED_SIGNATURE_BYTES = 64n;
 
 /**
@@ -181,7 +183,7 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
     });
     if (!simulate) {
       const signerAccounts = accounts.map((a) => ({ accountNumber: a.accountNumber, publicKey: a.pubKey ? PubKey.decode(a.pubKey.value).key : null }));
-      const cacheKey = `${tx.hashHex}:${signerAccounts.map((a, i) => `${a.accountNumber}/${Buffer.from(a.publicKey ?? tx.signerInfos[i]!.publicKey ?? []).toString("hex")}`).join(",")}`;
+      const cacheKey = `${tx.hashHex}:${signerAccounts.map((a, i) => `${a.accountNumber}/${toHex(a.publicKey ?? tx.signerInfos[i]!.publicKey ?? EMPTY)}`).join(",")}`;
       if (!ctx.sigCache?.has(cacheKey)) {
         verifyTxSignatures(tx, { chainId: ctx.chainId, accounts: signerAccounts });
         ctx.sigCache?.add(cacheKey);
