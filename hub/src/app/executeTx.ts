@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { getTxHash } from "../tx/txHash.js";
 import { toHex } from "@aegis/consumer-sdk";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
@@ -118,7 +118,7 @@ export function prepareTx(bytes: Uint8Array, ctx: { chainId: string; registry: M
 function prepareCached(bytes: Uint8Array, ctx: ExecTxContext): PreparedTx {
   const simulate = ctx.mode === "simulate";
   if (simulate || !ctx.preparedCache) return prepareTx(bytes, { chainId: ctx.chainId, registry: ctx.registry, simulate });
-  const hash = createHash("sha256").update(bytes).digest("hex");
+  const hash = getTxHash(bytes);
   let p = ctx.preparedCache.get(hash);
   if (!p) {
     p = prepareTx(bytes, { chainId: ctx.chainId, registry: ctx.registry, simulate });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { sha256, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
+import { toHex, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -10,6 +10,7 @@ import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
+import { getTxHash } from "../tx/txHash.js";
 import { executeTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
@@ -256,7 +257,7 @@ export class HubApplication implements Application {
     for (const ev of e.blockEvents) {
       if (ev.type === "slash") this.log.warn("validator slashed", Object.fromEntries(ev.attributes.map((a) => [a.key, a.value])));
     }
-    const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: toHex(sha256(tx)).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
+    const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: getTxHash(tx).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
     await this.modules.db.txs.putBlock(ctx.height, indexed);
     const root = await this.state.commit(ctx.height, e.view);
     this.executed.clear();

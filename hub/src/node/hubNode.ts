@@ -1,4 +1,4 @@
-import { bytesEqual, computeValidatorSetRoot, sha256, toHex } from "@aegis/consumer-sdk";
+import { bytesEqual, computeValidatorSetRoot, toHex } from "@aegis/consumer-sdk";
 import {
   CodecError,
   decodeDuplicateVoteEvidence,
@@ -18,6 +18,7 @@ import { HubNetwork, type ValidationResult } from "../network/index.js";
 import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
+import { getTxHash } from "../tx/txHash.js";
 import { HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
 import {
   GossipError,
@@ -182,7 +183,7 @@ export class HubNode {
    */
   async submitTx(tx: Uint8Array): Promise<{ hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string }> {
     await this.yieldToConsensus();
-    const hash = toHex(sha256(tx));
+    const hash = getTxHash(tx);
     // Ask the mempool first: CheckTx changes the check state (sequence, fee), which must only happen
     // for a transaction that is then admitted.
     const refusal = this.mempool.refusal(tx, hash);

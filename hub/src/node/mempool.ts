@@ -1,4 +1,4 @@
-import { sha256, toHex } from "@aegis/consumer-sdk";
+import { getTxHash } from "../tx/txHash.js";
 
 export interface MempoolOpts {
   maxTxs?: number;
@@ -32,7 +32,7 @@ export class Mempool {
    * Why `tx` would not be admitted, or null when `add` would take it. "duplicate": it is pending;
    * "committed": it was committed lately (a replay, which CheckTx also refuses by its sequence).
    */
-  refusal(tx: Uint8Array, hash = toHex(sha256(tx))): "duplicate" | "committed" | "too_large" | "full" | "empty" | null {
+  refusal(tx: Uint8Array, hash = getTxHash(tx)): "duplicate" | "committed" | "too_large" | "full" | "empty" | null {
     if (tx.length === 0) return "empty";
     if (tx.length > this.maxTxBytes) return "too_large";
     if (this.txs.has(hash)) return "duplicate";
@@ -42,7 +42,7 @@ export class Mempool {
   }
 
   add(tx: Uint8Array): AddTxResult {
-    const hash = toHex(sha256(tx));
+    const hash = getTxHash(tx);
     const reason = this.refusal(tx, hash);
     if (reason) return { added: false, hash, reason };
     this.txs.set(hash, tx);
@@ -63,7 +63,7 @@ export class Mempool {
   }
 
   has(tx: Uint8Array): boolean {
-    return this.txs.has(toHex(sha256(tx)));
+    return this.txs.has(getTxHash(tx));
   }
 
   /** Every pending transaction, oldest first. */
@@ -73,7 +73,7 @@ export class Mempool {
 
   /** Drops a pending transaction (it no longer passes CheckTx). */
   remove(tx: Uint8Array): void {
-    const hash = toHex(sha256(tx));
+    const hash = getTxHash(tx);
     const t = this.txs.get(hash);
     if (t) {
       this.txs.delete(hash);
@@ -84,7 +84,7 @@ export class Mempool {
   removeCommitted(txs: readonly Uint8Array[]): void {
     if (this.recentlyCommitted.size > 200_000) this.recentlyCommitted.clear();
     for (const tx of txs) {
-      const hash = toHex(sha256(tx));
+      const hash = getTxHash(tx);
       const t = this.txs.get(hash);
       if (t) {
         this.txs.delete(hash);

@@ -63,3 +63,4 @@ export {
 export { MAX_CHAIN_ID_LENGTH, MAX_GAS_WANTED, validateBasicTx, type ValidateBasicTxOptions } from "./validateBasicTx.js";
 export { SECP256K1_BACKEND, SECP256K1_SIGNATURE_LENGTH, verifyDirectSignature, verifyDirectSignatureJs, verifyDirectSignatureOpenssl } from "./verifyDirectSignature.js";
 export { verifyTxSignatures, type SignerAccount, type VerifyTxSignaturesOptions } from "./verifyTxSignatures.js";
+export { getTxHash } from "./txHash.js";
