@@ -2,7 +2,8 @@ import fc from "fast-check";
 import protobuf from "protobufjs/minimal.js";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import "../../src/tx/index.js"; // installs the exact-size allocation
+import { sha256, toHex } from "@aegis/consumer-sdk";
+import { getTxHash } from "../../src/tx/index.js"; // importing it installs the exact-size allocation
 
 test("encodings finish into exactly-sized buffers (no 8 KiB slab behind each) with the same bytes", () => {
   const account = BaseAccount.fromPartial({ address: "aegis1qqqq", accountNumber: 7n, sequence: 99n });
@@ -26,4 +27,13 @@ test("encodings finish into exactly-sized buffers (no 8 KiB slab behind each) wi
     }),
     { numRuns: 100 },
   );
+});
+
+test("getTxHash is the SHA-256 of the bytes, the same for equal bytes in another array", () => {
+  const a = Uint8Array.of(1, 2, 3);
+  const h = getTxHash(a);
+  expect(h).toBe(toHex(sha256(a)));
+  expect(getTxHash(a)).toBe(h);
+  expect(getTxHash(Uint8Array.of(1, 2, 3))).toBe(h);
+  expect(getTxHash(Uint8Array.of(1, 2, 4))).not.toBe(h);
 });
