@@ -39,6 +39,17 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 const textEncoder = new TextEncoder();
+/** UTF-8 bytes of `s`. Short ASCII strings (keys, denoms, amounts: most calls) skip TextEncoder's per-call cost. */
 export function utf8(s: string): Uint8Array {
+  const n = s.length;
+  if (n <= 64) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return textEncoder.encode(s);
+      out[i] = c;
+    }
+    return out;
+  }
   return textEncoder.encode(s);
 }

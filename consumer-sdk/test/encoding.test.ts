@@ -11,6 +11,7 @@ import {
   sha256,
   sha256Js,
   toHex,
+  utf8,
   computeVoteSignBytes,
   VoteType,
 } from "../src/index.js";
@@ -76,4 +77,16 @@ test("SHA-256 through node:crypto equals the pure-JS one (property), including e
   const d = sha256(Uint8Array.of(1));
   expect(d).toHaveLength(32);
   expect(d.byteOffset).toBe(0);
+});
+
+test("utf8 equals TextEncoder for ASCII, non-ASCII, empty and long strings (property)", () => {
+  const enc = new TextEncoder();
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: "binary", maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 20 })), (s) => {
+      expect(Buffer.from(utf8(s)).equals(Buffer.from(enc.encode(s)))).toBe(true);
+    }),
+    { numRuns: 500 },
+  );
+  expect(utf8("")).toEqual(new Uint8Array(0));
+  expect(Buffer.from(utf8("é" + "a".repeat(70))).equals(Buffer.from(enc.encode("é" + "a".repeat(70))))).toBe(true);
 });

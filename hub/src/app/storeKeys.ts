@@ -1,4 +1,4 @@
-import { concatBytes, utf8 } from "@aegis/consumer-sdk";
+import { utf8 } from "@aegis/consumer-sdk";
 
 /**
  * Key layout of the application state (one byte of module prefix, then fixed-width or
@@ -15,22 +15,31 @@ export const KeyPrefix = {
   Supply: 0x11,
 } as const;
 
+/** prefix || parts, in one allocation (these keys are built several times per transaction). */
+function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + a.length + (b?.length ?? 0));
+  out[0] = prefix;
+  out.set(a, 1);
+  if (b) out.set(b, 1 + a.length);
+  return out;
+}
+
 export function accountKey(address: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(KeyPrefix.Account), address);
+  return prefixed(KeyPrefix.Account, address);
 }
 
 export const NEXT_ACCOUNT_NUMBER_KEY = Uint8Array.of(KeyPrefix.NextAccountNumber);
 
 export function balancePrefix(address: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(KeyPrefix.Balance), address);
+  return prefixed(KeyPrefix.Balance, address);
 }
 
 export function balanceKey(address: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(balancePrefix(address), utf8(denom));
+  return prefixed(KeyPrefix.Balance, address, utf8(denom));
 }
 
 export function supplyKey(denom: string): Uint8Array {
-  return concatBytes(Uint8Array.of(KeyPrefix.Supply), utf8(denom));
+  return prefixed(KeyPrefix.Supply, utf8(denom));
 }
 
 export function encodeU64(n: bigint): Uint8Array {
