@@ -230,10 +230,16 @@ export class HubApplication implements Application {
   }
 
   async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
+    const e = await this.execute(ctx, txs);
+    return { stateRoot: e.root, ...(e.nextValidatorSetRoot ? { nextValidatorSetRoot: e.nextValidatorSetRoot } : {}) };
+  }
+
+  /** The execution of a block: the remembered one (the proposer's, or an earlier executeBlock) or a new one. */
+  private async execute(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<Executed> {
     this.assertNextHeight(ctx);
     const key = this.key(ctx, txs, ctx.evidence);
     const cached = this.executed.get(key);
-    if (cached) return { stateRoot: cached.root, ...(cached.nextValidatorSetRoot ? { nextValidatorSetRoot: cached.nextValidatorSetRoot } : {}) };
+    if (cached) return cached;
     const view = this.state.createView();
     const begin = this.processBeginBlock(view, ctx, "execute");
     const results: TxResult[] = [];
@@ -245,15 +251,13 @@ export class HubApplication implements Application {
       results.push(out.result);
     }
     const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
-    const root = await this.state.computeRoot(view);
-    this.remember(key, { view, root, results, nextValidatorSetRoot, blockEvents: begin.events });
-    return { stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
+    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, blockEvents: begin.events };
+    this.remember(key, executed);
+    return executed;
   }
 
   async commitBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
-    this.assertNextHeight(ctx);
-    await this.executeBlock(ctx, txs);
-    const e = this.executed.get(this.key(ctx, txs, ctx.evidence))!;
+    const e = await this.execute(ctx, txs);
     for (const ev of e.blockEvents) {
       if (ev.type === "slash") this.log.warn("validator slashed", Object.fromEntries(ev.attributes.map((a) => [a.key, a.value])));
     }
