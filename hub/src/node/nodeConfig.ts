@@ -118,10 +118,11 @@ export function encodeValidatorKeyFile(k: { blsSecretKey: Uint8Array; attestatio
 }
 
 /**
- * Reads and checks a validator key file: each public key must be the one of its secret key.
+ * Reads and checks a validator key file: each public key must be the one of its secret key
+ * (`attestation: false`: the BLS key only; `attestation` is then null).
  * Throws CONFIG_ERROR_MISSING_FILE when there is none.
  */
-export async function readValidatorKeyFile(path: string): Promise<ValidatorKeys> {
+export async function readValidatorKeyFile(path: string, opts: { attestation?: boolean } = {}): Promise<ValidatorKeys> {
   const raw = (await readJson(path)) as ValidatorKeyFile;
   const sk = fromHex(String(raw.blsSecretKey), "blsSecretKey", 32);
   const pk = blsPublicKeyFromSecret(sk);
@@ -129,7 +130,7 @@ export async function readValidatorKeyFile(path: string): Promise<ValidatorKeys>
     throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "blsPublicKey", reason: "does not match the secret key" });
   }
   let attestation: AttestationKeyPair | null = null;
-  if (raw.attestationSecretKey !== undefined) {
+  if (raw.attestationSecretKey !== undefined && opts.attestation !== false) {
     await initAttestationCrypto();
     attestation = createAttestationKeyPair(fromHex(String(raw.attestationSecretKey), "attestationSecretKey", 32));
     if (raw.attestationPublicKey && toHex(attestation.publicKey) !== raw.attestationPublicKey.replace(/^0x/, "")) {
@@ -142,7 +143,8 @@ export async function readValidatorKeyFile(path: string): Promise<ValidatorKeys>
 /** The validator's BLS secret key, or null when the node has none (a non-voting full node). */
 export async function loadValidatorKey(home: string): Promise<Uint8Array | null> {
   try {
-    return (await readValidatorKeyFile(getHomePaths(home).validatorKey)).blsSecretKey;
+    // BLS only: checking the attestation key would build the BabyJubJub tables a node may not need.
+    return (await readValidatorKeyFile(getHomePaths(home).validatorKey, { attestation: false })).blsSecretKey;
   } catch (e) {
     if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return null;
     throw e;
