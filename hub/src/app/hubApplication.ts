@@ -184,20 +184,37 @@ export class HubApplication implements Application {
     candidates: readonly Uint8Array[],
   ): Promise<{ txs: Uint8Array[]; evidence: DuplicateVoteEvidence[]; stateRoot: Uint8Array; nextValidatorSetRoot?: Uint8Array }> {
     this.assertNextHeight(ctx);
+    const { executed, txs, evidence } = await this.runBlock(ctx, candidates, "prepare");
+    this.remember(this.key(ctx, txs, evidence), executed);
+    return { txs, evidence, stateRoot: executed.root, ...(executed.nextValidatorSetRoot ? { nextValidatorSetRoot: executed.nextValidatorSetRoot } : {}) };
+  }
+
+  /**
+   * Begin (liveness, evidence), the transactions, end (rewards, unbondings, epoch) on a new view of the
+   * committed state. "prepare" leaves out evidence and transactions that cannot go in (e.g. a sequence
+   * an earlier one used) and returns what it kept; "execute" refuses the block for them.
+   */
+  private async runBlock(
+    ctx: BlockExecutionContext,
+    candidates: readonly Uint8Array[],
+    mode: "prepare" | "execute",
+  ): Promise<{ executed: Executed; txs: Uint8Array[]; evidence: DuplicateVoteEvidence[] }> {
     const view = this.state.createView();
-    const begin = this.processBeginBlock(view, ctx, "prepare");
+    const begin = this.processBeginBlock(view, ctx, mode);
     const txs: Uint8Array[] = [];
     const results: TxResult[] = [];
-    for (const tx of candidates) {
+    for (const [i, tx] of candidates.entries()) {
       const out = executeTx(view, tx, { ...this.execContext(ctx), mode: "deliver" });
-      if (out.kind === "rejected") continue; // no longer valid (e.g. sequence used by an earlier tx): leave it out
+      if (out.kind === "rejected") {
+        if (mode === "prepare") continue;
+        throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: `tx ${i} cannot be included: ${out.error.log}` });
+      }
       txs.push(tx);
       results.push(out.result);
     }
     const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
-    const root = await this.state.computeRoot(view);
-    this.remember(this.key(ctx, txs, begin.evidence), { view, root, results, nextValidatorSetRoot, blockEvents: begin.events });
-    return { txs, evidence: begin.evidence, stateRoot: root, ...(nextValidatorSetRoot ? { nextValidatorSetRoot } : {}) };
+    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, blockEvents: begin.events };
+    return { executed, txs, evidence: begin.evidence };
   }
 
   /**
@@ -240,18 +257,7 @@ export class HubApplication implements Application {
     const key = this.key(ctx, txs, ctx.evidence);
     const cached = this.executed.get(key);
     if (cached) return cached;
-    const view = this.state.createView();
-    const begin = this.processBeginBlock(view, ctx, "execute");
-    const results: TxResult[] = [];
-    for (const [i, tx] of txs.entries()) {
-      const out = executeTx(view, tx, { ...this.execContext(ctx), mode: "deliver" });
-      if (out.kind === "rejected") {
-        throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: `tx ${i} cannot be included: ${out.error.log}` });
-      }
-      results.push(out.result);
-    }
-    const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
-    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, blockEvents: begin.events };
+    const { executed } = await this.runBlock(ctx, txs, "execute");
     this.remember(key, executed);
     return executed;
   }
