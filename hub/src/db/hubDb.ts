@@ -31,7 +31,7 @@ export interface RepositoryOptions {
   sync: boolean;
 }
 
-export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txs"] as const;
+export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex"] as const;
 
 /**
  * The hub's single on-disk LevelDB database. Every key space is a sublevel, and a write that spans key
@@ -59,7 +59,7 @@ export class HubDb {
     this.wal = new WalRepository(repo, { root, sublevel: openSublevel(root, "wal") });
     this.evidence = new EvidenceRepository(repo, { root, sublevel: openSublevel(root, "evidence") });
     this.guard = new SignerGuardRepository(repo, { root, sublevel: openSublevel(root, "guard") });
-    this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txs") });
+    this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txindex") });
     this.#state = openSublevel(root, "state");
   }
 

@@ -1,3 +1,4 @@
+import { DbError } from "./dbError.js";
 import { heightKey } from "./heightKey.js";
 import type { RepositoryModules, RepositoryOptions } from "./hubDb.js";
 import { decodeStored } from "./decodeStored.js";
@@ -45,16 +46,33 @@ function decodeRecord(b: Uint8Array): IndexedTx {
 /** Longest event attribute value that is indexed (longer values are stored with the tx, not indexed). */
 export const MAX_INDEXED_VALUE_BYTES = 256;
 
+const EVENT_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+const TX_HASH = /^[0-9A-F]{64}$/;
+const HASH_BYTES = 32;
+
 function eventPrefix(eventKey: string, value: string): string {
   return `e/${eventKey}/${Buffer.from(value, "utf8").toString("hex")}/`;
 }
 
+function invalid(field: string, reason: string): DbError {
+  return new DbError({ code: "DB_ERROR_INVALID_ARGUMENT", field, reason }, `${field}: ${reason}`);
+}
+
+function corrupt(key: string, reason: string): DbError {
+  return new DbError({ code: "DB_ERROR_CORRUPT", key, reason }, `stored record ${key} is corrupt: ${reason}`);
+}
+
 /**
- * Results of committed transactions: `h/<hash>` -> record, `b/<height>/<index>` -> hash, and for
- * every event attribute `e/<type>.<key>/<hex value>/<height>/<index>` -> hash (what tx_search's
- * `transfer.recipient='…'` conditions read). Written for a whole block in one batch before the block's
- * state is committed; writing the same block again (after a crash, the block is executed again)
- * writes the same records.
+ * Results of committed transactions, in three kinds of entry:
+ * - `h/<HASH>` -> the tx and its result (what `tx` and tx_search return);
+ * - `b/<height>` -> the block's tx hashes, 32 bytes each, in block order;
+ * - `e/<type>.<key>/<hex value>/<height>` -> the positions (uint32 big-endian, ascending) of the
+ *   block's txs with that event attribute (what tx_search's `transfer.recipient='…'` conditions read).
+ *
+ * A block costs one entry per tx plus one per distinct attribute value in it, not one per attribute
+ * of every tx: the index is written on the commit path of every node, so its size there is CPU.
+ * Written for a whole block in one batch before the block's state is committed; writing the same
+ * block again (after a crash, the block is executed again) writes the same entries.
  */
 export class TxIndexRepository {
   constructor(
@@ -62,28 +80,39 @@ export class TxIndexRepository {
     private readonly m: RepositoryModules,
   ) {}
 
+  /** Stores a block's txs; refuses (writing nothing) records whose height, position or hash form is wrong. */
   async putBlock(height: number, txs: readonly IndexedTx[]): Promise<void> {
+    const at = heightKey(height);
     if (txs.length === 0) return;
     const sublevel = this.m.sublevel;
-    await this.m.root.batch(
-      txs.flatMap((t) => {
-        const at = `${heightKey(height)}/${heightKey(t.index, "index")}`;
-        const hash = textEncoder.encode(t.hash);
-        const ops = [
-          { type: "put" as const, sublevel, key: `h/${t.hash}`, value: encodeRecord(t) },
-          { type: "put" as const, sublevel, key: `b/${at}`, value: hash },
-        ];
-        for (const e of t.result.events) {
-          for (const a of e.attributes) {
-            const eventKey = `${e.type}.${a.key}`;
-            if (!/^[A-Za-z0-9_.-]{1,128}$/.test(eventKey) || Buffer.byteLength(a.value) > MAX_INDEXED_VALUE_BYTES) continue;
-            ops.push({ type: "put" as const, sublevel, key: eventPrefix(eventKey, a.value) + at, value: hash });
-          }
+    const hashes = new Uint8Array(txs.length * HASH_BYTES);
+    const postings = new Map<string, number[]>();
+    const ops: { type: "put"; sublevel: typeof sublevel; key: string; value: Uint8Array }[] = [];
+    txs.forEach((t, i) => {
+      if (t.height !== height) throw invalid(`txs[${i}]`, `height ${t.height} in a block at height ${height}`);
+      if (t.index !== i) throw invalid(`txs[${i}]`, `index ${t.index} at position ${i}`);
+      if (typeof t.hash !== "string" || !TX_HASH.test(t.hash)) throw invalid(`txs[${i}]`, "hash is not 64 uppercase hex digits");
+      hashes.set(Buffer.from(t.hash, "hex"), i * HASH_BYTES);
+      ops.push({ type: "put", sublevel, key: `h/${t.hash}`, value: encodeRecord(t) });
+      for (const e of t.result.events) {
+        for (const a of e.attributes) {
+          const eventKey = `${e.type}.${a.key}`;
+          if (!EVENT_KEY.test(eventKey) || Buffer.byteLength(a.value) > MAX_INDEXED_VALUE_BYTES) continue;
+          const key = eventPrefix(eventKey, a.value) + at;
+          const list = postings.get(key);
+          if (!list) postings.set(key, [i]);
+          else if (list[list.length - 1] !== i) list.push(i);
         }
-        return ops;
-      }),
-      { sync: this.opts.sync },
-    );
+      }
+    });
+    ops.push({ type: "put", sublevel, key: `b/${at}`, value: hashes });
+    for (const [key, list] of postings) {
+      const value = new Uint8Array(list.length * 4);
+      const view = new DataView(value.buffer);
+      list.forEach((index, j) => view.setUint32(j * 4, index));
+      ops.push({ type: "put", sublevel, key, value });
+    }
+    await this.m.root.batch(ops, { sync: this.opts.sync });
   }
 
   async getByHash(hash: string): Promise<IndexedTx | undefined> {
@@ -92,28 +121,47 @@ export class TxIndexRepository {
     return v === undefined ? undefined : decodeStored(key, () => decodeRecord(v));
   }
 
-  /** Transactions with an event attribute `<type>.<key>` equal to `value`, in (height, index) order. */
+  /** Transactions with an event attribute `<type>.<key>` equal to `value`, in (height, index) order, at most `limit`. */
   async findByEvent(eventKey: string, value: string, limit = 10_000): Promise<IndexedTx[]> {
     const prefix = eventPrefix(eventKey, value);
     const out: IndexedTx[] = [];
-    const seen = new Set<string>();
-    for await (const [, hash] of this.m.sublevel.iterator({ gte: prefix, lt: prefix + "~", limit })) {
-      const h = textDecoder.decode(hash);
-      if (seen.has(h)) continue;
-      seen.add(h);
-      const r = await this.getByHash(h);
-      if (r) out.push(r);
+    for await (const [key, bytes] of this.m.sublevel.iterator({ gte: prefix, lt: prefix + "~" })) {
+      if (out.length >= limit) break;
+      const hashes = await this.#blockHashes(key.slice(prefix.length));
+      if (bytes.length === 0 || bytes.length % 4 !== 0) throw corrupt(key, `positions of ${bytes.length} bytes`);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      for (let j = 0; j < bytes.length && out.length < limit; j += 4) {
+        const index = view.getUint32(j);
+        if (index >= hashes.length) throw corrupt(key, `position ${index} in a block of ${hashes.length} txs`);
+        if (j > 0 && index <= view.getUint32(j - 4)) throw corrupt(key, "positions not ascending");
+        out.push(await this.#record(hashes[index]!));
+      }
     }
     return out;
   }
 
   async listByHeight(height: number): Promise<IndexedTx[]> {
-    const prefix = `b/${heightKey(height)}/`;
+    const hashes = await this.#blockHashes(heightKey(height));
     const out: IndexedTx[] = [];
-    for await (const [, hash] of this.m.sublevel.iterator({ gte: prefix, lt: prefix + "~" })) {
-      const r = await this.getByHash(textDecoder.decode(hash));
-      if (r) out.push(r);
-    }
+    for (const h of hashes) out.push(await this.#record(h));
     return out;
+  }
+
+  /** The tx hashes of the block at a height key (none if no block with txs was indexed there). */
+  async #blockHashes(at: string): Promise<string[]> {
+    const key = `b/${at}`;
+    const v = await this.m.sublevel.get(key);
+    if (v === undefined) return [];
+    if (v.length === 0 || v.length % HASH_BYTES !== 0) throw corrupt(key, `hash list of ${v.length} bytes`);
+    const out: string[] = [];
+    for (let i = 0; i < v.length; i += HASH_BYTES) out.push(Buffer.from(v.buffer, v.byteOffset + i, HASH_BYTES).toString("hex").toUpperCase());
+    return out;
+  }
+
+  /** A record the index points at: missing is corruption, not "not found". */
+  async #record(hash: string): Promise<IndexedTx> {
+    const r = await this.getByHash(hash);
+    if (r === undefined) throw corrupt(`h/${hash}`, "indexed tx has no record");
+    return r;
   }
 }
