@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
-const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs" };
+const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
   console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N (txs)]\n`);

@@ -1,0 +1,101 @@
+// Application benchmark: what one node's application spends per transaction, without the network or
+// the other processes sharing the cores (the txs benchmark's number, taken apart). Two HubApplications
+// on real LevelDB databases play a proposer and a validator; every block of cosmjs-signed MsgSends goes
+// through what a node does with it: CheckTx when it arrives, prepareBlock (proposer) or executeBlock
+// (validator), commitBlock, and the re-check of the mempool left behind after each commit.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { SigningStargateClient } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { HubApplication, HubDb, nullLogger, parseGasPrice } from "@aegis/hub";
+import { printTable, writeResults } from "./lib.mjs";
+
+const COLUMNS = ["step", "txs", "total_ms", "us_per_tx"];
+const CHAIN_ID = "aegis-bench-app";
+const DENOM = "uaegis";
+const SENDERS = 20;
+
+export async function run(args) {
+  const quick = args.includes("--quick");
+  const blockSize = 1000;
+  const blocks = quick ? 3 : 8; // the first block warms up the JIT and is not counted
+  const wallets = await Promise.all(Array.from({ length: SENDERS }, () => DirectSecp256k1HdWallet.generate(12, { prefix: "aegis" })));
+  const addrs = await Promise.all(wallets.map(async (w) => (await w.getAccounts())[0].address));
+  const genesis = { denom: DENOM, accounts: addrs.map((address) => ({ address, coins: [{ denom: DENOM, amount: "1000000000000" }] })) };
+  const perSender = (blockSize * blocks) / SENDERS;
+  console.error(`signing ${perSender * SENDERS} transactions…`);
+  const fee = { amount: [{ denom: DENOM, amount: "2500" }], gas: "100000" };
+  const bySender = await Promise.all(
+    wallets.map(async (w, i) => {
+      const offline = await SigningStargateClient.offline(w);
+      const out = [];
+      for (let s = 0; s < perSender; s++) {
+        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: addrs[i], toAddress: addrs[(i + 1) % SENDERS], amount: [{ denom: DENOM, amount: "1" }] } };
+        const raw = await offline.sign(addrs[i], [msg], fee, "", { accountNumber: i, sequence: s, chainId: CHAIN_ID });
+        out.push(TxRaw.encode(raw).finish());
+      }
+      return out;
+    }),
+  );
+  // Block k holds every sender's transactions k*perBlock .. (k+1)*perBlock-1, interleaved.
+  const perBlock = blockSize / SENDERS;
+  const blockTxs = Array.from({ length: blocks }, (_, k) => Array.from({ length: blockSize }, (_, j) => bySender[j % SENDERS][k * perBlock + Math.floor(j / SENDERS)]));
+
+  const dirs = [];
+  const open = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aegis-bench-app-"));
+    dirs.push(dir);
+    const db = await HubDb.open(dir);
+    const app = await HubApplication.open({ chainId: CHAIN_ID, genesis, minGasPrices: [parseGasPrice(`0.025${DENOM}`)] }, { db, logger: nullLogger });
+    return { db, app };
+  };
+  const proposer = await open();
+  const validator = await open();
+  const totals = new Map();
+  const time = async (step, n, counted, f) => {
+    const t0 = performance.now();
+    const out = await f();
+    const ms = performance.now() - t0;
+    if (counted) {
+      const t = totals.get(step) ?? { txs: 0, ms: 0 };
+      totals.set(step, { txs: t.txs + n, ms: t.ms + ms });
+    }
+    return out;
+  };
+  try {
+    // The mempool holds the next block's transactions too, so each commit re-checks a block's worth.
+    for (const app of [proposer.app, validator.app]) for (const tx of blockTxs[0]) if (app.checkTx(tx).code !== 0) throw new Error("CheckTx refused a tx");
+    for (let k = 0; k < blocks; k++) {
+      const counted = k > 0;
+      const txs = blockTxs[k];
+      const next = blockTxs[k + 1] ?? [];
+      await time("check_tx (first)", next.length * 2, counted, () => {
+        for (const app of [proposer.app, validator.app]) for (const tx of next) if (app.checkTx(tx).code !== 0) throw new Error("CheckTx refused a tx");
+      });
+      const ctx = { chainId: CHAIN_ID, height: k + 1, time: 1_700_000_000_000 + k * 1000, proposer: new Uint8Array(20).fill(7), lastCommit: null, evidence: [] };
+      const prepared = await time("prepare_block (proposer)", txs.length, counted, () => proposer.app.prepareBlock(ctx, txs));
+      if (prepared.txs.length !== txs.length) throw new Error(`prepareBlock kept ${prepared.txs.length} of ${txs.length}`);
+      await time("execute_block (validator)", txs.length, counted, () => validator.app.executeBlock(ctx, txs));
+      await time("commit_block", txs.length * 2, counted, async () => {
+        await proposer.app.commitBlock(ctx, txs);
+        await validator.app.commitBlock(ctx, txs);
+      });
+      await time("recheck", next.length * 2, counted, () => {
+        for (const app of [proposer.app, validator.app]) for (const tx of next) if (app.checkTx(tx).code !== 0) throw new Error("re-check refused a tx");
+      });
+    }
+  } finally {
+    await proposer.db.close();
+    await validator.db.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+  const rows = [...totals].map(([step, t]) => ({ step, txs: t.txs, total_ms: +t.ms.toFixed(1), us_per_tx: +((t.ms * 1000) / t.txs).toFixed(1) }));
+  // A node handles each tx once per step (prepare or execute: one of the two).
+  const perNode = rows.reduce((s, r) => s + (r.step.startsWith("execute") ? 0 : r.us_per_tx), 0);
+  rows.push({ step: "one node, per tx", txs: "", total_ms: "", us_per_tx: +perNode.toFixed(1) });
+  console.log(`\napp benchmark (cosmjs-signed MsgSend from ${SENDERS} senders, blocks of ${blockSize}, one process)\n`);
+  const table = printTable(rows, COLUMNS);
+  await writeResults("app", { blockSize, blocks: blocks - 1, senders: SENDERS, rows, table });
+}
