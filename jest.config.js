@@ -2,7 +2,7 @@
 export default {
   preset: "ts-jest/presets/default-esm",
   testEnvironment: "node",
-  roots: ["<rootDir>/consumer-sdk", "<rootDir>/hub", "<rootDir>/devnet", "<rootDir>/proto", "<rootDir>/test"],
+  roots: ["<rootDir>/consumer-sdk", "<rootDir>/circuits", "<rootDir>/hub", "<rootDir>/devnet", "<rootDir>/proto", "<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   moduleNameMapper: {

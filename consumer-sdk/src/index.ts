@@ -8,3 +8,4 @@ export * from "./signBytes.js";
 export * from "./validatorSet.js";
 export * from "./signerBitmap.js";
 export * from "./commitCertificate.js";
+export * from "./zkFinality.js";

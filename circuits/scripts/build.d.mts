@@ -1,0 +1,39 @@
+// Types of build.mjs, for the TypeScript tests and the hub.
+export interface CircuitDeclaration {
+  name: string;
+  template: string;
+  source: string;
+  params: number[];
+  public: string[];
+  ptau: string | null;
+  use?: string;
+}
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+export interface CompiledCircuit {
+  dir: string;
+  r1cs: string;
+  wasm: string;
+  constraints: number | null;
+  sha256: { r1cs: string; wasm: string };
+}
+export interface SetUpCircuit extends CompiledCircuit {
+  zkey: string;
+  vkeyPath: string;
+  vkey: Record<string, unknown>;
+}
+export class CircuitBuildError extends Error {
+  readonly code: string;
+}
+export const CIRCUITS_DIR: string;
+export function cacheDir(): string;
+export function loadCircuits(): Promise<CircuitDeclaration[]>;
+export function getCircuit(name: string): Promise<CircuitDeclaration>;
+export function sourceHash(c: CircuitDeclaration): Promise<string>;
+export function compileCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<CompiledCircuit>;
+export function setupCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<SetUpCircuit>;
+export function terminateCurve(): Promise<void>;

@@ -1,0 +1,140 @@
+import { poseidon2, poseidon3, poseidon6 } from "poseidon-lite";
+import { AegisError } from "./errors.js";
+import { sha256 } from "./hash.js";
+import { toHex, utf8 } from "./bytes.js";
+
+/**
+ * The values the succinct (Groth16) finality certificate is about, as the QuorumCertificate circuit
+ * (circuits/src/quorumCertificate.circom) computes them. Every rule here has its twin in the
+ * circuit; the circuit tests hold the two to the same answers.
+ */
+
+/** Order of the BN254 scalar field: every circuit signal is below it. */
+export const BN254_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** "aegis/finality/v1" as a big-endian integer: the finality message's domain tag. */
+export const ZK_FINALITY_DOMAIN = BigInt("0x" + toHex(utf8("aegis/finality/v1")));
+
+/** Powers in a slot are below 2^64 (the circuit range-checks them). */
+export const ZK_MAX_POWER = (1n << 64n) - 1n;
+
+/** Largest circuit capacity: the signer bitmap is one field element. */
+export const ZK_MAX_CAPACITY = 128;
+
+export type ZkErrorType =
+  | { code: "ZK_ERROR_INVALID_CAPACITY"; capacity: number }
+  | { code: "ZK_ERROR_TOO_MANY_SLOTS"; slots: number; capacity: number }
+  | { code: "ZK_ERROR_INVALID_SLOT"; index: number; reason: string }
+  | { code: "ZK_ERROR_DUPLICATE_KEY"; index: number; firstIndex: number }
+  | { code: "ZK_ERROR_INVALID_SIGNER"; index: number; capacity: number }
+  | { code: "ZK_ERROR_INVALID_INPUT"; field: string; reason: string };
+
+export class ZkError extends AegisError<ZkErrorType> {}
+
+/** One slot of the committed validator set: a BabyJubJub attestation key (affine) and its power. */
+export interface ZkValidatorSlot {
+  ax: bigint;
+  ay: bigint;
+  power: bigint;
+}
+
+/** What an unused slot holds: the curve's identity point and no power. */
+export const EMPTY_ZK_SLOT: Readonly<ZkValidatorSlot> = Object.freeze({ ax: 0n, ay: 1n, power: 0n });
+
+function assertCapacity(capacity: number): void {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > ZK_MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
+    throw new ZkError({ code: "ZK_ERROR_INVALID_CAPACITY", capacity }, `capacity ${capacity} is not a power of two from 1 to ${ZK_MAX_CAPACITY}`);
+  }
+}
+
+function isField(x: bigint): boolean {
+  return typeof x === "bigint" && x >= 0n && x < BN254_SCALAR_FIELD;
+}
+
+/** The field element standing for a hub chain id: the first 31 bytes of SHA-256(chain id), big endian. */
+export function computeZkChainId(chainId: string): bigint {
+  if (typeof chainId !== "string" || chainId.length === 0) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "chainId", reason: "empty" });
+  return BigInt("0x" + toHex(sha256(utf8(chainId)).subarray(0, 31)));
+}
+
+/** A 32-byte block hash as two 128-bit limbs (a 256-bit hash does not fit the field). */
+export function splitBlockHash(blockHash: Uint8Array): { hi: bigint; lo: bigint } {
+  if (!(blockHash instanceof Uint8Array) || blockHash.length !== 32) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "blockHash", reason: "must be 32 bytes" });
+  const hex = toHex(blockHash);
+  return { hi: BigInt("0x" + hex.slice(0, 32)), lo: BigInt("0x" + hex.slice(32)) };
+}
+
+export interface FinalityMessageInput {
+  chainId: string;
+  height: number | bigint;
+  blockHash: Uint8Array;
+  /** The ZK validator-set root of the set that signs the next height. */
+  nextValidatorSetRoot: bigint;
+}
+
+function heightOf(height: number | bigint): bigint {
+  const h = BigInt(height);
+  if (h < 1n || h > ZK_MAX_POWER || (typeof height === "number" && !Number.isSafeInteger(height))) {
+    throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "height", reason: "must be an integer from 1 to 2^64 - 1" });
+  }
+  return h;
+}
+
+/** What each validator's attestation key signs after a block commits. */
+export function computeFinalityMessage(m: FinalityMessageInput): bigint {
+  if (!isField(m.nextValidatorSetRoot)) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "nextValidatorSetRoot", reason: "not a field element" });
+  const { hi, lo } = splitBlockHash(m.blockHash);
+  return poseidon6([ZK_FINALITY_DOMAIN, computeZkChainId(m.chainId), heightOf(m.height), hi, lo, m.nextValidatorSetRoot]);
+}
+
+/**
+ * The slots of a set of `capacity`: the given ones, then empty slots. Refuses a coordinate outside the
+ * field, a power of 2^64 or more, more slots than the capacity, and a key in two slots (the circuit
+ * would count its power twice; it cannot tell by itself).
+ */
+export function padZkValidatorSlots(slots: readonly ZkValidatorSlot[], capacity: number): ZkValidatorSlot[] {
+  assertCapacity(capacity);
+  if (slots.length > capacity) throw new ZkError({ code: "ZK_ERROR_TOO_MANY_SLOTS", slots: slots.length, capacity });
+  const seen = new Map<string, number>();
+  slots.forEach((s, index) => {
+    if (!isField(s.ax) || !isField(s.ay)) throw new ZkError({ code: "ZK_ERROR_INVALID_SLOT", index, reason: "key coordinate outside the field" });
+    if (typeof s.power !== "bigint" || s.power < 1n || s.power > ZK_MAX_POWER) throw new ZkError({ code: "ZK_ERROR_INVALID_SLOT", index, reason: "power must be from 1 to 2^64 - 1" });
+    if (s.ax === 0n) throw new ZkError({ code: "ZK_ERROR_INVALID_SLOT", index, reason: "the identity is no key" });
+    const k = `${s.ax}/${s.ay}`;
+    const first = seen.get(k);
+    if (first !== undefined) throw new ZkError({ code: "ZK_ERROR_DUPLICATE_KEY", index, firstIndex: first });
+    seen.set(k, index);
+  });
+  return [...slots.map((s) => ({ ...s })), ...Array.from({ length: capacity - slots.length }, () => ({ ...EMPTY_ZK_SLOT }))];
+}
+
+/** Poseidon Merkle root over the padded slots, leaves Poseidon(ax, ay, power): the circuit's validatorSetRoot. */
+export function computeZkValidatorSetRoot(slots: readonly ZkValidatorSlot[], capacity: number): bigint {
+  let level = padZkValidatorSlots(slots, capacity).map((s) => poseidon3([s.ax, s.ay, s.power]));
+  while (level.length > 1) {
+    const next: bigint[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(poseidon2([level[i]!, level[i + 1]!]));
+    level = next;
+  }
+  return level[0]!;
+}
+
+/** The signer bitmap as the circuit's public input: bit i set when slot i signed. */
+export function computeZkSignerBitmap(signers: Iterable<number>, capacity: number): bigint {
+  assertCapacity(capacity);
+  let bits = 0n;
+  for (const index of signers) {
+    if (!Number.isInteger(index) || index < 0 || index >= capacity) throw new ZkError({ code: "ZK_ERROR_INVALID_SIGNER", index, capacity });
+    bits |= 1n << BigInt(index);
+  }
+  return bits;
+}
+
+/** The slot indices named by a signer bitmap, ascending. */
+export function getZkSigners(bitmap: bigint, capacity: number): number[] {
+  assertCapacity(capacity);
+  if (bitmap < 0n || bitmap >> BigInt(capacity) !== 0n) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "signers", reason: `not a bitmap of ${capacity} slots` });
+  const out: number[] = [];
+  for (let i = 0; i < capacity; i++) if ((bitmap >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
