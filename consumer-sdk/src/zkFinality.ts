@@ -73,10 +73,10 @@ export interface FinalityMessageInput {
 }
 
 function heightOf(height: number | bigint): bigint {
+  const bad = () => new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "height", reason: "must be an integer from 1 to 2^64 - 1" });
+  if (typeof height === "number" ? !Number.isSafeInteger(height) : typeof height !== "bigint") throw bad();
   const h = BigInt(height);
-  if (h < 1n || h > ZK_MAX_POWER || (typeof height === "number" && !Number.isSafeInteger(height))) {
-    throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "height", reason: "must be an integer from 1 to 2^64 - 1" });
-  }
+  if (h < 1n || h > ZK_MAX_POWER) throw bad();
   return h;
 }
 
