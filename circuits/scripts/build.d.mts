@@ -35,5 +35,5 @@ export function loadCircuits(): Promise<CircuitDeclaration[]>;
 export function getCircuit(name: string): Promise<CircuitDeclaration>;
 export function sourceHash(c: CircuitDeclaration): Promise<string>;
 export function compileCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<CompiledCircuit>;
-export function setupCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<SetUpCircuit>;
+export function setupCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean; ptau?: { path: string } }): Promise<SetUpCircuit>;
 export function terminateCurve(): Promise<void>;

@@ -109,8 +109,48 @@ function run(cmd, args, opts) {
   );
 }
 
+/**
+ * Runs `f` holding the circuit's cache lock (a file created exclusively, holding our pid): two
+ * processes building the same circuit (parallel test workers) would otherwise mix their files.
+ * A lock whose process is gone is taken over.
+ */
+async function withCacheLock(name, f) {
+  const dir = join(cacheDir(), name);
+  await mkdir(dir, { recursive: true });
+  const lock = join(dir, "lock");
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      const holder = Number(await readFile(lock, "utf8").catch(() => ""));
+      let alive = holder === process.pid;
+      if (!alive && Number.isInteger(holder) && holder > 0) {
+        try {
+          process.kill(holder, 0);
+          alive = true;
+        } catch (k) {
+          alive = k.code === "EPERM";
+        }
+      }
+      if (!alive) await rm(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await f();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
 /** Compiles a circuit (or reuses the cached, hash-checked result): { dir, r1cs, wasm, constraints }. */
-export async function compileCircuit(c, { logger = createProgressLogger({ quiet: true }), updateManifest = false } = {}) {
+export async function compileCircuit(c, opts = {}) {
+  return withCacheLock(c.name, () => compileUnlocked(c, opts));
+}
+
+async function compileUnlocked(c, { logger = createProgressLogger({ quiet: true }), updateManifest = false } = {}) {
   const dir = join(cacheDir(), c.name);
   const r1cs = join(dir, `${c.name}.r1cs`);
   const wasm = join(dir, `${c.name}.wasm`);
@@ -181,8 +221,15 @@ export async function compileCircuit(c, { logger = createProgressLogger({ quiet:
   }
 }
 
-/** The phase-1 file of a circuit, checked against the manifest's sha256. */
-export async function resolvePtau(c, { updateManifest = false } = {}) {
+/**
+ * The phase-1 file of a circuit, checked against the manifest's sha256; or `ptau` (a file made on
+ * this machine for benchmarks, `{ path }`: its hash is recorded with the phase 2 made from it).
+ */
+export async function resolvePtau(c, { updateManifest = false, ptau } = {}) {
+  if (ptau) {
+    if (!existsSync(ptau.path)) throw new CircuitBuildError("CIRCUIT_ERROR_NO_PTAU", `${ptau.path} is missing`);
+    return { path: ptau.path, sha256: await sha256File(ptau.path), label: ptau.path };
+  }
   if (!c.ptau) throw new CircuitBuildError("CIRCUIT_ERROR_NO_PTAU", `${c.name} has no phase-1 file for a local setup; a deployment imports one (docs/trusted-setup.md)`);
   const path = join(CIRCUITS_DIR, c.ptau);
   if (!existsSync(path)) throw new CircuitBuildError("CIRCUIT_ERROR_NO_PTAU", `${path} is missing`);
@@ -195,7 +242,7 @@ export async function resolvePtau(c, { updateManifest = false } = {}) {
     manifest.ptau[c.ptau] = sha;
     await writeManifest(manifest);
   }
-  return { path, sha256: sha };
+  return { path, sha256: sha, label: c.ptau };
 }
 
 /**
@@ -203,8 +250,12 @@ export async function resolvePtau(c, { updateManifest = false } = {}) {
  * fresh random bytes on the circuit's phase-1 file, then the verification key. { zkey, vkey }.
  */
 export async function setupCircuit(c, opts = {}) {
+  return withCacheLock(c.name, () => setupUnlocked(c, opts));
+}
+
+async function setupUnlocked(c, opts) {
   const logger = opts.logger ?? createProgressLogger({ quiet: true });
-  const compiled = await compileCircuit(c, { ...opts, logger });
+  const compiled = await compileUnlocked(c, { ...opts, logger });
   const ptau = await resolvePtau(c, opts);
   const zkey = join(compiled.dir, `${c.name}.zkey`);
   const vkeyPath = join(compiled.dir, `${c.name}.vkey.json`);
@@ -220,7 +271,7 @@ export async function setupCircuit(c, opts = {}) {
   const t0 = Date.now();
   const z0 = `${zkey}.0-${process.pid}`;
   try {
-    logger.info(`${c.name}: phase 2 setup on ${c.ptau}`);
+    logger.info(`${c.name}: phase 2 setup on ${ptau.label}`);
     await snarkjs.zKey.newZKey(compiled.r1cs, ptau.path, z0, logger);
     logger.info(`${c.name}: phase 2 contribution (fresh random bytes)`);
     await atomically(zkey, (tmp) => snarkjs.zKey.contribute(z0, tmp, "aegis local setup", randomBytes(64).toString("hex"), logger));
@@ -258,7 +309,11 @@ const HELP = `usage: npm run circuits:build -- [NAME ...] [--no-setup] [--update
   --update-manifest   record new source, r1cs, wasm and phase-1 hashes in circuits/manifest.json`;
 
 async function main(argv) {
-  if (argv.includes("--help")) return console.log(HELP);
+  if (argv.includes("--help")) {
+    console.log(HELP + "\n\ndeclared circuits (circuits/circuits.json):");
+    for (const c of await loadCircuits()) console.log(`  ${c.name.padEnd(10)} ${c.template}(${c.params.join(", ")})  phase 1: ${c.ptau ?? "imported (none committed)"}  for ${c.use ?? "-"}`);
+    return;
+  }
   const updateManifest = argv.includes("--update-manifest");
   const names = argv.filter((a) => !a.startsWith("--"));
   const all = await loadCircuits();

@@ -6,8 +6,9 @@
 //       A complete phase 1 made on this machine: a new accumulator, C contributions (default 2) each
 //       from fresh random bytes, an optional public beacon, then `prepare phase2` and a full
 //       verification. One party knows every secret of such a file: fit for tests and devnets only.
-//   phase1-check --ptau F.ptau [--sha256 HEX]
-//       Verifies a phase-1 file (a published one, such as the Hermez ceremony's) and checks its hash.
+//   phase1-check --ptau F.ptau --blake2b HEX | --sha256 HEX
+//       Checks a phase-1 file (a published one, such as the Hermez ceremony's) against its published
+//       hash, then verifies it.
 //   phase2-new --circuit NAME --ptau F.ptau --out Z0.zkey
 //   phase2-contribute --in Zi.zkey --out Zj.zkey --name WHO
 //   phase2-beacon --in Zi.zkey --out Zj.zkey --beacon HEX [--iterations 10]
@@ -24,8 +25,8 @@ import { tmpdir } from "node:os";
 import * as snarkjs from "snarkjs";
 import { createProgressLogger } from "./progress.mjs";
 
-export async function sha256File(path) {
-  const h = createHash("sha256");
+export async function sha256File(path, algorithm = "sha256") {
+  const h = createHash(algorithm);
   for await (const chunk of createReadStream(path)) h.update(chunk);
   return h.digest("hex");
 }
@@ -101,13 +102,20 @@ export async function phase1({ power, out, contributions = 2, beacon, logger }) 
   }
 }
 
-export async function phase1Check({ ptau, sha256, logger }) {
+/**
+ * Checks a phase-1 file against the hash its ceremony published (snarkjs' list of the Hermez files
+ * gives BLAKE2b-512, `b2sum`), then verifies every contribution in it. Hashes are compared first: a
+ * file that is not the published one is refused without the long verification.
+ */
+export async function phase1Check({ ptau, sha256, blake2b, logger }) {
+  if (sha256 === undefined && blake2b === undefined) throw new Error("give the published hash: --blake2b HEX (b2sum) or --sha256 HEX");
   try {
-    const got = await sha256File(ptau);
-    if (sha256 !== undefined && got !== sha256.toLowerCase()) throw new Error(`${ptau}: sha256 ${got}, expected ${sha256}`);
+    const got = { sha256: await sha256File(ptau), blake2b: await sha256File(ptau, "blake2b512") };
+    if (sha256 !== undefined && got.sha256 !== sha256.toLowerCase()) throw new Error(`${ptau}: sha256 ${got.sha256}, expected ${sha256}`);
+    if (blake2b !== undefined && got.blake2b !== blake2b.toLowerCase()) throw new Error(`${ptau}: blake2b ${got.blake2b}, expected ${blake2b}`);
     if (!(await snarkjs.powersOfTau.verify(ptau, logger))) throw new Error(`${ptau} did not verify`);
-    logger.info(`${ptau} verified, sha256 ${got}`);
-    return { sha256: got };
+    logger.info(`${ptau} verified\nsha256 ${got.sha256}\nblake2b ${got.blake2b}`);
+    return got;
   } finally {
     await terminateCurve();
   }
@@ -122,7 +130,7 @@ async function circuitR1cs(name, logger) {
 
 const HELP = `usage: node circuits/scripts/ceremony.mjs <command> [options]
   phase1 --power K --out F.ptau [--contributions C] [--beacon HEX]   a local phase 1 (tests and devnets only)
-  phase1-check --ptau F.ptau [--sha256 HEX]                          verify a phase-1 file, check its hash
+  phase1-check --ptau F.ptau --blake2b HEX|--sha256 HEX              check a published phase-1 file, verify it
   phase2-new --circuit NAME --ptau F.ptau --out Z0.zkey              the circuit's initial zkey
   phase2-contribute --in Zi.zkey --out Zj.zkey --name WHO            one participant's contribution
   phase2-beacon --in Zi.zkey --out Zj.zkey --beacon HEX [--iterations N]   the closing public beacon
@@ -144,7 +152,7 @@ export async function main(argv) {
           logger,
         });
       case "phase1-check":
-        return await phase1Check({ ptau: arg(args, "ptau"), sha256: arg(args, "sha256", "") || undefined, logger });
+        return await phase1Check({ ptau: arg(args, "ptau"), sha256: arg(args, "sha256", "") || undefined, blake2b: arg(args, "blake2b", "") || undefined, logger });
       case "phase2-new": {
         const out = arg(args, "out");
         const r1cs = await circuitR1cs(arg(args, "circuit"), logger);

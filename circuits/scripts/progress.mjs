@@ -38,13 +38,27 @@ export function createProgressLogger({ quiet = false, stream = process.stderr } 
       }
     }
   };
+  // Work without a count (FFT stages, sections): the latest message, at most every 2 s on a terminal
+  // (in place) and every 15 s elsewhere, so a long step still shows it is moving.
+  let lastActivity = 0;
+  const started = Date.now();
+  const activity = (text) => {
+    if (quiet || bar) return;
+    const now = Date.now();
+    if (now - lastActivity < (tty ? 2000 : 15000)) return;
+    lastActivity = now;
+    const line = `  … ${Math.round((now - started) / 1000)} s: ${text.replace(/\s+/g, " ").slice(0, 70)}`;
+    stream.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  };
   const line = (level) => (msg) => {
     const text = String(msg);
     const m = STEP.exec(text);
     // Steps over few items (FFT stages, multiexp chunks) would only flicker: bars are for point counts.
-    if (m && level === "debug") return Number(m[3]) >= 256 && !/^Multiexp/.test(m[1]) ? step(m[1].trim(), Number(m[2]), Number(m[3])) : undefined;
-    if (level === "debug" || quiet) return;
+    if (m && level === "debug" && Number(m[3]) >= 256 && !/^Multiexp/.test(m[1])) return step(m[1].trim(), Number(m[2]), Number(m[3]));
+    if (level === "debug") return activity(text);
+    if (quiet) return;
     stop();
+    if (tty && lastActivity) stream.write("\r\x1b[K"); // clear an in-place activity line
     stream.write(`${level === "info" || level === "log" ? "" : level + ": "}${text}\n`);
   };
   return {

@@ -9,3 +9,4 @@ export * from "./validatorSet.js";
 export * from "./signerBitmap.js";
 export * from "./commitCertificate.js";
 export * from "./zkFinality.js";
+export * from "./zkCertificate.js";

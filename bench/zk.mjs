@@ -1,0 +1,141 @@
+// ZK benchmark: the quorum circuit per validator-set capacity N. Per N: constraints, witness time,
+// prove time (median of 3), peak memory of the proving process, verify time with the SDK (noble,
+// median of 10 warm; cold = the first verify in a fresh process) and with snarkjs (warm), proof bytes.
+// Proving keys come from a local phase 2 on a real phase-1 file (never tau = 1): the committed test
+// file serves N <= 8; larger N need a 2^K file made once on this machine and cached
+// (`--make-ptau K` runs the ceremony script's phase 1 into the cache; ~12 min at 2^15, ~1 h 40 at
+// 2^18 on 2 cores), and are skipped, with the reason, until it exists.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as snarkjs from "snarkjs";
+import * as sdk from "@aegis/consumer-sdk";
+import { buildEddsa } from "circomlibjs";
+import { cacheDir, compileCircuit, getCircuit, setupCircuit, terminateCurve } from "../circuits/scripts/build.mjs";
+import { phase1 } from "../circuits/scripts/ceremony.mjs";
+import { createProgressLogger } from "../circuits/scripts/progress.mjs";
+import { printTable, writeResults } from "./lib.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const COLUMNS = ["N", "constraints", "ptau", "witness_ms", "prove_s_median", "prove_peak_rss_gb", "verify_ms_warm", "verify_ms_cold", "snarkjs_verify_ms_warm", "proof_bytes", "evm_gas"];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const benchPtau = (k) => join(dirname(cacheDir()), "ptau", `aegis-bench-pot${k}.ptau`);
+
+function execChild(cmd, args) {
+  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => (e ? reject(Object.assign(e, { stderr })) : resolve(stdout))));
+}
+
+/** Honest inputs for capacity N: N fixed keys of power 1..N, every slot signs. */
+async function honestInput(N, eddsa) {
+  const keys = Array.from({ length: N }, (_, i) => Buffer.alloc(32, i + 1));
+  const slots = keys.map((sk, i) => {
+    const a = eddsa.prv2pub(sk);
+    return { ax: eddsa.F.toObject(a[0]), ay: eddsa.F.toObject(a[1]), power: BigInt(i + 1) };
+  });
+  const root = sdk.computeZkValidatorSetRoot(slots, N);
+  const statement = { chainId: "aegis-bench-1", height: 1000, blockHash: new Uint8Array(32).fill(7), nextValidatorSetRoot: root };
+  const message = sdk.computeFinalityMessage(statement);
+  const sigs = keys.map((sk) => eddsa.signPoseidon(sk, eddsa.F.e(message)));
+  const { hi, lo } = sdk.splitBlockHash(statement.blockHash);
+  const signers = sdk.computeZkSignerBitmap(keys.map((_, i) => i), N);
+  const s = (xs) => xs.map((x) => x.toString());
+  const input = {
+    validatorSetRoot: root.toString(),
+    nextValidatorSetRoot: root.toString(),
+    chainId: sdk.computeZkChainId(statement.chainId).toString(),
+    height: String(statement.height),
+    blockHashHi: hi.toString(),
+    blockHashLo: lo.toString(),
+    signers: signers.toString(),
+    Ax: s(slots.map((x) => x.ax)),
+    Ay: s(slots.map((x) => x.ay)),
+    power: s(slots.map((x) => x.power)),
+    R8x: s(sigs.map((x) => eddsa.F.toObject(x.R8[0]))),
+    R8y: s(sigs.map((x) => eddsa.F.toObject(x.R8[1]))),
+    S: s(sigs.map((x) => x.S)),
+  };
+  return { input, root, cert: { circuit: `quorum${N}`, ...statement, validatorSetRoot: root, signers } };
+}
+
+export async function run(args) {
+  const quick = args.includes("--quick");
+  const mk = args.indexOf("--make-ptau");
+  if (mk >= 0) {
+    const k = Number(args[mk + 1]);
+    await phase1({ power: k, out: benchPtau(k), contributions: 1, logger: createProgressLogger() });
+    return;
+  }
+  const si = args.indexOf("--sizes");
+  const sizes = si >= 0 ? args[si + 1].split(",").map(Number) : quick ? [4] : [4, 8, 16, 32, 64];
+  const proveRuns = quick ? 1 : 3;
+  const verifyRuns = quick ? 3 : 10;
+  const eddsa = await buildEddsa();
+  const rows = [];
+  const work = await mkdtemp(join(tmpdir(), "aegis-bench-zk-"));
+  try {
+    for (const N of sizes) {
+      const circuit = await getCircuit(`quorum${N}`);
+      const compiled = await compileCircuit(circuit);
+      const k = Math.ceil(Math.log2(compiled.constraints + 8));
+      const row = { N, constraints: compiled.constraints, proof_bytes: sdk.ZK_PROOF_LENGTH, evm_gas: "n/a (no EVM verifier yet)" };
+      let built;
+      if (circuit.ptau) {
+        built = await setupCircuit(circuit);
+        row.ptau = `2^16 (test file)`;
+      } else if (existsSync(benchPtau(k))) {
+        built = await setupCircuit(circuit, { ptau: { path: benchPtau(k) } });
+        row.ptau = `2^${k} (local)`;
+      } else {
+        rows.push({ ...row, ptau: `needs 2^${k}: --make-ptau ${k}` });
+        continue;
+      }
+      console.error(`N=${N}: ${compiled.constraints} constraints, proving…`);
+      const { input, root, cert } = await honestInput(N, eddsa);
+      const wtnsTimes = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        await snarkjs.wtns.calculate(input, built.wasm, { type: "mem" });
+        wtnsTimes.push(performance.now() - t0);
+      }
+      row.witness_ms = Math.round(median(wtnsTimes));
+      // Proving in a child process: its peak RSS is the prover's alone.
+      const inputFile = join(work, `input${N}.json`);
+      await writeFile(inputFile, JSON.stringify(input));
+      const out = JSON.parse(await execChild(process.execPath, [join(here, "zkProve.mjs"), built.wasm, built.zkey, inputFile, String(proveRuns)]));
+      row.prove_s_median = +(median(out.seconds)).toFixed(2);
+      row.prove_peak_rss_gb = +(out.maxRssKiB / 2 ** 20).toFixed(2);
+      const full = { ...cert, proof: sdk.encodeZkProof(out.proof) };
+      const opts = { verificationKeys: { [circuit.name]: built.vkey }, capacities: { [circuit.name]: N } };
+      sdk.assertValidZkCertificate(full, root, opts); // warm-up (and a check that it is valid)
+      const warm = [];
+      for (let i = 0; i < verifyRuns; i++) {
+        const t0 = performance.now();
+        sdk.assertValidZkCertificate(full, root, opts);
+        warm.push(performance.now() - t0);
+      }
+      row.verify_ms_warm = +median(warm).toFixed(1);
+      const certFile = join(work, `cert${N}.json`);
+      await writeFile(certFile, JSON.stringify({ cert: { ...full, blockHash: sdk.toHex(full.blockHash), proof: sdk.toHex(full.proof), validatorSetRoot: String(root), nextValidatorSetRoot: String(full.nextValidatorSetRoot), signers: String(full.signers) }, vkey: built.vkey, N }));
+      row.verify_ms_cold = JSON.parse(await execChild(process.execPath, [join(here, "zkVerifyCold.mjs"), certFile])).ms;
+      const sj = [];
+      await snarkjs.groth16.verify(built.vkey, out.publicSignals, out.proof);
+      for (let i = 0; i < verifyRuns; i++) {
+        const t0 = performance.now();
+        if (!(await snarkjs.groth16.verify(built.vkey, out.publicSignals, out.proof))) throw new Error("snarkjs refused the proof");
+        sj.push(performance.now() - t0);
+      }
+      row.snarkjs_verify_ms_warm = +median(sj).toFixed(1);
+      rows.push(row);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await terminateCurve();
+  }
+  console.log(`\nzk benchmark (QuorumCertificate(N), Groth16 bn254, every slot signing; prove: median of ${proveRuns}, verify: median of ${verifyRuns})\n`);
+  const table = printTable(rows, COLUMNS);
+  await writeResults("zk", { rows, table });
+}
+

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Writes zkCertificates.json: a real succinct certificate of the quorum4 circuit from fixed
+// attestation keys, with its verification key, the finality message and set root it was made from,
+// and one invalid case per error code. Run after npm run build (node test/vectors/generateZk.mjs);
+// it compiles the circuit and runs the local phase 2 when not cached. The proving key comes from a
+// local phase 2, so the file carries its verification key; vectors.test.ts checks the SDK against it.
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildEddsa } from "circomlibjs";
+import * as snarkjs from "snarkjs";
+import * as sdk from "@aegis/consumer-sdk";
+import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N = 4;
+const eddsa = await buildEddsa();
+const secretKeys = [1, 2, 3, 4].map((i) => Buffer.alloc(32, i));
+const slots = secretKeys.map((sk, i) => {
+  const a = eddsa.prv2pub(sk);
+  return { ax: eddsa.F.toObject(a[0]), ay: eddsa.F.toObject(a[1]), power: BigInt((i + 1) * 10) };
+});
+const validatorSetRoot = sdk.computeZkValidatorSetRoot(slots, N);
+const statement = {
+  chainId: "aegis-vectors-1",
+  height: 42,
+  blockHash: Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff),
+  nextValidatorSetRoot: validatorSetRoot,
+};
+const signers = [1, 2, 3];
+const message = sdk.computeFinalityMessage(statement);
+const padded = sdk.padZkValidatorSlots(slots, N);
+const sigs = padded.map((_, i) => {
+  if (!signers.includes(i)) return { r8x: 0n, r8y: 1n, s: 0n };
+  const sig = eddsa.signPoseidon(secretKeys[i], eddsa.F.e(message));
+  return { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S };
+});
+const { hi, lo } = sdk.splitBlockHash(statement.blockHash);
+const str = (xs) => xs.map((x) => x.toString());
+const input = {
+  validatorSetRoot: validatorSetRoot.toString(),
+  nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
+  chainId: sdk.computeZkChainId(statement.chainId).toString(),
+  height: String(statement.height),
+  blockHashHi: hi.toString(),
+  blockHashLo: lo.toString(),
+  signers: sdk.computeZkSignerBitmap(signers, N).toString(),
+  Ax: str(padded.map((s) => s.ax)),
+  Ay: str(padded.map((s) => s.ay)),
+  power: str(padded.map((s) => s.power)),
+  R8x: str(sigs.map((s) => s.r8x)),
+  R8y: str(sigs.map((s) => s.r8y)),
+  S: str(sigs.map((s) => s.s)),
+};
+
+const built = await setupCircuit(await getCircuit("quorum4"));
+const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, built.wasm, built.zkey);
+if (!(await snarkjs.groth16.verify(built.vkey, publicSignals, proof))) throw new Error("the proof does not verify");
+await terminateCurve();
+
+const certificate = {
+  circuit: "quorum4",
+  chainId: statement.chainId,
+  height: statement.height,
+  blockHash: sdk.toHex(statement.blockHash),
+  validatorSetRoot: validatorSetRoot.toString(),
+  nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
+  signers: sdk.computeZkSignerBitmap(signers, N).toString(),
+  proof: sdk.toHex(sdk.encodeZkProof(proof)),
+};
+const out = {
+  comment: "A real quorum4 certificate (test phase 1, local phase 2): written by generateZk.mjs, checked by vectors.test.ts.",
+  capacity: N,
+  verificationKey: built.vkey,
+  validators: slots.map((s, i) => ({ attestationSecretKey: sdk.toHex(secretKeys[i]), ax: s.ax.toString(), ay: s.ay.toString(), power: s.power.toString() })),
+  finalityMessage: message.toString(),
+  publicSignals,
+  certificate,
+  invalid: [
+    { name: "proof of 255 bytes", change: { proof: certificate.proof.slice(0, -2) }, code: "ZK_CERT_ERROR_MALFORMED" },
+    { name: "unknown circuit", change: { circuit: "quorum5" }, code: "ZK_CERT_ERROR_UNKNOWN_CIRCUIT" },
+    { name: "another validator set", change: { validatorSetRoot: "1" }, code: "ZK_CERT_ERROR_WRONG_VALIDATOR_SET" },
+    { name: "another height", change: { height: statement.height + 1 }, code: "ZK_CERT_ERROR_INVALID_PROOF" },
+    { name: "a signer added to the bitmap", change: { signers: "15" }, code: "ZK_CERT_ERROR_INVALID_PROOF" },
+  ],
+};
+writeFileSync(join(here, "zkCertificates.json"), JSON.stringify(out, null, 2) + "\n");
+console.log("wrote zkCertificates.json");
