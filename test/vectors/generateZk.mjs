@@ -25,7 +25,8 @@ const statement = {
   chainId: "aegis-vectors-1",
   height: 42,
   blockHash: Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + 3) & 0xff),
-  nextValidatorSetRoot: validatorSetRoot,
+  // The next set: the last validator's power grew (as at an epoch boundary).
+  nextValidatorSetRoot: sdk.computeZkValidatorSetRoot(slots.map((s, i) => (i === 3 ? { ...s, power: 50n } : s)), N),
 };
 const signers = [1, 2, 3];
 const message = sdk.computeFinalityMessage(statement);

@@ -1,0 +1,84 @@
+// The Solidity side of the succinct certificates, in a real EVM (@ethereumjs/vm): renders snarkjs'
+// Groth16 verifier for a verification key, compiles it with consumer-sdk/contracts/AegisFinality.sol
+// (solc from npm), deploys both from a funded account and submits certificates as transactions.
+// Used by test/evm/aegisFinality.test.ts and the zk benchmark (EVM gas).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ejs from "ejs";
+import solc from "solc";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
+import { createLegacyTx } from "@ethereumjs/tx";
+import { createAccount, createAddressFromPrivateKey, createAddressFromString } from "@ethereumjs/util";
+import { createVM, runTx } from "@ethereumjs/vm";
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const CONTRACT = join(here, "..", "..", "consumer-sdk", "contracts", "AegisFinality.sol");
+const TEMPLATE = join(dirname(dirname(require.resolve("snarkjs"))), "templates", "verifier_groth16.sol.ejs"); // snarkjs exports no package.json
+
+const hex = (b) => Buffer.from(b).toString("hex");
+const word = (x) => BigInt(x).toString(16).padStart(64, "0");
+export const selector = (signature) => hex(keccak_256(new TextEncoder().encode(signature)).subarray(0, 4));
+
+/** Compiles the verifier for `vkey` and AegisFinality: { verifier, finality } creation bytecode (hex). */
+export function compileFinalityContracts(vkey) {
+  const sources = {
+    "Groth16Verifier.sol": { content: ejs.render(readFileSync(TEMPLATE, "utf8"), vkey) },
+    "AegisFinality.sol": { content: readFileSync(CONTRACT, "utf8") },
+  };
+  const out = JSON.parse(
+    solc.compile(JSON.stringify({ language: "Solidity", sources, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["evm.bytecode.object"] } } } })),
+  );
+  const errors = (out.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  return { verifier: out.contracts["Groth16Verifier.sol"].Groth16Verifier.evm.bytecode.object, finality: out.contracts["AegisFinality.sol"].AegisFinality.evm.bytecode.object };
+}
+
+/** A fresh chain with one funded account; `deploy`, `send` and `call` against it. */
+export async function createFinalityChain() {
+  const common = new Common({ chain: Mainnet, hardfork: Hardfork.Cancun });
+  const vm = await createVM({ common });
+  const key = new Uint8Array(32).fill(0x42);
+  const from = createAddressFromPrivateKey(key);
+  await vm.stateManager.putAccount(from, createAccount({ nonce: 0n, balance: 10n ** 24n }));
+  const reader = createAddressFromString("0x" + "00".repeat(19) + "01"); // calls come from elsewhere: runCall bumps its caller's nonce
+  const send = async (to, data) => {
+    const nonce = (await vm.stateManager.getAccount(from)).nonce;
+    const tx = createLegacyTx({ nonce, gasPrice: 10n, gasLimit: 10_000_000n, to, data: Buffer.from(data, "hex") }, { common }).sign(key);
+    const r = await runTx(vm, { tx, skipBlockGasLimitValidation: true });
+    return {
+      gas: r.totalGasSpent,
+      reverted: r.execResult.exceptionError !== undefined,
+      returnValue: hex(r.execResult.returnValue),
+      createdAddress: r.createdAddress?.toString(),
+    };
+  };
+  const call = async (to, data) => {
+    const r = await vm.evm.runCall({ to: createAddressFromString(to), caller: reader, data: Buffer.from(data, "hex"), gasLimit: 10_000_000n });
+    return hex(r.execResult.returnValue);
+  };
+  return { send, call };
+}
+
+/** Deploys the verifier and AegisFinality trusting `root` at `trustedHeight`; returns the chain and the contract address. */
+export async function deployFinality(vkey, { hubChainId, root, trustedHeight }) {
+  const code = compileFinalityContracts(vkey);
+  const chain = await createFinalityChain();
+  const v = await chain.send(undefined, code.verifier);
+  if (v.reverted || !v.createdAddress) throw new Error("verifier deployment failed");
+  const f = await chain.send(undefined, code.finality + word(v.createdAddress) + word(hubChainId) + word(root) + word(trustedHeight));
+  if (f.reverted || !f.createdAddress) throw new Error("AegisFinality deployment failed");
+  return { chain, address: f.createdAddress };
+}
+
+/** Calldata of AegisFinality.submit for an SDK ZkCertificate. */
+export function encodeSubmit(cert) {
+  const proofWords = [];
+  for (let i = 0; i < 8; i++) proofWords.push(hex(cert.proof.subarray(32 * i, 32 * i + 32)));
+  return selector("submit(uint64,bytes32,uint256,uint256,uint256[8])") + word(cert.height) + hex(cert.blockHash) + word(cert.nextValidatorSetRoot) + word(cert.signers) + proofWords.join("");
+}
+
+export const readUint = (returnHex) => BigInt("0x" + (returnHex || "0"));
