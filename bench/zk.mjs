@@ -1,6 +1,7 @@
 // ZK benchmark: the quorum circuit per validator-set capacity N. Per N: constraints, witness time,
 // prove time (median of 3), peak memory of the proving process, verify time with the SDK (noble,
-// median of 10 warm; cold = the first verify in a fresh process) and with snarkjs (warm), proof bytes.
+// median of 10 warm; cold = the first verify in a fresh process) and with snarkjs (warm), proof bytes,
+// and the gas of a whole AegisFinality.submit transaction (Groth16 verify and record) in @ethereumjs/vm.
 // Proving keys come from a local phase 2 on a real phase-1 file (never tau = 1): the committed test
 // file serves N <= 8; larger N need a 2^K file made once on this machine and cached
 // (`--make-ptau K` runs the ceremony script's phase 1 into the cache; ~12 min at 2^15, ~1 h 40 at
@@ -17,6 +18,7 @@ import { buildEddsa } from "circomlibjs";
 import { cacheDir, compileCircuit, getCircuit, setupCircuit, terminateCurve } from "../circuits/scripts/build.mjs";
 import { phase1 } from "../circuits/scripts/ceremony.mjs";
 import { createProgressLogger } from "../circuits/scripts/progress.mjs";
+import { deployFinality, encodeSubmit } from "../test/evm/finalityEvm.mjs";
 import { printTable, writeResults } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,25 +40,14 @@ async function honestInput(N, eddsa) {
   const root = sdk.computeZkValidatorSetRoot(slots, N);
   const statement = { chainId: "aegis-bench-1", height: 1000, blockHash: new Uint8Array(32).fill(7), nextValidatorSetRoot: root };
   const message = sdk.computeFinalityMessage(statement);
-  const sigs = keys.map((sk) => eddsa.signPoseidon(sk, eddsa.F.e(message)));
-  const { hi, lo } = sdk.splitBlockHash(statement.blockHash);
-  const signers = sdk.computeZkSignerBitmap(keys.map((_, i) => i), N);
-  const s = (xs) => xs.map((x) => x.toString());
-  const input = {
-    validatorSetRoot: root.toString(),
-    nextValidatorSetRoot: root.toString(),
-    chainId: sdk.computeZkChainId(statement.chainId).toString(),
-    height: String(statement.height),
-    blockHashHi: hi.toString(),
-    blockHashLo: lo.toString(),
-    signers: signers.toString(),
-    Ax: s(slots.map((x) => x.ax)),
-    Ay: s(slots.map((x) => x.ay)),
-    power: s(slots.map((x) => x.power)),
-    R8x: s(sigs.map((x) => eddsa.F.toObject(x.R8[0]))),
-    R8y: s(sigs.map((x) => eddsa.F.toObject(x.R8[1]))),
-    S: s(sigs.map((x) => x.S)),
-  };
+  const signatures = new Map(
+    keys.map((sk, i) => {
+      const sig = eddsa.signPoseidon(sk, eddsa.F.e(message));
+      return [i, { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S }];
+    }),
+  );
+  const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N);
+  const signers = sdk.computeZkSignerBitmap(signatures.keys(), N);
   return { input, root, cert: { circuit: `quorum${N}`, ...statement, validatorSetRoot: root, signers } };
 }
 
@@ -80,7 +71,7 @@ export async function run(args) {
       const circuit = await getCircuit(`quorum${N}`);
       const compiled = await compileCircuit(circuit);
       const k = Math.ceil(Math.log2(compiled.constraints + 8));
-      const row = { N, constraints: compiled.constraints, proof_bytes: sdk.ZK_PROOF_LENGTH, evm_gas: "n/a (no EVM verifier yet)" };
+      const row = { N, constraints: compiled.constraints, proof_bytes: sdk.ZK_PROOF_LENGTH };
       let built;
       if (circuit.ptau) {
         built = await setupCircuit(circuit);
@@ -128,6 +119,11 @@ export async function run(args) {
         sj.push(performance.now() - t0);
       }
       row.snarkjs_verify_ms_warm = +median(sj).toFixed(1);
+      // Gas of AegisFinality.submit (verify and record) in @ethereumjs/vm: the whole transaction.
+      const evm = await deployFinality(built.vkey, { hubChainId: sdk.computeZkChainId(full.chainId), root, trustedHeight: full.height - 1 });
+      const sent = await evm.chain.send(evm.address, encodeSubmit(full));
+      if (sent.reverted) throw new Error("AegisFinality refused the certificate");
+      row.evm_gas = Number(sent.gas);
       rows.push(row);
     }
   } finally {

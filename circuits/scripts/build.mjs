@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import * as snarkjs from "snarkjs";
 import { createProgressLogger } from "./progress.mjs";
-import { atomically, sha256File } from "./ceremony.mjs";
+import { atomically, sha256File, terminateCurve } from "./ceremony.mjs";
 
 const require = createRequire(import.meta.url);
 export const CIRCUITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -297,10 +297,7 @@ export async function getCircuit(name) {
   return c;
 }
 
-export async function terminateCurve() {
-  const curve = globalThis.curve_bn128;
-  if (curve?.terminate) await curve.terminate();
-}
+export { terminateCurve };
 
 const HELP = `usage: npm run circuits:build -- [NAME ...] [--no-setup] [--update-manifest]
   Compiles the circuits of circuits/circuits.json (all, or the NAMEs) and runs a local phase 2 for

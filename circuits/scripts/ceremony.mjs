@@ -40,7 +40,8 @@ function arg(args, name, fallback) {
   return args[i + 1];
 }
 
-async function terminateCurve() {
+/** snarkjs keeps worker threads alive after it proves or verifies: end them so the process can exit. */
+export async function terminateCurve() {
   const curve = globalThis.curve_bn128;
   if (curve?.terminate) await curve.terminate();
 }

@@ -3,15 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEddsa, type Eddsa } from "circomlibjs";
 import * as snarkjs from "snarkjs";
-import {
-  computeFinalityMessage,
-  computeZkChainId,
-  computeZkSignerBitmap,
-  computeZkValidatorSetRoot,
-  padZkValidatorSlots,
-  splitBlockHash,
-  type ZkValidatorSlot,
-} from "@aegis/consumer-sdk";
+import { computeFinalityMessage, computeQuorumCircuitInput, type ZkValidatorSlot } from "@aegis/consumer-sdk";
 import { CIRCUITS_DIR } from "../scripts/build.mjs";
 
 /** A validator of the fixture set: its attestation secret key and its slot. */
@@ -51,37 +43,16 @@ export async function sign(secretKey: Buffer, message: bigint): Promise<{ r8x: b
   return { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S };
 }
 
-/**
- * Honest inputs: the set (padded to `capacity`) and each signer's signature over the statement's
- * finality message. Slots that did not sign carry the disabled-verifier values (S = 0, R8 = (0, 1)).
- */
+/** Honest inputs: the set (padded to `capacity`) and each signer's signature over the statement's finality message. */
 export async function createQuorumInput(validators: readonly FixtureValidator[], signers: readonly number[], statement: Statement, capacity: number): Promise<QuorumInput> {
-  const slots = padZkValidatorSlots(
+  const message = computeFinalityMessage(statement);
+  const sigs = new Map(await Promise.all(signers.map(async (i) => [i, await sign(validators[i]!.secretKey, message)] as const)));
+  return computeQuorumCircuitInput(
     validators.map((v) => v.slot),
+    sigs,
+    statement,
     capacity,
   );
-  const message = computeFinalityMessage(statement);
-  const sigs = await Promise.all(slots.map((_, i) => (signers.includes(i) ? sign(validators[i]!.secretKey, message) : { r8x: 0n, r8y: 1n, s: 0n })));
-  const { hi, lo } = splitBlockHash(statement.blockHash);
-  const str = (xs: bigint[]) => xs.map((x) => x.toString());
-  return {
-    validatorSetRoot: computeZkValidatorSetRoot(
-      validators.map((v) => v.slot),
-      capacity,
-    ).toString(),
-    nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
-    chainId: computeZkChainId(statement.chainId).toString(),
-    height: statement.height.toString(),
-    blockHashHi: hi.toString(),
-    blockHashLo: lo.toString(),
-    signers: computeZkSignerBitmap(signers, capacity).toString(),
-    Ax: str(slots.map((s) => s.ax)),
-    Ay: str(slots.map((s) => s.ay)),
-    power: str(slots.map((s) => s.power)),
-    R8x: str(sigs.map((s) => s.r8x)),
-    R8y: str(sigs.map((s) => s.r8y)),
-    S: str(sigs.map((s) => s.s)),
-  };
 }
 
 /** Computes the witness; throws snarkjs' "Assert Failed ... line: N" error for inputs that break a constraint. */

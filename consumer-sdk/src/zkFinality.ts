@@ -138,3 +138,46 @@ export function getZkSigners(bitmap: bigint, capacity: number): number[] {
   for (let i = 0; i < capacity; i++) if ((bitmap >> BigInt(i)) & 1n) out.push(i);
   return out;
 }
+
+/** A signer's EdDSA-Poseidon signature over the finality message (R8 affine, S). */
+export interface ZkAttestationSignature {
+  r8x: bigint;
+  r8y: bigint;
+  s: bigint;
+}
+
+/** What a disabled slot feeds the circuit's verifier (circomlib needs S below the order and R8 on the curve). */
+const NO_SIGNATURE: Readonly<ZkAttestationSignature> = Object.freeze({ r8x: 0n, r8y: 1n, s: 0n });
+
+/**
+ * The quorum circuit's inputs (decimal strings, as snarkjs takes them) for `signatures[i]` by slot i
+ * (absent: slot i did not sign). Only the set's rules are checked here; whether the signatures are
+ * valid and reach a quorum is the circuit's to decide.
+ */
+export function computeQuorumCircuitInput(
+  slots: readonly ZkValidatorSlot[],
+  signatures: ReadonlyMap<number, ZkAttestationSignature>,
+  statement: FinalityMessageInput,
+  capacity: number,
+): Record<string, string | string[]> {
+  const padded = padZkValidatorSlots(slots, capacity);
+  const sigs = padded.map((_, i) => signatures.get(i) ?? NO_SIGNATURE);
+  const { hi, lo } = splitBlockHash(statement.blockHash);
+  const str = (xs: bigint[]) => xs.map((x) => x.toString());
+  computeFinalityMessage(statement); // the statement's own checks (height, next root)
+  return {
+    validatorSetRoot: computeZkValidatorSetRoot(slots, capacity).toString(),
+    nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
+    chainId: computeZkChainId(statement.chainId).toString(),
+    height: BigInt(statement.height).toString(),
+    blockHashHi: hi.toString(),
+    blockHashLo: lo.toString(),
+    signers: computeZkSignerBitmap(signatures.keys(), capacity).toString(),
+    Ax: str(padded.map((s) => s.ax)),
+    Ay: str(padded.map((s) => s.ay)),
+    power: str(padded.map((s) => s.power)),
+    R8x: str(sigs.map((s) => s.r8x)),
+    R8y: str(sigs.map((s) => s.r8y)),
+    S: str(sigs.map((s) => s.s)),
+  };
+}

@@ -2,6 +2,7 @@ import { buildPoseidon } from "circomlibjs";
 import {
   BN254_SCALAR_FIELD,
   computeFinalityMessage,
+  computeQuorumCircuitInput,
   computeZkChainId,
   computeZkSignerBitmap,
   computeZkValidatorSetRoot,
@@ -126,4 +127,27 @@ test("signer bitmap: bit i for slot i, round trip, out-of-range slots refused", 
   expect(zkCode(() => computeZkSignerBitmap([-1], 4))).toEqual({ code: "ZK_ERROR_INVALID_SIGNER", index: -1, capacity: 4 });
   expect(zkCode(() => getZkSigners(0b10000n, 4))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "signers" });
   expect(zkCode(() => getZkSigners(-1n, 4))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "signers" });
+});
+
+test("circuit input: padded slots, the signers' signatures, disabled-verifier values elsewhere, the statement's public values", () => {
+  const statement = { chainId: "aegis-1", height: 9, blockHash: hash, nextValidatorSetRoot: 3n };
+  const input = computeQuorumCircuitInput([slot(0), slot(1, 20n)], new Map([[1, { r8x: 5n, r8y: 6n, s: 7n }]]), statement, 4);
+  const { hi, lo } = splitBlockHash(hash);
+  expect(input).toEqual({
+    validatorSetRoot: computeZkValidatorSetRoot([slot(0), slot(1, 20n)], 4).toString(),
+    nextValidatorSetRoot: "3",
+    chainId: computeZkChainId("aegis-1").toString(),
+    height: "9",
+    blockHashHi: hi.toString(),
+    blockHashLo: lo.toString(),
+    signers: "2",
+    Ax: ["1000", "1001", "0", "0"],
+    Ay: ["2000", "2001", "1", "1"],
+    power: ["10", "20", "0", "0"],
+    R8x: ["0", "5", "0", "0"],
+    R8y: ["1", "6", "1", "1"],
+    S: ["0", "7", "0", "0"],
+  });
+  expect(zkCode(() => computeQuorumCircuitInput([slot(0)], new Map([[4, { r8x: 1n, r8y: 1n, s: 1n }]]), statement, 4))).toEqual({ code: "ZK_ERROR_INVALID_SIGNER", index: 4, capacity: 4 });
+  expect(zkCode(() => computeQuorumCircuitInput([slot(0)], new Map(), { ...statement, height: 0 }, 4))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "height" });
 });

@@ -30,29 +30,13 @@ const statement = {
 };
 const signers = [1, 2, 3];
 const message = sdk.computeFinalityMessage(statement);
-const padded = sdk.padZkValidatorSlots(slots, N);
-const sigs = padded.map((_, i) => {
-  if (!signers.includes(i)) return { r8x: 0n, r8y: 1n, s: 0n };
-  const sig = eddsa.signPoseidon(secretKeys[i], eddsa.F.e(message));
-  return { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S };
-});
-const { hi, lo } = sdk.splitBlockHash(statement.blockHash);
-const str = (xs) => xs.map((x) => x.toString());
-const input = {
-  validatorSetRoot: validatorSetRoot.toString(),
-  nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
-  chainId: sdk.computeZkChainId(statement.chainId).toString(),
-  height: String(statement.height),
-  blockHashHi: hi.toString(),
-  blockHashLo: lo.toString(),
-  signers: sdk.computeZkSignerBitmap(signers, N).toString(),
-  Ax: str(padded.map((s) => s.ax)),
-  Ay: str(padded.map((s) => s.ay)),
-  power: str(padded.map((s) => s.power)),
-  R8x: str(sigs.map((s) => s.r8x)),
-  R8y: str(sigs.map((s) => s.r8y)),
-  S: str(sigs.map((s) => s.s)),
-};
+const signatures = new Map(
+  signers.map((i) => {
+    const sig = eddsa.signPoseidon(secretKeys[i], eddsa.F.e(message));
+    return [i, { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S }];
+  }),
+);
+const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N);
 
 const built = await setupCircuit(await getCircuit("quorum4"));
 const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, built.wasm, built.zkey);
