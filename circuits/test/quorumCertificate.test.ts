@@ -2,7 +2,8 @@
 // forgery breaks the constraint that names its attack. Witness-level checks (no proving key needed):
 // a witness that does not exist cannot be proved.
 import { poseidon2, poseidon3 } from "poseidon-lite";
-import { BN254_SCALAR_FIELD, computeFinalityMessage, computeZkValidatorSetRoot, splitBlockHash } from "@aegis/consumer-sdk";
+import { BN254_SCALAR_FIELD, computeFinalityMessage, computeQuorumCircuitInput, computeZkValidatorSetRoot, splitBlockHash } from "@aegis/consumer-sdk";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
 import { compileCircuit, getCircuit } from "../scripts/build.mjs";
 import { computeWitness, createQuorumInput, createValidators, lineOf, sign, type FixtureValidator, type QuorumInput, type Statement } from "./quorumFixture.js";
 
@@ -166,3 +167,15 @@ function computeRootUnchecked(slots: { ax: bigint; ay: bigint; power: bigint }[]
   }
   return level[0]!;
 }
+
+test("the hub's attestation keys and signatures are what the circuit checks", async () => {
+  await initAttestationCrypto();
+  const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
+  const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
+  const message = computeFinalityMessage(statement);
+  const sigs = new Map([1, 2, 3].map((i) => [i, decodeFinalitySignature(signFinalityMessage(keys[i]!.secretKey, message))!] as const));
+  await expect(computeWitness(wasm, computeQuorumCircuitInput(slots, sigs, statement, N))).resolves.toBeUndefined();
+  // And a hub signature over another message does not count.
+  const other = decodeFinalitySignature(signFinalityMessage(keys[3]!.secretKey, message + 1n))!;
+  await rejects(computeQuorumCircuitInput(slots, new Map([...sigs, [3, other]]), statement, N), inTemplate("ForceEqualIfEnabled"));
+});

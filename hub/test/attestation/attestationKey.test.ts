@@ -5,7 +5,11 @@ import {
   createAttestationKeyPair,
   createAttestationProofOfPossession,
   decodeAttestationPublicKey,
+  decodeFinalitySignature,
+  getAttestationPoint,
   isValidAttestationProofOfPossession,
+  isValidFinalitySignature,
+  signFinalityMessage,
 } from "../../src/attestation/index.js";
 import { FIELD_P, IDENTITY_POINT, LOW_ORDER_POINT, NOT_A_POINT, ORDER_TWO_POINT, packedY } from "./attestationFixtures.js";
 
@@ -77,4 +81,61 @@ test.each([
   expect((err as AttestationError).code).toBe("ATTESTATION_ERROR_INVALID_KEY");
   expect((err as Error).message).toMatch(reason);
   expect(isValidAttestationProofOfPossession(bytes, operator, pop)).toBe(false);
+});
+
+describe("finality attestations", () => {
+  const message = 123456789012345678901234567890n;
+  const sig = signFinalityMessage(key.secretKey, message);
+
+  test("a signature verifies for its key and message only, and decodes to what the circuit takes", () => {
+    expect(sig).toHaveLength(64);
+    expect(isValidFinalitySignature(key.publicKey, message, sig)).toBe(true);
+    expect(isValidFinalitySignature(key.publicKey, message + 1n, sig)).toBe(false);
+    expect(isValidFinalitySignature(createAttestationKeyPair(new Uint8Array(32).fill(10)).publicKey, message, sig)).toBe(false);
+    const d = decodeFinalitySignature(sig)!;
+    expect(d.s < 2736030358979909402780800718157159386076813972158567259200215660948447373041n).toBe(true);
+    expect(typeof d.r8x).toBe("bigint");
+    // The point's coordinates are checked against the circuit in circuits/test (the hub's keys sign a quorum).
+    expect(getAttestationPoint(key.publicKey)).toEqual(getAttestationPoint(createAttestationKeyPair(new Uint8Array(32).fill(9)).publicKey));
+  });
+
+  test.each([
+    ["63 bytes", () => sig.subarray(0, 63)],
+    ["S raised by the subgroup order", () => {
+      const b = Uint8Array.from(sig);
+      let s = 0n;
+      for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(b[i]!);
+      s += 2736030358979909402780800718157159386076813972158567259200215660948447373041n;
+      for (let i = 32; i < 64; i++) {
+        b[i] = Number(s & 0xffn);
+        s >>= 8n;
+      }
+      return b;
+    }],
+    ["R8 not a point", () => {
+      const b = Uint8Array.from(sig);
+      b.set(NOT_A_POINT, 0);
+      return b;
+    }],
+    ["a flipped bit of S", () => {
+      const b = Uint8Array.from(sig);
+      b[40]! ^= 1;
+      return b;
+    }],
+  ])("refused: %s (and the input is not modified)", (_name, make) => {
+    const bad = make();
+    const before = toHex(bad);
+    expect(isValidFinalitySignature(key.publicKey, message, bad)).toBe(false);
+    expect(toHex(bad)).toBe(before);
+  });
+
+  test("a key that is not a valid attestation key verifies nothing", () => {
+    expect(isValidFinalitySignature(IDENTITY_POINT, message, sig)).toBe(false);
+    expect(isValidFinalitySignature(new Uint8Array(31), message, sig)).toBe(false);
+    expect(() => getAttestationPoint(LOW_ORDER_POINT)).toThrow(AttestationError);
+  });
+
+  test("signing refuses a secret key of the wrong length", () => {
+    expect(() => signFinalityMessage(new Uint8Array(31), message)).toThrow(RangeError);
+  });
 });
