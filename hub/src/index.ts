@@ -12,3 +12,4 @@ export * from "./sync/index.js";
 export * from "./app/index.js";
 export * from "./tx/index.js";
 export * from "./rpc/index.js";
+export * from "./zk/index.js";
