@@ -16,6 +16,7 @@ import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import lockfile from "proper-lockfile";
 import * as snarkjs from "snarkjs";
 import { createProgressLogger } from "./progress.mjs";
 import { atomically, sha256File, terminateCurve } from "./ceremony.mjs";
@@ -110,38 +111,24 @@ function run(cmd, args, opts) {
 }
 
 /**
- * Runs `f` holding the circuit's cache lock (a file created exclusively, holding our pid): two
- * processes building the same circuit (parallel test workers) would otherwise mix their files.
- * A lock whose process is gone is taken over.
+ * Runs `f` holding the circuit's cache lock (proper-lockfile: a lock directory whose mtime the holder
+ * keeps fresh): two processes building the same circuit (parallel test workers) would otherwise mix
+ * their files. A lock left by a process that died goes stale and is taken over.
  */
 async function withCacheLock(name, f) {
   const dir = join(cacheDir(), name);
   await mkdir(dir, { recursive: true });
-  const lock = join(dir, "lock");
-  for (;;) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch (e) {
-      if (e.code !== "EEXIST") throw e;
-      const holder = Number(await readFile(lock, "utf8").catch(() => ""));
-      let alive = holder === process.pid;
-      if (!alive && Number.isInteger(holder) && holder > 0) {
-        try {
-          process.kill(holder, 0);
-          alive = true;
-        } catch (k) {
-          alive = k.code === "EPERM";
-        }
-      }
-      if (!alive) await rm(lock, { force: true });
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const release = await lockfile.lock(dir, {
+    lockfilePath: join(dir, "build.lock"),
+    stale: 120_000, // a phase 2 keeps the main thread busy for seconds at a time
+    update: 10_000,
+    retries: { retries: 900, minTimeout: 200, maxTimeout: 1_000 }, // wait up to ~15 min for another build
+    onCompromised: (e) => console.error(`warning: ${name} cache lock: ${e.message}`),
+  });
   try {
     return await f();
   } finally {
-    await rm(lock, { force: true });
+    await release();
   }
 }
 
