@@ -32,6 +32,7 @@ export class CircuitBuildError extends Error {
 export const CIRCUITS_DIR: string;
 export function cacheDir(): string;
 export function loadCircuits(): Promise<CircuitDeclaration[]>;
+export function parseCircuits(json: unknown): CircuitDeclaration[];
 export function getCircuit(name: string): Promise<CircuitDeclaration>;
 export function sourceHash(c: CircuitDeclaration): Promise<string>;
 export function compileCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<CompiledCircuit>;

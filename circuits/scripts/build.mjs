@@ -42,8 +42,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The circuits of circuits.json, each checked field by field. */
 export async function loadCircuits() {
-  const j = JSON.parse(await readFile(join(CIRCUITS_DIR, "circuits.json"), "utf8"));
-  if (!Array.isArray(j.circuits)) throw new CircuitBuildError("CIRCUIT_ERROR_INVALID_DECLARATION", "circuits.json: `circuits` must be an array");
+  return parseCircuits(JSON.parse(await readFile(join(CIRCUITS_DIR, "circuits.json"), "utf8")));
+}
+
+/** Checks a circuits.json document; throws CIRCUIT_ERROR_INVALID_DECLARATION naming the field. */
+export function parseCircuits(j) {
+  if (!Array.isArray(j?.circuits)) throw new CircuitBuildError("CIRCUIT_ERROR_INVALID_DECLARATION", "circuits.json: `circuits` must be an array");
   const names = new Set();
   return j.circuits.map((c, i) => {
     const bad = (field, why) => new CircuitBuildError("CIRCUIT_ERROR_INVALID_DECLARATION", `circuits.json circuits[${i}].${field}: ${why}`);
@@ -242,8 +246,8 @@ export async function setupCircuit(c, opts = {}) {
 
 async function setupUnlocked(c, opts) {
   const logger = opts.logger ?? createProgressLogger({ quiet: true });
+  const ptau = await resolvePtau(c, opts); // first: a circuit without one is refused before compiling
   const compiled = await compileUnlocked(c, { ...opts, logger });
-  const ptau = await resolvePtau(c, opts);
   const zkey = join(compiled.dir, `${c.name}.zkey`);
   const vkeyPath = join(compiled.dir, `${c.name}.vkey.json`);
   const record = join(compiled.dir, "phase2.json");
