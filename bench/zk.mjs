@@ -99,7 +99,7 @@ export async function run(args) {
       row.prove_s_median = +(median(out.seconds)).toFixed(2);
       row.prove_peak_rss_gb = +(out.maxRssKiB / 2 ** 20).toFixed(2);
       const full = { ...cert, proof: sdk.encodeZkProof(out.proof) };
-      const opts = { verificationKeys: { [circuit.name]: built.vkey }, capacities: { [circuit.name]: N } };
+      const opts = { chainId: full.chainId, verificationKeys: { [circuit.name]: built.vkey }, capacities: { [circuit.name]: N } };
       sdk.assertValidZkCertificate(full, root, opts); // warm-up (and a check that it is valid)
       const warm = [];
       for (let i = 0; i < verifyRuns; i++) {

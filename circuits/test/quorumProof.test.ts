@@ -22,7 +22,7 @@ let proof: snarkjs.Groth16Proof;
 let publicSignals: string[];
 const statement: Statement = { chainId: "aegis-test-1", height: 7, blockHash: Uint8Array.from({ length: 32 }, (_, i) => 255 - i), nextValidatorSetRoot: 42n };
 
-const opts = () => ({ verificationKeys: { quorum4: built.vkey as unknown as Groth16VerificationKey }, capacities: { quorum4: N } });
+const opts = () => ({ chainId: statement.chainId, verificationKeys: { quorum4: built.vkey as unknown as Groth16VerificationKey }, capacities: { quorum4: N } });
 
 beforeAll(async () => {
   built = await setupCircuit(await getCircuit("quorum4"));
@@ -62,13 +62,18 @@ test("snarkjs and the SDK accept the honest certificate", async () => {
 
 test.each([
   ["another height", { height: statement.height + 1 }],
-  ["another chain", { chainId: "aegis-other-1" }],
   ["another next set", { nextValidatorSetRoot: 43n }],
   ["another signer bitmap", { signers: 0b1111n }],
   ["another block", { blockHash: new Uint8Array(32).fill(1) }],
 ])("the same proof for %s is refused by both verifiers", async (_name, change) => {
   const other = { ...cert, ...change };
   expect(codeOf(other)).toBe("ZK_CERT_ERROR_INVALID_PROOF");
+  expect(await snarkjs.groth16.verify(built.vkey, getZkPublicSignals(other), proof)).toBe(false);
+});
+
+test("a certificate for another chain is refused by the SDK before any pairing, and by snarkjs", async () => {
+  const other = { ...cert, chainId: "aegis-other-1" };
+  expect(codeOf(other)).toBe("ZK_CERT_ERROR_WRONG_CHAIN");
   expect(await snarkjs.groth16.verify(built.vkey, getZkPublicSignals(other), proof)).toBe(false);
 });
 

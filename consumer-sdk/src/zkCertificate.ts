@@ -50,6 +50,7 @@ export const ZK_PUBLIC_INPUTS = ["validatorSetRoot", "nextValidatorSetRoot", "ch
 export type ZkCertificateErrorType =
   | { code: "ZK_CERT_ERROR_MALFORMED"; field: string; reason: string }
   | { code: "ZK_CERT_ERROR_UNKNOWN_CIRCUIT"; circuit: string }
+  | { code: "ZK_CERT_ERROR_WRONG_CHAIN"; expected: string; actual: string }
   | { code: "ZK_CERT_ERROR_WRONG_VALIDATOR_SET"; expected: string; actual: string }
   | { code: "ZK_CERT_ERROR_INVALID_PROOF" };
 
@@ -161,6 +162,8 @@ export function getZkPublicSignals(cert: ZkCertificate): string[] {
 }
 
 export interface VerifyZkCertificateOptions {
+  /** The hub this verifier follows: the same validators may sign for another chain id. */
+  chainId: string;
   /** Verification keys by circuit name (the SDK ships none for a circuit without a real ceremony yet). */
   verificationKeys: Readonly<Record<string, Groth16VerificationKey>>;
   /** The circuit's capacity (signer bitmap width), by circuit name. */
@@ -169,14 +172,16 @@ export interface VerifyZkCertificateOptions {
 
 /**
  * Throws ZkCertificateError unless `cert` proves that more than 2/3 of the power of the validator set
- * with root `trustedValidatorSetRoot` signed its block. Cheapest checks first: shapes, lengths and
- * field ranges, then the root, then the curve points, then the pairings. Returns the signer slots.
+ * with root `trustedValidatorSetRoot` signed its block on the hub `opts.chainId`. Cheapest checks
+ * first: shapes, lengths and field ranges, the chain, then the root, then the curve points, then the
+ * pairings. Returns the signer slots.
  */
 export function assertValidZkCertificate(cert: ZkCertificate, trustedValidatorSetRoot: bigint, opts: VerifyZkCertificateOptions): { signers: number[] } {
   const vk = opts.verificationKeys[cert.circuit];
   const capacity = opts.capacities[cert.circuit];
   if (!vk || capacity === undefined) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_UNKNOWN_CIRCUIT", circuit: String(cert.circuit) });
   if (typeof cert.chainId !== "string" || cert.chainId.length === 0) throw malformed("chainId", "empty");
+  if (cert.chainId !== opts.chainId) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_WRONG_CHAIN", expected: opts.chainId, actual: cert.chainId });
   if (!Number.isSafeInteger(cert.height) || cert.height < 1 || BigInt(cert.height) > ZK_MAX_POWER) throw malformed("height", "not a height");
   if (!(cert.blockHash instanceof Uint8Array) || cert.blockHash.length !== 32) throw malformed("blockHash", "must be 32 bytes");
   for (const f of ["validatorSetRoot", "nextValidatorSetRoot"] as const) {

@@ -64,6 +64,7 @@ const out = {
   invalid: [
     { name: "proof of 255 bytes", change: { proof: certificate.proof.slice(0, -2) }, code: "ZK_CERT_ERROR_MALFORMED" },
     { name: "unknown circuit", change: { circuit: "quorum5" }, code: "ZK_CERT_ERROR_UNKNOWN_CIRCUIT" },
+    { name: "another hub chain", change: { chainId: "aegis-vectors-2" }, code: "ZK_CERT_ERROR_WRONG_CHAIN" },
     { name: "another validator set", change: { validatorSetRoot: "1" }, code: "ZK_CERT_ERROR_WRONG_VALIDATOR_SET" },
     { name: "another height", change: { height: statement.height + 1 }, code: "ZK_CERT_ERROR_INVALID_PROOF" },
     { name: "a signer added to the bitmap", change: { signers: "15" }, code: "ZK_CERT_ERROR_INVALID_PROOF" },

@@ -31,7 +31,7 @@ const toCert = (c: CertJson): ZkCertificate => ({
   proof: fromHex(c.proof),
 });
 const cert = toCert(v.certificate);
-const opts = { verificationKeys: { quorum4: v.verificationKey as Groth16VerificationKey }, capacities: { quorum4: v.capacity as number } };
+const opts = { chainId: v.certificate.chainId as string, verificationKeys: { quorum4: v.verificationKey as Groth16VerificationKey }, capacities: { quorum4: v.capacity as number } };
 const slots = v.validators.map((x: { ax: string; ay: string; power: string }) => ({ ax: BigInt(x.ax), ay: BigInt(x.ay), power: BigInt(x.power) }));
 const trustedRoot = computeZkValidatorSetRoot(slots, v.capacity);
 
@@ -61,7 +61,7 @@ test.each(v.invalid.map((c: { name: string }) => [c.name, c]) as [string, { chan
 
 test("every ZK certificate error code has an invalid vector", () => {
   const codes = new Set(v.invalid.map((c: { code: string }) => c.code));
-  for (const code of ["ZK_CERT_ERROR_MALFORMED", "ZK_CERT_ERROR_UNKNOWN_CIRCUIT", "ZK_CERT_ERROR_WRONG_VALIDATOR_SET", "ZK_CERT_ERROR_INVALID_PROOF"]) expect(codes).toContain(code);
+  for (const code of ["ZK_CERT_ERROR_MALFORMED", "ZK_CERT_ERROR_UNKNOWN_CIRCUIT", "ZK_CERT_ERROR_WRONG_CHAIN", "ZK_CERT_ERROR_WRONG_VALIDATOR_SET", "ZK_CERT_ERROR_INVALID_PROOF"]) expect(codes).toContain(code);
 });
 
 test("a verification key for another number of public inputs is refused", () => {
