@@ -392,6 +392,82 @@ export namespace aegis {
             type $Shape = aegis.v1.TxBatch.$Properties;
         }
 
+        interface IFinalityAttestation extends aegis.v1.FinalityAttestation.$Properties {
+        }
+
+        class FinalityAttestation {
+            constructor(properties?: aegis.v1.FinalityAttestation.$Properties);
+            $unknowns?: Uint8Array[];
+            height: (number|Long);
+            block_hash: Uint8Array;
+            next_validator_set_root: Uint8Array;
+            validator_index: number;
+            signature: Uint8Array;
+            static create(properties: aegis.v1.FinalityAttestation.$Shape): aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape;
+            static create(properties?: aegis.v1.FinalityAttestation.$Properties): aegis.v1.FinalityAttestation;
+            static encode(message: aegis.v1.FinalityAttestation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.FinalityAttestation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.FinalityAttestation;
+            static toObject(message: aegis.v1.FinalityAttestation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace FinalityAttestation {
+            interface $Properties {
+                height?: (number|Long|null);
+                block_hash?: (Uint8Array|null);
+                next_validator_set_root?: (Uint8Array|null);
+                validator_index?: (number|null);
+                signature?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.FinalityAttestation.$Properties;
+        }
+
+        interface IZkFinalityCertificate extends aegis.v1.ZkFinalityCertificate.$Properties {
+        }
+
+        class ZkFinalityCertificate {
+            constructor(properties?: aegis.v1.ZkFinalityCertificate.$Properties);
+            $unknowns?: Uint8Array[];
+            circuit: string;
+            height: (number|Long);
+            block_hash: Uint8Array;
+            validator_set_root: Uint8Array;
+            next_validator_set_root: Uint8Array;
+            signers: Uint8Array;
+            proof: Uint8Array;
+            static create(properties: aegis.v1.ZkFinalityCertificate.$Shape): aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape;
+            static create(properties?: aegis.v1.ZkFinalityCertificate.$Properties): aegis.v1.ZkFinalityCertificate;
+            static encode(message: aegis.v1.ZkFinalityCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.ZkFinalityCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.ZkFinalityCertificate;
+            static toObject(message: aegis.v1.ZkFinalityCertificate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ZkFinalityCertificate {
+            interface $Properties {
+                circuit?: (string|null);
+                height?: (number|Long|null);
+                block_hash?: (Uint8Array|null);
+                validator_set_root?: (Uint8Array|null);
+                next_validator_set_root?: (Uint8Array|null);
+                signers?: (Uint8Array|null);
+                proof?: (Uint8Array|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.ZkFinalityCertificate.$Properties;
+        }
+
         interface IStatusRequest extends aegis.v1.StatusRequest.$Properties {
         }
 

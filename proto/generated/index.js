@@ -4380,6 +4380,952 @@ export const aegis = $root.aegis = (() => {
             return TxBatch;
         })();
 
+        v1.FinalityAttestation = (function() {
+
+            /**
+             * Properties of a FinalityAttestation.
+             * @typedef {Object} aegis.v1.FinalityAttestation.$Properties
+             * @property {number|Long|null} [height] FinalityAttestation height
+             * @property {Uint8Array|null} [block_hash] FinalityAttestation block_hash
+             * @property {Uint8Array|null} [next_validator_set_root] FinalityAttestation next_validator_set_root
+             * @property {number|null} [validator_index] FinalityAttestation validator_index
+             * @property {Uint8Array|null} [signature] FinalityAttestation signature
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FinalityAttestation.
+             * @memberof aegis.v1
+             * @interface IFinalityAttestation
+             * @augments aegis.v1.FinalityAttestation.$Properties
+             * @deprecated Use aegis.v1.FinalityAttestation.$Properties instead.
+             */
+
+            /**
+             * Shape of a FinalityAttestation.
+             * @typedef {aegis.v1.FinalityAttestation.$Properties} aegis.v1.FinalityAttestation.$Shape
+             */
+
+            /**
+             * Constructs a new FinalityAttestation.
+             * @memberof aegis.v1
+             * @classdesc Represents a FinalityAttestation.
+             * @constructor
+             * @param {aegis.v1.FinalityAttestation.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FinalityAttestation = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FinalityAttestation height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * FinalityAttestation block_hash.
+             * @member {Uint8Array} block_hash
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.block_hash = $util.newBuffer([]);
+
+            /**
+             * FinalityAttestation next_validator_set_root.
+             * @member {Uint8Array} next_validator_set_root
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.next_validator_set_root = $util.newBuffer([]);
+
+            /**
+             * FinalityAttestation validator_index.
+             * @member {number} validator_index
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.validator_index = 0;
+
+            /**
+             * FinalityAttestation signature.
+             * @member {Uint8Array} signature
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.signature = $util.newBuffer([]);
+
+            /**
+             * Creates a new FinalityAttestation instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {aegis.v1.FinalityAttestation.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.FinalityAttestation} FinalityAttestation instance
+             * @type {{
+             *   (properties: aegis.v1.FinalityAttestation.$Shape): aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape;
+             *   (properties?: aegis.v1.FinalityAttestation.$Properties): aegis.v1.FinalityAttestation;
+             * }}
+             */
+            FinalityAttestation.create = function(properties) {
+                return new FinalityAttestation(properties);
+            };
+
+            /**
+             * Encodes the specified FinalityAttestation message. Does not implicitly {@link aegis.v1.FinalityAttestation.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {aegis.v1.FinalityAttestation.$Properties} message FinalityAttestation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FinalityAttestation.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.block_hash);
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root") && message.next_validator_set_root.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.next_validator_set_root);
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index") && message.validator_index !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.validator_index);
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified FinalityAttestation message, length delimited. Does not implicitly {@link aegis.v1.FinalityAttestation.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {aegis.v1.FinalityAttestation.$Properties} message FinalityAttestation message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FinalityAttestation.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a FinalityAttestation message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape} FinalityAttestation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FinalityAttestation.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.FinalityAttestation();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.block_hash = value;
+                            else
+                                delete message.block_hash;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.next_validator_set_root = value;
+                            else
+                                delete message.next_validator_set_root;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.validator_index = value;
+                            else
+                                delete message.validator_index;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signature = value;
+                            else
+                                delete message.signature;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a FinalityAttestation message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape} FinalityAttestation
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FinalityAttestation.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a FinalityAttestation message.
+             * @function verify
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            FinalityAttestation.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                        return "block_hash: buffer expected";
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    if (!(message.next_validator_set_root && typeof message.next_validator_set_root.length === "number" || $util.isString(message.next_validator_set_root)))
+                        return "next_validator_set_root: buffer expected";
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
+                    if (!$util.isInteger(message.validator_index))
+                        return "validator_index: integer expected";
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                        return "signature: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a FinalityAttestation message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.FinalityAttestation} FinalityAttestation
+             */
+            FinalityAttestation.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.FinalityAttestation)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.FinalityAttestation: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.FinalityAttestation();
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.block_hash != null)
+                    if (object.block_hash.length)
+                        if (typeof object.block_hash === "string")
+                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                        else if (object.block_hash.length >= 0)
+                            message.block_hash = object.block_hash;
+                if (object.next_validator_set_root != null)
+                    if (object.next_validator_set_root.length)
+                        if (typeof object.next_validator_set_root === "string")
+                            $util.base64.decode(object.next_validator_set_root, message.next_validator_set_root = $util.newBuffer($util.base64.length(object.next_validator_set_root)), 0);
+                        else if (object.next_validator_set_root.length >= 0)
+                            message.next_validator_set_root = object.next_validator_set_root;
+                if (object.validator_index != null)
+                    if ($Number(object.validator_index) !== 0)
+                        message.validator_index = object.validator_index >>> 0;
+                if (object.signature != null)
+                    if (object.signature.length)
+                        if (typeof object.signature === "string")
+                            $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                        else if (object.signature.length >= 0)
+                            message.signature = object.signature;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FinalityAttestation message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {aegis.v1.FinalityAttestation} message FinalityAttestation
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FinalityAttestation.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.block_hash = "";
+                    else {
+                        object.block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.block_hash = $util.newBuffer(object.block_hash);
+                    }
+                    if (options.bytes === $String)
+                        object.next_validator_set_root = "";
+                    else {
+                        object.next_validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.next_validator_set_root = $util.newBuffer(object.next_validator_set_root);
+                    }
+                    object.validator_index = 0;
+                    if (options.bytes === $String)
+                        object.signature = "";
+                    else {
+                        object.signature = [];
+                        if (options.bytes !== $Array)
+                            object.signature = $util.newBuffer(object.signature);
+                    }
+                }
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    object.next_validator_set_root = options.bytes === $String ? $util.base64.encode(message.next_validator_set_root, 0, message.next_validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.next_validator_set_root) : message.next_validator_set_root;
+                if (message.validator_index != null && $Object.hasOwnProperty.call(message, "validator_index"))
+                    object.validator_index = message.validator_index;
+                if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                    object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                return object;
+            };
+
+            /**
+             * Converts this FinalityAttestation to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FinalityAttestation.prototype.toJSON = function() {
+                return FinalityAttestation.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for FinalityAttestation
+             * @function getTypeUrl
+             * @memberof aegis.v1.FinalityAttestation
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            FinalityAttestation.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.FinalityAttestation";
+            };
+
+            return FinalityAttestation;
+        })();
+
+        v1.ZkFinalityCertificate = (function() {
+
+            /**
+             * Properties of a ZkFinalityCertificate.
+             * @typedef {Object} aegis.v1.ZkFinalityCertificate.$Properties
+             * @property {string|null} [circuit] ZkFinalityCertificate circuit
+             * @property {number|Long|null} [height] ZkFinalityCertificate height
+             * @property {Uint8Array|null} [block_hash] ZkFinalityCertificate block_hash
+             * @property {Uint8Array|null} [validator_set_root] ZkFinalityCertificate validator_set_root
+             * @property {Uint8Array|null} [next_validator_set_root] ZkFinalityCertificate next_validator_set_root
+             * @property {Uint8Array|null} [signers] ZkFinalityCertificate signers
+             * @property {Uint8Array|null} [proof] ZkFinalityCertificate proof
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ZkFinalityCertificate.
+             * @memberof aegis.v1
+             * @interface IZkFinalityCertificate
+             * @augments aegis.v1.ZkFinalityCertificate.$Properties
+             * @deprecated Use aegis.v1.ZkFinalityCertificate.$Properties instead.
+             */
+
+            /**
+             * Shape of a ZkFinalityCertificate.
+             * @typedef {aegis.v1.ZkFinalityCertificate.$Properties} aegis.v1.ZkFinalityCertificate.$Shape
+             */
+
+            /**
+             * Constructs a new ZkFinalityCertificate.
+             * @memberof aegis.v1
+             * @classdesc Represents a ZkFinalityCertificate.
+             * @constructor
+             * @param {aegis.v1.ZkFinalityCertificate.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ZkFinalityCertificate = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ZkFinalityCertificate circuit.
+             * @member {string} circuit
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.circuit = "";
+
+            /**
+             * ZkFinalityCertificate height.
+             * @member {number|Long} height
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ZkFinalityCertificate block_hash.
+             * @member {Uint8Array} block_hash
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.block_hash = $util.newBuffer([]);
+
+            /**
+             * ZkFinalityCertificate validator_set_root.
+             * @member {Uint8Array} validator_set_root
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.validator_set_root = $util.newBuffer([]);
+
+            /**
+             * ZkFinalityCertificate next_validator_set_root.
+             * @member {Uint8Array} next_validator_set_root
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.next_validator_set_root = $util.newBuffer([]);
+
+            /**
+             * ZkFinalityCertificate signers.
+             * @member {Uint8Array} signers
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.signers = $util.newBuffer([]);
+
+            /**
+             * ZkFinalityCertificate proof.
+             * @member {Uint8Array} proof
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.proof = $util.newBuffer([]);
+
+            /**
+             * Creates a new ZkFinalityCertificate instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {aegis.v1.ZkFinalityCertificate.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.ZkFinalityCertificate} ZkFinalityCertificate instance
+             * @type {{
+             *   (properties: aegis.v1.ZkFinalityCertificate.$Shape): aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape;
+             *   (properties?: aegis.v1.ZkFinalityCertificate.$Properties): aegis.v1.ZkFinalityCertificate;
+             * }}
+             */
+            ZkFinalityCertificate.create = function(properties) {
+                return new ZkFinalityCertificate(properties);
+            };
+
+            /**
+             * Encodes the specified ZkFinalityCertificate message. Does not implicitly {@link aegis.v1.ZkFinalityCertificate.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {aegis.v1.ZkFinalityCertificate.$Properties} message ZkFinalityCertificate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkFinalityCertificate.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit") && message.circuit !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.circuit);
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.block_hash);
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root") && message.validator_set_root.length)
+                    writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.validator_set_root);
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root") && message.next_validator_set_root.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.next_validator_set_root);
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers") && message.signers.length)
+                    writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signers);
+                if (message.proof != null && $Object.hasOwnProperty.call(message, "proof") && message.proof.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.proof);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ZkFinalityCertificate message, length delimited. Does not implicitly {@link aegis.v1.ZkFinalityCertificate.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {aegis.v1.ZkFinalityCertificate.$Properties} message ZkFinalityCertificate message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkFinalityCertificate.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ZkFinalityCertificate message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape} ZkFinalityCertificate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkFinalityCertificate.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.ZkFinalityCertificate();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.circuit = value;
+                            else
+                                delete message.circuit;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.height = value;
+                            else
+                                delete message.height;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.block_hash = value;
+                            else
+                                delete message.block_hash;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.validator_set_root = value;
+                            else
+                                delete message.validator_set_root;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.next_validator_set_root = value;
+                            else
+                                delete message.next_validator_set_root;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.signers = value;
+                            else
+                                delete message.signers;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.proof = value;
+                            else
+                                delete message.proof;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ZkFinalityCertificate message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape} ZkFinalityCertificate
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkFinalityCertificate.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a ZkFinalityCertificate message.
+             * @function verify
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ZkFinalityCertificate.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit"))
+                    if (!$util.isString(message.circuit))
+                        return "circuit: string expected";
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                        return "height: integer|Long expected";
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                        return "block_hash: buffer expected";
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    if (!(message.validator_set_root && typeof message.validator_set_root.length === "number" || $util.isString(message.validator_set_root)))
+                        return "validator_set_root: buffer expected";
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    if (!(message.next_validator_set_root && typeof message.next_validator_set_root.length === "number" || $util.isString(message.next_validator_set_root)))
+                        return "next_validator_set_root: buffer expected";
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
+                    if (!(message.signers && typeof message.signers.length === "number" || $util.isString(message.signers)))
+                        return "signers: buffer expected";
+                if (message.proof != null && $Object.hasOwnProperty.call(message, "proof"))
+                    if (!(message.proof && typeof message.proof.length === "number" || $util.isString(message.proof)))
+                        return "proof: buffer expected";
+                return null;
+            };
+
+            /**
+             * Creates a ZkFinalityCertificate message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.ZkFinalityCertificate} ZkFinalityCertificate
+             */
+            ZkFinalityCertificate.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.ZkFinalityCertificate)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.ZkFinalityCertificate: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.ZkFinalityCertificate();
+                if (object.circuit != null)
+                    if (typeof object.circuit !== "string" || object.circuit.length)
+                        message.circuit = $String(object.circuit);
+                if (object.height != null)
+                    if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                        if ($util.Long)
+                            message.height = $util.Long.fromValue(object.height, true);
+                        else if (typeof object.height === "string")
+                            message.height = $parseInt(object.height, 10);
+                        else if (typeof object.height === "number")
+                            message.height = object.height;
+                        else if (typeof object.height === "object")
+                            message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                if (object.block_hash != null)
+                    if (object.block_hash.length)
+                        if (typeof object.block_hash === "string")
+                            $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                        else if (object.block_hash.length >= 0)
+                            message.block_hash = object.block_hash;
+                if (object.validator_set_root != null)
+                    if (object.validator_set_root.length)
+                        if (typeof object.validator_set_root === "string")
+                            $util.base64.decode(object.validator_set_root, message.validator_set_root = $util.newBuffer($util.base64.length(object.validator_set_root)), 0);
+                        else if (object.validator_set_root.length >= 0)
+                            message.validator_set_root = object.validator_set_root;
+                if (object.next_validator_set_root != null)
+                    if (object.next_validator_set_root.length)
+                        if (typeof object.next_validator_set_root === "string")
+                            $util.base64.decode(object.next_validator_set_root, message.next_validator_set_root = $util.newBuffer($util.base64.length(object.next_validator_set_root)), 0);
+                        else if (object.next_validator_set_root.length >= 0)
+                            message.next_validator_set_root = object.next_validator_set_root;
+                if (object.signers != null)
+                    if (object.signers.length)
+                        if (typeof object.signers === "string")
+                            $util.base64.decode(object.signers, message.signers = $util.newBuffer($util.base64.length(object.signers)), 0);
+                        else if (object.signers.length >= 0)
+                            message.signers = object.signers;
+                if (object.proof != null)
+                    if (object.proof.length)
+                        if (typeof object.proof === "string")
+                            $util.base64.decode(object.proof, message.proof = $util.newBuffer($util.base64.length(object.proof)), 0);
+                        else if (object.proof.length >= 0)
+                            message.proof = object.proof;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ZkFinalityCertificate message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {aegis.v1.ZkFinalityCertificate} message ZkFinalityCertificate
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ZkFinalityCertificate.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.circuit = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.block_hash = "";
+                    else {
+                        object.block_hash = [];
+                        if (options.bytes !== $Array)
+                            object.block_hash = $util.newBuffer(object.block_hash);
+                    }
+                    if (options.bytes === $String)
+                        object.validator_set_root = "";
+                    else {
+                        object.validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.validator_set_root = $util.newBuffer(object.validator_set_root);
+                    }
+                    if (options.bytes === $String)
+                        object.next_validator_set_root = "";
+                    else {
+                        object.next_validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.next_validator_set_root = $util.newBuffer(object.next_validator_set_root);
+                    }
+                    if (options.bytes === $String)
+                        object.signers = "";
+                    else {
+                        object.signers = [];
+                        if (options.bytes !== $Array)
+                            object.signers = $util.newBuffer(object.signers);
+                    }
+                    if (options.bytes === $String)
+                        object.proof = "";
+                    else {
+                        object.proof = [];
+                        if (options.bytes !== $Array)
+                            object.proof = $util.newBuffer(object.proof);
+                    }
+                }
+                if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit"))
+                    object.circuit = message.circuit;
+                if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                    else if (typeof message.height === "number")
+                        object.height = options.longs === $String ? $String(message.height) : message.height;
+                    else
+                        object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                    object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    object.validator_set_root = options.bytes === $String ? $util.base64.encode(message.validator_set_root, 0, message.validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.validator_set_root) : message.validator_set_root;
+                if (message.next_validator_set_root != null && $Object.hasOwnProperty.call(message, "next_validator_set_root"))
+                    object.next_validator_set_root = options.bytes === $String ? $util.base64.encode(message.next_validator_set_root, 0, message.next_validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.next_validator_set_root) : message.next_validator_set_root;
+                if (message.signers != null && $Object.hasOwnProperty.call(message, "signers"))
+                    object.signers = options.bytes === $String ? $util.base64.encode(message.signers, 0, message.signers.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signers) : message.signers;
+                if (message.proof != null && $Object.hasOwnProperty.call(message, "proof"))
+                    object.proof = options.bytes === $String ? $util.base64.encode(message.proof, 0, message.proof.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.proof) : message.proof;
+                return object;
+            };
+
+            /**
+             * Converts this ZkFinalityCertificate to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ZkFinalityCertificate.prototype.toJSON = function() {
+                return ZkFinalityCertificate.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ZkFinalityCertificate
+             * @function getTypeUrl
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ZkFinalityCertificate.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.ZkFinalityCertificate";
+            };
+
+            return ZkFinalityCertificate;
+        })();
+
         v1.StatusRequest = (function() {
 
             /**

@@ -3,7 +3,11 @@ import {
   AegisError,
   ADDRESS_LENGTH,
   BLS_SIGNATURE_LENGTH,
+  BN254_SCALAR_FIELD,
   HASH_LENGTH,
+  ZK_MAX_CAPACITY,
+  ZK_PROOF_LENGTH,
+  type ZkCertificate,
   VoteType,
   type BlockHeader,
   type CommitCertificate,
@@ -255,6 +259,90 @@ export function certifiedBlockToProto(cb: CertifiedBlock): aegis.v1.CertifiedBlo
 export function certifiedBlockFromProto(p: aegis.v1.CertifiedBlock.$Properties | null | undefined): CertifiedBlock {
   if (!p) throw invalid("CertifiedBlock", "certifiedBlock", "missing");
   return { block: blockFromProto(p.block), certificate: certificateFromProto(p.certificate) };
+}
+
+// ---------- succinct (ZK) certificates and the attestations they are made from
+
+/** A validator's attestation of a committed block (aegis.v1.FinalityAttestation). */
+export interface FinalityAttestation {
+  height: number;
+  blockHash: Uint8Array;
+  /** ZK root of the set that signs height + 1. */
+  nextValidatorSetRoot: bigint;
+  validatorIndex: number;
+  /** Packed R8 || S. */
+  signature: Uint8Array;
+}
+
+export const ATTESTATION_SIGNATURE_BYTES = 64;
+const FIELD_BYTES = 32;
+/** Longest circuit name a certificate may carry. */
+export const MAX_CIRCUIT_NAME_LENGTH = 64;
+
+function fieldToBytes(x: bigint): Uint8Array {
+  if (x < 0n || x >= 1n << 256n) throw new RangeError("a field element is 32 bytes");
+  return Uint8Array.from(Buffer.from(x.toString(16).padStart(FIELD_BYTES * 2, "0"), "hex"));
+}
+
+function fieldOf(v: Uint8Array | null | undefined, message: string, field: string, below = BN254_SCALAR_FIELD): bigint {
+  const b = bytesOf(v, FIELD_BYTES, message, field);
+  const x = BigInt("0x" + Buffer.from(b).toString("hex"));
+  if (x >= below) throw invalid(message, field, "not below the field order");
+  return x;
+}
+
+export function encodeFinalityAttestation(a: FinalityAttestation): Uint8Array {
+  return pb.FinalityAttestation.encode({
+    height: a.height,
+    block_hash: a.blockHash,
+    next_validator_set_root: fieldToBytes(a.nextValidatorSetRoot),
+    validator_index: a.validatorIndex,
+    signature: a.signature,
+  }).finish();
+}
+export function decodeFinalityAttestation(bytes: Uint8Array): FinalityAttestation {
+  const m = "FinalityAttestation";
+  return decodeWith(m, () => {
+    const p = pb.FinalityAttestation.decode(bytes);
+    return {
+      height: toSafe(p.height, m, "height", 1),
+      blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
+      nextValidatorSetRoot: fieldOf(p.next_validator_set_root, m, "nextValidatorSetRoot"),
+      validatorIndex: toSafe(p.validator_index, m, "validatorIndex"),
+      signature: bytesOf(p.signature, ATTESTATION_SIGNATURE_BYTES, m, "signature"),
+    };
+  });
+}
+
+export function encodeZkCertificate(c: ZkCertificate): Uint8Array {
+  return pb.ZkFinalityCertificate.encode({
+    circuit: c.circuit,
+    height: c.height,
+    block_hash: c.blockHash,
+    validator_set_root: fieldToBytes(c.validatorSetRoot),
+    next_validator_set_root: fieldToBytes(c.nextValidatorSetRoot),
+    signers: fieldToBytes(c.signers),
+    proof: c.proof,
+  }).finish();
+}
+/** A certificate of the hub `chainId` (the wire form does not carry it); shapes checked, the proof not yet. */
+export function decodeZkCertificate(bytes: Uint8Array, chainId: string): ZkCertificate {
+  const m = "ZkFinalityCertificate";
+  return decodeWith(m, () => {
+    const p = pb.ZkFinalityCertificate.decode(bytes);
+    const circuit = p.circuit ?? "";
+    if (!/^[a-z0-9_-]+$/.test(circuit) || circuit.length > MAX_CIRCUIT_NAME_LENGTH) throw invalid(m, "circuit", `not a circuit name (1..${MAX_CIRCUIT_NAME_LENGTH} of a-z 0-9 _ -)`);
+    return {
+      circuit,
+      chainId,
+      height: toSafe(p.height, m, "height", 1),
+      blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
+      validatorSetRoot: fieldOf(p.validator_set_root, m, "validatorSetRoot"),
+      nextValidatorSetRoot: fieldOf(p.next_validator_set_root, m, "nextValidatorSetRoot"),
+      signers: fieldOf(p.signers, m, "signers", 1n << BigInt(ZK_MAX_CAPACITY)),
+      proof: bytesOf(p.proof, ZK_PROOF_LENGTH, m, "proof"),
+    };
+  });
 }
 
 // ---------- evidence

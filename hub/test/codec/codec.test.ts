@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { aegis } from "@aegis/proto";
-import { VoteType, type BlockHeader, type CommitCertificate } from "@aegis/consumer-sdk";
+import { VoteType, type BlockHeader, type CommitCertificate, type ZkCertificate } from "@aegis/consumer-sdk";
 import {
   MAX_EVIDENCE_PER_BLOCK,
   MAX_TX_BYTES,
@@ -31,6 +31,11 @@ import {
   encodeVote,
   encodeWalEntry,
   type StatusResponse,
+  decodeFinalityAttestation,
+  decodeZkCertificate,
+  encodeFinalityAttestation,
+  encodeZkCertificate,
+  type FinalityAttestation,
 } from "../../src/codec/codec.js";
 import { Step, type ProposalMessage, type Vote } from "../../src/consensus/types.js";
 import { SignStep, type SignerGuardRecord } from "../../src/db/signerGuardRecord.js";
@@ -288,5 +293,68 @@ describe("TxBatch (gossiped transactions)", () => {
     expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: Array.from({ length: MAX_TXS_PER_BATCH + 1 }, () => Uint8Array.of(1)) }).finish()), "txs");
     expectInvalidField(() => decodeTxBatch(pb.TxBatch.encode({ txs: [new Uint8Array(MAX_TX_BYTES + 1)] }).finish()), "txs");
     expect(codecError(() => decodeTxBatch(Uint8Array.of(0x0a, 0xff))).code).toBe("CODEC_ERROR_MALFORMED");
+  });
+});
+
+describe("ZK certificates and finality attestations", () => {
+  const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+  const attestation: FinalityAttestation = { height: 9, blockHash: filled(32, 0x21), nextValidatorSetRoot: R - 1n, validatorIndex: 3, signature: filled(64, 0x5a) };
+  const cert: ZkCertificate = {
+    circuit: "quorum8",
+    chainId: "aegis-test-1",
+    height: 9,
+    blockHash: filled(32, 0x21),
+    validatorSetRoot: 12345n,
+    nextValidatorSetRoot: R - 1n,
+    signers: 0b1011n,
+    proof: filled(256, 0x33),
+  };
+  const field = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, "0"), "hex"));
+
+  test("round trips (the chain id comes from the decoder's context)", () => {
+    expect(decodeFinalityAttestation(encodeFinalityAttestation(attestation))).toEqual(attestation);
+    expect(decodeZkCertificate(encodeZkCertificate(cert), "aegis-test-1")).toEqual(cert);
+    expect(decodeZkCertificate(encodeZkCertificate(cert), "aegis-other").chainId).toBe("aegis-other");
+  });
+
+  const att = (over: Partial<aegis.v1.FinalityAttestation.$Properties>) =>
+    aegis.v1.FinalityAttestation.encode({ height: 9, block_hash: filled(32, 1), next_validator_set_root: field(5n), validator_index: 0, signature: filled(64, 2), ...over }).finish();
+  test.each([
+    ["height 0", { height: 0 }, "height"],
+    ["a short block hash", { block_hash: filled(31, 1) }, "blockHash"],
+    ["a root of 31 bytes", { next_validator_set_root: filled(31, 1) }, "nextValidatorSetRoot"],
+    ["a root not below the field order", { next_validator_set_root: field(R) }, "nextValidatorSetRoot"],
+    ["a signature of 63 bytes", { signature: filled(63, 2) }, "signature"],
+  ])("an attestation with %s is refused", (_name, over, f) => {
+    expectInvalidField(() => decodeFinalityAttestation(att(over)), f);
+  });
+
+  const zk = (over: Partial<aegis.v1.ZkFinalityCertificate.$Properties>) =>
+    aegis.v1.ZkFinalityCertificate.encode({
+      circuit: "quorum4",
+      height: 9,
+      block_hash: filled(32, 1),
+      validator_set_root: field(5n),
+      next_validator_set_root: field(6n),
+      signers: field(7n),
+      proof: filled(256, 3),
+      ...over,
+    }).finish();
+  test.each([
+    ["no circuit name", { circuit: "" }, "circuit"],
+    ["a circuit name with a path", { circuit: "../quorum4" }, "circuit"],
+    ["height 0", { height: 0 }, "height"],
+    ["a long block hash", { block_hash: filled(33, 1) }, "blockHash"],
+    ["a set root not below the field order", { validator_set_root: field(R + 5n) }, "validatorSetRoot"],
+    ["a next root of 0 bytes", { next_validator_set_root: new Uint8Array(0) }, "nextValidatorSetRoot"],
+    ["a bitmap beyond the largest capacity", { signers: field(1n << 128n) }, "signers"],
+    ["a proof of 255 bytes", { proof: filled(255, 3) }, "proof"],
+  ])("a certificate with %s is refused", (_name, over, f) => {
+    expectInvalidField(() => decodeZkCertificate(zk(over), "aegis-test-1"), f);
+  });
+
+  test("bytes that are no protobuf message are malformed", () => {
+    expect(codecError(() => decodeZkCertificate(Uint8Array.of(0xff, 0xff, 0xff), "c")).code).toBe("CODEC_ERROR_MALFORMED");
+    expect(codecError(() => decodeFinalityAttestation(Uint8Array.of(0x0a, 0x05, 1))).code).toBe("CODEC_ERROR_MALFORMED");
   });
 });
