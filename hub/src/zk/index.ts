@@ -1,1 +1,2 @@
 export * from "./zkValidatorSet.js";
+export * from "./attestationPool.js";
