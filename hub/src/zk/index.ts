@@ -1,2 +1,3 @@
 export * from "./zkValidatorSet.js";
 export * from "./attestationPool.js";
+export * from "./zkProver.js";

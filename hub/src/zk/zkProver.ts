@@ -1,0 +1,155 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { spawn, type ChildProcess } from "node:child_process";
+import {
+  AegisError,
+  assertValidZkCertificate,
+  computeQuorumCircuitInput,
+  encodeZkProof,
+  type Groth16VerificationKey,
+  type SnarkjsGroth16Proof,
+  type ZkAttestationSignature,
+  type ZkCertificate,
+  type ZkValidatorSlot,
+} from "@aegis/consumer-sdk";
+import { decodeFinalitySignature } from "../attestation/index.js";
+import type { FinalityAttestation } from "../codec/index.js";
+import type { AttestedStatement } from "./attestationPool.js";
+
+export interface ZkProverOptions {
+  chainId: string;
+  /** The circuit's name (circuits/circuits.json), its capacity and artifacts. */
+  circuit: string;
+  capacity: number;
+  wasmPath: string;
+  zkeyPath: string;
+  verificationKey: Groth16VerificationKey;
+}
+
+export type ZkProverErrorType =
+  | { code: "ZK_PROVER_ERROR_BAD_SIGNATURE"; validatorIndex: number }
+  | { code: "ZK_PROVER_ERROR_PROVING_FAILED"; reason: string }
+  | { code: "ZK_PROVER_ERROR_STOPPED" };
+
+export class ZkProverError extends AegisError<ZkProverErrorType> {}
+
+// The prover process: snarkjs' witness calculation (WASM, ~0.3-0.5 s for small circuits, blocking)
+// and proving (all cores, up to ~1.3 GB at N = 64) run there, never on the thread that runs
+// consensus. A process, not a worker thread: snarkjs starts its own threads (web-worker), which it
+// cannot do from inside a worker thread ("Worker is not a constructor"); and its memory is its own.
+const PROVER_SOURCE = `
+const loading = import(process.env.AEGIS_SNARKJS_URL);
+console.error = () => {}; // circom's witness calculator prints a failed assertion; the error says the same
+process.on("message", async ({ id, input, wasm, zkey }) => {
+  try {
+    const snarkjs = await loading;
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey);
+    process.send({ id, proof, publicSignals });
+  } catch (e) {
+    process.send({ id, error: String((e && e.message) || e) });
+  }
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+/**
+ * Proves quorums of attestations in a child process, one at a time, and checks every certificate
+ * with the SDK's rule before handing it out (a prover never gossips a certificate it would refuse).
+ * `start()` / `stop()`; `stop()` ends the process.
+ */
+export class ZkProver {
+  #child: ChildProcess | null = null;
+  #nextId = 0;
+  readonly #pending = new Map<number, { resolve: (v: { proof: SnarkjsGroth16Proof; publicSignals: string[] }) => void; reject: (e: Error) => void }>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: ZkProverOptions) {}
+
+  start(): void {
+    if (this.#child) return;
+    // snarkjs' package exports no path of its own: its ES entry sits next to build/main.cjs' folder.
+    const snarkjs = pathToFileURL(join(dirname(dirname(createRequire(import.meta.url).resolve("snarkjs"))), "main.js")).href;
+    const w = spawn(process.execPath, ["-e", PROVER_SOURCE], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, AEGIS_SNARKJS_URL: snarkjs } });
+    // An idle prover does not keep this process alive; a proof in flight does (ref below).
+    const unref = () => {
+      w.unref();
+      w.channel?.unref();
+    };
+    unref();
+    w.on("message", (m: { id: number; proof?: SnarkjsGroth16Proof; publicSignals?: string[]; error?: string }) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (this.#pending.size === 0) unref();
+      if (m.error !== undefined) p.reject(new ZkProverError({ code: "ZK_PROVER_ERROR_PROVING_FAILED", reason: m.error }, `proving failed: ${m.error}`));
+      else p.resolve({ proof: m.proof!, publicSignals: m.publicSignals! });
+    });
+    w.on("error", (e) => this.#failAll(new ZkProverError({ code: "ZK_PROVER_ERROR_PROVING_FAILED", reason: e.message })));
+    w.on("exit", () => {
+      if (this.#child === w) this.#child = null;
+      this.#failAll(new ZkProverError({ code: "ZK_PROVER_ERROR_STOPPED" }));
+    });
+    this.#child = w;
+  }
+
+  async stop(): Promise<void> {
+    const w = this.#child;
+    this.#child = null;
+    if (w && w.exitCode === null && w.signalCode === null) {
+      const exited = new Promise<void>((r) => w.once("exit", () => r()));
+      w.kill("SIGKILL");
+      await exited;
+    }
+    this.#failAll(new ZkProverError({ code: "ZK_PROVER_ERROR_STOPPED" }));
+  }
+
+  #failAll(e: Error): void {
+    for (const p of this.#pending.values()) p.reject(e);
+    this.#pending.clear();
+  }
+
+  /**
+   * The certificate for `statement` from attestations by slot index of the set `slots` (the set that
+   * signed the height, in consensus order). Throws ZkProverError for a signature that does not
+   * decode, or when the witness cannot be made (the attestations do not carry a quorum, a signature
+   * is not the slot key's): the circuit is the judge.
+   */
+  prove(statement: AttestedStatement, attestations: ReadonlyMap<number, FinalityAttestation>, slots: readonly ZkValidatorSlot[]): Promise<ZkCertificate> {
+    const run = this.#queue.then(() => this.#prove(statement, attestations, slots));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #prove(statement: AttestedStatement, attestations: ReadonlyMap<number, FinalityAttestation>, slots: readonly ZkValidatorSlot[]): Promise<ZkCertificate> {
+    const { chainId, circuit, capacity } = this.opts;
+    const signatures = new Map<number, ZkAttestationSignature>();
+    for (const [i, a] of attestations) {
+      const sig = decodeFinalitySignature(a.signature);
+      if (!sig) throw new ZkProverError({ code: "ZK_PROVER_ERROR_BAD_SIGNATURE", validatorIndex: i });
+      signatures.set(i, sig);
+    }
+    const input = computeQuorumCircuitInput(slots, signatures, { chainId, ...statement }, capacity);
+    if (!this.#child) this.start();
+    const id = this.#nextId++;
+    const out = await new Promise<{ proof: SnarkjsGroth16Proof; publicSignals: string[] }>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const w = this.#child!;
+      w.ref();
+      w.channel?.ref();
+      w.send({ id, input, wasm: this.opts.wasmPath, zkey: this.opts.zkeyPath });
+    });
+    const cert: ZkCertificate = {
+      circuit,
+      chainId,
+      height: statement.height,
+      blockHash: statement.blockHash,
+      validatorSetRoot: BigInt(input.validatorSetRoot as string),
+      nextValidatorSetRoot: statement.nextValidatorSetRoot,
+      signers: BigInt(input.signers as string),
+      proof: encodeZkProof(out.proof),
+    };
+    assertValidZkCertificate(cert, cert.validatorSetRoot, { chainId, verificationKeys: { [circuit]: this.opts.verificationKey }, capacities: { [circuit]: capacity } });
+    return cert;
+  }
+}

@@ -1,0 +1,74 @@
+// From attestations to a certificate: the hub's attestation keys sign a finality message, the pool
+// collects the attestations to a quorum, the prover proves it in a worker thread (quorum4 on the
+// test phase-1 file) and the certificate passes the SDK's rule.
+import { computeFinalityMessage, verifyZkCertificate, type Groth16VerificationKey, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import {
+  AttestationPool,
+  createAttestationKeyPair,
+  getAttestationPoint,
+  initAttestationCrypto,
+  isValidFinalitySignature,
+  signFinalityMessage,
+  ZkProver,
+  ZkProverError,
+  type AttestationKeyPair,
+  type FinalityAttestation,
+} from "@aegis/hub";
+import { getCircuit, setupCircuit, terminateCurve, type SetUpCircuit } from "../../circuits/scripts/build.mjs";
+
+const chainId = "aegis-prover-test";
+let built: SetUpCircuit;
+let prover: ZkProver;
+let keys: AttestationKeyPair[];
+let slots: ZkValidatorSlot[];
+const statement = { height: 12, blockHash: new Uint8Array(32).fill(0xab), nextValidatorSetRoot: 99n };
+
+beforeAll(async () => {
+  built = await setupCircuit(await getCircuit("quorum4"));
+  await initAttestationCrypto();
+  keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(40 + i)));
+  slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
+  prover = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, verificationKey: built.vkey as unknown as Groth16VerificationKey });
+  prover.start();
+}, 300_000);
+
+afterAll(async () => {
+  await prover.stop();
+  await terminateCurve();
+});
+
+const attest = (i: number, over: Partial<typeof statement> = {}): FinalityAttestation => {
+  const st = { ...statement, ...over };
+  return { ...st, validatorIndex: i, signature: signFinalityMessage(keys[i]!.secretKey, computeFinalityMessage({ chainId, ...st })) };
+};
+const set = { powers: [10n, 20n, 30n, 40n], totalPower: 100n };
+const verify = (a: FinalityAttestation) => isValidFinalitySignature(keys[a.validatorIndex]!.publicKey, computeFinalityMessage({ chainId, ...a }), a.signature);
+
+test("a quorum of hub attestations becomes a certificate the SDK accepts", async () => {
+  const pool = new AttestationPool();
+  expect(pool.add(attest(3), set, verify)).toMatchObject({ kind: "added", quorum: false });
+  expect(pool.add(attest(0, { blockHash: new Uint8Array(32) }), set, verify)).toMatchObject({ kind: "added" }); // another block: its own statement
+  expect(pool.add({ ...attest(1), signature: attest(2).signature }, set, verify)).toEqual({ kind: "refused", reason: "invalid_signature" });
+  expect(pool.add(attest(2), set, verify)).toMatchObject({ kind: "added", quorum: true });
+  const q = pool.newestQuorum(() => set)!;
+  const cert = await prover.prove(q.statement, q.attestations, slots);
+  expect(cert).toMatchObject({ circuit: "quorum4", chainId, height: 12, signers: 0b1100n });
+  const opts = { chainId, verificationKeys: { quorum4: built.vkey as unknown as Groth16VerificationKey }, capacities: { quorum4: 4 } };
+  expect(verifyZkCertificate(cert, cert.validatorSetRoot, opts)).toBe(true);
+}, 120_000);
+
+test("attestations without a quorum, or with a signature of another key, cannot be proved", async () => {
+  await expect(prover.prove(statement, new Map([[3, attest(3)]]), slots)).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_PROVING_FAILED" });
+  const forged = new Map([[2, attest(2)], [3, { ...attest(3), signature: attest(1).signature }]]);
+  await expect(prover.prove(statement, forged, slots)).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_PROVING_FAILED" });
+  await expect(prover.prove(statement, new Map([[3, { ...attest(3), signature: new Uint8Array(64).fill(0xff) }]]), slots)).rejects.toBeInstanceOf(ZkProverError);
+}, 120_000);
+
+test("a stopped prover refuses what was in flight and starts again on demand", async () => {
+  const inFlight = prover.prove(statement, new Map([[2, attest(2)], [3, attest(3)]]), slots);
+  await new Promise((r) => setTimeout(r, 50));
+  await prover.stop();
+  await expect(inFlight).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_STOPPED" });
+  const cert = await prover.prove(statement, new Map([[2, attest(2)], [3, attest(3)]]), slots);
+  expect(cert.height).toBe(12);
+}, 120_000);
