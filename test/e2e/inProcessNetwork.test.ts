@@ -4,6 +4,9 @@
  * duplicate-vote evidence and hostile gossip (direct validation and a rogue libp2p peer).
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { jest } from "@jest/globals";
 import {
   assertValidCommitCertificate,
@@ -14,6 +17,7 @@ import {
   computeProposalSignBytes,
   computeVoteSignBytes,
   fromHex,
+  getZkPublicSignals,
   toHex,
   VoteType,
   type CommitCertificate,
@@ -245,6 +249,36 @@ test("all nodes agree on every block; every certificate is valid; API shapes", a
     assertValidCommitCertificate(cert, { chainId: CHAIN_ID, validatorSet: genesis.validatorSet, expectedHeight: h, expectedBlockHash: fromHex(b.body.blockHash) });
     expect(BigInt(c.body.bls.signedPower) * 3n).toBeGreaterThan(BigInt(c.body.bls.totalPower) * 2n);
   }
+  // A stored succinct certificate (the committed vector's proof, filed at height 2): shown at its
+  // height, and named as what finalizes the heights below it; none above.
+  const zkVector = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "vectors", "zkCertificates.json"), "utf8")).certificate;
+  const zkCert = {
+    ...zkVector,
+    chainId: CHAIN_ID,
+    height: 2,
+    blockHash: fromHex(zkVector.blockHash),
+    validatorSetRoot: BigInt(zkVector.validatorSetRoot),
+    nextValidatorSetRoot: BigInt(zkVector.nextValidatorSetRoot),
+    signers: BigInt(zkVector.signers),
+    proof: fromHex(zkVector.proof),
+  };
+  expect(await node(0).node.db.zkCertificates.put(zkCert)).toBe(true);
+  expect(await node(0).node.db.zkCertificates.put({ ...zkCert, signers: 15n })).toBe(false); // the first one stays
+  const [z1, z2, z3] = await Promise.all([1, 2, 3].map((h) => http(`${api(0)}/certificates/${h}`)));
+  expect(z1.body).toMatchObject({ zk: null, zkFinalizedBy: 2 });
+  expect(z2.body.zkFinalizedBy).toBe(2);
+  expect(z2.body.zk).toEqual({
+    circuit: "quorum4",
+    height: 2,
+    blockHash: zkVector.blockHash,
+    validatorSetRoot: zkVector.validatorSetRoot,
+    nextValidatorSetRoot: zkVector.nextValidatorSetRoot,
+    signers: zkVector.signers,
+    signerIndices: [1, 2, 3],
+    proof: zkVector.proof,
+    publicSignals: getZkPublicSignals(zkCert),
+  });
+  expect(z3.body).toMatchObject({ zk: null, zkFinalizedBy: null });
   const s = await http(`${api(0)}/status`);
   expect(s.status).toBe(200);
   expect(s.body).toEqual(expect.objectContaining({ chainId: CHAIN_ID, validatorSetSize: N }));

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
 import type { Logger } from "../logger.js";
 import type { HubNode } from "../node/hubNode.js";
-import { blockToJson, blsCertificateToJson, headerToJson, validatorSetToJson } from "./jsonViews.js";
+import { blockToJson, blsCertificateToJson, headerToJson, validatorSetToJson, zkCertificateToJson } from "./jsonViews.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 
 export interface ApiServerOpts {
@@ -116,7 +116,16 @@ export class ApiServer {
       if (h === null) return reply;
       const cert = await node.db.blocks.getCertificate(h);
       if (!cert) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no certificate at height ${h} (latest is ${node.engine.height})`);
-      return { height: h, blockHash: toHex(cert.blockHash), bls: blsCertificateToJson(cert, node.engine.getValidatorSet(h)), zk: null };
+      const zk = await node.db.zkCertificates.get(h, node.chainId);
+      // A succinct certificate for a later height finalizes this one too.
+      const covering = zk ?? (await node.db.zkCertificates.firstAtOrAbove(h, node.chainId));
+      return {
+        height: h,
+        blockHash: toHex(cert.blockHash),
+        bls: blsCertificateToJson(cert, node.engine.getValidatorSet(h)),
+        zk: zk ? zkCertificateToJson(zk) : null,
+        zkFinalizedBy: covering ? covering.height : null,
+      };
     });
 
     app.get<{ Querystring: { limit?: string } }>("/commits", async (req, reply) => {

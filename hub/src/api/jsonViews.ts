@@ -1,4 +1,4 @@
-import { getSignerIndices, toHex, type BlockHeader, type CommitCertificate, type ValidatorSet } from "@aegis/consumer-sdk";
+import { getSignerIndices, getZkPublicSignals, getZkSigners, toHex, ZK_MAX_CAPACITY, type BlockHeader, type CommitCertificate, type ValidatorSet, type ZkCertificate } from "@aegis/consumer-sdk";
 import type { Block, DuplicateVoteEvidence, Vote } from "../consensus/types.js";
 
 /** JSON shapes of the HTTP API. Bytes are hex (transactions base64), times ISO-8601 with milliseconds. */
@@ -75,5 +75,20 @@ export function validatorSetToJson(set: ValidatorSet, monikers: Map<string, stri
       blsPublicKey: toHex(v.blsPublicKey),
       power: v.power.toString(),
     })),
+  };
+}
+
+/** A succinct certificate as the API shows it: decimal field elements, hex bytes, the signers' slots, the public signals. */
+export function zkCertificateToJson(c: ZkCertificate) {
+  return {
+    circuit: c.circuit,
+    height: c.height,
+    blockHash: toHex(c.blockHash),
+    validatorSetRoot: c.validatorSetRoot.toString(),
+    nextValidatorSetRoot: c.nextValidatorSetRoot.toString(),
+    signers: c.signers.toString(),
+    signerIndices: getZkSigners(c.signers, ZK_MAX_CAPACITY),
+    proof: toHex(c.proof),
+    publicSignals: getZkPublicSignals(c),
   };
 }

@@ -6,6 +6,7 @@ import { MetaRepository } from "./metaRepository.js";
 import { SignerGuardRepository } from "./signerGuardRepository.js";
 import { WalRepository } from "./walRepository.js";
 import { TxIndexRepository } from "./txIndexRepository.js";
+import { ZkCertificateRepository } from "./zkCertificateRepository.js";
 
 /** The root database: utf8 keys, binary (Uint8Array) values. */
 export type HubLevel = Level<string, Uint8Array>;
@@ -31,7 +32,7 @@ export interface RepositoryOptions {
   sync: boolean;
 }
 
-export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex"] as const;
+export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex", "zkcerts"] as const;
 
 /**
  * The hub's single on-disk LevelDB database. Every key space is a sublevel, and a write that spans key
@@ -46,6 +47,7 @@ export class HubDb {
   readonly evidence: EvidenceRepository;
   readonly guard: SignerGuardRepository;
   readonly txs: TxIndexRepository;
+  readonly zkCertificates: ZkCertificateRepository;
   readonly #root: HubLevel;
   readonly #state: HubSublevel;
 
@@ -60,6 +62,7 @@ export class HubDb {
     this.evidence = new EvidenceRepository(repo, { root, sublevel: openSublevel(root, "evidence") });
     this.guard = new SignerGuardRepository(repo, { root, sublevel: openSublevel(root, "guard") });
     this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txindex") });
+    this.zkCertificates = new ZkCertificateRepository(repo, { root, sublevel: openSublevel(root, "zkcerts") });
     this.#state = openSublevel(root, "state");
   }
 

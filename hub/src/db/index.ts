@@ -11,3 +11,4 @@ export * from "./heightKey.js";
 export * from "./serialQueue.js";
 export * from "./decodeStored.js";
 export * from "./txIndexRepository.js";
+export * from "./zkCertificateRepository.js";

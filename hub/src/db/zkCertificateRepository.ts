@@ -1,0 +1,61 @@
+import type { ZkCertificate } from "@aegis/consumer-sdk";
+import { decodeZkCertificate, encodeZkCertificate } from "../codec/codec.js";
+import { DbError } from "./dbError.js";
+import { decodeStored } from "./decodeStored.js";
+import { heightKey, parseHeightKey } from "./heightKey.js";
+import type { RepositoryModules, RepositoryOptions } from "./hubDb.js";
+import { SerialQueue } from "./serialQueue.js";
+
+/**
+ * Succinct (ZK) certificates, one per height: the first stored for a height stays (a prover's
+ * reward goes to the first valid one). The caller verifies a certificate (the SDK's rule) before
+ * storing it; the chain id is the node's and is not stored (the wire form does not carry it).
+ */
+export class ZkCertificateRepository {
+  readonly #writes = new SerialQueue();
+
+  constructor(
+    private readonly opts: RepositoryOptions,
+    private readonly m: RepositoryModules,
+  ) {}
+
+  /** Stores `c` unless a certificate for its height is stored; resolves true when stored. */
+  async put(c: ZkCertificate): Promise<boolean> {
+    const key = heightKey(c.height);
+    let value: Uint8Array;
+    try {
+      value = encodeZkCertificate(c);
+    } catch (e) {
+      throw new DbError({ code: "DB_ERROR_INVALID_ARGUMENT", field: "certificate", reason: (e as Error).message });
+    }
+    return this.#writes.run(async () => {
+      if ((await this.m.sublevel.get(key)) !== undefined) return false;
+      await this.m.root.batch([{ type: "put", sublevel: this.m.sublevel, key, value }], { sync: this.opts.sync });
+      return true;
+    });
+  }
+
+  async get(height: number, chainId: string): Promise<ZkCertificate | undefined> {
+    const key = heightKey(height);
+    const v = await this.m.sublevel.get(key);
+    return v === undefined ? undefined : decodeStored(key, () => this.#decode(key, v, chainId));
+  }
+
+  /** The lowest certificate at or above `height`: it finalizes `height` (a certificate finalizes every ancestor). */
+  async firstAtOrAbove(height: number, chainId: string): Promise<ZkCertificate | undefined> {
+    for await (const [key, v] of this.m.sublevel.iterator({ gte: heightKey(height), limit: 1 })) return decodeStored(key, () => this.#decode(key, v, chainId));
+    return undefined;
+  }
+
+  /** The newest stored certificate. */
+  async latest(chainId: string): Promise<ZkCertificate | undefined> {
+    for await (const [key, v] of this.m.sublevel.iterator({ reverse: true, limit: 1 })) return decodeStored(key, () => this.#decode(key, v, chainId));
+    return undefined;
+  }
+
+  #decode(key: string, v: Uint8Array, chainId: string): ZkCertificate {
+    const c = decodeZkCertificate(v, chainId);
+    if (c.height !== parseHeightKey(key)) throw new Error(`certificate for height ${c.height} stored at ${key}`);
+    return c;
+  }
+}

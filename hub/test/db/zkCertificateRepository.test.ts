@@ -1,0 +1,60 @@
+import type { ZkCertificate } from "@aegis/consumer-sdk";
+import { encodeZkCertificate } from "../../src/codec/codec.js";
+import { HubDb } from "../../src/db/hubDb.js";
+import { makeTempDir } from "./fixtures.js";
+
+let dir: Awaited<ReturnType<typeof makeTempDir>>;
+let db: HubDb;
+const CHAIN = "aegis-test-1";
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+  db = await HubDb.open(dir.path);
+});
+
+afterEach(async () => {
+  if (db.isOpen) await db.close();
+  await dir.remove();
+});
+
+const cert = (height: number, signers = 7n): ZkCertificate => ({
+  circuit: "quorum4",
+  chainId: CHAIN,
+  height,
+  blockHash: new Uint8Array(32).fill(height),
+  validatorSetRoot: 11n,
+  nextValidatorSetRoot: 12n,
+  signers,
+  proof: new Uint8Array(256).fill(height),
+});
+
+test("the first certificate of a height stays; reads by height, covering height and newest; survives a reopen", async () => {
+  expect(await db.zkCertificates.put(cert(5))).toBe(true);
+  expect(await db.zkCertificates.put(cert(5, 15n))).toBe(false);
+  expect(await db.zkCertificates.put(cert(9))).toBe(true);
+  expect(await db.zkCertificates.get(5, CHAIN)).toEqual(cert(5));
+  expect(await db.zkCertificates.get(6, CHAIN)).toBeUndefined();
+  expect((await db.zkCertificates.firstAtOrAbove(1, CHAIN))?.height).toBe(5);
+  expect((await db.zkCertificates.firstAtOrAbove(6, CHAIN))?.height).toBe(9);
+  expect(await db.zkCertificates.firstAtOrAbove(10, CHAIN)).toBeUndefined();
+  expect((await db.zkCertificates.latest(CHAIN))?.height).toBe(9);
+  await db.close();
+  db = await HubDb.open(dir.path);
+  expect(await db.zkCertificates.get(9, CHAIN)).toEqual(cert(9));
+  expect((await db.zkCertificates.get(9, "another-chain"))?.chainId).toBe("another-chain");
+});
+
+test("a certificate that cannot be encoded is refused and nothing is stored", async () => {
+  await expect(db.zkCertificates.put({ ...cert(3), height: -1 })).rejects.toMatchObject({ type: { code: "DB_ERROR_INVALID_ARGUMENT", field: "height" } });
+  await expect(db.zkCertificates.put({ ...cert(3), signers: -1n })).rejects.toMatchObject({ type: { code: "DB_ERROR_INVALID_ARGUMENT", field: "certificate" } });
+  expect(await db.zkCertificates.latest(CHAIN)).toBeUndefined();
+});
+
+test("a corrupt record, or one filed under another height, is DB_ERROR_CORRUPT with its key", async () => {
+  await db.zkCertificates.put(cert(4));
+  const raw = db.stateModules.root.sublevel<string, Uint8Array>("zkcerts", { keyEncoding: "utf8", valueEncoding: "view" });
+  await raw.put("0000000000000004", Uint8Array.of(0xff, 0xff));
+  await expect(db.zkCertificates.get(4, CHAIN)).rejects.toMatchObject({ type: { code: "DB_ERROR_CORRUPT", key: "0000000000000004" } });
+  await raw.put("0000000000000006", encodeZkCertificate(cert(7)));
+  await expect(db.zkCertificates.firstAtOrAbove(5, CHAIN)).rejects.toMatchObject({ type: { code: "DB_ERROR_CORRUPT", key: "0000000000000006" } });
+});
