@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import WebSocket from "ws";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jest } from "@jest/globals";
@@ -369,6 +370,40 @@ test("a transaction POSTed to node0 is committed in the same block on every node
     expect(b.body.txs).toContain(b64);
     expect(node(i).node.mempool.size).toBe(0);
   }
+});
+
+test("the certificate stream sends every new BLS certificate, and a stored ZK certificate, as JSON", async () => {
+  await ensureAllRunning();
+  const socket = new WebSocket(`${api(1).replace("http", "ws")}/stream/certificates`);
+  const messages: { type: string; height: number; blockHash?: string; bls?: { signature: string; signers: string; round: number; blockHash: string; height: number }; zk?: { height: number } }[] = [];
+  socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+  await new Promise<void>((resolve, reject) => (socket.once("open", () => resolve()), socket.once("error", reject)));
+  await waitFor(() => messages.filter((m) => m.type === "bls").length >= 2, 30_000, "two BLS certificates streamed");
+  const bls = messages.filter((m) => m.type === "bls");
+  expect(bls[1]!.height).toBe(bls[0]!.height + 1);
+  const genesis = node(1).node.genesis;
+  const c = bls[0]!.bls!;
+  assertValidCommitCertificate(
+    { height: c.height, round: c.round, blockHash: fromHex(c.blockHash), signers: fromHex(c.signers), signature: fromHex(c.signature) },
+    { chainId: CHAIN_ID, validatorSet: genesis.validatorSet, expectedHeight: bls[0]!.height, expectedBlockHash: fromHex(bls[0]!.blockHash!) },
+  );
+  const zkVector = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "vectors", "zkCertificates.json"), "utf8")).certificate;
+  await node(1).node.db.zkCertificates.put({
+    ...zkVector,
+    chainId: CHAIN_ID,
+    height: 3,
+    blockHash: fromHex(zkVector.blockHash),
+    validatorSetRoot: BigInt(zkVector.validatorSetRoot),
+    nextValidatorSetRoot: BigInt(zkVector.nextValidatorSetRoot),
+    signers: BigInt(zkVector.signers),
+    proof: fromHex(zkVector.proof),
+  });
+  await waitFor(() => messages.some((m) => m.type === "zk"), 10_000, "the ZK certificate streamed");
+  expect(messages.find((m) => m.type === "zk")).toMatchObject({ height: 3, zk: { height: 3, circuit: "quorum4" } });
+  // The stream takes no messages: sending one closes it.
+  const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+  socket.send("hello");
+  expect(await closed).toBe(1003);
 });
 
 test("bad API input gets 4xx JSON errors and the node keeps running", async () => {

@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import websocket from "@fastify/websocket";
+import type { CommitEvent } from "../consensus/index.js";
 import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
 import type { Logger } from "../logger.js";
 import type { HubNode } from "../node/hubNode.js";
@@ -19,6 +21,8 @@ export interface ApiServerModules {
 export type ApiErrorCode = "API_ERROR_INVALID_HEIGHT" | "API_ERROR_INVALID_LIMIT" | "API_ERROR_NOT_FOUND" | "API_ERROR_INVALID_TX" | "API_ERROR_TX_REJECTED" | "API_ERROR_INTERNAL";
 
 const MAX_TX_BODY = 1024 * 1024;
+/** Bytes a stream client may have unread before it is disconnected. */
+const MAX_STREAM_BACKLOG = 1024 * 1024;
 
 /** The node's HTTP (JSON) API. Malformed requests get a 4xx with `{ error: { code, message } }`, never a crash. */
 export class ApiServer {
@@ -31,6 +35,10 @@ export class ApiServer {
   ) {
     this.app = Fastify({ logger: false, bodyLimit: MAX_TX_BODY * 2 });
     this.routes();
+    this.app.register(async (scope) => {
+      await scope.register(websocket, { options: { maxPayload: 1024 } });
+      this.streams(scope);
+    });
     // CometBFT-compatible JSON-RPC for cosmjs and other Cosmos clients: POST / and POST /rpc.
     new CometRpc(createNodeRpcBackend(modules.node)).register(this.app);
   }
@@ -48,6 +56,32 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     await this.app.close();
+  }
+
+  /**
+   * `GET /stream/certificates` (WebSocket): one JSON message per new certificate of either tier,
+   * `{ type: "bls", height, blockHash, bls }` at every commit and `{ type: "zk", height, zk }` when a
+   * succinct certificate is stored. Nothing is replayed; a client that falls more than 1 MiB behind
+   * is disconnected (code 1008) rather than buffered without bound.
+   */
+  private streams(scope: FastifyInstance): void {
+    const { node } = this.modules;
+    scope.get("/stream/certificates", { websocket: true }, (socket) => {
+      const send = (msg: unknown) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_STREAM_BACKLOG) return socket.close(1008, "too far behind");
+        socket.send(JSON.stringify(msg));
+      };
+      const onCommit = (c: CommitEvent) =>
+        send({ type: "bls", height: c.height, blockHash: toHex(c.blockHash), bls: blsCertificateToJson(c.certificate, node.engine.getValidatorSet(c.height)) });
+      node.engine.on("commit", onCommit);
+      const stopZk = node.db.zkCertificates.onStored((zk) => send({ type: "zk", height: zk.height, zk: zkCertificateToJson(zk) }));
+      socket.on("close", () => {
+        node.engine.off("commit", onCommit);
+        stopZk();
+      });
+      socket.on("message", () => socket.close(1003, "this stream takes no messages"));
+    });
   }
 
   private routes(): void {

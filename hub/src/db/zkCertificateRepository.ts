@@ -13,6 +13,7 @@ import { SerialQueue } from "./serialQueue.js";
  */
 export class ZkCertificateRepository {
   readonly #writes = new SerialQueue();
+  readonly #listeners = new Set<(c: ZkCertificate) => void>();
 
   constructor(
     private readonly opts: RepositoryOptions,
@@ -31,8 +32,15 @@ export class ZkCertificateRepository {
     return this.#writes.run(async () => {
       if ((await this.m.sublevel.get(key)) !== undefined) return false;
       await this.m.root.batch([{ type: "put", sublevel: this.m.sublevel, key, value }], { sync: this.opts.sync });
+      for (const l of this.#listeners) l(c);
       return true;
     });
+  }
+
+  /** Calls `listener` with every certificate stored from now on; returns the function that stops it. */
+  onStored(listener: (c: ZkCertificate) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async get(height: number, chainId: string): Promise<ZkCertificate | undefined> {
