@@ -32,7 +32,13 @@ export class ZkCertificateRepository {
     return this.#writes.run(async () => {
       if ((await this.m.sublevel.get(key)) !== undefined) return false;
       await this.m.root.batch([{ type: "put", sublevel: this.m.sublevel, key, value }], { sync: this.opts.sync });
-      for (const l of this.#listeners) l(c);
+      for (const l of this.#listeners) {
+        try {
+          l(c);
+        } catch {
+          // A listener's failure (a stream client gone) does not undo or fail the write.
+        }
+      }
       return true;
     });
   }
