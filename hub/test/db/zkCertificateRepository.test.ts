@@ -58,3 +58,17 @@ test("a corrupt record, or one filed under another height, is DB_ERROR_CORRUPT w
   await raw.put("0000000000000006", encodeZkCertificate(cert(7)));
   await expect(db.zkCertificates.firstAtOrAbove(5, CHAIN)).rejects.toMatchObject({ type: { code: "DB_ERROR_CORRUPT", key: "0000000000000006" } });
 });
+
+test("listeners hear each stored certificate until they stop; a failing one fails nothing", async () => {
+  const heard: number[] = [];
+  db.zkCertificates.onStored(() => {
+    throw new Error("a stream client went away");
+  });
+  const stop = db.zkCertificates.onStored((c) => heard.push(c.height));
+  expect(await db.zkCertificates.put(cert(1))).toBe(true);
+  expect(await db.zkCertificates.put(cert(1, 3n))).toBe(false); // not stored: not announced
+  stop();
+  expect(await db.zkCertificates.put(cert(2))).toBe(true);
+  expect(heard).toEqual([1]);
+  expect((await db.zkCertificates.latest(CHAIN))?.height).toBe(2);
+});
