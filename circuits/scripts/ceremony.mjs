@@ -19,9 +19,8 @@
 // with it verify and can be forged.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { tmpdir } from "node:os";
 import * as snarkjs from "snarkjs";
 import { createProgressLogger } from "./progress.mjs";
 
@@ -67,8 +66,9 @@ export async function phase1({ power, out, contributions = 2, beacon, logger }) 
   if (!Number.isInteger(power) || power < 8 || power > 28) throw new Error("--power must be an integer from 8 to 28");
   if (!Number.isInteger(contributions) || contributions < 1) throw new Error("--contributions must be at least 1");
   if (beacon !== undefined) assertHex(beacon, "--beacon");
-  const work = join(tmpdir(), `aegis-ptau-${process.pid}-${randomBytes(4).toString("hex")}`);
-  await mkdir(work, { recursive: true });
+  // Work next to the output: the finished file is renamed into place, which cannot cross filesystems.
+  await mkdir(dirname(out), { recursive: true });
+  const work = await mkdtemp(join(dirname(out), ".aegis-ptau-"));
   try {
     const curve = await snarkjs.curves.getCurveFromName("bn128");
     let file = join(work, "0.ptau");

@@ -1,0 +1,8 @@
+// Types of ceremony.mjs.
+import type { Logger } from "./build.mjs";
+export function sha256File(path: string, algorithm?: string): Promise<string>;
+export function atomically(path: string, write: (tmp: string) => Promise<unknown>): Promise<void>;
+export function terminateCurve(): Promise<void>;
+export function phase1(opts: { power: number; out: string; contributions?: number; beacon?: string; logger: Logger & { log(msg: string): void } }): Promise<{ sha256: string }>;
+export function phase1Check(opts: { ptau: string; sha256?: string; blake2b?: string; logger: Logger & { log(msg: string): void } }): Promise<{ sha256: string; blake2b: string }>;
+export function main(argv: string[]): Promise<unknown>;
