@@ -14,7 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 import * as sdk from "@aegis/consumer-sdk";
-import { buildEddsa } from "circomlibjs";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
 import { cacheDir, compileCircuit, getCircuit, setupCircuit, terminateCurve } from "../circuits/scripts/build.mjs";
 import { phase1 } from "../circuits/scripts/ceremony.mjs";
 import { createProgressLogger } from "../circuits/scripts/progress.mjs";
@@ -30,22 +30,14 @@ function execChild(cmd, args) {
   return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => (e ? reject(Object.assign(e, { stderr })) : resolve(stdout))));
 }
 
-/** Honest inputs for capacity N: N fixed keys of power 1..N, every slot signs. */
-async function honestInput(N, eddsa) {
-  const keys = Array.from({ length: N }, (_, i) => Buffer.alloc(32, i + 1));
-  const slots = keys.map((sk, i) => {
-    const a = eddsa.prv2pub(sk);
-    return { ax: eddsa.F.toObject(a[0]), ay: eddsa.F.toObject(a[1]), power: BigInt(i + 1) };
-  });
+/** Honest inputs for capacity N: N fixed hub attestation keys of power 1..N, every slot signs. */
+async function honestInput(N) {
+  const keys = Array.from({ length: N }, (_, i) => createAttestationKeyPair(new Uint8Array(32).fill(i + 1)));
+  const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(i + 1) }));
   const root = sdk.computeZkValidatorSetRoot(slots, N);
   const statement = { chainId: "aegis-bench-1", height: 1000, blockHash: new Uint8Array(32).fill(7), nextValidatorSetRoot: root };
   const message = sdk.computeFinalityMessage(statement);
-  const signatures = new Map(
-    keys.map((sk, i) => {
-      const sig = eddsa.signPoseidon(sk, eddsa.F.e(message));
-      return [i, { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S }];
-    }),
-  );
+  const signatures = new Map(keys.map((k, i) => [i, decodeFinalitySignature(signFinalityMessage(k.secretKey, message))]));
   const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N);
   const signers = sdk.computeZkSignerBitmap(signatures.keys(), N);
   return { input, root, cert: { circuit: `quorum${N}`, ...statement, validatorSetRoot: root, signers } };
@@ -63,7 +55,7 @@ export async function run(args) {
   const sizes = si >= 0 ? args[si + 1].split(",").map(Number) : quick ? [4] : [4, 8, 16, 32, 64];
   const proveRuns = quick ? 1 : 3;
   const verifyRuns = quick ? 3 : 10;
-  const eddsa = await buildEddsa();
+  await initAttestationCrypto();
   const rows = [];
   const work = await mkdtemp(join(tmpdir(), "aegis-bench-zk-"));
   try {
@@ -84,7 +76,7 @@ export async function run(args) {
         continue;
       }
       console.error(`N=${N}: ${compiled.constraints} constraints, proving…`);
-      const { input, root, cert } = await honestInput(N, eddsa);
+      const { input, root, cert } = await honestInput(N);
       const wtnsTimes = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();

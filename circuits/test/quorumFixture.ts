@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildEddsa, type Eddsa } from "circomlibjs";
 import * as snarkjs from "snarkjs";
-import { computeFinalityMessage, computeQuorumCircuitInput, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import { computeFinalityMessage, computeQuorumCircuitInput, type ZkAttestationSignature, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
 import { CIRCUITS_DIR } from "../scripts/build.mjs";
 
 /** A validator of the fixture set: its attestation secret key and its slot. */
 export interface FixtureValidator {
-  secretKey: Buffer;
+  secretKey: Uint8Array;
   slot: ZkValidatorSlot;
 }
 
@@ -22,25 +22,19 @@ export interface Statement {
 /** Circuit inputs as snarkjs takes them (decimal strings), with the named fields a test may override. */
 export type QuorumInput = Record<string, string | string[]>;
 
-let eddsaPromise: Promise<Eddsa> | null = null;
-export function getEddsa(): Promise<Eddsa> {
-  eddsaPromise ??= buildEddsa();
-  return eddsaPromise;
-}
-
+/** Validators with fresh hub attestation keys (the hub's own key and signature code, not a copy). */
 export async function createValidators(powers: readonly bigint[]): Promise<FixtureValidator[]> {
-  const eddsa = await getEddsa();
+  await initAttestationCrypto();
   return powers.map((power) => {
-    const secretKey = randomBytes(32);
-    const a = eddsa.prv2pub(secretKey);
-    return { secretKey, slot: { ax: eddsa.F.toObject(a[0]), ay: eddsa.F.toObject(a[1]), power } };
+    const { secretKey, publicKey } = createAttestationKeyPair(randomBytes(32));
+    return { secretKey, slot: { ...getAttestationPoint(publicKey), power } };
   });
 }
 
-export async function sign(secretKey: Buffer, message: bigint): Promise<{ r8x: bigint; r8y: bigint; s: bigint }> {
-  const eddsa = await getEddsa();
-  const sig = eddsa.signPoseidon(secretKey, eddsa.F.e(message));
-  return { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S };
+/** The hub's attestation of `message`, as the circuit takes it. */
+export async function sign(secretKey: Uint8Array, message: bigint): Promise<ZkAttestationSignature> {
+  await initAttestationCrypto();
+  return decodeFinalitySignature(signFinalityMessage(secretKey, message))!;
 }
 
 /** Honest inputs: the set (padded to `capacity`) and each signer's signature over the statement's finality message. */

@@ -7,19 +7,17 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildEddsa } from "circomlibjs";
 import * as snarkjs from "snarkjs";
 import * as sdk from "@aegis/consumer-sdk";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
 import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = 4;
-const eddsa = await buildEddsa();
-const secretKeys = [1, 2, 3, 4].map((i) => Buffer.alloc(32, i));
-const slots = secretKeys.map((sk, i) => {
-  const a = eddsa.prv2pub(sk);
-  return { ax: eddsa.F.toObject(a[0]), ay: eddsa.F.toObject(a[1]), power: BigInt((i + 1) * 10) };
-});
+await initAttestationCrypto();
+const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
+const secretKeys = keys.map((k) => k.secretKey);
+const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt((i + 1) * 10) }));
 const validatorSetRoot = sdk.computeZkValidatorSetRoot(slots, N);
 const statement = {
   chainId: "aegis-vectors-1",
@@ -30,12 +28,7 @@ const statement = {
 };
 const signers = [1, 2, 3];
 const message = sdk.computeFinalityMessage(statement);
-const signatures = new Map(
-  signers.map((i) => {
-    const sig = eddsa.signPoseidon(secretKeys[i], eddsa.F.e(message));
-    return [i, { r8x: eddsa.F.toObject(sig.R8[0]), r8y: eddsa.F.toObject(sig.R8[1]), s: sig.S }];
-  }),
-);
+const signatures = new Map(signers.map((i) => [i, decodeFinalitySignature(signFinalityMessage(secretKeys[i], message))]));
 const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N);
 
 const built = await setupCircuit(await getCircuit("quorum4"));
