@@ -10,3 +10,4 @@ export * from "./signerBitmap.js";
 export * from "./commitCertificate.js";
 export * from "./zkFinality.js";
 export * from "./zkCertificate.js";
+export * from "./zkAttestation.js";

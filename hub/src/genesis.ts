@@ -5,6 +5,9 @@ import {
   fromHex,
   sha256,
   toHex,
+  ZK_MAX_CAPACITY,
+  ZK_PUBLIC_INPUTS,
+  type Groth16VerificationKey,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js";
@@ -20,7 +23,32 @@ export interface GenesisFile {
   consensus?: { timeouts?: Partial<TimeoutConfig> };
   /** Initial application state; without it the node runs opaque transactions (PlaceholderApplication). */
   appState?: AppGenesis;
+  /** Succinct (ZK) finality certificates; absent: the chain makes none. Needs `appState` (attestation keys come from staking). */
+  zk?: ZkGenesis;
 }
+
+/**
+ * The chain's succinct-certificate circuit. Part of the genesis (and its hash) because the
+ * verification key decides which proofs every node accepts: a prover with a key of its own setup
+ * could forge any certificate.
+ */
+export interface ZkGenesis {
+  /** Circuit name (circuits/circuits.json), e.g. "quorum8". */
+  circuit: string;
+  /** Its number of validator slots (a power of two); `appState.staking.maxValidators` must not exceed it. */
+  capacity: number;
+  /** The circuit's Groth16 verification key as snarkjs exports it. */
+  verificationKey: Groth16VerificationKey;
+  /**
+   * Validators attest the first block of each window of this many ms of block time, and the last
+   * block of every epoch (default 2000). Deterministic, so every validator attests the same heights.
+   */
+  attestationIntervalMs?: number;
+}
+
+export const DEFAULT_ATTESTATION_INTERVAL_MS = 2000;
+/** Blocks per epoch when the genesis does not say. */
+export const DEFAULT_EPOCH_LENGTH = 100;
 
 /** Initial application state: the staking denom, funded accounts, epochs and the genesis validators. */
 export interface AppGenesis {
@@ -71,6 +99,8 @@ export interface Genesis {
   monikers: Map<string, string>;
   timeouts: TimeoutConfig;
   appState: AppGenesis | null;
+  /** The succinct-certificate circuit, null when the chain makes no ZK certificates. */
+  zk: (Required<ZkGenesis> & { epochLength: number }) | null;
   /** SHA-256 of the canonical genesis encoding; a node refuses a data folder made for another one. */
   hash: Uint8Array;
 }
@@ -105,11 +135,55 @@ export function parseGenesis(raw: unknown): Genesis {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...(g.consensus?.timeouts ?? {}) };
   for (const [k, v] of Object.entries(timeouts)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.timeouts.${k}`, "non-negative integer ms");
   const appState = g.appState === undefined ? null : parseAppGenesis(g.appState, bad);
+  const zk = g.zk === undefined ? null : parseZkGenesis(g.zk, appState, bad);
   const w = new CanonicalWriter().string("aegis/genesis/v1").string(g.chainId).u64(g.genesisTime, "genesisTime").u32(inputs.length, "count");
   for (const v of validatorSet.validators) w.fixed(v.blsPublicKey, 48, "blsPublicKey").u64(v.power, "power");
   for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
   w.string(appState ? JSON.stringify(appState) : "");
-  return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, hash: sha256(w.finish()) };
+  // Appended only when present, so the hash of a genesis without it is what it was before.
+  if (zk) w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, verificationKey: zk.verificationKey }));
+  return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, zk, hash: sha256(w.finish()) };
+}
+
+const decimalString = (v: unknown) => typeof v === "string" && /^[0-9]{1,78}$/.test(v);
+
+function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: string, reason: string) => GenesisError): Genesis["zk"] {
+  const z = raw as ZkGenesis;
+  if (!z || typeof z !== "object" || Array.isArray(z)) throw bad("zk", "an object");
+  if (!appState) throw bad("zk", "needs appState: attestation keys come from the staking validators");
+  if (typeof z.circuit !== "string" || !/^[a-z0-9_-]{1,64}$/.test(z.circuit)) throw bad("zk.circuit", "a circuit name (1-64 of a-z 0-9 _ -)");
+  if (!Number.isSafeInteger(z.capacity) || z.capacity < 1 || z.capacity > ZK_MAX_CAPACITY || (z.capacity & (z.capacity - 1)) !== 0) {
+    throw bad("zk.capacity", `a power of two from 1 to ${ZK_MAX_CAPACITY}`);
+  }
+  const maxValidators = appState.staking?.maxValidators;
+  if (maxValidators === undefined || maxValidators > z.capacity) {
+    throw bad("appState.staking.maxValidators", `must be set, and at most zk.capacity (${z.capacity}): the circuit holds no more validators`);
+  }
+  if ((appState.validators?.length ?? 0) > z.capacity) throw bad("appState.validators", `more than zk.capacity (${z.capacity})`);
+  const interval = z.attestationIntervalMs ?? DEFAULT_ATTESTATION_INTERVAL_MS;
+  if (!Number.isSafeInteger(interval) || interval < 1) throw bad("zk.attestationIntervalMs", "a positive integer (ms)");
+  const vk = z.verificationKey;
+  const g1 = (p: unknown) => Array.isArray(p) && p.length === 3 && p.every(decimalString);
+  const g2 = (p: unknown) => Array.isArray(p) && p.length === 3 && p.every((c) => Array.isArray(c) && c.length === 2 && c.every(decimalString));
+  if (
+    !vk || typeof vk !== "object" || vk.protocol !== "groth16" || vk.curve !== "bn128" || vk.nPublic !== ZK_PUBLIC_INPUTS.length ||
+    !g1(vk.vk_alpha_1) || !g2(vk.vk_beta_2) || !g2(vk.vk_gamma_2) || !g2(vk.vk_delta_2) ||
+    !Array.isArray(vk.IC) || vk.IC.length !== ZK_PUBLIC_INPUTS.length + 1 || !vk.IC.every(g1)
+  ) {
+    throw bad("zk.verificationKey", `a snarkjs Groth16 bn128 verification key with ${ZK_PUBLIC_INPUTS.length} public inputs`);
+  }
+  // Only the fields a verifier reads, in a fixed order (the genesis hash does not depend on extra fields).
+  const verificationKey: Groth16VerificationKey = {
+    protocol: "groth16",
+    curve: "bn128",
+    nPublic: vk.nPublic,
+    vk_alpha_1: vk.vk_alpha_1,
+    vk_beta_2: vk.vk_beta_2,
+    vk_gamma_2: vk.vk_gamma_2,
+    vk_delta_2: vk.vk_delta_2,
+    IC: vk.IC,
+  };
+  return { circuit: z.circuit, capacity: z.capacity, verificationKey, attestationIntervalMs: interval, epochLength: appState.epochLength ?? DEFAULT_EPOCH_LENGTH };
 }
 
 function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => GenesisError): AppGenesis {

@@ -72,3 +72,21 @@ test("a stopped prover refuses what was in flight and starts again on demand", a
   const cert = await prover.prove(statement, new Map([[2, attest(2)], [3, attest(3)]]), slots);
   expect(cert.height).toBe(12);
 }, 120_000);
+
+test("a proving key that is not the chain's verification key is refused at start", async () => {
+  await expect(prover.assertKeyMatches()).resolves.toBeUndefined();
+  const vk = built.vkey as unknown as Groth16VerificationKey;
+  const otherDelta = { ...vk, vk_delta_2: vk.vk_gamma_2 };
+  const wrong = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, verificationKey: otherDelta });
+  try {
+    await expect(wrong.assertKeyMatches()).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_KEY_MISMATCH", type: { zkeyPath: built.zkey } });
+  } finally {
+    await wrong.stop();
+  }
+  const missing = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: `${built.zkey}.missing`, verificationKey: vk });
+  try {
+    await expect(missing.assertKeyMatches()).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_PROVING_FAILED" });
+  } finally {
+    await missing.stop();
+  }
+}, 60_000);

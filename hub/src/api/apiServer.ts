@@ -172,6 +172,26 @@ export class ApiServer {
       };
     });
 
+    app.get<{ Querystring: { height?: string } }>("/zk", async (req, reply) => {
+      const zk = node.zk;
+      if (!zk || !node.genesis.zk) return fail(reply, 404, "API_ERROR_NOT_FOUND", "this chain makes no ZK certificates (its genesis has no zk section)");
+      const h = req.query.height === undefined ? node.engine.height + 1 : parseHeight(req.query.height, reply);
+      if (h === null) return reply;
+      if (h > node.engine.height + 1) return fail(reply, 404, "API_ERROR_NOT_FOUND", `the set of height ${h} is not known yet (latest is ${node.engine.height})`);
+      const root = zk.validatorSetRootAt(h);
+      const { circuit, capacity, attestationIntervalMs, verificationKey } = node.genesis.zk;
+      return {
+        circuit,
+        capacity,
+        attestationIntervalMs,
+        verificationKey,
+        prover: zk.isProver,
+        latestCertifiedHeight: zk.latestCertifiedHeight || null,
+        height: h,
+        validatorSetRoot: root === undefined ? null : root.toString(),
+      };
+    });
+
     app.get("/validators", async () => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
 
     app.get("/evidence", async () => {

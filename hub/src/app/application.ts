@@ -60,6 +60,11 @@ export interface Application {
    * committed state; absent or undefined: the genesis set, from height 1.
    */
   validatorSetAt?(height: number): { set: ValidatorSet; startHeight: number } | undefined;
+  /**
+   * The attestation keys and powers of the set that signs `height`, in consensus order (what the ZK
+   * certificates commit to), from the committed state; absent or undefined: not known.
+   */
+  zkValidatorsAt?(height: number): { validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[]; startHeight: number } | undefined;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -5,7 +5,7 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { HubDb, IndexedTx } from "../db/index.js";
-import type { AppGenesis, GenesisValidator } from "../genesis.js";
+import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type GenesisValidator } from "../genesis.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
@@ -95,7 +95,7 @@ export class HubApplication implements Application {
   private readonly verifiedSigs = new BoundedSet(200_000);
   /** Decoded, statelessly checked transactions by hash (mempool, re-check, proposal and block share them). */
   private readonly preparedTxs = new BoundedMap<PreparedTx>(20_000);
-  private readonly epochSets = new Map<number, { set: ValidatorSet; startHeight: number }>();
+  private readonly epochSets = new Map<number, { set: ValidatorSet; startHeight: number; validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[] }>();
 
   private constructor(
     private readonly opts: HubApplicationOpts,
@@ -145,13 +145,23 @@ export class HubApplication implements Application {
 
   /** The staking set that signs `height` (epoch sets never change once stored: cached by epoch). */
   validatorSetAt(height: number): { set: ValidatorSet; startHeight: number } | undefined {
+    const e = this.epochSetAt(height);
+    return e && { set: e.set, startHeight: e.startHeight };
+  }
+
+  zkValidatorsAt(height: number): { validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[]; startHeight: number } | undefined {
+    const e = this.epochSetAt(height);
+    return e && { validators: e.validators, startHeight: e.startHeight };
+  }
+
+  private epochSetAt(height: number) {
     const store = this.state.committed;
     const epoch = getEpochForHeight(store, height);
     if (epoch === undefined) return undefined;
     let hit = this.epochSets.get(epoch);
     if (!hit) {
       const s = getValidatorSetForEpoch(store, epoch)!;
-      hit = { set: s.set, startHeight: s.startHeight };
+      hit = { set: s.set, startHeight: s.startHeight, validators: s.validators.map((v) => ({ attestationPublicKey: v.attestationPublicKey, power: v.power })) };
       this.epochSets.set(epoch, hit);
     }
     return hit;
@@ -381,8 +391,6 @@ function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
-/** Blocks per epoch when the genesis does not say. */
-export const DEFAULT_EPOCH_LENGTH = 100;
 
 /** A genesis validator as the staking genesis takes it (a MsgCreateValidator, like a gentx). */
 function toMsgCreateValidator(v: GenesisValidator, denom: string): MsgCreateValidator {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AegisError, toHex } from "@aegis/consumer-sdk";
+import { AegisError, decodeZkAttestationSignature, toHex, verifyZkAttestationSignature, type ZkAttestationSignature } from "@aegis/consumer-sdk";
 import { buildEddsa, type Eddsa } from "circomlibjs";
 
 /**
@@ -136,9 +136,6 @@ export function getAttestationPoint(publicKey: Uint8Array): { ax: bigint; ay: bi
   return { ax: babyJub.F.toObject(p[0]), ay: babyJub.F.toObject(p[1]) };
 }
 
-/** Order of BabyJubJub's prime-order subgroup: an EdDSA S must be below it. */
-const SUBGROUP_ORDER = 2736030358979909402780800718157159386076813972158567259200215660948447373041n;
-
 /**
  * A validator's attestation: its EdDSA-Poseidon signature over a finality message (the SDK's
  * computeFinalityMessage), packed R8 || S (64 bytes).
@@ -151,34 +148,22 @@ export function signFinalityMessage(secretKey: Uint8Array, message: bigint): Uin
 
 /**
  * The circuit's view of a packed attestation signature (R8 affine, S), or null when the bytes are no
- * signature: wrong length, R8 not a point of the curve, S not below the subgroup order.
+ * signature: wrong length, R8 not a point of the curve, S not below the subgroup order (the SDK's decoding).
  */
-export function decodeFinalitySignature(signature: Uint8Array): { r8x: bigint; r8y: bigint; s: bigint } | null {
-  if (signature.length !== ATTESTATION_SIGNATURE_LENGTH) return null;
-  const { eddsa: e, babyJub } = ops();
-  try {
-    const sig = e.unpackSignature(Buffer.from(signature)); // a copy: unpacking writes into its input
-    if (!sig.R8 || !babyJub.inCurve(sig.R8) || sig.S >= SUBGROUP_ORDER) return null;
-    return { r8x: babyJub.F.toObject(sig.R8[0]), r8y: babyJub.F.toObject(sig.R8[1]), s: sig.S };
-  } catch {
-    return null;
-  }
+export function decodeFinalitySignature(signature: Uint8Array): ZkAttestationSignature | null {
+  return decodeZkAttestationSignature(signature);
 }
 
-/** True when `signature` is the key's attestation of `message`. Never throws on bad bytes (~25 ms: keep it off the consensus path). */
+/** True when `signature` is the key's attestation of `message` (key checks here, the signature by the SDK's rule, ~3 ms). Never throws on bad bytes. */
 export function isValidFinalitySignature(publicKey: Uint8Array, message: bigint, signature: Uint8Array): boolean {
-  if (decodeFinalitySignature(signature) === null) return false;
-  let p: Point;
+  const sig = decodeZkAttestationSignature(signature);
+  if (sig === null) return false;
+  let key: { ax: bigint; ay: bigint };
   try {
-    p = decodeAttestationPublicKey(publicKey);
+    key = getAttestationPoint(publicKey);
   } catch (err) {
     if (err instanceof AttestationError) return false;
     throw err;
   }
-  const { eddsa: e } = ops();
-  try {
-    return e.verifyPoseidon(e.F.e(message), e.unpackSignature(Buffer.from(signature)), p);
-  } catch {
-    return false;
-  }
+  return verifyZkAttestationSignature(key, message, sig);
 }

@@ -48,13 +48,15 @@ export function createCli(): Command {
     .requiredOption("--home <dir>", "the node's home folder")
     .option("--log-level <level>", "debug | info | warn | error (overrides config.json)")
     .option("--bootstrap <multiaddr...>", "extra bootstrap peers (multiaddrs with /p2p/<peerId>)")
-    .action(async (o: { home: string; logLevel?: "debug" | "info" | "warn" | "error"; bootstrap?: string[] }) => {
+    .option("--prover", "also prove ZK finality certificates (needs zk.wasm and zk.zkey in config.json; overrides zk.prover)")
+    .action(async (o: { home: string; logLevel?: "debug" | "info" | "warn" | "error"; bootstrap?: string[]; prover?: boolean }) => {
       const running = await startNodeFromHome(resolve(o.home), {
         defaultMetrics: true,
         config: (c) => ({
           ...c,
           logLevel: o.logLevel ?? c.logLevel,
           p2p: { ...c.p2p, bootstrap: [...c.p2p.bootstrap, ...(o.bootstrap ?? [])] },
+          zk: { ...c.zk, prover: o.prover ?? c.zk.prover },
         }),
       });
       console.log(JSON.stringify({ event: "started", moniker: running.node.config.moniker, api: running.api.url, p2p: running.node.network.multiaddrs }));

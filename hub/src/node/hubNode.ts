@@ -30,6 +30,9 @@ import {
 } from "./messageValidation.js";
 import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
+import type { AttestationKeyPair } from "../attestation/index.js";
+import { ZkService } from "../zk/zkService.js";
+import { ConfigError } from "./nodeConfig.js";
 
 export interface HubNodeOpts {
   genesis: Genesis;
@@ -40,6 +43,8 @@ export interface HubNodeOpts {
   blsSecretKey: Uint8Array | null;
   /** libp2p private key (protobuf); generated when absent. */
   nodeKey?: Uint8Array;
+  /** The validator's attestation key (succinct certificates); absent or null: the node does not attest. */
+  attestationKey?: AttestationKeyPair | null;
 }
 
 export interface HubNodeModules {
@@ -71,6 +76,8 @@ export class HubNode {
   engine!: ConsensusEngine;
   network!: HubNetwork;
   sync!: SyncService;
+  /** The succinct-certificate tier; null when the genesis has no `zk` section. */
+  zk: ZkService | null = null;
   private readonly verifier: VoteBatchVerifier;
   private readonly verified = new VerifiedCache();
   private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
@@ -142,6 +149,24 @@ export class HubNode {
         },
       );
       this.engine.on("commit", (c) => this.onCommit(c));
+      if (genesis.zk) {
+        const { prover, wasm, zkey } = config.zk;
+        if (prover && (!wasm || !zkey)) {
+          throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path: "config.json", field: "zk", reason: "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)" });
+        }
+        this.zk = new ZkService(
+          { chainId: genesis.chainId, genesisTime: genesis.genesisTime, zk: genesis.zk, attestationKey: this.opts.attestationKey ?? null, prover: prover ? { wasmPath: wasm, zkeyPath: zkey } : null },
+          {
+            db: this.db,
+            app,
+            committedHeight: () => this.engine.height,
+            publish: (kind, data) => this.publish(kind, data),
+            logger: this.logger,
+            count: (kind, result) => this.metrics.zk.inc({ kind, result }),
+          },
+        );
+        await this.zk.start();
+      }
       this.engine.on("fatal", (e) => this.logger.error("consensus stopped", { error: e.message }));
       this.sync = new SyncService({}, { network: this.network, engine: this.engine, db: this.db, logger: this.logger });
       this.sync.registerHandlers();
@@ -167,6 +192,7 @@ export class HubNode {
   }
 
   private async shutdown(): Promise<void> {
+    await this.zk?.stop();
     if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
     this.txGossipTimer = null;
     this.txGossip = [];
@@ -235,7 +261,7 @@ export class HubNode {
     this.publish("tx", encodeTxBatch(batch));
   }
 
-  private publish(kind: "proposal" | "vote" | "evidence" | "tx", data: Uint8Array): void {
+  private publish(kind: "proposal" | "vote" | "evidence" | "tx" | "attestation" | "certificate", data: Uint8Array): void {
     this.network.publish(kind, data).catch((e) => this.logger.debug("publish failed", { kind, error: (e as Error).message }));
   }
 
@@ -247,6 +273,12 @@ export class HubNode {
     this.metrics.height.set(c.height);
     this.metrics.committedTxs.inc(c.txCount);
     if (c.finalityMs !== null) this.metrics.finality.observe(c.finalityMs / 1000);
+    // Signing an attestation (~30 ms) waits until the commit's own work is done. Blocks that come from
+    // sync (a node catching up) are not attested: their attestations would come too late to matter.
+    if (this.zk) {
+      const zk = this.zk;
+      setImmediate(() => zk.onCommit(c.height, c.block.header.time, c.blockHash, { attest: c.finalityMs !== null }).catch((e) => this.logger.warn("attestation failed", { height: c.height, error: (e as Error).message })));
+    }
   }
 
   private validationContext(): MessageValidationContext {
@@ -345,6 +377,11 @@ export class HubNode {
       },
       () => this.engine.notifyTx(),
     );
+    if (this.zk) {
+      const zk = this.zk;
+      net.subscribe("attestation", (data) => zk.validateAttestation(data), () => {});
+      net.subscribe("certificate", (data) => zk.validateCertificate(data), () => {});
+    }
     net.subscribe(
       "evidence",
       async (data) => {

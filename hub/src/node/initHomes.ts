@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../attestation/index.js";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import type { AppGenesis, GenesisFile, GenesisValidator } from "../genesis.js";
+import type { AppGenesis, GenesisFile, GenesisValidator, ZkGenesis } from "../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32 } from "../tx/index.js";
 import { createPeerPrivateKey, peerIdFromPrivateKey } from "../network/index.js";
 import { DEFAULT_NODE_CONFIG, encodeValidatorKeyFile, getHomePaths, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
@@ -34,6 +34,11 @@ export interface InitHomesOpts {
   /** Staking and slashing parameters other than the defaults (genesis appState.staking / appState.slashing). */
   staking?: AppGenesis["staking"];
   slashing?: AppGenesis["slashing"];
+  /**
+   * Succinct certificates: the genesis `zk` section (staking.maxValidators defaults to its capacity),
+   * and the circuit's proving artifacts for the nodes listed in `provers` (indexes; default [0]).
+   */
+  zk?: ZkGenesis & { wasm: string; zkey: string; provers?: number[] };
 }
 
 /** Staking power = tokens / POWER_REDUCTION (the staking module's default). */
@@ -100,6 +105,9 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     });
   }
   const withApp = o.withApp ?? true;
+  if (o.zk && !withApp) throw new RangeError("ZK certificates need the application (attestation keys come from staking)");
+  if (o.zk && o.validators > o.zk.capacity) throw new RangeError(`--validators ${o.validators} exceeds the ZK circuit's capacity (${o.zk.capacity})`);
+  const staking = o.zk ? { maxValidators: o.zk.capacity, ...(o.staking ?? {}) } : o.staking;
   const denom = o.denom ?? DEFAULT_DENOM;
   const power = o.power ?? 100n;
   let faucet: FaucetInfo | null = null;
@@ -145,8 +153,18 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
               ...operators.map((op) => ({ address: op.address, coins: [{ denom, amount: String(power * POWER_REDUCTION + 10n ** 9n) }] })),
             ],
             validators: genesisValidators,
-            ...(o.staking ? { staking: o.staking } : {}),
+            ...(staking ? { staking } : {}),
             ...(o.slashing ? { slashing: o.slashing } : {}),
+          },
+        }
+      : {}),
+    ...(o.zk
+      ? {
+          zk: {
+            circuit: o.zk.circuit,
+            capacity: o.zk.capacity,
+            verificationKey: o.zk.verificationKey,
+            ...(o.zk.attestationIntervalMs !== undefined ? { attestationIntervalMs: o.zk.attestationIntervalMs } : {}),
           },
         }
       : {}),
@@ -161,6 +179,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       api: { host, port: apiBase + i },
       consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(o.consensus ?? {}) },
       app: { minGasPrices: withApp ? [`${DEFAULT_MIN_GAS_PRICE}${denom}`] : [] },
+      zk: o.zk ? { prover: (o.zk.provers ?? [0]).includes(i), wasm: o.zk.wasm, zkey: o.zk.zkey } : DEFAULT_NODE_CONFIG.zk,
     };
     await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
     await writeFileAtomic(paths.genesis, genesisJson);

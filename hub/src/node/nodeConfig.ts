@@ -12,6 +12,11 @@ export interface NodeConfig {
   consensus: { createEmptyBlocksIntervalMs: number; rebroadcastIntervalMs: number; maxBlockTxs: number; maxBlockBytes: number };
   /** Mempool admission: minimum gas prices, e.g. ["0.025uaeg"] (a node's own policy). */
   app: { minGasPrices: string[] };
+  /**
+   * Succinct certificates (when the genesis has a `zk` section): `prover` makes this node prove
+   * quorums of attestations with the circuit's artifacts `wasm` and `zkey` (paths; any node may prove).
+   */
+  zk: { prover: boolean; wasm: string; zkey: string };
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -21,6 +26,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   api: { host: "127.0.0.1", port: 26757 },
   consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 1000, maxBlockBytes: 4 * 1024 * 1024 },
   app: { minGasPrices: [] },
+  zk: { prover: false, wasm: "", zkey: "" },
   logLevel: "info",
 };
 
@@ -73,6 +79,7 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
     api: { ...DEFAULT_NODE_CONFIG.api, ...(raw.api ?? {}) },
     consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(raw.consensus ?? {}) },
     app: { ...DEFAULT_NODE_CONFIG.app, ...(raw.app ?? {}) },
+    zk: { ...DEFAULT_NODE_CONFIG.zk, ...(raw.zk ?? {}) },
     logLevel: raw.logLevel ?? DEFAULT_NODE_CONFIG.logLevel,
   };
   if (!Array.isArray(c.app.minGasPrices) || !c.app.minGasPrices.every((p) => typeof p === "string" && /^[0-9]+(\.[0-9]{1,6})?[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/.test(p))) {
@@ -83,6 +90,9 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");
   if (!Number.isInteger(c.api.port) || c.api.port < 0 || c.api.port > 65535) throw bad("api.port", "must be a port number");
   for (const [k, v] of Object.entries(c.consensus)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.${k}`, "must be a non-negative integer");
+  if (typeof c.zk.prover !== "boolean") throw bad("zk.prover", "must be true or false");
+  if (typeof c.zk.wasm !== "string" || typeof c.zk.zkey !== "string") throw bad("zk", "wasm and zkey must be paths (strings)");
+  if (c.zk.prover && (!c.zk.wasm || !c.zk.zkey)) throw bad("zk", "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)");
   if (!["debug", "info", "warn", "error"].includes(c.logLevel)) throw bad("logLevel", "must be debug, info, warn or error");
   return c;
 }
@@ -138,6 +148,16 @@ export async function readValidatorKeyFile(path: string, opts: { attestation?: b
     }
   }
   return { blsSecretKey: sk, blsPublicKey: pk, attestation };
+}
+
+/** The validator's keys with its attestation key (null when the file has none), or null when there is no key file. */
+export async function loadValidatorKeys(home: string): Promise<ValidatorKeys | null> {
+  try {
+    return await readValidatorKeyFile(getHomePaths(home).validatorKey);
+  } catch (e) {
+    if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return null;
+    throw e;
+  }
 }
 
 /** The validator's BLS secret key, or null when the node has none (a non-voting full node). */

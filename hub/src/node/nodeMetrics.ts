@@ -18,6 +18,12 @@ export class NodeMetrics {
     labelNames: ["kind", "result", "code"] as const,
     registers: [this.registry],
   });
+  readonly zk = new Counter({
+    name: "aegis_zk_messages_total",
+    help: "Attestations and ZK certificates by outcome (signed, stored, accept, ignore:<reason>, reject:<reason>)",
+    labelNames: ["kind", "result"] as const,
+    registers: [this.registry],
+  });
   readonly peers = new Gauge({ name: "aegis_p2p_peers", help: "Connected peers", registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -30,9 +30,12 @@ export interface ZkProverOptions {
 export type ZkProverErrorType =
   | { code: "ZK_PROVER_ERROR_BAD_SIGNATURE"; validatorIndex: number }
   | { code: "ZK_PROVER_ERROR_PROVING_FAILED"; reason: string }
+  | { code: "ZK_PROVER_ERROR_KEY_MISMATCH"; zkeyPath: string }
   | { code: "ZK_PROVER_ERROR_STOPPED" };
 
 export class ZkProverError extends AegisError<ZkProverErrorType> {}
+
+type ProverReply = { proof?: SnarkjsGroth16Proof; publicSignals?: string[]; verificationKey?: Groth16VerificationKey };
 
 // The prover process: snarkjs' witness calculation (WASM, ~0.3-0.5 s for small circuits, blocking)
 // and proving (all cores, up to ~1.3 GB at N = 64) run there, never on the thread that runs
@@ -41,9 +44,10 @@ export class ZkProverError extends AegisError<ZkProverErrorType> {}
 const PROVER_SOURCE = `
 const loading = import(process.env.AEGIS_SNARKJS_URL);
 console.error = () => {}; // circom's witness calculator prints a failed assertion; the error says the same
-process.on("message", async ({ id, input, wasm, zkey }) => {
+process.on("message", async ({ id, input, wasm, zkey, exportKey }) => {
   try {
     const snarkjs = await loading;
+    if (exportKey) return process.send({ id, verificationKey: await snarkjs.zKey.exportVerificationKey(zkey) });
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, wasm, zkey);
     process.send({ id, proof, publicSignals });
   } catch (e) {
@@ -61,7 +65,7 @@ process.on("disconnect", () => process.exit(0));
 export class ZkProver {
   #child: ChildProcess | null = null;
   #nextId = 0;
-  readonly #pending = new Map<number, { resolve: (v: { proof: SnarkjsGroth16Proof; publicSignals: string[] }) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (v: ProverReply) => void; reject: (e: Error) => void }>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ZkProverOptions) {}
@@ -77,13 +81,13 @@ export class ZkProver {
       w.channel?.unref();
     };
     unref();
-    w.on("message", (m: { id: number; proof?: SnarkjsGroth16Proof; publicSignals?: string[]; error?: string }) => {
+    w.on("message", (m: ProverReply & { id: number; error?: string }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
       if (this.#pending.size === 0) unref();
       if (m.error !== undefined) p.reject(new ZkProverError({ code: "ZK_PROVER_ERROR_PROVING_FAILED", reason: m.error }, `proving failed: ${m.error}`));
-      else p.resolve({ proof: m.proof!, publicSignals: m.publicSignals! });
+      else p.resolve(m);
     });
     w.on("error", (e) => this.#failAll(new ZkProverError({ code: "ZK_PROVER_ERROR_PROVING_FAILED", reason: e.message })));
     w.on("exit", () => {
@@ -121,6 +125,34 @@ export class ZkProver {
     return run;
   }
 
+  /**
+   * Throws ZK_PROVER_ERROR_KEY_MISMATCH unless the proving key's verification key is
+   * `opts.verificationKey` (the chain's, from its genesis): a prover with another setup's key would
+   * only make proofs that every node refuses. Reads the zkey once (about a second for small circuits).
+   */
+  async assertKeyMatches(): Promise<void> {
+    const { verificationKey } = (await this.#request({ exportKey: true, zkey: this.opts.zkeyPath })) as { verificationKey: Groth16VerificationKey };
+    const pick = (k: Groth16VerificationKey) => JSON.stringify([k.protocol, k.curve, k.nPublic, k.vk_alpha_1, k.vk_beta_2, k.vk_gamma_2, k.vk_delta_2, k.IC]);
+    if (pick(verificationKey) !== pick(this.opts.verificationKey)) {
+      throw new ZkProverError(
+        { code: "ZK_PROVER_ERROR_KEY_MISMATCH", zkeyPath: this.opts.zkeyPath },
+        `${this.opts.zkeyPath} is not the proving key of the chain's verification key (genesis zk.verificationKey)`,
+      );
+    }
+  }
+
+  #request(msg: Record<string, unknown>): Promise<ProverReply> {
+    if (!this.#child) this.start();
+    const id = this.#nextId++;
+    return new Promise<ProverReply>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const w = this.#child!;
+      w.ref();
+      w.channel?.ref();
+      w.send({ id, ...msg });
+    });
+  }
+
   async #prove(statement: AttestedStatement, attestations: ReadonlyMap<number, FinalityAttestation>, slots: readonly ZkValidatorSlot[]): Promise<ZkCertificate> {
     const { chainId, circuit, capacity } = this.opts;
     const signatures = new Map<number, ZkAttestationSignature>();
@@ -130,15 +162,7 @@ export class ZkProver {
       signatures.set(i, sig);
     }
     const input = computeQuorumCircuitInput(slots, signatures, { chainId, ...statement }, capacity);
-    if (!this.#child) this.start();
-    const id = this.#nextId++;
-    const out = await new Promise<{ proof: SnarkjsGroth16Proof; publicSignals: string[] }>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      const w = this.#child!;
-      w.ref();
-      w.channel?.ref();
-      w.send({ id, input, wasm: this.opts.wasmPath, zkey: this.opts.zkeyPath });
-    });
+    const out = (await this.#request({ input, wasm: this.opts.wasmPath, zkey: this.opts.zkeyPath })) as { proof: SnarkjsGroth16Proof; publicSignals: string[] };
     const cert: ZkCertificate = {
       circuit,
       chainId,

@@ -1,0 +1,367 @@
+import {
+  assertValidZkCertificate,
+  bytesEqual,
+  computeFinalityMessage,
+  computeZkValidatorSetRoot,
+  decodeZkAttestationSignature,
+  toHex,
+  verifyZkAttestationSignature,
+  ZkCertificateError,
+  type ZkCertificate,
+  type ZkValidatorSlot,
+} from "@aegis/consumer-sdk";
+import { signFinalityMessage, type AttestationKeyPair } from "../attestation/index.js";
+import type { Application } from "../app/index.js";
+import { CodecError, decodeFinalityAttestation, decodeZkCertificate, encodeFinalityAttestation, encodeZkCertificate, type FinalityAttestation } from "../codec/index.js";
+import type { HubDb } from "../db/index.js";
+import type { Genesis } from "../genesis.js";
+import type { Logger } from "../logger.js";
+import type { ValidationResult } from "../network/index.js";
+import { AttestationPool, type AttestingSet } from "./attestationPool.js";
+import { getEpochEndHeight, isAttestedHeight } from "./attestationSchedule.js";
+import { ZkProver, ZkProverError } from "./zkProver.js";
+import { computeZkValidatorSlots } from "./zkValidatorSet.js";
+
+export type ZkGenesisConfig = NonNullable<Genesis["zk"]>;
+
+export interface ZkServiceOpts {
+  chainId: string;
+  genesisTime: number;
+  zk: ZkGenesisConfig;
+  /** This validator's attestation key; null: the node does not attest. */
+  attestationKey: AttestationKeyPair | null;
+  /** Proving artifacts of `zk.circuit`; null: the node does not prove. */
+  prover: { wasmPath: string; zkeyPath: string } | null;
+}
+
+export interface ZkServiceModules {
+  db: HubDb;
+  app: Application;
+  /** The last committed height. */
+  committedHeight: () => number;
+  publish: (kind: "attestation" | "certificate", data: Uint8Array) => void;
+  logger: Logger;
+  /** Counts certificates and attestations by outcome (node metrics). */
+  count?: (kind: "attestation" | "certificate", result: string) => void;
+}
+
+/** One epoch's ZK view, cached by its first height. */
+interface ZkEpoch {
+  startHeight: number;
+  slots: ZkValidatorSlot[];
+  root: bigint;
+  set: AttestingSet;
+  /** Slot index by packed attestation key (hex). */
+  indexOf: Map<string, number>;
+}
+
+/** Gossip of a height this far above the committed one waits for its block; further up it is ignored. */
+const MAX_HEIGHTS_AHEAD = 2;
+/** How long such a message waits for its height to commit (ms). */
+const AHEAD_WAIT_MS = 5000;
+/** Attestations are accepted for this many heights under the committed one. */
+const KEEP_HEIGHTS = 64;
+/** Commits remembered (height -> block time and hash) for the checks of attestations. */
+const RECENT_COMMITS = 256;
+
+/**
+ * The succinct tier of a node: a validator attests the scheduled committed heights (attestationSchedule.ts)
+ * and gossips its attestation; every node checks the attestations and certificates it relays
+ * (cheap checks first: schedule, block hash, roots, duplicates, then the signature or the proof);
+ * a prover (`--prover`) collects attestations to a quorum, proves the newest height it can in its
+ * own process, and stores and gossips the certificate. A node stores the first valid certificate of
+ * each height, verified with the SDK's rule against the root of the set it computes from its own
+ * committed state.
+ */
+export class ZkService {
+  readonly #pool = new AttestationPool({ keepHeights: KEEP_HEIGHTS });
+  readonly #prover: ZkProver | null;
+  readonly #epochs = new Map<number, ZkEpoch>();
+  readonly #commits = new Map<number, { time: number; hash: Uint8Array }>();
+  /** Attestations verified, by height and slot index (the signature, hex). */
+  readonly #verified = new Map<number, Map<number, string>>();
+  readonly #waiters = new Map<number, (() => void)[]>();
+  #latestCertified = 0;
+  #proving = false;
+  #stopped = false;
+  readonly #log: Logger;
+
+  constructor(
+    private readonly opts: ZkServiceOpts,
+    private readonly m: ZkServiceModules,
+  ) {
+    this.#log = m.logger.child({ module: "zk" });
+    this.#prover = opts.prover
+      ? new ZkProver({
+          chainId: opts.chainId,
+          circuit: opts.zk.circuit,
+          capacity: opts.zk.capacity,
+          wasmPath: opts.prover.wasmPath,
+          zkeyPath: opts.prover.zkeyPath,
+          verificationKey: opts.zk.verificationKey,
+        })
+      : null;
+  }
+
+  get isProver(): boolean {
+    return this.#prover !== null;
+  }
+
+  /** What a verifier needs (circuit, capacity, key), for the API. */
+  get verifierOptions() {
+    const { chainId, zk } = this.opts;
+    return { chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } };
+  }
+
+  async start(): Promise<void> {
+    this.#latestCertified = (await this.m.db.zkCertificates.latest(this.opts.chainId))?.height ?? 0;
+    if (this.#prover) {
+      this.#prover.start();
+      await this.#prover.assertKeyMatches();
+      this.#log.info("prover ready", { circuit: this.opts.zk.circuit });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const ws of this.#waiters.values()) for (const w of ws) w();
+    this.#waiters.clear();
+    await this.#prover?.stop();
+  }
+
+  /** The ZK view of the set that signs `height` (from the committed state), or undefined when not known. */
+  epochAt(height: number): ZkEpoch | undefined {
+    const e = this.m.app.zkValidatorsAt?.(height);
+    if (!e) return undefined;
+    let hit = this.#epochs.get(e.startHeight);
+    if (!hit) {
+      const slots = computeZkValidatorSlots(e.validators);
+      hit = {
+        startHeight: e.startHeight,
+        slots,
+        root: computeZkValidatorSetRoot(slots, this.opts.zk.capacity),
+        set: { powers: e.validators.map((v) => v.power), totalPower: e.validators.reduce((s, v) => s + v.power, 0n) },
+        indexOf: new Map(e.validators.map((v, i) => [toHex(v.attestationPublicKey), i])),
+      };
+      if (this.#epochs.size > 16) this.#epochs.delete(this.#epochs.keys().next().value!);
+      this.#epochs.set(e.startHeight, hit);
+    }
+    return hit;
+  }
+
+  /** The root a certificate of `height` must name (the set that signs it), or undefined when not known. */
+  validatorSetRootAt(height: number): bigint | undefined {
+    return this.epochAt(height)?.root;
+  }
+
+  /** Called after each commit (the block is executed and stored): attests it when it is scheduled. */
+  async onCommit(height: number, time: number, blockHash: Uint8Array, opts: { attest?: boolean } = {}): Promise<void> {
+    this.#commits.set(height, { time, hash: blockHash });
+    if (this.#commits.size > RECENT_COMMITS) this.#commits.delete(this.#commits.keys().next().value!);
+    for (const [h, ws] of this.#waiters) {
+      if (h > height) continue;
+      this.#waiters.delete(h);
+      for (const w of ws) w();
+    }
+    for (const h of this.#verified.keys()) if (h <= height - KEEP_HEIGHTS) this.#verified.delete(h);
+    const key = this.opts.attestationKey;
+    if (!key || opts.attest === false || this.#stopped || !(await this.#isScheduled(height))) return;
+    const epoch = this.epochAt(height);
+    const next = this.epochAt(height + 1);
+    const index = epoch?.indexOf.get(toHex(key.publicKey));
+    if (!epoch || !next || index === undefined) return; // not in the set that signed this height
+    const a: FinalityAttestation = {
+      height,
+      blockHash,
+      nextValidatorSetRoot: next.root,
+      validatorIndex: index,
+      signature: signFinalityMessage(key.secretKey, computeFinalityMessage({ chainId: this.opts.chainId, height, blockHash, nextValidatorSetRoot: next.root })),
+    };
+    this.#markVerified(a);
+    this.m.publish("attestation", encodeFinalityAttestation(a));
+    this.m.count?.("attestation", "signed");
+    this.#addToPool(a, epoch);
+  }
+
+  async #isScheduled(height: number): Promise<boolean> {
+    const cur = await this.#commitAt(height);
+    const prev = height === 1 ? { time: this.opts.genesisTime } : await this.#commitAt(height - 1);
+    if (!cur || !prev) return false;
+    return isAttestedHeight({ height, time: cur.time, previousTime: prev.time, intervalMs: this.opts.zk.attestationIntervalMs, epochLength: this.opts.zk.epochLength });
+  }
+
+  async #commitAt(height: number): Promise<{ time: number; hash: Uint8Array } | undefined> {
+    const hit = this.#commits.get(height);
+    if (hit) return hit;
+    const block = await this.m.db.blocks.getBlock(height);
+    const hash = block && (await this.m.db.blocks.getBlockHashAt(height));
+    return block && hash ? { time: block.header.time, hash } : undefined;
+  }
+
+  /** Resolves true once `height` is committed (false: too far ahead, or it did not commit in time). */
+  async #awaitHeight(height: number): Promise<boolean> {
+    const committed = this.m.committedHeight();
+    if (height <= committed) return true;
+    if (height > committed + MAX_HEIGHTS_AHEAD || this.#stopped) return false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, AHEAD_WAIT_MS);
+      const list = this.#waiters.get(height) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#waiters.set(height, list);
+    });
+    return height <= this.m.committedHeight();
+  }
+
+  #markVerified(a: FinalityAttestation): void {
+    let s = this.#verified.get(a.height);
+    if (!s) this.#verified.set(a.height, (s = new Map()));
+    s.set(a.validatorIndex, toHex(a.signature));
+  }
+
+  /**
+   * Gossip validation of an attestation: "accept" (relay it) only for a new, valid attestation of a
+   * scheduled height's committed block with the right next root; duplicates and attestations of
+   * heights out of reach are ignored; anything a correct validator never signs is rejected (and
+   * penalises the peer). The signature (~3 ms) is checked last, once per distinct bytes.
+   */
+  async validateAttestation(data: Uint8Array): Promise<ValidationResult> {
+    let a: FinalityAttestation;
+    try {
+      a = decodeFinalityAttestation(data);
+    } catch (e) {
+      if (e instanceof CodecError) return this.#result("attestation", "reject", "malformed");
+      throw e;
+    }
+    if (a.height <= this.m.committedHeight() - KEEP_HEIGHTS) return this.#result("attestation", "ignore", "stale");
+    if (!(await this.#awaitHeight(a.height))) return this.#result("attestation", "ignore", "not_committed");
+    const commit = await this.#commitAt(a.height);
+    const epoch = this.epochAt(a.height);
+    const next = this.epochAt(a.height + 1);
+    if (!commit || !epoch || !next) return this.#result("attestation", "ignore", "unknown_height");
+    if (!(await this.#isScheduled(a.height))) return this.#result("attestation", "reject", "not_scheduled");
+    const slot = epoch.slots[a.validatorIndex];
+    if (!slot) return this.#result("attestation", "reject", "unknown_validator");
+    const message = computeFinalityMessage({ chainId: this.opts.chainId, ...a });
+    // The slot's key was checked (curve, subgroup) when its validator was created.
+    const isValid = () => {
+      const sig = decodeZkAttestationSignature(a.signature);
+      return sig !== null && verifyZkAttestationSignature(slot, message, sig);
+    };
+    if (!bytesEqual(a.blockHash, commit.hash) || a.nextValidatorSetRoot !== next.root) {
+      // A validator's valid signature over another block at a committed height is a safety fault.
+      if (isValid()) {
+        this.#log.error("validator attested a block that is not the committed one", { height: a.height, validatorIndex: a.validatorIndex, blockHash: toHex(a.blockHash) });
+      }
+      return this.#result("attestation", "reject", "wrong_statement");
+    }
+    // EdDSA signatures are deterministic: a validator's attestation of a statement is always the
+    // same bytes, so the same bytes again are a duplicate; other bytes are checked (and rejected
+    // unless they are another valid signature, which adds nothing).
+    const seen = this.#verified.get(a.height)?.get(a.validatorIndex);
+    if (seen === toHex(a.signature)) return this.#result("attestation", "ignore", "duplicate");
+    if (!isValid()) return this.#result("attestation", "reject", "invalid_signature");
+    if (this.#verified.get(a.height)?.has(a.validatorIndex)) return this.#result("attestation", "ignore", "duplicate");
+    this.#markVerified(a);
+    this.#addToPool(a, epoch);
+    return this.#result("attestation", "accept", "");
+  }
+
+  #addToPool(a: FinalityAttestation, epoch: ZkEpoch): void {
+    if (!this.#prover || a.height <= this.#latestCertified) return;
+    // The signature was checked (or made) by the caller.
+    const out = this.#pool.add(a, epoch.set, () => true);
+    if (out.kind === "added" && out.quorum) void this.#proveLoop();
+  }
+
+  /** Proves the newest height with a quorum, again while newer quorums wait; one proof at a time. */
+  async #proveLoop(): Promise<void> {
+    if (!this.#prover || this.#proving || this.#stopped) return;
+    this.#proving = true;
+    try {
+      for (;;) {
+        if (this.#stopped) return;
+        this.#pool.pruneThrough(this.#latestCertified);
+        const setOf = (h: number) => this.epochAt(h)?.set;
+        // A consumer that follows certificates trusts the set named by the last one's next root: the
+        // next certificate must be signed by that set, so it is at most the end of its epoch. Only
+        // when the pool can no longer give one there (all its heights are newer) is that skipped.
+        const epochEnd = getEpochEndHeight(this.#latestCertified + 1, this.opts.zk.epochLength);
+        let q = this.#pool.newestQuorum(setOf, epochEnd);
+        if (!q && this.#pool.heights.every((h) => h > epochEnd)) q = this.#pool.newestQuorum(setOf);
+        if (!q) return;
+        const epoch = this.epochAt(q.statement.height)!;
+        const started = performance.now();
+        let cert: ZkCertificate;
+        try {
+          cert = await this.#prover.prove(q.statement, q.attestations, epoch.slots);
+        } catch (e) {
+          if (e instanceof ZkProverError && e.code === "ZK_PROVER_ERROR_STOPPED") return;
+          this.#log.warn("proving failed", { height: q.statement.height, error: (e as Error).message });
+          this.#pool.pruneThrough(q.statement.height); // a quorum that cannot be proved is not retried
+          continue;
+        }
+        this.#log.info("proved certificate", { height: cert.height, signers: cert.signers.toString(2), ms: Math.round(performance.now() - started) });
+        if (await this.#store(cert)) this.m.publish("certificate", encodeZkCertificate(cert));
+      }
+    } finally {
+      this.#proving = false;
+    }
+  }
+
+  async #store(cert: ZkCertificate): Promise<boolean> {
+    const stored = await this.m.db.zkCertificates.put(cert);
+    if (cert.height > this.#latestCertified) this.#latestCertified = cert.height;
+    this.#pool.pruneThrough(this.#latestCertified);
+    if (stored) this.m.count?.("certificate", "stored");
+    return stored;
+  }
+
+  /**
+   * Gossip validation of a certificate: decoded, for a committed height with no certificate yet, of
+   * the chain's circuit, naming the block this node committed and the roots of the sets it computes
+   * for the height and the next, then the proof (SDK rule, ~25 ms). A valid one is stored and relayed.
+   */
+  async validateCertificate(data: Uint8Array): Promise<ValidationResult> {
+    let cert: ZkCertificate;
+    try {
+      cert = decodeZkCertificate(data, this.opts.chainId);
+    } catch (e) {
+      if (e instanceof CodecError) return this.#result("certificate", "reject", "malformed");
+      throw e;
+    }
+    if (cert.circuit !== this.opts.zk.circuit) return this.#result("certificate", "reject", "unknown_circuit");
+    if (!(await this.#awaitHeight(cert.height))) return this.#result("certificate", "ignore", "not_committed");
+    if (await this.m.db.zkCertificates.get(cert.height, this.opts.chainId)) return this.#result("certificate", "ignore", "duplicate");
+    const commit = await this.#commitAt(cert.height);
+    const root = this.validatorSetRootAt(cert.height);
+    const nextRoot = this.validatorSetRootAt(cert.height + 1);
+    if (!commit || root === undefined || nextRoot === undefined) return this.#result("certificate", "ignore", "unknown_height");
+    try {
+      assertValidZkCertificate(cert, root, this.verifierOptions);
+    } catch (e) {
+      if (e instanceof ZkCertificateError) return this.#result("certificate", "reject", e.code);
+      throw e;
+    }
+    if (!bytesEqual(cert.blockHash, commit.hash) || cert.nextValidatorSetRoot !== nextRoot) {
+      // A valid proof for another block: validators with more than 1/3 of the power signed two blocks.
+      this.#log.error("valid ZK certificate for a block that is not the committed one", { height: cert.height, blockHash: toHex(cert.blockHash), signers: cert.signers.toString(2) });
+      return this.#result("certificate", "reject", "conflicting");
+    }
+    if (!(await this.#store(cert))) return this.#result("certificate", "ignore", "duplicate");
+    return this.#result("certificate", "accept", "");
+  }
+
+  #result(kind: "attestation" | "certificate", action: ValidationResult, reason: string): ValidationResult {
+    this.m.count?.(kind, reason ? `${action}:${reason}` : action);
+    if (action === "reject") this.#log.debug(`rejected ${kind}`, { reason });
+    return action;
+  }
+
+  /** The newest stored certificate's height (0: none). */
+  get latestCertifiedHeight(): number {
+    return this.#latestCertified;
+  }
+}

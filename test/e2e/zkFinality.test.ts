@@ -1,0 +1,174 @@
+/**
+ * Succinct finality end to end: four in-process validators whose genesis names the quorum4 circuit
+ * (phase 2 on the test phase-1 file, cached). Each validator attests the scheduled committed heights
+ * and gossips the attestation; node0 runs the prover; every node verifies the certificate it is
+ * gossiped and stores it. The certificate verifies with the SDK against a root computed here from
+ * the genesis file alone, and every kind of bad attestation or certificate gossip is refused with
+ * nothing stored.
+ */
+import { jest } from "@jest/globals";
+import { readFile } from "node:fs/promises";
+import {
+  assertValidZkCertificate,
+  computeFinalityMessage,
+  computeZkValidatorSetRoot,
+  fromHex,
+  toHex,
+  verifyZkCertificate,
+  type Groth16VerificationKey,
+  type ZkCertificate,
+} from "@aegis/consumer-sdk";
+import {
+  encodeFinalityAttestation,
+  encodeZkCertificate,
+  getAttestationPoint,
+  initAttestationCrypto,
+  initHomes,
+  isAttestedHeight,
+  readValidatorKeyFile,
+  signFinalityMessage,
+  startNodeFromHome,
+  getHomePaths,
+  type GenesisFile,
+  type RunningNode,
+} from "@aegis/hub";
+import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
+import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../helpers/e2eUtils.js";
+
+jest.setTimeout(240_000);
+
+const CHAIN_ID = "aegis-zk-e2e-1";
+let dir: string | undefined;
+const running: RunningNode[] = [];
+
+afterAll(async () => {
+  for (const r of running.reverse()) await r.stop().catch(() => {});
+  await terminateCurve();
+  await removeDir(dir);
+});
+
+test("validators attest, the prover proves, every node stores the certificate and the SDK accepts it; bad gossip changes nothing", async () => {
+  const built = await setupCircuit(await getCircuit("quorum4"));
+  const verificationKey = built.vkey as unknown as Groth16VerificationKey;
+  dir = await makeTempDir("zk");
+  const res = await initHomes({
+    home: dir,
+    validators: 4,
+    chainId: CHAIN_ID,
+    host: HOST,
+    p2pBasePort: await reservePortRange(4),
+    apiBasePort: 1,
+    epochLength: 20,
+    consensus: { createEmptyBlocksIntervalMs: 200, rebroadcastIntervalMs: 500 },
+    timeouts: { timeouts: { proposeMs: 1500, proposeDeltaMs: 250, prevoteMs: 400, prevoteDeltaMs: 200, precommitMs: 400, precommitDeltaMs: 200 } },
+    zk: { circuit: "quorum4", capacity: 4, verificationKey, attestationIntervalMs: 1000, wasm: built.wasm, zkey: built.zkey, provers: [0] },
+  });
+  for (const n of res.nodes) running.push(await startNodeFromHome(n.home, { config: (c) => ({ ...c, api: { host: HOST, port: 0 } }) }));
+  const nodes = running.map((r) => r.node);
+  expect(nodes.map((n) => n.zk?.isProver)).toEqual([true, false, false, false]);
+
+  // The trusted root, from the genesis file alone: the genesis validators' attestation keys in
+  // consensus order (equal powers: ordered by consensus address, as the hub's set is).
+  const genesis = JSON.parse(await readFile(res.genesisPath, "utf8")) as GenesisFile;
+  await initAttestationCrypto();
+  const order = nodes[0]!.genesis.validatorSet.validators.map((v) => toHex(v.blsPublicKey));
+  const byBls = new Map(genesis.appState!.validators!.map((v) => [v.blsPublicKey, v]));
+  const slots = order.map((bls) => ({ ...getAttestationPoint(fromHex(byBls.get(bls)!.attestationPublicKey)), power: 100n }));
+  const trustedRoot = computeZkValidatorSetRoot(slots, 4);
+  expect(nodes[0]!.zk!.validatorSetRootAt(1)).toBe(trustedRoot);
+
+  // Every node stores a certificate that the prover made from gossiped attestations.
+  const certs = await waitFor(
+    async () => {
+      const all = await Promise.all(nodes.map((n) => n.db.zkCertificates.latest(CHAIN_ID)));
+      return all.every((c) => c !== undefined) ? (all as ZkCertificate[]) : undefined;
+    },
+    180_000,
+    "a ZK certificate on every node",
+    250,
+  );
+  const first = certs[0]!;
+  const opts = { chainId: CHAIN_ID, verificationKeys: { quorum4: verificationKey }, capacities: { quorum4: 4 } };
+  for (const c of certs) expect(verifyZkCertificate(c, trustedRoot, opts)).toBe(true);
+  const stored = await nodes[3]!.db.zkCertificates.get(first.height, CHAIN_ID);
+  expect(stored).toBeDefined();
+  expect(toHex(stored!.proof)).toBe(toHex(first.proof));
+  expect(toHex(first.blockHash)).toBe(toHex((await nodes[3]!.db.blocks.getBlockHashAt(first.height))!));
+  expect(first.nextValidatorSetRoot).toBe(trustedRoot); // one epoch, one set
+  expect(assertValidZkCertificate(first, trustedRoot, opts).signers.length).toBeGreaterThanOrEqual(3);
+  // The height was one every validator attests: a new window of block time, or an epoch's end.
+  const [b, prev] = await Promise.all([nodes[1]!.db.blocks.getBlock(first.height), first.height > 1 ? nodes[1]!.db.blocks.getBlock(first.height - 1) : undefined]);
+  expect(isAttestedHeight({ height: first.height, time: b!.header.time, previousTime: first.height === 1 ? genesis.genesisTime : prev!.header.time, intervalMs: 1000, epochLength: 20 })).toBe(true);
+
+  // The API serves it, and what a consumer needs to check it.
+  const api = running[2]!.api.url;
+  const zkInfo = (await (await fetch(`${api}/zk?height=1`)).json()) as { circuit: string; capacity: number; validatorSetRoot: string; verificationKey: Groth16VerificationKey; prover: boolean };
+  expect(zkInfo).toMatchObject({ circuit: "quorum4", capacity: 4, validatorSetRoot: trustedRoot.toString(), prover: false });
+  expect(zkInfo.verificationKey.IC).toEqual(verificationKey.IC);
+  const byHeight = (await (await fetch(`${api}/certificates/${first.height}`)).json()) as { zk: { proof: string } | null; zkFinalizedBy: number };
+  expect(byHeight.zk?.proof).toBe(toHex(first.proof));
+  expect(byHeight.zkFinalizedBy).toBe(first.height);
+  expect((await fetch(`${api}/zk?height=abc`)).status).toBe(400);
+  expect((await fetch(`${api}/zk?height=99999999`)).status).toBe(404);
+  const metrics = await (await fetch(`${api}/metrics`)).text();
+  expect(metrics).toMatch(/aegis_zk_messages_total\{kind="attestation",result="accept"\} [1-9]/);
+  expect(metrics).toMatch(/aegis_zk_messages_total\{kind="certificate",result="stored"\} [1-9]/);
+
+  // Bad certificate gossip: each refused, nothing stored at a height without a certificate.
+  const zk3 = nodes[3]!.zk!;
+  expect(await zk3.validateCertificate(encodeZkCertificate(first))).toBe("ignore"); // a duplicate
+  const target = await waitFor(
+    async () => {
+      const h = nodes[3]!.engine.height;
+      return h > first.height && !(await nodes[3]!.db.zkCertificates.get(h, CHAIN_ID)) ? h : undefined;
+    },
+    30_000,
+    "a height without a certificate",
+  );
+  const moved = { ...first, height: target, blockHash: (await nodes[3]!.db.blocks.getBlockHashAt(target))! };
+  const tamperedProof = new Uint8Array(first.proof);
+  tamperedProof[40] ^= 1;
+  const bad: [string, Uint8Array, string][] = [
+    ["garbage", new Uint8Array([1, 2, 3]), "reject"],
+    ["the proof of another height", encodeZkCertificate(moved), "reject"],
+    ["a tampered proof", encodeZkCertificate({ ...first, height: target, proof: tamperedProof }), "reject"],
+    ["another circuit", encodeZkCertificate({ ...moved, circuit: "quorum8" }), "reject"],
+    ["a height far ahead", encodeZkCertificate({ ...moved, height: target + 1000 }), "ignore"],
+  ];
+  for (const [what, bytes, expected] of bad) {
+    expect([what, await zk3.validateCertificate(bytes)]).toEqual([what, expected]);
+  }
+  expect(await nodes[3]!.db.zkCertificates.get(target, CHAIN_ID)).toBeUndefined();
+  expect((await nodes[3]!.db.zkCertificates.latest(CHAIN_ID))!.height).toBeLessThanOrEqual((await nodes[0]!.db.zkCertificates.latest(CHAIN_ID))!.height);
+
+  // Bad attestation gossip, signed with node1's real key: every statement but the committed one is refused.
+  const keys1 = await readValidatorKeyFile(getHomePaths(res.nodes[1]!.home).validatorKey);
+  const index1 = order.indexOf(toHex(keys1.blsPublicKey));
+  const committedHash = async (h: number) => (await nodes[3]!.db.blocks.getBlockHashAt(h))!;
+  const scheduled = async (h: number) => {
+    const [cur, before] = await Promise.all([nodes[3]!.db.blocks.getBlock(h), h > 1 ? nodes[3]!.db.blocks.getBlock(h - 1) : undefined]);
+    return isAttestedHeight({ height: h, time: cur!.header.time, previousTime: h === 1 ? genesis.genesisTime : before!.header.time, intervalMs: 1000, epochLength: 20 });
+  };
+  let unscheduled = nodes[3]!.engine.height;
+  while (unscheduled > 1 && (await scheduled(unscheduled))) unscheduled--;
+  expect(await scheduled(unscheduled)).toBe(false);
+  const attestation = async (height: number, over: { blockHash?: Uint8Array; nextValidatorSetRoot?: bigint; validatorIndex?: number } = {}) => {
+    const st = { height, blockHash: over.blockHash ?? (await committedHash(height)), nextValidatorSetRoot: over.nextValidatorSetRoot ?? trustedRoot };
+    const signature = signFinalityMessage(keys1.attestation!.secretKey, computeFinalityMessage({ chainId: CHAIN_ID, ...st }));
+    return encodeFinalityAttestation({ ...st, validatorIndex: over.validatorIndex ?? index1, signature });
+  };
+  const badAttestations: [string, Uint8Array, string][] = [
+    ["garbage", new Uint8Array([9, 9]), "reject"],
+    ["an unscheduled height", await attestation(unscheduled), "reject"],
+    ["another block", await attestation(first.height, { blockHash: new Uint8Array(32).fill(7) }), "reject"],
+    ["another next root", await attestation(first.height, { nextValidatorSetRoot: 5n }), "reject"],
+    ["a validator outside the set", await attestation(first.height, { validatorIndex: 4 }), "reject"],
+    ["another validator's slot", await attestation(first.height, { validatorIndex: (index1 + 1) % 4 }), "reject"],
+    ["a height far ahead", await attestation(first.height).then(() => encodeFinalityAttestation({ height: nodes[3]!.engine.height + 50, blockHash: new Uint8Array(32), nextValidatorSetRoot: 1n, validatorIndex: 0, signature: new Uint8Array(64) })), "ignore"],
+  ];
+  for (const [what, bytes, expected] of badAttestations) {
+    expect([what, await zk3.validateAttestation(bytes)]).toEqual([what, expected]);
+  }
+  // node1's own attestation of a scheduled height: node3 verified it when it was gossiped.
+  expect(await zk3.validateAttestation(await attestation(first.height))).toBe("ignore");
+});
