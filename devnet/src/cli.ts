@@ -17,12 +17,22 @@ const program = new Command("devnet")
   .option("--host <ip>", "loopback address to listen on", "127.0.0.1")
   .option("--p2p-port <port>", "p2p port of node0 (node i: port + i)", intArg("--p2p-port", 1, 65535), 26656)
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
+  .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; node0 proves", "quorum8")
+  .option("--no-zk", "a new devnet without succinct certificates")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number }>();
+const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string }>();
 
-const devnet = new Devnet({ home: o.home, validators: o.validators, chainId: o.chainId, host: o.host, p2pBasePort: o.p2pPort, apiBasePort: o.apiPort });
+const devnet = new Devnet({
+  home: o.home,
+  validators: o.validators,
+  chainId: o.chainId,
+  host: o.host,
+  p2pBasePort: o.p2pPort,
+  apiBasePort: o.apiPort,
+  zkCircuit: o.zk ? o.zkCircuit : null,
+});
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
@@ -39,6 +49,7 @@ try {
   const file = await devnet.start();
   console.log(`devnet ${file.chainId} is running (${file.home}/devnet.json):`);
   for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  rpc ${n.rpc}  p2p ${n.p2p}`);
+  if (file.zk) console.log(`ZK certificates: ${file.zk.circuit} (${file.zk.capacity} slots), proved by ${file.zk.provers.join(", ")} — curl ${file.nodes[0]!.api}/zk`);
   if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);
   console.log(`try: curl ${file.nodes[0]!.api}/status   — Ctrl-C stops`);
 } catch (e) {

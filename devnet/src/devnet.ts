@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { initHomes, writeFileAtomic, type InitializedNode } from "@aegis/hub";
+import { initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
+import { getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
+import { createProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 
 export interface DevnetOpts {
   home: string;
@@ -14,6 +16,11 @@ export interface DevnetOpts {
   apiBasePort: number;
   /** Written into each new node's config; ignored when resuming. */
   createEmptyBlocksIntervalMs?: number;
+  /**
+   * The circuit of the succinct (ZK) certificates of a new devnet (circuits/circuits.json; default
+   * "quorum8"), null for none. Its phase 2 runs on the test phase-1 file once and is cached; node0 proves.
+   */
+  zkCircuit?: string | null;
   log?: (line: string) => void;
 }
 
@@ -25,6 +32,8 @@ export interface DevnetFile {
   denom?: string;
   bech32Prefix?: string;
   faucet?: { mnemonic: string; address: string } | null;
+  /** The succinct certificates: circuit, capacity and the node that proves (null: the devnet makes none). */
+  zk?: { circuit: string; capacity: number; provers: string[] } | null;
   /** `rpc`: the CometBFT-compatible JSON-RPC endpoint (cosmjs StargateClient.connect(rpc)). */
   nodes: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string }[];
 }
@@ -57,7 +66,7 @@ export class Devnet {
     const devnetPath = join(home, "devnet.json");
     let nodes: InitializedNode[];
     let chainId: string;
-    let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet"> = {};
+    let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet" | "zk"> = {};
     if (existsSync(devnetPath)) {
       const existing = JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile;
       if (existing.nodes.length !== this.opts.validators) {
@@ -65,9 +74,10 @@ export class Devnet {
       }
       nodes = existing.nodes;
       chainId = existing.chainId;
-      extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet };
+      extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet, zk: existing.zk ?? null };
       this.log(`resuming devnet ${chainId} from ${home}`);
     } else {
+      const zk = await this.prepareZk(home);
       const res = await initHomes({
         home,
         validators: this.opts.validators,
@@ -77,10 +87,11 @@ export class Devnet {
         apiBasePort: this.opts.apiBasePort,
         force: true,
         consensus: this.opts.createEmptyBlocksIntervalMs !== undefined ? { createEmptyBlocksIntervalMs: this.opts.createEmptyBlocksIntervalMs } : {},
+        ...(zk ? { zk } : {}),
       });
       nodes = res.nodes;
       chainId = res.chainId;
-      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet };
+      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet, zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: ["node0"] } : null };
       this.log(`created devnet ${chainId} with ${nodes.length} validators in ${home}`);
     }
     this.file = {
@@ -94,6 +105,40 @@ export class Devnet {
     for (const c of this.children) this.spawn(c);
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
     return this.file;
+  }
+
+  /**
+   * Builds (or takes from the cache) the ZK circuit of a new devnet and copies its proving artifacts
+   * into `home/zk/`, so the devnet keeps working with the proving key that matches its genesis even
+   * when the cache is cleared (a new phase 2 would make another key). Null when there is none.
+   */
+  private async prepareZk(home: string): Promise<(ZkGenesis & { wasm: string; zkey: string; provers: number[] }) | null> {
+    const name = this.opts.zkCircuit === undefined ? "quorum8" : this.opts.zkCircuit;
+    if (name === null) return null;
+    const circuit = await getCircuit(name);
+    const capacity = circuit.params[0]!;
+    if (this.opts.validators > capacity) {
+      this.log(`no ZK certificates: ${this.opts.validators} validators do not fit ${name} (${capacity} slots); pass a larger --zk-circuit`);
+      return null;
+    }
+    this.log(`preparing ZK circuit ${name} (compiled and set up once, then cached)…`);
+    let built;
+    try {
+      built = await setupCircuit(circuit, { logger: createProgressLogger() });
+    } finally {
+      await terminateCurve();
+    }
+    const dir = join(home, "zk");
+    await mkdir(dir, { recursive: true });
+    const copy = async (from: string, to: string) => {
+      await copyFile(from, `${to}.tmp`);
+      await rename(`${to}.tmp`, to);
+    };
+    const wasm = join(dir, `${name}.wasm`);
+    const zkey = join(dir, `${name}.zkey`);
+    await copy(built.wasm, wasm);
+    await copy(built.zkey, zkey);
+    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], wasm, zkey, provers: [0] };
   }
 
   private spawn(c: Child): void {

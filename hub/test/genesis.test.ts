@@ -1,5 +1,8 @@
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
-import { GenesisError, parseGenesis, type GenesisFile } from "../src/genesis.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_ATTESTATION_INTERVAL_MS, DEFAULT_EPOCH_LENGTH, GenesisError, parseGenesis, type GenesisFile } from "../src/genesis.js";
 import { ValidatorSetError } from "@aegis/consumer-sdk";
 
 const kps = [1, 2].map((i) => createBlsKeyPair(new Uint8Array(32).fill(i)));
@@ -59,6 +62,49 @@ describe("staking and slashing parameters in the app state", () => {
     let err: unknown;
     try {
       parseGenesis(withApp(extra));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GenesisError);
+    expect((err as GenesisError).type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
+  });
+});
+
+describe("the zk section", () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const verificationKey = JSON.parse(readFileSync(join(here, "..", "..", "test", "vectors", "zkCertificates.json"), "utf8")).verificationKey;
+  const zk = { circuit: "quorum4", capacity: 4, verificationKey };
+  const withZk = (over: object = {}, staking: object | null = { maxValidators: 4 }): GenesisFile =>
+    ({ ...file, appState: { denom: "uaeg", accounts: [], ...(staking ? { staking } : {}) }, zk: { ...zk, ...over } }) as GenesisFile;
+
+  test("is kept with its defaults, only the key's own fields, and changes the hash", () => {
+    const g = parseGenesis(withZk({ verificationKey: { ...verificationKey, vk_alphabeta_12: [["1"]] } }));
+    expect(g.zk).toEqual({ circuit: "quorum4", capacity: 4, attestationIntervalMs: DEFAULT_ATTESTATION_INTERVAL_MS, epochLength: DEFAULT_EPOCH_LENGTH, verificationKey: expect.objectContaining({ IC: verificationKey.IC }) });
+    expect(g.zk!.verificationKey).not.toHaveProperty("vk_alphabeta_12");
+    expect(g.hash).toEqual(parseGenesis(withZk()).hash); // fields a verifier does not read do not count
+    expect(g.hash).not.toEqual(parseGenesis(withZk({ attestationIntervalMs: 500 })).hash);
+    const noZk = { ...withZk(), zk: undefined };
+    expect(parseGenesis(noZk).zk).toBeNull();
+    expect(parseGenesis(noZk).hash).not.toEqual(g.hash);
+  });
+
+  test.each([
+    ["no app state", { ...file, zk } as GenesisFile, "zk"],
+    ["not an object", { ...withZk(), zk: [1] } as unknown as GenesisFile, "zk"],
+    ["a bad circuit name", withZk({ circuit: "Quorum 4" }), "zk.circuit"],
+    ["a capacity that is not a power of two", withZk({ capacity: 6 }), "zk.capacity"],
+    ["a capacity above the largest circuit", withZk({ capacity: 256 }), "zk.capacity"],
+    ["no maxValidators (the default 100 does not fit)", withZk({}, null), "appState.staking.maxValidators"],
+    ["maxValidators above the capacity", withZk({}, { maxValidators: 5 }), "appState.staking.maxValidators"],
+    ["an attestation interval of 0", withZk({ attestationIntervalMs: 0 }), "zk.attestationIntervalMs"],
+    ["a key for another number of inputs", withZk({ verificationKey: { ...verificationKey, nPublic: 6 } }), "zk.verificationKey"],
+    ["a key with a missing IC point", withZk({ verificationKey: { ...verificationKey, IC: verificationKey.IC.slice(1) } }), "zk.verificationKey"],
+    ["a key with a non-decimal coordinate", withZk({ verificationKey: { ...verificationKey, vk_alpha_1: ["0x1", "2", "1"] } }), "zk.verificationKey"],
+    ["a PLONK key", withZk({ verificationKey: { ...verificationKey, protocol: "plonk" } }), "zk.verificationKey"],
+  ])("rejects %s, naming the field", (_n, raw, field) => {
+    let err: unknown;
+    try {
+      parseGenesis(raw);
     } catch (e) {
       err = e;
     }

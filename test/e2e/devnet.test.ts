@@ -26,7 +26,8 @@ const DEVNET_CLI = fileURLToPath(new URL("../../devnet/dist/cli.js", import.meta
 
 interface DevnetFile {
   chainId: string;
-  nodes: { moniker: string; api: string; p2p: string }[];
+  zk?: { circuit: string; capacity: number; provers: string[] } | null;
+  nodes: { moniker: string; api: string; p2p: string; home: string }[];
 }
 
 let dir: string;
@@ -41,8 +42,9 @@ function devnet(args: string[]): SpawnedProcess {
   return p;
 }
 
+/** quorum4 (the circuit the other ZK tests set up and cache) rather than the default quorum8: the same path, less setup. */
 function devnetArgs(validators: number | string): string[] {
-  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort)];
+  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4"];
 }
 
 /** Pids of live `aegis hub start` processes whose --home is under `root` (Linux /proc; [] elsewhere). */
@@ -97,6 +99,21 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   for (const n of file.nodes) expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
   const block1 = (await tryGetJson<{ blockHash: string }>(`${file.nodes[0]!.api}/blocks/1`))!.blockHash;
   expect(hubProcessesUnder(home)).toHaveLength(4);
+  // Succinct certificates: node0 proves, every node stores them (proving artifacts copied into the home).
+  expect(file.zk).toEqual({ circuit: "quorum4", capacity: 4, provers: ["node0"] });
+  expect(existsSync(join(home, "zk", "quorum4.zkey"))).toBe(true);
+  expect(first.stdout()).toMatch(/ZK certificates: quorum4 \(4 slots\), proved by node0/);
+  const certified = await waitFor(
+    async () => {
+      const z = await tryGetJson<{ latestCertifiedHeight: number | null; prover: boolean }>(`${file.nodes[3]!.api}/zk`);
+      return z?.latestCertifiedHeight ? z : undefined;
+    },
+    120_000,
+    "a ZK certificate on node3",
+  );
+  expect(certified.prover).toBe(false);
+  const zkCert = (await tryGetJson<{ zk: { height: number; circuit: string } | null }>(`${file.nodes[3]!.api}/certificates/${certified.latestCertifiedHeight}`))!;
+  expect(zkCert.zk).toMatchObject({ height: certified.latestCertifiedHeight, circuit: "quorum4" });
 
   const before = Math.max(...(await heights(file)));
   first.proc.kill("SIGTERM");

@@ -1,0 +1,47 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, DEFAULT_NODE_CONFIG, loadNodeConfig } from "../../src/node/nodeConfig.js";
+
+let home: string;
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), "aegis-config-"));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+const write = (c: unknown) => writeFile(join(home, "config.json"), typeof c === "string" ? c : JSON.stringify(c));
+
+test("missing sections take the defaults; zk defaults to not proving", async () => {
+  await write({ moniker: "n0" });
+  const c = await loadNodeConfig(home);
+  expect(c.moniker).toBe("n0");
+  expect(c.zk).toEqual({ prover: false, wasm: "", zkey: "" });
+  expect(c.consensus).toEqual(DEFAULT_NODE_CONFIG.consensus);
+});
+
+test("a prover with its artifacts is kept", async () => {
+  await write({ zk: { prover: true, wasm: "/a/quorum8.wasm", zkey: "/a/quorum8.zkey" } });
+  expect((await loadNodeConfig(home)).zk).toEqual({ prover: true, wasm: "/a/quorum8.wasm", zkey: "/a/quorum8.zkey" });
+});
+
+test.each([
+  ["a prover without artifacts", { zk: { prover: true } }, "zk"],
+  ["a prover flag that is not a boolean", { zk: { prover: "yes" } }, "zk.prover"],
+  ["an artifact path that is not a string", { zk: { wasm: 5 } }, "zk"],
+  ["a bad log level", { logLevel: "loud" }, "logLevel"],
+  ["a bad API port", { api: { port: 70000 } }, "api.port"],
+  ["a bad gas price", { app: { minGasPrices: ["cheap"] } }, "app.minGasPrices"],
+  ["invalid JSON", "{ not json", ""],
+])("refuses %s, naming the field", async (_n, raw, field) => {
+  await write(raw);
+  const err = await loadNodeConfig(home).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).type).toMatchObject({ code: "CONFIG_ERROR_INVALID", field });
+});
+
+test("a missing file is its own error", async () => {
+  const err = await loadNodeConfig(join(home, "nowhere")).catch((e: unknown) => e);
+  expect((err as ConfigError).code).toBe("CONFIG_ERROR_MISSING_FILE");
+});
