@@ -39,6 +39,8 @@ export interface DevnetFile {
 }
 
 const require = createRequire(import.meta.url);
+/** Minted to the prover for each certificate recorded on the devnet (1 AEG). */
+export const DEVNET_PROVER_REWARD = "1000000";
 export const AEGIS_BIN = join(dirname(require.resolve("@aegis/hub/package.json")), "bin", "aegis.js");
 
 interface Child {
@@ -138,7 +140,7 @@ export class Devnet {
     const zkey = join(dir, `${name}.zkey`);
     await copy(built.wasm, wasm);
     await copy(built.zkey, zkey);
-    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], wasm, zkey, provers: [0] };
+    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers: [0] };
   }
 
   private spawn(c: Child): void {

@@ -44,6 +44,8 @@ export interface ZkGenesis {
    * block of every epoch (default 2000). Deterministic, so every validator attests the same heights.
    */
   attestationIntervalMs?: number;
+  /** Minted to the prover of each certificate recorded in the state (MsgSubmitZkCertificate), in the staking denom's base unit (default "0"). */
+  proverReward?: string;
 }
 
 export const DEFAULT_ATTESTATION_INTERVAL_MS = 2000;
@@ -141,7 +143,7 @@ export function parseGenesis(raw: unknown): Genesis {
   for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
   w.string(appState ? JSON.stringify(appState) : "");
   // Appended only when present, so the hash of a genesis without it is what it was before.
-  if (zk) w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, verificationKey: zk.verificationKey }));
+  if (zk) w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, proverReward: zk.proverReward, verificationKey: zk.verificationKey }));
   return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, zk, hash: sha256(w.finish()) };
 }
 
@@ -183,7 +185,9 @@ function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: 
     vk_delta_2: vk.vk_delta_2,
     IC: vk.IC,
   };
-  return { circuit: z.circuit, capacity: z.capacity, verificationKey, attestationIntervalMs: interval, epochLength: appState.epochLength ?? DEFAULT_EPOCH_LENGTH };
+  const proverReward = z.proverReward ?? "0";
+  if (typeof proverReward !== "string" || !/^(0|[1-9][0-9]{0,30})$/.test(proverReward)) throw bad("zk.proverReward", 'an integer amount string, e.g. "1000000"');
+  return { circuit: z.circuit, capacity: z.capacity, verificationKey, attestationIntervalMs: interval, proverReward, epochLength: appState.epochLength ?? DEFAULT_EPOCH_LENGTH };
 }
 
 function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => GenesisError): AppGenesis {

@@ -1148,4 +1148,70 @@ export namespace aegis {
             }
         }
     }
+
+    namespace zk {
+
+        namespace v1 {
+
+            interface IMsgSubmitZkCertificate extends aegis.zk.v1.MsgSubmitZkCertificate.$Properties {
+            }
+
+            class MsgSubmitZkCertificate {
+                constructor(properties?: aegis.zk.v1.MsgSubmitZkCertificate.$Properties);
+                $unknowns?: Uint8Array[];
+                prover: string;
+                certificate?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                static create(properties: aegis.zk.v1.MsgSubmitZkCertificate.$Shape): aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape;
+                static create(properties?: aegis.zk.v1.MsgSubmitZkCertificate.$Properties): aegis.zk.v1.MsgSubmitZkCertificate;
+                static encode(message: aegis.zk.v1.MsgSubmitZkCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.zk.v1.MsgSubmitZkCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.zk.v1.MsgSubmitZkCertificate;
+                static toObject(message: aegis.zk.v1.MsgSubmitZkCertificate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitZkCertificate {
+                interface $Properties {
+                    prover?: (string|null);
+                    certificate?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.zk.v1.MsgSubmitZkCertificate.$Properties;
+            }
+
+            interface IMsgSubmitZkCertificateResponse extends aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties {
+            }
+
+            class MsgSubmitZkCertificateResponse {
+                constructor(properties?: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                height: (number|Long);
+                reward: string;
+                static create(properties: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape): aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape;
+                static create(properties?: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties): aegis.zk.v1.MsgSubmitZkCertificateResponse;
+                static encode(message: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.zk.v1.MsgSubmitZkCertificateResponse;
+                static toObject(message: aegis.zk.v1.MsgSubmitZkCertificateResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitZkCertificateResponse {
+                interface $Properties {
+                    height?: (number|Long|null);
+                    reward?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties;
+            }
+        }
+    }
 }

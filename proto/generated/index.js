@@ -12575,6 +12575,657 @@ export const aegis = $root.aegis = (() => {
         return staking;
     })();
 
+    aegis.zk = (function() {
+
+        /**
+         * Namespace zk.
+         * @memberof aegis
+         * @namespace
+         */
+        const zk = {};
+
+        zk.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof aegis.zk
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.MsgSubmitZkCertificate = (function() {
+
+                /**
+                 * Properties of a MsgSubmitZkCertificate.
+                 * @typedef {Object} aegis.zk.v1.MsgSubmitZkCertificate.$Properties
+                 * @property {string|null} [prover] MsgSubmitZkCertificate prover
+                 * @property {aegis.v1.ZkFinalityCertificate.$Properties|null} [certificate] MsgSubmitZkCertificate certificate
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitZkCertificate.
+                 * @memberof aegis.zk.v1
+                 * @interface IMsgSubmitZkCertificate
+                 * @augments aegis.zk.v1.MsgSubmitZkCertificate.$Properties
+                 * @deprecated Use aegis.zk.v1.MsgSubmitZkCertificate.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitZkCertificate.
+                 * @typedef {aegis.zk.v1.MsgSubmitZkCertificate.$Properties} aegis.zk.v1.MsgSubmitZkCertificate.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitZkCertificate.
+                 * @memberof aegis.zk.v1
+                 * @classdesc Represents a MsgSubmitZkCertificate.
+                 * @constructor
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificate.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitZkCertificate = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitZkCertificate prover.
+                 * @member {string} prover
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @instance
+                 */
+                MsgSubmitZkCertificate.prototype.prover = "";
+
+                /**
+                 * MsgSubmitZkCertificate certificate.
+                 * @member {aegis.v1.ZkFinalityCertificate.$Properties|null|undefined} certificate
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @instance
+                 */
+                MsgSubmitZkCertificate.prototype.certificate = null;
+
+                /**
+                 * Creates a new MsgSubmitZkCertificate instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificate.$Properties=} [properties] Properties to set
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificate} MsgSubmitZkCertificate instance
+                 * @type {{
+                 *   (properties: aegis.zk.v1.MsgSubmitZkCertificate.$Shape): aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape;
+                 *   (properties?: aegis.zk.v1.MsgSubmitZkCertificate.$Properties): aegis.zk.v1.MsgSubmitZkCertificate;
+                 * }}
+                 */
+                MsgSubmitZkCertificate.create = function(properties) {
+                    return new MsgSubmitZkCertificate(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitZkCertificate message. Does not implicitly {@link aegis.zk.v1.MsgSubmitZkCertificate.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificate.$Properties} message MsgSubmitZkCertificate message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitZkCertificate.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover") && message.prover !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.prover);
+                    if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                        $root.aegis.v1.ZkFinalityCertificate.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitZkCertificate message, length delimited. Does not implicitly {@link aegis.zk.v1.MsgSubmitZkCertificate.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificate.$Properties} message MsgSubmitZkCertificate message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitZkCertificate.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitZkCertificate message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape} MsgSubmitZkCertificate
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitZkCertificate.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.zk.v1.MsgSubmitZkCertificate();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.prover = value;
+                                else
+                                    delete message.prover;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.certificate = $root.aegis.v1.ZkFinalityCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitZkCertificate message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape} MsgSubmitZkCertificate
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitZkCertificate.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitZkCertificate message.
+                 * @function verify
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitZkCertificate.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
+                        if (!$util.isString(message.prover))
+                            return "prover: string expected";
+                    if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate")) {
+                        let error = $root.aegis.v1.ZkFinalityCertificate.verify(message.certificate, _depth + 1);
+                        if (error)
+                            return "certificate." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitZkCertificate message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificate} MsgSubmitZkCertificate
+                 */
+                MsgSubmitZkCertificate.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.zk.v1.MsgSubmitZkCertificate)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.zk.v1.MsgSubmitZkCertificate: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.zk.v1.MsgSubmitZkCertificate();
+                    if (object.prover != null)
+                        if (typeof object.prover !== "string" || object.prover.length)
+                            message.prover = $String(object.prover);
+                    if (object.certificate != null) {
+                        if (!$util.isObject(object.certificate))
+                            throw $TypeError(".aegis.zk.v1.MsgSubmitZkCertificate.certificate: object expected");
+                        message.certificate = $root.aegis.v1.ZkFinalityCertificate.fromObject(object.certificate, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitZkCertificate message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificate} message MsgSubmitZkCertificate
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitZkCertificate.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.prover = "";
+                        object.certificate = null;
+                    }
+                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
+                        object.prover = message.prover;
+                    if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
+                        object.certificate = $root.aegis.v1.ZkFinalityCertificate.toObject(message.certificate, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitZkCertificate to JSON.
+                 * @function toJSON
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitZkCertificate.prototype.toJSON = function() {
+                    return MsgSubmitZkCertificate.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitZkCertificate
+                 * @function getTypeUrl
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificate
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitZkCertificate.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.zk.v1.MsgSubmitZkCertificate";
+                };
+
+                return MsgSubmitZkCertificate;
+            })();
+
+            v1.MsgSubmitZkCertificateResponse = (function() {
+
+                /**
+                 * Properties of a MsgSubmitZkCertificateResponse.
+                 * @typedef {Object} aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties
+                 * @property {number|Long|null} [height] MsgSubmitZkCertificateResponse height
+                 * @property {string|null} [reward] MsgSubmitZkCertificateResponse reward
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitZkCertificateResponse.
+                 * @memberof aegis.zk.v1
+                 * @interface IMsgSubmitZkCertificateResponse
+                 * @augments aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties
+                 * @deprecated Use aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitZkCertificateResponse.
+                 * @typedef {aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties} aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitZkCertificateResponse.
+                 * @memberof aegis.zk.v1
+                 * @classdesc Represents a MsgSubmitZkCertificateResponse.
+                 * @constructor
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitZkCertificateResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitZkCertificateResponse height.
+                 * @member {number|Long} height
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @instance
+                 */
+                MsgSubmitZkCertificateResponse.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * MsgSubmitZkCertificateResponse reward.
+                 * @member {string} reward
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @instance
+                 */
+                MsgSubmitZkCertificateResponse.prototype.reward = "";
+
+                /**
+                 * Creates a new MsgSubmitZkCertificateResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificateResponse} MsgSubmitZkCertificateResponse instance
+                 * @type {{
+                 *   (properties: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape): aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape;
+                 *   (properties?: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties): aegis.zk.v1.MsgSubmitZkCertificateResponse;
+                 * }}
+                 */
+                MsgSubmitZkCertificateResponse.create = function(properties) {
+                    return new MsgSubmitZkCertificateResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitZkCertificateResponse message. Does not implicitly {@link aegis.zk.v1.MsgSubmitZkCertificateResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties} message MsgSubmitZkCertificateResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitZkCertificateResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
+                    if (message.reward != null && $Object.hasOwnProperty.call(message, "reward") && message.reward !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.reward);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitZkCertificateResponse message, length delimited. Does not implicitly {@link aegis.zk.v1.MsgSubmitZkCertificateResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties} message MsgSubmitZkCertificateResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitZkCertificateResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitZkCertificateResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape} MsgSubmitZkCertificateResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitZkCertificateResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.zk.v1.MsgSubmitZkCertificateResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.reward = value;
+                                else
+                                    delete message.reward;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitZkCertificateResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape} MsgSubmitZkCertificateResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitZkCertificateResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitZkCertificateResponse message.
+                 * @function verify
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitZkCertificateResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                            return "height: integer|Long expected";
+                    if (message.reward != null && $Object.hasOwnProperty.call(message, "reward"))
+                        if (!$util.isString(message.reward))
+                            return "reward: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitZkCertificateResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.zk.v1.MsgSubmitZkCertificateResponse} MsgSubmitZkCertificateResponse
+                 */
+                MsgSubmitZkCertificateResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.zk.v1.MsgSubmitZkCertificateResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.zk.v1.MsgSubmitZkCertificateResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.zk.v1.MsgSubmitZkCertificateResponse();
+                    if (object.height != null)
+                        if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                            if ($util.Long)
+                                message.height = $util.Long.fromValue(object.height, true);
+                            else if (typeof object.height === "string")
+                                message.height = $parseInt(object.height, 10);
+                            else if (typeof object.height === "number")
+                                message.height = object.height;
+                            else if (typeof object.height === "object")
+                                message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                    if (object.reward != null)
+                        if (typeof object.reward !== "string" || object.reward.length)
+                            message.reward = $String(object.reward);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitZkCertificateResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgSubmitZkCertificateResponse} message MsgSubmitZkCertificateResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitZkCertificateResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.reward = "";
+                    }
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                        else if (typeof message.height === "number")
+                            object.height = options.longs === $String ? $String(message.height) : message.height;
+                        else
+                            object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                    if (message.reward != null && $Object.hasOwnProperty.call(message, "reward"))
+                        object.reward = message.reward;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitZkCertificateResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitZkCertificateResponse.prototype.toJSON = function() {
+                    return MsgSubmitZkCertificateResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitZkCertificateResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitZkCertificateResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.zk.v1.MsgSubmitZkCertificateResponse";
+                };
+
+                return MsgSubmitZkCertificateResponse;
+            })();
+
+            return v1;
+        })();
+
+        return zk;
+    })();
+
     return aegis;
 })();
 

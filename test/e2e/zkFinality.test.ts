@@ -8,6 +8,9 @@
  */
 import { jest } from "@jest/globals";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { StargateClient } from "@cosmjs/stargate";
+import { SimulateRequest } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import {
   assertValidZkCertificate,
   computeFinalityMessage,
@@ -29,6 +32,10 @@ import {
   signFinalityMessage,
   startNodeFromHome,
   getHomePaths,
+  computeFeeAmount,
+  parseGasPrice,
+  SUBMIT_ZK_CERTIFICATE_GAS,
+  ZkCertificateSubmitter,
   type GenesisFile,
   type RunningNode,
 } from "@aegis/hub";
@@ -38,6 +45,7 @@ import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../help
 jest.setTimeout(240_000);
 
 const CHAIN_ID = "aegis-zk-e2e-1";
+const REWARD = 1_000_000n;
 let dir: string | undefined;
 const running: RunningNode[] = [];
 
@@ -61,7 +69,7 @@ test("validators attest, the prover proves, every node stores the certificate an
     epochLength: 20,
     consensus: { createEmptyBlocksIntervalMs: 200, rebroadcastIntervalMs: 500 },
     timeouts: { timeouts: { proposeMs: 1500, proposeDeltaMs: 250, prevoteMs: 400, prevoteDeltaMs: 200, precommitMs: 400, precommitDeltaMs: 200 } },
-    zk: { circuit: "quorum4", capacity: 4, verificationKey, attestationIntervalMs: 1000, wasm: built.wasm, zkey: built.zkey, provers: [0] },
+    zk: { circuit: "quorum4", capacity: 4, verificationKey, attestationIntervalMs: 1000, proverReward: String(REWARD), wasm: built.wasm, zkey: built.zkey, provers: [0] },
   });
   for (const n of res.nodes) running.push(await startNodeFromHome(n.home, { config: (c) => ({ ...c, api: { host: HOST, port: 0 } }) }));
   const nodes = running.map((r) => r.node);
@@ -171,4 +179,65 @@ test("validators attest, the prover proves, every node stores the certificate an
   }
   // node1's own attestation of a scheduled height: node3 verified it when it was gossiped.
   expect(await zk3.validateAttestation(await attestation(first.height))).toBe("ignore");
+
+  // The prover claims its reward: MsgSubmitZkCertificate, verified in the transaction, recorded in
+  // the state, the reward minted to the prover's account (its operator account, keys/prover.json).
+  const prover = JSON.parse(await readFile(join(res.nodes[0]!.home, "keys", "prover.json"), "utf8")) as { mnemonic: string; address: string };
+  const recorded = await waitFor(() => nodes[3]!.app.zkRecordedHeight?.() || undefined, 60_000, "a certificate recorded in the state");
+  expect(recorded).toBeGreaterThanOrEqual(first.height);
+  const client = await StargateClient.connect(running[3]!.api.url);
+  try {
+    const claims = await waitFor(async () => {
+      const found = await client.searchTx([{ key: "zk_certificate.prover", value: prover.address }]);
+      return found.length > 0 ? found : undefined;
+    }, 30_000, "the prover's claim in the tx index");
+    expect(claims[0]!.code).toBe(0);
+    expect(Number(claims[0]!.gasUsed)).toBeLessThan(Number(SUBMIT_ZK_CERTIFICATE_GAS));
+    const zkEvent = claims[0]!.events.find((e) => e.type === "zk_certificate")!;
+    expect(zkEvent.attributes).toEqual(expect.arrayContaining([{ key: "reward", value: `${REWARD}uaeg` }, { key: "prover", value: prover.address }]));
+    const fee = BigInt(computeFeeAmount(parseGasPrice("0.025uaeg"), SUBMIT_ZK_CERTIFICATE_GAS));
+    // Exactly: genesis 10^9 (beyond its self-delegation) + a reward per recorded claim - a fee per claim (read twice, at a quiet moment).
+    const ledger = await waitFor(async () => {
+      const paid = async () => (await client.searchTx([{ key: "tx.fee_payer", value: prover.address }])).length;
+      const before = await paid();
+      const balance = BigInt((await client.getBalance(prover.address, "uaeg")).amount);
+      const rewarded = (await client.searchTx([{ key: "zk_certificate.prover", value: prover.address }])).length;
+      return before === (await paid()) ? { claims: before, rewarded, balance } : undefined;
+    }, 30_000, "a quiet moment");
+    expect(ledger.rewarded).toBeGreaterThanOrEqual(1);
+    expect(ledger.balance).toBe(10n ** 9n + BigInt(ledger.rewarded) * REWARD - BigInt(ledger.claims) * fee);
+
+    // Bad claims, simulated (a simulation never changes state): each refused with its reason.
+    const submitter = await ZkCertificateSubmitter.fromMnemonic(prover.mnemonic);
+    const simulate = async (cert: ZkCertificate): Promise<{ code: number; log?: string }> => {
+      for (let attempt = 0; ; attempt++) {
+        const { accountNumber, sequence } = await client.getSequence(prover.address);
+        const tx = await submitter.signSubmission(cert, { chainId: CHAIN_ID, accountNumber: BigInt(accountNumber), sequence: BigInt(sequence), fee: [{ denom: "uaeg", amount: fee.toString() }] });
+        const out = nodes[3]!.app.query!("/cosmos.tx.v1beta1.Service/Simulate", SimulateRequest.encode({ txBytes: tx }).finish());
+        if (!/sequence/.test(out.log ?? "") || attempt >= 3) return out;
+      }
+    };
+    const last = nodes[3]!.app.zkRecordedHeight!();
+    const newest = (await nodes[3]!.db.zkCertificates.latest(CHAIN_ID))!;
+    const aboveLast = await waitFor(async () => {
+      const h = nodes[3]!.engine.height;
+      return h > last + 1 ? h - 1 : undefined;
+    }, 30_000, "a committed height above the last recorded one");
+    const hashAbove = (await nodes[3]!.db.blocks.getBlockHashAt(aboveLast))!;
+    const badClaims: [string, ZkCertificate, RegExp][] = [
+      ["a height already recorded", newest.height <= last ? newest : first, /not above the last recorded certificate/],
+      ["a height not committed yet", { ...newest, height: nodes[3]!.engine.height + 5 }, /not a committed height/],
+      ["another block's hash", { ...newest, height: aboveLast, blockHash: new Uint8Array(32).fill(3) }, /is not the hub's block at height/],
+      ["another next root", { ...newest, height: aboveLast, blockHash: hashAbove, nextValidatorSetRoot: 1n }, /next validator set root/],
+      ["a proof of another statement", { ...newest, height: aboveLast, blockHash: hashAbove }, /ZK_CERT_ERROR_INVALID_PROOF/],
+      ["another circuit", { ...newest, circuit: "quorum8" }, /circuit quorum8 is not the chain's/],
+    ];
+    for (const [what, cert, reason] of badClaims) {
+      const out = await simulate(cert);
+      expect([what, out.code !== 0, out.log]).toEqual([what, true, expect.stringMatching(reason)]);
+    }
+    expect(nodes[3]!.app.zkRecordedHeight!()).toBeGreaterThanOrEqual(last);
+  } finally {
+    client.disconnect();
+  }
 });

@@ -187,6 +187,8 @@ export class ApiServer {
         verificationKey,
         prover: zk.isProver,
         latestCertifiedHeight: zk.latestCertifiedHeight || null,
+        recordedHeight: node.app.zkRecordedHeight?.() || null,
+        proverReward: node.genesis.zk.proverReward,
         height: h,
         validatorSetRoot: root === undefined ? null : root.toString(),
       };

@@ -9,6 +9,8 @@ export interface BlockExecutionContext {
   time: number;
   /** Proposer address (20 bytes). */
   proposer: Uint8Array;
+  /** The header's parentHash: the hash of block height - 1 (ZERO_HASH at height 1); absent in contexts made by hand. */
+  parentHash?: Uint8Array;
   /**
    * Who signed the previous height, from the certificate the block carries (null at height 1): the
    * liveness rule reads it. Already checked against that height's set by the block rules.
@@ -65,6 +67,10 @@ export interface Application {
    * certificates commit to), from the committed state; absent or undefined: not known.
    */
   zkValidatorsAt?(height: number): { validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[]; startHeight: number } | undefined;
+  /** An account as CheckTx sees it (committed state plus admitted transactions): what a transaction signed now must use. */
+  checkAccount?(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined;
+  /** Height of the last ZK certificate recorded (and rewarded) in the committed state; 0: none. */
+  zkRecordedHeight?(): number;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -221,7 +221,7 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
     try {
       const store = new GasKVStore(branch, meter);
       for (const { handler, msg } of msgs) {
-        msgResponses.push(handler.process({ store, chainId: ctx.chainId, height: ctx.height, time: ctx.time, events: msgEvents }, msg).response);
+        msgResponses.push(handler.process({ store, chainId: ctx.chainId, height: ctx.height, time: ctx.time, events: msgEvents, consumeGas: (a, d) => meter.consume(a, d) }, msg).response);
       }
       branch.commit();
       events.push(...msgEvents);
@@ -248,11 +248,16 @@ export function executeTx(view: StateView, bytes: Uint8Array, ctx: ExecTxContext
   };
 }
 
+/** The least fee (base units, as a decimal string) that `price` asks for `gasLimit`: ceil(price × gasLimit). */
+export function computeFeeAmount(price: GasPrice, gasLimit: bigint): string {
+  const scale = 10n ** PRICE_DECIMALS;
+  return ((price.scaled * gasLimit + scale - 1n) / scale).toString();
+}
+
 /** fee(denom) >= ceil(price × gasLimit) for one of the accepted denoms (no prices: anything goes). */
 function assertFeeCoversGas(fee: readonly Coin[], gasLimit: bigint, prices: readonly GasPrice[]): void {
   if (prices.length === 0) return;
-  const scale = 10n ** PRICE_DECIMALS;
-  const required = prices.map((p) => ({ denom: p.denom, amount: (p.scaled * gasLimit + scale - 1n) / scale }));
+  const required = prices.map((p) => ({ denom: p.denom, amount: BigInt(computeFeeAmount(p, gasLimit)) }));
   const ok = required.some((r) => r.amount === 0n || (fee.find((c) => c.denom === r.denom)?.amount ?? 0n) >= r.amount);
   if (!ok) throw new TxError({ code: "TX_ERROR_INSUFFICIENT_FEE", got: formatCoins(fee) || "0", required: required.map((r) => `${r.amount}${r.denom}`).join(" or ") });
 }

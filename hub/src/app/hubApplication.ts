@@ -5,14 +5,15 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { HubDb, IndexedTx } from "../db/index.js";
-import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type GenesisValidator } from "../genesis.js";
+import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
+import { createZkHandlers, getLastCertifiedHeight, processRecordParentHash } from "./modules/zk/index.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
 import { executeTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
-import { getAccountBytes, processEnsureAccount } from "./modules/auth.js";
+import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
 import {
@@ -53,6 +54,8 @@ export interface HubApplicationOpts {
   consensusGenesisRoot?: Uint8Array;
   /** Mempool admission: fee >= price × gas for one of these (empty: no minimum). */
   minGasPrices?: GasPrice[];
+  /** The genesis zk section: certificates are recorded and rewarded (MsgSubmitZkCertificate); absent: none. */
+  zk?: Genesis["zk"];
 }
 
 export interface HubApplicationModules {
@@ -87,7 +90,7 @@ const INVALID_REQUEST = 18;
  * decided one is committed; transaction results go to the tx index for `tx_search`.
  */
 export class HubApplication implements Application {
-  private readonly registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS]);
+  private readonly registry: MsgRegistry;
   private readonly executed = new Map<string, Executed>();
   /** CheckTx state: committed state plus the ante effects of transactions admitted to the mempool. */
   private checkView: StateView;
@@ -104,6 +107,8 @@ export class HubApplication implements Application {
   ) {
     this.log = modules.logger.child({ module: "app" });
     this.checkView = state.createView();
+    const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
+    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...zk]);
   }
 
   /** Opens the state (writing the genesis state as version 0 on first start). */
@@ -234,6 +239,7 @@ export class HubApplication implements Application {
    */
   private processBeginBlock(view: StateView, ctx: BlockExecutionContext, mode: "prepare" | "execute"): { evidence: DuplicateVoteEvidence[]; events: TxEvent[] } {
     const events: TxEvent[] = [];
+    if (this.opts.zk && ctx.parentHash) processRecordParentHash(view, ctx.height, ctx.parentHash);
     const lc = ctx.lastCommit;
     if (lc) {
       const set = getValidatorSetForHeight(view, lc.height);
@@ -290,6 +296,15 @@ export class HubApplication implements Application {
     const out = executeTx(this.checkView, tx, { ...this.execContext({ height: this.height + 1, time: Date.now() }), mode: "check" });
     if (out.kind === "rejected") return { ...out.error.toAbci(), gasWanted: 0n };
     return { code: 0, codespace: "", log: "", gasWanted: out.result.gasWanted };
+  }
+
+  zkRecordedHeight(): number {
+    return getLastCertifiedHeight(this.state.committed);
+  }
+
+  checkAccount(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined {
+    const a = getAccount(this.checkView, address);
+    return a && { accountNumber: a.accountNumber, sequence: a.sequence };
   }
 
   /** Answers the ABCI queries cosmjs sends (docs/cosmjs-compat.md §2). */

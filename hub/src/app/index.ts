@@ -11,5 +11,6 @@ export * from "./modules/bank.js";
 export * from "./modules/staking/index.js";
 export * from "./modules/distribution/index.js";
 export * from "./modules/slashing/index.js";
+export * from "./modules/zk/index.js";
 export * from "./msgAddress.js";
 export * from "./pagination.js";

@@ -14,6 +14,8 @@ export interface MsgContext {
   height: number;
   time: number;
   events: TxEvent[];
+  /** Charges gas for work that is not store access (a proof's verification); absent: not metered. */
+  consumeGas?: (amount: bigint, descriptor: string) => void;
 }
 
 export interface MsgResult {

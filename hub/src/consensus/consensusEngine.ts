@@ -457,6 +457,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       height: h.height,
       time: h.time,
       proposer: h.proposer,
+      parentHash: h.parentHash,
       lastCommit: block.lastCommit ? { height: block.lastCommit.height, signers: block.lastCommit.signers } : null,
       evidence: block.evidence,
     };
@@ -644,6 +645,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         height,
         time,
         proposer: set.validators[this.selfIndex]!.address,
+        parentHash: this.tip.blockHash,
         lastCommit: lastCommit ? { height: lastCommit.height, signers: lastCommit.signers } : null,
         evidence: candidates,
       };

@@ -19,7 +19,7 @@ import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
 import { getTxHash } from "../tx/txHash.js";
-import { HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
+import { computeFeeAmount, HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
 import {
   GossipError,
   getGossipAction,
@@ -32,6 +32,8 @@ import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 import type { AttestationKeyPair } from "../attestation/index.js";
 import { ZkService } from "../zk/zkService.js";
+import { SUBMIT_ZK_CERTIFICATE_GAS, ZkCertificateSubmitter } from "../zk/certificateSubmitter.js";
+import type { ZkCertificate } from "@aegis/consumer-sdk";
 import { ConfigError } from "./nodeConfig.js";
 
 export interface HubNodeOpts {
@@ -45,6 +47,8 @@ export interface HubNodeOpts {
   nodeKey?: Uint8Array;
   /** The validator's attestation key (succinct certificates); absent or null: the node does not attest. */
   attestationKey?: AttestationKeyPair | null;
+  /** A prover's account mnemonic: certificates it proves are submitted for the reward (MsgSubmitZkCertificate); absent: not submitted. */
+  proverMnemonic?: string;
 }
 
 export interface HubNodeModules {
@@ -163,8 +167,11 @@ export class HubNode {
             publish: (kind, data) => this.publish(kind, data),
             logger: this.logger,
             count: (kind, result) => this.metrics.zk.inc({ kind, result }),
+            onProved: (cert) => void this.submitZkCertificate(cert),
           },
         );
+        if (prover && this.opts.proverMnemonic) this.submitter = await ZkCertificateSubmitter.fromMnemonic(this.opts.proverMnemonic);
+        else if (prover) this.logger.info("no prover account (keys/prover.json): certificates are proved and gossiped, not submitted for the reward");
         await this.zk.start();
       }
       this.engine.on("fatal", (e) => this.logger.error("consensus stopped", { error: e.message }));
@@ -259,6 +266,33 @@ export class HubNode {
     const batch = this.txGossip;
     this.txGossip = [];
     this.publish("tx", encodeTxBatch(batch));
+  }
+
+  private submitter: ZkCertificateSubmitter | null = null;
+
+  /**
+   * Claims the reward of a certificate this node proved: signs MsgSubmitZkCertificate with the prover
+   * account (its next sequence as CheckTx sees it) and the node's own minimum gas price, and submits
+   * it like any client transaction. A failure is logged, never thrown (the certificate stands either way).
+   */
+  private async submitZkCertificate(cert: ZkCertificate): Promise<void> {
+    const s = this.submitter;
+    if (!s || !this.started) return;
+    try {
+      const account = this.app.checkAccount?.(s.addressBytes);
+      if (!account) {
+        this.logger.warn("prover account does not exist on the hub (fund it first)", { address: s.address });
+        return;
+      }
+      const price = this.config.app.minGasPrices[0];
+      const fee = price ? [{ denom: parseGasPrice(price).denom, amount: computeFeeAmount(parseGasPrice(price), SUBMIT_ZK_CERTIFICATE_GAS) }] : [];
+      const tx = await s.signSubmission(cert, { chainId: this.chainId, accountNumber: account.accountNumber, sequence: account.sequence, fee });
+      const res = await this.submitTx(tx);
+      if (res.code !== 0) this.logger.warn("certificate submission refused", { height: cert.height, code: res.code, log: res.log });
+      else this.logger.info("certificate submitted for the reward", { height: cert.height, tx: res.hash });
+    } catch (e) {
+      this.logger.warn("certificate submission failed", { height: cert.height, error: (e as Error).message });
+    }
   }
 
   private publish(kind: "proposal" | "vote" | "evidence" | "tx" | "attestation" | "certificate", data: Uint8Array): void {
@@ -421,6 +455,7 @@ async function createDefaultApp(db: HubDb, genesis: Genesis, config: NodeConfig,
         genesisTime: genesis.genesisTime,
         consensusGenesisRoot: computeValidatorSetRoot(genesis.validatorSet),
         minGasPrices: config.app.minGasPrices.map(parseGasPrice),
+        ...(genesis.zk ? { zk: genesis.zk } : {}),
       },
       { db, logger },
     );

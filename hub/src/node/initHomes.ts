@@ -164,6 +164,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
             circuit: o.zk.circuit,
             capacity: o.zk.capacity,
             verificationKey: o.zk.verificationKey,
+            ...(o.zk.proverReward !== undefined ? { proverReward: o.zk.proverReward } : {}),
             ...(o.zk.attestationIntervalMs !== undefined ? { attestationIntervalMs: o.zk.attestationIntervalMs } : {}),
           },
         }
@@ -186,6 +187,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile(n), 0o600);
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
     if (operators[i]) await writeFileAtomic(join(n.home, "keys", "operator.json"), JSON.stringify(operators[i], null, 2) + "\n", 0o600);
+    // A prover claims its certificate rewards with its operator account.
+    if (o.zk && operators[i] && (o.zk.provers ?? [0]).includes(i)) await writeFileAtomic(paths.proverKey, JSON.stringify(operators[i], null, 2) + "\n", 0o600);
   }
   await writeFileAtomic(genesisPath, genesisJson);
   if (faucet) await writeFileAtomic(join(o.home, "faucet.json"), JSON.stringify(faucet, null, 2) + "\n", 0o600);

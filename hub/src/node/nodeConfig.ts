@@ -42,6 +42,8 @@ export function getHomePaths(home: string) {
     genesis: join(home, "genesis.json"),
     validatorKey: join(home, "keys", "priv_validator_key.json"),
     nodeKey: join(home, "keys", "node_key.json"),
+    /** { mnemonic, address } of the account a prover claims certificate rewards with. */
+    proverKey: join(home, "keys", "prover.json"),
     data: join(home, "data"),
   };
 }
@@ -176,6 +178,21 @@ export async function loadNodeKey(home: string): Promise<Uint8Array | undefined>
   try {
     const raw = (await readJson(path)) as { privateKey: string };
     return new Uint8Array(Buffer.from(String(raw.privateKey), "base64"));
+  } catch (e) {
+    if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return undefined;
+    throw e;
+  }
+}
+
+/** The prover account's mnemonic (keys/prover.json), or undefined when the node has none. */
+export async function loadProverMnemonic(home: string): Promise<string | undefined> {
+  const path = getHomePaths(home).proverKey;
+  try {
+    const raw = (await readJson(path)) as { mnemonic?: unknown };
+    if (typeof raw.mnemonic !== "string" || raw.mnemonic.split(/\s+/).length < 12) {
+      throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "mnemonic", reason: "must be a BIP-39 mnemonic of 12 or 24 words" });
+    }
+    return raw.mnemonic;
   } catch (e) {
     if (e instanceof ConfigError && e.code === "CONFIG_ERROR_MISSING_FILE") return undefined;
     throw e;

@@ -1,7 +1,7 @@
 import { ApiServer } from "../api/apiServer.js";
 import { createConsoleLogger, type Logger } from "../logger.js";
 import { HubNode, type HubNodeModules } from "./hubNode.js";
-import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadValidatorKey, loadValidatorKeys, type NodeConfig } from "./nodeConfig.js";
+import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadProverMnemonic, loadValidatorKey, loadValidatorKeys, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 
 export interface RunningNode {
@@ -22,8 +22,9 @@ export async function startNodeFromHome(
   // The attestation key only where the chain makes ZK certificates (reading it builds the BabyJubJub tables).
   const keys = genesis.zk ? await loadValidatorKeys(home) : null;
   const blsSecretKey = genesis.zk ? (keys?.blsSecretKey ?? null) : await loadValidatorKey(home);
+  const proverMnemonic = genesis.zk && config.zk.prover ? await loadProverMnemonic(home) : undefined;
   const node = new HubNode(
-    { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey, attestationKey: keys?.attestation ?? null, nodeKey: await loadNodeKey(home) },
+    { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey, attestationKey: keys?.attestation ?? null, nodeKey: await loadNodeKey(home), ...(proverMnemonic ? { proverMnemonic } : {}) },
     { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }), ...(overrides.createApp ? { createApp: overrides.createApp } : {}) },
   );
   await node.start();

@@ -3,3 +3,4 @@ export * from "./attestationPool.js";
 export * from "./zkProver.js";
 export * from "./attestationSchedule.js";
 export * from "./zkService.js";
+export * from "./certificateSubmitter.js";

@@ -41,6 +41,8 @@ export interface ZkServiceModules {
   committedHeight: () => number;
   publish: (kind: "attestation" | "certificate", data: Uint8Array) => void;
   logger: Logger;
+  /** Called with each certificate this node proved and stored first (to claim its reward). */
+  onProved?: (cert: ZkCertificate) => void;
   /** Counts certificates and attestations by outcome (node metrics). */
   count?: (kind: "attestation" | "certificate", result: string) => void;
 }
@@ -304,7 +306,10 @@ export class ZkService {
           continue;
         }
         this.#log.info("proved certificate", { height: cert.height, signers: cert.signers.toString(2), ms: Math.round(performance.now() - started) });
-        if (await this.#store(cert)) this.m.publish("certificate", encodeZkCertificate(cert));
+        if (await this.#store(cert)) {
+          this.m.publish("certificate", encodeZkCertificate(cert));
+          this.m.onProved?.(cert);
+        }
       }
     } finally {
       this.#proving = false;

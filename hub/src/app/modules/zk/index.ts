@@ -1,0 +1,158 @@
+/**
+ * ZK module: the hub's record of succinct finality certificates and their provers' rewards.
+ *
+ * - Each block records its parent's hash (the header's parentHash) for the last ZK_BLOCK_HASH_WINDOW
+ *   heights: what a certificate's block hash is checked against inside a transaction.
+ * - MsgSubmitZkCertificate verifies a certificate with the SDK's rule against that hash and the ZK
+ *   roots of the stored sets of its height and the next, then records its height and mints the
+ *   chain's prover reward to the submitter. Only a height above the last recorded one counts: each
+ *   height is rewarded at most once, the first valid certificate wins, and since a certificate
+ *   finalizes its ancestors nothing is lost by skipping older heights.
+ *
+ * Key layout (prefixes 0x50–0x5f): 0x50 | height (u64 BE) -> block hash (32); 0x51 -> last recorded height (u64 BE).
+ */
+import { aegis } from "@aegis/proto";
+import { BinaryWriter } from "cosmjs-types/binary";
+import { assertValidZkCertificate, bytesEqual, toHex, ZkCertificateError, type ZkCertificate } from "@aegis/consumer-sdk";
+import { decodeZkCertificate, encodeZkCertificate } from "../../../codec/codec.js";
+import type { Genesis } from "../../../genesis.js";
+import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
+import { computeZkValidatorSetRootOf } from "../../../zk/zkValidatorSet.js";
+import { parseMessageAddress } from "../../msgAddress.js";
+import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
+import { decodeU64, encodeU64 } from "../../storeKeys.js";
+import { formatCoins } from "../../txEvents.js";
+import { processEnsureAccount } from "../auth.js";
+import { processMint } from "../bank.js";
+import { getValidatorSetForHeight } from "../staking/validatorSet.js";
+
+export const MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL = "/aegis.zk.v1.MsgSubmitZkCertificate";
+export const MSG_SUBMIT_ZK_CERTIFICATE_RESPONSE_TYPE_URL = "/aegis.zk.v1.MsgSubmitZkCertificateResponse";
+/** Heights whose block hash the state keeps: a certificate older than this cannot be recorded. */
+export const ZK_BLOCK_HASH_WINDOW = 1000;
+/** Gas of the certificate's verification (~25 ms of pairings), on top of the store's gas. */
+export const ZK_VERIFY_GAS = 300_000n;
+
+const BLOCK_HASH_PREFIX = 0x50;
+const LAST_CERTIFIED_KEY = Uint8Array.of(0x51);
+
+function blockHashKey(height: number): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = BLOCK_HASH_PREFIX;
+  out.set(encodeU64(BigInt(height)), 1);
+  return out;
+}
+
+/** At the start of block `height`: records the hash of block height - 1 and forgets the one that left the window. */
+export function processRecordParentHash(store: KVStore, height: number, parentHash: Uint8Array): void {
+  if (height < 2) return;
+  store.set(blockHashKey(height - 1), parentHash);
+  const old = height - 1 - ZK_BLOCK_HASH_WINDOW;
+  if (old >= 1) store.delete(blockHashKey(old));
+}
+
+export function getRecordedBlockHash(store: ReadonlyKVStore, height: number): Uint8Array | undefined {
+  return store.get(blockHashKey(height));
+}
+
+/** Height of the last certificate recorded (0: none). */
+export function getLastCertifiedHeight(store: ReadonlyKVStore): number {
+  const raw = store.get(LAST_CERTIFIED_KEY);
+  return raw ? Number(decodeU64(raw)) : 0;
+}
+
+/** /aegis.zk.v1.MsgSubmitZkCertificate in domain form (the certificate's chain id is the hub's own). */
+export interface MsgSubmitZkCertificate {
+  /** aegis1…: signs, pays the fee, receives the reward. */
+  prover: string;
+  certificate: ZkCertificate | undefined;
+}
+
+/**
+ * Codec of MsgSubmitZkCertificate in the cosmjs-types shape, so a cosmjs Registry takes it:
+ * `new Registry([...defaultRegistryTypes, [AegisMsgSubmitZkCertificate.typeUrl, AegisMsgSubmitZkCertificate]])`.
+ */
+export const AegisMsgSubmitZkCertificate = {
+  typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL,
+  encode(m: MsgSubmitZkCertificate, writer: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    if (m.prover !== "") writer.uint32(10).string(m.prover);
+    if (m.certificate) writer.uint32(18).bytes(encodeZkCertificate(m.certificate));
+    return writer;
+  },
+  decode(input: Uint8Array): MsgSubmitZkCertificate {
+    const m = aegis.zk.v1.MsgSubmitZkCertificate.decode(input);
+    // The chain id is filled in by the handler (the wire form does not carry it).
+    const certificate = m.certificate ? decodeZkCertificate(aegis.v1.ZkFinalityCertificate.encode(m.certificate).finish(), "?") : undefined;
+    return { prover: m.prover, certificate };
+  },
+  fromPartial(p: Partial<MsgSubmitZkCertificate>): MsgSubmitZkCertificate {
+    return { prover: p.prover ?? "", certificate: p.certificate };
+  },
+};
+
+const fail = (reason: string): never => {
+  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL, reason });
+};
+
+function proverOf(m: MsgSubmitZkCertificate): Uint8Array {
+  return parseMessageAddress(m.prover, ACCOUNT_ADDRESS_PREFIX, "prover", MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL);
+}
+
+/** The handlers of a chain with ZK certificates: its circuit and verification key, and the reward (in `denom`) per recorded certificate. */
+export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string): MsgHandler<never>[] {
+  const opts = (chainId: string) => ({ chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } });
+  // Epoch sets never change once stored: their ZK roots are computed once (by epoch number).
+  const roots = new Map<number, bigint>();
+  const rootAt = (store: ReadonlyKVStore, height: number): bigint => {
+    const e = getValidatorSetForHeight(store, height) ?? fail(`no validator set at height ${height}`);
+    let root = roots.get(e.epoch);
+    if (root === undefined) {
+      root = computeZkValidatorSetRootOf(e.validators, zk.capacity);
+      roots.set(e.epoch, root);
+    }
+    return root;
+  };
+  const reward = BigInt(zk.proverReward);
+  const handler: MsgHandler<MsgSubmitZkCertificate> = {
+    typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL,
+    decode: (b) => AegisMsgSubmitZkCertificate.decode(b),
+    getSigners: (m) => [proverOf(m)],
+    validateBasic(m) {
+      proverOf(m);
+      if (!m.certificate) fail("certificate: missing");
+      if (m.certificate!.circuit !== zk.circuit) fail(`certificate: circuit ${m.certificate!.circuit} is not the chain's (${zk.circuit})`);
+    },
+    process(ctx, m): MsgResult {
+      const cert = { ...m.certificate!, chainId: ctx.chainId };
+      const last = getLastCertifiedHeight(ctx.store);
+      if (cert.height <= last) fail(`certificate height ${cert.height} is not above the last recorded certificate (${last})`);
+      if (cert.height >= ctx.height) fail(`certificate height ${cert.height} is not a committed height (this block is ${ctx.height})`);
+      const hash = getRecordedBlockHash(ctx.store, cert.height) ?? fail(`the block hash of height ${cert.height} is no longer kept (window ${ZK_BLOCK_HASH_WINDOW})`);
+      if (!bytesEqual(hash, cert.blockHash)) fail(`block hash ${toHex(cert.blockHash)} is not the hub's block at height ${cert.height}`);
+      if (cert.nextValidatorSetRoot !== rootAt(ctx.store, cert.height + 1)) fail("next validator set root is not the set of the next height");
+      ctx.consumeGas?.(ZK_VERIFY_GAS, "zkVerify");
+      try {
+        assertValidZkCertificate(cert, rootAt(ctx.store, cert.height), opts(ctx.chainId));
+      } catch (e) {
+        if (e instanceof ZkCertificateError) fail(`certificate: ${e.message} [${e.code}]`);
+        throw e;
+      }
+      ctx.store.set(LAST_CERTIFIED_KEY, encodeU64(BigInt(cert.height)));
+      const prover = proverOf(m);
+      const coins = reward > 0n ? [{ denom, amount: reward }] : [];
+      if (coins.length) {
+        processEnsureAccount(ctx.store, prover, m.prover);
+        processMint(ctx.store, prover, coins);
+      }
+      const paid = formatCoins(coins);
+      ctx.events.push(
+        { type: "message", attributes: [{ key: "action", value: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL }, { key: "sender", value: m.prover }, { key: "module", value: "zk" }] },
+        { type: "zk_certificate", attributes: [{ key: "height", value: String(cert.height) }, { key: "prover", value: m.prover }, { key: "reward", value: paid }, { key: "signers", value: cert.signers.toString() }] },
+      );
+      const value = aegis.zk.v1.MsgSubmitZkCertificateResponse.encode({ height: cert.height, reward: paid }).finish();
+      return { response: { typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_RESPONSE_TYPE_URL, value } };
+    },
+  };
+  return [handler as unknown as MsgHandler<never>];
+}
