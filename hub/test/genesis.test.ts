@@ -79,10 +79,19 @@ describe("the zk section", () => {
 
   test("is kept with its defaults, only the key's own fields, and changes the hash", () => {
     const g = parseGenesis(withZk({ verificationKey: { ...verificationKey, vk_alphabeta_12: [["1"]] } }));
-    expect(g.zk).toEqual({ circuit: "quorum4", capacity: 4, attestationIntervalMs: DEFAULT_ATTESTATION_INTERVAL_MS, epochLength: DEFAULT_EPOCH_LENGTH, verificationKey: expect.objectContaining({ IC: verificationKey.IC }) });
+    expect(g.zk).toEqual({
+      circuit: "quorum4",
+      capacity: 4,
+      attestationIntervalMs: DEFAULT_ATTESTATION_INTERVAL_MS,
+      proverReward: "0",
+      epochLength: DEFAULT_EPOCH_LENGTH,
+      verificationKey: expect.objectContaining({ IC: verificationKey.IC }),
+    });
     expect(g.zk!.verificationKey).not.toHaveProperty("vk_alphabeta_12");
     expect(g.hash).toEqual(parseGenesis(withZk()).hash); // fields a verifier does not read do not count
     expect(g.hash).not.toEqual(parseGenesis(withZk({ attestationIntervalMs: 500 })).hash);
+    expect(g.hash).not.toEqual(parseGenesis(withZk({ proverReward: "1000" })).hash);
+    expect(parseGenesis(withZk({ proverReward: "1000" })).zk!.proverReward).toBe("1000");
     const noZk = { ...withZk(), zk: undefined };
     expect(parseGenesis(noZk).zk).toBeNull();
     expect(parseGenesis(noZk).hash).not.toEqual(g.hash);
@@ -101,6 +110,9 @@ describe("the zk section", () => {
     ["a key with a missing IC point", withZk({ verificationKey: { ...verificationKey, IC: verificationKey.IC.slice(1) } }), "zk.verificationKey"],
     ["a key with a non-decimal coordinate", withZk({ verificationKey: { ...verificationKey, vk_alpha_1: ["0x1", "2", "1"] } }), "zk.verificationKey"],
     ["a PLONK key", withZk({ verificationKey: { ...verificationKey, protocol: "plonk" } }), "zk.verificationKey"],
+    ["a negative prover reward", withZk({ proverReward: "-5" }), "zk.proverReward"],
+    ["a prover reward with a denom", withZk({ proverReward: "5uaeg" }), "zk.proverReward"],
+    ["a prover reward as a number", withZk({ proverReward: 5 }), "zk.proverReward"],
   ])("rejects %s, naming the field", (_n, raw, field) => {
     let err: unknown;
     try {
