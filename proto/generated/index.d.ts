@@ -586,6 +586,64 @@ export namespace aegis {
             type $Shape = aegis.v1.BlocksResponse.$Properties;
         }
 
+        interface IZkCertificatesRequest extends aegis.v1.ZkCertificatesRequest.$Properties {
+        }
+
+        class ZkCertificatesRequest {
+            constructor(properties?: aegis.v1.ZkCertificatesRequest.$Properties);
+            $unknowns?: Uint8Array[];
+            from_height: (number|Long);
+            count: number;
+            static create(properties: aegis.v1.ZkCertificatesRequest.$Shape): aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape;
+            static create(properties?: aegis.v1.ZkCertificatesRequest.$Properties): aegis.v1.ZkCertificatesRequest;
+            static encode(message: aegis.v1.ZkCertificatesRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.ZkCertificatesRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.ZkCertificatesRequest;
+            static toObject(message: aegis.v1.ZkCertificatesRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ZkCertificatesRequest {
+            interface $Properties {
+                from_height?: (number|Long|null);
+                count?: (number|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.ZkCertificatesRequest.$Properties;
+        }
+
+        interface IZkCertificatesResponse extends aegis.v1.ZkCertificatesResponse.$Properties {
+        }
+
+        class ZkCertificatesResponse {
+            constructor(properties?: aegis.v1.ZkCertificatesResponse.$Properties);
+            $unknowns?: Uint8Array[];
+            certificates: Uint8Array[];
+            static create(properties: aegis.v1.ZkCertificatesResponse.$Shape): aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape;
+            static create(properties?: aegis.v1.ZkCertificatesResponse.$Properties): aegis.v1.ZkCertificatesResponse;
+            static encode(message: aegis.v1.ZkCertificatesResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.ZkCertificatesResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.ZkCertificatesResponse;
+            static toObject(message: aegis.v1.ZkCertificatesResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace ZkCertificatesResponse {
+            interface $Properties {
+                certificates?: (Uint8Array[]|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.ZkCertificatesResponse.$Properties;
+        }
+
         interface IErrorResponse extends aegis.v1.ErrorResponse.$Properties {
         }
 

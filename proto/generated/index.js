@@ -6577,6 +6577,617 @@ export const aegis = $root.aegis = (() => {
             return BlocksResponse;
         })();
 
+        v1.ZkCertificatesRequest = (function() {
+
+            /**
+             * Properties of a ZkCertificatesRequest.
+             * @typedef {Object} aegis.v1.ZkCertificatesRequest.$Properties
+             * @property {number|Long|null} [from_height] ZkCertificatesRequest from_height
+             * @property {number|null} [count] ZkCertificatesRequest count
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ZkCertificatesRequest.
+             * @memberof aegis.v1
+             * @interface IZkCertificatesRequest
+             * @augments aegis.v1.ZkCertificatesRequest.$Properties
+             * @deprecated Use aegis.v1.ZkCertificatesRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a ZkCertificatesRequest.
+             * @typedef {aegis.v1.ZkCertificatesRequest.$Properties} aegis.v1.ZkCertificatesRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ZkCertificatesRequest.
+             * @memberof aegis.v1
+             * @classdesc Represents a ZkCertificatesRequest.
+             * @constructor
+             * @param {aegis.v1.ZkCertificatesRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ZkCertificatesRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ZkCertificatesRequest from_height.
+             * @member {number|Long} from_height
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @instance
+             */
+            ZkCertificatesRequest.prototype.from_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ZkCertificatesRequest count.
+             * @member {number} count
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @instance
+             */
+            ZkCertificatesRequest.prototype.count = 0;
+
+            /**
+             * Creates a new ZkCertificatesRequest instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {aegis.v1.ZkCertificatesRequest.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.ZkCertificatesRequest} ZkCertificatesRequest instance
+             * @type {{
+             *   (properties: aegis.v1.ZkCertificatesRequest.$Shape): aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape;
+             *   (properties?: aegis.v1.ZkCertificatesRequest.$Properties): aegis.v1.ZkCertificatesRequest;
+             * }}
+             */
+            ZkCertificatesRequest.create = function(properties) {
+                return new ZkCertificatesRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ZkCertificatesRequest message. Does not implicitly {@link aegis.v1.ZkCertificatesRequest.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {aegis.v1.ZkCertificatesRequest.$Properties} message ZkCertificatesRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkCertificatesRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height") && (typeof message.from_height === "object" ? message.from_height.low || message.from_height.high : message.from_height !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.from_height);
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && message.count !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.count);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ZkCertificatesRequest message, length delimited. Does not implicitly {@link aegis.v1.ZkCertificatesRequest.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {aegis.v1.ZkCertificatesRequest.$Properties} message ZkCertificatesRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkCertificatesRequest.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ZkCertificatesRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape} ZkCertificatesRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkCertificatesRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.ZkCertificatesRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.from_height = value;
+                            else
+                                delete message.from_height;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.count = value;
+                            else
+                                delete message.count;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ZkCertificatesRequest message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.ZkCertificatesRequest & aegis.v1.ZkCertificatesRequest.$Shape} ZkCertificatesRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkCertificatesRequest.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a ZkCertificatesRequest message.
+             * @function verify
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ZkCertificatesRequest.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                    if (!$util.isInteger(message.from_height) && !(message.from_height && $util.isInteger(message.from_height.low) && $util.isInteger(message.from_height.high)))
+                        return "from_height: integer|Long expected";
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    if (!$util.isInteger(message.count))
+                        return "count: integer expected";
+                return null;
+            };
+
+            /**
+             * Creates a ZkCertificatesRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.ZkCertificatesRequest} ZkCertificatesRequest
+             */
+            ZkCertificatesRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.ZkCertificatesRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.ZkCertificatesRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.ZkCertificatesRequest();
+                if (object.from_height != null)
+                    if (typeof object.from_height === "object" ? object.from_height.low || object.from_height.high : $Number(object.from_height) !== 0)
+                        if ($util.Long)
+                            message.from_height = $util.Long.fromValue(object.from_height, true);
+                        else if (typeof object.from_height === "string")
+                            message.from_height = $parseInt(object.from_height, 10);
+                        else if (typeof object.from_height === "number")
+                            message.from_height = object.from_height;
+                        else if (typeof object.from_height === "object")
+                            message.from_height = new $util.LongBits(object.from_height.low >>> 0, object.from_height.high >>> 0).toNumber(true);
+                if (object.count != null)
+                    if ($Number(object.count) !== 0)
+                        message.count = object.count >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ZkCertificatesRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {aegis.v1.ZkCertificatesRequest} message ZkCertificatesRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ZkCertificatesRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.from_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.from_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.count = 0;
+                }
+                if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.from_height = typeof message.from_height === "number" ? $BigInt(message.from_height) : $util.Long.fromBits(message.from_height.low >>> 0, message.from_height.high >>> 0, true).toBigInt();
+                    else if (typeof message.from_height === "number")
+                        object.from_height = options.longs === $String ? $String(message.from_height) : message.from_height;
+                    else
+                        object.from_height = options.longs === $String ? $util.Long.prototype.toString.call(message.from_height) : options.longs === $Number ? new $util.LongBits(message.from_height.low >>> 0, message.from_height.high >>> 0).toNumber(true) : message.from_height;
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count"))
+                    object.count = message.count;
+                return object;
+            };
+
+            /**
+             * Converts this ZkCertificatesRequest to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ZkCertificatesRequest.prototype.toJSON = function() {
+                return ZkCertificatesRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ZkCertificatesRequest
+             * @function getTypeUrl
+             * @memberof aegis.v1.ZkCertificatesRequest
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ZkCertificatesRequest.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.ZkCertificatesRequest";
+            };
+
+            return ZkCertificatesRequest;
+        })();
+
+        v1.ZkCertificatesResponse = (function() {
+
+            /**
+             * Properties of a ZkCertificatesResponse.
+             * @typedef {Object} aegis.v1.ZkCertificatesResponse.$Properties
+             * @property {Array.<Uint8Array>|null} [certificates] ZkCertificatesResponse certificates
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ZkCertificatesResponse.
+             * @memberof aegis.v1
+             * @interface IZkCertificatesResponse
+             * @augments aegis.v1.ZkCertificatesResponse.$Properties
+             * @deprecated Use aegis.v1.ZkCertificatesResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ZkCertificatesResponse.
+             * @typedef {aegis.v1.ZkCertificatesResponse.$Properties} aegis.v1.ZkCertificatesResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ZkCertificatesResponse.
+             * @memberof aegis.v1
+             * @classdesc Represents a ZkCertificatesResponse.
+             * @constructor
+             * @param {aegis.v1.ZkCertificatesResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ZkCertificatesResponse = function (properties) {
+                this.certificates = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ZkCertificatesResponse certificates.
+             * @member {Array.<Uint8Array>} certificates
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @instance
+             */
+            ZkCertificatesResponse.prototype.certificates = $util.emptyArray;
+
+            /**
+             * Creates a new ZkCertificatesResponse instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {aegis.v1.ZkCertificatesResponse.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.ZkCertificatesResponse} ZkCertificatesResponse instance
+             * @type {{
+             *   (properties: aegis.v1.ZkCertificatesResponse.$Shape): aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape;
+             *   (properties?: aegis.v1.ZkCertificatesResponse.$Properties): aegis.v1.ZkCertificatesResponse;
+             * }}
+             */
+            ZkCertificatesResponse.create = function(properties) {
+                return new ZkCertificatesResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ZkCertificatesResponse message. Does not implicitly {@link aegis.v1.ZkCertificatesResponse.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {aegis.v1.ZkCertificatesResponse.$Properties} message ZkCertificatesResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkCertificatesResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.certificates != null && message.certificates.length)
+                    for (let i = 0; i < message.certificates.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.certificates[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified ZkCertificatesResponse message, length delimited. Does not implicitly {@link aegis.v1.ZkCertificatesResponse.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {aegis.v1.ZkCertificatesResponse.$Properties} message ZkCertificatesResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ZkCertificatesResponse.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a ZkCertificatesResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape} ZkCertificatesResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkCertificatesResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.ZkCertificatesResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.certificates && message.certificates.length))
+                                message.certificates = [];
+                            message.certificates.push(reader.bytes());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a ZkCertificatesResponse message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.ZkCertificatesResponse & aegis.v1.ZkCertificatesResponse.$Shape} ZkCertificatesResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ZkCertificatesResponse.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a ZkCertificatesResponse message.
+             * @function verify
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ZkCertificatesResponse.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.certificates != null && $Object.hasOwnProperty.call(message, "certificates")) {
+                    if (!$Array.isArray(message.certificates))
+                        return "certificates: array expected";
+                    for (let i = 0; i < message.certificates.length; ++i)
+                        if (!(message.certificates[i] && typeof message.certificates[i].length === "number" || $util.isString(message.certificates[i])))
+                            return "certificates: buffer[] expected";
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ZkCertificatesResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.ZkCertificatesResponse} ZkCertificatesResponse
+             */
+            ZkCertificatesResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.ZkCertificatesResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.ZkCertificatesResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.ZkCertificatesResponse();
+                if (object.certificates) {
+                    if (!$Array.isArray(object.certificates))
+                        throw $TypeError(".aegis.v1.ZkCertificatesResponse.certificates: array expected");
+                    message.certificates = $Array(object.certificates.length);
+                    for (let i = 0; i < object.certificates.length; ++i)
+                        if (typeof object.certificates[i] === "string")
+                            $util.base64.decode(object.certificates[i], message.certificates[i] = $util.newBuffer($util.base64.length(object.certificates[i])), 0);
+                        else if (object.certificates[i].length >= 0)
+                            message.certificates[i] = object.certificates[i];
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ZkCertificatesResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {aegis.v1.ZkCertificatesResponse} message ZkCertificatesResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ZkCertificatesResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.certificates = [];
+                if (message.certificates && message.certificates.length) {
+                    object.certificates = $Array(message.certificates.length);
+                    for (let j = 0; j < message.certificates.length; ++j)
+                        object.certificates[j] = options.bytes === $String ? $util.base64.encode(message.certificates[j], 0, message.certificates[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.certificates[j]) : message.certificates[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this ZkCertificatesResponse to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ZkCertificatesResponse.prototype.toJSON = function() {
+                return ZkCertificatesResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for ZkCertificatesResponse
+             * @function getTypeUrl
+             * @memberof aegis.v1.ZkCertificatesResponse
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            ZkCertificatesResponse.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.ZkCertificatesResponse";
+            };
+
+            return ZkCertificatesResponse;
+        })();
+
         v1.ErrorResponse = (function() {
 
             /**

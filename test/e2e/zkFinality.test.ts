@@ -40,7 +40,7 @@ import {
   type RunningNode,
 } from "@aegis/hub";
 import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
-import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../helpers/e2eUtils.js";
+import { HOST, makeTempDir, removeDir, reservePortRange, sleep, waitFor } from "../helpers/e2eUtils.js";
 
 jest.setTimeout(240_000);
 
@@ -240,4 +240,19 @@ test("validators attest, the prover proves, every node stores the certificate an
   } finally {
     client.disconnect();
   }
+
+  // A node that was down gets the certificates it missed from a peer (catch-up), checked as gossip is.
+  await running[3]!.stop();
+  const downSince = (await nodes[0]!.db.zkCertificates.latest(CHAIN_ID))!.height;
+  const missed = await waitFor(async () => {
+    const c = await nodes[0]!.db.zkCertificates.latest(CHAIN_ID);
+    return c && c.height > downSince ? c : undefined;
+  }, 60_000, "a certificate proved while node3 is down");
+  await sleep(6000); // past gossipsub's message cache (5 heartbeats): only catch-up can bring it now
+  running[3] = await startNodeFromHome(res.nodes[3]!.home, { config: (c) => ({ ...c, api: { host: HOST, port: 0 } }) });
+  const back = running[3]!.node;
+  await waitFor(() => back.db.zkCertificates.get(missed.height, CHAIN_ID), 60_000, "the missed certificate on the restarted node");
+  expect(toHex((await back.db.zkCertificates.get(missed.height, CHAIN_ID))!.proof)).toBe(toHex(missed.proof));
+  const metricsBack = await (await fetch(`${running[3]!.api.url}/metrics`)).text();
+  expect(metricsBack).toMatch(/aegis_zk_messages_total\{kind="certificate",result="stored"\} [1-9]/);
 });

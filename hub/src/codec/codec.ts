@@ -405,6 +405,24 @@ export function decodeBlocksResponse(bytes: Uint8Array): CertifiedBlock[] {
   return decodeWith("BlocksResponse", () => (pb.BlocksResponse.decode(bytes).blocks ?? []).map(certifiedBlockFromProto));
 }
 
+export function encodeZkCertificatesRequest(r: BlocksRequest): Uint8Array {
+  return pb.ZkCertificatesRequest.encode({ from_height: r.fromHeight, count: r.count }).finish();
+}
+export function decodeZkCertificatesRequest(bytes: Uint8Array): BlocksRequest {
+  return decodeWith("ZkCertificatesRequest", () => {
+    const p = pb.ZkCertificatesRequest.decode(bytes);
+    return { fromHeight: toSafe(p.from_height, "ZkCertificatesRequest", "fromHeight", 1), count: toSafe(p.count, "ZkCertificatesRequest", "count", 1) };
+  });
+}
+export function encodeZkCertificatesResponse(certs: readonly ZkCertificate[]): Uint8Array {
+  return pb.ZkCertificatesResponse.encode({ certificates: certs.map(encodeZkCertificate) }).finish();
+}
+/** Certificates of the hub `chainId`, shapes checked (the proofs not yet). */
+export function decodeZkCertificatesResponse(bytes: Uint8Array, chainId: string): ZkCertificate[] {
+  const list = decodeWith("ZkCertificatesResponse", () => pb.ZkCertificatesResponse.decode(bytes).certificates ?? []);
+  return list.map((c) => decodeZkCertificate(c, chainId));
+}
+
 export { voteToProto, voteFromProto, proposalToProto, proposalFromProto, blockToProto, blockFromProto, certificateToProto, certificateFromProto };
 
 // ---------- store records (consensus WAL, signer guard)

@@ -61,6 +61,13 @@ export class ZkCertificateRepository {
     return undefined;
   }
 
+  /** Up to `count` certificates at heights >= `height`, lowest first. */
+  async range(height: number, count: number, chainId: string): Promise<ZkCertificate[]> {
+    const out: ZkCertificate[] = [];
+    for await (const [key, v] of this.m.sublevel.iterator({ gte: heightKey(height), limit: count })) out.push(decodeStored(key, () => this.#decode(key, v, chainId)));
+    return out;
+  }
+
   /** The newest stored certificate. */
   async latest(chainId: string): Promise<ZkCertificate | undefined> {
     for await (const [key, v] of this.m.sublevel.iterator({ reverse: true, limit: 1 })) return decodeStored(key, () => this.#decode(key, v, chainId));

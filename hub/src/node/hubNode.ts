@@ -31,7 +31,7 @@ import {
 import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 import type { AttestationKeyPair } from "../attestation/index.js";
-import { ZkService } from "../zk/zkService.js";
+import { ZK_CERTIFICATES_PROTOCOL, ZkService } from "../zk/zkService.js";
 import { SUBMIT_ZK_CERTIFICATE_GAS, ZkCertificateSubmitter } from "../zk/certificateSubmitter.js";
 import type { ZkCertificate } from "@aegis/consumer-sdk";
 import { ConfigError } from "./nodeConfig.js";
@@ -168,6 +168,8 @@ export class HubNode {
             logger: this.logger,
             count: (kind, result) => this.metrics.zk.inc({ kind, result }),
             onProved: (cert) => void this.submitZkCertificate(cert),
+            request: (peer, name, data) => this.network.request(peer, name, data, { timeoutMs: 10_000 }),
+            peers: () => this.network.connectedPeers(),
           },
         );
         if (prover && this.opts.proverMnemonic) this.submitter = await ZkCertificateSubmitter.fromMnemonic(this.opts.proverMnemonic);
@@ -415,6 +417,7 @@ export class HubNode {
       const zk = this.zk;
       net.subscribe("attestation", (data) => zk.validateAttestation(data), () => {});
       net.subscribe("certificate", (data) => zk.validateCertificate(data), () => {});
+      net.handle(ZK_CERTIFICATES_PROTOCOL, (req) => zk.serveCertificates(req));
     }
     net.subscribe(
       "evidence",

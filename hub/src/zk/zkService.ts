@@ -12,7 +12,18 @@ import {
 } from "@aegis/consumer-sdk";
 import { signFinalityMessage, type AttestationKeyPair } from "../attestation/index.js";
 import type { Application } from "../app/index.js";
-import { CodecError, decodeFinalityAttestation, decodeZkCertificate, encodeFinalityAttestation, encodeZkCertificate, type FinalityAttestation } from "../codec/index.js";
+import {
+  CodecError,
+  decodeFinalityAttestation,
+  decodeZkCertificate,
+  decodeZkCertificatesRequest,
+  decodeZkCertificatesResponse,
+  encodeFinalityAttestation,
+  encodeZkCertificate,
+  encodeZkCertificatesRequest,
+  encodeZkCertificatesResponse,
+  type FinalityAttestation,
+} from "../codec/index.js";
 import type { HubDb } from "../db/index.js";
 import type { Genesis } from "../genesis.js";
 import type { Logger } from "../logger.js";
@@ -41,6 +52,10 @@ export interface ZkServiceModules {
   committedHeight: () => number;
   publish: (kind: "attestation" | "certificate", data: Uint8Array) => void;
   logger: Logger;
+  /** Asks a peer (request/response protocol `name`): certificate catch-up. Absent: no catch-up. */
+  request?: (peer: string, name: string, data: Uint8Array) => Promise<Uint8Array>;
+  /** Connected peers (for catch-up). */
+  peers?: () => string[];
   /** Called with each certificate this node proved and stored first (to claim its reward). */
   onProved?: (cert: ZkCertificate) => void;
   /** Counts certificates and attestations by outcome (node metrics). */
@@ -63,6 +78,13 @@ const MAX_HEIGHTS_AHEAD = 2;
 const AHEAD_WAIT_MS = 5000;
 /** Attestations are accepted for this many heights under the committed one. */
 const KEEP_HEIGHTS = 64;
+/** Request/response protocol of certificate catch-up. */
+export const ZK_CERTIFICATES_PROTOCOL = "zk-certificates";
+/** Certificates per catch-up request (the responder caps it too). */
+const CATCH_UP_BATCH = 64;
+const CATCH_UP_INTERVAL_MS = 5000;
+/** Meta key of the height catch-up has asked peers through. */
+const CATCH_UP_META_KEY = "zkSyncedThrough";
 /** Commits remembered (height -> block time and hash) for the checks of attestations. */
 const RECENT_COMMITS = 256;
 
@@ -84,6 +106,9 @@ export class ZkService {
   readonly #verified = new Map<number, Map<number, string>>();
   readonly #waiters = new Map<number, (() => void)[]>();
   #latestCertified = 0;
+  #syncedThrough = 0;
+  #catchUpTimer: NodeJS.Timeout | null = null;
+  #catchingUp = false;
   #proving = false;
   #stopped = false;
   readonly #log: Logger;
@@ -117,6 +142,12 @@ export class ZkService {
 
   async start(): Promise<void> {
     this.#latestCertified = (await this.m.db.zkCertificates.latest(this.opts.chainId))?.height ?? 0;
+    const synced = await this.m.db.meta.getMeta(CATCH_UP_META_KEY);
+    this.#syncedThrough = synced ? Number(Buffer.from(synced).readBigUInt64BE()) : 0;
+    if (this.m.request && this.m.peers) {
+      this.#catchUpTimer = setInterval(() => void this.catchUp(), CATCH_UP_INTERVAL_MS);
+      this.#catchUpTimer.unref();
+    }
     if (this.#prover) {
       this.#prover.start();
       await this.#prover.assertKeyMatches();
@@ -126,6 +157,8 @@ export class ZkService {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#catchUpTimer) clearInterval(this.#catchUpTimer);
+    this.#catchUpTimer = null;
     for (const ws of this.#waiters.values()) for (const w of ws) w();
     this.#waiters.clear();
     await this.#prover?.stop();
@@ -339,24 +372,102 @@ export class ZkService {
     }
     if (cert.circuit !== this.opts.zk.circuit) return this.#result("certificate", "reject", "unknown_circuit");
     if (!(await this.#awaitHeight(cert.height))) return this.#result("certificate", "ignore", "not_committed");
-    if (await this.m.db.zkCertificates.get(cert.height, this.opts.chainId)) return this.#result("certificate", "ignore", "duplicate");
+    const verdict = await this.#check(cert);
+    if (verdict.action !== "accept") return this.#result("certificate", verdict.action, verdict.reason);
+    if (!(await this.#store(cert))) return this.#result("certificate", "ignore", "duplicate");
+    return this.#result("certificate", "accept", "");
+  }
+
+  /**
+   * Whether a decoded certificate of a committed height may be stored: no certificate of its height
+   * yet, the SDK's rule against the root of the set this node computes for the height, then the block
+   * hash it committed and the next root.
+   */
+  async #check(cert: ZkCertificate): Promise<{ action: ValidationResult; reason: string }> {
+    if (cert.circuit !== this.opts.zk.circuit) return { action: "reject", reason: "unknown_circuit" };
+    if (await this.m.db.zkCertificates.get(cert.height, this.opts.chainId)) return { action: "ignore", reason: "duplicate" };
     const commit = await this.#commitAt(cert.height);
     const root = this.validatorSetRootAt(cert.height);
     const nextRoot = this.validatorSetRootAt(cert.height + 1);
-    if (!commit || root === undefined || nextRoot === undefined) return this.#result("certificate", "ignore", "unknown_height");
+    if (!commit || root === undefined || nextRoot === undefined) return { action: "ignore", reason: "unknown_height" };
     try {
       assertValidZkCertificate(cert, root, this.verifierOptions);
     } catch (e) {
-      if (e instanceof ZkCertificateError) return this.#result("certificate", "reject", e.code);
+      if (e instanceof ZkCertificateError) return { action: "reject", reason: e.code };
       throw e;
     }
     if (!bytesEqual(cert.blockHash, commit.hash) || cert.nextValidatorSetRoot !== nextRoot) {
       // A valid proof for another block: validators with more than 1/3 of the power signed two blocks.
       this.#log.error("valid ZK certificate for a block that is not the committed one", { height: cert.height, blockHash: toHex(cert.blockHash), signers: cert.signers.toString(2) });
-      return this.#result("certificate", "reject", "conflicting");
+      return { action: "reject", reason: "conflicting" };
     }
-    if (!(await this.#store(cert))) return this.#result("certificate", "ignore", "duplicate");
-    return this.#result("certificate", "accept", "");
+    return { action: "accept", reason: "" };
+  }
+
+  /** Serves certificate catch-up: stored certificates from a height, lowest first. */
+  async serveCertificates(request: Uint8Array): Promise<Uint8Array> {
+    const r = decodeZkCertificatesRequest(request);
+    return encodeZkCertificatesResponse(await this.m.db.zkCertificates.range(r.fromHeight, Math.min(r.count, CATCH_UP_BATCH), this.opts.chainId));
+  }
+
+  /**
+   * Certificate catch-up, every few seconds: asks one peer for the certificates above the height
+   * this node has asked through (persisted), checks each as gossip would and stores the valid ones.
+   * A node that was down or is new gets the certificates it missed (gossip never repeats them),
+   * including every epoch's last one. The cursor only moves past certificates it has seen, so a
+   * peer that is behind costs a retry, not a gap; it stops at the node's committed height, and a
+   * peer that sends an invalid certificate is left for this round. Resolves how many were stored.
+   */
+  async catchUp(): Promise<number> {
+    if (this.#catchingUp || this.#stopped || !this.m.request || !this.m.peers) return 0;
+    const peers = this.m.peers();
+    if (peers.length === 0) return 0;
+    this.#catchingUp = true;
+    let stored = 0;
+    try {
+      const peer = peers[Math.floor(Math.random() * peers.length)]!;
+      for (;;) {
+        const from = this.#syncedThrough + 1;
+        const committed = this.m.committedHeight();
+        if (from > committed || this.#stopped) break;
+        let certs: ZkCertificate[];
+        try {
+          certs = decodeZkCertificatesResponse(await this.m.request(peer, ZK_CERTIFICATES_PROTOCOL, encodeZkCertificatesRequest({ fromHeight: from, count: CATCH_UP_BATCH })), this.opts.chainId);
+        } catch (e) {
+          this.#log.debug("certificate catch-up request failed", { peer, error: (e as Error).message });
+          break;
+        }
+        let through = this.#syncedThrough;
+        let bad = false;
+        for (const cert of certs) {
+          if (cert.height < from || cert.height <= through) {
+            bad = true; // not what was asked: out of order or below the range
+            break;
+          }
+          if (cert.height > committed) break;
+          const verdict = await this.#check(cert);
+          if (verdict.action === "reject") {
+            this.#log.warn("peer sent an invalid ZK certificate", { peer, height: cert.height, reason: verdict.reason });
+            bad = true;
+            break;
+          }
+          if (verdict.action === "ignore" && verdict.reason !== "duplicate") break; // not checkable yet: ask again later
+          if (verdict.action === "accept" && (await this.#store(cert))) stored++;
+          through = cert.height;
+        }
+        if (through > this.#syncedThrough) {
+          this.#syncedThrough = through;
+          const b = Buffer.alloc(8);
+          b.writeBigUInt64BE(BigInt(through));
+          await this.m.db.meta.putMeta(CATCH_UP_META_KEY, b);
+        }
+        if (bad || certs.length < CATCH_UP_BATCH) break;
+      }
+    } finally {
+      this.#catchingUp = false;
+    }
+    if (stored > 0) this.#log.info("caught up ZK certificates", { stored, through: this.#syncedThrough });
+    return stored;
   }
 
   #result(kind: "attestation" | "certificate", action: ValidationResult, reason: string): ValidationResult {
