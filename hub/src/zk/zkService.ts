@@ -111,6 +111,8 @@ export class ZkService {
   #catchingUp = false;
   #proving = false;
   #stopped = false;
+  /** Work in flight (gossip checks, catch-up, proving, attesting): stop() waits for it, so none touches a closed database. */
+  readonly #inflight = new Set<Promise<unknown>>();
   readonly #log: Logger;
 
   constructor(
@@ -162,6 +164,14 @@ export class ZkService {
     for (const ws of this.#waiters.values()) for (const w of ws) w();
     this.#waiters.clear();
     await this.#prover?.stop();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const done = () => void this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** The ZK view of the set that signs `height` (from the committed state), or undefined when not known. */
@@ -190,7 +200,11 @@ export class ZkService {
   }
 
   /** Called after each commit (the block is executed and stored): attests it when it is scheduled. */
-  async onCommit(height: number, time: number, blockHash: Uint8Array, opts: { attest?: boolean } = {}): Promise<void> {
+  onCommit(height: number, time: number, blockHash: Uint8Array, opts: { attest?: boolean } = {}): Promise<void> {
+    return this.#track(this.#onCommit(height, time, blockHash, opts));
+  }
+
+  async #onCommit(height: number, time: number, blockHash: Uint8Array, opts: { attest?: boolean }): Promise<void> {
     this.#commits.set(height, { time, hash: blockHash });
     if (this.#commits.size > RECENT_COMMITS) this.#commits.delete(this.#commits.keys().next().value!);
     for (const [h, ws] of this.#waiters) {
@@ -262,7 +276,11 @@ export class ZkService {
    * heights out of reach are ignored; anything a correct validator never signs is rejected (and
    * penalises the peer). The signature (~3 ms) is checked last, once per distinct bytes.
    */
-  async validateAttestation(data: Uint8Array): Promise<ValidationResult> {
+  validateAttestation(data: Uint8Array): Promise<ValidationResult> {
+    return this.#track(this.#validateAttestation(data));
+  }
+
+  async #validateAttestation(data: Uint8Array): Promise<ValidationResult> {
     let a: FinalityAttestation;
     try {
       a = decodeFinalityAttestation(data);
@@ -308,7 +326,7 @@ export class ZkService {
     if (!this.#prover || a.height <= this.#latestCertified) return;
     // The signature was checked (or made) by the caller.
     const out = this.#pool.add(a, epoch.set, () => true);
-    if (out.kind === "added" && out.quorum) void this.#proveLoop();
+    if (out.kind === "added" && out.quorum) void this.#track(this.#proveLoop());
   }
 
   /** Proves the newest height with a quorum, again while newer quorums wait; one proof at a time. */
@@ -362,7 +380,11 @@ export class ZkService {
    * the chain's circuit, naming the block this node committed and the roots of the sets it computes
    * for the height and the next, then the proof (SDK rule, ~25 ms). A valid one is stored and relayed.
    */
-  async validateCertificate(data: Uint8Array): Promise<ValidationResult> {
+  validateCertificate(data: Uint8Array): Promise<ValidationResult> {
+    return this.#track(this.#validateCertificate(data));
+  }
+
+  async #validateCertificate(data: Uint8Array): Promise<ValidationResult> {
     let cert: ZkCertificate;
     try {
       cert = decodeZkCertificate(data, this.opts.chainId);
@@ -405,7 +427,11 @@ export class ZkService {
   }
 
   /** Serves certificate catch-up: stored certificates from a height, lowest first. */
-  async serveCertificates(request: Uint8Array): Promise<Uint8Array> {
+  serveCertificates(request: Uint8Array): Promise<Uint8Array> {
+    return this.#track(this.#serveCertificates(request));
+  }
+
+  async #serveCertificates(request: Uint8Array): Promise<Uint8Array> {
     const r = decodeZkCertificatesRequest(request);
     return encodeZkCertificatesResponse(await this.m.db.zkCertificates.range(r.fromHeight, Math.min(r.count, CATCH_UP_BATCH), this.opts.chainId));
   }
@@ -418,7 +444,11 @@ export class ZkService {
    * peer that is behind costs a retry, not a gap; it stops at the node's committed height, and a
    * peer that sends an invalid certificate is left for this round. Resolves how many were stored.
    */
-  async catchUp(): Promise<number> {
+  catchUp(): Promise<number> {
+    return this.#track(this.#catchUp());
+  }
+
+  async #catchUp(): Promise<number> {
     if (this.#catchingUp || this.#stopped || !this.m.request || !this.m.peers) return 0;
     const peers = this.m.peers();
     if (peers.length === 0) return 0;
@@ -440,6 +470,7 @@ export class ZkService {
         let through = this.#syncedThrough;
         let bad = false;
         for (const cert of certs) {
+          if (this.#stopped) break;
           if (cert.height < from || cert.height <= through) {
             bad = true; // not what was asked: out of order or below the range
             break;
