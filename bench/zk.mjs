@@ -3,9 +3,9 @@
 // median of 10 warm; cold = the first verify in a fresh process) and with snarkjs (warm), proof bytes,
 // and the gas of a whole AegisFinality.submit transaction (Groth16 verify and record) in @ethereumjs/vm.
 // Proving keys come from a local phase 2 on a real phase-1 file (never tau = 1): the committed test
-// file serves N <= 8; larger N need a 2^K file made once on this machine and cached
+// file serves N <= 8; larger N use the smallest cached 2^K file (K or above) made once on this machine
 // (`--make-ptau K` runs the ceremony script's phase 1 into the cache; ~12 min at 2^15, ~1 h 40 at
-// 2^18 on 2 cores), and are skipped, with the reason, until it exists.
+// 2^18 on 2 cores), and are skipped, with the reason, until one exists.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -25,6 +25,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const COLUMNS = ["N", "constraints", "ptau", "witness_ms", "prove_s_median", "prove_peak_rss_gb", "verify_ms_warm", "verify_ms_cold", "snarkjs_verify_ms_warm", "proof_bytes", "evm_gas"];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const benchPtau = (k) => join(dirname(cacheDir()), "ptau", `aegis-bench-pot${k}.ptau`);
+/** The smallest cached phase-1 power that fits a 2^k circuit (a larger file serves smaller circuits). */
+const fittingPtau = (k) => [k, k + 1, k + 2, k + 3].find((p) => existsSync(benchPtau(p)));
 
 function execChild(cmd, args) {
   return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (e, stdout, stderr) => (e ? reject(Object.assign(e, { stderr })) : resolve(stdout))));
@@ -68,9 +70,10 @@ export async function run(args) {
       if (circuit.ptau) {
         built = await setupCircuit(circuit);
         row.ptau = `2^16 (test file)`;
-      } else if (existsSync(benchPtau(k))) {
-        built = await setupCircuit(circuit, { ptau: { path: benchPtau(k) } });
-        row.ptau = `2^${k} (local)`;
+      } else if (fittingPtau(k) !== undefined) {
+        const p = fittingPtau(k);
+        built = await setupCircuit(circuit, { ptau: { path: benchPtau(p) }, logger: createProgressLogger() });
+        row.ptau = `2^${p} (local)`;
       } else {
         rows.push({ ...row, ptau: `needs 2^${k}: --make-ptau ${k}` });
         continue;
