@@ -67,11 +67,11 @@ export async function run(args) {
       const k = Math.ceil(Math.log2(compiled.constraints + 8));
       const row = { N, constraints: compiled.constraints, proof_bytes: sdk.ZK_PROOF_LENGTH };
       let built;
+      const p = circuit.ptau ? undefined : fittingPtau(k);
       if (circuit.ptau) {
         built = await setupCircuit(circuit);
         row.ptau = `2^16 (test file)`;
-      } else if (fittingPtau(k) !== undefined) {
-        const p = fittingPtau(k);
+      } else if (p !== undefined) {
         built = await setupCircuit(circuit, { ptau: { path: benchPtau(p) }, logger: createProgressLogger() });
         row.ptau = `2^${p} (local)`;
       } else {
