@@ -6,6 +6,7 @@ import {
   computeZkValidatorSetRoot,
   encodeZkProof,
   getZkPublicSignals,
+  initZkCertificateVerifier,
   ZkCertificateError,
   type Groth16VerificationKey,
   type ZkCertificate,
@@ -25,6 +26,7 @@ const statement: Statement = { chainId: "aegis-test-1", height: 7, blockHash: Ui
 const opts = () => ({ chainId: statement.chainId, verificationKeys: { quorum4: built.vkey as unknown as Groth16VerificationKey }, capacities: { quorum4: N } });
 
 beforeAll(async () => {
+  await initZkCertificateVerifier();
   built = await setupCircuit(await getCircuit("quorum4"));
   validators = await createValidators([10n, 20n, 30n, 40n]);
   root = computeZkValidatorSetRoot(

@@ -1,4 +1,4 @@
-import { bn254 } from "@noble/curves/bn254.js";
+import type { Fp, Fp2, Fr, G1, G2, GT } from "mcl-wasm";
 import { AegisError } from "./errors.js";
 import { fromHex, toHex } from "./bytes.js";
 import { BN254_SCALAR_FIELD, computeZkChainId, getZkSigners, splitBlockHash, ZK_MAX_POWER } from "./zkFinality.js";
@@ -56,40 +56,95 @@ export type ZkCertificateErrorType =
 
 export class ZkCertificateError extends AegisError<ZkCertificateErrorType> {}
 
-const Fp = bn254.fields.Fp;
-const Fp2 = bn254.fields.Fp2;
-const Fp12 = bn254.fields.Fp12;
-type G1 = InstanceType<typeof bn254.G1.Point>;
-type G2 = InstanceType<typeof bn254.G2.Point>;
+/** The verifier itself is not ready: a fault of the program, never of a certificate (not a ZkCertificateError). */
+export type ZkVerifierErrorType =
+  | { code: "ZK_VERIFIER_ERROR_NOT_INITIALIZED" }
+  | { code: "ZK_VERIFIER_ERROR_CURVE_CHANGED"; curveType: number };
+
+export class ZkVerifierError extends AegisError<ZkVerifierErrorType> {}
+
+/** The order of bn254's base field (the proof's coordinates are below it). */
+export const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+/** herumi's mcl, loaded by initZkCertificateVerifier() (so that importing the SDK does not parse it). */
+let mcl: typeof import("mcl-wasm");
+let initialized = false;
+let initializing: Promise<void> | null = null;
+
+/**
+ * Loads the bn254 pairing the proof checks need: herumi's mcl (`mcl-wasm`, BN_SNARK1, its WASM inside
+ * the package, nothing fetched), ~60–100 ms once per process here. Every function below that reads a proof
+ * throws ZK_VERIFIER_ERROR_NOT_INITIALIZED until it has resolved. Safe to call again, concurrently.
+ * mcl-wasm is one instance per process: nothing else in the process may switch it to another curve.
+ */
+export async function initZkCertificateVerifier(): Promise<void> {
+  if (initialized) return;
+  initializing ??= (async () => {
+    mcl = (await import("mcl-wasm")).default;
+    await mcl.init(mcl.BN_SNARK1);
+    // isValid() checks the curve equation only; each point's subgroup check is an explicit
+    // isValidOrder() below, whatever these process-wide defaults are later set to.
+    mcl.verifyOrderG1(false);
+    mcl.verifyOrderG2(false);
+    // The fields are bn254's (alt_bn128, the EVM's and snarkjs' curve).
+    const minusOne = <T extends Fp | Fr>(x: T) => (x.setInt(1), mcl.neg(x).getStr(10));
+    if (minusOne(new mcl.Fp()) !== (BN254_BASE_FIELD - 1n).toString() || minusOne(new mcl.Fr()) !== (BN254_SCALAR_FIELD - 1n).toString()) {
+      throw new Error("mcl-wasm's BN_SNARK1 is not bn254");
+    }
+    initialized = true;
+  })().catch((e: unknown) => {
+    initializing = null;
+    throw e;
+  });
+  await initializing;
+}
+
+function assertVerifierReady(): void {
+  if (!initialized) throw new ZkVerifierError({ code: "ZK_VERIFIER_ERROR_NOT_INITIALIZED" }, "call initZkCertificateVerifier() first");
+  if (mcl.curveType !== mcl.BN_SNARK1) {
+    throw new ZkVerifierError({ code: "ZK_VERIFIER_ERROR_CURVE_CHANGED", curveType: mcl.curveType }, "mcl-wasm was switched to another curve in this process");
+  }
+}
 
 const malformed = (field: string, reason: string) => new ZkCertificateError({ code: "ZK_CERT_ERROR_MALFORMED", field, reason }, `ZK certificate ${field}: ${reason}`);
 
 function readCoordinate(bytes: Uint8Array, offset: number, field: string): bigint {
   const x = BigInt("0x" + toHex(bytes.subarray(offset, offset + 32)));
-  if (x >= Fp.ORDER) throw malformed(field, "coordinate not below the base field order");
+  if (x >= BN254_BASE_FIELD) throw malformed(field, "coordinate not below the base field order");
   return x;
 }
 
+/** A base-field element; the caller has checked 0 <= x < p. */
+function fp(x: bigint): Fp {
+  const f = new mcl.Fp();
+  f.setStr(x.toString(), 10);
+  return f;
+}
+
+function fp2([c0, c1]: [bigint, bigint]): Fp2 {
+  const f = new mcl.Fp2();
+  f.set_a(fp(c0));
+  f.set_b(fp(c1));
+  return f;
+}
+
+/** Affine (x, y) as a point, checked: coordinates in the field, not (0, 0), on the curve, in the prime-order subgroup. */
+function point<P extends G1 | G2>(p: P, coordinates: bigint[], set: (p: P) => void, group: string, field: string): P {
+  const bad = (why: string) => malformed(field, `not a point of ${group} (${why})`);
+  if (coordinates.some((c) => c < 0n || c >= BN254_BASE_FIELD)) throw bad("coordinate not in the base field");
+  if (coordinates.every((c) => c === 0n)) throw bad("the point at infinity"); // (0, 0): how snarkjs and the EVM write it
+  set(p);
+  if (!p.isValid()) throw bad("not on the curve");
+  if (!p.isValidOrder()) throw bad("not in the prime-order subgroup");
+  return p;
+}
+
 function g1(x: bigint, y: bigint, field: string): G1 {
-  try {
-    const p = bn254.G1.Point.fromAffine({ x, y });
-    if (p.is0()) throw new Error("the point at infinity");
-    p.assertValidity();
-    return p;
-  } catch (e) {
-    throw malformed(field, `not a point of G1 (${(e as Error).message})`);
-  }
+  return point(new mcl.G1(), [x, y], (p) => (p.setX(fp(x)), p.setY(fp(y)), p.setZ(fp(1n))), "G1", field);
 }
 
 function g2(x: [bigint, bigint], y: [bigint, bigint], field: string): G2 {
-  try {
-    const p = bn254.G2.Point.fromAffine({ x: Fp2.fromBigTuple(x), y: Fp2.fromBigTuple(y) });
-    if (p.is0()) throw new Error("the point at infinity");
-    p.assertValidity(); // on the curve and in the prime-order subgroup
-    return p;
-  } catch (e) {
-    throw malformed(field, `not a point of G2 (${(e as Error).message})`);
-  }
+  return point(new mcl.G2(), [...x, ...y], (p) => (p.setX(fp2(x)), p.setY(fp2(y)), p.setZ(fp2([1n, 0n]))), "G2", field);
 }
 
 interface DecodedProof {
@@ -98,8 +153,9 @@ interface DecodedProof {
   c: G1;
 }
 
-/** Parses and validates a compact 256-byte proof (every point on its curve and in its subgroup). */
+/** Parses and validates a compact 256-byte proof (every point on its curve and in its subgroup). Needs initZkCertificateVerifier(). */
 export function decodeZkProof(proof: Uint8Array): DecodedProof {
+  assertVerifierReady();
   if (!(proof instanceof Uint8Array) || proof.length !== ZK_PROOF_LENGTH) throw malformed("proof", `must be ${ZK_PROOF_LENGTH} bytes`);
   const w = (i: number, f: string) => readCoordinate(proof, 32 * i, f);
   const a = g1(w(0, "proof.a"), w(1, "proof.a"), "proof.a");
@@ -110,8 +166,9 @@ export function decodeZkProof(proof: Uint8Array): DecodedProof {
 
 const word = (x: string | bigint) => fromHex(BigInt(x).toString(16).padStart(64, "0"), "coordinate", 32);
 
-/** A snarkjs proof as the compact 256 bytes (what the hub stores and an EVM verifier takes). */
+/** A snarkjs proof as the compact 256 bytes (what the hub stores and an EVM verifier takes). Needs initZkCertificateVerifier(). */
 export function encodeZkProof(p: SnarkjsGroth16Proof): Uint8Array {
+  assertVerifierReady();
   const [a, b, c] = [p.pi_a, p.pi_b, p.pi_c];
   if (a?.length !== 3 || c?.length !== 3 || b?.length !== 3 || a[2] !== "1" || c[2] !== "1" || b[2]?.[0] !== "1" || b[2]?.[1] !== "0") {
     throw malformed("proof", "not an affine snarkjs Groth16 proof");
@@ -122,16 +179,15 @@ export function encodeZkProof(p: SnarkjsGroth16Proof): Uint8Array {
   return out;
 }
 
-type LinePrecomputes = ReturnType<typeof bn254.utils.calcPairingPrecomputes>;
-
-/** A key made ready once: e(alpha, beta) computed, the fixed G2 points' line coefficients, windowed IC points. */
+/** A key made ready once: its points validated, e(alpha, beta) computed. */
 interface PreparedKey {
-  alphaBeta: ReturnType<typeof bn254.pairing>;
-  gamma: LinePrecomputes;
-  delta: LinePrecomputes;
+  alphaBeta: GT;
+  gamma: G2;
+  delta: G2;
   ic: G1[];
 }
 
+// mcl values are plain copies (no WASM memory to free), so a WeakMap may drop them.
 const preparedKeys = new WeakMap<Groth16VerificationKey, PreparedKey>();
 
 function prepareKey(vk: Groth16VerificationKey): PreparedKey {
@@ -142,13 +198,10 @@ function prepareKey(vk: Groth16VerificationKey): PreparedKey {
   const p1 = (p: string[], f: string) => g1(BigInt(p[0]!), BigInt(p[1]!), f);
   const p2 = (p: string[][], f: string) => g2([BigInt(p[0]![0]!), BigInt(p[0]![1]!)], [BigInt(p[1]![0]!), BigInt(p[1]![1]!)], f);
   const ic = vk.IC.map((p, i) => p1(p, `verificationKey.IC[${i}]`));
-  // Fixed-base windows of 4 bits: the 7 scalar products cost ~3 ms instead of ~15 (8 bits: ~1.6 ms,
-  // but ~340 ms to build the tables, which a verifier that checks one certificate pays in full).
-  for (const p of ic) p.precompute(4);
   k = {
-    alphaBeta: bn254.pairing(p1(vk.vk_alpha_1, "verificationKey.alpha"), p2(vk.vk_beta_2, "verificationKey.beta")),
-    gamma: bn254.utils.calcPairingPrecomputes(p2(vk.vk_gamma_2, "verificationKey.gamma")),
-    delta: bn254.utils.calcPairingPrecomputes(p2(vk.vk_delta_2, "verificationKey.delta")),
+    alphaBeta: mcl.pairing(p1(vk.vk_alpha_1, "verificationKey.alpha"), p2(vk.vk_beta_2, "verificationKey.beta")),
+    gamma: p2(vk.vk_gamma_2, "verificationKey.gamma"),
+    delta: p2(vk.vk_delta_2, "verificationKey.delta"),
     ic,
   };
   preparedKeys.set(vk, k);
@@ -200,29 +253,21 @@ export function assertValidZkCertificate(cert: ZkCertificate, trustedValidatorSe
   }
   const { a, b, c } = decodeZkProof(cert.proof);
   const key = prepareKey(vk);
-  // vk_x = IC[0] + sum of public[i] * IC[i + 1]; every public input is below the scalar field order
-  // (public data: the variable-time product is fine).
-  let vkx = key.ic[0]!;
-  getZkPublicSignals(cert).forEach((s, i) => {
-    const x = BigInt(s);
-    if (x !== 0n) vkx = vkx.add(key.ic[i + 1]!.multiplyUnsafe(x));
+  // vk_x = IC[0] + sum of public[i] * IC[i + 1] (one multi-scalar product); every public input is
+  // below the scalar field order (public data: variable time is fine).
+  const scalars = getZkPublicSignals(cert).map((s) => {
+    const x = new mcl.Fr();
+    x.setStr(s, 10);
+    return x;
   });
+  const vkx = mcl.add(key.ic[0]!, mcl.mulVec(key.ic.slice(1), scalars));
   const invalid = () => new ZkCertificateError({ code: "ZK_CERT_ERROR_INVALID_PROOF" }, "the Groth16 proof does not verify");
-  if (vkx.is0()) throw invalid();
+  if (vkx.isZero()) throw invalid();
   // e(A, B) = e(alpha, beta) * e(vk_x, gamma) * e(C, delta): the Miller loops of e(-A, B), e(vk_x,
-  // gamma) and e(C, delta) in one batch with one final exponentiation, times the key's e(alpha, beta)
-  // (the final exponentiation is a homomorphism), must be 1.
-  const na = a.negate().toAffine();
-  const x = vkx.toAffine();
-  const ca = c.toAffine();
-  const loops = Fp12.finalExponentiate(
-    bn254.millerLoopBatch([
-      [bn254.utils.calcPairingPrecomputes(b), na.x, na.y],
-      [key.gamma, x.x, x.y],
-      [key.delta, ca.x, ca.y],
-    ]),
-  );
-  if (!Fp12.eql(Fp12.mul(loops, key.alphaBeta), Fp12.ONE)) throw invalid();
+  // gamma) and e(C, delta), one final exponentiation of their product, times the key's e(alpha,
+  // beta) (the final exponentiation is a homomorphism), must be 1.
+  const loops = mcl.mul(mcl.mul(mcl.millerLoop(mcl.neg(a), b), mcl.millerLoop(vkx, key.gamma)), mcl.millerLoop(c, key.delta));
+  if (!mcl.mul(mcl.finalExp(loops), key.alphaBeta).isOne()) throw invalid();
   return { signers };
 }
 

@@ -16,6 +16,7 @@ import {
   computeFinalityMessage,
   computeZkValidatorSetRoot,
   fromHex,
+  initZkCertificateVerifier,
   toHex,
   verifyZkCertificate,
   type Groth16VerificationKey,
@@ -79,6 +80,7 @@ test("validators attest, the prover proves, every node stores the certificate an
   // consensus order (equal powers: ordered by consensus address, as the hub's set is).
   const genesis = JSON.parse(await readFile(res.genesisPath, "utf8")) as GenesisFile;
   await initAttestationCrypto();
+  await initZkCertificateVerifier();
   const order = nodes[0]!.genesis.validatorSet.validators.map((v) => toHex(v.blsPublicKey));
   const byBls = new Map(genesis.appState!.validators!.map((v) => [v.blsPublicKey, v]));
   const slots = order.map((bls) => ({ ...getAttestationPoint(fromHex(byBls.get(bls)!.attestationPublicKey)), power: 100n }));

@@ -15,6 +15,7 @@ import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts
 const here = dirname(fileURLToPath(import.meta.url));
 const N = 4;
 await initAttestationCrypto();
+await sdk.initZkCertificateVerifier();
 const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
 const secretKeys = keys.map((k) => k.secretKey);
 const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt((i + 1) * 10) }));

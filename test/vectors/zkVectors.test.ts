@@ -10,6 +10,7 @@ import {
   computeZkValidatorSetRoot,
   fromHex,
   getZkPublicSignals,
+  initZkCertificateVerifier,
   verifyZkCertificate,
   ZkCertificateError,
   type Groth16VerificationKey,
@@ -34,6 +35,8 @@ const cert = toCert(v.certificate);
 const opts = { chainId: v.certificate.chainId as string, verificationKeys: { quorum4: v.verificationKey as Groth16VerificationKey }, capacities: { quorum4: v.capacity as number } };
 const slots = v.validators.map((x: { ax: string; ay: string; power: string }) => ({ ax: BigInt(x.ax), ay: BigInt(x.ay), power: BigInt(x.power) }));
 const trustedRoot = computeZkValidatorSetRoot(slots, v.capacity);
+
+beforeAll(() => initZkCertificateVerifier());
 
 test("the set root, finality message and public signals are reproduced", () => {
   expect(trustedRoot.toString()).toBe(v.certificate.validatorSetRoot);

@@ -1,7 +1,7 @@
 // From attestations to a certificate: the hub's attestation keys sign a finality message, the pool
 // collects the attestations to a quorum, the prover proves it in a worker thread (quorum4 on the
 // test phase-1 file) and the certificate passes the SDK's rule.
-import { computeFinalityMessage, verifyZkCertificate, type Groth16VerificationKey, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import { computeFinalityMessage, initZkCertificateVerifier, verifyZkCertificate, type Groth16VerificationKey, type ZkValidatorSlot } from "@aegis/consumer-sdk";
 import {
   AttestationPool,
   createAttestationKeyPair,
@@ -26,6 +26,7 @@ const statement = { height: 12, blockHash: new Uint8Array(32).fill(0xab), nextVa
 beforeAll(async () => {
   built = await setupCircuit(await getCircuit("quorum4"));
   await initAttestationCrypto();
+  await initZkCertificateVerifier();
   keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(40 + i)));
   slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
   prover = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, verificationKey: built.vkey as unknown as Groth16VerificationKey });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { toHex, type ValidatorSet } from "@aegis/consumer-sdk";
+import { initZkCertificateVerifier, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -114,6 +114,7 @@ export class HubApplication implements Application {
   /** Opens the state (writing the genesis state as version 0 on first start). */
   static async open(opts: HubApplicationOpts, modules: HubApplicationModules): Promise<HubApplication> {
     await initAttestationCrypto(); // staking checks attestation keys (genesis validators included)
+    if (opts.zk) await initZkCertificateVerifier(); // MsgSubmitZkCertificate verifies the certificate it carries
     const state = await StateStore.open({}, { db: modules.db });
     if (!state.hasVersion) {
       const view = state.createView();

@@ -7,6 +7,7 @@ import {
   assertValidZkCertificate,
   computeQuorumCircuitInput,
   encodeZkProof,
+  initZkCertificateVerifier,
   type Groth16VerificationKey,
   type SnarkjsGroth16Proof,
   type ZkAttestationSignature,
@@ -163,6 +164,7 @@ export class ZkProver {
     }
     const input = computeQuorumCircuitInput(slots, signatures, { chainId, ...statement }, capacity);
     const out = (await this.#request({ input, wasm: this.opts.wasmPath, zkey: this.opts.zkeyPath })) as { proof: SnarkjsGroth16Proof; publicSignals: string[] };
+    await initZkCertificateVerifier();
     const cert: ZkCertificate = {
       circuit,
       chainId,

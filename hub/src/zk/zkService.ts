@@ -4,6 +4,7 @@ import {
   computeFinalityMessage,
   computeZkValidatorSetRoot,
   decodeZkAttestationSignature,
+  initZkCertificateVerifier,
   toHex,
   verifyZkAttestationSignature,
   ZkCertificateError,
@@ -143,6 +144,9 @@ export class ZkService {
   }
 
   async start(): Promise<void> {
+    // The SDK's Groth16 verifier (WASM): for gossiped certificates here and, since a node starts this
+    // before its consensus engine, for MsgSubmitZkCertificate in the application's blocks.
+    await initZkCertificateVerifier();
     this.#latestCertified = (await this.m.db.zkCertificates.latest(this.opts.chainId))?.height ?? 0;
     const synced = await this.m.db.meta.getMeta(CATCH_UP_META_KEY);
     this.#syncedThrough = synced ? Number(Buffer.from(synced).readBigUInt64BE()) : 0;
