@@ -30,16 +30,17 @@ const zk = { circuit: cert.circuit, capacity: vector.capacity, verificationKey: 
 const PROVER = toBech32("aegis", new Uint8Array(20).fill(1));
 
 test("each block records its parent's hash and forgets the one that leaves the window", () => {
-  const store = new ModelStore();
+  const model = new ModelStore();
+  const store = model.asKVStore();
   const hash = (h: number) => new Uint8Array(32).fill(h % 251);
   processRecordParentHash(store, 1, new Uint8Array(32)); // height 1 has no parent
-  expect(store.map.size).toBe(0);
+  expect(model.map.size).toBe(0);
   for (let h = 2; h <= ZK_BLOCK_HASH_WINDOW + 3; h++) processRecordParentHash(store, h, hash(h - 1));
   expect(getRecordedBlockHash(store, 1)).toBeUndefined();
   expect(getRecordedBlockHash(store, 2)).toBeUndefined();
   expect(getRecordedBlockHash(store, 3)).toEqual(hash(3));
   expect(getRecordedBlockHash(store, ZK_BLOCK_HASH_WINDOW + 2)).toEqual(hash(ZK_BLOCK_HASH_WINDOW + 2));
-  expect(store.map.size).toBe(ZK_BLOCK_HASH_WINDOW);
+  expect(model.map.size).toBe(ZK_BLOCK_HASH_WINDOW);
   expect(getLastCertifiedHeight(store)).toBe(0);
 });
 

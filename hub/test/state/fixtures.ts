@@ -37,6 +37,10 @@ export class ModelStore {
     return this.map.get(hex(k));
   }
 
+  has(k: Uint8Array): boolean {
+    return this.map.has(hex(k));
+  }
+
   set(k: Uint8Array, v: Uint8Array): void {
     this.map.set(hex(k), v);
   }
@@ -63,6 +67,17 @@ export class ModelStore {
 
   entries(): [Uint8Array, Uint8Array][] {
     return this.iterate(new Uint8Array(0));
+  }
+
+  /** This model as a KVStore, for rules that take one (no key or value checks). */
+  asKVStore(): KVStore {
+    return {
+      get: (k) => this.get(k),
+      has: (k) => this.has(k),
+      set: (k, v) => this.set(k, v),
+      delete: (k) => this.delete(k),
+      iterate: (prefix, opts) => this.iterate(prefix, opts).values(),
+    };
   }
 }
 
