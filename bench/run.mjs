@@ -7,10 +7,12 @@ import { existsSync } from "node:fs";
 const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
-  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)]\n`);
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)]\n`);
   console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
   console.log("  txs         cosmjs-signed bank sends to a 4-validator hub at offered rates of 500, 1000, 1500 tx/s and a burst:");
-  console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s)");
+  console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s;");
+  console.log("              --rate R --seconds S: one phase; --zk none|attest|prove: validators attest by default, nobody");
+  console.log("              proves; --node-flags \"...\": Node.js flags for the node processes, e.g. --cpu-prof)");
   console.log("  app         one node's application cost per tx by step (CheckTx, prepare, execute, commit, re-check), no network");
   console.log("  zk          the quorum circuit per N (4, 8, 16, 32, 64): constraints, witness, prove (median of 3), peak memory,");
   console.log("              verify warm and cold, proof bytes (--quick: N=4; --sizes 4,8; --make-ptau K: a 2^K phase-1 file for larger N)");

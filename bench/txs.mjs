@@ -74,13 +74,44 @@ function nodeCpuSeconds() {
 
 export async function run(args) {
   const quick = args.includes("--quick");
-  const phases = quick ? [{ rate: 1000, seconds: 4 }] : [500, 1000, 1500].map((rate) => ({ rate, seconds: 8 })).concat([{ rate: "burst", seconds: 0, txs: 6000 }]);
-  const vi = args.indexOf("--validators");
-  const validators = vi >= 0 ? Number(args[vi + 1]) : 4;
-  if (!Number.isInteger(validators) || validators < 1 || validators > 16) throw new Error("--validators must be an integer from 1 to 16");
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const num = (name, min, max, dflt) => {
+    const v = opt(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  const validators = num("--validators", 1, 16, 4);
+  const rate = num("--rate", 1, 100_000, undefined);
+  const seconds = num("--seconds", 1, 600, quick ? 4 : 8);
+  const phases =
+    rate !== undefined
+      ? [{ rate, seconds }]
+      : quick
+        ? [{ rate: 1000, seconds }]
+        : [500, 1000, 1500].map((r) => ({ rate: r, seconds })).concat([{ rate: "burst", seconds: 0, txs: 6000 }]);
+  // Validators attest (their share of the succinct tier); proving is the work of a separate prover
+  // machine, so by default no node here proves. "prove": node0 proves too, as on the devnet.
+  const zk = opt("--zk") ?? "attest";
+  if (!["none", "attest", "prove"].includes(zk)) throw new Error("--zk must be none, attest or prove");
+  const nodeArgs = (opt("--node-flags") ?? "").split(" ").filter(Boolean);
   const home = await mkdtemp(join(tmpdir(), "aegis-bench-txs-"));
   const base = await freePortRange(validators * 2);
-  const devnet = new Devnet({ home, validators, chainId: "aegis-bench-txs", host: "127.0.0.1", p2pBasePort: base, apiBasePort: base + validators, log: () => {} });
+  const devnet = new Devnet({
+    home,
+    validators,
+    chainId: "aegis-bench-txs",
+    host: "127.0.0.1",
+    p2pBasePort: base,
+    apiBasePort: base + validators,
+    ...(zk === "none" ? { zkCircuit: null } : { zkProvers: zk === "prove" ? [0] : [] }),
+    nodeArgs,
+    log: () => {},
+  });
   try {
     const file = await devnet.start();
     const rpcs = file.nodes.map((n) => n.rpc);
@@ -200,9 +231,9 @@ export async function run(args) {
       });
       await sleep(1000);
     }
-    console.log(`\ntxs benchmark (cosmjs-signed MsgSend from 20 senders, ${validators} validator processes on one machine)\n`);
+    console.log(`\ntxs benchmark (cosmjs-signed MsgSend from 20 senders, ${validators} validator processes on one machine, zk: ${zk}, node flags: ${nodeArgs.join(" ") || "none"})\n`);
     const table = printTable(rows, COLUMNS);
-    await writeResults("txs", { validators, senders: SENDERS, rows, table });
+    await writeResults("txs", { validators, senders: SENDERS, zk, nodeFlags: nodeArgs, rows, table });
   } finally {
     await devnet.stop();
     await rm(home, { recursive: true, force: true });

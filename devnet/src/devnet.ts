@@ -21,6 +21,10 @@ export interface DevnetOpts {
    * "quorum8"), null for none. Its phase 2 runs on the test phase-1 file once and is cached; node0 proves.
    */
   zkCircuit?: string | null;
+  /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
+  zkProvers?: number[];
+  /** Extra Node.js flags for every node process (profiling, V8 options). */
+  nodeArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -93,7 +97,7 @@ export class Devnet {
       });
       nodes = res.nodes;
       chainId = res.chainId;
-      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet, zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: ["node0"] } : null };
+      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet, zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: zk.provers.map((i) => nodes[i]!.moniker) } : null };
       this.log(`created devnet ${chainId} with ${nodes.length} validators in ${home}`);
     }
     this.file = {
@@ -119,6 +123,9 @@ export class Devnet {
     if (name === null) return null;
     const circuit = await getCircuit(name);
     const capacity = circuit.params[0]!;
+    const provers = this.opts.zkProvers ?? [0];
+    const bad = provers.find((i) => !Number.isInteger(i) || i < 0 || i >= this.opts.validators);
+    if (bad !== undefined) throw new RangeError(`zkProvers: ${bad} is not a node index of a ${this.opts.validators}-validator devnet`);
     if (this.opts.validators > capacity) {
       this.log(`no ZK certificates: ${this.opts.validators} validators do not fit ${name} (${capacity} slots); pass a larger --zk-circuit`);
       return null;
@@ -140,12 +147,12 @@ export class Devnet {
     const zkey = join(dir, `${name}.zkey`);
     await copy(built.wasm, wasm);
     await copy(built.zkey, zkey);
-    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers: [0] };
+    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers };
   }
 
   private spawn(c: Child): void {
     const logFile = createWriteStream(join(c.node.home, "node.log"), { flags: "a" });
-    const proc = spawn(process.execPath, [AEGIS_BIN, "hub", "start", "--home", c.node.home], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", c.node.home], { stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout!.pipe(logFile);
     proc.stderr!.pipe(logFile);
     c.proc = proc;

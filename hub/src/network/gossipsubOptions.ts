@@ -1,5 +1,5 @@
 import { StrictNoSign, type GossipsubOpts } from "@libp2p/gossipsub";
-import { sha256 } from "@aegis/consumer-sdk";
+import { createHash } from "node:crypto";
 import { createTopicScoreParams } from "@libp2p/gossipsub/score";
 import { GOSSIP_KINDS, gossipTopic } from "./gossipTopic.js";
 
@@ -36,15 +36,15 @@ const TOPIC_SCORE_PARAMS = {
   invalidMessageDeliveriesDecay: 0.9,
 } as const;
 
-const textEncoder = new TextEncoder();
+const SEPARATOR = Uint8Array.of(0);
 
-/** Message id: the first 20 bytes of SHA-256(topic || 0x00 || data). */
+/**
+ * Message id: the first 20 bytes of SHA-256(topic || 0x00 || data), streamed: every received copy of a
+ * message is hashed (duplicates included), and copying a 100+ KB proposal into one buffer first cost
+ * a large allocation per copy.
+ */
 export function computeGossipMessageId(topic: string, data: Uint8Array): Uint8Array {
-  const t = textEncoder.encode(topic);
-  const buf = new Uint8Array(t.length + 1 + data.length);
-  buf.set(t, 0);
-  buf.set(data, t.length + 1);
-  return sha256(buf).subarray(0, 20);
+  return new Uint8Array(createHash("sha256").update(topic, "utf8").update(SEPARATOR).update(data).digest().subarray(0, 20));
 }
 
 /** The gossipsub configuration used by HubNetwork (exported for documentation and tests). */
