@@ -42,3 +42,39 @@ test("votes for different blocks or rounds are grouped apart; malformed signatur
   ]);
   expect(res).toEqual([true, true, true, false, false, true]);
 });
+
+const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
+
+test("votes that arrive within the wait (separate macrotasks) share one aggregate check", async () => {
+  const verifier = new VoteBatchVerifier({ chainId, maxDelayMs: 20 });
+  const pending: Promise<boolean>[] = [];
+  for (const i of [0, 1, 2]) {
+    pending.push(verifier.verify(vote(i), set));
+    await nextMacrotask();
+  }
+  expect(await Promise.all(pending)).toEqual([true, true, true]);
+  expect(verifier.stats).toMatchObject({ batches: 1, aggregateChecks: 1, fallbackChecks: 0, verified: 3 });
+});
+
+test("with no wait, votes of separate macrotasks are checked one by one", async () => {
+  const verifier = new VoteBatchVerifier({ chainId, maxDelayMs: 0 });
+  const pending: Promise<boolean>[] = [];
+  for (const i of [0, 1, 2]) {
+    pending.push(verifier.verify(vote(i), set));
+    await nextMacrotask();
+  }
+  expect(await Promise.all(pending)).toEqual([true, true, true]);
+  expect(verifier.stats).toMatchObject({ batches: 3, aggregateChecks: 0, fallbackChecks: 3, verified: 3 });
+});
+
+test("a full batch is checked at once, without waiting", async () => {
+  const verifier = new VoteBatchVerifier({ chainId, maxBatch: 2, maxDelayMs: 60_000 });
+  const res = await Promise.all([verifier.verify(vote(0), set), verifier.verify(vote(1), set)]);
+  expect(res).toEqual([true, true]);
+  expect(verifier.stats).toMatchObject({ batches: 1, aggregateChecks: 1 });
+  // a third vote starts a new wait, which flush() ends early
+  const third = verifier.verify(vote(2), set);
+  verifier.flush();
+  expect(await third).toBe(true);
+  expect(verifier.stats.batches).toBe(2);
+});
