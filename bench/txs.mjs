@@ -29,6 +29,7 @@ const COLUMNS = [
   "avg_txs_per_block",
   "node_cpu_ms_per_tx",
   "client_cpu_ms_per_tx",
+  "refused_full",
 ];
 const SENDERS = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -158,6 +159,7 @@ export async function run(args) {
       offset += n;
       const startHeight = (await fetchJson(`${apis[0]}/status`)).height;
       const submitted = new Map();
+      let refusedFull = 0;
       const cpu0 = nodeCpuSeconds();
       const client0 = process.cpuUsage();
       console.error(`phase ${phase.rate === "burst" ? "burst" : `${phase.rate} tx/s`}: submitting ${n * SENDERS} transactions…`);
@@ -174,12 +176,22 @@ export async function run(args) {
               const due = t0 + (i / SENDERS) * interval + b * interval;
               if (due > Date.now()) await sleep(due - Date.now());
             }
-            const batch = txs.slice(k, k + BATCH);
+            let batch = txs.slice(k, k + BATCH);
             const now = Date.now();
             for (const tx of batch) submitted.set(createHash("sha256").update(tx).digest("hex").toUpperCase(), now);
-            const body = batch.map((tx, j) => ({ jsonrpc: "2.0", id: k + j, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }));
-            const res = await postJson(url, body);
-            for (const r of res) if (r.error || r.result.code !== 0) throw new Error(`rejected: ${JSON.stringify(r.error ?? r.result)}`);
+            // A full mempool (code 20) refuses the rest of the batch (a sender's later sequences cannot
+            // pass before the refused one): submit them again after a block, as a client would.
+            while (batch.length > 0) {
+              const body = batch.map((tx, j) => ({ jsonrpc: "2.0", id: k + j, method: "broadcast_tx_sync", params: { tx: Buffer.from(tx).toString("base64") } }));
+              const res = await postJson(url, body);
+              const first = res.findIndex((r) => r.error || r.result.code !== 0);
+              if (first < 0) break;
+              const r = res[first];
+              if (r.error || r.result.code !== 20) throw new Error(`rejected: ${JSON.stringify(r.error ?? r.result)}`);
+              refusedFull++;
+              batch = batch.slice(first);
+              await sleep(100);
+            }
           }
         }),
       );
@@ -228,6 +240,7 @@ export async function run(args) {
         // This process (submitting, and reading every block back to time the transactions), on the same cores.
         client_cpu_ms_per_tx: +((client.user + client.system) / 1000 / Math.max(1, committedAt.size)).toFixed(2),
         submit_ms: submitMs,
+        refused_full: refusedFull,
       });
       await sleep(1000);
     }

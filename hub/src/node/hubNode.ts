@@ -101,7 +101,7 @@ export class HubNode {
     this.config = opts.config ?? DEFAULT_NODE_CONFIG;
     this.logger = (modules.logger ?? nullLogger).child({ moniker: this.config.moniker });
     this.metrics = modules.metrics ?? new NodeMetrics();
-    this.mempool = new Mempool();
+    this.mempool = new Mempool({ maxTxs: this.config.mempool.maxTxs });
     this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
     this.createApp = modules.createApp ?? ((db, genesis) => createDefaultApp(db, genesis, this.config, this.logger));
   }
@@ -225,7 +225,8 @@ export class HubNode {
     if (refusal === "duplicate") return { hash, added: false, reason: "duplicate", code: 0, codespace: "", log: "" };
     if (refusal && refusal !== "committed") {
       const code = refusal === "full" ? 20 : refusal === "too_large" ? 21 : 18;
-      return { hash, added: false, reason: refusal, code, codespace: "sdk", log: `transaction not admitted: ${refusal}` };
+      const log = refusal === "full" ? `mempool is full (${this.mempool.size} transactions pending): try again after the next block` : `transaction not admitted: ${refusal}`;
+      return { hash, added: false, reason: refusal, code, codespace: "sdk", log };
     }
     const check = this.app.checkTx?.(tx) ?? { code: 0, codespace: "", log: "" };
     if (check.code !== 0) return { hash, added: false, reason: "check_tx", ...check };

@@ -13,6 +13,12 @@ export interface NodeConfig {
   /** Mempool admission: minimum gas prices, e.g. ["0.025uaeg"] (a node's own policy). */
   app: { minGasPrices: string[] };
   /**
+   * Pending transactions this node keeps at most (CometBFT's default too): beyond it, submissions are
+   * refused with code 20 ("mempool is full") until blocks make room. Every commit re-checks every
+   * pending transaction, so the bound is also what a commit's re-check can cost.
+   */
+  mempool: { maxTxs: number };
+  /**
    * Succinct certificates (when the genesis has a `zk` section): `prover` makes this node prove
    * quorums of attestations with the circuit's artifacts `wasm` and `zkey` (paths; any node may prove).
    */
@@ -26,6 +32,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   api: { host: "127.0.0.1", port: 26757 },
   consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 1000, maxBlockBytes: 4 * 1024 * 1024 },
   app: { minGasPrices: [] },
+  mempool: { maxTxs: 5000 },
   zk: { prover: false, wasm: "", zkey: "" },
   logLevel: "info",
 };
@@ -81,6 +88,7 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
     api: { ...DEFAULT_NODE_CONFIG.api, ...(raw.api ?? {}) },
     consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(raw.consensus ?? {}) },
     app: { ...DEFAULT_NODE_CONFIG.app, ...(raw.app ?? {}) },
+    mempool: { ...DEFAULT_NODE_CONFIG.mempool, ...(raw.mempool ?? {}) },
     zk: { ...DEFAULT_NODE_CONFIG.zk, ...(raw.zk ?? {}) },
     logLevel: raw.logLevel ?? DEFAULT_NODE_CONFIG.logLevel,
   };
@@ -92,6 +100,7 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");
   if (!Number.isInteger(c.api.port) || c.api.port < 0 || c.api.port > 65535) throw bad("api.port", "must be a port number");
   for (const [k, v] of Object.entries(c.consensus)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.${k}`, "must be a non-negative integer");
+  if (!Number.isSafeInteger(c.mempool.maxTxs) || c.mempool.maxTxs < 1) throw bad("mempool.maxTxs", "must be a positive integer");
   if (typeof c.zk.prover !== "boolean") throw bad("zk.prover", "must be true or false");
   if (typeof c.zk.wasm !== "string" || typeof c.zk.zkey !== "string") throw bad("zk", "wasm and zkey must be paths (strings)");
   if (c.zk.prover && (!c.zk.wasm || !c.zk.zkey)) throw bad("zk", "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)");

@@ -19,6 +19,12 @@ test("missing sections take the defaults; zk defaults to not proving", async () 
   expect(c.moniker).toBe("n0");
   expect(c.zk).toEqual({ prover: false, wasm: "", zkey: "" });
   expect(c.consensus).toEqual(DEFAULT_NODE_CONFIG.consensus);
+  expect(c.mempool).toEqual({ maxTxs: 5000 });
+});
+
+test("a mempool bound is kept", async () => {
+  await write({ mempool: { maxTxs: 20000 } });
+  expect((await loadNodeConfig(home)).mempool).toEqual({ maxTxs: 20000 });
 });
 
 test("a prover with its artifacts is kept", async () => {
@@ -33,6 +39,9 @@ test.each([
   ["a bad log level", { logLevel: "loud" }, "logLevel"],
   ["a bad API port", { api: { port: 70000 } }, "api.port"],
   ["a bad gas price", { app: { minGasPrices: ["cheap"] } }, "app.minGasPrices"],
+  ["an empty mempool bound", { mempool: { maxTxs: 0 } }, "mempool.maxTxs"],
+  ["a fractional mempool bound", { mempool: { maxTxs: 2.5 } }, "mempool.maxTxs"],
+  ["a mempool bound that is not a number", { mempool: { maxTxs: "many" } }, "mempool.maxTxs"],
   ["invalid JSON", "{ not json", ""],
 ])("refuses %s, naming the field", async (_n, raw, field) => {
   await write(raw);
