@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 import * as sdk from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { cacheDir, compileCircuit, getCircuit, setupCircuit, terminateCurve } from "../circuits/scripts/build.mjs";
 import { phase1 } from "../circuits/scripts/ceremony.mjs";
 import { createProgressLogger } from "../circuits/scripts/progress.mjs";
@@ -58,7 +58,6 @@ export async function run(args) {
   const sizes = si >= 0 ? args[si + 1].split(",").map(Number) : quick ? [4] : [4, 8, 16, 32, 64];
   const proveRuns = quick ? 1 : 3;
   const verifyRuns = quick ? 3 : 10;
-  await initAttestationCrypto();
   await sdk.initZkCertificateVerifier();
   const rows = [];
   const work = await mkdtemp(join(tmpdir(), "aegis-bench-zk-"));

@@ -3,7 +3,7 @@
 // a witness that does not exist cannot be proved.
 import { poseidon2, poseidon3 } from "poseidon-lite";
 import { BN254_SCALAR_FIELD, computeFinalityMessage, computeQuorumCircuitInput, computeZkValidatorSetRoot, splitBlockHash } from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { compileCircuit, getCircuit } from "../scripts/build.mjs";
 import { computeWitness, createQuorumInput, createValidators, lineOf, sign, type FixtureValidator, type QuorumInput, type Statement } from "./quorumFixture.js";
 
@@ -169,7 +169,6 @@ function computeRootUnchecked(slots: { ax: bigint; ay: bigint; power: bigint }[]
 }
 
 test("the hub's attestation keys and signatures are what the circuit checks", async () => {
-  await initAttestationCrypto();
   const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
   const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
   const message = computeFinalityMessage(statement);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { computeFinalityMessage, computeQuorumCircuitInput, type ZkAttestationSignature, type ZkValidatorSlot } from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { CIRCUITS_DIR } from "../scripts/build.mjs";
 
 /** A validator of the fixture set: its attestation secret key and its slot. */
@@ -24,7 +24,6 @@ export type QuorumInput = Record<string, string | string[]>;
 
 /** Validators with fresh hub attestation keys (the hub's own key and signature code, not a copy). */
 export async function createValidators(powers: readonly bigint[]): Promise<FixtureValidator[]> {
-  await initAttestationCrypto();
   return powers.map((power) => {
     const { secretKey, publicKey } = createAttestationKeyPair(randomBytes(32));
     return { secretKey, slot: { ...getAttestationPoint(publicKey), power } };
@@ -33,7 +32,6 @@ export async function createValidators(powers: readonly bigint[]): Promise<Fixtu
 
 /** The hub's attestation of `message`, as the circuit takes it. */
 export async function sign(secretKey: Uint8Array, message: bigint): Promise<ZkAttestationSignature> {
-  await initAttestationCrypto();
   return decodeFinalitySignature(signFinalityMessage(secretKey, message))!;
 }
 

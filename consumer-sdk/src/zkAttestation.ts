@@ -31,6 +31,30 @@ function isOnCurve(x: bigint, y: bigint): boolean {
   return Fp.eql(Fp.add(Fp.mul(A, x2), y2), Fp.add(Fp.ONE, Fp.mul(D, Fp.mul(x2, y2))));
 }
 
+/** The packed encoding of a BabyJubJub point (circomlibjs packPoint): y little endian, the top bit set when x is above (p - 1) / 2. */
+export function encodeBabyJubJubPoint(p: { x: bigint; y: bigint }): Uint8Array {
+  const out = new Uint8Array(32);
+  let y = p.y;
+  for (let i = 0; i < 32; i++, y >>= 8n) out[i] = Number(y & 0xffn);
+  if (p.x > HALF) out[31]! |= 0x80;
+  return out;
+}
+
+/**
+ * k·B8 (B8: circomlib's Base8, which generates the prime-order subgroup) for 0 <= k < the subgroup
+ * order, in constant time for k > 0: what key derivation and signing multiply secrets by.
+ */
+export function mulBabyJubJubBase8(k: bigint): { x: bigint; y: bigint } {
+  if (typeof k !== "bigint" || k < 0n || k >= BABYJUBJUB_SUBGROUP_ORDER) throw new RangeError("scalar must be in [0, subgroup order)");
+  return k === 0n ? { x: 0n, y: 1n } : BabyJubJub.BASE.multiply(k).toAffine();
+}
+
+/** True when (x, y) is a point of BabyJubJub in its prime-order subgroup (the identity included). Never throws. */
+export function isBabyJubJubSubgroupPoint(p: { x: bigint; y: bigint }): boolean {
+  if ([p.x, p.y].some((v) => typeof v !== "bigint" || v < 0n || v >= BN254_SCALAR_FIELD) || !isOnCurve(p.x, p.y)) return false;
+  return BabyJubJub.fromAffine(p).isTorsionFree();
+}
+
 /** The affine point of a packed BabyJubJub point (circomlibjs packPoint), or null when it is none. */
 export function decodeBabyJubJubPoint(packed: Uint8Array): { x: bigint; y: bigint } | null {
   if (!(packed instanceof Uint8Array) || packed.length !== 32) return null;

@@ -7,6 +7,9 @@ import {
   BN254_SCALAR_FIELD,
   decodeBabyJubJubPoint,
   decodeZkAttestationSignature,
+  encodeBabyJubJubPoint,
+  isBabyJubJubSubgroupPoint,
+  mulBabyJubJubBase8,
   verifyZkAttestationSignature,
 } from "../src/index.js";
 
@@ -84,4 +87,32 @@ test("bad encodings and values are refused, never thrown", () => {
   expect(verifyZkAttestationSignature({ ax: 1n, ay: 2n }, c.message, c.sig)).toBe(false); // not on the curve
   expect(verifyZkAttestationSignature(c.key, c.message, { ...c.sig, r8x: 5n })).toBe(false);
   expect(verifyZkAttestationSignature(c.key, c.message, { r8x: -1n, r8y: 1n, s: 0n } as Sig)).toBe(false);
+});
+
+test("points encode as circomlibjs packs them; k·B8 is circomlibjs' mulPointEscalar(Base8, k)", () => {
+  const F = eddsa.F;
+  for (const c of cases) {
+    expect(encodeBabyJubJubPoint({ x: c.key.ax, y: c.key.ay })).toEqual(c.packedKey);
+    expect(encodeBabyJubJubPoint({ x: c.sig.r8x, y: c.sig.r8y })).toEqual(c.packedSig.subarray(0, 32));
+  }
+  for (const k of [1n, 2n, 8n, 123456789n, BABYJUBJUB_SUBGROUP_ORDER - 1n]) {
+    const p = eddsa.babyJub.mulPointEscalar(eddsa.babyJub.Base8, k);
+    expect(mulBabyJubJubBase8(k)).toEqual({ x: F.toObject(p[0]), y: F.toObject(p[1]) });
+  }
+  expect(mulBabyJubJubBase8(0n)).toEqual({ x: 0n, y: 1n });
+  for (const bad of [-1n, BABYJUBJUB_SUBGROUP_ORDER, 5 as unknown as bigint]) expect(() => mulBabyJubJubBase8(bad)).toThrow(RangeError);
+});
+
+test("subgroup membership: keys and B8 multiples are in it; low-order points, points off the curve and out-of-field values are not", () => {
+  for (const c of cases) expect(isBabyJubJubSubgroupPoint({ x: c.key.ax, y: c.key.ay })).toBe(true);
+  expect(isBabyJubJubSubgroupPoint({ x: 0n, y: 1n })).toBe(true); // the identity is in every subgroup (the hub refuses it as a key on its own)
+  expect(isBabyJubJubSubgroupPoint({ x: 0n, y: BN254_SCALAR_FIELD - 1n })).toBe(false); // order 2
+  const orderFour = decodeBabyJubJubPoint(new Uint8Array(32))!; // y = 0
+  expect(isBabyJubJubSubgroupPoint(orderFour)).toBe(false);
+  const k = cases[0]!.key;
+  expect(isBabyJubJubSubgroupPoint({ x: k.ax, y: k.ay + 1n })).toBe(false);
+  expect(isBabyJubJubSubgroupPoint({ x: k.ax + BN254_SCALAR_FIELD, y: k.ay })).toBe(false);
+  // a key plus a point of order 2 is on the curve but outside the subgroup
+  const p = eddsa.babyJub.addPoint(eddsa.babyJub.unpackPoint(Buffer.from(cases[0]!.packedKey)), [eddsa.F.e(0n), eddsa.F.e(BN254_SCALAR_FIELD - 1n)]);
+  expect(isBabyJubJubSubgroupPoint({ x: eddsa.F.toObject(p[0]), y: eddsa.F.toObject(p[1]) })).toBe(false);
 });

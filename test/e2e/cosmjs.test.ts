@@ -391,7 +391,7 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
   const { Registry } = await import("@cosmjs/proto-signing");
   const { defaultRegistryTypes, QueryClient, setupStakingExtension } = await import("@cosmjs/stargate");
   const { fromBech32 } = await import("@cosmjs/encoding");
-  const { AegisMsgCreateValidator, createBlsKeyPair, createBlsProofOfPossession, createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto } = await import("@aegis/hub").then(async (hub) => ({
+  const { AegisMsgCreateValidator, createBlsKeyPair, createBlsProofOfPossession, createAttestationKeyPair, createAttestationProofOfPossession } = await import("@aegis/hub").then(async (hub) => ({
     ...hub,
     ...(await import("@aegis/consumer-sdk")),
   }));
@@ -405,7 +405,6 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
   signers.push(opClient);
   const valoper = toBech32("aegisvaloper", fromBech32(op.address, 90).data); // cosmjs 0.39: an explicit limit (its default Infinity breaks)
   const bls = createBlsKeyPair();
-  await initAttestationCrypto();
   const attestation = createAttestationKeyPair();
   const create = await opClient.signAndBroadcast(
     op.address,

@@ -28,7 +28,6 @@ import {
   createAttestationKeyPair,
   createAttestationProofOfPossession,
   encodeVote,
-  initAttestationCrypto,
   initHomes,
   startNodeFromHome,
   type RunningNode,
@@ -77,7 +76,6 @@ test("a validator created with cosmjs, delegated to, joins the consensus set at 
   client.disconnect();
   client = await SigningStargateClient.connectWithSigner(running[1]!.api.url, op, { registry, gasPrice: GasPrice.fromString("0.025uaeg"), broadcastPollIntervalMs: 200 });
   const bls = createBlsKeyPair();
-  await initAttestationCrypto();
   const attestation = createAttestationKeyPair();
   const created = await client.signAndBroadcast(
     opAddress,

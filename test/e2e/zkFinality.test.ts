@@ -26,7 +26,6 @@ import {
   encodeFinalityAttestation,
   encodeZkCertificate,
   getAttestationPoint,
-  initAttestationCrypto,
   initHomes,
   isAttestedHeight,
   readValidatorKeyFile,
@@ -79,7 +78,6 @@ test("validators attest, the prover proves, every node stores the certificate an
   // The trusted root, from the genesis file alone: the genesis validators' attestation keys in
   // consensus order (equal powers: ordered by consensus address, as the hub's set is).
   const genesis = JSON.parse(await readFile(res.genesisPath, "utf8")) as GenesisFile;
-  await initAttestationCrypto();
   await initZkCertificateVerifier();
   const order = nodes[0]!.genesis.validatorSet.validators.map((v) => toHex(v.blsPublicKey));
   const byBls = new Map(genesis.appState!.validators!.map((v) => [v.blsPublicKey, v]));

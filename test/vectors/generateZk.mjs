@@ -9,12 +9,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
 import * as sdk from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, initAttestationCrypto, signFinalityMessage } from "@aegis/hub";
+import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = 4;
-await initAttestationCrypto();
 await sdk.initZkCertificateVerifier();
 const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
 const secretKeys = keys.map((k) => k.secretKey);

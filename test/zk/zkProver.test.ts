@@ -6,7 +6,6 @@ import {
   AttestationPool,
   createAttestationKeyPair,
   getAttestationPoint,
-  initAttestationCrypto,
   isValidFinalitySignature,
   signFinalityMessage,
   ZkProver,
@@ -25,7 +24,6 @@ const statement = { height: 12, blockHash: new Uint8Array(32).fill(0xab), nextVa
 
 beforeAll(async () => {
   built = await setupCircuit(await getCircuit("quorum4"));
-  await initAttestationCrypto();
   await initZkCertificateVerifier();
   keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(40 + i)));
   slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));

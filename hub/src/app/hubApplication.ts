@@ -40,7 +40,6 @@ import {
 import { computeEvidenceHash } from "../consensus/blockRules.js";
 import type { DuplicateVoteEvidence } from "../consensus/types.js";
 import type { TxEvent } from "./txEvents.js";
-import { initAttestationCrypto } from "../attestation/index.js";
 
 export interface HubApplicationOpts {
   chainId: string;
@@ -113,7 +112,6 @@ export class HubApplication implements Application {
 
   /** Opens the state (writing the genesis state as version 0 on first start). */
   static async open(opts: HubApplicationOpts, modules: HubApplicationModules): Promise<HubApplication> {
-    await initAttestationCrypto(); // staking checks attestation keys (genesis validators included)
     if (opts.zk) await initZkCertificateVerifier(); // MsgSubmitZkCertificate verifies the certificate it carries
     const state = await StateStore.open({}, { db: modules.db });
     if (!state.hasVersion) {

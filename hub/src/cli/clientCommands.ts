@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { Registry } from "@cosmjs/proto-signing";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto } from "../attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession } from "../attestation/index.js";
 import { AegisMsgCreateValidator } from "../app/modules/staking/index.js";
 import { encodeValidatorKeyFile, readValidatorKeyFile, writeFileAtomic } from "../node/nodeConfig.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
@@ -68,7 +68,6 @@ export function addClientCommands(program: Command): void {
     .option("--force", "overwrite an existing file", false)
     .action(async (file: string, o: { force: boolean }) => {
       if (!o.force && existsSync(file)) throw new Error(`${file} exists; pass --force to overwrite it (the keys in it are lost)`);
-      await initAttestationCrypto();
       const bls = createBlsKeyPair();
       const attestation = createAttestationKeyPair();
       await writeFileAtomic(file, encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation }), 0o600);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
-import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, type AttestationKeyPair } from "../attestation/index.js";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import type { AppGenesis, GenesisFile, GenesisValidator, ZkGenesis } from "../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32 } from "../tx/index.js";
@@ -87,7 +87,6 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   const genesisPath = join(o.home, "genesis.json");
   if (!o.force && existsSync(genesisPath)) throw new Error(`${genesisPath} exists; pass --force to overwrite (this discards the chain)`);
   const nodes: (InitializedNode & { blsSecretKey: Uint8Array; blsPublicKey: Uint8Array; attestation: AttestationKeyPair; nodeKey: Uint8Array })[] = [];
-  await initAttestationCrypto();
   for (let i = 0; i < o.validators; i++) {
     const { secretKey, publicKey } = createBlsKeyPair();
     const nodeKey = await createPeerPrivateKey();

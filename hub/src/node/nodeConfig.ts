@@ -2,7 +2,7 @@ import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AegisError, blsPublicKeyFromSecret, fromHex, toHex } from "@aegis/consumer-sdk";
 import { parseGenesis, type Genesis } from "../genesis.js";
-import { createAttestationKeyPair, initAttestationCrypto, type AttestationKeyPair } from "../attestation/index.js";
+import { createAttestationKeyPair, type AttestationKeyPair } from "../attestation/index.js";
 
 /** config.json in a node's home folder. */
 export interface NodeConfig {
@@ -152,7 +152,6 @@ export async function readValidatorKeyFile(path: string, opts: { attestation?: b
   }
   let attestation: AttestationKeyPair | null = null;
   if (raw.attestationSecretKey !== undefined && opts.attestation !== false) {
-    await initAttestationCrypto();
     attestation = createAttestationKeyPair(fromHex(String(raw.attestationSecretKey), "attestationSecretKey", 32));
     if (raw.attestationPublicKey && toHex(attestation.publicKey) !== raw.attestationPublicKey.replace(/^0x/, "")) {
       throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "attestationPublicKey", reason: "does not match the secret key" });

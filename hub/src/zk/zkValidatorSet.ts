@@ -4,7 +4,7 @@ import { getAttestationPoint } from "../attestation/index.js";
 /**
  * The ZK view of an epoch's active set: one slot per validator in consensus order (slot i is
  * validator index i, so the certificate's signer bitmap and the BLS bitmap name the same validators),
- * with the validator's attestation key and power. Needs initAttestationCrypto(). Throws
+ * with the validator's attestation key and power. Throws
  * AttestationError for a key that is not a valid attestation key (staking refuses those at
  * create-validator, so a stored set never has one) and ZkError for a set the circuit cannot hold
  * (more validators than `capacity`, a key in two slots, a power of 2^64 or more).

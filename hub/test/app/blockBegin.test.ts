@@ -31,7 +31,7 @@ import type { DuplicateVoteEvidence } from "../../src/consensus/types.js";
 import { HubDb } from "../../src/db/index.js";
 import type { AppGenesis } from "../../src/genesis.js";
 import { nullLogger } from "../../src/logger.js";
-import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../../src/attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, type AttestationKeyPair } from "../../src/attestation/index.js";
 import { testSigners, type Signer } from "../tx/txFixtures.js";
 
 const CHAIN_ID = "aegis-begin-test";
@@ -50,7 +50,6 @@ let attestationKeys: AttestationKeyPair[] = [];
 
 beforeAll(async () => {
   [alice] = await testSigners();
-  await initAttestationCrypto();
   attestationKeys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
 });
 afterAll(async () => {

@@ -1,6 +1,4 @@
-import { decodeAttestationPublicKey, initAttestationCrypto } from "../../src/attestation/index.js";
-
-await initAttestationCrypto();
+import { decodeAttestationPublicKey } from "../../src/attestation/index.js";
 
 /** The BN254 scalar field, over which BabyJubJub is defined. */
 export const FIELD_P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;

@@ -1,3 +1,4 @@
+import { buildEddsa } from "circomlibjs";
 import { toHex } from "@aegis/consumer-sdk";
 import {
   AttestationError,
@@ -10,6 +11,7 @@ import {
   isValidAttestationProofOfPossession,
   isValidFinalitySignature,
   signFinalityMessage,
+  ATTESTATION_POP_DOMAIN,
 } from "../../src/attestation/index.js";
 import { FIELD_P, IDENTITY_POINT, LOW_ORDER_POINT, NOT_A_POINT, ORDER_TWO_POINT, packedY } from "./attestationFixtures.js";
 
@@ -22,7 +24,9 @@ test("a key pair from a secret is deterministic, 32 bytes packed, and decodes", 
   expect(key.publicKey).toHaveLength(ATTESTATION_PUBLIC_KEY_LENGTH);
   expect(toHex(createAttestationKeyPair(new Uint8Array(32).fill(9)).publicKey)).toBe(toHex(key.publicKey));
   expect(toHex(createAttestationKeyPair().publicKey)).not.toBe(toHex(key.publicKey));
-  expect(decodeAttestationPublicKey(key.publicKey)).toHaveLength(2);
+  const point = decodeAttestationPublicKey(key.publicKey);
+  expect(typeof point.x).toBe("bigint");
+  expect(getAttestationPoint(key.publicKey)).toEqual({ ax: point.x, ay: point.y });
   expect(() => createAttestationKeyPair(new Uint8Array(31))).toThrow(RangeError);
 });
 
@@ -137,5 +141,31 @@ describe("finality attestations", () => {
 
   test("signing refuses a secret key of the wrong length", () => {
     expect(() => signFinalityMessage(new Uint8Array(31), message)).toThrow(RangeError);
+  });
+});
+
+describe("byte for byte circomlibjs' EdDSA-Poseidon (what the circuit's verifier was written against)", () => {
+  const secrets = [new Uint8Array(32).fill(9), new Uint8Array(32).fill(0xff), Uint8Array.from({ length: 32 }, (_, i) => i * 7), new Uint8Array(32)];
+  const messages = [0n, 1n, 123456789012345678901234567890n, FIELD_P - 1n];
+
+  test.each(secrets.map((s) => [toHex(s).slice(0, 8), s]))("key %s: public key, finality signatures and proof of possession", async (_n, secret) => {
+    const eddsa = await buildEddsa();
+    const prv = Buffer.from(secret);
+    const pub = eddsa.prv2pub(prv);
+    const k = createAttestationKeyPair(secret);
+    expect(toHex(k.publicKey)).toBe(toHex(eddsa.babyJub.packPoint(pub)));
+    for (const m of messages) {
+      expect(toHex(signFinalityMessage(secret, m))).toBe(toHex(eddsa.packSignature(eddsa.signPoseidon(prv, eddsa.F.e(m)))));
+    }
+    const popMessage = eddsa.poseidon([ATTESTATION_POP_DOMAIN, eddsa.F.toObject(pub[0]), eddsa.F.toObject(pub[1]), BigInt("0x" + toHex(operator))]);
+    expect(toHex(createAttestationProofOfPossession(secret, operator))).toBe(toHex(eddsa.packSignature(eddsa.signPoseidon(prv, popMessage))));
+    // and circomlibjs accepts what the hub signs
+    const sig = eddsa.unpackSignature(Buffer.from(signFinalityMessage(secret, 42n)));
+    expect(eddsa.verifyPoseidon(eddsa.F.e(42n), sig, pub)).toBe(true);
+  });
+
+  test("a message outside the field is refused, not reduced", () => {
+    expect(() => signFinalityMessage(key.secretKey, FIELD_P)).toThrow(RangeError);
+    expect(() => signFinalityMessage(key.secretKey, -1n)).toThrow(RangeError);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { createBlsKeyPair, createBlsProofOfPossession, toHex, type BlsKeyPair } from "@aegis/consumer-sdk";
 import { toBech32 } from "@cosmjs/encoding";
-import { createAttestationKeyPair, createAttestationProofOfPossession, initAttestationCrypto, type AttestationKeyPair } from "../../../src/attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, type AttestationKeyPair } from "../../../src/attestation/index.js";
 import { Delegation, UnbondingDelegation, Validator, BondStatus } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { MsgHandler, MsgResult } from "../../../src/app/msgRegistry.js";
 import { getBalance, getSupply, processMint } from "../../../src/app/modules/bank.js";
@@ -66,7 +66,6 @@ export function blsKey(i: number): BlsKeyPair & { pop: Uint8Array } {
   return k;
 }
 
-await initAttestationCrypto();
 const attestationCache = new Map<number, AttestationKeyPair & { pop: Uint8Array }>();
 /** Validator i's BabyJubJub attestation key pair (deterministic) with its proof of possession for operator addr(i). */
 export function attestationKeyPair(i: number): AttestationKeyPair & { pop: Uint8Array } {
