@@ -44,6 +44,13 @@ export interface SnarkjsGroth16Proof {
 }
 
 export const ZK_PROOF_LENGTH = 256;
+/** Longest circuit name (circuits/circuits.json) a certificate or a genesis may name. */
+export const ZK_MAX_CIRCUIT_NAME_LENGTH = 64;
+
+/** A circuit name: 1 to 64 of a-z, 0-9, `_` and `-` (what circuits/circuits.json allows). */
+export function isZkCircuitName(name: unknown): name is string {
+  return typeof name === "string" && name.length <= ZK_MAX_CIRCUIT_NAME_LENGTH && /^[a-z0-9_-]+$/.test(name);
+}
 /** Public inputs of the quorum circuit, in the order of its public signals. */
 export const ZK_PUBLIC_INPUTS = ["validatorSetRoot", "nextValidatorSetRoot", "chainId", "height", "blockHashHi", "blockHashLo", "signers"] as const;
 

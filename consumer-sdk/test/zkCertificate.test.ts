@@ -13,6 +13,7 @@ import {
   BN254_BASE_FIELD,
   decodeZkProof,
   encodeZkProof,
+  isZkCircuitName,
   fromHex,
   initZkCertificateVerifier,
   verifyZkCertificate,
@@ -130,4 +131,20 @@ test("the key's points are checked too", () => {
 test("a process that switches mcl-wasm to another curve gets ZK_VERIFIER_ERROR_CURVE_CHANGED, not a verdict", async () => {
   await mcl.init(mcl.BLS12_381);
   expect(() => verifyZkCertificate(cert, root, opts)).toThrow(expect.objectContaining({ code: "ZK_VERIFIER_ERROR_CURVE_CHANGED" }));
+});
+
+test.each([
+  ["quorum8", true],
+  ["a", true],
+  ["x".repeat(64), true],
+  ["my_circuit-2", true],
+  ["", false],
+  ["x".repeat(65), false],
+  ["Quorum8", false],
+  ["quorum 8", false],
+  ["quorum8\n", false],
+  [8, false],
+  [null, false],
+])("isZkCircuitName(%j) is %s", (name, ok) => {
+  expect(isZkCircuitName(name)).toBe(ok);
 });

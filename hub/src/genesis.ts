@@ -3,6 +3,7 @@ import {
   CanonicalWriter,
   createValidatorSet,
   fromHex,
+  isZkCircuitName,
   sha256,
   toHex,
   ZK_MAX_CAPACITY,
@@ -153,7 +154,7 @@ function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: 
   const z = raw as ZkGenesis;
   if (!z || typeof z !== "object" || Array.isArray(z)) throw bad("zk", "an object");
   if (!appState) throw bad("zk", "needs appState: attestation keys come from the staking validators");
-  if (typeof z.circuit !== "string" || !/^[a-z0-9_-]{1,64}$/.test(z.circuit)) throw bad("zk.circuit", "a circuit name (1-64 of a-z 0-9 _ -)");
+  if (!isZkCircuitName(z.circuit)) throw bad("zk.circuit", "a circuit name (1-64 of a-z 0-9 _ -)");
   if (!Number.isSafeInteger(z.capacity) || z.capacity < 1 || z.capacity > ZK_MAX_CAPACITY || (z.capacity & (z.capacity - 1)) !== 0) {
     throw bad("zk.capacity", `a power of two from 1 to ${ZK_MAX_CAPACITY}`);
   }

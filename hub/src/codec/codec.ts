@@ -5,7 +5,9 @@ import {
   BLS_SIGNATURE_LENGTH,
   BN254_SCALAR_FIELD,
   HASH_LENGTH,
+  isZkCircuitName,
   ZK_MAX_CAPACITY,
+  ZK_MAX_CIRCUIT_NAME_LENGTH,
   ZK_PROOF_LENGTH,
   type ZkCertificate,
   VoteType,
@@ -276,8 +278,6 @@ export interface FinalityAttestation {
 
 export const ATTESTATION_SIGNATURE_BYTES = 64;
 const FIELD_BYTES = 32;
-/** Longest circuit name a certificate may carry. */
-export const MAX_CIRCUIT_NAME_LENGTH = 64;
 
 function fieldToBytes(x: bigint): Uint8Array {
   if (x < 0n || x >= 1n << 256n) throw new RangeError("a field element is 32 bytes");
@@ -331,7 +331,7 @@ export function decodeZkCertificate(bytes: Uint8Array, chainId: string): ZkCerti
   return decodeWith(m, () => {
     const p = pb.ZkFinalityCertificate.decode(bytes);
     const circuit = p.circuit ?? "";
-    if (!/^[a-z0-9_-]+$/.test(circuit) || circuit.length > MAX_CIRCUIT_NAME_LENGTH) throw invalid(m, "circuit", `not a circuit name (1..${MAX_CIRCUIT_NAME_LENGTH} of a-z 0-9 _ -)`);
+    if (!isZkCircuitName(circuit)) throw invalid(m, "circuit", `not a circuit name (1..${ZK_MAX_CIRCUIT_NAME_LENGTH} of a-z 0-9 _ -)`);
     return {
       circuit,
       chainId,
