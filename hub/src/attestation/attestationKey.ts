@@ -25,7 +25,7 @@ import {
  *
  * Keys and signatures are circomlibjs' (`prv2pub`, `signPoseidon`, `packPoint`, `packSignature`) byte
  * for byte — the tests hold them to circomlibjs — computed with the SDK's @noble/curves arithmetic,
- * @noble/hashes' BLAKE-512 and poseidon-lite: a signature in ~2 ms instead of ~28 ms, and no tables to
+ * @noble/hashes' BLAKE-512 and poseidon-lite: a signature in ~1 ms instead of ~28 ms, and no tables to
  * build at start-up.
  */
 export const ATTESTATION_SECRET_KEY_LENGTH = 32;
