@@ -6,7 +6,8 @@
 // Proving keys come from a local phase 2 on a real phase-1 file (never tau = 1): the committed test
 // file serves N <= 8; larger N use the smallest cached 2^K file (K or above) made once on this machine
 // (`--make-ptau K` runs the ceremony script's phase 1 into the cache; ~12 min at 2^15, ~1 h 40 at
-// 2^18 on 2 cores), and are skipped, with the reason, until one exists.
+// 2^18, ~3 h 30 at 2^19 on 2 cores; run again after an interruption, it resumes), and are skipped,
+// with the reason, until one exists.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";

@@ -1,10 +1,13 @@
 // The ceremony script's phase 1 on a tiny accumulator (2^8): real random contributions, prepared and
 // verified, written atomically; a published-file check compares hashes before verifying; bad
-// arguments are refused before any work.
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+// arguments are refused before any work. An interrupted phase 1 resumes where it stopped, inside
+// `prepare phase 2` from its last complete level, and gives snarkjs' file byte for byte.
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdtemp, open, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { phase1, phase1Check, sha256File, terminateCurve } from "../scripts/ceremony.mjs";
+import * as snarkjs from "snarkjs";
+import { phase1, phase1Check, phase1WorkDir, preparePhase2Resumable, sha256File, terminateCurve } from "../scripts/ceremony.mjs";
 
 const quiet = { debug() {}, info() {}, log() {}, warn() {}, error() {} };
 let dir: string;
@@ -45,3 +48,132 @@ test.each([
   await expect(phase1({ power: 8, out, contributions: 1, logger: quiet, ...over })).rejects.toThrow(message);
   expect(await readdir(dir)).not.toContain("never.ptau");
 });
+
+/** A logger that stops the run (as a kill would) when a line matching `at` is logged. */
+const stopAt = (at: RegExp) => ({
+  ...quiet,
+  info(line: string) {
+    if (at.test(line)) throw new Error(`stopped at ${line}`);
+  },
+});
+
+describe("resuming", () => {
+  let sub: string;
+  let contributed: string;
+  let reference: Buffer;
+
+  beforeAll(async () => {
+    sub = await mkdtemp(join(tmpdir(), "aegis-ceremony-resume-"));
+    const curve = await snarkjs.curves.getCurveFromName("bn128");
+    await snarkjs.powersOfTau.newAccumulator(curve, 8, join(sub, "0.ptau"), undefined);
+    contributed = join(sub, "1.ptau");
+    await snarkjs.powersOfTau.contribute(join(sub, "0.ptau"), contributed, "test", randomBytes(32).toString("hex"), undefined);
+    await snarkjs.powersOfTau.preparePhase2(contributed, join(sub, "reference.ptau"), undefined);
+    reference = await readFile(join(sub, "reference.ptau"));
+  }, 120_000);
+  afterAll(async () => {
+    await rm(sub, { recursive: true, force: true });
+  });
+
+  test("the resumable prepare writes snarkjs' prepared file byte for byte", async () => {
+    const out = join(sub, "fresh.ptau");
+    await preparePhase2Resumable(contributed, out, quiet);
+    expect((await readFile(out)).equals(reference)).toBe(true);
+  }, 60_000);
+
+  // Places in the 2^8 prepared file: the copied part, section 12's header, mid-level in tauG2 (13),
+  // a level boundary in betaTauG1 (15: levels 0 to 4 are (2^5 - 1) × 64 bytes), one byte short of the end.
+  const cuts: [string, (h: Map<number, number>) => number][] = [
+    ["inside the copied part", () => 100],
+    ["inside section 12's header", (h) => h.get(12)! + 6],
+    ["mid-level in tauG2", (h) => h.get(13)! + 12 + 5_000],
+    ["at a level boundary in betaTauG1", (h) => h.get(15)! + 12 + 31 * 64],
+    ["one byte short of the end", () => reference.length - 1],
+  ];
+  test.each(cuts)("a file cut %s is completed to the same bytes", async (_where, at) => {
+    const out = join(sub, "cut.ptau");
+    await copyFile(join(sub, "reference.ptau"), out);
+    await truncate(out, at(sectionHeaders(reference)));
+    await preparePhase2Resumable(contributed, out, quiet);
+    expect((await readFile(out)).equals(reference)).toBe(true);
+  }, 60_000);
+
+  test("a run killed while writing a section (its size still 0) goes on from the last complete level", async () => {
+    const out = join(sub, "killed.ptau");
+    await copyFile(join(sub, "reference.ptau"), out);
+    // Cut tauG2 (section 13) mid-level, its size 0 as snarkjs leaves a section it is writing.
+    const tauG2Header = sectionHeaders(reference).get(13)!;
+    await truncate(out, tauG2Header + 12 + 5_000);
+    const fh = await open(out, "r+");
+    await fh.write(Buffer.alloc(8), 0, 8, tauG2Header + 4);
+    await fh.close();
+    const lines: string[] = [];
+    await preparePhase2Resumable(contributed, out, { ...quiet, info: (l: string) => lines.push(l) });
+    expect(lines).toContain("tauG2: levels 0 to 4 are already there"); // (2^5 - 1) × 128 = 3,968 ≤ 5,000 bytes
+    expect(lines).not.toContain("tauG2: level 4 of 8");
+    expect((await readFile(out)).equals(reference)).toBe(true);
+  }, 60_000);
+
+  test("a partial output of another phase-1 file is no start: it is written over", async () => {
+    const other = join(sub, "other-1.ptau");
+    await snarkjs.powersOfTau.contribute(join(sub, "0.ptau"), other, "other", randomBytes(32).toString("hex"), undefined);
+    const out = join(sub, "stale.ptau");
+    await preparePhase2Resumable(other, out, quiet);
+    await truncate(out, reference.length - 40_000);
+    await preparePhase2Resumable(contributed, out, quiet);
+    expect((await readFile(out)).equals(reference)).toBe(true);
+  }, 60_000);
+
+  test.each([
+    ["a file that is not a phase-1 file", async (p: string) => writeFile(p, "not a ptau file"), /not a complete phase-1 file/],
+    ["a prepared file", async (p: string) => copyFile(join(sub, "reference.ptau"), p), /already prepared/],
+  ])("the resumable prepare refuses %s and writes nothing", async (_name, make, message) => {
+    const input = join(sub, "input.ptau");
+    const out = join(sub, "never-written.ptau");
+    await make(input);
+    await expect(preparePhase2Resumable(input, out, quiet)).rejects.toThrow(message);
+    expect(await readdir(sub)).not.toContain("never-written.ptau");
+  });
+
+  test("phase 1 stopped after its contribution, then inside prepare phase 2, resumes each time and verifies", async () => {
+    const out = join(sub, "resumed.ptau");
+    const work = phase1WorkDir(out);
+    await expect(phase1({ power: 8, out, contributions: 1, logger: stopAt(/^prepare phase 2$/) })).rejects.toThrow(/kept in .*resumed\.ptau\.work: the same command resumes/);
+    expect(JSON.parse(await readFile(join(work, "state.json"), "utf8"))).toMatchObject({ done: "contribution 1", file: "1.ptau" });
+    const firstContribution = await sha256File(join(work, "1.ptau"));
+
+    await expect(phase1({ power: 8, out, contributions: 1, logger: stopAt(/^tauG2: level 3 of 8$/) })).rejects.toThrow(/stopped at tauG2/);
+    expect(await sha256File(join(work, "1.ptau"))).toBe(firstContribution); // not contributed again
+
+    const lines: string[] = [];
+    const { sha256 } = await phase1({ power: 8, out, contributions: 1, logger: { ...quiet, info: (l: string) => lines.push(l) } });
+    expect(lines[0]).toBe('phase 1 at 2^8: resuming after "contribution 1"');
+    expect(lines).toContain("tauG2: levels 0 to 2 are already there");
+    expect(lines).not.toContain("tauG1: level 0 of 9");
+    expect(await sha256File(out)).toBe(sha256);
+    expect((await readdir(sub)).filter((f) => f.startsWith(".resumed"))).toEqual([]); // the work folder is gone
+    expect((await phase1Check({ ptau: out, sha256, logger: quiet })).sha256).toBe(sha256);
+  }, 180_000);
+
+  test("phase 1 refuses to resume with other options and keeps the interrupted work", async () => {
+    const out = join(sub, "other-options.ptau");
+    const work = phase1WorkDir(out);
+    await expect(phase1({ power: 8, out, contributions: 1, logger: stopAt(/^prepare phase 2$/) })).rejects.toThrow(/stopped/);
+    const before = await readdir(work);
+    await expect(phase1({ power: 8, out, contributions: 2, logger: quiet })).rejects.toThrow(/other options \(power 8, 1 contributions, no beacon\)/);
+    await expect(phase1({ power: 9, out, contributions: 1, logger: quiet })).rejects.toThrow(/other options/);
+    expect(await readdir(work)).toEqual(before);
+    expect(await readdir(sub)).not.toContain("other-options.ptau");
+  }, 120_000);
+});
+
+/** Where each section of a prepared file starts (its 12-byte header): id → offset. */
+function sectionHeaders(file: Buffer): Map<number, number> {
+  const at = new Map<number, number>();
+  let pos = 12;
+  while (pos + 12 <= file.length) {
+    at.set(file.readUInt32LE(pos), pos);
+    pos += 12 + Number(file.readBigUInt64LE(pos + 4));
+  }
+  return at;
+}
