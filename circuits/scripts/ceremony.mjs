@@ -141,7 +141,7 @@ export async function phase1({ power, out, contributions = 2, beacon, logger }) 
     return { sha256 };
   } catch (e) {
     if (!verified && (await stat(work).catch(() => undefined)) !== undefined) {
-      e.message += ` (the finished steps are kept in ${work}: the same command resumes)`;
+      e.message += ` (the finished steps are kept in ${work}: the same command resumes; remove the folder to start over)`;
     }
     throw e;
   } finally {
