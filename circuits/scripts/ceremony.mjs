@@ -161,6 +161,7 @@ const LAGRANGE_SECTIONS = [
 ];
 const BIN_HEADER = 12; // "ptau", version, number of sections
 const SECTION_HEADER = 12; // id (u32), size (u64)
+const COPY_CHUNK = 1 << 26;
 
 async function readAt(fh, length, position) {
   const buf = Buffer.alloc(length);
@@ -245,35 +246,29 @@ export async function preparePhase2Resumable(oldFile, newFile, logger) {
     }
     const existing = fresh ? { size: 0, sections: [], valid: false } : await scanSections(dst);
     // The copied part must be this old file's, byte for byte: a partial output of another is no start.
-    const sameCopy = async () => {
-      if (!existing.valid || existing.size < copiedEnd) return false;
-      if (!header.equals(await readAt(dst, header.length, 0))) return false;
+    // Sections 2 to 7 of the old file, their headers included, in chunks, with where each goes.
+    async function* copied() {
       let at = header.length;
       for (const id of [2, 3, 4, 5, 6, 7]) {
         const s = byId.get(id);
-        const CHUNK = 1 << 26;
-        for (let off = -SECTION_HEADER; off < s.length; off += CHUNK) {
-          const len = Math.min(CHUNK, s.length - off);
-          if (!(await readAt(src, len, s.data + off)).equals(await readAt(dst, len, at))) return false;
-          at += len;
+        for (let off = -SECTION_HEADER; off < s.length; off += COPY_CHUNK) {
+          const bytes = await readAt(src, Math.min(COPY_CHUNK, s.length - off), s.data + off);
+          yield { bytes, at };
+          at += bytes.length;
         }
       }
+    }
+    const sameCopy = async () => {
+      if (!existing.valid || existing.size < copiedEnd) return false;
+      if (!header.equals(await readAt(dst, header.length, 0))) return false;
+      for await (const { bytes, at } of copied()) if (!bytes.equals(await readAt(dst, bytes.length, at))) return false;
       return true;
     };
     if (!(await sameCopy())) {
       if (!fresh) logger.info(`${newFile}: not a partial output of this step; starting over`);
       await dst.truncate(0);
       await writeAllAt(dst, header, 0);
-      let pos = header.length;
-      for (const id of [2, 3, 4, 5, 6, 7]) {
-        const s = byId.get(id);
-        const CHUNK = 1 << 26;
-        for (let off = -SECTION_HEADER; off < s.length; off += CHUNK) {
-          const len = Math.min(CHUNK, s.length - off);
-          await writeAllAt(dst, await readAt(src, len, s.data + off), pos);
-          pos += len;
-        }
-      }
+      for await (const { bytes, at } of copied()) await writeAllAt(dst, bytes, at);
       await dst.sync();
     }
 

@@ -1,4 +1,5 @@
 import { edwards } from "@noble/curves/abstract/edwards.js";
+import { numberToBytesLE } from "@noble/curves/utils.js";
 import { poseidon5 } from "poseidon-lite";
 import { BN254_SCALAR_FIELD, type ZkAttestationSignature } from "./zkFinality.js";
 
@@ -33,9 +34,7 @@ function isOnCurve(x: bigint, y: bigint): boolean {
 
 /** The packed encoding of a BabyJubJub point (circomlibjs packPoint): y little endian, the top bit set when x is above (p - 1) / 2. */
 export function encodeBabyJubJubPoint(p: { x: bigint; y: bigint }): Uint8Array {
-  const out = new Uint8Array(32);
-  let y = p.y;
-  for (let i = 0; i < 32; i++, y >>= 8n) out[i] = Number(y & 0xffn);
+  const out = numberToBytesLE(p.y, 32);
   if (p.x > HALF) out[31]! |= 0x80;
   return out;
 }

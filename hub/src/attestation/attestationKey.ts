@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import { blake512 } from "@noble/hashes/blake1.js";
 import { poseidon4, poseidon5 } from "poseidon-lite";
 import {
@@ -51,18 +52,6 @@ export interface AttestationKeyPair {
   publicKey: Uint8Array;
 }
 
-const leToBigInt = (b: Uint8Array): bigint => {
-  let x = 0n;
-  for (let i = b.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(b[i]!);
-  return x;
-};
-
-const bigIntToLe32 = (x: bigint): Uint8Array => {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++, x >>= 8n) out[i] = Number(x & 0xffn);
-  return out;
-};
-
 /** circomlibjs' secret expansion: BLAKE-512 of the key, its first half pruned into the scalar s, its second half the nonce prefix. */
 function expandSecretKey(secretKey: Uint8Array): { s: bigint; publicPoint: AttestationPoint; prefix: Uint8Array } {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== ATTESTATION_SECRET_KEY_LENGTH) {
@@ -73,7 +62,7 @@ function expandSecretKey(secretKey: Uint8Array): { s: bigint; publicPoint: Attes
   sBytes[0]! &= 0xf8;
   sBytes[31]! &= 0x7f;
   sBytes[31]! |= 0x40;
-  const s = leToBigInt(sBytes);
+  const s = bytesToNumberLE(sBytes);
   // A = (s >> 3)·B8; B8 has the subgroup's order, so the scalar may be reduced by it first.
   return { s, publicPoint: mulBabyJubJubBase8((s >> 3n) % BABYJUBJUB_SUBGROUP_ORDER), prefix: h.slice(32) };
 }
@@ -108,13 +97,13 @@ function signPoseidon(secretKey: Uint8Array, message: bigint): Uint8Array {
   const { s, publicPoint: a, prefix } = expandSecretKey(secretKey);
   const nonceInput = new Uint8Array(64);
   nonceInput.set(prefix, 0);
-  nonceInput.set(bigIntToLe32(message), 32);
-  const r = leToBigInt(blake512(nonceInput)) % BABYJUBJUB_SUBGROUP_ORDER;
+  nonceInput.set(numberToBytesLE(message, 32), 32);
+  const r = bytesToNumberLE(blake512(nonceInput)) % BABYJUBJUB_SUBGROUP_ORDER;
   const r8 = mulBabyJubJubBase8(r);
   const h = poseidon5([r8.x, r8.y, a.x, a.y, message]);
   const sig = new Uint8Array(ATTESTATION_SIGNATURE_LENGTH);
   sig.set(encodeBabyJubJubPoint(r8), 0);
-  sig.set(bigIntToLe32((r + h * s) % BABYJUBJUB_SUBGROUP_ORDER), 32);
+  sig.set(numberToBytesLE((r + h * s) % BABYJUBJUB_SUBGROUP_ORDER, 32), 32);
   return sig;
 }
 
