@@ -39,12 +39,13 @@ async function honestInput(N) {
   const keys = Array.from({ length: N }, (_, i) => createAttestationKeyPair(new Uint8Array(32).fill(i + 1)));
   const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(i + 1) }));
   const root = sdk.computeZkValidatorSetRoot(slots, N);
-  const statement = { chainId: "aegis-bench-1", height: 1000, blockHash: new Uint8Array(32).fill(7), nextValidatorSetRoot: root };
+  const statement = { chainId: "aegis-bench-1", height: 1000, time: 1_767_225_600_000, blockHash: new Uint8Array(32).fill(7), validatorSetRoot: root, nextValidatorSetRoot: root };
   const message = sdk.computeFinalityMessage(statement);
   const signatures = new Map(keys.map((k, i) => [i, decodeFinalitySignature(signFinalityMessage(k.secretKey, message))]));
-  const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N);
+  const prover = new Uint8Array(20).fill(0x42);
+  const input = sdk.computeQuorumCircuitInput(slots, signatures, statement, N, prover);
   const signers = sdk.computeZkSignerBitmap(signatures.keys(), N);
-  return { input, root, cert: { circuit: `quorum${N}`, ...statement, validatorSetRoot: root, signers } };
+  return { input, root, cert: { circuit: `quorum${N}`, ...statement, signers, prover } };
 }
 
 export async function run(args) {
@@ -106,7 +107,14 @@ export async function run(args) {
       }
       row.verify_ms_warm = +median(warm).toFixed(1);
       const certFile = join(work, `cert${N}.json`);
-      await writeFile(certFile, JSON.stringify({ cert: { ...full, blockHash: sdk.toHex(full.blockHash), proof: sdk.toHex(full.proof), validatorSetRoot: String(root), nextValidatorSetRoot: String(full.nextValidatorSetRoot), signers: String(full.signers) }, vkey: built.vkey, N }));
+      await writeFile(
+        certFile,
+        JSON.stringify({
+          cert: { ...full, blockHash: sdk.toHex(full.blockHash), proof: sdk.toHex(full.proof), prover: sdk.toHex(full.prover), validatorSetRoot: String(root), nextValidatorSetRoot: String(full.nextValidatorSetRoot), signers: String(full.signers) },
+          vkey: built.vkey,
+          N,
+        }),
+      );
       const cold = JSON.parse(await execChild(process.execPath, [join(here, "zkVerifyCold.mjs"), certFile]));
       row.verify_ms_cold = cold.ms;
       console.error(`N=${N}: cold verify ${cold.ms} ms, of which the verifier's WASM init ${cold.initMs} ms`);
@@ -119,7 +127,7 @@ export async function run(args) {
       }
       row.snarkjs_verify_ms_warm = +median(sj).toFixed(1);
       // Gas of AegisFinality.submit (verify and record) in @ethereumjs/vm: the whole transaction.
-      const evm = await deployFinality(built.vkey, { hubChainId: sdk.computeZkChainId(full.chainId), root, trustedHeight: full.height - 1 });
+      const evm = await deployFinality(built.vkey, { hubChainId: sdk.computeZkChainId(full.chainId), root, trustedHeight: full.height - 1, trustedTime: full.time, trustingPeriodMs: 14 * 86_400_000 });
       const sent = await evm.chain.send(evm.address, encodeSubmit(full));
       if (sent.reverted) throw new Error("AegisFinality refused the certificate");
       row.evm_gas = Number(sent.gas);

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import * as sdk from "@aegis/consumer-sdk";
 
 const { cert, vkey, N } = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const c = { ...cert, blockHash: sdk.fromHex(cert.blockHash), proof: sdk.fromHex(cert.proof), validatorSetRoot: BigInt(cert.validatorSetRoot), nextValidatorSetRoot: BigInt(cert.nextValidatorSetRoot), signers: BigInt(cert.signers) };
+const c = { ...cert, blockHash: sdk.fromHex(cert.blockHash), proof: sdk.fromHex(cert.proof), prover: sdk.fromHex(cert.prover), validatorSetRoot: BigInt(cert.validatorSetRoot), nextValidatorSetRoot: BigInt(cert.nextValidatorSetRoot), signers: BigInt(cert.signers) };
 const t0 = performance.now();
 await sdk.initZkCertificateVerifier();
 const t1 = performance.now();

@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import lockfile from "proper-lockfile";
 import * as snarkjs from "snarkjs";
 import { createProgressLogger } from "./progress.mjs";
-import { atomically, sha256File, terminateCurve } from "./ceremony.mjs";
+import { assertUsableVerificationKey, atomically, sha256File, terminateCurve } from "./ceremony.mjs";
 
 const require = createRequire(import.meta.url);
 export const CIRCUITS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -271,6 +271,7 @@ async function setupUnlocked(c, opts) {
     logger.done();
   }
   const vkey = await snarkjs.zKey.exportVerificationKey(zkey, logger);
+  await assertUsableVerificationKey(vkey);
   await atomically(vkeyPath, (tmp) => writeFile(tmp, JSON.stringify(vkey, null, 2) + "\n"));
   await atomically(record, (tmp) =>
     Promise.all([sha256File(zkey), sha256File(vkeyPath)]).then(([z, v]) =>

@@ -3,6 +3,8 @@ import type { Logger } from "./build.mjs";
 export function sha256File(path: string, algorithm?: string): Promise<string>;
 export function atomically(path: string, write: (tmp: string) => Promise<unknown>): Promise<void>;
 export function terminateCurve(): Promise<void>;
+/** Throws (code CEREMONY_ERROR_DEGENERATE_KEY) for a verification key whose delta is gamma or the G2 generator. */
+export function assertUsableVerificationKey(vkey: unknown): Promise<void>;
 export function phase1(opts: { power: number; out: string; contributions?: number; beacon?: string; logger: Logger & { log(msg: string): void } }): Promise<{ sha256: string }>;
 /** Where `phase1` keeps the steps of an unfinished run for `out` (resumed by running it again). */
 export function phase1WorkDir(out: string): string;

@@ -47,6 +47,22 @@ export async function terminateCurve() {
   if (curve?.terminate) await curve.terminate();
 }
 
+/**
+ * Refuses a verification key that proves anything (the SDK's assertNonDegenerateZkVerificationKey:
+ * delta equal to gamma or to the G2 generator, what a phase 2 without any contribution leaves), so
+ * no export ever writes one. Throws CEREMONY_ERROR_DEGENERATE_KEY.
+ */
+export async function assertUsableVerificationKey(vkey) {
+  const { assertNonDegenerateZkVerificationKey } = await import("@aegis/consumer-sdk");
+  try {
+    assertNonDegenerateZkVerificationKey(vkey);
+  } catch (e) {
+    const err = new Error(`refusing to export this verification key: ${e.message} (contribute to phase 2 first: phase2-contribute)`);
+    err.code = "CEREMONY_ERROR_DEGENERATE_KEY";
+    throw err;
+  }
+}
+
 /** Writes `path` through a temporary file in the same folder, renamed into place when complete. */
 export async function atomically(path, write) {
   await mkdir(dirname(path), { recursive: true });
@@ -405,6 +421,7 @@ export async function main(argv) {
       case "phase2-export": {
         const out = arg(args, "out");
         const vkey = await snarkjs.zKey.exportVerificationKey(arg(args, "zkey"), logger);
+        await assertUsableVerificationKey(vkey);
         await atomically(out, (tmp) => writeFile(tmp, JSON.stringify(vkey, null, 2) + "\n"));
         logger.info(`wrote ${out}`);
         return;

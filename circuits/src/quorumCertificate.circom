@@ -10,17 +10,20 @@ include "circomlib/circuits/poseidon.circom";
 //
 // The validator set is N slots (N a power of two) of (BabyJubJub attestation key, power); its root
 // is the Poseidon Merkle root of the leaves Poseidon(Ax, Ay, power). Empty slots are (0, 1, 0).
-// The finality message is Poseidon(FINALITY_DOMAIN, chainId, height, blockHashHi, blockHashLo,
-// nextValidatorSetRoot). Public inputs, in this order: validatorSetRoot, nextValidatorSetRoot,
-// chainId, height, blockHashHi, blockHashLo, signers (bit i = slot i signed).
+// The finality message is Poseidon(FINALITY_DOMAIN, chainId, height, time, blockHashHi, blockHashLo,
+// validatorSetRoot, nextValidatorSetRoot). Public inputs, in this order: validatorSetRoot,
+// nextValidatorSetRoot, chainId, height, time (the block's header time, Unix ms), blockHashHi,
+// blockHashLo, signers (bit i = slot i signed), prover (the 20-byte account address the
+// certificate's reward goes to, as an integer).
 //
 // What the circuit does not check, and the hub does when it builds a set (../../docs/decisions.md):
 // that every key is a point of the prime-order subgroup (circomlib's verifier does not check A),
 // and that no key is in two slots (its power would count twice).
 
-// "aegis/finality/v1" as a big-endian integer: a signature over another message kind never verifies.
+// "aegis/finality/v2" as a big-endian integer: a signature over another message kind (or over the
+// v1 message, which did not name the signing set) never verifies.
 function FINALITY_DOMAIN() {
-    return 0x61656769732f66696e616c6974792f7631;
+    return 0x61656769732f66696e616c6974792f7632;
 }
 
 function log2Exact(n) {
@@ -74,9 +77,11 @@ template QuorumCertificate(N) {
     signal input nextValidatorSetRoot;
     signal input chainId;
     signal input height;
+    signal input time;
     signal input blockHashHi;
     signal input blockHashLo;
     signal input signers;
+    signal input prover;
 
     signal input Ax[N];
     signal input Ay[N];
@@ -88,6 +93,10 @@ template QuorumCertificate(N) {
     // Blocks a certificate for an unrepresentable height, and two heights that are equal mod p.
     component heightBits = Num2Bits(64);
     heightBits.in <== height;
+    // Blocks a time that is not a Unix ms value a verifier can compare (a consumer refuses a set it
+    // trusted longer ago than its trusting period by this time).
+    component timeBits = Num2Bits(64);
+    timeBits.in <== time;
     // Blocks two block hashes with the same signed message: each limb is a true 128-bit half of the
     // 32-byte hash (a limb >= 2^128 would let a prover move bits between the halves).
     component hiBits = Num2Bits(128);
@@ -118,15 +127,26 @@ template QuorumCertificate(N) {
     // Blocks a certificate for a validator set other than the one the verifier trusts.
     validatorSetRoot === tree.root;
 
-    // The finality message: blocks a signature made for another chain, height, block, next set or
-    // message kind from counting here.
-    component message = Poseidon(6);
+    // Blocks a copied proof from paying anyone but its prover: a public input that no constraint
+    // uses has the point at infinity as its verification-key term, so any value would verify with
+    // the same proof. Squaring it (as Tornado Cash squares its recipient) puts it in a constraint,
+    // so the proof is bound to this one value. Its range (20 bytes) is the verifier's to check.
+    signal proverSquare;
+    proverSquare <== prover * prover;
+
+    // The finality message: blocks a signature made for another chain, height, block time, block,
+    // signing set, next set or message kind from counting here. Naming the signing set
+    // (validatorSetRoot) blocks a certificate proved against the set of another epoch whose members
+    // overlap this one's; the signed time is what a consumer's trusting period is measured from.
+    component message = Poseidon(8);
     message.inputs[0] <== FINALITY_DOMAIN();
     message.inputs[1] <== chainId;
     message.inputs[2] <== height;
-    message.inputs[3] <== blockHashHi;
-    message.inputs[4] <== blockHashLo;
-    message.inputs[5] <== nextValidatorSetRoot;
+    message.inputs[3] <== time;
+    message.inputs[4] <== blockHashHi;
+    message.inputs[5] <== blockHashLo;
+    message.inputs[6] <== validatorSetRoot;
+    message.inputs[7] <== nextValidatorSetRoot;
 
     // Blocks a set bit without a valid signature: every slot whose bit is set must carry its key's
     // EdDSA-Poseidon signature over the message (S < subgroup order and A not of small order are

@@ -3,11 +3,16 @@
 // arguments are refused before any work. An interrupted phase 1 resumes where it stopped, inside
 // `prepare phase 2` from its last complete level, and gives snarkjs' file byte for byte.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { copyFile, mkdtemp, open, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
-import { phase1, phase1Check, phase1WorkDir, preparePhase2Resumable, sha256File, terminateCurve } from "../scripts/ceremony.mjs";
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { promisify } from "node:util";
+import { assertUsableVerificationKey, main, phase1, phase1Check, phase1WorkDir, preparePhase2Resumable, sha256File, terminateCurve } from "../scripts/ceremony.mjs";
 
 const quiet = { debug() {}, info() {}, log() {}, warn() {}, error() {} };
 let dir: string;
@@ -47,6 +52,64 @@ test.each([
   const out = join(dir, "never.ptau");
   await expect(phase1({ power: 8, out, contributions: 1, logger: quiet, ...over })).rejects.toThrow(message);
   expect(await readdir(dir)).not.toContain("never.ptau");
+});
+
+describe("the exported verification key must not prove anything (assertUsableVerificationKey)", () => {
+  // The committed vector's key: a real local phase 2 (one contribution) of quorum4.
+  const vkey = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "vectors", "zkCertificates.json"), "utf8")).verificationKey;
+
+  test("the real key is accepted", async () => {
+    await expect(assertUsableVerificationKey(vkey)).resolves.toBeUndefined();
+  });
+
+  test.each([
+    ["delta replaced by gamma (what phase 2 without a contribution exports)", { vk_delta_2: vkey.vk_gamma_2 }, /delta equals gamma/],
+    ["delta the G2 generator, gamma moved elsewhere", { vk_gamma_2: vkey.vk_beta_2, vk_delta_2: vkey.vk_gamma_2 }, /G2 generator/],
+  ])("refused: %s, with CEREMONY_ERROR_DEGENERATE_KEY and what to do", async (_name, change, reason) => {
+    let err: (Error & { code?: string }) | undefined;
+    try {
+      await assertUsableVerificationKey({ ...vkey, ...change });
+    } catch (e) {
+      err = e as Error & { code?: string };
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.code).toBe("CEREMONY_ERROR_DEGENERATE_KEY");
+    expect(err!.message).toMatch(reason);
+    expect(err!.message).toMatch(/phase2-contribute/);
+  });
+
+  test("the attack: phase2-export of a zkey nobody contributed to (delta = gamma) is refused and writes nothing; after one contribution it exports", async () => {
+    // A one-constraint circuit (circom2, as build.mjs compiles), on a 2^8 phase-1 file.
+    const work = await mkdtemp(join(tmpdir(), "aegis-ceremony-export-"));
+    try {
+      await writeFile(join(work, "tiny.circom"), "pragma circom 2.1.0;\ntemplate T() { signal input a; signal input b; signal output c; c <== a * b; }\ncomponent main {public [a]} = T();\n");
+      const circom = createRequire(import.meta.url).resolve("circom2/cli.js");
+      await promisify(execFile)(process.execPath, [circom, "tiny.circom", "--r1cs", "-o", "."], { cwd: work }); // WASI: paths relative to cwd
+      const { curves } = snarkjs as unknown as { curves: { getCurveFromName(name: string): Promise<unknown> } }; // not in @types/snarkjs
+      await snarkjs.powersOfTau.newAccumulator(await curves.getCurveFromName("bn128"), 8, join(work, "0.ptau"), undefined);
+      await snarkjs.powersOfTau.preparePhase2(join(work, "0.ptau"), join(work, "final.ptau"), undefined);
+      await snarkjs.zKey.newZKey(join(work, "tiny.r1cs"), join(work, "final.ptau"), join(work, "0.zkey"), undefined);
+
+      const before = (await readdir(work)).sort();
+      let err: (Error & { code?: string }) | undefined;
+      try {
+        await main(["phase2-export", "--zkey", join(work, "0.zkey"), "--out", join(work, "vkey.json")]);
+      } catch (e) {
+        err = e as Error & { code?: string };
+      }
+      expect(err?.code).toBe("CEREMONY_ERROR_DEGENERATE_KEY");
+      expect(err!.message).toMatch(/delta equals gamma/);
+      expect((await readdir(work)).sort()).toEqual(before); // no key, no temporary file
+
+      await snarkjs.zKey.contribute(join(work, "0.zkey"), join(work, "1.zkey"), "test", randomBytes(32).toString("hex"), undefined);
+      await main(["phase2-export", "--zkey", join(work, "1.zkey"), "--out", join(work, "vkey.json")]);
+      const exported = JSON.parse(await readFile(join(work, "vkey.json"), "utf8"));
+      expect(exported.vk_delta_2).not.toEqual(exported.vk_gamma_2);
+      await expect(assertUsableVerificationKey(exported)).resolves.toBeUndefined();
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 /** A logger that stops the run (as a kill would) when a line matching `at` is logged. */

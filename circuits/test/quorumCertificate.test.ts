@@ -5,7 +5,7 @@ import { poseidon2, poseidon3 } from "poseidon-lite";
 import { BN254_SCALAR_FIELD, computeFinalityMessage, computeQuorumCircuitInput, computeZkValidatorSetRoot, splitBlockHash } from "@aegis/consumer-sdk";
 import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { compileCircuit, getCircuit } from "../scripts/build.mjs";
-import { computeWitness, createQuorumInput, createValidators, lineOf, sign, type FixtureValidator, type QuorumInput, type Statement } from "./quorumFixture.js";
+import { computeWitness, createQuorumInput, createValidators, FIXTURE_PROVER, lineOf, sign, withSigningSet, type FixtureValidator, type QuorumInput, type Statement } from "./quorumFixture.js";
 
 const N = 4;
 let wasm: string;
@@ -13,6 +13,7 @@ let validators: FixtureValidator[];
 const statement: Statement = {
   chainId: "aegis-test-1",
   height: 42,
+  time: 1_767_225_600_000,
   blockHash: Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff),
   nextValidatorSetRoot: 1234567890123456789n,
 };
@@ -79,7 +80,7 @@ describe("forgeries", () => {
 
   test("a bit set on a slot whose signature is another member's", async () => {
     const input = await createQuorumInput(validators, [1, 2, 3], statement, N);
-    const forged = await sign(validators[1]!.secretKey, computeFinalityMessage(statement));
+    const forged = await sign(validators[1]!.secretKey, computeFinalityMessage(withSigningSet(validators, statement, N)));
     const R8x = [...(input.R8x as string[])];
     const R8y = [...(input.R8y as string[])];
     const S = [...(input.S as string[])];
@@ -130,12 +131,40 @@ describe("forgeries", () => {
     await rejects({ ...input, power: withPower(negative), validatorSetRoot: rootWith(negative) }, inTemplate("Num2Bits", "powerBits[i].in <== power[i]"));
   });
 
-  test("signatures over another height, another chain or another next set", async () => {
-    for (const other of [{ ...statement, height: statement.height + 1 }, { ...statement, chainId: "aegis-other-1" }, { ...statement, nextValidatorSetRoot: 7n }]) {
+  test("signatures over another height, time, chain or next set", async () => {
+    for (const other of [
+      { ...statement, height: statement.height + 1 },
+      { ...statement, time: statement.time + 1 },
+      { ...statement, chainId: "aegis-other-1" },
+      { ...statement, nextValidatorSetRoot: 7n },
+    ]) {
       const signedOther = await createQuorumInput(validators, [1, 2, 3], other, N);
       const claimed = await createQuorumInput(validators, [1, 2, 3], statement, N);
       await rejects({ ...claimed, R8x: signedOther.R8x!, R8y: signedOther.R8y!, S: signedOther.S! }, inTemplate("ForceEqualIfEnabled"));
     }
+  });
+
+  test("signatures made for another signing set (an overlapping epoch's) do not count for this one", async () => {
+    // The same members sign the same block, but under another epoch's set root: their signatures
+    // name that set, so a certificate against this set's root cannot use them.
+    const claimed = await createQuorumInput(validators, [1, 2, 3], statement, N);
+    const otherSet = { ...withSigningSet(validators, statement, N), validatorSetRoot: 99n };
+    const sigs = await Promise.all([1, 2, 3].map((i) => sign(validators[i]!.secretKey, computeFinalityMessage(otherSet))));
+    const R8x = [...(claimed.R8x as string[])];
+    const R8y = [...(claimed.R8y as string[])];
+    const S = [...(claimed.S as string[])];
+    [1, 2, 3].forEach((slot, k) => ([R8x[slot], R8y[slot], S[slot]] = [sigs[k]!.r8x.toString(), sigs[k]!.r8y.toString(), sigs[k]!.s.toString()]));
+    await rejects({ ...claimed, R8x, R8y, S }, inTemplate("ForceEqualIfEnabled"));
+  });
+
+  test("any prover value makes a witness (the proof binds it; quorumProof.test.ts shows a copy fails)", async () => {
+    const input = await createQuorumInput(validators, [1, 2, 3], statement, N);
+    await expect(computeWitness(wasm, { ...input, prover: "0" })).resolves.toBeUndefined();
+  });
+
+  test("a time of 64 bits or more", async () => {
+    const input = await createQuorumInput(validators, [1, 2, 3], statement, N);
+    await rejects({ ...input, time: (1n << 64n).toString() }, inTemplate("Num2Bits", "timeBits.in <== time"));
   });
 
   test("swapped hash limbs", async () => {
@@ -171,10 +200,11 @@ function computeRootUnchecked(slots: { ax: bigint; ay: bigint; power: bigint }[]
 test("the hub's attestation keys and signatures are what the circuit checks", async () => {
   const keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(i)));
   const slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
-  const message = computeFinalityMessage(statement);
+  const full = { ...statement, validatorSetRoot: computeZkValidatorSetRoot(slots, N) };
+  const message = computeFinalityMessage(full);
   const sigs = new Map([1, 2, 3].map((i) => [i, decodeFinalitySignature(signFinalityMessage(keys[i]!.secretKey, message))!] as const));
-  await expect(computeWitness(wasm, computeQuorumCircuitInput(slots, sigs, statement, N))).resolves.toBeUndefined();
+  await expect(computeWitness(wasm, computeQuorumCircuitInput(slots, sigs, full, N, FIXTURE_PROVER))).resolves.toBeUndefined();
   // And a hub signature over another message does not count.
   const other = decodeFinalitySignature(signFinalityMessage(keys[3]!.secretKey, message + 1n))!;
-  await rejects(computeQuorumCircuitInput(slots, new Map([...sigs, [3, other]]), statement, N), inTemplate("ForceEqualIfEnabled"));
+  await rejects(computeQuorumCircuitInput(slots, new Map([...sigs, [3, other]]), full, N, FIXTURE_PROVER), inTemplate("ForceEqualIfEnabled"));
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { computeFinalityMessage, computeQuorumCircuitInput, type ZkAttestationSignature, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import { computeFinalityMessage, computeQuorumCircuitInput, computeZkValidatorSetRoot, type ZkAttestationSignature, type ZkValidatorSlot } from "@aegis/consumer-sdk";
 import { createAttestationKeyPair, decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "@aegis/hub";
 import { CIRCUITS_DIR } from "../scripts/build.mjs";
 
@@ -12,11 +12,27 @@ export interface FixtureValidator {
   slot: ZkValidatorSlot;
 }
 
+/** A finality statement without its signing set's root (the fixture computes it from the validators). */
 export interface Statement {
   chainId: string;
   height: number;
+  time: number;
   blockHash: Uint8Array;
   nextValidatorSetRoot: bigint;
+}
+
+/** The prover account the fixture's proofs name (20 bytes). */
+export const FIXTURE_PROVER = Uint8Array.from({ length: 20 }, (_, i) => 0x10 + i);
+
+/** The statement signed by `validators` (padded to `capacity`): its signing set's root filled in. */
+export function withSigningSet(validators: readonly FixtureValidator[], statement: Statement, capacity: number) {
+  return {
+    ...statement,
+    validatorSetRoot: computeZkValidatorSetRoot(
+      validators.map((v) => v.slot),
+      capacity,
+    ),
+  };
 }
 
 /** Circuit inputs as snarkjs takes them (decimal strings), with the named fields a test may override. */
@@ -35,15 +51,26 @@ export async function sign(secretKey: Uint8Array, message: bigint): Promise<ZkAt
   return decodeFinalitySignature(signFinalityMessage(secretKey, message))!;
 }
 
-/** Honest inputs: the set (padded to `capacity`) and each signer's signature over the statement's finality message. */
-export async function createQuorumInput(validators: readonly FixtureValidator[], signers: readonly number[], statement: Statement, capacity: number): Promise<QuorumInput> {
-  const message = computeFinalityMessage(statement);
+/**
+ * Honest inputs: the set (padded to `capacity`) and each signer's signature over the statement's
+ * finality message (signed by this set), proved for `prover`.
+ */
+export async function createQuorumInput(
+  validators: readonly FixtureValidator[],
+  signers: readonly number[],
+  statement: Statement,
+  capacity: number,
+  prover: Uint8Array = FIXTURE_PROVER,
+): Promise<QuorumInput> {
+  const full = withSigningSet(validators, statement, capacity);
+  const message = computeFinalityMessage(full);
   const sigs = new Map(await Promise.all(signers.map(async (i) => [i, await sign(validators[i]!.secretKey, message)] as const)));
   return computeQuorumCircuitInput(
     validators.map((v) => v.slot),
     sigs,
-    statement,
+    full,
     capacity,
+    prover,
   );
 }
 

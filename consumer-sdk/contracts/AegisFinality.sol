@@ -2,9 +2,9 @@
 pragma solidity ^0.8.20;
 
 /// The Groth16 verifier snarkjs exports for the quorum circuit (its verifier_groth16 template,
-/// rendered with the circuit's verification key): seven public signals.
+/// rendered with the circuit's verification key): nine public signals.
 interface IQuorumVerifier {
-    function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[7] calldata pubSignals) external view returns (bool);
+    function verifyProof(uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c, uint256[9] calldata pubSignals) external view returns (bool);
 }
 
 /// Follows Aegis hub finality on an EVM chain with succinct certificates: keeps the trusted
@@ -13,35 +13,68 @@ interface IQuorumVerifier {
 /// signed the block. The certificate's next root becomes the trusted root: the set that signs the
 /// next height. Skipping heights is fine within an epoch; across a set change the last certificate
 /// of the epoch (the one naming the new root) must come first, or the root does not match.
+///
+/// Trusting period: a set's validators are accountable only while their stake is bonded. The
+/// contract keeps the hub time the trusted root was signed at (each certificate signs its block's
+/// time) and refuses every certificate once that is `trustingPeriodMs` old by the chain's clock, so
+/// a consumer not updated for longer than that cannot be forked by former validators who no longer
+/// risk anything; it then needs a new deployment (or a governance reset) from a recent trusted root.
+/// `trustingPeriodMs` must be shorter than the hub's unbonding period (the SDK's
+/// assertWithinTrustingPeriod is the same rule).
 contract AegisFinality {
+    /// How far a certificate's hub time may be ahead of this chain's clock (the SDK's default).
+    uint256 public constant MAX_CLOCK_DRIFT_MS = 10_000;
+
     IQuorumVerifier public immutable verifier;
     /// The hub chain id as the circuit's field element (SDK: computeZkChainId).
     uint256 public immutable hubChainId;
+    /// How long a trusted root may be relied on, in ms (shorter than the hub's unbonding period).
+    uint64 public immutable trustingPeriodMs;
     uint256 public validatorSetRoot;
     uint64 public latestHeight;
+    /// Hub time (Unix ms) of the certificate, or the trusted header at deployment, the root comes from.
+    uint64 public trustedTime;
     mapping(uint64 => bytes32) public finalizedBlockHash;
 
-    event Finalized(uint64 indexed height, bytes32 blockHash, uint256 signers, uint256 nextValidatorSetRoot);
+    event Finalized(uint64 indexed height, bytes32 blockHash, uint64 time, uint256 signers, uint256 nextValidatorSetRoot, address prover);
 
     error StaleHeight(uint64 height, uint64 latestHeight);
+    error TrustExpired(uint64 trustedTime, uint64 trustingPeriodMs, uint256 nowMs);
+    error OlderThanTrusted(uint64 time, uint64 trustedTime);
+    error FromTheFuture(uint64 time, uint256 nowMs);
+    error InvalidTrustingPeriod();
     error InvalidProof();
 
-    constructor(IQuorumVerifier verifier_, uint256 hubChainId_, uint256 validatorSetRoot_, uint64 trustedHeight) {
+    constructor(IQuorumVerifier verifier_, uint256 hubChainId_, uint256 validatorSetRoot_, uint64 trustedHeight, uint64 trustedTime_, uint64 trustingPeriodMs_) {
+        if (trustingPeriodMs_ == 0) revert InvalidTrustingPeriod();
         verifier = verifier_;
         hubChainId = hubChainId_;
         validatorSetRoot = validatorSetRoot_;
         latestHeight = trustedHeight;
+        trustedTime = trustedTime_;
+        trustingPeriodMs = trustingPeriodMs_;
     }
 
-    /// `proof`: the SDK's compact proof as eight words (A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y).
-    function submit(uint64 height, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, uint256[8] calldata proof) external {
+    /// `time`: the block's hub time (Unix ms), signed with it. `prover`: the account the proof names
+    /// (bound by the proof; the hub pays it). `proof`: the SDK's compact proof as eight words (A.x,
+    /// A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y).
+    function submit(uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) external {
         if (height <= latestHeight) revert StaleHeight(height, latestHeight);
-        uint256 h = uint256(blockHash);
-        uint256[7] memory pub = [validatorSetRoot, nextValidatorSetRoot, hubChainId, uint256(height), h >> 128, h & type(uint128).max, signers];
-        if (!verifier.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], pub)) revert InvalidProof();
+        uint256 nowMs = block.timestamp * 1000;
+        if (nowMs >= uint256(trustedTime) + trustingPeriodMs) revert TrustExpired(trustedTime, trustingPeriodMs, nowMs);
+        if (time < trustedTime) revert OlderThanTrusted(time, trustedTime);
+        if (time > nowMs + MAX_CLOCK_DRIFT_MS) revert FromTheFuture(time, nowMs);
+        _verify(height, time, blockHash, nextValidatorSetRoot, signers, prover, proof);
         latestHeight = height;
+        trustedTime = time;
         finalizedBlockHash[height] = blockHash;
         validatorSetRoot = nextValidatorSetRoot;
-        emit Finalized(height, blockHash, signers, nextValidatorSetRoot);
+        emit Finalized(height, blockHash, time, signers, nextValidatorSetRoot, prover);
+    }
+
+    function _verify(uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) private view {
+        uint256 h = uint256(blockHash);
+        uint256[9] memory pub = [validatorSetRoot, nextValidatorSetRoot, hubChainId, uint256(height), uint256(time), h >> 128, h & type(uint128).max, signers, uint256(uint160(prover))];
+        if (!verifier.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], pub)) revert InvalidProof();
     }
 }

@@ -190,18 +190,37 @@ export function blsSign(secretKey: Uint8Array, message: Uint8Array): Uint8Array 
   return backend.sign(secretKey, message);
 }
 
-const POP_DOMAIN = "aegis/bls-pop/v1";
+/**
+ * Domain of the proof of possession, apart from every other signed message (votes, proposals):
+ * both BLS backends fix the hash-to-curve DST to the ciphersuite's, so the separation is this
+ * length-prefixed domain string at the start of the message. v2 binds the operator; a v1 proof
+ * (domain ‖ key, no operator) never verifies.
+ */
+export const BLS_POP_DOMAIN = "aegis/bls-pop/v2";
+/** Length of the operator address a proof of possession is bound to (an account / aegisvaloper address's bytes). */
+export const BLS_POP_OPERATOR_LENGTH = 20;
 
-/** Message a validator signs to prove it holds the secret key of `publicKey` (blocks rogue-key attacks). */
-export function computeBlsPopMessage(publicKey: Uint8Array): Uint8Array {
-  return new CanonicalWriter().string(POP_DOMAIN).fixed(publicKey, BLS_PUBLIC_KEY_LENGTH, "publicKey").finish();
+/**
+ * Message a validator signs to prove it holds the secret key of `publicKey` (blocks rogue-key
+ * attacks): domain ‖ key ‖ operator address. Bound to the operator, as the attestation key's
+ * proof is (decision 20), so nobody can copy a pending registration's key and proof and register
+ * them first under an operator of their own. Throws EncodingError on a wrong length.
+ */
+export function computeBlsPopMessage(publicKey: Uint8Array, operator: Uint8Array): Uint8Array {
+  return new CanonicalWriter()
+    .string(BLS_POP_DOMAIN)
+    .fixed(publicKey, BLS_PUBLIC_KEY_LENGTH, "publicKey")
+    .fixed(operator, BLS_POP_OPERATOR_LENGTH, "operator")
+    .finish();
 }
 
-export function createBlsProofOfPossession(secretKey: Uint8Array): Uint8Array {
-  return blsSign(secretKey, computeBlsPopMessage(blsPublicKeyFromSecret(secretKey)));
+/** The proof of possession of `secretKey`'s public key for the validator operated by `operator` (20 bytes). */
+export function createBlsProofOfPossession(secretKey: Uint8Array, operator: Uint8Array): Uint8Array {
+  return blsSign(secretKey, computeBlsPopMessage(blsPublicKeyFromSecret(secretKey), operator));
 }
 
-export function isValidBlsProofOfPossession(publicKey: Uint8Array, proof: Uint8Array): boolean {
-  if (publicKey.length !== BLS_PUBLIC_KEY_LENGTH) return false;
-  return blsVerify(publicKey, computeBlsPopMessage(publicKey), proof);
+/** Whether `proof` proves possession of `publicKey` for `operator` (lengths first, then the pairing). */
+export function isValidBlsProofOfPossession(publicKey: Uint8Array, operator: Uint8Array, proof: Uint8Array): boolean {
+  if (publicKey.length !== BLS_PUBLIC_KEY_LENGTH || operator.length !== BLS_POP_OPERATOR_LENGTH || proof.length !== BLS_SIGNATURE_LENGTH) return false;
+  return blsVerify(publicKey, computeBlsPopMessage(publicKey, operator), proof);
 }

@@ -40,13 +40,15 @@ export function computeValidatorAddress(blsPublicKey: Uint8Array): Uint8Array {
 export interface ValidatorInput {
   blsPublicKey: Uint8Array;
   power: bigint;
-  /** BLS proof of possession; required unless `skipProofOfPossession` (for sets already checked once). */
+  /** BLS proof of possession for `operator`; required unless `skipProofOfPossession` (for sets already checked once). */
   proofOfPossession?: Uint8Array;
+  /** The operator address (20 bytes) the proof of possession is bound to; required with it. */
+  operator?: Uint8Array;
 }
 
 /**
  * Builds the canonical ordered set (power descending, then address ascending) and checks it:
- * valid keys with proofs of possession, no duplicates, positive power, bounded total.
+ * valid keys with proofs of possession (each bound to its operator), no duplicates, positive power, bounded total.
  */
 export function createValidatorSet(inputs: readonly ValidatorInput[], opts: { skipProofOfPossession?: boolean } = {}): ValidatorSet {
   if (inputs.length === 0) throw new ValidatorSetError({ code: "VALSET_ERROR_EMPTY" });
@@ -56,7 +58,7 @@ export function createValidatorSet(inputs: readonly ValidatorInput[], opts: { sk
     if (v.blsPublicKey.length !== BLS_PUBLIC_KEY_LENGTH || !isValidBlsPublicKey(v.blsPublicKey)) {
       throw new ValidatorSetError({ code: "VALSET_ERROR_INVALID_PUBLIC_KEY", index });
     }
-    if (!opts.skipProofOfPossession && !(v.proofOfPossession && isValidBlsProofOfPossession(v.blsPublicKey, v.proofOfPossession))) {
+    if (!opts.skipProofOfPossession && !(v.proofOfPossession && v.operator && isValidBlsProofOfPossession(v.blsPublicKey, v.operator, v.proofOfPossession))) {
       throw new ValidatorSetError({ code: "VALSET_ERROR_INVALID_PROOF_OF_POSSESSION", index });
     }
     const hex = toHex(v.blsPublicKey);

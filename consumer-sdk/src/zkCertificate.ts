@@ -1,7 +1,7 @@
 import type { Fp, Fp2, Fr, G1, G2, GT } from "mcl-wasm";
 import { AegisError } from "./errors.js";
 import { fromHex, toHex } from "./bytes.js";
-import { BN254_SCALAR_FIELD, computeZkChainId, getZkSigners, splitBlockHash, ZK_MAX_POWER } from "./zkFinality.js";
+import { BN254_SCALAR_FIELD, computeZkChainId, computeZkProverField, getZkSigners, splitBlockHash, ZK_MAX_POWER, ZK_PROVER_LENGTH } from "./zkFinality.js";
 
 /**
  * The succinct finality certificate: a Groth16 proof (bn254) that validators holding more than 2/3
@@ -13,11 +13,16 @@ export interface ZkCertificate {
   circuit: string;
   chainId: string;
   height: number;
+  /** The block's header time (Unix ms), signed with the statement: what a trusting period is measured from. */
+  time: number;
   blockHash: Uint8Array;
+  /** The ZK root of the set that signed (it is also in the signed message). */
   validatorSetRoot: bigint;
   nextValidatorSetRoot: bigint;
   /** Bit i set when slot i signed: two conflicting certificates name who signed both. */
   signers: bigint;
+  /** The prover's 20-byte account address: bound by the proof, so its reward cannot be taken by a copier. */
+  prover: Uint8Array;
   /** A (64) || B (128, EVM order: x.c1, x.c0, y.c1, y.c0) || C (64), big-endian coordinates. */
   proof: Uint8Array;
 }
@@ -52,13 +57,17 @@ export function isZkCircuitName(name: unknown): name is string {
   return typeof name === "string" && name.length <= ZK_MAX_CIRCUIT_NAME_LENGTH && /^[a-z0-9_-]+$/.test(name);
 }
 /** Public inputs of the quorum circuit, in the order of its public signals. */
-export const ZK_PUBLIC_INPUTS = ["validatorSetRoot", "nextValidatorSetRoot", "chainId", "height", "blockHashHi", "blockHashLo", "signers"] as const;
+export const ZK_PUBLIC_INPUTS = ["validatorSetRoot", "nextValidatorSetRoot", "chainId", "height", "time", "blockHashHi", "blockHashLo", "signers", "prover"] as const;
 
 export type ZkCertificateErrorType =
   | { code: "ZK_CERT_ERROR_MALFORMED"; field: string; reason: string }
   | { code: "ZK_CERT_ERROR_UNKNOWN_CIRCUIT"; circuit: string }
   | { code: "ZK_CERT_ERROR_WRONG_CHAIN"; expected: string; actual: string }
   | { code: "ZK_CERT_ERROR_WRONG_VALIDATOR_SET"; expected: string; actual: string }
+  | { code: "ZK_CERT_ERROR_DEGENERATE_KEY"; reason: string }
+  | { code: "ZK_CERT_ERROR_TRUST_EXPIRED"; trustedTime: number; now: number; trustingPeriodMs: number }
+  | { code: "ZK_CERT_ERROR_OLDER_THAN_TRUSTED"; time: number; trustedTime: number }
+  | { code: "ZK_CERT_ERROR_FROM_THE_FUTURE"; time: number; now: number; maxClockDriftMs: number }
   | { code: "ZK_CERT_ERROR_INVALID_PROOF" };
 
 export class ZkCertificateError extends AegisError<ZkCertificateErrorType> {}
@@ -197,11 +206,52 @@ interface PreparedKey {
 // mcl values are plain copies (no WASM memory to free), so a WeakMap may drop them.
 const preparedKeys = new WeakMap<Groth16VerificationKey, PreparedKey>();
 
+/** bn254's G2 generator (affine, [c0, c1] per coordinate): snarkjs' gamma, and what an uncontributed setup leaves in delta. */
+export const BN254_G2_GENERATOR: readonly [readonly [bigint, bigint], readonly [bigint, bigint]] = [
+  [10857046999023057135944570762232829481370756359578518086990519993285655852781n, 11559732032986387107991004021392285783925812861821192530917403151452391805634n],
+  [8495653923123431417604973247489272438418190587263600148770280649306958101930n, 4082367875863433681332203403145435568316851327593401208105741076214120093531n],
+];
+
+function g2Affine(p: unknown): [bigint, bigint, bigint, bigint] | null {
+  try {
+    const q = p as string[][];
+    const xs = [q[0]![0]!, q[0]![1]!, q[1]![0]!, q[1]![1]!].map((x) => BigInt(x));
+    const z = q[2];
+    // snarkjs writes affine points with z = (1, 0); another z would make (x, y) mean another point.
+    if (z !== undefined && (BigInt(z[0]!) !== 1n || BigInt(z[1]!) !== 0n)) return null;
+    return xs as [bigint, bigint, bigint, bigint];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Throws ZK_CERT_ERROR_DEGENERATE_KEY when a Groth16 key would let anyone prove anything: delta equal
+ * to gamma or to the G2 generator (snarkjs' gamma; what `zkey new` writes before any phase-2
+ * contribution), or to the negation of either. With delta = ±gamma, C = ∓vk_x absorbs the
+ * public-input term, so A = alpha, B = beta proves any statement. Pure (no curve arithmetic): the
+ * genesis and the ceremony's export call it too; a malformed key is ZK_CERT_ERROR_MALFORMED.
+ */
+export function assertNonDegenerateZkVerificationKey(vk: Groth16VerificationKey): void {
+  const gamma = g2Affine(vk?.vk_gamma_2);
+  const delta = g2Affine(vk?.vk_delta_2);
+  if (!gamma) throw malformed("verificationKey.gamma", "not an affine G2 point");
+  if (!delta) throw malformed("verificationKey.delta", "not an affine G2 point");
+  const eq = (a: readonly bigint[], b: readonly bigint[]) => a.every((x, i) => x === b[i]);
+  // -(x, y) = (x, -y), each Fp2 coordinate negated mod p.
+  const neg = ([x0, x1, y0, y1]: readonly bigint[]) => [x0!, x1!, (BN254_BASE_FIELD - y0!) % BN254_BASE_FIELD, (BN254_BASE_FIELD - y1!) % BN254_BASE_FIELD];
+  const degenerate = (reason: string) => new ZkCertificateError({ code: "ZK_CERT_ERROR_DEGENERATE_KEY", reason }, `ZK verification key: ${reason}; it proves anything`);
+  const generator = BN254_G2_GENERATOR.flat();
+  if (eq(delta, gamma) || eq(delta, neg(gamma))) throw degenerate("delta equals gamma or its negation (a phase 2 without any contribution)");
+  if (eq(delta, generator) || eq(delta, neg(generator))) throw degenerate("delta is the G2 generator or its negation (a phase 2 without any contribution)");
+}
+
 function prepareKey(vk: Groth16VerificationKey): PreparedKey {
   let k = preparedKeys.get(vk);
   if (k) return k;
   if (vk.protocol !== "groth16" || vk.curve !== "bn128") throw malformed("verificationKey", "not a Groth16 bn128 key");
   if (vk.nPublic !== ZK_PUBLIC_INPUTS.length || vk.IC?.length !== ZK_PUBLIC_INPUTS.length + 1) throw malformed("verificationKey", `not a key for ${ZK_PUBLIC_INPUTS.length} public inputs`);
+  assertNonDegenerateZkVerificationKey(vk);
   const p1 = (p: string[], f: string) => g1(BigInt(p[0]!), BigInt(p[1]!), f);
   const p2 = (p: string[][], f: string) => g2([BigInt(p[0]![0]!), BigInt(p[0]![1]!)], [BigInt(p[1]![0]!), BigInt(p[1]![1]!)], f);
   const ic = vk.IC.map((p, i) => p1(p, `verificationKey.IC[${i}]`));
@@ -218,12 +268,53 @@ function prepareKey(vk: Groth16VerificationKey): PreparedKey {
 /** The circuit's public signals for a certificate, in order (decimal strings, as snarkjs takes them). */
 export function getZkPublicSignals(cert: ZkCertificate): string[] {
   const { hi, lo } = splitBlockHash(cert.blockHash);
-  return [cert.validatorSetRoot, cert.nextValidatorSetRoot, computeZkChainId(cert.chainId), BigInt(cert.height), hi, lo, cert.signers].map((x) => x.toString());
+  return [cert.validatorSetRoot, cert.nextValidatorSetRoot, computeZkChainId(cert.chainId), BigInt(cert.height), BigInt(cert.time), hi, lo, cert.signers, computeZkProverField(cert.prover)].map((x) =>
+    x.toString(),
+  );
+}
+
+/**
+ * How long a trusted validator-set root may be relied on (CometBFT's light-client trusting period).
+ * The root's signers are only accountable while their stake is bonded: once the root is older than
+ * the hub's unbonding period, its former validators can sign a fork and lose nothing. So a root
+ * trusted since `trustedTime` (the hub time of the certificate that made it trusted, or of the
+ * trusted genesis) is refused from `trustedTime + trustingPeriodMs` on; the trusting period must be
+ * shorter than the hub's unbonding period, by the longest a misbehaviour may take to be reported.
+ */
+export interface ZkTrustOptions {
+  /** Hub time (Unix ms) of the certificate or header the trusted root was taken from. */
+  trustedTime: number;
+  trustingPeriodMs: number;
+  /** The verifier's clock (Unix ms): the rule reads no clock itself. */
+  now: number;
+  /** How far a certificate's time may be ahead of `now` (default 10 s, CometBFT's). */
+  maxClockDriftMs?: number;
+}
+
+export const ZK_DEFAULT_MAX_CLOCK_DRIFT_MS = 10_000;
+
+/**
+ * Throws ZkCertificateError unless a certificate of hub time `time` may advance a root trusted since
+ * `trust.trustedTime`: the root is still within its trusting period at `trust.now`, the certificate
+ * is not older than the trusted time (hub block times increase with height), and not ahead of `now`
+ * by more than the allowed drift. Pure; `assertValidZkCertificate` runs it when given `trust`.
+ */
+export function assertWithinTrustingPeriod(time: number, trust: ZkTrustOptions): void {
+  const { trustedTime, trustingPeriodMs, now } = trust;
+  const drift = trust.maxClockDriftMs ?? ZK_DEFAULT_MAX_CLOCK_DRIFT_MS;
+  for (const [f, v] of [["time", time], ["trust.trustedTime", trustedTime], ["trust.trustingPeriodMs", trustingPeriodMs], ["trust.now", now], ["trust.maxClockDriftMs", drift]] as const) {
+    if (!Number.isSafeInteger(v) || v < 0) throw malformed(f, "not a non-negative integer (ms)");
+  }
+  if (now - trustedTime >= trustingPeriodMs) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_TRUST_EXPIRED", trustedTime, now, trustingPeriodMs }, `the trusted validator set (hub time ${trustedTime}) is older than the trusting period (${trustingPeriodMs} ms) at ${now}`);
+  if (time < trustedTime) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_OLDER_THAN_TRUSTED", time, trustedTime }, `certificate time ${time} is before the trusted time ${trustedTime}`);
+  if (time > now + drift) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_FROM_THE_FUTURE", time, now, maxClockDriftMs: drift }, `certificate time ${time} is ahead of now (${now}) by more than ${drift} ms`);
 }
 
 export interface VerifyZkCertificateOptions {
   /** The hub this verifier follows: the same validators may sign for another chain id. */
   chainId: string;
+  /** When given, the trusted root's age is checked first (assertWithinTrustingPeriod). */
+  trust?: ZkTrustOptions;
   /** Verification keys by circuit name (the SDK ships none for a circuit without a real ceremony yet). */
   verificationKeys: Readonly<Record<string, Groth16VerificationKey>>;
   /** The circuit's capacity (signer bitmap width), by circuit name. */
@@ -233,8 +324,8 @@ export interface VerifyZkCertificateOptions {
 /**
  * Throws ZkCertificateError unless `cert` proves that more than 2/3 of the power of the validator set
  * with root `trustedValidatorSetRoot` signed its block on the hub `opts.chainId`. Cheapest checks
- * first: shapes, lengths and field ranges, the chain, then the root, then the curve points, then the
- * pairings. Returns the signer slots.
+ * first: shapes, lengths and field ranges, the chain, the trusting period (with `opts.trust`), then
+ * the root, then the curve points, then the pairings. Returns the signer slots.
  */
 export function assertValidZkCertificate(cert: ZkCertificate, trustedValidatorSetRoot: bigint, opts: VerifyZkCertificateOptions): { signers: number[] } {
   const vk = opts.verificationKeys[cert.circuit];
@@ -243,7 +334,9 @@ export function assertValidZkCertificate(cert: ZkCertificate, trustedValidatorSe
   if (typeof cert.chainId !== "string" || cert.chainId.length === 0) throw malformed("chainId", "empty");
   if (cert.chainId !== opts.chainId) throw new ZkCertificateError({ code: "ZK_CERT_ERROR_WRONG_CHAIN", expected: opts.chainId, actual: cert.chainId });
   if (!Number.isSafeInteger(cert.height) || cert.height < 1 || BigInt(cert.height) > ZK_MAX_POWER) throw malformed("height", "not a height");
+  if (!Number.isSafeInteger(cert.time) || cert.time < 0) throw malformed("time", "not a Unix ms time");
   if (!(cert.blockHash instanceof Uint8Array) || cert.blockHash.length !== 32) throw malformed("blockHash", "must be 32 bytes");
+  if (!(cert.prover instanceof Uint8Array) || cert.prover.length !== ZK_PROVER_LENGTH) throw malformed("prover", `must be ${ZK_PROVER_LENGTH} bytes`);
   for (const f of ["validatorSetRoot", "nextValidatorSetRoot"] as const) {
     const v = cert[f];
     if (typeof v !== "bigint" || v < 0n || v >= BN254_SCALAR_FIELD) throw malformed(f, "not a field element");
@@ -255,6 +348,7 @@ export function assertValidZkCertificate(cert: ZkCertificate, trustedValidatorSe
     throw malformed("signers", `not a bitmap of ${capacity} slots`);
   }
   if (!(cert.proof instanceof Uint8Array) || cert.proof.length !== ZK_PROOF_LENGTH) throw malformed("proof", `must be ${ZK_PROOF_LENGTH} bytes`);
+  if (opts.trust) assertWithinTrustingPeriod(cert.time, opts.trust);
   if (cert.validatorSetRoot !== trustedValidatorSetRoot) {
     throw new ZkCertificateError({ code: "ZK_CERT_ERROR_WRONG_VALIDATOR_SET", expected: trustedValidatorSetRoot.toString(), actual: cert.validatorSetRoot.toString() });
   }

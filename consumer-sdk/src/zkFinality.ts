@@ -1,4 +1,4 @@
-import { poseidon2, poseidon3, poseidon6 } from "poseidon-lite";
+import { poseidon2, poseidon3, poseidon8 } from "poseidon-lite";
 import { AegisError } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { toHex, utf8 } from "./bytes.js";
@@ -12,8 +12,11 @@ import { toHex, utf8 } from "./bytes.js";
 /** Order of the BN254 scalar field: every circuit signal is below it. */
 export const BN254_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-/** "aegis/finality/v1" as a big-endian integer: the finality message's domain tag. */
-export const ZK_FINALITY_DOMAIN = BigInt("0x" + toHex(utf8("aegis/finality/v1")));
+/**
+ * "aegis/finality/v2" as a big-endian integer: the finality message's domain tag (v1 named neither the
+ * block time nor the signing set, decision 29).
+ */
+export const ZK_FINALITY_DOMAIN = BigInt("0x" + toHex(utf8("aegis/finality/v2")));
 
 /** Powers in a slot are below 2^64 (the circuit range-checks them). */
 export const ZK_MAX_POWER = (1n << 64n) - 1n;
@@ -64,27 +67,62 @@ export function splitBlockHash(blockHash: Uint8Array): { hi: bigint; lo: bigint 
   return { hi: BigInt("0x" + hex.slice(0, 32)), lo: BigInt("0x" + hex.slice(32)) };
 }
 
+/** What a finality attestation and a ZK certificate are about: one committed hub block. */
 export interface FinalityMessageInput {
   chainId: string;
   height: number | bigint;
+  /** The block's header time, Unix ms: what a consumer's trusting period is measured from. */
+  time: number | bigint;
   blockHash: Uint8Array;
+  /** The ZK validator-set root of the set that signs this height (the signers'). */
+  validatorSetRoot: bigint;
   /** The ZK validator-set root of the set that signs the next height. */
   nextValidatorSetRoot: bigint;
 }
 
-function heightOf(height: number | bigint): bigint {
-  const bad = () => new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "height", reason: "must be an integer from 1 to 2^64 - 1" });
-  if (typeof height === "number" ? !Number.isSafeInteger(height) : typeof height !== "bigint") throw bad();
-  const h = BigInt(height);
-  if (h < 1n || h > ZK_MAX_POWER) throw bad();
-  return h;
+/** An integer from `min` to 2^64 - 1 (what the circuit's 64-bit range checks allow), as a bigint. */
+function u64Of(value: number | bigint, field: string, min: bigint, unit = ""): bigint {
+  const bad = () => new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field, reason: `must be an integer from ${min} to 2^64 - 1${unit}` });
+  if (typeof value === "number" ? !Number.isSafeInteger(value) : typeof value !== "bigint") throw bad();
+  const x = BigInt(value);
+  if (x < min || x > ZK_MAX_POWER) throw bad();
+  return x;
 }
 
-/** What each validator's attestation key signs after a block commits. */
+const heightOf = (height: number | bigint) => u64Of(height, "height", 1n);
+const timeOf = (time: number | bigint) => u64Of(time, "time", 0n, " (Unix ms)");
+
+/**
+ * What each validator's attestation key signs after a block commits: Poseidon(domain, chain id,
+ * height, time, block hash limbs, signing set root, next set root).
+ */
 export function computeFinalityMessage(m: FinalityMessageInput): bigint {
-  if (!isField(m.nextValidatorSetRoot)) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "nextValidatorSetRoot", reason: "not a field element" });
+  for (const f of ["validatorSetRoot", "nextValidatorSetRoot"] as const) {
+    if (!isField(m[f])) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: f, reason: "not a field element" });
+  }
   const { hi, lo } = splitBlockHash(m.blockHash);
-  return poseidon6([ZK_FINALITY_DOMAIN, computeZkChainId(m.chainId), heightOf(m.height), hi, lo, m.nextValidatorSetRoot]);
+  return poseidon8([ZK_FINALITY_DOMAIN, computeZkChainId(m.chainId), heightOf(m.height), timeOf(m.time), hi, lo, m.validatorSetRoot, m.nextValidatorSetRoot]);
+}
+
+/** Two finality statements of one chain and height are the same statement (an attestation of both is a double attestation). */
+export function isSameFinalityStatement(a: Omit<FinalityMessageInput, "chainId">, b: Omit<FinalityMessageInput, "chainId">): boolean {
+  const eq = (x: Uint8Array, y: Uint8Array) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return (
+    BigInt(a.height) === BigInt(b.height) &&
+    BigInt(a.time) === BigInt(b.time) &&
+    eq(a.blockHash, b.blockHash) &&
+    a.validatorSetRoot === b.validatorSetRoot &&
+    a.nextValidatorSetRoot === b.nextValidatorSetRoot
+  );
+}
+
+/** Length of a prover's account address, the certificate's `prover`. */
+export const ZK_PROVER_LENGTH = 20;
+
+/** A prover's 20-byte account address as the circuit's public input (big-endian integer). */
+export function computeZkProverField(prover: Uint8Array): bigint {
+  if (!(prover instanceof Uint8Array) || prover.length !== ZK_PROVER_LENGTH) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "prover", reason: `must be ${ZK_PROVER_LENGTH} bytes` });
+  return BigInt("0x" + (toHex(prover) || "0"));
 }
 
 /**
@@ -151,28 +189,34 @@ const NO_SIGNATURE: Readonly<ZkAttestationSignature> = Object.freeze({ r8x: 0n, 
 
 /**
  * The quorum circuit's inputs (decimal strings, as snarkjs takes them) for `signatures[i]` by slot i
- * (absent: slot i did not sign). Only the set's rules are checked here; whether the signatures are
- * valid and reach a quorum is the circuit's to decide.
+ * (absent: slot i did not sign), proved for `prover` (the 20-byte account its reward goes to). Only
+ * the set's rules are checked here, and that the statement's signing set is these slots; whether the
+ * signatures are valid and reach a quorum is the circuit's to decide.
  */
 export function computeQuorumCircuitInput(
   slots: readonly ZkValidatorSlot[],
   signatures: ReadonlyMap<number, ZkAttestationSignature>,
   statement: FinalityMessageInput,
   capacity: number,
+  prover: Uint8Array,
 ): Record<string, string | string[]> {
   const padded = padZkValidatorSlots(slots, capacity);
   const sigs = padded.map((_, i) => signatures.get(i) ?? NO_SIGNATURE);
   const { hi, lo } = splitBlockHash(statement.blockHash);
   const str = (xs: bigint[]) => xs.map((x) => x.toString());
-  computeFinalityMessage(statement); // the statement's own checks (height, next root)
+  computeFinalityMessage(statement); // the statement's own checks (height, time, roots)
+  const root = computeZkValidatorSetRoot(slots, capacity);
+  if (root !== statement.validatorSetRoot) throw new ZkError({ code: "ZK_ERROR_INVALID_INPUT", field: "validatorSetRoot", reason: "not the root of these slots" });
   return {
-    validatorSetRoot: computeZkValidatorSetRoot(slots, capacity).toString(),
+    validatorSetRoot: root.toString(),
     nextValidatorSetRoot: statement.nextValidatorSetRoot.toString(),
     chainId: computeZkChainId(statement.chainId).toString(),
     height: BigInt(statement.height).toString(),
+    time: timeOf(statement.time).toString(),
     blockHashHi: hi.toString(),
     blockHashLo: lo.toString(),
     signers: computeZkSignerBitmap(signatures.keys(), capacity).toString(),
+    prover: computeZkProverField(prover).toString(),
     Ax: str(padded.map((s) => s.ax)),
     Ay: str(padded.map((s) => s.ay)),
     power: str(padded.map((s) => s.power)),

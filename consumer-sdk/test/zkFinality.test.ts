@@ -4,22 +4,30 @@ import {
   computeFinalityMessage,
   computeQuorumCircuitInput,
   computeZkChainId,
+  computeZkProverField,
   computeZkSignerBitmap,
   computeZkValidatorSetRoot,
   EMPTY_ZK_SLOT,
   getZkSigners,
+  isSameFinalityStatement,
   padZkValidatorSlots,
   sha256,
   splitBlockHash,
   utf8,
   ZK_FINALITY_DOMAIN,
   ZK_MAX_POWER,
+  ZK_PROVER_LENGTH,
+  ZK_PUBLIC_INPUTS,
   ZkError,
   type ZkValidatorSlot,
 } from "../src/index.js";
 
 const slot = (i: number, power = 10n): ZkValidatorSlot => ({ ax: 1000n + BigInt(i), ay: 2000n + BigInt(i), power });
 const hash = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+const TIME = 1_767_225_600_000;
+/** A statement of block 7 signed by a set of root 4 (the message's own checks do not need a real root). */
+const base = { chainId: "aegis-1", height: 7, time: TIME, blockHash: hash, validatorSetRoot: 4n, nextValidatorSetRoot: 5n };
+const prover = Uint8Array.from({ length: ZK_PROVER_LENGTH }, (_, i) => 0xa0 + i);
 
 function zkCode(fn: () => unknown): unknown {
   try {
@@ -31,8 +39,8 @@ function zkCode(fn: () => unknown): unknown {
   return undefined;
 }
 
-test("the finality domain is the ASCII of aegis/finality/v1 (the circuit's constant)", () => {
-  expect(ZK_FINALITY_DOMAIN.toString(16)).toBe("61656769732f66696e616c6974792f7631");
+test("the finality domain is the ASCII of aegis/finality/v2 (the circuit's constant; v1 named neither the time nor the signing set)", () => {
+  expect(ZK_FINALITY_DOMAIN.toString(16)).toBe("61656769732f66696e616c6974792f7632");
 });
 
 test("Poseidon here is circomlib's: message and root match circomlibjs", async () => {
@@ -40,8 +48,9 @@ test("Poseidon here is circomlib's: message and root match circomlibjs", async (
   const P = (xs: bigint[]) => poseidon.F.toObject(poseidon(xs)) as bigint;
   const next = 99n;
   const { hi, lo } = splitBlockHash(hash);
-  expect(computeFinalityMessage({ chainId: "aegis-1", height: 7, blockHash: hash, nextValidatorSetRoot: next })).toBe(
-    P([ZK_FINALITY_DOMAIN, computeZkChainId("aegis-1"), 7n, hi, lo, next]),
+  // Poseidon8(domain, chain id, height, time, hash hi, hash lo, signing set root, next set root).
+  expect(computeFinalityMessage({ chainId: "aegis-1", height: 7, time: TIME, blockHash: hash, validatorSetRoot: 98n, nextValidatorSetRoot: next })).toBe(
+    P([ZK_FINALITY_DOMAIN, computeZkChainId("aegis-1"), 7n, BigInt(TIME), hi, lo, 98n, next]),
   );
   const slots = [slot(0), slot(1, 20n), slot(2, 30n)];
   const leaves = [...slots, EMPTY_ZK_SLOT].map((s) => P([s.ax, s.ay, s.power]));
@@ -64,13 +73,30 @@ test("block hash limbs: high and low 16 bytes, big endian", () => {
   expect(zkCode(() => splitBlockHash(new Uint8Array(31)))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "blockHash" });
 });
 
-test("the message changes with every field it commits to", () => {
-  const base = { chainId: "aegis-1", height: 7, blockHash: hash, nextValidatorSetRoot: 5n };
-  const m = computeFinalityMessage(base);
-  const other = Uint8Array.from(hash);
-  other[31] ^= 1;
-  for (const changed of [{ chainId: "aegis-2" }, { height: 8 }, { blockHash: other }, { nextValidatorSetRoot: 6n }]) {
-    expect(computeFinalityMessage({ ...base, ...changed })).not.toBe(m);
+test.each([
+  ["the chain id", { chainId: "aegis-2" }],
+  ["the height", { height: 8 }],
+  ["the block hash", { blockHash: Uint8Array.from(hash, (b, i) => (i === 31 ? b ^ 1 : b)) }],
+  // v2: an attestation of one block at another time is another message (the trusting period is measured from it) ...
+  ["the time, by 1 ms", { time: TIME + 1 }],
+  ["the time, as another block's", { time: TIME - 1000 }],
+  // ... and so is one under another signing set (the set a certificate names is the set that signed).
+  ["the signing set root", { validatorSetRoot: 3n }],
+  ["the signing and next roots swapped", { validatorSetRoot: 5n, nextValidatorSetRoot: 4n }],
+  ["the next set root", { nextValidatorSetRoot: 6n }],
+])("the message changes with %s", (_name, changed) => {
+  expect(computeFinalityMessage({ ...base, ...changed })).not.toBe(computeFinalityMessage(base));
+});
+
+test("the message takes a height and a time as number or bigint alike", () => {
+  expect(computeFinalityMessage({ ...base, height: 7n, time: BigInt(TIME) })).toBe(computeFinalityMessage(base));
+});
+
+test("isSameFinalityStatement: equal only when height, time, block hash and both roots are", () => {
+  expect(isSameFinalityStatement(base, { ...base, blockHash: Uint8Array.from(hash), height: 7n, time: BigInt(TIME) })).toBe(true);
+  for (const changed of [{ height: 8 }, { time: TIME + 1 }, { blockHash: new Uint8Array(32) }, { blockHash: hash.subarray(0, 31) }, { validatorSetRoot: 3n }, { nextValidatorSetRoot: 6n }]) {
+    expect(isSameFinalityStatement(base, { ...base, ...changed })).toBe(false);
+    expect(isSameFinalityStatement({ ...base, ...changed }, base)).toBe(false);
   }
 });
 
@@ -81,8 +107,14 @@ test.each([
   ["next root outside the field", { nextValidatorSetRoot: BN254_SCALAR_FIELD }, "nextValidatorSetRoot"],
   ["next root negative", { nextValidatorSetRoot: -1n }, "nextValidatorSetRoot"],
   ["hash of 33 bytes", { blockHash: new Uint8Array(33) }, "blockHash"],
+  ["a negative time", { time: -1 }, "time"],
+  ["a time that is not an integer", { time: TIME + 0.5 }, "time"],
+  ["a time of 2^64 ms", { time: 1n << 64n }, "time"],
+  ["a time as a string", { time: String(TIME) as unknown as number }, "time"],
+  ["signing root outside the field", { validatorSetRoot: BN254_SCALAR_FIELD }, "validatorSetRoot"],
+  ["signing root negative", { validatorSetRoot: -1n }, "validatorSetRoot"],
 ])("finality message refuses %s", (_name, change, field) => {
-  expect(zkCode(() => computeFinalityMessage({ chainId: "aegis-1", height: 7, blockHash: hash, nextValidatorSetRoot: 5n, ...change }))).toMatchObject({
+  expect(zkCode(() => computeFinalityMessage({ ...base, ...change }))).toMatchObject({
     code: "ZK_ERROR_INVALID_INPUT",
     field,
   });
@@ -129,18 +161,21 @@ test("signer bitmap: bit i for slot i, round trip, out-of-range slots refused", 
   expect(zkCode(() => getZkSigners(-1n, 4))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "signers" });
 });
 
-test("circuit input: padded slots, the signers' signatures, disabled-verifier values elsewhere, the statement's public values", () => {
-  const statement = { chainId: "aegis-1", height: 9, blockHash: hash, nextValidatorSetRoot: 3n };
-  const input = computeQuorumCircuitInput([slot(0), slot(1, 20n)], new Map([[1, { r8x: 5n, r8y: 6n, s: 7n }]]), statement, 4);
+test("circuit input: padded slots, the signers' signatures, disabled-verifier values elsewhere, the statement's public values and the prover", () => {
+  const slots = [slot(0), slot(1, 20n)];
+  const statement = { ...base, height: 9, validatorSetRoot: computeZkValidatorSetRoot(slots, 4), nextValidatorSetRoot: 3n };
+  const input = computeQuorumCircuitInput(slots, new Map([[1, { r8x: 5n, r8y: 6n, s: 7n }]]), statement, 4, prover);
   const { hi, lo } = splitBlockHash(hash);
   expect(input).toEqual({
-    validatorSetRoot: computeZkValidatorSetRoot([slot(0), slot(1, 20n)], 4).toString(),
+    validatorSetRoot: computeZkValidatorSetRoot(slots, 4).toString(),
     nextValidatorSetRoot: "3",
     chainId: computeZkChainId("aegis-1").toString(),
     height: "9",
+    time: String(TIME),
     blockHashHi: hi.toString(),
     blockHashLo: lo.toString(),
     signers: "2",
+    prover: BigInt("0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3").toString(),
     Ax: ["1000", "1001", "0", "0"],
     Ay: ["2000", "2001", "1", "1"],
     power: ["10", "20", "0", "0"],
@@ -148,6 +183,65 @@ test("circuit input: padded slots, the signers' signatures, disabled-verifier va
     R8y: ["1", "6", "1", "1"],
     S: ["0", "7", "0", "0"],
   });
-  expect(zkCode(() => computeQuorumCircuitInput([slot(0)], new Map([[4, { r8x: 1n, r8y: 1n, s: 1n }]]), statement, 4))).toEqual({ code: "ZK_ERROR_INVALID_SIGNER", index: 4, capacity: 4 });
-  expect(zkCode(() => computeQuorumCircuitInput([slot(0)], new Map(), { ...statement, height: 0 }, 4))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "height" });
+  // Every public input the verifier takes (ZK_PUBLIC_INPUTS) is one the circuit is given.
+  expect(Object.keys(input).slice(0, ZK_PUBLIC_INPUTS.length)).toEqual([...ZK_PUBLIC_INPUTS]);
+  expect(zkCode(() => computeQuorumCircuitInput([slot(0)], new Map([[4, { r8x: 1n, r8y: 1n, s: 1n }]]), { ...statement, validatorSetRoot: computeZkValidatorSetRoot([slot(0)], 4) }, 4, prover))).toEqual({
+    code: "ZK_ERROR_INVALID_SIGNER",
+    index: 4,
+    capacity: 4,
+  });
+  expect(zkCode(() => computeQuorumCircuitInput(slots, new Map(), { ...statement, height: 0 }, 4, prover))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "height" });
+  expect(zkCode(() => computeQuorumCircuitInput(slots, new Map(), { ...statement, time: -1 }, 4, prover))).toMatchObject({ code: "ZK_ERROR_INVALID_INPUT", field: "time" });
+});
+
+describe("the statement's signing set must be the slots' (a prover cannot name one set and prove with another)", () => {
+  const slots = [slot(0), slot(1, 20n), slot(2, 30n)];
+  const root = computeZkValidatorSetRoot(slots, 4);
+  const sigs = new Map([[0, { r8x: 5n, r8y: 6n, s: 7n }]]);
+  test.each([
+    ["the next set's root", () => 5n],
+    ["the root of the same keys with another power", () => computeZkValidatorSetRoot([slot(0), slot(1, 20n), slot(2, 31n)], 4)],
+    ["the root of a subset of the slots", () => computeZkValidatorSetRoot(slots.slice(0, 2), 4)],
+    ["the root of the same slots at another capacity", () => computeZkValidatorSetRoot(slots, 8)],
+    ["the root of the slots reordered", () => computeZkValidatorSetRoot([slot(1, 20n), slot(0), slot(2, 30n)], 4)],
+  ])("refused: %s", (_name, otherRoot) => {
+    expect(zkCode(() => computeQuorumCircuitInput(slots, sigs, { ...base, validatorSetRoot: otherRoot() }, 4, prover))).toEqual({
+      code: "ZK_ERROR_INVALID_INPUT",
+      field: "validatorSetRoot",
+      reason: "not the root of these slots",
+    });
+  });
+
+  test("accepted with the slots' own root", () => {
+    expect(computeQuorumCircuitInput(slots, sigs, { ...base, validatorSetRoot: root }, 4, prover).validatorSetRoot).toBe(root.toString());
+  });
+});
+
+describe("the prover: 20 bytes, a big-endian integer in the circuit", () => {
+  test.each([
+    ["the fixture's bytes", prover, BigInt("0xa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3")],
+    ["all zeros (no account)", new Uint8Array(20), 0n],
+    ["the last byte only (big endian, not little)", Uint8Array.from({ length: 20 }, (_, i) => (i === 19 ? 1 : 0)), 1n],
+    ["the first byte only", Uint8Array.from({ length: 20 }, (_, i) => (i === 0 ? 1 : 0)), 1n << 152n],
+    ["all ones (2^160 - 1, below the field order)", new Uint8Array(20).fill(0xff), (1n << 160n) - 1n],
+  ])("%s", (_name, bytes, field) => {
+    expect(computeZkProverField(bytes)).toBe(field);
+    expect(field < BN254_SCALAR_FIELD).toBe(true);
+    const slots = [slot(0)];
+    const input = computeQuorumCircuitInput(slots, new Map(), { ...base, validatorSetRoot: computeZkValidatorSetRoot(slots, 2) }, 2, bytes);
+    expect(input.prover).toBe(field.toString());
+  });
+
+  test.each([
+    ["19 bytes", new Uint8Array(19).fill(1)],
+    ["21 bytes", new Uint8Array(21).fill(1)],
+    ["no bytes", new Uint8Array(0)],
+    ["32 bytes (a hash, not an account)", new Uint8Array(32).fill(1)],
+    ["a hex string", "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3" as unknown as Uint8Array],
+  ])("a prover of %s is refused, by computeZkProverField and computeQuorumCircuitInput", (_name, bytes) => {
+    const refusal = { code: "ZK_ERROR_INVALID_INPUT", field: "prover", reason: `must be ${ZK_PROVER_LENGTH} bytes` };
+    expect(zkCode(() => computeZkProverField(bytes))).toEqual(refusal);
+    const slots = [slot(0)];
+    expect(zkCode(() => computeQuorumCircuitInput(slots, new Map(), { ...base, validatorSetRoot: computeZkValidatorSetRoot(slots, 2) }, 2, bytes))).toEqual(refusal);
+  });
 });

@@ -3,24 +3,35 @@ import {
   CanonicalWriter,
   createValidatorSet,
   fromHex,
+  isValidBlsProofOfPossession,
+  assertNonDegenerateZkVerificationKey,
   isZkCircuitName,
+  MAX_TOTAL_POWER,
   sha256,
   toHex,
   ZK_MAX_CAPACITY,
   ZK_PUBLIC_INPUTS,
+  ValidatorSetError,
+  ZkCertificateError,
   type Groth16VerificationKey,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, isValidDenom, parseCoins, TxError } from "./tx/index.js";
 import { DEC_ONE, parseDec } from "./app/modules/staking/dec.js";
+import { computeMaxStakedTokens, DEFAULT_STAKING_PARAMS } from "./app/modules/staking/params.js";
 
 /** genesis.json as written by `aegis init` and read by every node. */
 export interface GenesisFile {
   chainId: string;
   /** Unix ms; the first block's time must be later. */
   genesisTime: number;
-  validators: { moniker: string; blsPublicKey: string; proofOfPossession: string; power: string }[];
+  /**
+   * The consensus genesis set. `proofOfPossession` is the BLS key's proof bound to `operator` (the
+   * operator's account, aegis1…; SDK `createBlsProofOfPossession(secretKey, operator)`); with
+   * `appState.validators`, a validator listed there with the same key must have the same operator.
+   */
+  validators: GenesisConsensusValidator[];
   consensus?: { timeouts?: Partial<TimeoutConfig> };
   /** Initial application state; without it the node runs opaque transactions (PlaceholderApplication). */
   appState?: AppGenesis;
@@ -47,6 +58,16 @@ export interface ZkGenesis {
   attestationIntervalMs?: number;
   /** Minted to the prover of each certificate recorded in the state (MsgSubmitZkCertificate), in the staking denom's base unit (default "0"). */
   proverReward?: string;
+}
+
+/** A consensus genesis validator as genesis.json lists it (hex keys, decimal power). */
+export interface GenesisConsensusValidator {
+  moniker: string;
+  /** The operator's account (aegis1…) the proof of possession is bound to. */
+  operator: string;
+  blsPublicKey: string;
+  proofOfPossession: string;
+  power: string;
 }
 
 export const DEFAULT_ATTESTATION_INTERVAL_MS = 2000;
@@ -109,7 +130,12 @@ export interface Genesis {
 }
 
 export type GenesisErrorType =
-  | { code: "GENESIS_ERROR_INVALID"; field: string; reason: string };
+  | { code: "GENESIS_ERROR_INVALID"; field: string; reason: string }
+  /**
+   * The accounts hold more of the staking denom than may ever be staked: `supply` / powerReduction
+   * would be more than MAX_TOTAL_POWER, so a delegation could take the validator set over the cap.
+   */
+  | { code: "GENESIS_ERROR_SUPPLY_TOO_LARGE"; denom: string; supply: bigint; max: bigint };
 export class GenesisError extends AegisError<GenesisErrorType> {}
 
 const CHAIN_ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,49}$/;
@@ -132,12 +158,23 @@ export function parseGenesis(raw: unknown): Genesis {
     }
     const blsPublicKey = fromHex(String(v.blsPublicKey), `validators[${i}].blsPublicKey`);
     monikers.set(toHex(blsPublicKey), String(v.moniker ?? `validator-${i}`));
-    return { blsPublicKey, power, proofOfPossession: fromHex(String(v.proofOfPossession), `validators[${i}].proofOfPossession`) };
+    const operator = parseOperator(v.operator, `validators[${i}].operator`, bad);
+    return { blsPublicKey, power, operator, proofOfPossession: fromHex(String(v.proofOfPossession), `validators[${i}].proofOfPossession`) };
   });
-  const validatorSet = createValidatorSet(inputs);
+  let validatorSet: ValidatorSet;
+  try {
+    validatorSet = createValidatorSet(inputs);
+  } catch (e) {
+    if (e instanceof ValidatorSetError && e.type.code === "VALSET_ERROR_INVALID_PROOF_OF_POSSESSION") {
+      const i = e.type.index;
+      throw bad(`validators[${i}].proofOfPossession`, `does not prove possession of blsPublicKey for operator ${g.validators[i]!.operator} (the proof signs ${BLS_POP_MESSAGE_DESCRIPTION})`);
+    }
+    throw e;
+  }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...(g.consensus?.timeouts ?? {}) };
   for (const [k, v] of Object.entries(timeouts)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.timeouts.${k}`, "non-negative integer ms");
   const appState = g.appState === undefined ? null : parseAppGenesis(g.appState, bad);
+  if (appState?.validators) assertSameOperators(g.validators, inputs, appState.validators, bad);
   const zk = g.zk === undefined ? null : parseZkGenesis(g.zk, appState, bad);
   const w = new CanonicalWriter().string("aegis/genesis/v1").string(g.chainId).u64(g.genesisTime, "genesisTime").u32(inputs.length, "count");
   for (const v of validatorSet.validators) w.fixed(v.blsPublicKey, 48, "blsPublicKey").u64(v.power, "power");
@@ -146,6 +183,40 @@ export function parseGenesis(raw: unknown): Genesis {
   // Appended only when present, so the hash of a genesis without it is what it was before.
   if (zk) w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, proverReward: zk.proverReward, verificationKey: zk.verificationKey }));
   return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, zk, hash: sha256(w.finish()) };
+}
+
+const BLS_POP_MESSAGE_DESCRIPTION = "aegis/bls-pop/v2 ‖ key ‖ the operator's 20 bytes";
+
+/** An operator account address (aegis1…, 20 bytes). */
+function parseOperator(raw: unknown, field: string, bad: (field: string, reason: string) => GenesisError): Uint8Array {
+  try {
+    return fromBech32(String(raw ?? ""), ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+  } catch (e) {
+    if (e instanceof TxError) throw bad(field, `the operator's account address (${ACCOUNT_ADDRESS_PREFIX}1…, 20 bytes) its BLS proof of possession is bound to: ${e.log}`);
+    throw e;
+  }
+}
+
+/**
+ * The consensus set and the staking genesis describe one set: a key listed in both must have the
+ * same operator in both (each proof of possession is bound to its operator, so a key cannot be
+ * claimed by one operator in the consensus list and another in the staking genesis).
+ */
+function assertSameOperators(
+  raw: readonly GenesisConsensusValidator[],
+  inputs: readonly { blsPublicKey: Uint8Array; operator: Uint8Array }[],
+  stakingValidators: readonly GenesisValidator[],
+  bad: (field: string, reason: string) => GenesisError,
+): void {
+  const byKey = new Map(stakingValidators.map((v, i) => [String(v.blsPublicKey).replace(/^0x/, "").toLowerCase(), i]));
+  inputs.forEach((v, i) => {
+    const j = byKey.get(toHex(v.blsPublicKey));
+    if (j === undefined) return;
+    const staking = stakingValidators[j]!;
+    if (toHex(parseOperator(staking.operator, `appState.validators[${j}].operator`, bad)) !== toHex(v.operator)) {
+      throw bad(`validators[${i}].operator`, `${raw[i]!.operator}, but appState.validators[${j}] has the same BLS key with operator ${staking.operator}`);
+    }
+  });
 }
 
 const decimalString = (v: unknown) => typeof v === "string" && /^[0-9]{1,78}$/.test(v);
@@ -174,6 +245,12 @@ function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: 
     !Array.isArray(vk.IC) || vk.IC.length !== ZK_PUBLIC_INPUTS.length + 1 || !vk.IC.every(g1)
   ) {
     throw bad("zk.verificationKey", `a snarkjs Groth16 bn128 verification key with ${ZK_PUBLIC_INPUTS.length} public inputs`);
+  }
+  try {
+    assertNonDegenerateZkVerificationKey(vk);
+  } catch (e) {
+    if (e instanceof ZkCertificateError) throw bad("zk.verificationKey", e.message);
+    throw e;
   }
   // Only the fields a verifier reads, in a fixed order (the genesis hash does not depend on extra fields).
   const verificationKey: Groth16VerificationKey = {
@@ -212,11 +289,18 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     // Canonical form (field order, sorted coins) so the genesis hash does not depend on formatting.
     return { address: acc.address, coins: [...acc.coins].map((c) => ({ denom: c.denom, amount: c.amount })).sort((x, y) => (x.denom < y.denom ? -1 : 1)) };
   });
+  assertValidGenesisSupply(a.denom, accounts);
   if (a.epochLength !== undefined && (!Number.isSafeInteger(a.epochLength) || a.epochLength < 1)) throw bad("appState.epochLength", "a positive integer");
   const validators = (a.validators ?? []).map((v, i) => {
     const field = `appState.validators[${i}]`;
     for (const k of ["moniker", "operator", "blsPublicKey", "blsProofOfPossession", "attestationPublicKey", "attestationProofOfPossession", "selfDelegation"] as const) {
       if (typeof v[k] !== "string" || v[k] === "") throw bad(`${field}.${k}`, "a non-empty string");
+    }
+    // The BLS proof must be for this operator (as MsgCreateValidator's); checked here for a clear error before any state is written.
+    const operator = parseOperator(v.operator, `${field}.operator`, bad);
+    const blsPublicKey = fromHex(v.blsPublicKey, `${field}.blsPublicKey`);
+    if (!isValidBlsProofOfPossession(blsPublicKey, operator, fromHex(v.blsProofOfPossession, `${field}.blsProofOfPossession`))) {
+      throw bad(`${field}.blsProofOfPossession`, `does not prove possession of blsPublicKey for operator ${v.operator} (the proof signs ${BLS_POP_MESSAGE_DESCRIPTION})`);
     }
     return { ...v };
   });
@@ -245,6 +329,25 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     ...(staking ? { staking } : {}),
     ...(slashing ? { slashing } : {}),
   };
+}
+
+/**
+ * Refuses (GENESIS_ERROR_SUPPLY_TOO_LARGE) a genesis whose accounts hold more of the staking denom
+ * than computeMaxStakedTokens: then even with everything staked no validator set can exceed
+ * MAX_TOTAL_POWER (the genesis validators' self-delegations come out of these balances). Supply can
+ * still grow later (block rewards, prover rewards); the staking messages check the cap themselves.
+ */
+function assertValidGenesisSupply(denom: string, accounts: AppGenesis["accounts"]): void {
+  const powerReduction = DEFAULT_STAKING_PARAMS.powerReduction; // appState.staking cannot change it
+  let supply = 0n;
+  for (const acc of accounts) for (const c of acc.coins) if (c.denom === denom) supply += BigInt(c.amount);
+  const max = computeMaxStakedTokens(powerReduction);
+  if (supply > max) {
+    throw new GenesisError(
+      { code: "GENESIS_ERROR_SUPPLY_TOO_LARGE", denom, supply, max },
+      `genesis.appState.accounts: ${supply}${denom} in total is more than ${max}${denom}, the most that may be staked (total power = tokens / ${powerReduction} at most ${MAX_TOTAL_POWER})`,
+    );
+  }
 }
 
 /** Keeps the known keys of a parameter object (in a fixed order, for the genesis hash), each checked. */

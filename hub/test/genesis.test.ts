@@ -1,16 +1,36 @@
-import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { blsSign, CanonicalWriter, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { toBech32 } from "@cosmjs/encoding";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ATTESTATION_INTERVAL_MS, DEFAULT_EPOCH_LENGTH, GenesisError, parseGenesis, type GenesisFile } from "../src/genesis.js";
-import { ValidatorSetError } from "@aegis/consumer-sdk";
 
 const kps = [1, 2].map((i) => createBlsKeyPair(new Uint8Array(32).fill(i)));
+const operators = [1, 2].map((i) => new Uint8Array(20).fill(0x40 + i));
+const ATTACKER = new Uint8Array(20).fill(0x66);
+const account = (bytes: Uint8Array) => toBech32("aegis", bytes);
 const file: GenesisFile = {
   chainId: "aegis-test-1",
   genesisTime: 1_700_000_000_000,
-  validators: kps.map((k, i) => ({ moniker: `v${i}`, blsPublicKey: toHex(k.publicKey), proofOfPossession: toHex(createBlsProofOfPossession(k.secretKey)), power: "10" })),
+  validators: kps.map((k, i) => ({
+    moniker: `v${i}`,
+    operator: account(operators[i]!),
+    blsPublicKey: toHex(k.publicKey),
+    proofOfPossession: toHex(createBlsProofOfPossession(k.secretKey, operators[i]!)),
+    power: "10",
+  })),
 };
+
+/** The error parseGenesis throws (undefined when it accepts). */
+function genesisError(raw: unknown): GenesisError | undefined {
+  try {
+    parseGenesis(raw);
+  } catch (e) {
+    if (e instanceof GenesisError) return e;
+    throw e;
+  }
+  return undefined;
+}
 
 test("parses a genesis file and hashes it deterministically", () => {
   const g = parseGenesis(file);
@@ -35,9 +55,59 @@ test.each([
   }
 });
 
-test("rejects a validator without a valid proof of possession", () => {
-  const bad = { ...file, validators: [{ ...file.validators[0]!, proofOfPossession: file.validators[1]!.proofOfPossession }] };
-  expect(() => parseGenesis(bad)).toThrow(ValidatorSetError);
+describe("BLS proofs of possession are bound to the operator", () => {
+  const v0 = file.validators[0]!;
+  test.each<[string, GenesisFile["validators"][number], string, RegExp]>([
+    ["a proof of another key", { ...v0, proofOfPossession: file.validators[1]!.proofOfPossession }, "validators[0].proofOfPossession", /does not prove possession .* for operator aegis1/],
+    ["a proof for another operator", { ...v0, operator: account(ATTACKER) }, "validators[0].proofOfPossession", /does not prove possession .* for operator aegis1/],
+    ["a proof made for another operator, under this one", { ...v0, proofOfPossession: toHex(createBlsProofOfPossession(kps[0]!.secretKey, ATTACKER)) }, "validators[0].proofOfPossession", /possession/],
+    [
+      "the old unbound proof (domain ‖ key)",
+      { ...v0, proofOfPossession: toHex(blsSign(kps[0]!.secretKey, new CanonicalWriter().string("aegis/bls-pop/v1").fixed(kps[0]!.publicKey, 48, "pk").finish())) },
+      "validators[0].proofOfPossession",
+      /possession/,
+    ],
+    ["no operator (a genesis made before proofs were bound)", { ...v0, operator: undefined as unknown as string }, "validators[0].operator", /aegis1/],
+    ["an operator address of 32 bytes", { ...v0, operator: account(new Uint8Array(32).fill(1)) }, "validators[0].operator", /aegis1/],
+    ["an operator with the aegisvaloper prefix", { ...v0, operator: toBech32("aegisvaloper", operators[0]!) }, "validators[0].operator", /aegis1/],
+  ])("refuses %s, naming the field", (_n, validator, field, reason) => {
+    const err = genesisError({ ...file, validators: [validator, file.validators[1]!] });
+    expect(err).toBeDefined();
+    expect(err!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
+    expect(err!.type.reason).toMatch(reason);
+  });
+
+  const withStaking = (over: Partial<NonNullable<NonNullable<GenesisFile["appState"]>["validators"]>[number]> = {}): GenesisFile => ({
+    ...file,
+    appState: {
+      denom: "uaeg",
+      accounts: [],
+      validators: [
+        {
+          moniker: "v0",
+          operator: account(operators[0]!),
+          blsPublicKey: v0.blsPublicKey,
+          blsProofOfPossession: v0.proofOfPossession,
+          attestationPublicKey: "00".repeat(32), // checked when the staking genesis runs, not here
+          attestationProofOfPossession: "00".repeat(64),
+          selfDelegation: "10000000",
+          ...over,
+        },
+      ],
+    },
+  });
+
+  test("the staking genesis' proof must be for its operator, who must be the consensus entry's", () => {
+    expect(genesisError(withStaking())).toBeUndefined();
+    // The victim's key and proof listed under another operator in the staking genesis.
+    const stolen = genesisError(withStaking({ operator: account(ATTACKER) }));
+    expect(stolen!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field: "appState.validators[0].blsProofOfPossession" });
+    expect(stolen!.message).toMatch(/for operator aegis1/);
+    // A valid proof for the attacker, but the consensus entry names the owner: one set, two operators.
+    const twoOperators = genesisError(withStaking({ operator: account(ATTACKER), blsProofOfPossession: toHex(createBlsProofOfPossession(kps[0]!.secretKey, ATTACKER)) }));
+    expect(twoOperators!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field: "validators[0].operator" });
+    expect(twoOperators!.message).toMatch(/appState.validators\[0\] has the same BLS key with operator/);
+  });
 });
 
 describe("staking and slashing parameters in the app state", () => {
@@ -95,6 +165,17 @@ describe("the zk section", () => {
     const noZk = { ...withZk(), zk: undefined };
     expect(parseGenesis(noZk).zk).toBeNull();
     expect(parseGenesis(noZk).hash).not.toEqual(g.hash);
+  });
+
+  test("a verification key whose delta is gamma (it proves anything) is refused with a clear error on zk.verificationKey", () => {
+    const degenerate = { ...verificationKey, vk_delta_2: verificationKey.vk_gamma_2 };
+    const err = genesisError(withZk({ verificationKey: degenerate }));
+    expect(err).toBeInstanceOf(GenesisError);
+    expect(err!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field: "zk.verificationKey" });
+    expect(err!.message).toMatch(/delta equals gamma/);
+    expect(err!.message).toMatch(/proves anything/);
+    // The same key with its real delta is a valid genesis.
+    expect(genesisError(withZk({ verificationKey: { ...degenerate, vk_delta_2: verificationKey.vk_delta_2 } }))).toBeUndefined();
   });
 
   test.each([

@@ -16,6 +16,7 @@ export namespace aegis {
                 $unknowns?: Uint8Array[];
                 submitter: string;
                 evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties|null);
+                double_attestation?: (aegis.v1.DoubleAttestationEvidence.$Properties|null);
                 static create(properties: aegis.slashing.v1.MsgSubmitEvidence.$Shape): aegis.slashing.v1.MsgSubmitEvidence & aegis.slashing.v1.MsgSubmitEvidence.$Shape;
                 static create(properties?: aegis.slashing.v1.MsgSubmitEvidence.$Properties): aegis.slashing.v1.MsgSubmitEvidence;
                 static encode(message: aegis.slashing.v1.MsgSubmitEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -33,6 +34,7 @@ export namespace aegis {
                 interface $Properties {
                     submitter?: (string|null);
                     evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties|null);
+                    double_attestation?: (aegis.v1.DoubleAttestationEvidence.$Properties|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.slashing.v1.MsgSubmitEvidence.$Properties;
@@ -130,6 +132,7 @@ export namespace aegis {
             txs: Uint8Array[];
             last_commit?: (aegis.v1.CommitCertificate.$Properties|null);
             evidence: aegis.v1.DuplicateVoteEvidence.$Properties[];
+            double_attestation_evidence: aegis.v1.DoubleAttestationEvidence.$Properties[];
             static create(properties: aegis.v1.Block.$Shape): aegis.v1.Block & aegis.v1.Block.$Shape;
             static create(properties?: aegis.v1.Block.$Properties): aegis.v1.Block;
             static encode(message: aegis.v1.Block.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -149,6 +152,7 @@ export namespace aegis {
                 txs?: (Uint8Array[]|null);
                 last_commit?: (aegis.v1.CommitCertificate.$Properties|null);
                 evidence?: (aegis.v1.DuplicateVoteEvidence.$Properties[]|null);
+                double_attestation_evidence?: (aegis.v1.DoubleAttestationEvidence.$Properties[]|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = aegis.v1.Block.$Properties;
@@ -364,6 +368,38 @@ export namespace aegis {
             type $Shape = aegis.v1.DuplicateVoteEvidence.$Properties;
         }
 
+        interface IDoubleAttestationEvidence extends aegis.v1.DoubleAttestationEvidence.$Properties {
+        }
+
+        class DoubleAttestationEvidence {
+            constructor(properties?: aegis.v1.DoubleAttestationEvidence.$Properties);
+            $unknowns?: Uint8Array[];
+            attestation_a?: (aegis.v1.FinalityAttestation.$Properties|null);
+            attestation_b?: (aegis.v1.FinalityAttestation.$Properties|null);
+            time: (number|Long);
+            static create(properties: aegis.v1.DoubleAttestationEvidence.$Shape): aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape;
+            static create(properties?: aegis.v1.DoubleAttestationEvidence.$Properties): aegis.v1.DoubleAttestationEvidence;
+            static encode(message: aegis.v1.DoubleAttestationEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static encodeDelimited(message: aegis.v1.DoubleAttestationEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape;
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape;
+            static verify(message: { [k: string]: any }): (string|null);
+            static fromObject(object: { [k: string]: any }): aegis.v1.DoubleAttestationEvidence;
+            static toObject(message: aegis.v1.DoubleAttestationEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
+            toJSON(): { [k: string]: any };
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace DoubleAttestationEvidence {
+            interface $Properties {
+                attestation_a?: (aegis.v1.FinalityAttestation.$Properties|null);
+                attestation_b?: (aegis.v1.FinalityAttestation.$Properties|null);
+                time?: (number|Long|null);
+                $unknowns?: Uint8Array[];
+            }
+            type $Shape = aegis.v1.DoubleAttestationEvidence.$Properties;
+        }
+
         interface ITxBatch extends aegis.v1.TxBatch.$Properties {
         }
 
@@ -403,6 +439,8 @@ export namespace aegis {
             next_validator_set_root: Uint8Array;
             validator_index: number;
             signature: Uint8Array;
+            time: (number|Long);
+            validator_set_root: Uint8Array;
             static create(properties: aegis.v1.FinalityAttestation.$Shape): aegis.v1.FinalityAttestation & aegis.v1.FinalityAttestation.$Shape;
             static create(properties?: aegis.v1.FinalityAttestation.$Properties): aegis.v1.FinalityAttestation;
             static encode(message: aegis.v1.FinalityAttestation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -423,6 +461,8 @@ export namespace aegis {
                 next_validator_set_root?: (Uint8Array|null);
                 validator_index?: (number|null);
                 signature?: (Uint8Array|null);
+                time?: (number|Long|null);
+                validator_set_root?: (Uint8Array|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = aegis.v1.FinalityAttestation.$Properties;
@@ -441,6 +481,8 @@ export namespace aegis {
             next_validator_set_root: Uint8Array;
             signers: Uint8Array;
             proof: Uint8Array;
+            time: (number|Long);
+            prover: Uint8Array;
             static create(properties: aegis.v1.ZkFinalityCertificate.$Shape): aegis.v1.ZkFinalityCertificate & aegis.v1.ZkFinalityCertificate.$Shape;
             static create(properties?: aegis.v1.ZkFinalityCertificate.$Properties): aegis.v1.ZkFinalityCertificate;
             static encode(message: aegis.v1.ZkFinalityCertificate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -463,6 +505,8 @@ export namespace aegis {
                 next_validator_set_root?: (Uint8Array|null);
                 signers?: (Uint8Array|null);
                 proof?: (Uint8Array|null);
+                time?: (number|Long|null);
+                prover?: (Uint8Array|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = aegis.v1.ZkFinalityCertificate.$Properties;
@@ -1217,7 +1261,7 @@ export namespace aegis {
             class MsgSubmitZkCertificate {
                 constructor(properties?: aegis.zk.v1.MsgSubmitZkCertificate.$Properties);
                 $unknowns?: Uint8Array[];
-                prover: string;
+                submitter: string;
                 certificate?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
                 static create(properties: aegis.zk.v1.MsgSubmitZkCertificate.$Shape): aegis.zk.v1.MsgSubmitZkCertificate & aegis.zk.v1.MsgSubmitZkCertificate.$Shape;
                 static create(properties?: aegis.zk.v1.MsgSubmitZkCertificate.$Properties): aegis.zk.v1.MsgSubmitZkCertificate;
@@ -1234,7 +1278,7 @@ export namespace aegis {
 
             namespace MsgSubmitZkCertificate {
                 interface $Properties {
-                    prover?: (string|null);
+                    submitter?: (string|null);
                     certificate?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
                     $unknowns?: Uint8Array[];
                 }

@@ -43,6 +43,7 @@ export const aegis = $root.aegis = (() => {
                  * @typedef {Object} aegis.slashing.v1.MsgSubmitEvidence.$Properties
                  * @property {string|null} [submitter] MsgSubmitEvidence submitter
                  * @property {aegis.v1.DuplicateVoteEvidence.$Properties|null} [evidence] MsgSubmitEvidence evidence
+                 * @property {aegis.v1.DoubleAttestationEvidence.$Properties|null} [double_attestation] MsgSubmitEvidence double_attestation
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -91,6 +92,14 @@ export const aegis = $root.aegis = (() => {
                 MsgSubmitEvidence.prototype.evidence = null;
 
                 /**
+                 * MsgSubmitEvidence double_attestation.
+                 * @member {aegis.v1.DoubleAttestationEvidence.$Properties|null|undefined} double_attestation
+                 * @memberof aegis.slashing.v1.MsgSubmitEvidence
+                 * @instance
+                 */
+                MsgSubmitEvidence.prototype.double_attestation = null;
+
+                /**
                  * Creates a new MsgSubmitEvidence instance using the specified properties.
                  * @function create
                  * @memberof aegis.slashing.v1.MsgSubmitEvidence
@@ -126,6 +135,8 @@ export const aegis = $root.aegis = (() => {
                         writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
                     if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
                         $root.aegis.v1.DuplicateVoteEvidence.encode(message.evidence, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.double_attestation != null && $Object.hasOwnProperty.call(message, "double_attestation"))
+                        $root.aegis.v1.DoubleAttestationEvidence.encode(message.double_attestation, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -198,6 +209,12 @@ export const aegis = $root.aegis = (() => {
                                 message.evidence = $root.aegis.v1.DuplicateVoteEvidence.decode(reader, reader.size(), $undefined, _depth + 1, message.evidence);
                                 continue;
                             }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.double_attestation = $root.aegis.v1.DoubleAttestationEvidence.decode(reader, reader.size(), $undefined, _depth + 1, message.double_attestation);
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -254,6 +271,11 @@ export const aegis = $root.aegis = (() => {
                         if (error)
                             return "evidence." + error;
                     }
+                    if (message.double_attestation != null && $Object.hasOwnProperty.call(message, "double_attestation")) {
+                        let error = $root.aegis.v1.DoubleAttestationEvidence.verify(message.double_attestation, _depth + 1);
+                        if (error)
+                            return "double_attestation." + error;
+                    }
                     return null;
                 };
 
@@ -283,6 +305,11 @@ export const aegis = $root.aegis = (() => {
                             throw $TypeError(".aegis.slashing.v1.MsgSubmitEvidence.evidence: object expected");
                         message.evidence = $root.aegis.v1.DuplicateVoteEvidence.fromObject(object.evidence, _depth + 1);
                     }
+                    if (object.double_attestation != null) {
+                        if (!$util.isObject(object.double_attestation))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitEvidence.double_attestation: object expected");
+                        message.double_attestation = $root.aegis.v1.DoubleAttestationEvidence.fromObject(object.double_attestation, _depth + 1);
+                    }
                     return message;
                 };
 
@@ -306,11 +333,14 @@ export const aegis = $root.aegis = (() => {
                     if (options.defaults) {
                         object.submitter = "";
                         object.evidence = null;
+                        object.double_attestation = null;
                     }
                     if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
                         object.submitter = message.submitter;
                     if (message.evidence != null && $Object.hasOwnProperty.call(message, "evidence"))
                         object.evidence = $root.aegis.v1.DuplicateVoteEvidence.toObject(message.evidence, options, _depth + 1);
+                    if (message.double_attestation != null && $Object.hasOwnProperty.call(message, "double_attestation"))
+                        object.double_attestation = $root.aegis.v1.DoubleAttestationEvidence.toObject(message.double_attestation, options, _depth + 1);
                     return object;
                 };
 
@@ -1358,6 +1388,7 @@ export const aegis = $root.aegis = (() => {
              * @property {Array.<Uint8Array>|null} [txs] Block txs
              * @property {aegis.v1.CommitCertificate.$Properties|null} [last_commit] Block last_commit
              * @property {Array.<aegis.v1.DuplicateVoteEvidence.$Properties>|null} [evidence] Block evidence
+             * @property {Array.<aegis.v1.DoubleAttestationEvidence.$Properties>|null} [double_attestation_evidence] Block double_attestation_evidence
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -1385,6 +1416,7 @@ export const aegis = $root.aegis = (() => {
             const Block = function (properties) {
                 this.txs = [];
                 this.evidence = [];
+                this.double_attestation_evidence = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1422,6 +1454,14 @@ export const aegis = $root.aegis = (() => {
              * @instance
              */
             Block.prototype.evidence = $util.emptyArray;
+
+            /**
+             * Block double_attestation_evidence.
+             * @member {Array.<aegis.v1.DoubleAttestationEvidence.$Properties>} double_attestation_evidence
+             * @memberof aegis.v1.Block
+             * @instance
+             */
+            Block.prototype.double_attestation_evidence = $util.emptyArray;
 
             /**
              * Creates a new Block instance using the specified properties.
@@ -1465,6 +1505,9 @@ export const aegis = $root.aegis = (() => {
                 if (message.evidence != null && message.evidence.length)
                     for (let i = 0; i < message.evidence.length; ++i)
                         $root.aegis.v1.DuplicateVoteEvidence.encode(message.evidence[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.double_attestation_evidence != null && message.double_attestation_evidence.length)
+                    for (let i = 0; i < message.double_attestation_evidence.length; ++i)
+                        $root.aegis.v1.DoubleAttestationEvidence.encode(message.double_attestation_evidence[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1550,6 +1593,14 @@ export const aegis = $root.aegis = (() => {
                             message.evidence.push($root.aegis.v1.DuplicateVoteEvidence.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.double_attestation_evidence && message.double_attestation_evidence.length))
+                                message.double_attestation_evidence = [];
+                            message.double_attestation_evidence.push($root.aegis.v1.DoubleAttestationEvidence.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1624,6 +1675,15 @@ export const aegis = $root.aegis = (() => {
                             return "evidence." + error;
                     }
                 }
+                if (message.double_attestation_evidence != null && $Object.hasOwnProperty.call(message, "double_attestation_evidence")) {
+                    if (!$Array.isArray(message.double_attestation_evidence))
+                        return "double_attestation_evidence: array expected";
+                    for (let i = 0; i < message.double_attestation_evidence.length; ++i) {
+                        let error = $root.aegis.v1.DoubleAttestationEvidence.verify(message.double_attestation_evidence[i], _depth + 1);
+                        if (error)
+                            return "double_attestation_evidence." + error;
+                    }
+                }
                 return null;
             };
 
@@ -1675,6 +1735,16 @@ export const aegis = $root.aegis = (() => {
                         message.evidence[i] = $root.aegis.v1.DuplicateVoteEvidence.fromObject(object.evidence[i], _depth + 1);
                     }
                 }
+                if (object.double_attestation_evidence) {
+                    if (!$Array.isArray(object.double_attestation_evidence))
+                        throw $TypeError(".aegis.v1.Block.double_attestation_evidence: array expected");
+                    message.double_attestation_evidence = $Array(object.double_attestation_evidence.length);
+                    for (let i = 0; i < object.double_attestation_evidence.length; ++i) {
+                        if (!$util.isObject(object.double_attestation_evidence[i]))
+                            throw $TypeError(".aegis.v1.Block.double_attestation_evidence: object expected");
+                        message.double_attestation_evidence[i] = $root.aegis.v1.DoubleAttestationEvidence.fromObject(object.double_attestation_evidence[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -1698,6 +1768,7 @@ export const aegis = $root.aegis = (() => {
                 if (options.arrays || options.defaults) {
                     object.txs = [];
                     object.evidence = [];
+                    object.double_attestation_evidence = [];
                 }
                 if (options.defaults) {
                     object.header = null;
@@ -1716,6 +1787,11 @@ export const aegis = $root.aegis = (() => {
                     object.evidence = $Array(message.evidence.length);
                     for (let j = 0; j < message.evidence.length; ++j)
                         object.evidence[j] = $root.aegis.v1.DuplicateVoteEvidence.toObject(message.evidence[j], options, _depth + 1);
+                }
+                if (message.double_attestation_evidence && message.double_attestation_evidence.length) {
+                    object.double_attestation_evidence = $Array(message.double_attestation_evidence.length);
+                    for (let j = 0; j < message.double_attestation_evidence.length; ++j)
+                        object.double_attestation_evidence[j] = $root.aegis.v1.DoubleAttestationEvidence.toObject(message.double_attestation_evidence[j], options, _depth + 1);
                 }
                 return object;
             };
@@ -4090,6 +4166,358 @@ export const aegis = $root.aegis = (() => {
             return DuplicateVoteEvidence;
         })();
 
+        v1.DoubleAttestationEvidence = (function() {
+
+            /**
+             * Properties of a DoubleAttestationEvidence.
+             * @typedef {Object} aegis.v1.DoubleAttestationEvidence.$Properties
+             * @property {aegis.v1.FinalityAttestation.$Properties|null} [attestation_a] DoubleAttestationEvidence attestation_a
+             * @property {aegis.v1.FinalityAttestation.$Properties|null} [attestation_b] DoubleAttestationEvidence attestation_b
+             * @property {number|Long|null} [time] DoubleAttestationEvidence time
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DoubleAttestationEvidence.
+             * @memberof aegis.v1
+             * @interface IDoubleAttestationEvidence
+             * @augments aegis.v1.DoubleAttestationEvidence.$Properties
+             * @deprecated Use aegis.v1.DoubleAttestationEvidence.$Properties instead.
+             */
+
+            /**
+             * Shape of a DoubleAttestationEvidence.
+             * @typedef {aegis.v1.DoubleAttestationEvidence.$Properties} aegis.v1.DoubleAttestationEvidence.$Shape
+             */
+
+            /**
+             * Constructs a new DoubleAttestationEvidence.
+             * @memberof aegis.v1
+             * @classdesc Represents a DoubleAttestationEvidence.
+             * @constructor
+             * @param {aegis.v1.DoubleAttestationEvidence.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DoubleAttestationEvidence = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DoubleAttestationEvidence attestation_a.
+             * @member {aegis.v1.FinalityAttestation.$Properties|null|undefined} attestation_a
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @instance
+             */
+            DoubleAttestationEvidence.prototype.attestation_a = null;
+
+            /**
+             * DoubleAttestationEvidence attestation_b.
+             * @member {aegis.v1.FinalityAttestation.$Properties|null|undefined} attestation_b
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @instance
+             */
+            DoubleAttestationEvidence.prototype.attestation_b = null;
+
+            /**
+             * DoubleAttestationEvidence time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @instance
+             */
+            DoubleAttestationEvidence.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Creates a new DoubleAttestationEvidence instance using the specified properties.
+             * @function create
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {aegis.v1.DoubleAttestationEvidence.$Properties=} [properties] Properties to set
+             * @returns {aegis.v1.DoubleAttestationEvidence} DoubleAttestationEvidence instance
+             * @type {{
+             *   (properties: aegis.v1.DoubleAttestationEvidence.$Shape): aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape;
+             *   (properties?: aegis.v1.DoubleAttestationEvidence.$Properties): aegis.v1.DoubleAttestationEvidence;
+             * }}
+             */
+            DoubleAttestationEvidence.create = function(properties) {
+                return new DoubleAttestationEvidence(properties);
+            };
+
+            /**
+             * Encodes the specified DoubleAttestationEvidence message. Does not implicitly {@link aegis.v1.DoubleAttestationEvidence.verify|verify} messages.
+             * @function encode
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {aegis.v1.DoubleAttestationEvidence.$Properties} message DoubleAttestationEvidence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DoubleAttestationEvidence.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.attestation_a != null && $Object.hasOwnProperty.call(message, "attestation_a"))
+                    $root.aegis.v1.FinalityAttestation.encode(message.attestation_a, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.attestation_b != null && $Object.hasOwnProperty.call(message, "attestation_b"))
+                    $root.aegis.v1.FinalityAttestation.encode(message.attestation_b, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.time);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified DoubleAttestationEvidence message, length delimited. Does not implicitly {@link aegis.v1.DoubleAttestationEvidence.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {aegis.v1.DoubleAttestationEvidence.$Properties} message DoubleAttestationEvidence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DoubleAttestationEvidence.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a DoubleAttestationEvidence message from the specified reader or buffer.
+             * @function decode
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape} DoubleAttestationEvidence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DoubleAttestationEvidence.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.aegis.v1.DoubleAttestationEvidence();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.attestation_a = $root.aegis.v1.FinalityAttestation.decode(reader, reader.size(), $undefined, _depth + 1, message.attestation_a);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.attestation_b = $root.aegis.v1.FinalityAttestation.decode(reader, reader.size(), $undefined, _depth + 1, message.attestation_b);
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a DoubleAttestationEvidence message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {aegis.v1.DoubleAttestationEvidence & aegis.v1.DoubleAttestationEvidence.$Shape} DoubleAttestationEvidence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DoubleAttestationEvidence.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a DoubleAttestationEvidence message.
+             * @function verify
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            DoubleAttestationEvidence.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.attestation_a != null && $Object.hasOwnProperty.call(message, "attestation_a")) {
+                    let error = $root.aegis.v1.FinalityAttestation.verify(message.attestation_a, _depth + 1);
+                    if (error)
+                        return "attestation_a." + error;
+                }
+                if (message.attestation_b != null && $Object.hasOwnProperty.call(message, "attestation_b")) {
+                    let error = $root.aegis.v1.FinalityAttestation.verify(message.attestation_b, _depth + 1);
+                    if (error)
+                        return "attestation_b." + error;
+                }
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates a DoubleAttestationEvidence message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {aegis.v1.DoubleAttestationEvidence} DoubleAttestationEvidence
+             */
+            DoubleAttestationEvidence.fromObject = function (object, _depth) {
+                if (object instanceof $root.aegis.v1.DoubleAttestationEvidence)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".aegis.v1.DoubleAttestationEvidence: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.aegis.v1.DoubleAttestationEvidence();
+                if (object.attestation_a != null) {
+                    if (!$util.isObject(object.attestation_a))
+                        throw $TypeError(".aegis.v1.DoubleAttestationEvidence.attestation_a: object expected");
+                    message.attestation_a = $root.aegis.v1.FinalityAttestation.fromObject(object.attestation_a, _depth + 1);
+                }
+                if (object.attestation_b != null) {
+                    if (!$util.isObject(object.attestation_b))
+                        throw $TypeError(".aegis.v1.DoubleAttestationEvidence.attestation_b: object expected");
+                    message.attestation_b = $root.aegis.v1.FinalityAttestation.fromObject(object.attestation_b, _depth + 1);
+                }
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DoubleAttestationEvidence message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {aegis.v1.DoubleAttestationEvidence} message DoubleAttestationEvidence
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DoubleAttestationEvidence.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.attestation_a = null;
+                    object.attestation_b = null;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.attestation_a != null && $Object.hasOwnProperty.call(message, "attestation_a"))
+                    object.attestation_a = $root.aegis.v1.FinalityAttestation.toObject(message.attestation_a, options, _depth + 1);
+                if (message.attestation_b != null && $Object.hasOwnProperty.call(message, "attestation_b"))
+                    object.attestation_b = $root.aegis.v1.FinalityAttestation.toObject(message.attestation_b, options, _depth + 1);
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                return object;
+            };
+
+            /**
+             * Converts this DoubleAttestationEvidence to JSON.
+             * @function toJSON
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DoubleAttestationEvidence.prototype.toJSON = function() {
+                return DoubleAttestationEvidence.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for DoubleAttestationEvidence
+             * @function getTypeUrl
+             * @memberof aegis.v1.DoubleAttestationEvidence
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            DoubleAttestationEvidence.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/aegis.v1.DoubleAttestationEvidence";
+            };
+
+            return DoubleAttestationEvidence;
+        })();
+
         v1.TxBatch = (function() {
 
             /**
@@ -4390,6 +4818,8 @@ export const aegis = $root.aegis = (() => {
              * @property {Uint8Array|null} [next_validator_set_root] FinalityAttestation next_validator_set_root
              * @property {number|null} [validator_index] FinalityAttestation validator_index
              * @property {Uint8Array|null} [signature] FinalityAttestation signature
+             * @property {number|Long|null} [time] FinalityAttestation time
+             * @property {Uint8Array|null} [validator_set_root] FinalityAttestation validator_set_root
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4462,6 +4892,22 @@ export const aegis = $root.aegis = (() => {
             FinalityAttestation.prototype.signature = $util.newBuffer([]);
 
             /**
+             * FinalityAttestation time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * FinalityAttestation validator_set_root.
+             * @member {Uint8Array} validator_set_root
+             * @memberof aegis.v1.FinalityAttestation
+             * @instance
+             */
+            FinalityAttestation.prototype.validator_set_root = $util.newBuffer([]);
+
+            /**
              * Creates a new FinalityAttestation instance using the specified properties.
              * @function create
              * @memberof aegis.v1.FinalityAttestation
@@ -4503,6 +4949,10 @@ export const aegis = $root.aegis = (() => {
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.validator_index);
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
                     writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.signature);
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.time);
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root") && message.validator_set_root.length)
+                    writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.validator_set_root);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4605,6 +5055,24 @@ export const aegis = $root.aegis = (() => {
                                 delete message.signature;
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.validator_set_root = value;
+                            else
+                                delete message.validator_set_root;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4668,6 +5136,12 @@ export const aegis = $root.aegis = (() => {
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
                     if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
                         return "signature: buffer expected";
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    if (!(message.validator_set_root && typeof message.validator_set_root.length === "number" || $util.isString(message.validator_set_root)))
+                        return "validator_set_root: buffer expected";
                 return null;
             };
 
@@ -4720,6 +5194,22 @@ export const aegis = $root.aegis = (() => {
                             $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
                         else if (object.signature.length >= 0)
                             message.signature = object.signature;
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                if (object.validator_set_root != null)
+                    if (object.validator_set_root.length)
+                        if (typeof object.validator_set_root === "string")
+                            $util.base64.decode(object.validator_set_root, message.validator_set_root = $util.newBuffer($util.base64.length(object.validator_set_root)), 0);
+                        else if (object.validator_set_root.length >= 0)
+                            message.validator_set_root = object.validator_set_root;
                 return message;
             };
 
@@ -4768,6 +5258,18 @@ export const aegis = $root.aegis = (() => {
                         if (options.bytes !== $Array)
                             object.signature = $util.newBuffer(object.signature);
                     }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.validator_set_root = "";
+                    else {
+                        object.validator_set_root = [];
+                        if (options.bytes !== $Array)
+                            object.validator_set_root = $util.newBuffer(object.validator_set_root);
+                    }
                 }
                 if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -4784,6 +5286,15 @@ export const aegis = $root.aegis = (() => {
                     object.validator_index = message.validator_index;
                 if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
                     object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                if (message.validator_set_root != null && $Object.hasOwnProperty.call(message, "validator_set_root"))
+                    object.validator_set_root = options.bytes === $String ? $util.base64.encode(message.validator_set_root, 0, message.validator_set_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.validator_set_root) : message.validator_set_root;
                 return object;
             };
 
@@ -4827,6 +5338,8 @@ export const aegis = $root.aegis = (() => {
              * @property {Uint8Array|null} [next_validator_set_root] ZkFinalityCertificate next_validator_set_root
              * @property {Uint8Array|null} [signers] ZkFinalityCertificate signers
              * @property {Uint8Array|null} [proof] ZkFinalityCertificate proof
+             * @property {number|Long|null} [time] ZkFinalityCertificate time
+             * @property {Uint8Array|null} [prover] ZkFinalityCertificate prover
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4915,6 +5428,22 @@ export const aegis = $root.aegis = (() => {
             ZkFinalityCertificate.prototype.proof = $util.newBuffer([]);
 
             /**
+             * ZkFinalityCertificate time.
+             * @member {number|Long} time
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.time = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * ZkFinalityCertificate prover.
+             * @member {Uint8Array} prover
+             * @memberof aegis.v1.ZkFinalityCertificate
+             * @instance
+             */
+            ZkFinalityCertificate.prototype.prover = $util.newBuffer([]);
+
+            /**
              * Creates a new ZkFinalityCertificate instance using the specified properties.
              * @function create
              * @memberof aegis.v1.ZkFinalityCertificate
@@ -4960,6 +5489,10 @@ export const aegis = $root.aegis = (() => {
                     writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.signers);
                 if (message.proof != null && $Object.hasOwnProperty.call(message, "proof") && message.proof.length)
                     writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.proof);
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time") && (typeof message.time === "object" ? message.time.low || message.time.high : message.time !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint64(message.time);
+                if (message.prover != null && $Object.hasOwnProperty.call(message, "prover") && message.prover.length)
+                    writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.prover);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5080,6 +5613,24 @@ export const aegis = $root.aegis = (() => {
                                 delete message.proof;
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.time = value;
+                            else
+                                delete message.time;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.prover = value;
+                            else
+                                delete message.prover;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5149,6 +5700,12 @@ export const aegis = $root.aegis = (() => {
                 if (message.proof != null && $Object.hasOwnProperty.call(message, "proof"))
                     if (!(message.proof && typeof message.proof.length === "number" || $util.isString(message.proof)))
                         return "proof: buffer expected";
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (!$util.isInteger(message.time) && !(message.time && $util.isInteger(message.time.low) && $util.isInteger(message.time.high)))
+                        return "time: integer|Long expected";
+                if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
+                    if (!(message.prover && typeof message.prover.length === "number" || $util.isString(message.prover)))
+                        return "prover: buffer expected";
                 return null;
             };
 
@@ -5213,6 +5770,22 @@ export const aegis = $root.aegis = (() => {
                             $util.base64.decode(object.proof, message.proof = $util.newBuffer($util.base64.length(object.proof)), 0);
                         else if (object.proof.length >= 0)
                             message.proof = object.proof;
+                if (object.time != null)
+                    if (typeof object.time === "object" ? object.time.low || object.time.high : $Number(object.time) !== 0)
+                        if ($util.Long)
+                            message.time = $util.Long.fromValue(object.time, true);
+                        else if (typeof object.time === "string")
+                            message.time = $parseInt(object.time, 10);
+                        else if (typeof object.time === "number")
+                            message.time = object.time;
+                        else if (typeof object.time === "object")
+                            message.time = new $util.LongBits(object.time.low >>> 0, object.time.high >>> 0).toNumber(true);
+                if (object.prover != null)
+                    if (object.prover.length)
+                        if (typeof object.prover === "string")
+                            $util.base64.decode(object.prover, message.prover = $util.newBuffer($util.base64.length(object.prover)), 0);
+                        else if (object.prover.length >= 0)
+                            message.prover = object.prover;
                 return message;
             };
 
@@ -5275,6 +5848,18 @@ export const aegis = $root.aegis = (() => {
                         if (options.bytes !== $Array)
                             object.proof = $util.newBuffer(object.proof);
                     }
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.time = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.time = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.prover = "";
+                    else {
+                        object.prover = [];
+                        if (options.bytes !== $Array)
+                            object.prover = $util.newBuffer(object.prover);
+                    }
                 }
                 if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit"))
                     object.circuit = message.circuit;
@@ -5295,6 +5880,15 @@ export const aegis = $root.aegis = (() => {
                     object.signers = options.bytes === $String ? $util.base64.encode(message.signers, 0, message.signers.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signers) : message.signers;
                 if (message.proof != null && $Object.hasOwnProperty.call(message, "proof"))
                     object.proof = options.bytes === $String ? $util.base64.encode(message.proof, 0, message.proof.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.proof) : message.proof;
+                if (message.time != null && $Object.hasOwnProperty.call(message, "time"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.time = typeof message.time === "number" ? $BigInt(message.time) : $util.Long.fromBits(message.time.low >>> 0, message.time.high >>> 0, true).toBigInt();
+                    else if (typeof message.time === "number")
+                        object.time = options.longs === $String ? $String(message.time) : message.time;
+                    else
+                        object.time = options.longs === $String ? $util.Long.prototype.toString.call(message.time) : options.longs === $Number ? new $util.LongBits(message.time.low >>> 0, message.time.high >>> 0).toNumber(true) : message.time;
+                if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
+                    object.prover = options.bytes === $String ? $util.base64.encode(message.prover, 0, message.prover.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.prover) : message.prover;
                 return object;
             };
 
@@ -13209,7 +13803,7 @@ export const aegis = $root.aegis = (() => {
                 /**
                  * Properties of a MsgSubmitZkCertificate.
                  * @typedef {Object} aegis.zk.v1.MsgSubmitZkCertificate.$Properties
-                 * @property {string|null} [prover] MsgSubmitZkCertificate prover
+                 * @property {string|null} [submitter] MsgSubmitZkCertificate submitter
                  * @property {aegis.v1.ZkFinalityCertificate.$Properties|null} [certificate] MsgSubmitZkCertificate certificate
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
@@ -13243,12 +13837,12 @@ export const aegis = $root.aegis = (() => {
                 };
 
                 /**
-                 * MsgSubmitZkCertificate prover.
-                 * @member {string} prover
+                 * MsgSubmitZkCertificate submitter.
+                 * @member {string} submitter
                  * @memberof aegis.zk.v1.MsgSubmitZkCertificate
                  * @instance
                  */
-                MsgSubmitZkCertificate.prototype.prover = "";
+                MsgSubmitZkCertificate.prototype.submitter = "";
 
                 /**
                  * MsgSubmitZkCertificate certificate.
@@ -13290,8 +13884,8 @@ export const aegis = $root.aegis = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
-                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover") && message.prover !== "")
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.prover);
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
                     if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
                         $root.aegis.v1.ZkFinalityCertificate.encode(message.certificate, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
@@ -13355,9 +13949,9 @@ export const aegis = $root.aegis = (() => {
                                 if (wireType !== 2)
                                     break;
                                 if ((value = reader.stringVerify()).length)
-                                    message.prover = value;
+                                    message.submitter = value;
                                 else
-                                    delete message.prover;
+                                    delete message.submitter;
                                 continue;
                             }
                         case 2: {
@@ -13414,9 +14008,9 @@ export const aegis = $root.aegis = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         return "max depth exceeded";
-                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
-                        if (!$util.isString(message.prover))
-                            return "prover: string expected";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
                     if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate")) {
                         let error = $root.aegis.v1.ZkFinalityCertificate.verify(message.certificate, _depth + 1);
                         if (error)
@@ -13443,9 +14037,9 @@ export const aegis = $root.aegis = (() => {
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
                     let message = new $root.aegis.zk.v1.MsgSubmitZkCertificate();
-                    if (object.prover != null)
-                        if (typeof object.prover !== "string" || object.prover.length)
-                            message.prover = $String(object.prover);
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
                     if (object.certificate != null) {
                         if (!$util.isObject(object.certificate))
                             throw $TypeError(".aegis.zk.v1.MsgSubmitZkCertificate.certificate: object expected");
@@ -13472,11 +14066,11 @@ export const aegis = $root.aegis = (() => {
                         throw $Error("max depth exceeded");
                     let object = {};
                     if (options.defaults) {
-                        object.prover = "";
+                        object.submitter = "";
                         object.certificate = null;
                     }
-                    if (message.prover != null && $Object.hasOwnProperty.call(message, "prover"))
-                        object.prover = message.prover;
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
                     if (message.certificate != null && $Object.hasOwnProperty.call(message, "certificate"))
                         object.certificate = $root.aegis.v1.ZkFinalityCertificate.toObject(message.certificate, options, _depth + 1);
                     return object;

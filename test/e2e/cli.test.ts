@@ -75,18 +75,19 @@ test("a new validator through the CLI: validator keys, create-validator, unjail 
   const node = ["--node", file.nodes[1]!.rpc];
   const kr = ["--keyring-dir", keyringDir, "--keyring-backend", "test"];
   const keyFile = join(dir!, "val", "priv_validator_key.json");
-  const made = await aegis(["keys", "validator-key", keyFile]);
+  // The keys' proofs of possession are bound to the operator: its account comes first.
+  const op = JSON.parse((await aegis(["keys", "add", "operator", ...kr])).stdout).address as string;
+  const made = await aegis(["keys", "validator-key", keyFile, "--operator", op]);
   expect(made.code).toBe(0);
   const pub = JSON.parse(made.stdout) as { blsPublicKey: string; attestationPublicKey: string };
   expect(pub.blsPublicKey).toMatch(/^[0-9a-f]{96}$/);
   expect(pub.attestationPublicKey).toMatch(/^[0-9a-f]{64}$/);
   expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
-  const again = await aegis(["keys", "validator-key", keyFile]);
+  const again = await aegis(["keys", "validator-key", keyFile, "--operator", op]);
   expect(again.code).not.toBe(0);
   expect(again.stderr).toMatch(/exists/);
   expect(JSON.parse(await readFile(keyFile, "utf8")).blsPublicKey).toBe(pub.blsPublicKey); // not overwritten
 
-  const op = JSON.parse((await aegis(["keys", "add", "operator", ...kr])).stdout).address as string;
   // "faucet" is in the keyring since the first test.
   expect(JSON.parse((await aegis(["tx", "bank", "send", "faucet", op, "30000000uaeg", ...kr, ...node])).stdout).code).toBe(0);
   const created = await aegis(["tx", "staking", "create-validator", "operator", "10000000uaeg", "--validator-key", keyFile, "--moniker", "cli-validator", "--details", "made by the CLI test", ...kr, ...node]);
@@ -96,12 +97,13 @@ test("a new validator through the CLI: validator keys, create-validator, unjail 
   const mine = validators.find((v) => v.moniker === "cli-validator")!;
   expect(mine).toBeDefined();
   expect(mine.tokens).toBe("10000000");
-  // The same keys cannot register twice (here: for another operator).
+  // The same keys cannot serve another operator: the CLI refuses before sending (the hub would refuse
+  // the proofs, bound to the first operator, and the key, already registered).
   const other = JSON.parse((await aegis(["keys", "add", "operator2", ...kr])).stdout).address as string;
   expect(JSON.parse((await aegis(["tx", "bank", "send", "faucet", other, "30000000uaeg", ...kr, ...node])).stdout).code).toBe(0);
   const dup = await aegis(["tx", "staking", "create-validator", "operator2", "10000000uaeg", "--validator-key", keyFile, "--moniker", "copy", ...kr, ...node]);
   expect(dup.code).not.toBe(0);
-  expect(dup.stdout + dup.stderr).toMatch(/pubkey|attestation key/);
+  expect(dup.stderr).toMatch(/holds keys for operator/);
   // A key file without an attestation key (made before they existed) is refused before anything is sent.
   const blsOnly = join(dir!, "val", "bls-only.json");
   const full = JSON.parse(await readFile(keyFile, "utf8")) as Record<string, string>;

@@ -419,7 +419,7 @@ test("staking with cosmjs: create a validator (Aegis message), delegate, undeleg
           validatorAddress: valoper,
           value: { denom: DENOM, amount: "10000000" },
           blsPublicKey: bls.publicKey,
-          blsProofOfPossession: createBlsProofOfPossession(bls.secretKey),
+          blsProofOfPossession: createBlsProofOfPossession(bls.secretKey, fromBech32(op.address, 90).data),
           attestationPublicKey: attestation.publicKey,
           attestationProofOfPossession: createAttestationProofOfPossession(attestation.secretKey, fromBech32(op.address, 90).data),
         }),

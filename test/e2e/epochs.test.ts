@@ -90,7 +90,7 @@ test("a validator created with cosmjs, delegated to, joins the consensus set at 
           validatorAddress: toBech32("aegisvaloper", fromBech32(opAddress, 90).data),
           value: { denom: "uaeg", amount: "10000000" }, // power 10
           blsPublicKey: bls.publicKey,
-          blsProofOfPossession: createBlsProofOfPossession(bls.secretKey),
+          blsProofOfPossession: createBlsProofOfPossession(bls.secretKey, fromBech32(opAddress, 90).data),
           attestationPublicKey: attestation.publicKey,
           attestationProofOfPossession: createAttestationProofOfPossession(attestation.secretKey, fromBech32(opAddress, 90).data),
         }),

@@ -261,6 +261,7 @@ test("all nodes agree on every block; every certificate is valid; API shapes", a
     validatorSetRoot: BigInt(zkVector.validatorSetRoot),
     nextValidatorSetRoot: BigInt(zkVector.nextValidatorSetRoot),
     signers: BigInt(zkVector.signers),
+    prover: fromHex(zkVector.prover),
     proof: fromHex(zkVector.proof),
   };
   expect(await node(0).node.db.zkCertificates.put(zkCert)).toBe(true);
@@ -271,11 +272,13 @@ test("all nodes agree on every block; every certificate is valid; API shapes", a
   expect(z2.body.zk).toEqual({
     circuit: "quorum4",
     height: 2,
+    time: zkVector.time,
     blockHash: zkVector.blockHash,
     validatorSetRoot: zkVector.validatorSetRoot,
     nextValidatorSetRoot: zkVector.nextValidatorSetRoot,
     signers: zkVector.signers,
     signerIndices: [1, 2, 3],
+    prover: zkVector.prover,
     proof: zkVector.proof,
     publicSignals: getZkPublicSignals(zkCert),
   });
@@ -396,6 +399,7 @@ test("the certificate stream sends every new BLS certificate, and a stored ZK ce
     validatorSetRoot: BigInt(zkVector.validatorSetRoot),
     nextValidatorSetRoot: BigInt(zkVector.nextValidatorSetRoot),
     signers: BigInt(zkVector.signers),
+    prover: fromHex(zkVector.prover),
     proof: fromHex(zkVector.proof),
   });
   await waitFor(() => messages.some((m) => m.type === "zk"), 10_000, "the ZK certificate streamed");

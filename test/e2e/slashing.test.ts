@@ -27,7 +27,7 @@ import {
   toHex,
   VoteType,
 } from "@aegis/consumer-sdk";
-import { encodeVote, getHomePaths, initHomes, startNodeFromHome, type InitializedNode, type RunningNode } from "@aegis/hub";
+import { encodeVote, getHomePaths, initHomes, startNodeFromHome, type DuplicateVoteEvidence, type InitializedNode, type RunningNode } from "@aegis/hub";
 import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../helpers/e2eUtils.js";
 
 jest.setTimeout(120_000);
@@ -171,7 +171,7 @@ test("downtime jails a stopped validator; a double sign is slashed and tombstone
   for (let h = cheatedAt; h <= n0.engine.height && evidenceHeight === 0; h++) {
     const b = (await n0.db.blocks.getBlock(h))!;
     if (b.evidence.length > 0) {
-      expect(b.evidence[0]!.voteA.height).toBe(cheatedAt);
+      expect((b.evidence[0] as DuplicateVoteEvidence).voteA.height).toBe(cheatedAt);
       evidenceHeight = h;
     }
   }

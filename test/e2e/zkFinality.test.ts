@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StargateClient } from "@cosmjs/stargate";
 import { SimulateRequest } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { QueryValidatorRequest, QueryValidatorResponse } from "cosmjs-types/cosmos/staking/v1beta1/query";
 import {
   assertValidZkCertificate,
   computeFinalityMessage,
@@ -35,6 +36,8 @@ import {
   computeFeeAmount,
   parseGasPrice,
   SUBMIT_ZK_CERTIFICATE_GAS,
+  fromBech32,
+  toBech32,
   ZkCertificateSubmitter,
   type GenesisFile,
   type RunningNode,
@@ -157,11 +160,24 @@ test("validators attest, the prover proves, every node stores the certificate an
     const [cur, before] = await Promise.all([nodes[3]!.db.blocks.getBlock(h), h > 1 ? nodes[3]!.db.blocks.getBlock(h - 1) : undefined]);
     return isAttestedHeight({ height: h, time: cur!.header.time, previousTime: h === 1 ? genesis.genesisTime : before!.header.time, intervalMs: 1000, epochLength: 20 });
   };
-  let unscheduled = nodes[3]!.engine.height;
-  while (unscheduled > 1 && (await scheduled(unscheduled))) unscheduled--;
-  expect(await scheduled(unscheduled)).toBe(false);
-  const attestation = async (height: number, over: { blockHash?: Uint8Array; nextValidatorSetRoot?: bigint; validatorIndex?: number } = {}) => {
-    const st = { height, blockHash: over.blockHash ?? (await committedHash(height)), nextValidatorSetRoot: over.nextValidatorSetRoot ?? trustedRoot };
+  // Blocks slower than the 1 s window are each the first of their window: wait for one that is not.
+  const unscheduled = await waitFor(
+    async () => {
+      for (let h = nodes[3]!.engine.height; h > 1; h--) if (!(await scheduled(h))) return h;
+      return undefined;
+    },
+    60_000,
+    "a committed height nobody attests",
+  );
+  const committedTime = async (h: number) => (await nodes[3]!.db.blocks.getBlock(h))!.header.time;
+  const attestation = async (height: number, over: { blockHash?: Uint8Array; time?: number; validatorSetRoot?: bigint; nextValidatorSetRoot?: bigint; validatorIndex?: number } = {}) => {
+    const st = {
+      height,
+      time: over.time ?? (await committedTime(height)),
+      blockHash: over.blockHash ?? (await committedHash(height)),
+      validatorSetRoot: over.validatorSetRoot ?? trustedRoot,
+      nextValidatorSetRoot: over.nextValidatorSetRoot ?? trustedRoot,
+    };
     const signature = signFinalityMessage(keys1.attestation!.secretKey, computeFinalityMessage({ chainId: CHAIN_ID, ...st }));
     return encodeFinalityAttestation({ ...st, validatorIndex: over.validatorIndex ?? index1, signature });
   };
@@ -170,13 +186,40 @@ test("validators attest, the prover proves, every node stores the certificate an
     ["an unscheduled height", await attestation(unscheduled), "reject"],
     ["another block", await attestation(first.height, { blockHash: new Uint8Array(32).fill(7) }), "reject"],
     ["another next root", await attestation(first.height, { nextValidatorSetRoot: 5n }), "reject"],
+    ["another block time", await attestation(first.height, { time: (await committedTime(first.height)) + 1 }), "reject"],
+    ["another signing set", await attestation(first.height, { validatorSetRoot: 5n }), "reject"],
     ["a validator outside the set", await attestation(first.height, { validatorIndex: 4 }), "reject"],
     ["another validator's slot", await attestation(first.height, { validatorIndex: (index1 + 1) % 4 }), "reject"],
-    ["a height far ahead", await attestation(first.height).then(() => encodeFinalityAttestation({ height: nodes[3]!.engine.height + 50, blockHash: new Uint8Array(32), nextValidatorSetRoot: 1n, validatorIndex: 0, signature: new Uint8Array(64) })), "ignore"],
+    ["a height far ahead", await attestation(first.height).then(() => encodeFinalityAttestation({ height: nodes[3]!.engine.height + 50, time: 0, blockHash: new Uint8Array(32), validatorSetRoot: 1n, nextValidatorSetRoot: 1n, validatorIndex: 0, signature: new Uint8Array(64) })), "ignore"],
   ];
   for (const [what, bytes, expected] of badAttestations) {
     expect([what, await zk3.validateAttestation(bytes)]).toEqual([what, expected]);
   }
+  // Those were node1's valid signatures over other statements of a height it attested: beside its
+  // attestation of the committed statement, each is a double attestation. Node3 keeps the evidence
+  // and gossips it, a proposer puts it in a block, and node1 is slashed and tombstoned (jailed for good).
+  const found = await waitFor(
+    async () => {
+      const r = (await (await fetch(`${running[3]!.api.url}/evidence`)).json()) as { evidence: { kind: string; height: number; validatorIndex: number }[] };
+      return r.evidence.find((e) => e.kind === "double_attestation" && e.height === first.height && e.validatorIndex === index1);
+    },
+    30_000,
+    "node1's double attestation in node3's evidence",
+  );
+  expect(found).toBeDefined();
+  const operator1 = JSON.parse(await readFile(join(res.nodes[1]!.home, "keys", "operator.json"), "utf8")) as { address: string };
+  const valoper1 = toBech32("aegisvaloper", fromBech32(operator1.address, "aegis", { lengths: [20] }));
+  const validator1 = await waitFor(
+    async () => {
+      const out = nodes[3]!.app.query!("/cosmos.staking.v1beta1.Query/Validator", QueryValidatorRequest.encode({ validatorAddr: valoper1 }).finish());
+      const v = out.code === 0 ? QueryValidatorResponse.decode(out.value!).validator : undefined;
+      return v?.jailed ? v : undefined;
+    },
+    60_000,
+    "node1 jailed for its double attestation",
+  );
+  expect(BigInt(validator1.tokens)).toBe(95n * 10n ** 6n); // 5 % of its 100 power (10^8 tokens) slashed
+
   // node1's own attestation of a scheduled height is valid: node3 accepts it, unless gossip brought it
   // first (node3 may still have been syncing that height when node1 gossiped it), and the same bytes
   // again are a duplicate.
@@ -187,6 +230,9 @@ test("validators attest, the prover proves, every node stores the certificate an
   // The prover claims its reward: MsgSubmitZkCertificate, verified in the transaction, recorded in
   // the state, the reward minted to the prover's account (its operator account, keys/prover.json).
   const prover = JSON.parse(await readFile(join(res.nodes[0]!.home, "keys", "prover.json"), "utf8")) as { mnemonic: string; address: string };
+  // The proof names the prover's account: the reward can only go there.
+  expect(toBech32("aegis", first.prover)).toBe(prover.address);
+  expect(first.time).toBe((await nodes[3]!.db.blocks.getBlock(first.height))!.header.time);
   const recorded = await waitFor(() => nodes[3]!.app.zkRecordedHeight?.() || undefined, 60_000, "a certificate recorded in the state");
   expect(recorded).toBeGreaterThanOrEqual(first.height);
   const client = await StargateClient.connect(running[3]!.api.url);
@@ -228,12 +274,14 @@ test("validators attest, the prover proves, every node stores the certificate an
       return h > last + 1 ? h - 1 : undefined;
     }, 30_000, "a committed height above the last recorded one");
     const hashAbove = (await nodes[3]!.db.blocks.getBlockHashAt(aboveLast))!;
+    const timeAbove = (await nodes[3]!.db.blocks.getBlock(aboveLast))!.header.time;
     const badClaims: [string, ZkCertificate, RegExp][] = [
       ["a height already recorded", newest.height <= last ? newest : first, /not above the last recorded certificate/],
       ["a height not committed yet", { ...newest, height: nodes[3]!.engine.height + 5 }, /not a committed height/],
       ["another block's hash", { ...newest, height: aboveLast, blockHash: new Uint8Array(32).fill(3) }, /is not the hub's block at height/],
-      ["another next root", { ...newest, height: aboveLast, blockHash: hashAbove, nextValidatorSetRoot: 1n }, /next validator set root/],
-      ["a proof of another statement", { ...newest, height: aboveLast, blockHash: hashAbove }, /ZK_CERT_ERROR_INVALID_PROOF/],
+      ["another next root", { ...newest, height: aboveLast, blockHash: hashAbove, time: timeAbove, nextValidatorSetRoot: 1n }, /next validator set root/],
+      ["a proof of another statement", { ...newest, height: aboveLast, blockHash: hashAbove, time: timeAbove }, /ZK_CERT_ERROR_INVALID_PROOF/],
+      ["another block time", { ...newest, height: aboveLast, blockHash: hashAbove, time: 1 }, /is not the hub's block time/],
       ["another circuit", { ...newest, circuit: "quorum8" }, /circuit quorum8 is not the chain's/],
     ];
     for (const [what, cert, reason] of badClaims) {

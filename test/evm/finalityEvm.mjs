@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import ejs from "ejs";
 import solc from "solc";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { createBlock } from "@ethereumjs/block";
 import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
 import { createLegacyTx } from "@ethereumjs/tx";
 import { createAccount, createAddressFromPrivateKey, createAddressFromString } from "@ethereumjs/util";
@@ -37,7 +38,7 @@ export function compileFinalityContracts(vkey) {
   return { verifier: out.contracts["Groth16Verifier.sol"].Groth16Verifier.evm.bytecode.object, finality: out.contracts["AegisFinality.sol"].AegisFinality.evm.bytecode.object };
 }
 
-/** A fresh chain with one funded account; `deploy`, `send` and `call` against it. */
+/** A fresh chain with one funded account; `send` and `call` against it, in a block at `setTime(seconds)` (default 0). */
 export async function createFinalityChain() {
   const common = new Common({ chain: Mainnet, hardfork: Hardfork.Cancun });
   const vm = await createVM({ common });
@@ -45,10 +46,13 @@ export async function createFinalityChain() {
   const from = createAddressFromPrivateKey(key);
   await vm.stateManager.putAccount(from, createAccount({ nonce: 0n, balance: 10n ** 24n }));
   const reader = createAddressFromString("0x" + "00".repeat(19) + "01"); // calls come from elsewhere: runCall bumps its caller's nonce
+  let timestamp = 0n;
+  const block = () => createBlock({ header: { timestamp, gasLimit: 30_000_000n } }, { common });
+  const setTime = (seconds) => void (timestamp = BigInt(seconds));
   const send = async (to, data) => {
     const nonce = (await vm.stateManager.getAccount(from)).nonce;
     const tx = createLegacyTx({ nonce, gasPrice: 10n, gasLimit: 10_000_000n, to, data: Buffer.from(data, "hex") }, { common }).sign(key);
-    const r = await runTx(vm, { tx, skipBlockGasLimitValidation: true });
+    const r = await runTx(vm, { tx, block: block(), skipBlockGasLimitValidation: true, skipHardForkValidation: true });
     return {
       gas: r.totalGasSpent,
       reverted: r.execResult.exceptionError !== undefined,
@@ -57,19 +61,24 @@ export async function createFinalityChain() {
     };
   };
   const call = async (to, data) => {
-    const r = await vm.evm.runCall({ to: createAddressFromString(to), caller: reader, data: Buffer.from(data, "hex"), gasLimit: 10_000_000n });
+    const r = await vm.evm.runCall({ to: createAddressFromString(to), caller: reader, data: Buffer.from(data, "hex"), gasLimit: 10_000_000n, block: block() });
     return hex(r.execResult.returnValue);
   };
-  return { send, call };
+  return { send, call, setTime };
 }
 
-/** Deploys the verifier and AegisFinality trusting `root` at `trustedHeight`; returns the chain and the contract address. */
-export async function deployFinality(vkey, { hubChainId, root, trustedHeight }) {
+/**
+ * Deploys the verifier and AegisFinality trusting `root` at `trustedHeight`, signed at hub time
+ * `trustedTime` (Unix ms), for `trustingPeriodMs`; returns the chain and the contract address. The
+ * chain's clock starts at `now` (seconds; default: trustedTime).
+ */
+export async function deployFinality(vkey, { hubChainId, root, trustedHeight, trustedTime, trustingPeriodMs, now }) {
   const code = compileFinalityContracts(vkey);
   const chain = await createFinalityChain();
+  chain.setTime(now ?? Math.floor(trustedTime / 1000));
   const v = await chain.send(undefined, code.verifier);
   if (v.reverted || !v.createdAddress) throw new Error("verifier deployment failed");
-  const f = await chain.send(undefined, code.finality + word(v.createdAddress) + word(hubChainId) + word(root) + word(trustedHeight));
+  const f = await chain.send(undefined, code.finality + word(v.createdAddress) + word(hubChainId) + word(root) + word(trustedHeight) + word(trustedTime) + word(trustingPeriodMs));
   if (f.reverted || !f.createdAddress) throw new Error("AegisFinality deployment failed");
   return { chain, address: f.createdAddress };
 }
@@ -78,7 +87,16 @@ export async function deployFinality(vkey, { hubChainId, root, trustedHeight }) 
 export function encodeSubmit(cert) {
   const proofWords = [];
   for (let i = 0; i < 8; i++) proofWords.push(hex(cert.proof.subarray(32 * i, 32 * i + 32)));
-  return selector("submit(uint64,bytes32,uint256,uint256,uint256[8])") + word(cert.height) + hex(cert.blockHash) + word(cert.nextValidatorSetRoot) + word(cert.signers) + proofWords.join("");
+  return (
+    selector("submit(uint64,uint64,bytes32,uint256,uint256,address,uint256[8])") +
+    word(cert.height) +
+    word(cert.time) +
+    hex(cert.blockHash) +
+    word(cert.nextValidatorSetRoot) +
+    word(cert.signers) +
+    hex(cert.prover).padStart(64, "0") +
+    proofWords.join("")
+  );
 }
 
 export const readUint = (returnHex) => BigInt("0x" + (returnHex || "0"));

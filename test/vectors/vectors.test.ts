@@ -7,6 +7,7 @@ import {
   blsSign,
   CertificateError,
   computeBlockHash,
+  computeBlsPopMessage,
   computeCommitCertificateHash,
   computeProposalSignBytes,
   computeValidatorSetRoot,
@@ -16,6 +17,7 @@ import {
   encodeHeaderCanonical,
   fromHex,
   getAvailableBlsBackends,
+  isValidBlsProofOfPossession,
   isValidCommitCertificate,
   toHex,
   useBlsBackend,
@@ -26,9 +28,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const v = JSON.parse(readFileSync(join(here, "commitCertificates.json"), "utf8"));
 
 const set = createValidatorSet(
-  v.validators.map((x: { blsPublicKey: string; power: string; proofOfPossession: string }) => ({
+  v.validators.map((x: { blsPublicKey: string; power: string; operator: string; proofOfPossession: string }) => ({
     blsPublicKey: fromHex(x.blsPublicKey),
     power: BigInt(x.power),
+    operator: fromHex(x.operator),
     proofOfPossession: fromHex(x.proofOfPossession),
   })),
 );
@@ -59,7 +62,11 @@ describe.each(getAvailableBlsBackends())("golden vectors with the %s BLS backend
   test("keys, proofs of possession and the validator-set root are reproduced", () => {
     for (const x of v.validators) {
       expect(toHex(blsPublicKeyFromSecret(fromHex(x.blsSecretKey)))).toBe(x.blsPublicKey);
-      expect(toHex(createBlsProofOfPossession(fromHex(x.blsSecretKey)))).toBe(x.proofOfPossession);
+      expect(toHex(computeBlsPopMessage(fromHex(x.blsPublicKey), fromHex(x.operator)))).toBe(x.popMessage);
+      expect(toHex(createBlsProofOfPossession(fromHex(x.blsSecretKey), fromHex(x.operator)))).toBe(x.proofOfPossession);
+      // Bound to its operator: under another validator's operator it does not verify.
+      const other = v.validators.find((y: { operator: string }) => y.operator !== x.operator)!;
+      expect(isValidBlsProofOfPossession(fromHex(x.blsPublicKey), fromHex(other.operator), fromHex(x.proofOfPossession))).toBe(false);
     }
     expect(set.validators.map((x) => toHex(x.address))).toEqual(v.validators.map((x: { address: string }) => x.address));
     expect(toHex(computeValidatorSetRoot(set))).toBe(v.validatorSetRoot);

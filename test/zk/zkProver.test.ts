@@ -1,7 +1,7 @@
 // From attestations to a certificate: the hub's attestation keys sign a finality message, the pool
 // collects the attestations to a quorum, the prover proves it in a worker thread (quorum4 on the
 // test phase-1 file) and the certificate passes the SDK's rule.
-import { computeFinalityMessage, initZkCertificateVerifier, verifyZkCertificate, type Groth16VerificationKey, type ZkValidatorSlot } from "@aegis/consumer-sdk";
+import { computeFinalityMessage, computeZkValidatorSetRoot, initZkCertificateVerifier, verifyZkCertificate, type Groth16VerificationKey, type ZkValidatorSlot } from "@aegis/consumer-sdk";
 import {
   AttestationPool,
   createAttestationKeyPair,
@@ -20,14 +20,24 @@ let built: SetUpCircuit;
 let prover: ZkProver;
 let keys: AttestationKeyPair[];
 let slots: ZkValidatorSlot[];
-const statement = { height: 12, blockHash: new Uint8Array(32).fill(0xab), nextValidatorSetRoot: 99n };
+let statement: { height: number; time: number; blockHash: Uint8Array; validatorSetRoot: bigint; nextValidatorSetRoot: bigint };
+const PROVER = Uint8Array.from({ length: 20 }, (_, i) => 0x30 + i);
 
 beforeAll(async () => {
   built = await setupCircuit(await getCircuit("quorum4"));
   await initZkCertificateVerifier();
   keys = [1, 2, 3, 4].map((i) => createAttestationKeyPair(new Uint8Array(32).fill(40 + i)));
   slots = keys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: BigInt(10 * (i + 1)) }));
-  prover = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, verificationKey: built.vkey as unknown as Groth16VerificationKey });
+  statement = { height: 12, time: 1_767_225_600_000, blockHash: new Uint8Array(32).fill(0xab), validatorSetRoot: computeZkValidatorSetRoot(slots, 4), nextValidatorSetRoot: 99n };
+  prover = new ZkProver({
+    chainId,
+    circuit: "quorum4",
+    capacity: 4,
+    wasmPath: built.wasm,
+    zkeyPath: built.zkey,
+    proverAddress: PROVER,
+    verificationKey: built.vkey as unknown as Groth16VerificationKey,
+  });
   prover.start();
 }, 300_000);
 
@@ -51,7 +61,7 @@ test("a quorum of hub attestations becomes a certificate the SDK accepts", async
   expect(pool.add(attest(2), set, verify)).toMatchObject({ kind: "added", quorum: true });
   const q = pool.newestQuorum(() => set)!;
   const cert = await prover.prove(q.statement, q.attestations, slots);
-  expect(cert).toMatchObject({ circuit: "quorum4", chainId, height: 12, signers: 0b1100n });
+  expect(cert).toMatchObject({ circuit: "quorum4", chainId, height: 12, time: statement.time, signers: 0b1100n, prover: PROVER });
   const opts = { chainId, verificationKeys: { quorum4: built.vkey as unknown as Groth16VerificationKey }, capacities: { quorum4: 4 } };
   expect(verifyZkCertificate(cert, cert.validatorSetRoot, opts)).toBe(true);
 }, 120_000);
@@ -76,13 +86,13 @@ test("a proving key that is not the chain's verification key is refused at start
   await expect(prover.assertKeyMatches()).resolves.toBeUndefined();
   const vk = built.vkey as unknown as Groth16VerificationKey;
   const otherDelta = { ...vk, vk_delta_2: vk.vk_gamma_2 };
-  const wrong = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, verificationKey: otherDelta });
+  const wrong = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: built.zkey, proverAddress: PROVER, verificationKey: otherDelta });
   try {
     await expect(wrong.assertKeyMatches()).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_KEY_MISMATCH", type: { zkeyPath: built.zkey } });
   } finally {
     await wrong.stop();
   }
-  const missing = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: `${built.zkey}.missing`, verificationKey: vk });
+  const missing = new ZkProver({ chainId, circuit: "quorum4", capacity: 4, wasmPath: built.wasm, zkeyPath: `${built.zkey}.missing`, proverAddress: PROVER, verificationKey: vk });
   try {
     await expect(missing.assertKeyMatches()).rejects.toMatchObject({ code: "ZK_PROVER_ERROR_PROVING_FAILED" });
   } finally {

@@ -4,7 +4,7 @@ import type { CommitEvent } from "../consensus/index.js";
 import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
 import type { Logger } from "../logger.js";
 import type { HubNode } from "../node/hubNode.js";
-import { blockToJson, blsCertificateToJson, headerToJson, validatorSetToJson, zkCertificateToJson } from "./jsonViews.js";
+import { blockToJson, blsCertificateToJson, evidenceSummaryToJson, headerToJson, validatorSetToJson, zkCertificateToJson } from "./jsonViews.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 
 export interface ApiServerOpts {
@@ -198,17 +198,7 @@ export class ApiServer {
 
     app.get("/evidence", async () => {
       const list = await node.db.evidence.list({ limit: 100 });
-      return {
-        evidence: list.map((e) => ({
-          height: e.voteA.height,
-          round: e.voteA.round,
-          type: e.voteA.type,
-          validatorIndex: e.voteA.validatorIndex,
-          blockHashA: e.voteA.blockHash ? toHex(e.voteA.blockHash) : null,
-          blockHashB: e.voteB.blockHash ? toHex(e.voteB.blockHash) : null,
-          time: new Date(e.time).toISOString(),
-        })),
-      };
+      return { evidence: list.map(evidenceSummaryToJson) };
     });
 
     app.post<{ Body: unknown }>("/txs", async (req, reply) => {

@@ -1,5 +1,7 @@
 import { getSignerIndices, getZkPublicSignals, getZkSigners, toHex, ZK_MAX_CAPACITY, type BlockHeader, type CommitCertificate, type ValidatorSet, type ZkCertificate } from "@aegis/consumer-sdk";
-import type { Block, DuplicateVoteEvidence, Vote } from "../consensus/types.js";
+import type { FinalityAttestation } from "../codec/codec.js";
+import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
+import type { Block, Evidence, Vote } from "../consensus/types.js";
 
 /** JSON shapes of the HTTP API. Bytes are hex (transactions base64), times ISO-8601 with milliseconds. */
 export function headerToJson(h: BlockHeader) {
@@ -38,7 +40,23 @@ export function blockToJson(block: Block, blockHash: Uint8Array) {
   };
 }
 
-export function evidenceToJson(e: DuplicateVoteEvidence) {
+function attestationToJson(a: FinalityAttestation) {
+  return {
+    height: a.height,
+    time: new Date(a.time).toISOString(),
+    blockHash: toHex(a.blockHash),
+    validatorSetRoot: a.validatorSetRoot.toString(),
+    nextValidatorSetRoot: a.nextValidatorSetRoot.toString(),
+    validatorIndex: a.validatorIndex,
+    signature: toHex(a.signature),
+  };
+}
+
+/** A block's evidence: `kind` "duplicate_vote" (voteA, voteB) or "double_attestation" (attestationA, attestationB). */
+export function evidenceToJson(e: Evidence) {
+  if (isDoubleAttestationEvidence(e)) {
+    return { kind: "double_attestation" as const, attestationA: attestationToJson(e.attestationA), attestationB: attestationToJson(e.attestationB), time: new Date(e.time).toISOString() };
+  }
   const vote = (v: Vote) => ({
     type: v.type,
     height: v.height,
@@ -47,7 +65,36 @@ export function evidenceToJson(e: DuplicateVoteEvidence) {
     validatorIndex: v.validatorIndex,
     signature: toHex(v.signature),
   });
-  return { voteA: vote(e.voteA), voteB: vote(e.voteB), time: new Date(e.time).toISOString() };
+  return { kind: "duplicate_vote" as const, voteA: vote(e.voteA), voteB: vote(e.voteB), time: new Date(e.time).toISOString() };
+}
+
+/**
+ * One line of GET /evidence: the offence (kind, height, validator index; round and type for votes)
+ * and the two block hashes it signed.
+ */
+export function evidenceSummaryToJson(e: Evidence) {
+  if (isDoubleAttestationEvidence(e)) {
+    const a = e.attestationA;
+    const b = e.attestationB;
+    return {
+      kind: "double_attestation" as const,
+      height: a.height,
+      validatorIndex: a.validatorIndex,
+      blockHashA: toHex(a.blockHash),
+      blockHashB: toHex(b.blockHash),
+      time: new Date(e.time).toISOString(),
+    };
+  }
+  return {
+    kind: "duplicate_vote" as const,
+    height: e.voteA.height,
+    round: e.voteA.round,
+    type: e.voteA.type,
+    validatorIndex: e.voteA.validatorIndex,
+    blockHashA: e.voteA.blockHash ? toHex(e.voteA.blockHash) : null,
+    blockHashB: e.voteB.blockHash ? toHex(e.voteB.blockHash) : null,
+    time: new Date(e.time).toISOString(),
+  };
 }
 
 export function blsCertificateToJson(c: CommitCertificate, set: ValidatorSet) {
@@ -83,11 +130,13 @@ export function zkCertificateToJson(c: ZkCertificate) {
   return {
     circuit: c.circuit,
     height: c.height,
+    time: c.time,
     blockHash: toHex(c.blockHash),
     validatorSetRoot: c.validatorSetRoot.toString(),
     nextValidatorSetRoot: c.nextValidatorSetRoot.toString(),
     signers: c.signers.toString(),
     signerIndices: getZkSigners(c.signers, ZK_MAX_CAPACITY),
+    prover: toHex(c.prover),
     proof: toHex(c.proof),
     publicSignals: getZkPublicSignals(c),
   };

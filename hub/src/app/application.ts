@@ -1,5 +1,5 @@
 import { AegisError, type ValidatorSet } from "@aegis/consumer-sdk";
-import type { DuplicateVoteEvidence } from "../consensus/types.js";
+import type { Evidence } from "../consensus/types.js";
 
 /** What a block's execution may depend on besides its transactions. */
 export interface BlockExecutionContext {
@@ -17,10 +17,11 @@ export interface BlockExecutionContext {
    */
   lastCommit: { height: number; signers: Uint8Array } | null;
   /**
-   * Double-sign evidence: in executeBlock the block's (each must be valid, else the block is refused);
-   * in prepareBlock the candidates (the application keeps the valid ones and returns them).
+   * Double-sign and double-attestation evidence: in executeBlock the block's (each must be valid, else
+   * the block is refused); in prepareBlock the candidates (the application keeps the valid ones and
+   * returns them).
    */
-  evidence: readonly DuplicateVoteEvidence[];
+  evidence: readonly Evidence[];
 }
 
 export type ApplicationErrorType =
@@ -50,7 +51,7 @@ export interface Application {
   /** State root after that block (the genesis state root at 0). */
   readonly stateRoot: Uint8Array;
   /** Proposer: picks transactions from `candidates` in order (skipping ones that cannot go in a block) and executes them. */
-  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; evidence: DuplicateVoteEvidence[] } & ExecutionResult>;
+  prepareBlock(ctx: BlockExecutionContext, candidates: readonly Uint8Array[]): Promise<{ txs: Uint8Array[]; evidence: Evidence[] } & ExecutionResult>;
   /** Executes a block on the committed state; throws ApplicationError when it is not acceptable. The result is kept for commit. */
   executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<ExecutionResult>;
   /** Persists the execution of a decided block (executing it first when needed); height must be `this.height + 1`. */

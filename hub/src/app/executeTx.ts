@@ -84,8 +84,11 @@ export interface PreparedTx {
  * Pure: its result depends only on the bytes, the chain id, the registry and `simulate`.
  */
 export function prepareTx(bytes: Uint8Array, ctx: { chainId: string; registry: MsgRegistry; simulate: boolean }): PreparedTx {
-  const tx = decodeTx(bytes, { simulate: ctx.simulate });
-  const msgs = tx.messages.map((m) => ctx.registry.decode(m.typeUrl, m.value));
+  const decoded = decodeTx(bytes, { simulate: ctx.simulate });
+  // Each message's bytes are checked against its wire schema before they are decoded (unknown fields
+  // inside a message are refused as in TxBody): CheckTx and block execution both come through here.
+  const msgs = decoded.messages.map((m) => ctx.registry.decode(m.typeUrl, m.value));
+  const tx = msgs.some((m) => m.hasUnknownNonCritical) ? { ...decoded, hasNonCriticalExtensions: true } : decoded;
   const signers: Uint8Array[] = [];
   const seen = new Set<string>();
   for (const { handler, msg } of msgs) {

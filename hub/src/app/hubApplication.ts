@@ -6,7 +6,7 @@ import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { HubDb, IndexedTx } from "../db/index.js";
 import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
-import { createZkHandlers, getLastCertifiedHeight, processRecordParentHash } from "./modules/zk/index.js";
+import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./modules/zk/index.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
@@ -31,6 +31,7 @@ import {
 import { DISTRIBUTION_HANDLERS, processAllocateRewards, queryDistribution } from "./modules/distribution/index.js";
 import {
   processBlockSignatures,
+  processDoubleAttestationEvidence,
   processDuplicateVoteEvidence,
   processSlashingGenesis,
   querySlashing,
@@ -38,7 +39,8 @@ import {
   SLASHING_HANDLERS,
 } from "./modules/slashing/index.js";
 import { computeEvidenceHash } from "../consensus/blockRules.js";
-import type { DuplicateVoteEvidence } from "../consensus/types.js";
+import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
+import type { Evidence } from "../consensus/types.js";
 import type { TxEvent } from "./txEvents.js";
 
 export interface HubApplicationOpts {
@@ -176,7 +178,7 @@ export class HubApplication implements Application {
   }
 
   /** Identifies one execution (block content and context): one streamed hash, not a Merkle tree of 1,000 tx hashes. */
-  private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[], evidence: readonly DuplicateVoteEvidence[]): string {
+  private key(ctx: BlockExecutionContext, txs: readonly Uint8Array[], evidence: readonly Evidence[]): string {
     const lc = ctx.lastCommit ? `${ctx.lastCommit.height}:${toHex(ctx.lastCommit.signers)}` : "-";
     const h = createHash("sha256");
     const len = Buffer.alloc(4);
@@ -196,7 +198,7 @@ export class HubApplication implements Application {
   async prepareBlock(
     ctx: BlockExecutionContext,
     candidates: readonly Uint8Array[],
-  ): Promise<{ txs: Uint8Array[]; evidence: DuplicateVoteEvidence[]; stateRoot: Uint8Array; nextValidatorSetRoot?: Uint8Array }> {
+  ): Promise<{ txs: Uint8Array[]; evidence: Evidence[]; stateRoot: Uint8Array; nextValidatorSetRoot?: Uint8Array }> {
     this.assertNextHeight(ctx);
     const { executed, txs, evidence } = await this.runBlock(ctx, candidates, "prepare");
     this.remember(this.key(ctx, txs, evidence), executed);
@@ -212,7 +214,7 @@ export class HubApplication implements Application {
     ctx: BlockExecutionContext,
     candidates: readonly Uint8Array[],
     mode: "prepare" | "execute",
-  ): Promise<{ executed: Executed; txs: Uint8Array[]; evidence: DuplicateVoteEvidence[] }> {
+  ): Promise<{ executed: Executed; txs: Uint8Array[]; evidence: Evidence[] }> {
     const view = this.state.createView();
     const begin = this.processBeginBlock(view, ctx, mode);
     const txs: Uint8Array[] = [];
@@ -233,22 +235,23 @@ export class HubApplication implements Application {
 
   /**
    * Work at the start of every block, before its transactions: liveness from the previous height's
-   * certificate, then each piece of double-sign evidence (slash and tombstone), each on its own branch.
-   * Invalid evidence refuses the block ("execute") or is left out ("prepare").
+   * certificate, then each piece of double-sign or double-attestation evidence (slash and tombstone),
+   * each on its own branch. Invalid evidence refuses the block ("execute") or is left out ("prepare").
    */
-  private processBeginBlock(view: StateView, ctx: BlockExecutionContext, mode: "prepare" | "execute"): { evidence: DuplicateVoteEvidence[]; events: TxEvent[] } {
+  private processBeginBlock(view: StateView, ctx: BlockExecutionContext, mode: "prepare" | "execute"): { evidence: Evidence[]; events: TxEvent[] } {
     const events: TxEvent[] = [];
-    if (this.opts.zk && ctx.parentHash) processRecordParentHash(view, ctx.height, ctx.parentHash);
+    if (this.opts.zk) processRecordBlock(view, ctx.height, ctx.parentHash, ctx.time);
     const lc = ctx.lastCommit;
     if (lc) {
       const set = getValidatorSetForHeight(view, lc.height);
       if (set) events.push(...processBlockSignatures(view, { height: lc.height, time: ctx.time, set, signers: lc.signers }));
     }
-    const evidence: DuplicateVoteEvidence[] = [];
+    const evidence: Evidence[] = [];
     for (const [i, ev] of ctx.evidence.entries()) {
       const branch = view.branch();
       try {
-        const r = processDuplicateVoteEvidence(branch, ev, { height: ctx.height, time: ctx.time, chainId: this.opts.chainId });
+        const ectx = { height: ctx.height, time: ctx.time, chainId: this.opts.chainId };
+        const r = isDoubleAttestationEvidence(ev) ? processDoubleAttestationEvidence(branch, ev, ectx) : processDuplicateVoteEvidence(branch, ev, ectx);
         branch.commit();
         evidence.push(ev);
         events.push(...r.events);

@@ -1,9 +1,10 @@
 import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { KVStore } from "../state/index.js";
-import { ACCOUNT_ADDRESS_PREFIX, parseCoins, TxError } from "../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, parseCoins, scanProtoMessage, TxError, type MessageSpec } from "../tx/index.js";
 import { parseMessageAddress } from "./msgAddress.js";
 import { processEnsureAccount } from "./modules/auth.js";
 import { processTransfer } from "./modules/bank.js";
+import { getMsgWireSchema } from "./msgWireSchemas.js";
 import { formatCoins } from "./txEvents.js";
 import type { TxEvent } from "./txEvents.js";
 
@@ -26,6 +27,12 @@ export interface MsgResult {
 /** Everything the hub knows about one message type. */
 export interface MsgHandler<M> {
   typeUrl: string;
+  /**
+   * Wire schema of the message's bytes, checked before `decode` (unknown fields, wire types ...).
+   * Absent: getMsgWireSchema(typeUrl) (msgWireSchemas.ts: the SDK messages, and every /aegis.*
+   * message from proto/src). MsgRegistry refuses a handler that has neither.
+   */
+  wireSchema?: MessageSpec;
   decode(bytes: Uint8Array): M;
   /** Addresses (20 bytes) whose signatures the message needs, in order. */
   getSigners(msg: M): Uint8Array[];
@@ -67,25 +74,54 @@ const msgSend: MsgHandler<MsgSend> = {
   },
 };
 
-/** The message types this hub handles, by type URL. */
-export class MsgRegistry {
-  private readonly handlers = new Map<string, MsgHandler<unknown>>();
+export interface DecodedMsg {
+  handler: MsgHandler<unknown>;
+  msg: unknown;
+  /** The message's bytes carried unknown non-critical fields (number & 1024), skipped as in the SDK. */
+  hasUnknownNonCritical: boolean;
+}
 
+/** The message types this hub handles, by type URL, each with the wire schema its bytes must follow. */
+export class MsgRegistry {
+  private readonly handlers = new Map<string, { handler: MsgHandler<unknown>; schema: MessageSpec }>();
+
+  /** Throws Error when a handler has no wire schema: a message type is never accepted unchecked. */
   constructor(handlers: MsgHandler<never>[] = DEFAULT_HANDLERS) {
-    for (const h of handlers) this.handlers.set(h.typeUrl, h as unknown as MsgHandler<unknown>);
+    for (const h of handlers) {
+      const schema = h.wireSchema ?? getMsgWireSchema(h.typeUrl);
+      if (schema === undefined) throw new Error(`MsgRegistry: no wire schema for ${h.typeUrl} (give the handler a wireSchema or add one to msgWireSchemas.ts)`);
+      this.handlers.set(h.typeUrl, { handler: h as unknown as MsgHandler<unknown>, schema });
+    }
   }
 
   get(typeUrl: string): MsgHandler<unknown> {
-    const h = this.handlers.get(typeUrl);
-    if (!h) throw new TxError({ code: "TX_ERROR_UNKNOWN_MESSAGE", typeUrl });
-    return h;
+    return this.entry(typeUrl).handler;
   }
 
-  /** Decodes a message; malformed bytes are a TX_ERROR_DECODE. */
-  decode(typeUrl: string, value: Uint8Array): { handler: MsgHandler<unknown>; msg: unknown } {
-    const handler = this.get(typeUrl);
+  /** The wire schema the bytes of `typeUrl` messages are checked against. */
+  getWireSchema(typeUrl: string): MessageSpec {
+    return this.entry(typeUrl).schema;
+  }
+
+  private entry(typeUrl: string): { handler: MsgHandler<unknown>; schema: MessageSpec } {
+    const e = this.handlers.get(typeUrl);
+    if (!e) throw new TxError({ code: "TX_ERROR_UNKNOWN_MESSAGE", typeUrl });
+    return e;
+  }
+
+  /**
+   * Checks a message's bytes against its wire schema, then decodes them; malformed bytes are a
+   * TX_ERROR_DECODE (the SDK's ErrTxDecode). As the SDK's RejectUnknownFields does for each Any in
+   * TxBody.messages (with TxBody's allowUnknownNonCriticals = true, passed down the whole tree): an
+   * unknown field is refused in the message and in every message nested in it, unless its number has
+   * the non-critical bit (1024); wire types, minimal varints, repeated singular fields and UTF-8 are
+   * checked as in TxBody.
+   */
+  decode(typeUrl: string, value: Uint8Array): DecodedMsg {
+    const { handler, schema } = this.entry(typeUrl);
+    const scan = scanProtoMessage(value, schema, { allowUnknownNonCritical: true });
     try {
-      return { handler, msg: handler.decode(value) };
+      return { handler, msg: handler.decode(value), hasUnknownNonCritical: scan.hasUnknownNonCritical };
     } catch (e) {
       throw new TxError({ code: "TX_ERROR_DECODE", reason: `${typeUrl}: ${(e as Error).message}` });
     }

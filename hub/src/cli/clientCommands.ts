@@ -15,11 +15,11 @@ import { connectComet } from "@cosmjs/tendermint-rpc";
 import { existsSync } from "node:fs";
 import { Registry } from "@cosmjs/proto-signing";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { bytesEqual, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { createAttestationKeyPair, createAttestationProofOfPossession } from "../attestation/index.js";
 import { AegisMsgCreateValidator } from "../app/modules/staking/index.js";
 import { encodeValidatorKeyFile, readValidatorKeyFile, writeFileAtomic } from "../node/nodeConfig.js";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { defaultKeyringDir, Keyring, type KeyringBackend } from "./keyring.js";
 
 /** Default RPC endpoint: node0 of `aegis init` / the devnet. */
@@ -39,6 +39,17 @@ function keyringOptions(cmd: Command): Command {
   return cmd
     .option("--keyring-dir <dir>", "keyring folder", defaultKeyringDir())
     .option("--keyring-backend <backend>", "file (encrypted with $AEGIS_KEYRING_PASSWORD) | test (plain text, devnets)", "file");
+}
+
+/** An operator given as its account (aegis1…) or operator (aegisvaloper…) address: its 20 bytes. */
+function parseOperatorAddress(address: string): Uint8Array {
+  const prefix = address.startsWith(VALIDATOR_OPERATOR_ADDRESS_PREFIX) ? VALIDATOR_OPERATOR_ADDRESS_PREFIX : ACCOUNT_ADDRESS_PREFIX;
+  try {
+    return fromBech32(address, prefix, { lengths: [20] });
+  } catch (e) {
+    if (e instanceof TxError) throw new Error(`--operator ${JSON.stringify(address)}: ${e.log} (an ${ACCOUNT_ADDRESS_PREFIX}1… or ${VALIDATOR_OPERATOR_ADDRESS_PREFIX}1… address)`);
+    throw e;
+  }
 }
 
 function print(x: unknown): void {
@@ -64,14 +75,22 @@ export function addClientCommands(program: Command): void {
 
   keys
     .command("validator-key <file>")
-    .description("create a validator's signing keys (BLS and BabyJubJub attestation; mode 0600) for create-validator and a node's keys/priv_validator_key.json")
+    .description(
+      "create a validator's signing keys (BLS and BabyJubJub attestation; mode 0600) for create-validator and a node's keys/priv_validator_key.json, " +
+        "with their proofs of possession for --operator (bound to it: the file serves that operator only)",
+    )
+    .requiredOption("--operator <address>", "the operator's account (aegis1…, the key create-validator is sent from) or its aegisvaloper1… address")
     .option("--force", "overwrite an existing file", false)
-    .action(async (file: string, o: { force: boolean }) => {
+    .action(async (file: string, o: { operator: string; force: boolean }) => {
+      const operator = parseOperatorAddress(o.operator);
       if (!o.force && existsSync(file)) throw new Error(`${file} exists; pass --force to overwrite it (the keys in it are lost)`);
       const bls = createBlsKeyPair();
       const attestation = createAttestationKeyPair();
-      await writeFileAtomic(file, encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation }), 0o600);
-      print({ file, blsPublicKey: toHex(bls.publicKey), attestationPublicKey: toHex(attestation.publicKey) });
+      const text = encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation, operator });
+      await writeFileAtomic(file, text, 0o600);
+      // The public part: what a genesis (appState.validators, validators) needs from this validator.
+      const { operator: account, blsPublicKey, blsProofOfPossession, attestationPublicKey, attestationProofOfPossession } = JSON.parse(text) as Record<string, string>;
+      print({ file, operator: account, operatorAddress: toBech32(VALIDATOR_OPERATOR_ADDRESS_PREFIX, operator), blsPublicKey, blsProofOfPossession, attestationPublicKey, attestationProofOfPossession });
     });
 
   const tx = program.command("tx").description("sign and broadcast transactions");
@@ -103,9 +122,18 @@ export function addClientCommands(program: Command): void {
       .option("--gas <gas>", '"auto" (simulate × 1.4) or a number', "auto")
       .option("--gas-prices <price>", "gas price", DEFAULT_GAS_PRICES);
   type SigningOpts = KeyringOpts & { node: string; gas: string; gasPrices: string };
-  /** Signs and broadcasts with a key from the keyring; prints the result like `tx bank send`. */
-  const withSigner = async (from: string, o: SigningOpts, fn: (c: SigningStargateClient, address: string, fee: StdFee | "auto") => Promise<DeliverTxResponse>) => {
+  /**
+   * Signs and broadcasts with a key from the keyring; prints the result like `tx bank send`.
+   * `check` sees the signer's address before anything is sent (it throws to refuse).
+   */
+  const withSigner = async (
+    from: string,
+    o: SigningOpts,
+    fn: (c: SigningStargateClient, address: string, fee: StdFee | "auto") => Promise<DeliverTxResponse>,
+    check?: (address: string) => void,
+  ) => {
     const { wallet, address } = await keyring(o).wallet(from);
+    check?.(address);
     const price = GasPrice.fromString(o.gasPrices);
     const gas = o.gas === "auto" ? "auto" : Number(o.gas);
     if (gas !== "auto" && !(Number.isInteger(gas) && gas > 0)) throw new Error('--gas must be "auto" or a positive integer');
@@ -169,8 +197,23 @@ export function addClientCommands(program: Command): void {
       },
     ) => {
       const keys = await readValidatorKeyFile(o.validatorKey);
-      if (!keys.attestation) throw new Error(`${o.validatorKey} has no attestation key; create the keys with \`aegis keys validator-key\``);
+      if (!keys.attestation) throw new Error(`${o.validatorKey} has no attestation key; create the keys with \`aegis keys validator-key <file> --operator <address>\``);
+      if (!keys.operator) {
+        throw new Error(
+          `${o.validatorKey} names no operator (made before proofs of possession were bound to the operator); ` +
+            `create new keys with \`aegis keys validator-key <file> --operator <${from}'s address>\``,
+        );
+      }
+      const fileOperator = keys.operator;
       const value = oneCoin(selfDelegation);
+      // Its proofs of possession are for the file's operator: the hub would refuse them for another.
+      const assertFileOperator = (addr: string) => {
+        if (bytesEqual(fromBech32(addr, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }), fileOperator)) return;
+        throw new Error(
+          `${o.validatorKey} holds keys for operator ${toBech32(ACCOUNT_ADDRESS_PREFIX, fileOperator)}, not ${from} (${addr}): ` +
+            `their proofs of possession are bound to that operator; send create-validator from its key, or create keys for ${addr} with \`aegis keys validator-key <file> --operator ${addr}\``,
+        );
+      };
       return withSigner(from, o, (c, addr, fee) => {
         const operator = fromBech32(addr, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
         const msg = AegisMsgCreateValidator.fromPartial({
@@ -181,12 +224,12 @@ export function addClientCommands(program: Command): void {
           validatorAddress: toBech32(VALIDATOR_OPERATOR_ADDRESS_PREFIX, operator),
           value,
           blsPublicKey: keys.blsPublicKey,
-          blsProofOfPossession: createBlsProofOfPossession(keys.blsSecretKey),
+          blsProofOfPossession: createBlsProofOfPossession(keys.blsSecretKey, operator),
           attestationPublicKey: keys.attestation!.publicKey,
           attestationProofOfPossession: createAttestationProofOfPossession(keys.attestation!.secretKey, operator),
         });
         return c.signAndBroadcast(addr, [{ typeUrl: AegisMsgCreateValidator.typeUrl, value: msg }], fee);
-      });
+      }, assertFileOperator);
     },
   );
   const slashing = tx.command("slashing").description("slashing transactions");

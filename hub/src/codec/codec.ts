@@ -9,12 +9,14 @@ import {
   ZK_MAX_CAPACITY,
   ZK_MAX_CIRCUIT_NAME_LENGTH,
   ZK_PROOF_LENGTH,
+  ZK_PROVER_LENGTH,
   type ZkCertificate,
   VoteType,
   type BlockHeader,
   type CommitCertificate,
 } from "@aegis/consumer-sdk";
-import type { Block, CertifiedBlock, DuplicateVoteEvidence, Proposal, ProposalMessage, Vote } from "../consensus/types.js";
+import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
+import type { Block, CertifiedBlock, DoubleAttestationEvidence, DuplicateVoteEvidence, Proposal, ProposalMessage, Vote } from "../consensus/types.js";
 import { Step } from "../consensus/types.js";
 import type { WalEntry } from "../db/walEntry.js";
 import { SignStep, type SignerGuardRecord } from "../db/signerGuardRecord.js";
@@ -114,7 +116,8 @@ function blockToProto(b: Block): aegis.v1.Block.$Properties {
     header: headerToProto(b.header),
     txs: b.txs,
     last_commit: b.lastCommit ? certificateToProto(b.lastCommit) : null,
-    evidence: b.evidence.map(evidenceToProto),
+    evidence: b.evidence.filter((e) => !isDoubleAttestationEvidence(e)).map((e) => evidenceToProto(e as DuplicateVoteEvidence)),
+    double_attestation_evidence: b.evidence.filter(isDoubleAttestationEvidence).map(doubleAttestationToProto),
   };
 }
 
@@ -124,12 +127,14 @@ function blockFromProto(p: aegis.v1.Block.$Properties | null | undefined): Block
   if (txs.length > MAX_TXS_PER_BLOCK) throw invalid("Block", "txs", `more than ${MAX_TXS_PER_BLOCK} transactions`);
   for (const tx of txs) if (tx.length > MAX_TX_BYTES) throw invalid("Block", "txs", `transaction over ${MAX_TX_BYTES} bytes`);
   const evidence = p.evidence ?? [];
-  if (evidence.length > MAX_EVIDENCE_PER_BLOCK) throw invalid("Block", "evidence", `more than ${MAX_EVIDENCE_PER_BLOCK} items`);
+  const doubleAttestations = p.double_attestation_evidence ?? [];
+  if (evidence.length + doubleAttestations.length > MAX_EVIDENCE_PER_BLOCK) throw invalid("Block", "evidence", `more than ${MAX_EVIDENCE_PER_BLOCK} items`);
   return {
     header: headerFromProto(p.header),
     txs: txs.map((t) => new Uint8Array(t)),
     lastCommit: p.last_commit ? certificateFromProto(p.last_commit) : null,
-    evidence: evidence.map(evidenceFromProto),
+    // Block order (orderEvidence): duplicate votes, then double attestations.
+    evidence: [...evidence.map(evidenceFromProto), ...doubleAttestations.map(doubleAttestationFromProto)],
   };
 }
 
@@ -268,7 +273,11 @@ export function certifiedBlockFromProto(p: aegis.v1.CertifiedBlock.$Properties |
 /** A validator's attestation of a committed block (aegis.v1.FinalityAttestation). */
 export interface FinalityAttestation {
   height: number;
+  /** The block's header time (Unix ms). */
+  time: number;
   blockHash: Uint8Array;
+  /** ZK root of the set that signs `height` (the attester's own). */
+  validatorSetRoot: bigint;
   /** ZK root of the set that signs height + 1. */
   nextValidatorSetRoot: bigint;
   validatorIndex: number;
@@ -291,27 +300,34 @@ function fieldOf(v: Uint8Array | null | undefined, message: string, field: strin
   return x;
 }
 
-export function encodeFinalityAttestation(a: FinalityAttestation): Uint8Array {
-  return pb.FinalityAttestation.encode({
+function attestationToProto(a: FinalityAttestation): aegis.v1.FinalityAttestation.$Properties {
+  return {
     height: a.height,
     block_hash: a.blockHash,
     next_validator_set_root: fieldToBytes(a.nextValidatorSetRoot),
     validator_index: a.validatorIndex,
     signature: a.signature,
-  }).finish();
+    time: a.time,
+    validator_set_root: fieldToBytes(a.validatorSetRoot),
+  };
+}
+function attestationFromProto(p: aegis.v1.FinalityAttestation.$Properties, m = "FinalityAttestation"): FinalityAttestation {
+  return {
+    height: toSafe(p.height, m, "height", 1),
+    time: toSafe(p.time, m, "time"),
+    blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
+    validatorSetRoot: fieldOf(p.validator_set_root, m, "validatorSetRoot"),
+    nextValidatorSetRoot: fieldOf(p.next_validator_set_root, m, "nextValidatorSetRoot"),
+    validatorIndex: toSafe(p.validator_index, m, "validatorIndex"),
+    signature: bytesOf(p.signature, ATTESTATION_SIGNATURE_BYTES, m, "signature"),
+  };
+}
+export function encodeFinalityAttestation(a: FinalityAttestation): Uint8Array {
+  return pb.FinalityAttestation.encode(attestationToProto(a)).finish();
 }
 export function decodeFinalityAttestation(bytes: Uint8Array): FinalityAttestation {
   const m = "FinalityAttestation";
-  return decodeWith(m, () => {
-    const p = pb.FinalityAttestation.decode(bytes);
-    return {
-      height: toSafe(p.height, m, "height", 1),
-      blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
-      nextValidatorSetRoot: fieldOf(p.next_validator_set_root, m, "nextValidatorSetRoot"),
-      validatorIndex: toSafe(p.validator_index, m, "validatorIndex"),
-      signature: bytesOf(p.signature, ATTESTATION_SIGNATURE_BYTES, m, "signature"),
-    };
-  });
+  return decodeWith(m, () => attestationFromProto(pb.FinalityAttestation.decode(bytes), m));
 }
 
 export function encodeZkCertificate(c: ZkCertificate): Uint8Array {
@@ -323,6 +339,8 @@ export function encodeZkCertificate(c: ZkCertificate): Uint8Array {
     next_validator_set_root: fieldToBytes(c.nextValidatorSetRoot),
     signers: fieldToBytes(c.signers),
     proof: c.proof,
+    time: c.time,
+    prover: c.prover,
   }).finish();
 }
 /** A certificate of the hub `chainId` (the wire form does not carry it); shapes checked, the proof not yet. */
@@ -336,11 +354,13 @@ export function decodeZkCertificate(bytes: Uint8Array, chainId: string): ZkCerti
       circuit,
       chainId,
       height: toSafe(p.height, m, "height", 1),
+      time: toSafe(p.time, m, "time"),
       blockHash: bytesOf(p.block_hash, HASH_LENGTH, m, "blockHash"),
       validatorSetRoot: fieldOf(p.validator_set_root, m, "validatorSetRoot"),
       nextValidatorSetRoot: fieldOf(p.next_validator_set_root, m, "nextValidatorSetRoot"),
       signers: fieldOf(p.signers, m, "signers", 1n << BigInt(ZK_MAX_CAPACITY)),
       proof: bytesOf(p.proof, ZK_PROOF_LENGTH, m, "proof"),
+      prover: bytesOf(p.prover, ZK_PROVER_LENGTH, m, "prover"),
     };
   });
 }
@@ -358,6 +378,29 @@ export function encodeDuplicateVoteEvidence(e: DuplicateVoteEvidence): Uint8Arra
 }
 export function decodeDuplicateVoteEvidence(bytes: Uint8Array): DuplicateVoteEvidence {
   return decodeWith("DuplicateVoteEvidence", () => evidenceFromProto(pb.DuplicateVoteEvidence.decode(bytes)));
+}
+
+export function doubleAttestationToProto(e: DoubleAttestationEvidence): aegis.v1.DoubleAttestationEvidence.$Properties {
+  return { attestation_a: attestationToProto(e.attestationA), attestation_b: attestationToProto(e.attestationB), time: e.time };
+}
+/** A decoded double attestation: both attestations present and well formed (signatures not checked). */
+export function doubleAttestationFromProto(p: aegis.v1.DoubleAttestationEvidence.$Properties): DoubleAttestationEvidence {
+  const m = "DoubleAttestationEvidence";
+  return decodeWith(m, () => {
+    if (!p.attestation_a) throw invalid(m, "attestationA", "missing");
+    if (!p.attestation_b) throw invalid(m, "attestationB", "missing");
+    return {
+      attestationA: attestationFromProto(p.attestation_a, `${m}.attestationA`),
+      attestationB: attestationFromProto(p.attestation_b, `${m}.attestationB`),
+      time: toSafe(p.time, m, "time"),
+    };
+  });
+}
+export function encodeDoubleAttestationEvidence(e: DoubleAttestationEvidence): Uint8Array {
+  return pb.DoubleAttestationEvidence.encode(doubleAttestationToProto(e)).finish();
+}
+export function decodeDoubleAttestationEvidence(bytes: Uint8Array): DoubleAttestationEvidence {
+  return decodeWith("DoubleAttestationEvidence", () => doubleAttestationFromProto(pb.DoubleAttestationEvidence.decode(bytes)));
 }
 
 // ---------- p2p request/response

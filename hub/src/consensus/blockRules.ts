@@ -16,7 +16,9 @@ import {
   type BlockHeader,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
-import type { Block, DuplicateVoteEvidence, Vote } from "./types.js";
+import type { FinalityAttestation } from "../codec/codec.js";
+import { isDoubleAttestationEvidence, orderEvidence } from "./evidence.js";
+import type { Block, DoubleAttestationEvidence, Evidence, Vote } from "./types.js";
 
 /** How far ahead of the local clock a proposed block's time may be. */
 export const MAX_CLOCK_DRIFT_MS = 10_000;
@@ -69,16 +71,50 @@ function writeVote(w: CanonicalWriter, v: Vote): CanonicalWriter {
     .fixed(v.signature, BLS_SIGNATURE_LENGTH, "signature");
 }
 
-/** SHA-256 of the canonical encoding of one piece of evidence (both votes and the time first seen). */
-export function computeEvidenceHash(e: DuplicateVoteEvidence): Uint8Array {
+/** Domain of double-attestation evidence hashes (not a duplicate vote's, whatever the bytes). */
+const DOUBLE_ATTESTATION_EVIDENCE_DOMAIN = "aegis/evidence/double-attestation/v1";
+
+/** A field element (below the BN254 order, so below 2^256) as 32 big-endian bytes. */
+function u256(x: bigint, field: string): Uint8Array {
+  if (typeof x !== "bigint" || x < 0n || x >= 1n << 256n) throw new RangeError(`${field}: not a 256-bit unsigned integer`);
+  const out = new Uint8Array(32);
+  for (let i = 31, v = x; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+function writeAttestation(w: CanonicalWriter, a: FinalityAttestation): CanonicalWriter {
+  return w
+    .u64(a.height, "height")
+    .u64(a.time, "time")
+    .fixed(a.blockHash, 32, "blockHash")
+    .fixed(u256(a.validatorSetRoot, "validatorSetRoot"), 32, "validatorSetRoot")
+    .fixed(u256(a.nextValidatorSetRoot, "nextValidatorSetRoot"), 32, "nextValidatorSetRoot")
+    .u32(a.validatorIndex, "validatorIndex")
+    .fixed(a.signature, 64, "signature");
+}
+
+/**
+ * SHA-256 of the canonical encoding of one piece of evidence: both votes (or both attestations, under
+ * their own domain) and the time first seen.
+ */
+export function computeEvidenceHash(e: Evidence): Uint8Array {
+  if (isDoubleAttestationEvidence(e)) return computeDoubleAttestationEvidenceHash(e);
   const w = new CanonicalWriter().string(EVIDENCE_DOMAIN);
   writeVote(w, e.voteA);
   writeVote(w, e.voteB);
   return sha256(w.u64(e.time, "time").finish());
 }
 
-export function computeEvidenceRoot(evidence: readonly DuplicateVoteEvidence[]): Uint8Array {
-  return computeMerkleRoot(evidence.map(computeEvidenceHash));
+function computeDoubleAttestationEvidenceHash(e: DoubleAttestationEvidence): Uint8Array {
+  const w = new CanonicalWriter().string(DOUBLE_ATTESTATION_EVIDENCE_DOMAIN);
+  writeAttestation(w, e.attestationA);
+  writeAttestation(w, e.attestationB);
+  return sha256(w.u64(e.time, "time").finish());
+}
+
+/** Merkle root of the evidence hashes in block order (orderEvidence: duplicate votes, then double attestations). */
+export function computeEvidenceRoot(evidence: readonly Evidence[]): Uint8Array {
+  return computeMerkleRoot(orderEvidence(evidence).map(computeEvidenceHash));
 }
 
 /** What the header commits to for the previous height's certificate (all zero when there is none). */
@@ -97,8 +133,8 @@ export interface BuildBlockParams {
   nextValidatorSetRoot?: Uint8Array;
   /** The certificate of `tip.height` (null at height 1). */
   lastCommit: CommitCertificate | null;
-  /** Evidence the application accepted for this block. */
-  evidence: DuplicateVoteEvidence[];
+  /** Evidence the application accepted for this block (put in block order, orderEvidence). */
+  evidence: Evidence[];
   now: number;
 }
 
@@ -119,7 +155,7 @@ export function createBlock(p: BuildBlockParams): Block {
     lastCommitHash: computeLastCommitHash(p.lastCommit),
     evidenceRoot: computeEvidenceRoot(p.evidence),
   };
-  return { header, txs: p.txs, lastCommit: p.lastCommit, evidence: p.evidence };
+  return { header, txs: p.txs, lastCommit: p.lastCommit, evidence: orderEvidence(p.evidence) };
 }
 
 /**

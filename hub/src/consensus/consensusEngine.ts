@@ -13,7 +13,7 @@ import {
   type CommitCertificate,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
-import { getEvidenceKey, type HubDb, type WalEntry } from "../db/index.js";
+import { getEvidenceId, type HubDb, type WalEntry } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
 import type { Mempool } from "../node/mempool.js";
@@ -31,7 +31,7 @@ import {
   type ConsensusEvent,
   type RoundState,
 } from "./roundState.js";
-import { Step, type Block, type CertifiedBlock, type DuplicateVoteEvidence, type ProposalMessage, type Vote } from "./types.js";
+import { Step, type Block, type CertifiedBlock, type DuplicateVoteEvidence, type Evidence, type ProposalMessage, type Vote } from "./types.js";
 
 export interface ConsensusEngineOpts {
   genesis: Genesis;
@@ -95,9 +95,9 @@ type Input =
 /** Evidence older than this many heights is not loaded back into the pool at start (the app would refuse it as too old anyway). */
 const MAX_EVIDENCE_AGE_HEIGHTS = 100_000;
 
-function evidenceKeyString(e: DuplicateVoteEvidence): string {
-  const k = getEvidenceKey(e);
-  return `${k.height}/${k.validatorIndex}/${k.round}/${k.type}`;
+/** One pending entry per offence (getEvidenceId: a validator's votes at one (height, round, type), or its attestations at one height). */
+function evidenceKeyString(e: Evidence): string {
+  return getEvidenceId(e);
 }
 
 /** Messages buffered for the next heights (they arrive while we finish the current one). */
@@ -127,8 +127,8 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private tip!: ChainTip;
   /** The certificate of the tip, grown by precommits that arrive after the commit (null at genesis). */
   private lastCommit: CommitCertificate | null = null;
-  /** Double-sign evidence not yet in a block, by offence (EvidenceKey). */
-  private readonly pendingEvidence = new Map<string, DuplicateVoteEvidence>();
+  /** Double-sign and double-attestation evidence not yet in a block, by offence (getEvidenceId). */
+  private readonly pendingEvidence = new Map<string, Evidence>();
   private heightStartedAt = 0;
   private state!: RoundState;
   private inbox: Input[] = [];
@@ -301,8 +301,12 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     return new Promise((resolve, reject) => this.push({ kind: "certified", cb, done: (err) => (err ? reject(err) : resolve()) }));
   }
 
-  /** Double-sign evidence checked by gossip validation (and stored): a later proposer puts it in a block. */
-  submitEvidence(e: DuplicateVoteEvidence): void {
+  /**
+   * Evidence checked by gossip validation or found by the node (and stored): duplicate votes, double
+   * attestations. A later proposer offers it to the application, which keeps it if the slashing rule
+   * accepts it, and puts it in a block.
+   */
+  submitEvidence(e: Evidence): void {
     this.push({ kind: "task", run: async () => void this.pendingEvidence.set(evidenceKeyString(e), e) });
   }
 

@@ -1,4 +1,5 @@
 export * from "./types.js";
+export * from "./evidence.js";
 export * from "./voteSet.js";
 export * from "./proposerSchedule.js";
 export * from "./roundState.js";

@@ -1,4 +1,5 @@
 import type { BlockHeader, CommitCertificate, VoteType } from "@aegis/consumer-sdk";
+import type { FinalityAttestation } from "../codec/codec.js";
 
 export interface Block {
   header: BlockHeader;
@@ -9,8 +10,11 @@ export interface Block {
    * Every node reads liveness (who signed) from this one certificate, not from the one it assembled.
    */
   lastCommit: CommitCertificate | null;
-  /** Double-sign evidence, committed by header.evidenceRoot; the application slashes for each. */
-  evidence: DuplicateVoteEvidence[];
+  /**
+   * Double-sign and double-attestation evidence, committed by header.evidenceRoot; the application
+   * slashes for each. Duplicate votes come first (the wire form keeps the two kinds in two fields).
+   */
+  evidence: Evidence[];
 }
 
 export interface Vote {
@@ -50,6 +54,17 @@ export interface DuplicateVoteEvidence {
   /** Unix ms when first seen. */
   time: number;
 }
+
+/** Two finality attestations of one validator (index) at one height for different statements. */
+export interface DoubleAttestationEvidence {
+  attestationA: FinalityAttestation;
+  attestationB: FinalityAttestation;
+  /** Unix ms when first seen. */
+  time: number;
+}
+
+/** What a block may carry for the application to slash: a double sign or a double attestation. */
+export type Evidence = DuplicateVoteEvidence | DoubleAttestationEvidence;
 
 export enum Step {
   Propose = 1,

@@ -1,4 +1,4 @@
-export type GossipKind = "proposal" | "vote" | "tx" | "evidence" | "attestation" | "certificate" | "checkpoint";
+export type GossipKind = "proposal" | "vote" | "tx" | "evidence" | "attestation" | "attestation-evidence" | "certificate" | "checkpoint";
 
 export const GOSSIP_KINDS: readonly GossipKind[] = Object.freeze([
   "proposal",
@@ -6,6 +6,8 @@ export const GOSSIP_KINDS: readonly GossipKind[] = Object.freeze([
   "tx",
   "evidence",
   "attestation",
+  // Double-attestation evidence (DoubleAttestationEvidence); "evidence" carries duplicate votes.
+  "attestation-evidence",
   "certificate",
   "checkpoint",
 ]);

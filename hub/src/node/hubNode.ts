@@ -1,15 +1,17 @@
 import { bytesEqual, computeValidatorSetRoot, toHex } from "@aegis/consumer-sdk";
 import {
   CodecError,
+  decodeDoubleAttestationEvidence,
   decodeDuplicateVoteEvidence,
   decodeTxBatch,
+  encodeDoubleAttestationEvidence,
   encodeDuplicateVoteEvidence,
   encodeProposalMessage,
   encodeTxBatch,
   encodeVote,
 } from "../codec/index.js";
 import { ConsensusEngine, type CommitEvent } from "../consensus/consensusEngine.js";
-import type { ProposalMessage, Vote } from "../consensus/types.js";
+import type { DoubleAttestationEvidence, ProposalMessage, Vote } from "../consensus/types.js";
 import { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
 import { HubDb, SerialQueue } from "../db/index.js";
 import type { Genesis } from "../genesis.js";
@@ -158,8 +160,18 @@ export class HubNode {
         if (prover && (!wasm || !zkey)) {
           throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path: "config.json", field: "zk", reason: "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)" });
         }
+        if (prover && this.opts.proverMnemonic) this.submitter = await ZkCertificateSubmitter.fromMnemonic(this.opts.proverMnemonic);
+        else if (prover) this.logger.info("no prover account (keys/prover.json): certificates are proved and gossiped, they name no prover and pay no reward");
+        // The proof commits to the prover's account: its reward goes there, whoever submits it.
+        const proverAddress = this.submitter?.addressBytes ?? new Uint8Array(20);
         this.zk = new ZkService(
-          { chainId: genesis.chainId, genesisTime: genesis.genesisTime, zk: genesis.zk, attestationKey: this.opts.attestationKey ?? null, prover: prover ? { wasmPath: wasm, zkeyPath: zkey } : null },
+          {
+            chainId: genesis.chainId,
+            genesisTime: genesis.genesisTime,
+            zk: genesis.zk,
+            attestationKey: this.opts.attestationKey ?? null,
+            prover: prover ? { wasmPath: wasm, zkeyPath: zkey, address: proverAddress } : null,
+          },
           {
             db: this.db,
             app,
@@ -170,10 +182,9 @@ export class HubNode {
             onProved: (cert) => void this.submitZkCertificate(cert),
             request: (peer, name, data) => this.network.request(peer, name, data, { timeoutMs: 10_000 }),
             peers: () => this.network.connectedPeers(),
+            onEvidence: (e) => void this.addDoubleAttestationEvidence(e),
           },
         );
-        if (prover && this.opts.proverMnemonic) this.submitter = await ZkCertificateSubmitter.fromMnemonic(this.opts.proverMnemonic);
-        else if (prover) this.logger.info("no prover account (keys/prover.json): certificates are proved and gossiped, not submitted for the reward");
         await this.zk.start();
       }
       this.engine.on("fatal", (e) => this.logger.error("consensus stopped", { error: e.message }));
@@ -298,7 +309,22 @@ export class HubNode {
     }
   }
 
-  private publish(kind: "proposal" | "vote" | "evidence" | "tx" | "attestation" | "certificate", data: Uint8Array): void {
+  /**
+   * Double-attestation evidence this node found (its ZK service saw one validator attest two
+   * statements at one height): stored, offered to this node's proposals and gossiped, so any
+   * proposer puts it in a block and the validator is slashed without anyone submitting it.
+   */
+  private async addDoubleAttestationEvidence(e: DoubleAttestationEvidence): Promise<void> {
+    try {
+      if (!(await this.db.evidence.add(e))) return;
+      this.engine.submitEvidence(e);
+      this.publish("attestation-evidence", encodeDoubleAttestationEvidence(e));
+    } catch (err) {
+      this.logger.warn("double-attestation evidence not stored", { height: e.attestationA.height, error: (err as Error).message });
+    }
+  }
+
+  private publish(kind: "proposal" | "vote" | "evidence" | "tx" | "attestation" | "attestation-evidence" | "certificate", data: Uint8Array): void {
     this.network.publish(kind, data).catch((e) => this.logger.debug("publish failed", { kind, error: (e as Error).message }));
   }
 
@@ -418,6 +444,24 @@ export class HubNode {
       const zk = this.zk;
       net.subscribe("attestation", (data) => zk.validateAttestation(data), () => {});
       net.subscribe("certificate", (data) => zk.validateCertificate(data), () => {});
+      // Double attestations another node found: both signatures checked against this node's set for
+      // the height, then stored and offered to its proposals like duplicate votes.
+      net.subscribe(
+        "attestation-evidence",
+        async (data) => {
+          let e: DoubleAttestationEvidence;
+          try {
+            e = decodeDoubleAttestationEvidence(data);
+          } catch {
+            return "reject";
+          }
+          const verdict = zk.checkDoubleAttestationEvidence(e);
+          if (verdict !== "valid") return verdict === "unknown" ? "ignore" : "reject";
+          if (await this.db.evidence.add(e)) this.engine.submitEvidence(e);
+          return "accept";
+        },
+        () => {},
+      );
       net.handle(ZK_CERTIFICATES_PROTOCOL, (req) => zk.serveCertificates(req));
     }
     net.subscribe(

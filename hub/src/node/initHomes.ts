@@ -73,9 +73,9 @@ export interface InitHomesResult {
 export const MAX_INIT_VALIDATORS = 128;
 
 /**
- * Creates keys, a genesis with every validator (each with a BLS proof of possession) and one home
- * folder per node whose config bootstraps from all the others. Refuses to overwrite existing homes
- * unless `force`.
+ * Creates keys, a genesis with every validator (each with an operator account and a BLS proof of
+ * possession bound to it) and one home folder per node whose config bootstraps from all the others.
+ * Refuses to overwrite existing homes unless `force`.
  */
 export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   if (!Number.isInteger(o.validators) || o.validators < 1 || o.validators > MAX_INIT_VALIDATORS) {
@@ -113,20 +113,25 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   /** Genesis validators (like gentxs): each validator's operator account self-delegates its power. */
   const operators: FaucetInfo[] = [];
   const genesisValidators: GenesisValidator[] = [];
+  // Every validator has an operator account, with the application or without: the BLS proof of
+  // possession in the genesis is bound to it.
+  for (let i = 0; i < nodes.length; i++) {
+    const op = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
+    operators.push({ mnemonic: op.mnemonic, address: (await op.getAccounts())[0]!.address });
+  }
+  const operatorBytes = operators.map((op) => fromBech32(op.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
+  const blsProofs = nodes.map((n, i) => toHex(createBlsProofOfPossession(n.blsSecretKey, operatorBytes[i]!)));
   if (withApp) {
     const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
     faucet = { mnemonic: wallet.mnemonic, address: (await wallet.getAccounts())[0]!.address };
-    for (const n of nodes) {
-      const op = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
-      const address = (await op.getAccounts())[0]!.address;
-      operators.push({ mnemonic: op.mnemonic, address });
+    for (const [i, n] of nodes.entries()) {
       genesisValidators.push({
         moniker: n.moniker,
-        operator: address,
+        operator: operators[i]!.address,
         blsPublicKey: toHex(n.blsPublicKey),
-        blsProofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
+        blsProofOfPossession: blsProofs[i]!,
         attestationPublicKey: toHex(n.attestation.publicKey),
-        attestationProofOfPossession: toHex(createAttestationProofOfPossession(n.attestation.secretKey, fromBech32(address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }))),
+        attestationProofOfPossession: toHex(createAttestationProofOfPossession(n.attestation.secretKey, operatorBytes[i]!)),
         selfDelegation: String(power * POWER_REDUCTION),
       });
     }
@@ -134,10 +139,11 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   const genesis: GenesisFile = {
     chainId: o.chainId,
     genesisTime: o.genesisTime ?? Date.now(),
-    validators: nodes.map((n) => ({
+    validators: nodes.map((n, i) => ({
       moniker: n.moniker,
+      operator: operators[i]!.address,
       blsPublicKey: toHex(n.blsPublicKey),
-      proofOfPossession: toHex(createBlsProofOfPossession(n.blsSecretKey)),
+      proofOfPossession: blsProofs[i]!,
       power: String(power),
     })),
     ...(o.timeouts ? { consensus: o.timeouts } : {}),
@@ -183,7 +189,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     };
     await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
     await writeFileAtomic(paths.genesis, genesisJson);
-    await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile(n), 0o600);
+    await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile({ ...n, operator: operatorBytes[i]! }), 0o600);
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
     if (operators[i]) await writeFileAtomic(join(n.home, "keys", "operator.json"), JSON.stringify(operators[i], null, 2) + "\n", 0o600);
     // A prover claims its certificate rewards with its operator account.

@@ -1,8 +1,9 @@
 import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { AegisError, blsPublicKeyFromSecret, fromHex, toHex } from "@aegis/consumer-sdk";
+import { AegisError, blsPublicKeyFromSecret, createBlsProofOfPossession, fromHex, isValidBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { parseGenesis, type Genesis } from "../genesis.js";
-import { createAttestationKeyPair, type AttestationKeyPair } from "../attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, isValidAttestationProofOfPossession, type AttestationKeyPair } from "../attestation/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, TxError } from "../tx/index.js";
 
 /** config.json in a node's home folder. */
 export interface NodeConfig {
@@ -119,29 +120,47 @@ export interface ValidatorKeyFile {
   /** BabyJubJub EdDSA-Poseidon key of the succinct certificates (absent in files made before it). */
   attestationSecretKey?: string;
   attestationPublicKey?: string;
+  /**
+   * The operator's account (aegis1…) the keys are for: both proofs of possession below are bound to
+   * it, and `aegis tx staking create-validator` refuses to use the file for another operator
+   * (absent in files made before proofs were bound to the operator).
+   */
+  operator?: string;
+  /** BLS proof of possession for `operator` (hex; SDK createBlsProofOfPossession). */
+  blsProofOfPossession?: string;
+  /** Attestation key's proof of possession for `operator` (hex). */
+  attestationProofOfPossession?: string;
 }
 
 export interface ValidatorKeys {
   blsSecretKey: Uint8Array;
   blsPublicKey: Uint8Array;
   attestation: AttestationKeyPair | null;
+  /** The operator (20 bytes) the file's proofs of possession are for; null in files made before. */
+  operator: Uint8Array | null;
 }
 
-/** A validator key file's text for these keys (written with mode 0600). */
-export function encodeValidatorKeyFile(k: { blsSecretKey: Uint8Array; attestation: AttestationKeyPair }): string {
+/**
+ * A validator key file's text for these keys (written with mode 0600), with their proofs of
+ * possession for `operator` (the operator account's 20 bytes).
+ */
+export function encodeValidatorKeyFile(k: { blsSecretKey: Uint8Array; attestation: AttestationKeyPair; operator: Uint8Array }): string {
   const file: ValidatorKeyFile = {
     blsSecretKey: toHex(k.blsSecretKey),
     blsPublicKey: toHex(blsPublicKeyFromSecret(k.blsSecretKey)),
     attestationSecretKey: toHex(k.attestation.secretKey),
     attestationPublicKey: toHex(k.attestation.publicKey),
+    operator: toBech32(ACCOUNT_ADDRESS_PREFIX, k.operator),
+    blsProofOfPossession: toHex(createBlsProofOfPossession(k.blsSecretKey, k.operator)),
+    attestationProofOfPossession: toHex(createAttestationProofOfPossession(k.attestation.secretKey, k.operator)),
   };
   return JSON.stringify(file, null, 2) + "\n";
 }
 
 /**
- * Reads and checks a validator key file: each public key must be the one of its secret key
- * (`attestation: false`: the BLS key only; `attestation` is then null).
- * Throws CONFIG_ERROR_MISSING_FILE when there is none.
+ * Reads and checks a validator key file: each public key must be the one of its secret key, and
+ * each proof of possession must be for the file's operator (`attestation: false`: the BLS key only;
+ * `attestation` is then null). Throws CONFIG_ERROR_MISSING_FILE when there is none.
  */
 export async function readValidatorKeyFile(path: string, opts: { attestation?: boolean } = {}): Promise<ValidatorKeys> {
   const raw = (await readJson(path)) as ValidatorKeyFile;
@@ -150,14 +169,34 @@ export async function readValidatorKeyFile(path: string, opts: { attestation?: b
   if (raw.blsPublicKey && toHex(pk) !== raw.blsPublicKey.replace(/^0x/, "")) {
     throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "blsPublicKey", reason: "does not match the secret key" });
   }
+  let operator: Uint8Array | null = null;
+  if (raw.operator !== undefined) {
+    try {
+      operator = fromBech32(String(raw.operator), ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+    } catch (e) {
+      if (e instanceof TxError) throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "operator", reason: e.log }, `${path}: operator ${e.log}`);
+      throw e;
+    }
+  }
+  const invalidProof = (field: string) => {
+    const reason = operator ? `is not a proof of possession of the key for operator ${raw.operator}` : "needs the operator it is for (operator)";
+    return new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field, reason }, `${path}: ${field} ${reason}`);
+  };
+  if (raw.blsProofOfPossession !== undefined && !(operator && isValidBlsProofOfPossession(pk, operator, fromHex(String(raw.blsProofOfPossession), "blsProofOfPossession")))) {
+    throw invalidProof("blsProofOfPossession");
+  }
   let attestation: AttestationKeyPair | null = null;
   if (raw.attestationSecretKey !== undefined && opts.attestation !== false) {
     attestation = createAttestationKeyPair(fromHex(String(raw.attestationSecretKey), "attestationSecretKey", 32));
     if (raw.attestationPublicKey && toHex(attestation.publicKey) !== raw.attestationPublicKey.replace(/^0x/, "")) {
       throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path, field: "attestationPublicKey", reason: "does not match the secret key" });
     }
+    const proof = raw.attestationProofOfPossession;
+    if (proof !== undefined && !(operator && isValidAttestationProofOfPossession(attestation.publicKey, operator, fromHex(String(proof), "attestationProofOfPossession")))) {
+      throw invalidProof("attestationProofOfPossession");
+    }
   }
-  return { blsSecretKey: sk, blsPublicKey: pk, attestation };
+  return { blsSecretKey: sk, blsPublicKey: pk, attestation, operator };
 }
 
 /** The validator's keys with its attestation key (null when the file has none), or null when there is no key file. */

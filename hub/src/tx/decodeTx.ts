@@ -59,7 +59,10 @@ export interface DecodedTx {
   readonly fee: TxFee;
   /** One 64-byte r||s signature per signer info (empty placeholders only when simulating). */
   readonly signatures: readonly Uint8Array[];
-  /** TxBody carried unknown non-critical fields or non_critical_extension_options (ignored, as in the SDK). */
+  /**
+   * TxBody (or, after prepareTx, a message it carries) had unknown non-critical fields, or TxBody had
+   * non_critical_extension_options: ignored, as in the SDK.
+   */
   readonly hasNonCriticalExtensions: boolean;
 }
 

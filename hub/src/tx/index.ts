@@ -38,6 +38,7 @@ export {
   type TxSignerInfo,
   type TxSignMode,
 } from "./decodeTx.js";
+export { createMessageSpecFromDescriptor } from "./createMessageSpecFromDescriptor.js";
 export { fromBech32, type FromBech32Options } from "./fromBech32.js";
 export {
   GAS_DESCRIPTORS,
@@ -49,6 +50,7 @@ export {
 } from "./gasCosts.js";
 export { GasMeter } from "./gasMeter.js";
 export { DENOM_REGEX, isValidDenom, MAX_COIN_AMOUNT_BITS, parseCoins, type Coin } from "./parseCoins.js";
+export { scanProtoMessage, type FieldKind, type FieldSpec, type MessageSpec, type ScanProtoMessageOptions, type ScanResult } from "./scanProtoMessage.js";
 export { toBech32 } from "./toBech32.js";
 export {
   INTERNAL_ABCI_ERROR,
@@ -62,5 +64,6 @@ export {
 } from "./txError.js";
 export { MAX_CHAIN_ID_LENGTH, MAX_GAS_WANTED, validateBasicTx, type ValidateBasicTxOptions } from "./validateBasicTx.js";
 export { SECP256K1_BACKEND, SECP256K1_SIGNATURE_LENGTH, verifyDirectSignature, verifyDirectSignatureJs, verifyDirectSignatureOpenssl } from "./verifyDirectSignature.js";
+export { COIN_SCHEMA } from "./txWireSchemas.js";
 export { verifyTxSignatures, type SignerAccount, type VerifyTxSignaturesOptions } from "./verifyTxSignatures.js";
 export { getTxHash } from "./txHash.js";

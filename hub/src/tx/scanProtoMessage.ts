@@ -11,17 +11,21 @@ import { TxError } from "./txError.js";
  * - every field's wire type must match the schema; groups (wire types 3/4) and 6/7 are rejected;
  * - varints must be minimal (no trailing 0x80-continued zero bytes) and fit in 64 bits;
  * - a singular field may appear at most once (Go would merge/overwrite, cosmjs-types overwrites);
+ * - at most one field of a oneof may appear (Go keeps the last one, protobuf.js may set both);
  * - string fields must be valid UTF-8;
  * - unknown fields are rejected, except "non-critical" ones (field number with bit 11 = 1024 set)
- *   in messages that allow them (TxBody), as in ADR-020;
+ *   anywhere below a message that allows them (TxBody, and so every message it carries), as in ADR-020
+ *   and the SDK's RejectUnknownFields, whose allowUnknownNonCriticals flag holds for the whole traversal;
  * - optionally (TxRaw, ADR-027) fields must appear in ascending field-number order.
  */
-export type FieldKind = "varint" | "bytes" | "string" | "message";
+export type FieldKind = "varint" | "fixed32" | "fixed64" | "bytes" | "string" | "message";
 
 export interface FieldSpec {
   readonly name: string;
   readonly kind: FieldKind;
   readonly repeated?: boolean;
+  /** Name of the oneof the field belongs to: at most one field of a oneof may appear. */
+  readonly oneof?: string;
   /** Schema of a "message" field. */
   readonly message?: () => MessageSpec;
 }
@@ -29,7 +33,10 @@ export interface FieldSpec {
 export interface MessageSpec {
   readonly name: string;
   readonly fields: Readonly<Record<number, FieldSpec>>;
-  /** Skip unknown fields whose number has the ADR-020 non-critical bit (1024) set. */
+  /**
+   * Skip unknown fields whose number has the ADR-020 non-critical bit (1024) set, here and in every
+   * message below this one (the SDK passes its allowUnknownNonCriticals flag down the whole tree).
+   */
   readonly allowUnknownNonCritical?: boolean;
   /** ADR-027: fields must appear in ascending order of field number. */
   readonly ascendingFields?: boolean;
@@ -77,18 +84,45 @@ function readVarint(bytes: Uint8Array, pos: number, end: number, path: string): 
 }
 
 function expectedWireType(kind: FieldKind): number {
-  return kind === "varint" ? WIRE_VARINT : WIRE_BYTES;
+  switch (kind) {
+    case "varint":
+      return WIRE_VARINT;
+    case "fixed32":
+      return WIRE_FIXED32;
+    case "fixed64":
+      return WIRE_FIXED64;
+    default:
+      return WIRE_BYTES;
+  }
+}
+
+const isNumeric = (kind: FieldKind): boolean => kind === "varint" || kind === "fixed32" || kind === "fixed64";
+
+export interface ScanProtoMessageOptions {
+  readonly maxDepth?: number;
+  /**
+   * The bytes are carried inside a message that allows unknown non-critical fields (a message of
+   * TxBody.messages): they are allowed here too, as in the SDK's traversal.
+   */
+  readonly allowUnknownNonCritical?: boolean;
 }
 
 /** Validate `bytes` as an encoding of `spec`; throws TX_ERROR_DECODE naming the offending field path. */
-export function scanProtoMessage(
-  bytes: Uint8Array,
-  spec: MessageSpec,
-  options: { readonly maxDepth?: number } = {},
-): ScanResult {
+export function scanProtoMessage(bytes: Uint8Array, spec: MessageSpec, options: ScanProtoMessageOptions = {}): ScanResult {
   const state = { hasUnknownNonCritical: false };
-  scan(bytes, 0, bytes.length, spec, spec.name, options.maxDepth ?? DEFAULT_MAX_DEPTH, state);
+  const allowNonCritical = options.allowUnknownNonCritical === true;
+  scan(bytes, 0, bytes.length, spec, spec.name, options.maxDepth ?? DEFAULT_MAX_DEPTH, allowNonCritical, state);
   return { hasUnknownNonCritical: state.hasUnknownNonCritical };
+}
+
+/** A packed repeated numeric field: a whole number of minimal varints or fixed-size values. */
+function scanPacked(bytes: Uint8Array, start: number, end: number, kind: FieldKind, path: string): void {
+  if (kind === "fixed32" || kind === "fixed64") {
+    if ((end - start) % (kind === "fixed32" ? 4 : 8) !== 0) fail(path, "packed field length is not a multiple of its element size");
+    return;
+  }
+  let pos = start;
+  while (pos < end) pos = readVarint(bytes, pos, end, path).end;
 }
 
 function scan(
@@ -98,10 +132,13 @@ function scan(
   spec: MessageSpec,
   path: string,
   depthLeft: number,
+  inheritedAllowNonCritical: boolean,
   state: { hasUnknownNonCritical: boolean },
 ): void {
   if (depthLeft <= 0) fail(path, "message nesting too deep");
+  const allowNonCritical = inheritedAllowNonCritical || spec.allowUnknownNonCritical === true;
   const seen = new Set<number>();
+  const oneofs = new Map<string, string>();
   let previousField = 0;
   let pos = start;
   while (pos < end) {
@@ -145,21 +182,29 @@ function scan(
     if (valueEnd > end) fail(fieldPath, "truncated field");
 
     if (field === undefined) {
-      if (spec.allowUnknownNonCritical === true && (fieldNumber & NON_CRITICAL_BIT) !== 0) {
+      if (allowNonCritical && (fieldNumber & NON_CRITICAL_BIT) !== 0) {
         state.hasUnknownNonCritical = true;
         pos = valueEnd;
         continue;
       }
       fail(path, `unknown field ${fieldNumber} (wire type ${wireType})`);
     }
-    if (wireType !== expectedWireType(field.kind)) {
+    const packed = field.repeated === true && isNumeric(field.kind) && wireType === WIRE_BYTES;
+    if (wireType !== expectedWireType(field.kind) && !packed) {
       fail(fieldPath, `wire type ${wireType}, expected ${expectedWireType(field.kind)}`);
     }
     if (field.repeated !== true) {
       if (seen.has(fieldNumber)) fail(fieldPath, "singular field appears more than once");
       seen.add(fieldNumber);
     }
-    if (field.kind === "string") {
+    if (field.oneof !== undefined) {
+      const other = oneofs.get(field.oneof);
+      if (other !== undefined && other !== field.name) fail(fieldPath, `oneof ${field.oneof} already set by ${other}`);
+      oneofs.set(field.oneof, field.name);
+    }
+    if (packed) {
+      scanPacked(bytes, valueStart, valueEnd, field.kind, fieldPath);
+    } else if (field.kind === "string") {
       try {
         utf8Decoder.decode(bytes.subarray(valueStart, valueEnd));
       } catch {
@@ -168,7 +213,7 @@ function scan(
     } else if (field.kind === "message") {
       const nested = field.message?.();
       if (nested === undefined) return fail(fieldPath, "schema has no message type");
-      scan(bytes, valueStart, valueEnd, nested, fieldPath, depthLeft - 1, state);
+      scan(bytes, valueStart, valueEnd, nested, fieldPath, depthLeft - 1, allowNonCritical, state);
     }
     pos = valueEnd;
   }

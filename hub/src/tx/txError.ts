@@ -54,6 +54,11 @@ export type TxErrorType =
   | { code: "TX_ERROR_UNKNOWN_MESSAGE"; typeUrl: string }
   /** A message whose content breaks a module rule (bad amount, wrong signer, unknown validator ...). */
   | { code: "TX_ERROR_INVALID_MESSAGE"; typeUrl: string; reason: string }
+  /**
+   * Stateful: the message would bring more tokens into staking than the total-power cap allows
+   * (`power` = staked tokens / powerReduction > `max`, consumer-sdk MAX_TOTAL_POWER).
+   */
+  | { code: "TX_ERROR_TOTAL_POWER_TOO_LARGE"; typeUrl: string; power: bigint; max: bigint }
   /** A programming error in the caller (bad argument); reported to clients as the SDK's redacted internal error. */
   | { code: "TX_ERROR_INTERNAL"; reason: string };
 
@@ -94,6 +99,7 @@ export const TX_ERROR_SDK_ERRORS: Readonly<Record<TxErrorCode, CosmosSdkErrorNam
   TX_ERROR_UNKNOWN_ADDRESS: "ErrUnknownAddress",
   TX_ERROR_UNKNOWN_MESSAGE: "ErrUnknownRequest",
   TX_ERROR_INVALID_MESSAGE: "ErrInvalidRequest",
+  TX_ERROR_TOTAL_POWER_TOO_LARGE: "ErrInvalidRequest",
   TX_ERROR_INTERNAL: "ErrInternal",
 };
 
@@ -176,6 +182,8 @@ function detailOf(t: TxErrorType): string | undefined {
       return `unrecognized message type: ${t.typeUrl}`;
     case "TX_ERROR_INVALID_MESSAGE":
       return `${t.typeUrl}: ${t.reason}`;
+    case "TX_ERROR_TOTAL_POWER_TOO_LARGE":
+      return `${t.typeUrl}: the staked tokens would give a total power of ${t.power}, above the maximum ${t.max}`;
     case "TX_ERROR_INTERNAL":
       return t.reason;
   }

@@ -1,10 +1,12 @@
 import { bytesEqual, hasQuorum, toHex } from "@aegis/consumer-sdk";
 import type { FinalityAttestation } from "../codec/index.js";
 
-/** What the attestations of one height are about: the block and the root of the set after it. */
+/** What the attestations of one height are about: the block, its time, the signing set's root and the root of the set after it. */
 export interface AttestedStatement {
   height: number;
+  time: number;
   blockHash: Uint8Array;
+  validatorSetRoot: bigint;
   nextValidatorSetRoot: bigint;
 }
 
@@ -40,7 +42,7 @@ interface HeightEntry {
   attestedBy: Map<number, string>;
 }
 
-const statementKey = (a: AttestedStatement) => `${toHex(a.blockHash)}/${a.nextValidatorSetRoot.toString(16)}`;
+const statementKey = (a: AttestedStatement) => `${a.time}/${toHex(a.blockHash)}/${a.validatorSetRoot.toString(16)}/${a.nextValidatorSetRoot.toString(16)}`;
 
 /**
  * Attestations collected per height until a statement carries a quorum: what a prover proves. Pure
@@ -77,7 +79,11 @@ export class AttestationPool {
     if (!h) this.#heights.set(a.height, entry);
     let st = entry.statements.get(key);
     if (!st) {
-      st = { statement: { height: a.height, blockHash: a.blockHash, nextValidatorSetRoot: a.nextValidatorSetRoot }, byValidator: new Map(), signedPower: 0n };
+      st = {
+        statement: { height: a.height, time: a.time, blockHash: a.blockHash, validatorSetRoot: a.validatorSetRoot, nextValidatorSetRoot: a.nextValidatorSetRoot },
+        byValidator: new Map(),
+        signedPower: 0n,
+      };
       entry.statements.set(key, st);
     }
     st.byValidator.set(a.validatorIndex, a);

@@ -32,7 +32,7 @@ export class ZkCertificateSubmitter {
     cert: ZkCertificate,
     opts: { chainId: string; accountNumber: bigint; sequence: bigint; fee: { denom: string; amount: string }[] },
   ): Promise<Uint8Array> {
-    const bodyBytes = this.registry.encodeTxBody({ messages: [{ typeUrl: AegisMsgSubmitZkCertificate.typeUrl, value: { prover: this.address, certificate: cert } }], memo: "" });
+    const bodyBytes = this.registry.encodeTxBody({ messages: [{ typeUrl: AegisMsgSubmitZkCertificate.typeUrl, value: { submitter: this.address, certificate: cert } }], memo: "" });
     const authInfoBytes = makeAuthInfoBytes([{ pubkey: encodePubkey({ type: "tendermint/PubKeySecp256k1", value: Buffer.from(this.pubkey).toString("base64") }), sequence: opts.sequence }], opts.fee, Number(SUBMIT_ZK_CERTIFICATE_GAS), undefined, undefined);
     const signDoc = makeSignDoc(bodyBytes, authInfoBytes, opts.chainId, opts.accountNumber);
     const { signature, signed } = await this.wallet.signDirect(this.address, signDoc);

@@ -25,6 +25,8 @@ export interface ZkProverOptions {
   capacity: number;
   wasmPath: string;
   zkeyPath: string;
+  /** The 20-byte account every certificate names as its prover (bound by the proof: its reward goes there). */
+  proverAddress: Uint8Array;
   verificationKey: Groth16VerificationKey;
 }
 
@@ -162,17 +164,19 @@ export class ZkProver {
       if (!sig) throw new ZkProverError({ code: "ZK_PROVER_ERROR_BAD_SIGNATURE", validatorIndex: i });
       signatures.set(i, sig);
     }
-    const input = computeQuorumCircuitInput(slots, signatures, { chainId, ...statement }, capacity);
+    const input = computeQuorumCircuitInput(slots, signatures, { chainId, ...statement }, capacity, this.opts.proverAddress);
     const out = (await this.#request({ input, wasm: this.opts.wasmPath, zkey: this.opts.zkeyPath })) as { proof: SnarkjsGroth16Proof; publicSignals: string[] };
     await initZkCertificateVerifier();
     const cert: ZkCertificate = {
       circuit,
       chainId,
       height: statement.height,
+      time: statement.time,
       blockHash: statement.blockHash,
       validatorSetRoot: BigInt(input.validatorSetRoot as string),
       nextValidatorSetRoot: statement.nextValidatorSetRoot,
       signers: BigInt(input.signers as string),
+      prover: Uint8Array.from(this.opts.proverAddress),
       proof: encodeZkProof(out.proof),
     };
     assertValidZkCertificate(cert, cert.validatorSetRoot, { chainId, verificationKeys: { [circuit]: this.opts.verificationKey }, capacities: { [circuit]: capacity } });

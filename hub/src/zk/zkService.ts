@@ -25,11 +25,14 @@ import {
   encodeZkCertificatesResponse,
   type FinalityAttestation,
 } from "../codec/index.js";
+import { isConflictingAttestationPair } from "../consensus/evidence.js";
+import type { DoubleAttestationEvidence } from "../consensus/types.js";
 import type { HubDb } from "../db/index.js";
 import type { Genesis } from "../genesis.js";
 import type { Logger } from "../logger.js";
 import type { ValidationResult } from "../network/index.js";
 import { AttestationPool, type AttestingSet } from "./attestationPool.js";
+import { DoubleAttestationDetector } from "./doubleAttestationDetector.js";
 import { getEpochEndHeight, isAttestedHeight } from "./attestationSchedule.js";
 import { ZkProver, ZkProverError } from "./zkProver.js";
 import { computeZkValidatorSlots } from "./zkValidatorSet.js";
@@ -42,8 +45,12 @@ export interface ZkServiceOpts {
   zk: ZkGenesisConfig;
   /** This validator's attestation key; null: the node does not attest. */
   attestationKey: AttestationKeyPair | null;
-  /** Proving artifacts of `zk.circuit`; null: the node does not prove. */
-  prover: { wasmPath: string; zkeyPath: string } | null;
+  /**
+   * Proving artifacts of `zk.circuit` and the 20-byte account its certificates name as their prover
+   * (the reward goes there, whoever submits them; all zeros: no account, no reward); null: the node
+   * does not prove.
+   */
+  prover: { wasmPath: string; zkeyPath: string; address: Uint8Array } | null;
 }
 
 export interface ZkServiceModules {
@@ -61,6 +68,12 @@ export interface ZkServiceModules {
   onProved?: (cert: ZkCertificate) => void;
   /** Counts certificates and attestations by outcome (node metrics). */
   count?: (kind: "attestation" | "certificate", result: string) => void;
+  /**
+   * Called with each double attestation this node finds (two validly signed attestations of one
+   * validator and height, different statements): the node stores it, gossips it and offers it to its
+   * proposals, so the validator is slashed without anyone submitting it.
+   */
+  onEvidence?: (e: DoubleAttestationEvidence) => void;
 }
 
 /** One epoch's ZK view, cached by its first height. */
@@ -105,6 +118,8 @@ export class ZkService {
   readonly #commits = new Map<number, { time: number; hash: Uint8Array }>();
   /** Attestations verified, by height and slot index (the signature, hex). */
   readonly #verified = new Map<number, Map<number, string>>();
+  /** Every validly signed attestation seen (committed statement or not): finds double attestations. */
+  readonly #doubleAttestations = new DoubleAttestationDetector();
   readonly #waiters = new Map<number, (() => void)[]>();
   #latestCertified = 0;
   #syncedThrough = 0;
@@ -128,6 +143,7 @@ export class ZkService {
           capacity: opts.zk.capacity,
           wasmPath: opts.prover.wasmPath,
           zkeyPath: opts.prover.zkeyPath,
+          proverAddress: opts.prover.address,
           verificationKey: opts.zk.verificationKey,
         })
       : null;
@@ -217,18 +233,18 @@ export class ZkService {
       for (const w of ws) w();
     }
     for (const h of this.#verified.keys()) if (h <= height - KEEP_HEIGHTS) this.#verified.delete(h);
+    this.#doubleAttestations.pruneThrough(height - KEEP_HEIGHTS);
     const key = this.opts.attestationKey;
     if (!key || opts.attest === false || this.#stopped || !(await this.#isScheduled(height))) return;
     const epoch = this.epochAt(height);
     const next = this.epochAt(height + 1);
     const index = epoch?.indexOf.get(toHex(key.publicKey));
     if (!epoch || !next || index === undefined) return; // not in the set that signed this height
+    const statement = { height, time, blockHash, validatorSetRoot: epoch.root, nextValidatorSetRoot: next.root };
     const a: FinalityAttestation = {
-      height,
-      blockHash,
-      nextValidatorSetRoot: next.root,
+      ...statement,
       validatorIndex: index,
-      signature: signFinalityMessage(key.secretKey, computeFinalityMessage({ chainId: this.opts.chainId, height, blockHash, nextValidatorSetRoot: next.root })),
+      signature: signFinalityMessage(key.secretKey, computeFinalityMessage({ chainId: this.opts.chainId, ...statement })),
     };
     this.#markVerified(a);
     this.m.publish("attestation", encodeFinalityAttestation(a));
@@ -272,6 +288,48 @@ export class ZkService {
     let s = this.#verified.get(a.height);
     if (!s) this.#verified.set(a.height, (s = new Map()));
     s.set(a.validatorIndex, toHex(a.signature));
+    this.#observeSigned(a);
+  }
+
+  /**
+   * A validly signed attestation (this node's own, a relayed one, or one of a statement gossip
+   * rejects): with the same validator's attestation of another statement at that height, it is a
+   * double attestation, handed to the evidence path (ZkServiceModules.onEvidence).
+   */
+  #observeSigned(a: FinalityAttestation): void {
+    const e = this.#doubleAttestations.observe(a, Date.now());
+    if (!e) return;
+    this.#log.error("double attestation: evidence found", {
+      height: a.height,
+      validatorIndex: a.validatorIndex,
+      blockHashA: toHex(e.attestationA.blockHash),
+      blockHashB: toHex(e.attestationB.blockHash),
+    });
+    this.m.count?.("attestation", "double_attestation");
+    this.m.onEvidence?.(e);
+  }
+
+  /**
+   * Gossip check of double-attestation evidence (topic `attestation-evidence`): "valid" when both
+   * attestations are of one validator and height with different statements, and both signatures are
+   * valid under the attestation key of that index in the set this node's committed state has for the
+   * height (the key the slashing rule uses); "unknown" when it has no set for that height yet;
+   * "invalid" otherwise. Whether it is too old or its validator already tombstoned is the slashing
+   * rule's to say, when a proposer offers it.
+   */
+  checkDoubleAttestationEvidence(e: DoubleAttestationEvidence): "valid" | "invalid" | "unknown" {
+    const { attestationA: a, attestationB: b } = e;
+    if (!isConflictingAttestationPair(a, b)) return "invalid";
+    if (a.height > this.m.committedHeight()) return "unknown";
+    const epoch = this.epochAt(a.height);
+    if (!epoch) return "unknown";
+    const slot = epoch.slots[a.validatorIndex];
+    if (!slot) return "invalid";
+    for (const x of [a, b]) {
+      const sig = decodeZkAttestationSignature(x.signature);
+      if (!sig || !verifyZkAttestationSignature(slot, computeFinalityMessage({ chainId: this.opts.chainId, ...x }), sig)) return "invalid";
+    }
+    return "valid";
   }
 
   /**
@@ -307,10 +365,11 @@ export class ZkService {
       const sig = decodeZkAttestationSignature(a.signature);
       return sig !== null && verifyZkAttestationSignature(slot, message, sig);
     };
-    if (!bytesEqual(a.blockHash, commit.hash) || a.nextValidatorSetRoot !== next.root) {
+    if (!bytesEqual(a.blockHash, commit.hash) || a.time !== commit.time || a.validatorSetRoot !== epoch.root || a.nextValidatorSetRoot !== next.root) {
       // A validator's valid signature over another block at a committed height is a safety fault.
       if (isValid()) {
         this.#log.error("validator attested a block that is not the committed one", { height: a.height, validatorIndex: a.validatorIndex, blockHash: toHex(a.blockHash) });
+        this.#observeSigned(a); // kept (not relayed): with its attestation of another statement, it is evidence
       }
       return this.#result("attestation", "reject", "wrong_statement");
     }
@@ -331,6 +390,12 @@ export class ZkService {
     // The signature was checked (or made) by the caller.
     const out = this.#pool.add(a, epoch.set, () => true);
     if (out.kind === "added" && out.quorum) void this.#track(this.#proveLoop());
+    if (out.kind === "conflicting") {
+      // Both validly signed (the pool keeps only checked attestations): the detector reports the pair
+      // unless it already has.
+      this.#observeSigned(out.first);
+      this.#observeSigned(out.second);
+    }
   }
 
   /** Proves the newest height with a quorum, again while newer quorums wait; one proof at a time. */
@@ -422,7 +487,7 @@ export class ZkService {
       if (e instanceof ZkCertificateError) return { action: "reject", reason: e.code };
       throw e;
     }
-    if (!bytesEqual(cert.blockHash, commit.hash) || cert.nextValidatorSetRoot !== nextRoot) {
+    if (!bytesEqual(cert.blockHash, commit.hash) || cert.time !== commit.time || cert.nextValidatorSetRoot !== nextRoot) {
       // A valid proof for another block: validators with more than 1/3 of the power signed two blocks.
       this.#log.error("valid ZK certificate for a block that is not the committed one", { height: cert.height, blockHash: toHex(cert.blockHash), signers: cert.signers.toString(2) });
       return { action: "reject", reason: "conflicting" };

@@ -2,8 +2,9 @@
  * What a block carries besides its transactions, through HubApplication (real LevelDB in a temp
  * folder, genesis validators with real BLS keys): the previous height's certificate feeds liveness,
  * double-sign evidence slashes and tombstones, and the same evidence submitted in a transaction
- * (/aegis.slashing.v1.MsgSubmitEvidence, signed as cosmjs signs) does the same. Bad evidence refuses
- * the block (executeBlock) or is left out (prepareBlock), and changes nothing.
+ * (/aegis.slashing.v1.MsgSubmitEvidence, signed as cosmjs signs) does the same; so does double-attestation
+ * evidence (two finality attestations of one validator and height). Bad evidence refuses the block
+ * (executeBlock) or is left out (prepareBlock), and changes nothing.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/b
 import {
   blsPublicKeyFromSecret,
   blsSign,
+  computeFinalityMessage,
   computeVoteSignBytes,
   createBlsKeyPair,
   createBlsProofOfPossession,
@@ -25,13 +27,13 @@ import {
   VoteType,
 } from "@aegis/consumer-sdk";
 import { ApplicationError, HubApplication, parseGasPrice, type BlockExecutionContext } from "../../src/app/index.js";
-import { AegisMsgSubmitEvidence, getSigningInfo } from "../../src/app/modules/slashing/index.js";
+import { AegisMsgSubmitEvidence, getSigningInfo, type MsgSubmitEvidence } from "../../src/app/modules/slashing/index.js";
 import { getValidator } from "../../src/app/modules/staking/index.js";
-import type { DuplicateVoteEvidence } from "../../src/consensus/types.js";
+import type { DoubleAttestationEvidence, DuplicateVoteEvidence } from "../../src/consensus/types.js";
 import { HubDb } from "../../src/db/index.js";
 import type { AppGenesis } from "../../src/genesis.js";
 import { nullLogger } from "../../src/logger.js";
-import { createAttestationKeyPair, createAttestationProofOfPossession, type AttestationKeyPair } from "../../src/attestation/index.js";
+import { createAttestationKeyPair, createAttestationProofOfPossession, signFinalityMessage, type AttestationKeyPair } from "../../src/attestation/index.js";
 import { testSigners, type Signer } from "../tx/txFixtures.js";
 
 const CHAIN_ID = "aegis-begin-test";
@@ -69,7 +71,7 @@ function genesis(): AppGenesis {
       moniker: `v${i}`,
       operator: toBech32("aegis", operators[i]!),
       blsPublicKey: toHex(blsPublicKeyFromSecret(sk)),
-      blsProofOfPossession: toHex(createBlsProofOfPossession(sk)),
+      blsProofOfPossession: toHex(createBlsProofOfPossession(sk, operators[i]!)),
       attestationPublicKey: toHex(attestationKeys[i]!.publicKey),
       attestationProofOfPossession: toHex(createAttestationProofOfPossession(attestationKeys[i]!.secretKey, operators[i]!)),
       selfDelegation: TOKENS.toString(),
@@ -235,4 +237,105 @@ test("MsgSubmitEvidence in a transaction: slashed and tombstoned; a second submi
   expect(rec.result.code).not.toBe(0);
   expect(rec.result.log).toMatch(/already tombstoned/);
   expect(getValidator(store(), m.operator)!.tokens).toBe(tokens);
+});
+
+/** Genesis validator i attests two blocks (hash 1 and 2) at `height` with its registered attestation key. */
+function doubleAttest(app: HubApplication, i: number, height: number, over: { badSignature?: boolean; chainId?: string } = {}): DoubleAttestationEvidence {
+  const m = member(app, i, height);
+  const attest = (blockHash: Uint8Array) => {
+    const st = { height, time: T0 + height * 1000, blockHash, validatorSetRoot: 5n, nextValidatorSetRoot: 6n };
+    return { ...st, validatorIndex: m.index, signature: signFinalityMessage(attestationKeys[i]!.secretKey, computeFinalityMessage({ chainId: over.chainId ?? CHAIN_ID, ...st })) };
+  };
+  const a = attest(new Uint8Array(32).fill(1));
+  const b = attest(new Uint8Array(32).fill(2));
+  if (over.badSignature) b.signature = a.signature;
+  return { attestationA: a, attestationB: b, time: T0 + height * 1000 + 1 };
+}
+
+describe("double-attestation evidence", () => {
+  const committed = (app: HubApplication) => (app as unknown as { state: { committed: never } }).state.committed;
+
+  test("in a block: slashed 5 % and tombstoned with the duplicate votes of another validator in the same block; the same double attestation again refuses the block and changes nothing", async () => {
+    const app = await openApp();
+    await commitEmpty(app, 3);
+    const da = doubleAttest(app, 2, 2);
+    const dv = doubleSign(app, 0, 2);
+    await app.commitBlock(ctx(4, { evidence: [da, dv] }), []);
+    for (const i of [0, 2]) {
+      const m = member(app, i);
+      expect(getValidator(committed(app), m.operator)!.tokens).toBe(TOKENS - TOKENS / 20n);
+      expect(getSigningInfo(committed(app), m.consensusAddress)!.tombstoned).toBe(true);
+    }
+    for (const i of [1, 3]) expect(getValidator(committed(app), member(app, i).operator)!.tokens).toBe(TOKENS);
+
+    const root = toHex(app.stateRoot);
+    await expect(app.executeBlock(ctx(5, { evidence: [da] }), [])).rejects.toMatchObject({
+      code: "APP_ERROR_INVALID_BLOCK",
+      type: { reason: expect.stringMatching(/evidence 0: .*already tombstoned/) },
+    });
+    expect(toHex(app.stateRoot)).toBe(root);
+    expect(app.height).toBe(4);
+  });
+
+  test("a block carrying invalid double-attestation evidence is invalid; prepareBlock leaves such evidence out", async () => {
+    const app = await openApp();
+    await commitEmpty(app, 3);
+    const good = doubleAttest(app, 1, 3);
+    const bad = [
+      doubleAttest(app, 3, 3, { badSignature: true }),
+      doubleAttest(app, 3, 3, { chainId: "other-chain" }),
+      doubleAttest(app, 2, 9), // from the future
+      { ...doubleAttest(app, 3, 3), attestationB: doubleAttest(app, 3, 3).attestationA }, // one statement twice
+    ];
+    const root = toHex(app.stateRoot);
+    for (const ev of bad) {
+      await expect(app.executeBlock(ctx(4, { evidence: [ev] }), [])).rejects.toMatchObject({ code: "APP_ERROR_INVALID_BLOCK" });
+    }
+    const prepared = await app.prepareBlock(ctx(4, { evidence: [...bad, good, good] }), []);
+    expect(prepared.evidence).toEqual([good]);
+    expect(toHex((await app.executeBlock(ctx(4, { evidence: [good] }), [])).stateRoot)).toBe(toHex(prepared.stateRoot));
+    expect(toHex(app.stateRoot)).toBe(root);
+    expect(app.height).toBe(3);
+  });
+
+  test("MsgSubmitEvidence with a double attestation: anyone submits it, pays the fee, the validator is slashed once; twice: refused with a code, fee charged, nothing else", async () => {
+    const app = await openApp();
+    await commitEmpty(app, 3);
+    const ev = doubleAttest(app, 3, 2);
+    const m = member(app, 3);
+    const registry = new Registry([...defaultRegistryTypes, [AegisMsgSubmitEvidence.typeUrl, AegisMsgSubmitEvidence]]);
+    const client = await SigningStargateClient.offline(alice.wallet, { registry });
+    const sign = async (sequence: number, value: Partial<MsgSubmitEvidence>) =>
+      TxRaw.encode(
+        await client.sign(alice.address, [{ typeUrl: AegisMsgSubmitEvidence.typeUrl, value: AegisMsgSubmitEvidence.fromPartial({ submitter: alice.address, ...value }) }], FEE, "", {
+          accountNumber: 0n,
+          sequence,
+          chainId: CHAIN_ID,
+        }),
+      ).finish();
+    // Both kinds in one message: refused at CheckTx (invalid request, code 18).
+    const both = app.checkTx(await sign(0, { evidence: doubleSign(app, 0, 2), doubleAttestation: ev }));
+    expect(both.code).toBe(18);
+    expect(both.log).toMatch(/exactly one/);
+
+    const balance0 = balanceOf(app, alice.address);
+    const tx1 = await sign(0, { doubleAttestation: ev });
+    expect(app.checkTx(tx1).code).toBe(0);
+    await app.commitBlock(ctx(4), [tx1]);
+    expect(balanceOf(app, alice.address)).toBe(balance0 - 10_000n);
+    const rec1 = (await dbs.at(-1)!.txs.getByHash(toHex(sha256(tx1)).toUpperCase()))!;
+    expect(rec1.result.code).toBe(0);
+    expect(JSON.stringify(rec1.result.events)).toMatch(/double_attestation/);
+    expect(getSigningInfo(committed(app), m.consensusAddress)!.tombstoned).toBe(true);
+    const tokens = getValidator(committed(app), m.operator)!.tokens;
+    expect(tokens).toBe(TOKENS - TOKENS / 20n);
+
+    const tx2 = await sign(1, { doubleAttestation: ev });
+    await app.commitBlock(ctx(5), [tx2]);
+    expect(balanceOf(app, alice.address)).toBe(balance0 - 20_000n);
+    const rec2 = (await dbs.at(-1)!.txs.getByHash(toHex(sha256(tx2)).toUpperCase()))!;
+    expect(rec2.result.code).not.toBe(0);
+    expect(rec2.result.log).toMatch(/already tombstoned/);
+    expect(getValidator(committed(app), m.operator)!.tokens).toBe(tokens);
+  });
 });

@@ -1,5 +1,5 @@
 import { buildEddsa } from "circomlibjs";
-import { toHex } from "@aegis/consumer-sdk";
+import { computeFinalityMessage, toHex } from "@aegis/consumer-sdk";
 import {
   AttestationError,
   ATTESTATION_PUBLIC_KEY_LENGTH,
@@ -137,6 +137,17 @@ describe("finality attestations", () => {
     expect(isValidFinalitySignature(IDENTITY_POINT, message, sig)).toBe(false);
     expect(isValidFinalitySignature(new Uint8Array(31), message, sig)).toBe(false);
     expect(() => getAttestationPoint(LOW_ORDER_POINT)).toThrow(AttestationError);
+  });
+
+  test("an attestation of a statement (v2: with the block time and the signing set) verifies for that statement only", () => {
+    const statement = { chainId: "aegis-test-1", height: 9, time: 1_700_000_009_000, blockHash: new Uint8Array(32).fill(0x21), validatorSetRoot: 11n, nextValidatorSetRoot: 12n };
+    const signed = signFinalityMessage(key.secretKey, computeFinalityMessage(statement));
+    expect(isValidFinalitySignature(key.publicKey, computeFinalityMessage(statement), signed)).toBe(true);
+    // The same block re-attested at another time or under another signing set is another message:
+    // a signature cannot be carried over to a statement the validator did not sign.
+    for (const other of [{ time: statement.time + 1 }, { validatorSetRoot: 13n }, { nextValidatorSetRoot: 13n }, { height: 10 }, { chainId: "aegis-test-2" }]) {
+      expect(isValidFinalitySignature(key.publicKey, computeFinalityMessage({ ...statement, ...other }), signed)).toBe(false);
+    }
   });
 
   test("signing refuses a secret key of the wrong length", () => {

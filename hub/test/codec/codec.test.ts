@@ -40,7 +40,7 @@ import {
 import { Step, type ProposalMessage, type Vote } from "../../src/consensus/types.js";
 import { SignStep, type SignerGuardRecord } from "../../src/db/signerGuardRecord.js";
 import type { WalEntry } from "../../src/db/walEntry.js";
-import { filled, makeChain, makeEvidence, makeHeader, makeVote } from "../db/fixtures.js";
+import { filled, makeChain, makeEvidence, makeFinalityAttestation, makeHeader, makeVote, makeZkCertificate } from "../db/fixtures.js";
 
 const pb = aegis.v1;
 
@@ -298,32 +298,103 @@ describe("TxBatch (gossiped transactions)", () => {
 
 describe("ZK certificates and finality attestations", () => {
   const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-  const attestation: FinalityAttestation = { height: 9, blockHash: filled(32, 0x21), nextValidatorSetRoot: R - 1n, validatorIndex: 3, signature: filled(64, 0x5a) };
-  const cert: ZkCertificate = {
-    circuit: "quorum8",
-    chainId: "aegis-test-1",
-    height: 9,
-    blockHash: filled(32, 0x21),
-    validatorSetRoot: 12345n,
-    nextValidatorSetRoot: R - 1n,
-    signers: 0b1011n,
-    proof: filled(256, 0x33),
-  };
+  const attestation: FinalityAttestation = makeFinalityAttestation({ validatorSetRoot: 12345n, nextValidatorSetRoot: R - 1n });
+  const cert: ZkCertificate = makeZkCertificate(9, { circuit: "quorum8", chainId: "aegis-test-1", validatorSetRoot: 12345n, nextValidatorSetRoot: R - 1n, signers: 0b1011n });
   const field = (x: bigint) => Uint8Array.from(Buffer.from(x.toString(16).padStart(64, "0"), "hex"));
+  const varint = (x: number) => {
+    const out: number[] = [];
+    let n = BigInt(x);
+    do {
+      out.push(Number(n & 0x7fn) | (n > 0x7fn ? 0x80 : 0));
+      n >>= 7n;
+    } while (n > 0n);
+    return out;
+  };
+  /** `bytes` holds `part` somewhere (a tagged field of the wire form). */
+  const holds = (bytes: Uint8Array, part: number[]) => Buffer.from(bytes).includes(Buffer.from(part));
 
-  test("round trips (the chain id comes from the decoder's context)", () => {
-    expect(decodeFinalityAttestation(encodeFinalityAttestation(attestation))).toEqual(attestation);
-    expect(decodeZkCertificate(encodeZkCertificate(cert), "aegis-test-1")).toEqual(cert);
+  test("round trips with the time, the signing set root and the prover (the chain id comes from the decoder's context)", () => {
+    const a = decodeFinalityAttestation(encodeFinalityAttestation(attestation));
+    expect(a).toEqual(attestation);
+    expect(a.time).toBe(1_700_000_009_000);
+    expect(a.validatorSetRoot).toBe(12345n);
+    const c = decodeZkCertificate(encodeZkCertificate(cert), "aegis-test-1");
+    expect(c).toEqual(cert);
+    expect(c.time).toBe(1_700_000_009_000);
+    expect(Buffer.from(c.prover).toString("hex")).toBe("a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3");
     expect(decodeZkCertificate(encodeZkCertificate(cert), "aegis-other").chainId).toBe("aegis-other");
+    // An all-zero prover (a prover without an account) and time 0 are values, not absent fields.
+    const zero = { ...cert, prover: new Uint8Array(20), time: 0 };
+    expect(decodeZkCertificate(encodeZkCertificate(zero), "aegis-test-1")).toEqual(zero);
+  });
+
+  test("the wire field numbers: attestation time = 6, validator_set_root = 7; certificate time = 8, prover = 9", () => {
+    const a = encodeFinalityAttestation(attestation);
+    expect(holds(a, [(6 << 3) | 0, ...varint(attestation.time)])).toBe(true);
+    expect(holds(a, [(7 << 3) | 2, 32, ...field(12345n)])).toBe(true);
+    const c = encodeZkCertificate(cert);
+    expect(holds(c, [(8 << 3) | 0, ...varint(cert.time)])).toBe(true);
+    expect(holds(c, [(9 << 3) | 2, 20, ...cert.prover])).toBe(true);
+    const p = pb.ZkFinalityCertificate.decode(c);
+    expect(Number(p.time)).toBe(cert.time);
+    expect(new Uint8Array(p.prover)).toEqual(cert.prover);
+  });
+
+  test("property: decode(encode(x)) is the identity on attestations and certificates", () => {
+    const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+    const fieldArb = fc.bigInt({ min: 0n, max: R - 1n });
+    const time = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+    const height = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+    fc.assert(
+      fc.property(
+        fc.record({ height, time, blockHash: bytes(32), validatorSetRoot: fieldArb, nextValidatorSetRoot: fieldArb, validatorIndex: fc.integer({ min: 0, max: 0xffffffff }), signature: bytes(64) }),
+        (a) => expect(decodeFinalityAttestation(encodeFinalityAttestation(a))).toEqual(a),
+      ),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(
+        fc.record({
+          circuit: fc.constantFrom("quorum4", "quorum8", "q_1-x"),
+          chainId: fc.constant("aegis-test-1"),
+          height,
+          time,
+          blockHash: bytes(32),
+          validatorSetRoot: fieldArb,
+          nextValidatorSetRoot: fieldArb,
+          signers: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+          prover: bytes(20),
+          proof: bytes(256),
+        }),
+        (c) => expect(decodeZkCertificate(encodeZkCertificate(c), "aegis-test-1")).toEqual(c),
+      ),
+      { numRuns: 100 },
+    );
   });
 
   const att = (over: Partial<aegis.v1.FinalityAttestation.$Properties>) =>
-    aegis.v1.FinalityAttestation.encode({ height: 9, block_hash: filled(32, 1), next_validator_set_root: field(5n), validator_index: 0, signature: filled(64, 2), ...over }).finish();
+    aegis.v1.FinalityAttestation.encode({
+      height: 9,
+      time: 1_700_000_009_000,
+      block_hash: filled(32, 1),
+      validator_set_root: field(4n),
+      next_validator_set_root: field(5n),
+      validator_index: 0,
+      signature: filled(64, 2),
+      ...over,
+    }).finish();
+  test("the attestation fixture itself decodes", () => {
+    expect(decodeFinalityAttestation(att({}))).toMatchObject({ height: 9, time: 1_700_000_009_000, validatorSetRoot: 4n, nextValidatorSetRoot: 5n });
+  });
   test.each([
     ["height 0", { height: 0 }, "height"],
     ["a short block hash", { block_hash: filled(31, 1) }, "blockHash"],
     ["a root of 31 bytes", { next_validator_set_root: filled(31, 1) }, "nextValidatorSetRoot"],
     ["a root not below the field order", { next_validator_set_root: field(R) }, "nextValidatorSetRoot"],
+    ["no signing set root (an attestation of v1)", { validator_set_root: undefined }, "validatorSetRoot"],
+    ["a signing set root of 33 bytes", { validator_set_root: filled(33, 1) }, "validatorSetRoot"],
+    ["a signing set root not below the field order", { validator_set_root: field(R) }, "validatorSetRoot"],
+    ["a time beyond 2^53 ms", { time: 2 ** 53 }, "time"],
     ["a signature of 63 bytes", { signature: filled(63, 2) }, "signature"],
   ])("an attestation with %s is refused", (_name, over, f) => {
     expectInvalidField(() => decodeFinalityAttestation(att(over)), f);
@@ -338,8 +409,13 @@ describe("ZK certificates and finality attestations", () => {
       next_validator_set_root: field(6n),
       signers: field(7n),
       proof: filled(256, 3),
+      time: 1_700_000_009_000,
+      prover: filled(20, 0xa0),
       ...over,
     }).finish();
+  test("the certificate fixture itself decodes", () => {
+    expect(decodeZkCertificate(zk({}), "aegis-test-1")).toMatchObject({ height: 9, time: 1_700_000_009_000, prover: filled(20, 0xa0) });
+  });
   test.each([
     ["no circuit name", { circuit: "" }, "circuit"],
     ["a circuit name with a path", { circuit: "../quorum4" }, "circuit"],
@@ -349,8 +425,21 @@ describe("ZK certificates and finality attestations", () => {
     ["a next root of 0 bytes", { next_validator_set_root: new Uint8Array(0) }, "nextValidatorSetRoot"],
     ["a bitmap beyond the largest capacity", { signers: field(1n << 128n) }, "signers"],
     ["a proof of 255 bytes", { proof: filled(255, 3) }, "proof"],
+    ["a prover of 19 bytes", { prover: filled(19, 0xa0) }, "prover"],
+    ["a prover of 21 bytes", { prover: filled(21, 0xa0) }, "prover"],
+    ["a prover of 32 bytes", { prover: filled(32, 0xa0) }, "prover"],
+    ["no prover (a certificate of v1)", { prover: undefined }, "prover"],
+    ["a time beyond 2^53 ms", { time: 2 ** 53 }, "time"],
   ])("a certificate with %s is refused", (_name, over, f) => {
     expectInvalidField(() => decodeZkCertificate(zk(over), "aegis-test-1"), f);
+  });
+
+  test("a certificate encoded with a wrong-length prover does not decode (the codec boundary checks it)", () => {
+    for (const n of [0, 19, 21]) {
+      const bytes = encodeZkCertificate({ ...cert, prover: filled(n, 0xa0) });
+      const e = codecError(() => decodeZkCertificate(bytes, "aegis-test-1"));
+      expect(e.type).toMatchObject({ code: "CODEC_ERROR_INVALID_FIELD", field: "prover" });
+    }
   });
 
   test("bytes that are no protobuf message are malformed", () => {

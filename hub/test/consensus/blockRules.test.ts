@@ -16,7 +16,8 @@ import { assertValidBlock, BlockError, computeEvidenceRoot, createBlock, getChai
 import type { Block, DuplicateVoteEvidence } from "../../src/consensus/types.js";
 
 const keys = [1, 2, 3, 4].map((i) => createBlsKeyPair(new Uint8Array(32).fill(i)));
-const set = createValidatorSet(keys.map((k) => ({ blsPublicKey: k.publicKey, power: 10n, proofOfPossession: createBlsProofOfPossession(k.secretKey) })));
+const operatorOf = (i: number) => new Uint8Array(20).fill(i + 1);
+const set = createValidatorSet(keys.map((k, i) => ({ blsPublicKey: k.publicKey, power: 10n, operator: operatorOf(i), proofOfPossession: createBlsProofOfPossession(k.secretKey, operatorOf(i)) })));
 const skOf = (i: number) => keys.find((k) => toHex(k.publicKey) === toHex(set.validators[i]!.blsPublicKey))!.secretKey;
 const tip: ChainTip = { chainId: "c", height: 0, blockHash: ZERO_HASH, time: 1000, stateRoot: new Uint8Array(32).fill(5) };
 const ctx = { tip, validatorSet: set, lastValidatorSet: null, proposerIndex: 1, now: 5000 };

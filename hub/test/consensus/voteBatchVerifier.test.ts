@@ -4,7 +4,8 @@ import type { Vote } from "../../src/consensus/types.js";
 
 const chainId = "batch";
 const keys = Array.from({ length: 8 }, (_, i) => createBlsKeyPair(new Uint8Array(32).fill(i + 1)));
-const set = createValidatorSet(keys.map((k) => ({ blsPublicKey: k.publicKey, power: 1n, proofOfPossession: createBlsProofOfPossession(k.secretKey) })));
+const operatorOf = (i: number) => new Uint8Array(20).fill(i + 1);
+const set = createValidatorSet(keys.map((k, i) => ({ blsPublicKey: k.publicKey, power: 1n, operator: operatorOf(i), proofOfPossession: createBlsProofOfPossession(k.secretKey, operatorOf(i)) })));
 const skFor = (i: number) => keys.find((k) => toHex(k.publicKey) === toHex(set.validators[i]!.blsPublicKey))!.secretKey;
 const hash = new Uint8Array(32).fill(3);
 

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { computeBlockHash, VoteType, type BlockHeader } from "@aegis/consumer-sdk";
+import { computeBlockHash, VoteType, type BlockHeader, type ZkCertificate } from "@aegis/consumer-sdk";
+import type { FinalityAttestation } from "../../src/codec/codec.js";
 import type { Block, CertifiedBlock, DuplicateVoteEvidence, Vote } from "../../src/consensus/types.js";
 
 export const CHAIN_ID = "aegis-test";
@@ -58,4 +59,36 @@ export function makeVote(over: Partial<Vote> = {}): Vote {
 
 export function makeEvidence(over: Partial<Vote> = {}, time = 1234): DuplicateVoteEvidence {
   return { voteA: makeVote(over), voteB: makeVote({ ...over, blockHash: null }), time };
+}
+
+/** A finality attestation of block `height` (shapes only: the signature is not a real one). */
+export function makeFinalityAttestation(over: Partial<FinalityAttestation> = {}): FinalityAttestation {
+  const height = over.height ?? 9;
+  return {
+    height,
+    time: 1_700_000_000_000 + height * 1000,
+    blockHash: filled(32, 0x21),
+    validatorSetRoot: 11n,
+    nextValidatorSetRoot: 12n,
+    validatorIndex: 3,
+    signature: filled(64, 0x5a),
+    ...over,
+  };
+}
+
+/** A ZK certificate of block `height` (shapes only: the proof is not a real one). */
+export function makeZkCertificate(height: number, over: Partial<ZkCertificate> = {}): ZkCertificate {
+  return {
+    circuit: "quorum4",
+    chainId: CHAIN_ID,
+    height,
+    time: 1_700_000_000_000 + height * 1000,
+    blockHash: filled(32, height & 0xff),
+    validatorSetRoot: 11n,
+    nextValidatorSetRoot: 12n,
+    signers: 7n,
+    prover: Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i),
+    proof: filled(256, height & 0xff),
+    ...over,
+  };
 }

@@ -1,7 +1,7 @@
 import type { ZkCertificate } from "@aegis/consumer-sdk";
 import { encodeZkCertificate } from "../../src/codec/codec.js";
 import { HubDb } from "../../src/db/hubDb.js";
-import { makeTempDir } from "./fixtures.js";
+import { makeTempDir, makeZkCertificate } from "./fixtures.js";
 
 let dir: Awaited<ReturnType<typeof makeTempDir>>;
 let db: HubDb;
@@ -17,16 +17,7 @@ afterEach(async () => {
   await dir.remove();
 });
 
-const cert = (height: number, signers = 7n): ZkCertificate => ({
-  circuit: "quorum4",
-  chainId: CHAIN,
-  height,
-  blockHash: new Uint8Array(32).fill(height),
-  validatorSetRoot: 11n,
-  nextValidatorSetRoot: 12n,
-  signers,
-  proof: new Uint8Array(256).fill(height),
-});
+const cert = (height: number, signers = 7n): ZkCertificate => makeZkCertificate(height, { chainId: CHAIN, signers });
 
 test("the first certificate of a height stays; reads by height, covering height and newest; survives a reopen", async () => {
   expect(await db.zkCertificates.put(cert(5))).toBe(true);
@@ -42,6 +33,17 @@ test("the first certificate of a height stays; reads by height, covering height 
   db = await HubDb.open(dir.path);
   expect(await db.zkCertificates.get(9, CHAIN)).toEqual(cert(9));
   expect((await db.zkCertificates.get(9, "another-chain"))?.chainId).toBe("another-chain");
+});
+
+test("the block time and the prover are stored with the certificate", async () => {
+  const c = { ...cert(8), time: 1_767_225_600_123, prover: Uint8Array.from({ length: 20 }, (_, i) => 255 - i) };
+  expect(await db.zkCertificates.put(c)).toBe(true);
+  await db.close();
+  db = await HubDb.open(dir.path);
+  const back = await db.zkCertificates.get(8, CHAIN);
+  expect(back?.time).toBe(1_767_225_600_123);
+  expect(back?.prover).toEqual(c.prover);
+  expect(back).toEqual(c);
 });
 
 test("a certificate that cannot be encoded is refused and nothing is stored", async () => {

@@ -7,7 +7,9 @@ const set: AttestingSet = { powers: [10n, 20n, 30n, 40n], totalPower: 100n };
 const hash = (b: number) => new Uint8Array(32).fill(b);
 const att = (validatorIndex: number, over: Partial<FinalityAttestation> = {}): FinalityAttestation => ({
   height: 5,
+  time: 1_700_000_005_000,
   blockHash: hash(1),
+  validatorSetRoot: 76n,
   nextValidatorSetRoot: 77n,
   validatorIndex,
   signature: new Uint8Array(64).fill(validatorIndex + 1),
@@ -20,7 +22,7 @@ test("attestations add up by power; a quorum is more than 2/3", () => {
   expect(pool.add(att(3), set, valid)).toEqual({ kind: "added", signedPower: 40n, quorum: false });
   expect(pool.add(att(2), set, valid)).toEqual({ kind: "added", signedPower: 70n, quorum: true });
   const q = pool.newestQuorum(() => set)!;
-  expect(q.statement).toEqual({ height: 5, blockHash: hash(1), nextValidatorSetRoot: 77n });
+  expect(q.statement).toEqual({ height: 5, time: 1_700_000_005_000, blockHash: hash(1), validatorSetRoot: 76n, nextValidatorSetRoot: 77n });
   expect([...q.attestations.keys()].sort()).toEqual([2, 3]);
 });
 

@@ -15,10 +15,12 @@ const cert = (height: number) => ({
   circuit: "quorum4",
   chainId: CHAIN_ID,
   height,
+  time: 1_700_000_000_000 + height * 1000,
   blockHash: new Uint8Array(32).fill(height),
   validatorSetRoot: 1n,
   nextValidatorSetRoot: 1n,
   signers: 0b111n,
+  prover: new Uint8Array(20).fill(0xa0),
   proof: new Uint8Array(256),
 });
 

@@ -1,10 +1,12 @@
 /** Shared helpers of the slashing tests: three bonded validators (10, 20, 30 M) signing from height 1. */
-import { blsSign, computeVoteSignBytes, createSignerBitmap, VoteType } from "@aegis/consumer-sdk";
+import { blsSign, computeFinalityMessage, computeVoteSignBytes, createSignerBitmap, VoteType } from "@aegis/consumer-sdk";
+import { signFinalityMessage } from "../../../src/attestation/index.js";
+import type { FinalityAttestation } from "../../../src/codec/index.js";
 import type { Vote } from "../../../src/consensus/types.js";
 import { getValidatorSetForHeight, msgCreateValidatorHandler, processEpochEnd, type EpochValidatorSet } from "../../../src/app/modules/staking/index.js";
 import { processSlashingGenesis, type SlashingParams } from "../../../src/app/modules/slashing/index.js";
 import type { StateView } from "../../../src/state/index.js";
-import { addr, blsKey, createValidatorMsg, mustRun, setup, T0 } from "../staking/stakingFixtures.js";
+import { addr, attestationKeyPair, blsKey, createValidatorMsg, mustRun, setup, T0 } from "../staking/stakingFixtures.js";
 
 export const CHAIN_ID = "aegis-test";
 export const M = 1_000_000n;
@@ -40,3 +42,22 @@ export function vote(i: number, index: number, fields: { height: number; round?:
 }
 
 export const hash = (b: number) => new Uint8Array(32).fill(b);
+
+/** A finality statement (what an attestation signs besides the chain id); defaults: height 3, block hash(1). */
+export interface Statement {
+  height: number;
+  time: number;
+  blockHash: Uint8Array;
+  validatorSetRoot: bigint;
+  nextValidatorSetRoot: bigint;
+}
+
+export function statement(over: Partial<Statement> = {}): Statement {
+  return { height: 3, time: T0 + 3, blockHash: hash(1), validatorSetRoot: 11n, nextValidatorSetRoot: 12n, ...over };
+}
+
+/** Validator i's attestation (its registered attestation key) of `st` as slot `index`, on chain `chainId`. */
+export function attestation(i: number, index: number, st: Statement, chainId = CHAIN_ID): FinalityAttestation {
+  const signature = signFinalityMessage(attestationKeyPair(i).secretKey, computeFinalityMessage({ chainId, ...st }));
+  return { ...st, validatorIndex: index, signature };
+}

@@ -10,6 +10,7 @@ import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { MsgDelegate, MsgUndelegate, MsgUndelegateResponse } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { aegis } from "@aegis/proto";
+import { createBlsProofOfPossession } from "@aegis/consumer-sdk";
 import { executeTx, type TxResult } from "../../../src/app/executeTx.js";
 import { processEnsureAccount } from "../../../src/app/modules/auth.js";
 import { getBalance, processMint } from "../../../src/app/modules/bank.js";
@@ -71,7 +72,8 @@ function aliceValidator(): MsgCreateValidator {
   const bytes = fromBech32(alice.address, "aegis", { lengths: [20] });
   // The attestation key's proof of possession names the operator: alice's address here.
   const attestationProofOfPossession = createAttestationProofOfPossession(attestationKeyPair(1).secretKey, bytes);
-  return createValidatorMsg(1, 5_000_000n, { delegatorAddress: alice.address, validatorAddress: toBech32("aegisvaloper", bytes), attestationProofOfPossession });
+  const blsProofOfPossession = createBlsProofOfPossession(blsKey(1).secretKey, bytes); // so is the BLS key's
+  return createValidatorMsg(1, 5_000_000n, { delegatorAddress: alice.address, validatorAddress: toBech32("aegisvaloper", bytes), blsProofOfPossession, attestationProofOfPossession });
 }
 
 test("create validator, delegate, undelegate as cosmjs signs them", async () => {

@@ -49,7 +49,8 @@ import {
   valoper,
   type RunOutcome,
 } from "./stakingFixtures.js";
-import { attestationKeyPair } from "./stakingFixtures.js";
+import { attestationKeyPair, blsKey } from "./stakingFixtures.js";
+import { blsSign, CanonicalWriter, createBlsProofOfPossession } from "@aegis/consumer-sdk";
 import { createAttestationProofOfPossession } from "../../../src/attestation/index.js";
 import { IDENTITY_POINT, LOW_ORDER_POINT, NOT_A_POINT } from "../../attestation/attestationFixtures.js";
 
@@ -113,6 +114,20 @@ const ERROR_CASES: ErrorCase[] = [
   { name: "create: BLS key of 47 bytes", run: (s) => create(s, cv(3, { blsPublicKey: new Uint8Array(47) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /bls_public_key/ },
   { name: "create: BLS proof of 95 bytes", run: (s) => create(s, cv(3, { blsProofOfPossession: new Uint8Array(95) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /bls_proof_of_possession/ },
   { name: "create: BLS proof for another key", run: (s) => create(s, cv(3, { blsProofOfPossession: createValidatorMsg(4, 1n).blsProofOfPossession })), code: "TX_ERROR_INVALID_MESSAGE", reason: /possession/ },
+  {
+    // Front-running: validator 4's pending key and proof, copied under operator 3.
+    name: "create: another operator's BLS key and proof (front-running)",
+    run: (s) => create(s, cv(3, { blsPublicKey: blsKey(4).publicKey, blsProofOfPossession: blsKey(4).pop })),
+    code: "TX_ERROR_INVALID_MESSAGE",
+    reason: /bls_proof_of_possession does not prove possession of bls_public_key for this operator/,
+  },
+  { name: "create: BLS proof of its own key made for another operator", run: (s) => create(s, cv(3, { blsProofOfPossession: createBlsProofOfPossession(blsKey(3).secretKey, addr(4)) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /for this operator/ },
+  {
+    name: "create: the old unbound BLS proof (domain ‖ key)",
+    run: (s) => create(s, cv(3, { blsProofOfPossession: blsSign(blsKey(3).secretKey, new CanonicalWriter().string("aegis/bls-pop/v1").fixed(blsKey(3).publicKey, 48, "pk").finish()) })),
+    code: "TX_ERROR_INVALID_MESSAGE",
+    reason: /bls_proof_of_possession/,
+  },
   { name: "create: attestation key of 31 bytes", run: (s) => create(s, cv(3, { attestationPublicKey: new Uint8Array(31) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_public_key/ },
   { name: "create: attestation proof of 63 bytes", run: (s) => create(s, cv(3, { attestationProofOfPossession: new Uint8Array(63) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_proof_of_possession/ },
   { name: "create: attestation key that is not a curve point", run: (s) => create(s, cv(3, { attestationPublicKey: NOT_A_POINT })), code: "TX_ERROR_INVALID_MESSAGE", reason: /attestation_public_key: not a point/ },
@@ -264,6 +279,22 @@ describe("MsgCreateValidator", () => {
     expect(getBalance(s, BONDED_POOL_ADDRESS, DENOM)).toBe(0n);
     expect(getBalance(s, addr(1), DENOM)).toBe(1_000_000_000_000n - 10_000_000n);
     expect(out.events.map((e) => e.type)).toEqual(["message", "coin_spent", "coin_received", "transfer", "create_validator"]);
+    checkInvariants(s);
+  });
+
+  test("front-running: a copied key and proof are refused under the attacker's operator; the owner then registers", () => {
+    const s = setup();
+    const victim = createValidatorMsg(4, 10_000_000n); // pending, seen by the attacker
+    const before = snapshot(s);
+    const attack = create(s, cv(3, { blsPublicKey: victim.blsPublicKey, blsProofOfPossession: victim.blsProofOfPossession }));
+    expect(attack.ok).toBe(false);
+    expect(attack.error!.type.code).toBe("TX_ERROR_INVALID_MESSAGE");
+    expect(attack.error!.log).toMatch(/bls_proof_of_possession .* for this operator/);
+    expect(snapshot(s)).toEqual(before);
+    expect(getValidator(s, addr(3))).toBeUndefined();
+    // The owner's registration is unaffected.
+    mustRun(s, msgCreateValidatorHandler, victim);
+    expect(getValidator(s, addr(4))!.blsPublicKey).toEqual(victim.blsPublicKey);
     checkInvariants(s);
   });
 

@@ -56,11 +56,12 @@ export const acc = (i: number) => toBech32("aegis", addr(i));
 export const valoper = (i: number) => toBech32("aegisvaloper", addr(i));
 
 const keyCache = new Map<number, BlsKeyPair & { pop: Uint8Array }>();
+/** Validator i's BLS key pair (deterministic) with its proof of possession for operator addr(i). */
 export function blsKey(i: number): BlsKeyPair & { pop: Uint8Array } {
   let k = keyCache.get(i);
   if (!k) {
     const pair = createBlsKeyPair(Uint8Array.from({ length: 32 }, (_, j) => (i * 31 + j + 1) & 0xff));
-    k = { ...pair, pop: createBlsProofOfPossession(pair.secretKey) };
+    k = { ...pair, pop: createBlsProofOfPossession(pair.secretKey, addr(i)) };
     keyCache.set(i, k);
   }
   return k;

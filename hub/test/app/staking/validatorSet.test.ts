@@ -57,7 +57,7 @@ describe("computeNextValidatorSet", () => {
     expect(next.validators[0]!.blsPublicKey).toEqual(blsKey(1).publicKey);
     expect(next.validators[0]!.attestationPublicKey).toEqual(createValidatorMsg(1, 1n).attestationPublicKey);
     const expected = createValidatorSet(
-      [1, 2, 3].map((i, j) => ({ blsPublicKey: blsKey(i).publicKey, power: [5n, 4n, 3n][j]!, proofOfPossession: blsKey(i).pop })),
+      [1, 2, 3].map((i, j) => ({ blsPublicKey: blsKey(i).publicKey, power: [5n, 4n, 3n][j]!, proofOfPossession: blsKey(i).pop, operator: addr(i) })),
     );
     expect(next.set).toEqual(expected);
     expect(next.root).toEqual(computeValidatorSetRoot(expected));

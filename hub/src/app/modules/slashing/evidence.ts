@@ -1,5 +1,8 @@
-import { blsVerify, bytesEqual, computeVoteSignBytes, VoteType } from "@aegis/consumer-sdk";
-import type { DuplicateVoteEvidence, Vote } from "../../../consensus/types.js";
+import { blsVerify, bytesEqual, computeFinalityMessage, computeVoteSignBytes, VoteType, ZkError } from "@aegis/consumer-sdk";
+import { isValidFinalitySignature } from "../../../attestation/index.js";
+import type { FinalityAttestation } from "../../../codec/codec.js";
+import { isConflictingAttestationPair } from "../../../consensus/evidence.js";
+import type { DoubleAttestationEvidence, DuplicateVoteEvidence, Vote } from "../../../consensus/types.js";
 import type { KVStore } from "../../../state/index.js";
 import { TxError } from "../../../tx/index.js";
 import type { TxEvent } from "../../txEvents.js";
@@ -10,6 +13,7 @@ import {
   getValidatorSetForHeight,
   processSlash,
   processTombstone,
+  type ActiveValidator,
   type EpochValidatorSet,
   type SlashResult,
 } from "../staking/index.js";
@@ -29,6 +33,7 @@ export interface EvidenceContext {
   typeUrl?: string;
 }
 
+/** What punishing a double sign or a double attestation did. */
 export interface DuplicateVoteResult {
   operator: Uint8Array;
   consensusAddress: Uint8Array;
@@ -53,49 +58,42 @@ function isVote(v: Vote | undefined): v is Vote {
   );
 }
 
-/**
- * Verifies duplicate-vote evidence and punishes it: both votes at one (height, round, type) by one
- * validator index for different block hashes (nil counts as a value), both BLS signatures valid over
- * computeVoteSignBytes with the key of that index in the set that signed the height, the height not
- * in the future and its block time (recorded by processBlockSignatures) within the unbonding period.
- * Then slashes slashFractionDoubleSign of the power it had in that set at the infraction height and
- * tombstones it (jailed for good). Throws TX_ERROR_INVALID_MESSAGE (nothing written) when the
- * evidence is invalid or the validator is already tombstoned. Usable at block end (catch and drop)
- * and by a message handler (on the message's branch).
- */
-export function processDuplicateVoteEvidence(store: KVStore, evidence: DuplicateVoteEvidence, ctx: EvidenceContext): DuplicateVoteResult {
-  const typeUrl = ctx.typeUrl ?? MSG_SUBMIT_EVIDENCE_TYPE_URL;
-  const fail = (reason: string): never => {
-    throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason });
-  };
-  const { voteA: a, voteB: b } = evidence;
-  if (!isVote(a) || !isVote(b)) fail("malformed vote");
-  if (a.height !== b.height) fail(`votes at different heights (${a.height}, ${b.height})`);
-  if (a.round !== b.round) fail(`votes in different rounds (${a.round}, ${b.round})`);
-  if (a.type !== b.type) fail("votes of different types");
-  if (a.validatorIndex !== b.validatorIndex) fail("votes of different validators");
-  const sameValue = a.blockHash === null || b.blockHash === null ? a.blockHash === b.blockHash : bytesEqual(a.blockHash, b.blockHash);
-  if (sameValue) fail("votes for the same block");
-  const height = a.height;
-  if (height > ctx.height) fail(`evidence from the future: height ${height}, current height ${ctx.height}`);
+/** The slash event's `reason` for each offence. */
+export type DoubleSignReason = "double_sign" | "double_attestation";
 
+/** The validator behind an offence, resolved against the hub's own set for the infraction height. */
+interface Offender {
+  member: ActiveValidator;
+  info: ReturnType<typeof getSigningInfo>;
+}
+
+/**
+ * The checks every double-sign offence shares, after the evidence's own shape: the height not in the
+ * future, its block time within the unbonding period, the index a member of the set that signed that
+ * height, the validator known and not yet tombstoned.
+ */
+function getOffender(store: KVStore, height: number, validatorIndex: number, ctx: EvidenceContext, fail: (reason: string) => never): Offender {
+  if (height > ctx.height) fail(`evidence from the future: height ${height}, current height ${ctx.height}`);
   const infractionTime = getBlockTime(store, height) ?? (height >= ctx.height - 1 ? ctx.time : undefined);
   const unbonding = getStakingParams(store).unbondingTimeMs;
   if (infractionTime === undefined || ctx.time - infractionTime > unbonding) fail(`evidence too old: height ${height} is beyond the unbonding period`);
 
   const set = (ctx.getSet ?? ((h: number) => getValidatorSetForHeight(store, h)))(height);
   if (!set) fail(`no validator set for height ${height}`);
-  const member = set!.validators[a.validatorIndex] ?? fail(`unknown validator index ${a.validatorIndex} at height ${height}`);
+  const member = set!.validators[validatorIndex] ?? fail(`unknown validator index ${validatorIndex} at height ${height}`);
   const v = getValidator(store, member.operator) ?? fail(`unknown validator ${member.operatorAddress}`);
 
   const info = getSigningInfo(store, member.consensusAddress);
   if (v.tombstoned || info?.tombstoned) fail(`validator ${member.operatorAddress} already tombstoned`);
+  return { member, info };
+}
 
-  for (const vote of [a, b]) {
-    const msg = computeVoteSignBytes({ chainId: ctx.chainId, height, round: vote.round, type: vote.type, blockHash: vote.blockHash });
-    if (!blsVerify(member.blsPublicKey, msg, vote.signature)) fail("invalid vote signature");
-  }
-
+/**
+ * Punishes a verified double-sign offence: slashes slashFractionDoubleSign of the power the validator
+ * had in the set at the infraction height (unbonding and redelegation entries included) and tombstones
+ * it (jailed for good).
+ */
+function processDoubleSignPunishment(store: KVStore, { member, info }: Offender, height: number, ctx: EvidenceContext, reason: DoubleSignReason): DuplicateVoteResult {
   const params = getSlashingParams(store);
   const slash = processSlash(store, member.operator, height, params.slashFractionDoubleSign, { height: ctx.height, time: ctx.time }, { power: member.power });
   processTombstone(store, member.operator);
@@ -108,7 +106,7 @@ export function processDuplicateVoteEvidence(store: KVStore, evidence: Duplicate
       attributes: [
         { key: "address", value: cons },
         { key: "power", value: String(member.power) },
-        { key: "reason", value: "double_sign" },
+        { key: "reason", value: reason },
         { key: "jailed", value: cons },
         { key: "burned_coins", value: slash.burned.toString() },
         { key: "infraction_height", value: String(height) },
@@ -117,4 +115,102 @@ export function processDuplicateVoteEvidence(store: KVStore, evidence: Duplicate
     },
   ];
   return { operator: member.operator, consensusAddress: member.consensusAddress, infractionHeight: height, slash, events };
+}
+
+function failWith(ctx: EvidenceContext): (reason: string) => never {
+  const typeUrl = ctx.typeUrl ?? MSG_SUBMIT_EVIDENCE_TYPE_URL;
+  return (reason: string): never => {
+    throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason });
+  };
+}
+
+/**
+ * Verifies duplicate-vote evidence and punishes it: both votes at one (height, round, type) by one
+ * validator index for different block hashes (nil counts as a value), both BLS signatures valid over
+ * computeVoteSignBytes with the key of that index in the set that signed the height, the height not
+ * in the future and its block time (recorded by processBlockSignatures) within the unbonding period.
+ * Then slashes slashFractionDoubleSign of the power it had in that set at the infraction height and
+ * tombstones it (jailed for good). Throws TX_ERROR_INVALID_MESSAGE (nothing written) when the
+ * evidence is invalid or the validator is already tombstoned. Usable at block end (catch and drop)
+ * and by a message handler (on the message's branch).
+ */
+export function processDuplicateVoteEvidence(store: KVStore, evidence: DuplicateVoteEvidence, ctx: EvidenceContext): DuplicateVoteResult {
+  const fail = failWith(ctx);
+  const { voteA: a, voteB: b } = evidence;
+  if (!isVote(a) || !isVote(b)) fail("malformed vote");
+  if (a.height !== b.height) fail(`votes at different heights (${a.height}, ${b.height})`);
+  if (a.round !== b.round) fail(`votes in different rounds (${a.round}, ${b.round})`);
+  if (a.type !== b.type) fail("votes of different types");
+  if (a.validatorIndex !== b.validatorIndex) fail("votes of different validators");
+  const sameValue = a.blockHash === null || b.blockHash === null ? a.blockHash === b.blockHash : bytesEqual(a.blockHash, b.blockHash);
+  if (sameValue) fail("votes for the same block");
+  const height = a.height;
+  const offender = getOffender(store, height, a.validatorIndex, ctx, fail);
+
+  for (const vote of [a, b]) {
+    const msg = computeVoteSignBytes({ chainId: ctx.chainId, height, round: vote.round, type: vote.type, blockHash: vote.blockHash });
+    if (!blsVerify(offender.member.blsPublicKey, msg, vote.signature)) fail("invalid vote signature");
+  }
+  return processDoubleSignPunishment(store, offender, height, ctx, "double_sign");
+}
+
+const U32_MAX = 0xffffffff;
+const isU256 = (x: unknown): x is bigint => typeof x === "bigint" && x >= 0n && x < 1n << 256n;
+
+function isAttestation(a: FinalityAttestation | undefined): a is FinalityAttestation {
+  return (
+    !!a &&
+    Number.isSafeInteger(a.height) &&
+    a.height >= 1 &&
+    Number.isSafeInteger(a.time) &&
+    a.time >= 0 &&
+    a.blockHash instanceof Uint8Array &&
+    a.blockHash.length === 32 &&
+    isU256(a.validatorSetRoot) &&
+    isU256(a.nextValidatorSetRoot) &&
+    Number.isInteger(a.validatorIndex) &&
+    a.validatorIndex >= 0 &&
+    a.validatorIndex <= U32_MAX &&
+    a.signature instanceof Uint8Array
+  );
+}
+
+/** The finality message `a` signs on chain `chainId` (its statement's own ranges checked by the SDK). */
+function computeAttestedMessage(chainId: string, a: FinalityAttestation, fail: (reason: string) => never): bigint {
+  try {
+    return computeFinalityMessage({ chainId, height: a.height, time: a.time, blockHash: a.blockHash, validatorSetRoot: a.validatorSetRoot, nextValidatorSetRoot: a.nextValidatorSetRoot });
+  } catch (e) {
+    if (e instanceof ZkError) return fail(`malformed attestation: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Verifies double-attestation evidence and punishes it as a double sign: two finality attestations by
+ * one validator index at one height for different statements (isSameFinalityStatement false: block
+ * hash, time, signing set root or next set root differ), the height not in the future and its block
+ * time within the unbonding period, both EdDSA-Poseidon signatures valid over computeFinalityMessage
+ * with this chain's id (`ctx.chainId`: evidence of another chain does not verify) under the attestation
+ * key registered by the validator at that index in the hub's set for that height. What the statements
+ * claim (their roots, time, block) is not compared with the chain: a signed lie conflicts as much as
+ * a signed truth. Then slashes slashFractionDoubleSign at the infraction height's power and tombstones
+ * (slash event reason "double_attestation"). Throws TX_ERROR_INVALID_MESSAGE (nothing written) when the
+ * evidence is invalid or the validator already tombstoned. Checks run cheapest first; the two
+ * signature checks (~3 ms each) last.
+ */
+export function processDoubleAttestationEvidence(store: KVStore, evidence: DoubleAttestationEvidence, ctx: EvidenceContext): DuplicateVoteResult {
+  const fail = failWith(ctx);
+  const { attestationA: a, attestationB: b } = evidence;
+  if (!isAttestation(a) || !isAttestation(b)) fail("malformed attestation");
+  if (a.height !== b.height) fail(`attestations at different heights (${a.height}, ${b.height})`);
+  if (a.validatorIndex !== b.validatorIndex) fail("attestations of different validators");
+  if (!isConflictingAttestationPair(a, b)) fail("attestations of the same statement");
+  const height = a.height;
+  const offender = getOffender(store, height, a.validatorIndex, ctx, fail);
+
+  for (const att of [a, b]) {
+    const message = computeAttestedMessage(ctx.chainId, att, fail);
+    if (!isValidFinalitySignature(offender.member.attestationPublicKey, message, att.signature)) fail("invalid attestation signature");
+  }
+  return processDoubleSignPunishment(store, offender, height, ctx, "double_attestation");
 }

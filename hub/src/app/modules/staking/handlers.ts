@@ -178,7 +178,7 @@ export function processCreateValidator(ctx: MsgContext, m: MsgCreateValidator): 
   const consensusAddress = consensusAddressOf(m.blsPublicKey);
   if (getOperatorByConsensusAddress(store, consensusAddress)) failMessage(t, "validator already exist for this pubkey; must use new validator pubkey");
   if (getOperatorByAttestationKey(store, m.attestationPublicKey)) failMessage(t, "validator already exist for this attestation key; must use new attestation key");
-  if (!hasValidBlsKey(m)) failMessage(t, "bls_proof_of_possession does not prove possession of bls_public_key");
+  if (!hasValidBlsKey(m, operator)) failMessage(t, "bls_proof_of_possession does not prove possession of bls_public_key for this operator");
   try {
     decodeAttestationPublicKey(m.attestationPublicKey);
   } catch (e) {

@@ -1,4 +1,4 @@
-import { bytesEqual } from "@aegis/consumer-sdk";
+import { bytesEqual, MAX_TOTAL_POWER } from "@aegis/consumer-sdk";
 import type { UnbondingDelegation as CosmosUnbondingDelegation } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import { UnbondingDelegation, Redelegation } from "cosmjs-types/cosmos/staking/v1beta1/staking";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
@@ -25,7 +25,7 @@ import {
   validatorQueueKey,
   VALIDATOR_QUEUE_PREFIX,
 } from "./keys.js";
-import { getStakingParams, type StakingParams } from "./params.js";
+import { computeMaxStakedTokens, getStakingParams, type StakingParams } from "./params.js";
 import {
   accountBech32,
   BondStatus,
@@ -77,6 +77,23 @@ export function processMoveBetweenPools(store: KVStore, params: StakingParams, f
   processTransfer(store, a, b, [{ denom: params.bondDenom, amount }]);
 }
 
+/**
+ * Refuses (TX_ERROR_TOTAL_POWER_TOO_LARGE) bringing `amount` more tokens into staking when the two
+ * pools would then hold more than computeMaxStakedTokens. The pools hold every validator's tokens
+ * (plus unbonding entries), so their balance / powerReduction bounds the total power of any set an
+ * epoch end can compute, whichever validators it picks: redelegating, unjailing, a validator entering
+ * the set in place of a smaller one bring no tokens in. Only a delegation from an account (MsgDelegate,
+ * MsgCreateValidator, a genesis validator) does, and each is checked here, so an epoch end never meets
+ * a set over MAX_TOTAL_POWER. Two balance reads.
+ */
+export function assertValidStakeIncrease(store: ReadonlyKVStore, params: StakingParams, amount: bigint, typeUrl: string): void {
+  const pool = getStakingPool(store, params);
+  const staked = pool.bonded + pool.notBonded + amount;
+  if (staked > computeMaxStakedTokens(params.powerReduction)) {
+    throw new TxError({ code: "TX_ERROR_TOTAL_POWER_TOO_LARGE", typeUrl, power: staked / params.powerReduction, max: MAX_TOTAL_POWER });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Exchange rate (Cosmos x/staking/types/validator.go)
 
@@ -115,6 +132,7 @@ export function processDelegate(
   if (v.tokens === 0n && v.delegatorShares > 0n) failMessage(typeUrl, "invalid delegation: validator has no tokens but outstanding shares (delegator share exchange rate is invalid)");
   const issued = v.delegatorShares === 0n ? decFromInt(amount) : sharesFromTokens(v, amount);
   if (issued === 0n) failMessage(typeUrl, `delegation of ${amount}${params.bondDenom} is too small: it issues no shares`);
+  if (source === "account") assertValidStakeIncrease(store, params, amount, typeUrl); // tokens into staking: the total-power cap
   // distribution hook: settle the delegation's rewards (or close the validator's period for a new one)
   distributionHooks.beforeDelegationSharesModified(store, delegator, operator);
   if (source === "account") processTransfer(store, delegator, poolAddressOf(v.status), [{ denom: params.bondDenom, amount }]);

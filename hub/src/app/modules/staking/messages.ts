@@ -159,11 +159,15 @@ export function consensusAddressOf(blsPublicKey: Uint8Array): Uint8Array {
   return computeValidatorAddress(blsPublicKey);
 }
 
-/** BLS proof-of-possession check of a MsgCreateValidator (lengths first). */
-export function hasValidBlsKey(m: Pick<MsgCreateValidator, "blsPublicKey" | "blsProofOfPossession">): boolean {
+/**
+ * BLS proof-of-possession check of a MsgCreateValidator for its operator (the validator address's
+ * 20 bytes), lengths first: the SDK's rule, bound to the operator so a copied key and proof fail
+ * under any other operator.
+ */
+export function hasValidBlsKey(m: Pick<MsgCreateValidator, "blsPublicKey" | "blsProofOfPossession">, operator: Uint8Array): boolean {
   return (
     m.blsPublicKey.length === BLS_PUBLIC_KEY_LENGTH &&
     m.blsProofOfPossession.length === BLS_SIGNATURE_LENGTH &&
-    isValidBlsProofOfPossession(m.blsPublicKey, m.blsProofOfPossession)
+    isValidBlsProofOfPossession(m.blsPublicKey, operator, m.blsProofOfPossession)
   );
 }

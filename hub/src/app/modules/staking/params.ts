@@ -1,3 +1,4 @@
+import { MAX_TOTAL_POWER } from "@aegis/consumer-sdk";
 import { aegis } from "@aegis/proto";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { isValidDenom } from "../../../tx/index.js";
@@ -45,6 +46,16 @@ export function validateStakingParams(p: StakingParams): void {
   if (p.minSelfDelegation < 1n) throw bad("minSelfDelegation", "must be positive");
   if (p.powerReduction < 1n) throw bad("powerReduction", "must be positive");
   if (p.minCommissionRate < 0n || p.minCommissionRate > DEC_ONE) throw bad("minCommissionRate", "must be in [0, 1]");
+}
+
+/**
+ * The most tokens that may be staked: (MAX_TOTAL_POWER + 1) × powerReduction − 1, the largest amount
+ * whose power (tokens / powerReduction, truncated) is at most MAX_TOTAL_POWER. An active set's total
+ * power is the sum of its members' tokens / powerReduction, so it never exceeds the staked tokens /
+ * powerReduction: with at most this many staked, no epoch end can compute a set over the cap.
+ */
+export function computeMaxStakedTokens(powerReduction: bigint): bigint {
+  return (MAX_TOTAL_POWER + 1n) * powerReduction - 1n;
 }
 
 /** The stored parameters, or the defaults before genesis wrote any. */

@@ -1,5 +1,5 @@
 import { aegis } from "@aegis/proto";
-import { computeValidatorAddress, computeValidatorSetRoot, createValidatorSet, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
+import { computeValidatorAddress, computeValidatorSetRoot, createValidatorSet, MAX_TOTAL_POWER, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { TxError } from "../../../tx/index.js";
 import { decodeU64, encodeU64 } from "../../storeKeys.js";
@@ -84,16 +84,26 @@ function buildSet(chosen: readonly { v: StakingValidator; power: bigint }[]): Co
  * ascending) that are not jailed and have at least `powerReduction` tokens, each with power =
  * tokens / powerReduction, in createValidatorSet order (power descending, consensus address
  * ascending), with the set's root. Reads the power index only up to the set size.
+ *
+ * The set's total power stays within MAX_TOTAL_POWER (createValidatorSet would throw, and every node
+ * would fail the block): the messages that bring tokens into staking keep the staked total within
+ * it (assertValidStakeIncrease), and should a set still reach it, the set ends before the first
+ * validator that would take it over (a prefix of the order, never a throw; with none left, the
+ * epoch end keeps the previous set).
  */
 export function computeNextValidatorSet(store: ReadonlyKVStore, params: StakingParams = getStakingParams(store)): ComputedValidatorSet {
   const chosen: { v: StakingValidator; power: bigint }[] = [];
+  let total = 0n;
   for (const [k] of store.iterate(POWER_INDEX_PREFIX)) {
     if (chosen.length >= params.maxValidators) break;
     const tokens = tokensOfPowerIndexKey(k);
     if (tokens < params.powerReduction) break;
     const v = getValidator(store, k.slice(33, 53));
     if (!v || v.jailed || v.tombstoned) continue; // the index holds neither; defensive
-    chosen.push({ v, power: v.tokens / params.powerReduction });
+    const power = v.tokens / params.powerReduction;
+    if (total + power > MAX_TOTAL_POWER) break; // unreachable while assertValidStakeIncrease holds; never throw at epoch end
+    total += power;
+    chosen.push({ v, power });
   }
   return buildSet(chosen);
 }
