@@ -1,4 +1,5 @@
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concatBytes } from "./bytes.js";
 
 export const HASH_LENGTH = 32;
@@ -25,6 +26,11 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** The pure-JS SHA-256 (for cross-checks against the native one). */
 export function sha256Js(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
+}
+
+/** Keccak-256 (Ethereum's, not SHA3-256): the node hash of the state trie. */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return keccak_256(data);
 }
 
 const LEAF_PREFIX = Uint8Array.of(0);

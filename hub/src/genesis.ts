@@ -98,6 +98,8 @@ export interface AppGenesis {
     slashFractionDoubleSign?: string;
     slashFractionDowntime?: string;
   };
+  /** Consumer chains: the least bond a MsgRegisterConsumer must lock, in the staking denom (default "10000000"). */
+  consumers?: { minBond?: string };
 }
 
 export interface GenesisValidator {
@@ -314,6 +316,16 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
           { signedBlocksWindow: "int", minSignedPerWindow: "dec", downtimeJailDurationMs: "int", slashFractionDoubleSign: "dec", slashFractionDowntime: "dec" },
           bad,
         );
+  let consumers: AppGenesis["consumers"];
+  if (a.consumers !== undefined) {
+    const c = a.consumers as Record<string, unknown>;
+    if (!c || typeof c !== "object" || Array.isArray(c)) throw bad("appState.consumers", "an object");
+    for (const k of Object.keys(c)) if (k !== "minBond") throw bad(`appState.consumers.${k}`, "unknown parameter (known: minBond)");
+    if (c.minBond !== undefined && (typeof c.minBond !== "string" || !/^[1-9][0-9]{0,76}$/.test(c.minBond))) {
+      throw bad("appState.consumers.minBond", 'a positive integer amount string in the staking denom, e.g. "10000000"');
+    }
+    consumers = c.minBond === undefined ? {} : { minBond: c.minBond };
+  }
   if (staking?.maxValidators !== undefined && (staking.maxValidators as number) < 1) throw bad("appState.staking.maxValidators", "at least 1");
   if (staking?.maxEntries !== undefined && (staking.maxEntries as number) < 1) throw bad("appState.staking.maxEntries", "at least 1");
   if (slashing?.signedBlocksWindow !== undefined && (slashing.signedBlocksWindow as number) < 1) throw bad("appState.slashing.signedBlocksWindow", "at least 1");
@@ -328,6 +340,7 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     ...(validators.length ? { validators } : {}),
     ...(staking ? { staking } : {}),
     ...(slashing ? { slashing } : {}),
+    ...(consumers ? { consumers } : {}),
   };
 }
 

@@ -4,6 +4,550 @@ export const descriptor = {
   "nested": {
     "aegis": {
       "nested": {
+        "consumers": {
+          "nested": {
+            "v1": {
+              "nested": {
+                "Checkpoint": {
+                  "fields": {
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "height": {
+                      "type": "uint64",
+                      "id": 2
+                    },
+                    "block_hash": {
+                      "type": "bytes",
+                      "id": 3
+                    },
+                    "parent_checkpoint_hash": {
+                      "type": "bytes",
+                      "id": 4
+                    },
+                    "state_root": {
+                      "type": "bytes",
+                      "id": 5
+                    }
+                  }
+                },
+                "SignedCheckpoint": {
+                  "fields": {
+                    "checkpoint": {
+                      "type": "Checkpoint",
+                      "id": 1
+                    },
+                    "producer_index": {
+                      "type": "uint32",
+                      "id": 2
+                    },
+                    "signature": {
+                      "type": "bytes",
+                      "id": 3
+                    }
+                  }
+                },
+                "Consumer": {
+                  "fields": {
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "owner": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "vm": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "genesis_hash": {
+                      "type": "bytes",
+                      "id": 4
+                    },
+                    "producer_keys": {
+                      "rule": "repeated",
+                      "type": "bytes",
+                      "id": 5
+                    },
+                    "bond": {
+                      "type": "aegis.staking.v1.Coin",
+                      "id": 6
+                    },
+                    "registered_height": {
+                      "type": "uint64",
+                      "id": 7
+                    },
+                    "latest_height": {
+                      "type": "uint64",
+                      "id": 8
+                    },
+                    "frozen": {
+                      "type": "bool",
+                      "id": 9
+                    },
+                    "frozen_height": {
+                      "type": "uint64",
+                      "id": 10
+                    },
+                    "deregistered_height": {
+                      "type": "uint64",
+                      "id": 11
+                    },
+                    "bond_return_time_ms": {
+                      "type": "uint64",
+                      "id": 12
+                    }
+                  }
+                },
+                "CheckpointRecord": {
+                  "fields": {
+                    "checkpoint": {
+                      "type": "Checkpoint",
+                      "id": 1
+                    },
+                    "hub_height": {
+                      "type": "uint64",
+                      "id": 2
+                    },
+                    "producer_index": {
+                      "type": "uint32",
+                      "id": 3
+                    },
+                    "signature": {
+                      "type": "bytes",
+                      "id": 4
+                    }
+                  }
+                },
+                "Params": {
+                  "fields": {
+                    "bond_denom": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "min_bond": {
+                      "type": "string",
+                      "id": 2
+                    }
+                  }
+                },
+                "QueryConsumerRequest": {
+                  "fields": {
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 1
+                    }
+                  }
+                },
+                "QueryConsumerResponse": {
+                  "fields": {
+                    "consumer": {
+                      "type": "Consumer",
+                      "id": 1
+                    },
+                    "latest": {
+                      "type": "CheckpointRecord",
+                      "id": 2
+                    }
+                  }
+                },
+                "QueryConsumersRequest": {
+                  "fields": {}
+                },
+                "QueryConsumersResponse": {
+                  "fields": {
+                    "consumers": {
+                      "rule": "repeated",
+                      "type": "Consumer",
+                      "id": 1
+                    }
+                  }
+                },
+                "QueryCheckpointRequest": {
+                  "fields": {
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "height": {
+                      "type": "uint64",
+                      "id": 2
+                    }
+                  }
+                },
+                "QueryCheckpointResponse": {
+                  "fields": {
+                    "record": {
+                      "type": "CheckpointRecord",
+                      "id": 1
+                    }
+                  }
+                },
+                "MsgRegisterConsumer": {
+                  "fields": {
+                    "owner": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "vm": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "genesis_hash": {
+                      "type": "bytes",
+                      "id": 4
+                    },
+                    "producer_keys": {
+                      "rule": "repeated",
+                      "type": "bytes",
+                      "id": 5
+                    },
+                    "bond": {
+                      "type": "aegis.staking.v1.Coin",
+                      "id": 6
+                    }
+                  }
+                },
+                "MsgRegisterConsumerResponse": {
+                  "fields": {}
+                },
+                "MsgUpdateConsumer": {
+                  "fields": {
+                    "owner": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "producer_keys": {
+                      "rule": "repeated",
+                      "type": "bytes",
+                      "id": 3
+                    },
+                    "vm": {
+                      "type": "string",
+                      "id": 4
+                    }
+                  }
+                },
+                "MsgUpdateConsumerResponse": {
+                  "fields": {}
+                },
+                "MsgDeregisterConsumer": {
+                  "fields": {
+                    "owner": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "consumer_id": {
+                      "type": "string",
+                      "id": 2
+                    }
+                  }
+                },
+                "MsgDeregisterConsumerResponse": {
+                  "fields": {
+                    "bond_return_time_ms": {
+                      "type": "uint64",
+                      "id": 1
+                    }
+                  }
+                },
+                "MsgSubmitCheckpoint": {
+                  "fields": {
+                    "relayer": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "checkpoint": {
+                      "type": "Checkpoint",
+                      "id": 2
+                    },
+                    "producer_index": {
+                      "type": "uint32",
+                      "id": 3
+                    },
+                    "signature": {
+                      "type": "bytes",
+                      "id": 4
+                    }
+                  }
+                },
+                "MsgSubmitCheckpointResponse": {
+                  "fields": {
+                    "checkpoint_hash": {
+                      "type": "bytes",
+                      "id": 1
+                    }
+                  }
+                },
+                "MsgSubmitConsumerEvidence": {
+                  "fields": {
+                    "submitter": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "a": {
+                      "type": "SignedCheckpoint",
+                      "id": 2
+                    },
+                    "b": {
+                      "type": "SignedCheckpoint",
+                      "id": 3
+                    }
+                  }
+                },
+                "MsgSubmitConsumerEvidenceResponse": {
+                  "fields": {
+                    "slashed": {
+                      "type": "string",
+                      "id": 1
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "staking": {
+          "nested": {
+            "v1": {
+              "nested": {
+                "Description": {
+                  "fields": {
+                    "moniker": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "identity": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "website": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "security_contact": {
+                      "type": "string",
+                      "id": 4
+                    },
+                    "details": {
+                      "type": "string",
+                      "id": 5
+                    }
+                  }
+                },
+                "CommissionRates": {
+                  "fields": {
+                    "rate": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "max_rate": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "max_change_rate": {
+                      "type": "string",
+                      "id": 3
+                    }
+                  }
+                },
+                "Coin": {
+                  "fields": {
+                    "denom": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "amount": {
+                      "type": "string",
+                      "id": 2
+                    }
+                  }
+                },
+                "BlsPublicKey": {
+                  "fields": {
+                    "key": {
+                      "type": "bytes",
+                      "id": 1
+                    }
+                  }
+                },
+                "Params": {
+                  "fields": {
+                    "bond_denom": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "unbonding_time_ms": {
+                      "type": "uint64",
+                      "id": 2
+                    },
+                    "max_validators": {
+                      "type": "uint32",
+                      "id": 3
+                    },
+                    "max_entries": {
+                      "type": "uint32",
+                      "id": 4
+                    },
+                    "min_self_delegation": {
+                      "type": "string",
+                      "id": 5
+                    },
+                    "power_reduction": {
+                      "type": "string",
+                      "id": 6
+                    },
+                    "min_commission_rate": {
+                      "type": "string",
+                      "id": 7
+                    }
+                  }
+                },
+                "ValidatorExtra": {
+                  "fields": {
+                    "attestation_public_key": {
+                      "type": "bytes",
+                      "id": 1
+                    },
+                    "tombstoned": {
+                      "type": "bool",
+                      "id": 2
+                    }
+                  }
+                },
+                "ActiveValidator": {
+                  "fields": {
+                    "operator": {
+                      "type": "bytes",
+                      "id": 1
+                    },
+                    "bls_public_key": {
+                      "type": "bytes",
+                      "id": 2
+                    },
+                    "attestation_public_key": {
+                      "type": "bytes",
+                      "id": 3
+                    },
+                    "power": {
+                      "type": "string",
+                      "id": 4
+                    },
+                    "tokens": {
+                      "type": "string",
+                      "id": 5
+                    }
+                  }
+                },
+                "ValidatorSetRecord": {
+                  "fields": {
+                    "epoch": {
+                      "type": "uint64",
+                      "id": 1
+                    },
+                    "start_height": {
+                      "type": "uint64",
+                      "id": 2
+                    },
+                    "root": {
+                      "type": "bytes",
+                      "id": 3
+                    },
+                    "validators": {
+                      "rule": "repeated",
+                      "type": "ActiveValidator",
+                      "id": 4
+                    },
+                    "computed_height": {
+                      "type": "uint64",
+                      "id": 5
+                    }
+                  }
+                },
+                "MsgCreateValidator": {
+                  "fields": {
+                    "description": {
+                      "type": "Description",
+                      "id": 1
+                    },
+                    "commission": {
+                      "type": "CommissionRates",
+                      "id": 2
+                    },
+                    "min_self_delegation": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "delegator_address": {
+                      "type": "string",
+                      "id": 4
+                    },
+                    "validator_address": {
+                      "type": "string",
+                      "id": 5
+                    },
+                    "value": {
+                      "type": "Coin",
+                      "id": 7
+                    },
+                    "bls_public_key": {
+                      "type": "bytes",
+                      "id": 8
+                    },
+                    "bls_proof_of_possession": {
+                      "type": "bytes",
+                      "id": 9
+                    },
+                    "attestation_public_key": {
+                      "type": "bytes",
+                      "id": 10
+                    },
+                    "attestation_proof_of_possession": {
+                      "type": "bytes",
+                      "id": 11
+                    }
+                  }
+                },
+                "MsgCreateValidatorResponse": {
+                  "fields": {}
+                },
+                "MsgEditValidator": {
+                  "fields": {
+                    "description": {
+                      "type": "Description",
+                      "id": 1
+                    },
+                    "validator_address": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "commission_rate": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "min_self_delegation": {
+                      "type": "string",
+                      "id": 4
+                    }
+                  }
+                },
+                "MsgEditValidatorResponse": {
+                  "fields": {}
+                }
+              }
+            }
+          }
+        },
         "slashing": {
           "nested": {
             "v1": {
@@ -500,237 +1044,6 @@ export const descriptor = {
                 "timeout": {
                   "type": "TimeoutEvent",
                   "id": 4
-                }
-              }
-            }
-          }
-        },
-        "staking": {
-          "nested": {
-            "v1": {
-              "nested": {
-                "Description": {
-                  "fields": {
-                    "moniker": {
-                      "type": "string",
-                      "id": 1
-                    },
-                    "identity": {
-                      "type": "string",
-                      "id": 2
-                    },
-                    "website": {
-                      "type": "string",
-                      "id": 3
-                    },
-                    "security_contact": {
-                      "type": "string",
-                      "id": 4
-                    },
-                    "details": {
-                      "type": "string",
-                      "id": 5
-                    }
-                  }
-                },
-                "CommissionRates": {
-                  "fields": {
-                    "rate": {
-                      "type": "string",
-                      "id": 1
-                    },
-                    "max_rate": {
-                      "type": "string",
-                      "id": 2
-                    },
-                    "max_change_rate": {
-                      "type": "string",
-                      "id": 3
-                    }
-                  }
-                },
-                "Coin": {
-                  "fields": {
-                    "denom": {
-                      "type": "string",
-                      "id": 1
-                    },
-                    "amount": {
-                      "type": "string",
-                      "id": 2
-                    }
-                  }
-                },
-                "BlsPublicKey": {
-                  "fields": {
-                    "key": {
-                      "type": "bytes",
-                      "id": 1
-                    }
-                  }
-                },
-                "Params": {
-                  "fields": {
-                    "bond_denom": {
-                      "type": "string",
-                      "id": 1
-                    },
-                    "unbonding_time_ms": {
-                      "type": "uint64",
-                      "id": 2
-                    },
-                    "max_validators": {
-                      "type": "uint32",
-                      "id": 3
-                    },
-                    "max_entries": {
-                      "type": "uint32",
-                      "id": 4
-                    },
-                    "min_self_delegation": {
-                      "type": "string",
-                      "id": 5
-                    },
-                    "power_reduction": {
-                      "type": "string",
-                      "id": 6
-                    },
-                    "min_commission_rate": {
-                      "type": "string",
-                      "id": 7
-                    }
-                  }
-                },
-                "ValidatorExtra": {
-                  "fields": {
-                    "attestation_public_key": {
-                      "type": "bytes",
-                      "id": 1
-                    },
-                    "tombstoned": {
-                      "type": "bool",
-                      "id": 2
-                    }
-                  }
-                },
-                "ActiveValidator": {
-                  "fields": {
-                    "operator": {
-                      "type": "bytes",
-                      "id": 1
-                    },
-                    "bls_public_key": {
-                      "type": "bytes",
-                      "id": 2
-                    },
-                    "attestation_public_key": {
-                      "type": "bytes",
-                      "id": 3
-                    },
-                    "power": {
-                      "type": "string",
-                      "id": 4
-                    },
-                    "tokens": {
-                      "type": "string",
-                      "id": 5
-                    }
-                  }
-                },
-                "ValidatorSetRecord": {
-                  "fields": {
-                    "epoch": {
-                      "type": "uint64",
-                      "id": 1
-                    },
-                    "start_height": {
-                      "type": "uint64",
-                      "id": 2
-                    },
-                    "root": {
-                      "type": "bytes",
-                      "id": 3
-                    },
-                    "validators": {
-                      "rule": "repeated",
-                      "type": "ActiveValidator",
-                      "id": 4
-                    },
-                    "computed_height": {
-                      "type": "uint64",
-                      "id": 5
-                    }
-                  }
-                },
-                "MsgCreateValidator": {
-                  "fields": {
-                    "description": {
-                      "type": "Description",
-                      "id": 1
-                    },
-                    "commission": {
-                      "type": "CommissionRates",
-                      "id": 2
-                    },
-                    "min_self_delegation": {
-                      "type": "string",
-                      "id": 3
-                    },
-                    "delegator_address": {
-                      "type": "string",
-                      "id": 4
-                    },
-                    "validator_address": {
-                      "type": "string",
-                      "id": 5
-                    },
-                    "value": {
-                      "type": "Coin",
-                      "id": 7
-                    },
-                    "bls_public_key": {
-                      "type": "bytes",
-                      "id": 8
-                    },
-                    "bls_proof_of_possession": {
-                      "type": "bytes",
-                      "id": 9
-                    },
-                    "attestation_public_key": {
-                      "type": "bytes",
-                      "id": 10
-                    },
-                    "attestation_proof_of_possession": {
-                      "type": "bytes",
-                      "id": 11
-                    }
-                  }
-                },
-                "MsgCreateValidatorResponse": {
-                  "fields": {}
-                },
-                "MsgEditValidator": {
-                  "fields": {
-                    "description": {
-                      "type": "Description",
-                      "id": 1
-                    },
-                    "validator_address": {
-                      "type": "string",
-                      "id": 2
-                    },
-                    "commission_rate": {
-                      "type": "string",
-                      "id": 3
-                    },
-                    "min_self_delegation": {
-                      "type": "string",
-                      "id": 4
-                    }
-                  }
-                },
-                "MsgEditValidatorResponse": {
-                  "fields": {}
                 }
               }
             }

@@ -4,6 +4,1074 @@ import Long = require("long");
 
 export namespace aegis {
 
+    namespace consumers {
+
+        namespace v1 {
+
+            interface ICheckpoint extends aegis.consumers.v1.Checkpoint.$Properties {
+            }
+
+            class Checkpoint {
+                constructor(properties?: aegis.consumers.v1.Checkpoint.$Properties);
+                $unknowns?: Uint8Array[];
+                consumer_id: string;
+                height: (number|Long);
+                block_hash: Uint8Array;
+                parent_checkpoint_hash: Uint8Array;
+                state_root: Uint8Array;
+                static create(properties: aegis.consumers.v1.Checkpoint.$Shape): aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape;
+                static create(properties?: aegis.consumers.v1.Checkpoint.$Properties): aegis.consumers.v1.Checkpoint;
+                static encode(message: aegis.consumers.v1.Checkpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.Checkpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.Checkpoint;
+                static toObject(message: aegis.consumers.v1.Checkpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Checkpoint {
+                interface $Properties {
+                    consumer_id?: (string|null);
+                    height?: (number|Long|null);
+                    block_hash?: (Uint8Array|null);
+                    parent_checkpoint_hash?: (Uint8Array|null);
+                    state_root?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.Checkpoint.$Properties;
+            }
+
+            interface ISignedCheckpoint extends aegis.consumers.v1.SignedCheckpoint.$Properties {
+            }
+
+            class SignedCheckpoint {
+                constructor(properties?: aegis.consumers.v1.SignedCheckpoint.$Properties);
+                $unknowns?: Uint8Array[];
+                checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                producer_index: number;
+                signature: Uint8Array;
+                static create(properties: aegis.consumers.v1.SignedCheckpoint.$Shape): aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape;
+                static create(properties?: aegis.consumers.v1.SignedCheckpoint.$Properties): aegis.consumers.v1.SignedCheckpoint;
+                static encode(message: aegis.consumers.v1.SignedCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.SignedCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.SignedCheckpoint;
+                static toObject(message: aegis.consumers.v1.SignedCheckpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace SignedCheckpoint {
+                interface $Properties {
+                    checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                    producer_index?: (number|null);
+                    signature?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.SignedCheckpoint.$Properties;
+            }
+
+            interface IConsumer extends aegis.consumers.v1.Consumer.$Properties {
+            }
+
+            class Consumer {
+                constructor(properties?: aegis.consumers.v1.Consumer.$Properties);
+                $unknowns?: Uint8Array[];
+                consumer_id: string;
+                owner: string;
+                vm: string;
+                genesis_hash: Uint8Array;
+                producer_keys: Uint8Array[];
+                bond?: (aegis.staking.v1.Coin.$Properties|null);
+                registered_height: (number|Long);
+                latest_height: (number|Long);
+                frozen: boolean;
+                frozen_height: (number|Long);
+                deregistered_height: (number|Long);
+                bond_return_time_ms: (number|Long);
+                static create(properties: aegis.consumers.v1.Consumer.$Shape): aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape;
+                static create(properties?: aegis.consumers.v1.Consumer.$Properties): aegis.consumers.v1.Consumer;
+                static encode(message: aegis.consumers.v1.Consumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.Consumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.Consumer;
+                static toObject(message: aegis.consumers.v1.Consumer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Consumer {
+                interface $Properties {
+                    consumer_id?: (string|null);
+                    owner?: (string|null);
+                    vm?: (string|null);
+                    genesis_hash?: (Uint8Array|null);
+                    producer_keys?: (Uint8Array[]|null);
+                    bond?: (aegis.staking.v1.Coin.$Properties|null);
+                    registered_height?: (number|Long|null);
+                    latest_height?: (number|Long|null);
+                    frozen?: (boolean|null);
+                    frozen_height?: (number|Long|null);
+                    deregistered_height?: (number|Long|null);
+                    bond_return_time_ms?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.Consumer.$Properties;
+            }
+
+            interface ICheckpointRecord extends aegis.consumers.v1.CheckpointRecord.$Properties {
+            }
+
+            class CheckpointRecord {
+                constructor(properties?: aegis.consumers.v1.CheckpointRecord.$Properties);
+                $unknowns?: Uint8Array[];
+                checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                hub_height: (number|Long);
+                producer_index: number;
+                signature: Uint8Array;
+                static create(properties: aegis.consumers.v1.CheckpointRecord.$Shape): aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape;
+                static create(properties?: aegis.consumers.v1.CheckpointRecord.$Properties): aegis.consumers.v1.CheckpointRecord;
+                static encode(message: aegis.consumers.v1.CheckpointRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.CheckpointRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.CheckpointRecord;
+                static toObject(message: aegis.consumers.v1.CheckpointRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CheckpointRecord {
+                interface $Properties {
+                    checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                    hub_height?: (number|Long|null);
+                    producer_index?: (number|null);
+                    signature?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.CheckpointRecord.$Properties;
+            }
+
+            interface IParams extends aegis.consumers.v1.Params.$Properties {
+            }
+
+            class Params {
+                constructor(properties?: aegis.consumers.v1.Params.$Properties);
+                $unknowns?: Uint8Array[];
+                bond_denom: string;
+                min_bond: string;
+                static create(properties: aegis.consumers.v1.Params.$Shape): aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape;
+                static create(properties?: aegis.consumers.v1.Params.$Properties): aegis.consumers.v1.Params;
+                static encode(message: aegis.consumers.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.Params;
+                static toObject(message: aegis.consumers.v1.Params, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Params {
+                interface $Properties {
+                    bond_denom?: (string|null);
+                    min_bond?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.Params.$Properties;
+            }
+
+            interface IQueryConsumerRequest extends aegis.consumers.v1.QueryConsumerRequest.$Properties {
+            }
+
+            class QueryConsumerRequest {
+                constructor(properties?: aegis.consumers.v1.QueryConsumerRequest.$Properties);
+                $unknowns?: Uint8Array[];
+                consumer_id: string;
+                static create(properties: aegis.consumers.v1.QueryConsumerRequest.$Shape): aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryConsumerRequest.$Properties): aegis.consumers.v1.QueryConsumerRequest;
+                static encode(message: aegis.consumers.v1.QueryConsumerRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryConsumerRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryConsumerRequest;
+                static toObject(message: aegis.consumers.v1.QueryConsumerRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryConsumerRequest {
+                interface $Properties {
+                    consumer_id?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryConsumerRequest.$Properties;
+            }
+
+            interface IQueryConsumerResponse extends aegis.consumers.v1.QueryConsumerResponse.$Properties {
+            }
+
+            class QueryConsumerResponse {
+                constructor(properties?: aegis.consumers.v1.QueryConsumerResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                consumer?: (aegis.consumers.v1.Consumer.$Properties|null);
+                latest?: (aegis.consumers.v1.CheckpointRecord.$Properties|null);
+                static create(properties: aegis.consumers.v1.QueryConsumerResponse.$Shape): aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryConsumerResponse.$Properties): aegis.consumers.v1.QueryConsumerResponse;
+                static encode(message: aegis.consumers.v1.QueryConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryConsumerResponse;
+                static toObject(message: aegis.consumers.v1.QueryConsumerResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryConsumerResponse {
+                interface $Properties {
+                    consumer?: (aegis.consumers.v1.Consumer.$Properties|null);
+                    latest?: (aegis.consumers.v1.CheckpointRecord.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryConsumerResponse.$Properties;
+            }
+
+            interface IQueryConsumersRequest extends aegis.consumers.v1.QueryConsumersRequest.$Properties {
+            }
+
+            class QueryConsumersRequest {
+                constructor(properties?: aegis.consumers.v1.QueryConsumersRequest.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.consumers.v1.QueryConsumersRequest.$Shape): aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryConsumersRequest.$Properties): aegis.consumers.v1.QueryConsumersRequest;
+                static encode(message: aegis.consumers.v1.QueryConsumersRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryConsumersRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryConsumersRequest;
+                static toObject(message: aegis.consumers.v1.QueryConsumersRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryConsumersRequest {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryConsumersRequest.$Properties;
+            }
+
+            interface IQueryConsumersResponse extends aegis.consumers.v1.QueryConsumersResponse.$Properties {
+            }
+
+            class QueryConsumersResponse {
+                constructor(properties?: aegis.consumers.v1.QueryConsumersResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                consumers: aegis.consumers.v1.Consumer.$Properties[];
+                static create(properties: aegis.consumers.v1.QueryConsumersResponse.$Shape): aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryConsumersResponse.$Properties): aegis.consumers.v1.QueryConsumersResponse;
+                static encode(message: aegis.consumers.v1.QueryConsumersResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryConsumersResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryConsumersResponse;
+                static toObject(message: aegis.consumers.v1.QueryConsumersResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryConsumersResponse {
+                interface $Properties {
+                    consumers?: (aegis.consumers.v1.Consumer.$Properties[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryConsumersResponse.$Properties;
+            }
+
+            interface IQueryCheckpointRequest extends aegis.consumers.v1.QueryCheckpointRequest.$Properties {
+            }
+
+            class QueryCheckpointRequest {
+                constructor(properties?: aegis.consumers.v1.QueryCheckpointRequest.$Properties);
+                $unknowns?: Uint8Array[];
+                consumer_id: string;
+                height: (number|Long);
+                static create(properties: aegis.consumers.v1.QueryCheckpointRequest.$Shape): aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryCheckpointRequest.$Properties): aegis.consumers.v1.QueryCheckpointRequest;
+                static encode(message: aegis.consumers.v1.QueryCheckpointRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryCheckpointRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryCheckpointRequest;
+                static toObject(message: aegis.consumers.v1.QueryCheckpointRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryCheckpointRequest {
+                interface $Properties {
+                    consumer_id?: (string|null);
+                    height?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryCheckpointRequest.$Properties;
+            }
+
+            interface IQueryCheckpointResponse extends aegis.consumers.v1.QueryCheckpointResponse.$Properties {
+            }
+
+            class QueryCheckpointResponse {
+                constructor(properties?: aegis.consumers.v1.QueryCheckpointResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                record?: (aegis.consumers.v1.CheckpointRecord.$Properties|null);
+                static create(properties: aegis.consumers.v1.QueryCheckpointResponse.$Shape): aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.QueryCheckpointResponse.$Properties): aegis.consumers.v1.QueryCheckpointResponse;
+                static encode(message: aegis.consumers.v1.QueryCheckpointResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.QueryCheckpointResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.QueryCheckpointResponse;
+                static toObject(message: aegis.consumers.v1.QueryCheckpointResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace QueryCheckpointResponse {
+                interface $Properties {
+                    record?: (aegis.consumers.v1.CheckpointRecord.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.QueryCheckpointResponse.$Properties;
+            }
+
+            interface IMsgRegisterConsumer extends aegis.consumers.v1.MsgRegisterConsumer.$Properties {
+            }
+
+            class MsgRegisterConsumer {
+                constructor(properties?: aegis.consumers.v1.MsgRegisterConsumer.$Properties);
+                $unknowns?: Uint8Array[];
+                owner: string;
+                consumer_id: string;
+                vm: string;
+                genesis_hash: Uint8Array;
+                producer_keys: Uint8Array[];
+                bond?: (aegis.staking.v1.Coin.$Properties|null);
+                static create(properties: aegis.consumers.v1.MsgRegisterConsumer.$Shape): aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgRegisterConsumer.$Properties): aegis.consumers.v1.MsgRegisterConsumer;
+                static encode(message: aegis.consumers.v1.MsgRegisterConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgRegisterConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgRegisterConsumer;
+                static toObject(message: aegis.consumers.v1.MsgRegisterConsumer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRegisterConsumer {
+                interface $Properties {
+                    owner?: (string|null);
+                    consumer_id?: (string|null);
+                    vm?: (string|null);
+                    genesis_hash?: (Uint8Array|null);
+                    producer_keys?: (Uint8Array[]|null);
+                    bond?: (aegis.staking.v1.Coin.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgRegisterConsumer.$Properties;
+            }
+
+            interface IMsgRegisterConsumerResponse extends aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties {
+            }
+
+            class MsgRegisterConsumerResponse {
+                constructor(properties?: aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape): aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties): aegis.consumers.v1.MsgRegisterConsumerResponse;
+                static encode(message: aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgRegisterConsumerResponse;
+                static toObject(message: aegis.consumers.v1.MsgRegisterConsumerResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgRegisterConsumerResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties;
+            }
+
+            interface IMsgUpdateConsumer extends aegis.consumers.v1.MsgUpdateConsumer.$Properties {
+            }
+
+            class MsgUpdateConsumer {
+                constructor(properties?: aegis.consumers.v1.MsgUpdateConsumer.$Properties);
+                $unknowns?: Uint8Array[];
+                owner: string;
+                consumer_id: string;
+                producer_keys: Uint8Array[];
+                vm: string;
+                static create(properties: aegis.consumers.v1.MsgUpdateConsumer.$Shape): aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgUpdateConsumer.$Properties): aegis.consumers.v1.MsgUpdateConsumer;
+                static encode(message: aegis.consumers.v1.MsgUpdateConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgUpdateConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgUpdateConsumer;
+                static toObject(message: aegis.consumers.v1.MsgUpdateConsumer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgUpdateConsumer {
+                interface $Properties {
+                    owner?: (string|null);
+                    consumer_id?: (string|null);
+                    producer_keys?: (Uint8Array[]|null);
+                    vm?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgUpdateConsumer.$Properties;
+            }
+
+            interface IMsgUpdateConsumerResponse extends aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties {
+            }
+
+            class MsgUpdateConsumerResponse {
+                constructor(properties?: aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape): aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties): aegis.consumers.v1.MsgUpdateConsumerResponse;
+                static encode(message: aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgUpdateConsumerResponse;
+                static toObject(message: aegis.consumers.v1.MsgUpdateConsumerResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgUpdateConsumerResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties;
+            }
+
+            interface IMsgDeregisterConsumer extends aegis.consumers.v1.MsgDeregisterConsumer.$Properties {
+            }
+
+            class MsgDeregisterConsumer {
+                constructor(properties?: aegis.consumers.v1.MsgDeregisterConsumer.$Properties);
+                $unknowns?: Uint8Array[];
+                owner: string;
+                consumer_id: string;
+                static create(properties: aegis.consumers.v1.MsgDeregisterConsumer.$Shape): aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgDeregisterConsumer.$Properties): aegis.consumers.v1.MsgDeregisterConsumer;
+                static encode(message: aegis.consumers.v1.MsgDeregisterConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgDeregisterConsumer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgDeregisterConsumer;
+                static toObject(message: aegis.consumers.v1.MsgDeregisterConsumer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgDeregisterConsumer {
+                interface $Properties {
+                    owner?: (string|null);
+                    consumer_id?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgDeregisterConsumer.$Properties;
+            }
+
+            interface IMsgDeregisterConsumerResponse extends aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties {
+            }
+
+            class MsgDeregisterConsumerResponse {
+                constructor(properties?: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                bond_return_time_ms: (number|Long);
+                static create(properties: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape): aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties): aegis.consumers.v1.MsgDeregisterConsumerResponse;
+                static encode(message: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgDeregisterConsumerResponse;
+                static toObject(message: aegis.consumers.v1.MsgDeregisterConsumerResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgDeregisterConsumerResponse {
+                interface $Properties {
+                    bond_return_time_ms?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties;
+            }
+
+            interface IMsgSubmitCheckpoint extends aegis.consumers.v1.MsgSubmitCheckpoint.$Properties {
+            }
+
+            class MsgSubmitCheckpoint {
+                constructor(properties?: aegis.consumers.v1.MsgSubmitCheckpoint.$Properties);
+                $unknowns?: Uint8Array[];
+                relayer: string;
+                checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                producer_index: number;
+                signature: Uint8Array;
+                static create(properties: aegis.consumers.v1.MsgSubmitCheckpoint.$Shape): aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgSubmitCheckpoint.$Properties): aegis.consumers.v1.MsgSubmitCheckpoint;
+                static encode(message: aegis.consumers.v1.MsgSubmitCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgSubmitCheckpoint.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgSubmitCheckpoint;
+                static toObject(message: aegis.consumers.v1.MsgSubmitCheckpoint, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitCheckpoint {
+                interface $Properties {
+                    relayer?: (string|null);
+                    checkpoint?: (aegis.consumers.v1.Checkpoint.$Properties|null);
+                    producer_index?: (number|null);
+                    signature?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgSubmitCheckpoint.$Properties;
+            }
+
+            interface IMsgSubmitCheckpointResponse extends aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties {
+            }
+
+            class MsgSubmitCheckpointResponse {
+                constructor(properties?: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                checkpoint_hash: Uint8Array;
+                static create(properties: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape): aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties): aegis.consumers.v1.MsgSubmitCheckpointResponse;
+                static encode(message: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgSubmitCheckpointResponse;
+                static toObject(message: aegis.consumers.v1.MsgSubmitCheckpointResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitCheckpointResponse {
+                interface $Properties {
+                    checkpoint_hash?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties;
+            }
+
+            interface IMsgSubmitConsumerEvidence extends aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties {
+            }
+
+            class MsgSubmitConsumerEvidence {
+                constructor(properties?: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties);
+                $unknowns?: Uint8Array[];
+                submitter: string;
+                a?: (aegis.consumers.v1.SignedCheckpoint.$Properties|null);
+                b?: (aegis.consumers.v1.SignedCheckpoint.$Properties|null);
+                static create(properties: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape): aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties): aegis.consumers.v1.MsgSubmitConsumerEvidence;
+                static encode(message: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgSubmitConsumerEvidence;
+                static toObject(message: aegis.consumers.v1.MsgSubmitConsumerEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitConsumerEvidence {
+                interface $Properties {
+                    submitter?: (string|null);
+                    a?: (aegis.consumers.v1.SignedCheckpoint.$Properties|null);
+                    b?: (aegis.consumers.v1.SignedCheckpoint.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties;
+            }
+
+            interface IMsgSubmitConsumerEvidenceResponse extends aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties {
+            }
+
+            class MsgSubmitConsumerEvidenceResponse {
+                constructor(properties?: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                slashed: string;
+                static create(properties: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape;
+                static create(properties?: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse;
+                static encode(message: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse;
+                static toObject(message: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitConsumerEvidenceResponse {
+                interface $Properties {
+                    slashed?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties;
+            }
+        }
+    }
+
+    namespace staking {
+
+        namespace v1 {
+
+            interface IDescription extends aegis.staking.v1.Description.$Properties {
+            }
+
+            class Description {
+                constructor(properties?: aegis.staking.v1.Description.$Properties);
+                $unknowns?: Uint8Array[];
+                moniker: string;
+                identity: string;
+                website: string;
+                security_contact: string;
+                details: string;
+                static create(properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static create(properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
+                static encode(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Description;
+                static toObject(message: aegis.staking.v1.Description, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Description {
+                interface $Properties {
+                    moniker?: (string|null);
+                    identity?: (string|null);
+                    website?: (string|null);
+                    security_contact?: (string|null);
+                    details?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Description.$Properties;
+            }
+
+            interface ICommissionRates extends aegis.staking.v1.CommissionRates.$Properties {
+            }
+
+            class CommissionRates {
+                constructor(properties?: aegis.staking.v1.CommissionRates.$Properties);
+                $unknowns?: Uint8Array[];
+                rate: string;
+                max_rate: string;
+                max_change_rate: string;
+                static create(properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static create(properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
+                static encode(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.CommissionRates;
+                static toObject(message: aegis.staking.v1.CommissionRates, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CommissionRates {
+                interface $Properties {
+                    rate?: (string|null);
+                    max_rate?: (string|null);
+                    max_change_rate?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.CommissionRates.$Properties;
+            }
+
+            interface ICoin extends aegis.staking.v1.Coin.$Properties {
+            }
+
+            class Coin {
+                constructor(properties?: aegis.staking.v1.Coin.$Properties);
+                $unknowns?: Uint8Array[];
+                denom: string;
+                amount: string;
+                static create(properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static create(properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
+                static encode(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Coin;
+                static toObject(message: aegis.staking.v1.Coin, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Coin {
+                interface $Properties {
+                    denom?: (string|null);
+                    amount?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Coin.$Properties;
+            }
+
+            interface IBlsPublicKey extends aegis.staking.v1.BlsPublicKey.$Properties {
+            }
+
+            class BlsPublicKey {
+                constructor(properties?: aegis.staking.v1.BlsPublicKey.$Properties);
+                $unknowns?: Uint8Array[];
+                key: Uint8Array;
+                static create(properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static create(properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
+                static encode(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.BlsPublicKey;
+                static toObject(message: aegis.staking.v1.BlsPublicKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace BlsPublicKey {
+                interface $Properties {
+                    key?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.BlsPublicKey.$Properties;
+            }
+
+            interface IParams extends aegis.staking.v1.Params.$Properties {
+            }
+
+            class Params {
+                constructor(properties?: aegis.staking.v1.Params.$Properties);
+                $unknowns?: Uint8Array[];
+                bond_denom: string;
+                unbonding_time_ms: (number|Long);
+                max_validators: number;
+                max_entries: number;
+                min_self_delegation: string;
+                power_reduction: string;
+                min_commission_rate: string;
+                static create(properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static create(properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
+                static encode(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Params;
+                static toObject(message: aegis.staking.v1.Params, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Params {
+                interface $Properties {
+                    bond_denom?: (string|null);
+                    unbonding_time_ms?: (number|Long|null);
+                    max_validators?: (number|null);
+                    max_entries?: (number|null);
+                    min_self_delegation?: (string|null);
+                    power_reduction?: (string|null);
+                    min_commission_rate?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.Params.$Properties;
+            }
+
+            interface IValidatorExtra extends aegis.staking.v1.ValidatorExtra.$Properties {
+            }
+
+            class ValidatorExtra {
+                constructor(properties?: aegis.staking.v1.ValidatorExtra.$Properties);
+                $unknowns?: Uint8Array[];
+                attestation_public_key: Uint8Array;
+                tombstoned: boolean;
+                static create(properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static create(properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
+                static encode(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorExtra;
+                static toObject(message: aegis.staking.v1.ValidatorExtra, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ValidatorExtra {
+                interface $Properties {
+                    attestation_public_key?: (Uint8Array|null);
+                    tombstoned?: (boolean|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ValidatorExtra.$Properties;
+            }
+
+            interface IActiveValidator extends aegis.staking.v1.ActiveValidator.$Properties {
+            }
+
+            class ActiveValidator {
+                constructor(properties?: aegis.staking.v1.ActiveValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                operator: Uint8Array;
+                bls_public_key: Uint8Array;
+                attestation_public_key: Uint8Array;
+                power: string;
+                tokens: string;
+                static create(properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static create(properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
+                static encode(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ActiveValidator;
+                static toObject(message: aegis.staking.v1.ActiveValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ActiveValidator {
+                interface $Properties {
+                    operator?: (Uint8Array|null);
+                    bls_public_key?: (Uint8Array|null);
+                    attestation_public_key?: (Uint8Array|null);
+                    power?: (string|null);
+                    tokens?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ActiveValidator.$Properties;
+            }
+
+            interface IValidatorSetRecord extends aegis.staking.v1.ValidatorSetRecord.$Properties {
+            }
+
+            class ValidatorSetRecord {
+                constructor(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties);
+                $unknowns?: Uint8Array[];
+                epoch: (number|Long);
+                start_height: (number|Long);
+                root: Uint8Array;
+                validators: aegis.staking.v1.ActiveValidator.$Properties[];
+                computed_height: (number|Long);
+                static create(properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static create(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
+                static encode(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorSetRecord;
+                static toObject(message: aegis.staking.v1.ValidatorSetRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ValidatorSetRecord {
+                interface $Properties {
+                    epoch?: (number|Long|null);
+                    start_height?: (number|Long|null);
+                    root?: (Uint8Array|null);
+                    validators?: (aegis.staking.v1.ActiveValidator.$Properties[]|null);
+                    computed_height?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.ValidatorSetRecord.$Properties;
+            }
+
+            interface IMsgCreateValidator extends aegis.staking.v1.MsgCreateValidator.$Properties {
+            }
+
+            class MsgCreateValidator {
+                constructor(properties?: aegis.staking.v1.MsgCreateValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                description?: (aegis.staking.v1.Description.$Properties|null);
+                commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
+                min_self_delegation: string;
+                delegator_address: string;
+                validator_address: string;
+                value?: (aegis.staking.v1.Coin.$Properties|null);
+                bls_public_key: Uint8Array;
+                bls_proof_of_possession: Uint8Array;
+                attestation_public_key: Uint8Array;
+                attestation_proof_of_possession: Uint8Array;
+                static create(properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static create(properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
+                static encode(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidator;
+                static toObject(message: aegis.staking.v1.MsgCreateValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCreateValidator {
+                interface $Properties {
+                    description?: (aegis.staking.v1.Description.$Properties|null);
+                    commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
+                    min_self_delegation?: (string|null);
+                    delegator_address?: (string|null);
+                    validator_address?: (string|null);
+                    value?: (aegis.staking.v1.Coin.$Properties|null);
+                    bls_public_key?: (Uint8Array|null);
+                    bls_proof_of_possession?: (Uint8Array|null);
+                    attestation_public_key?: (Uint8Array|null);
+                    attestation_proof_of_possession?: (Uint8Array|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgCreateValidator.$Properties;
+            }
+
+            interface IMsgCreateValidatorResponse extends aegis.staking.v1.MsgCreateValidatorResponse.$Properties {
+            }
+
+            class MsgCreateValidatorResponse {
+                constructor(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static create(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
+                static encode(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidatorResponse;
+                static toObject(message: aegis.staking.v1.MsgCreateValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgCreateValidatorResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgCreateValidatorResponse.$Properties;
+            }
+
+            interface IMsgEditValidator extends aegis.staking.v1.MsgEditValidator.$Properties {
+            }
+
+            class MsgEditValidator {
+                constructor(properties?: aegis.staking.v1.MsgEditValidator.$Properties);
+                $unknowns?: Uint8Array[];
+                description?: (aegis.staking.v1.Description.$Properties|null);
+                validator_address: string;
+                commission_rate: string;
+                min_self_delegation: string;
+                static create(properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static create(properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
+                static encode(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidator;
+                static toObject(message: aegis.staking.v1.MsgEditValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgEditValidator {
+                interface $Properties {
+                    description?: (aegis.staking.v1.Description.$Properties|null);
+                    validator_address?: (string|null);
+                    commission_rate?: (string|null);
+                    min_self_delegation?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgEditValidator.$Properties;
+            }
+
+            interface IMsgEditValidatorResponse extends aegis.staking.v1.MsgEditValidatorResponse.$Properties {
+            }
+
+            class MsgEditValidatorResponse {
+                constructor(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                static create(properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static create(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
+                static encode(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidatorResponse;
+                static toObject(message: aegis.staking.v1.MsgEditValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgEditValidatorResponse {
+                interface $Properties {
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.staking.v1.MsgEditValidatorResponse.$Properties;
+            }
+        }
+    }
+
     namespace slashing {
 
         namespace v1 {
@@ -842,412 +1910,6 @@ export namespace aegis {
             } & (
               ({ event?: undefined; proposal?: null; vote?: null; timeout?: null }|{ event?: "proposal"; proposal: aegis.v1.ProposalMessage.$Shape; vote?: null; timeout?: null }|{ event?: "vote"; proposal?: null; vote: aegis.v1.Vote.$Shape; timeout?: null }|{ event?: "timeout"; proposal?: null; vote?: null; timeout: aegis.v1.TimeoutEvent.$Shape })
             );
-        }
-    }
-
-    namespace staking {
-
-        namespace v1 {
-
-            interface IDescription extends aegis.staking.v1.Description.$Properties {
-            }
-
-            class Description {
-                constructor(properties?: aegis.staking.v1.Description.$Properties);
-                $unknowns?: Uint8Array[];
-                moniker: string;
-                identity: string;
-                website: string;
-                security_contact: string;
-                details: string;
-                static create(properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
-                static create(properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
-                static encode(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.Description.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Description;
-                static toObject(message: aegis.staking.v1.Description, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace Description {
-                interface $Properties {
-                    moniker?: (string|null);
-                    identity?: (string|null);
-                    website?: (string|null);
-                    security_contact?: (string|null);
-                    details?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.Description.$Properties;
-            }
-
-            interface ICommissionRates extends aegis.staking.v1.CommissionRates.$Properties {
-            }
-
-            class CommissionRates {
-                constructor(properties?: aegis.staking.v1.CommissionRates.$Properties);
-                $unknowns?: Uint8Array[];
-                rate: string;
-                max_rate: string;
-                max_change_rate: string;
-                static create(properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
-                static create(properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
-                static encode(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.CommissionRates.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.CommissionRates;
-                static toObject(message: aegis.staking.v1.CommissionRates, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace CommissionRates {
-                interface $Properties {
-                    rate?: (string|null);
-                    max_rate?: (string|null);
-                    max_change_rate?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.CommissionRates.$Properties;
-            }
-
-            interface ICoin extends aegis.staking.v1.Coin.$Properties {
-            }
-
-            class Coin {
-                constructor(properties?: aegis.staking.v1.Coin.$Properties);
-                $unknowns?: Uint8Array[];
-                denom: string;
-                amount: string;
-                static create(properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
-                static create(properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
-                static encode(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.Coin.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Coin;
-                static toObject(message: aegis.staking.v1.Coin, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace Coin {
-                interface $Properties {
-                    denom?: (string|null);
-                    amount?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.Coin.$Properties;
-            }
-
-            interface IBlsPublicKey extends aegis.staking.v1.BlsPublicKey.$Properties {
-            }
-
-            class BlsPublicKey {
-                constructor(properties?: aegis.staking.v1.BlsPublicKey.$Properties);
-                $unknowns?: Uint8Array[];
-                key: Uint8Array;
-                static create(properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
-                static create(properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
-                static encode(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.BlsPublicKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.BlsPublicKey;
-                static toObject(message: aegis.staking.v1.BlsPublicKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace BlsPublicKey {
-                interface $Properties {
-                    key?: (Uint8Array|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.BlsPublicKey.$Properties;
-            }
-
-            interface IParams extends aegis.staking.v1.Params.$Properties {
-            }
-
-            class Params {
-                constructor(properties?: aegis.staking.v1.Params.$Properties);
-                $unknowns?: Uint8Array[];
-                bond_denom: string;
-                unbonding_time_ms: (number|Long);
-                max_validators: number;
-                max_entries: number;
-                min_self_delegation: string;
-                power_reduction: string;
-                min_commission_rate: string;
-                static create(properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
-                static create(properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
-                static encode(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.Params;
-                static toObject(message: aegis.staking.v1.Params, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace Params {
-                interface $Properties {
-                    bond_denom?: (string|null);
-                    unbonding_time_ms?: (number|Long|null);
-                    max_validators?: (number|null);
-                    max_entries?: (number|null);
-                    min_self_delegation?: (string|null);
-                    power_reduction?: (string|null);
-                    min_commission_rate?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.Params.$Properties;
-            }
-
-            interface IValidatorExtra extends aegis.staking.v1.ValidatorExtra.$Properties {
-            }
-
-            class ValidatorExtra {
-                constructor(properties?: aegis.staking.v1.ValidatorExtra.$Properties);
-                $unknowns?: Uint8Array[];
-                attestation_public_key: Uint8Array;
-                tombstoned: boolean;
-                static create(properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
-                static create(properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
-                static encode(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.ValidatorExtra.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorExtra;
-                static toObject(message: aegis.staking.v1.ValidatorExtra, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace ValidatorExtra {
-                interface $Properties {
-                    attestation_public_key?: (Uint8Array|null);
-                    tombstoned?: (boolean|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.ValidatorExtra.$Properties;
-            }
-
-            interface IActiveValidator extends aegis.staking.v1.ActiveValidator.$Properties {
-            }
-
-            class ActiveValidator {
-                constructor(properties?: aegis.staking.v1.ActiveValidator.$Properties);
-                $unknowns?: Uint8Array[];
-                operator: Uint8Array;
-                bls_public_key: Uint8Array;
-                attestation_public_key: Uint8Array;
-                power: string;
-                tokens: string;
-                static create(properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
-                static create(properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
-                static encode(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.ActiveValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ActiveValidator;
-                static toObject(message: aegis.staking.v1.ActiveValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace ActiveValidator {
-                interface $Properties {
-                    operator?: (Uint8Array|null);
-                    bls_public_key?: (Uint8Array|null);
-                    attestation_public_key?: (Uint8Array|null);
-                    power?: (string|null);
-                    tokens?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.ActiveValidator.$Properties;
-            }
-
-            interface IValidatorSetRecord extends aegis.staking.v1.ValidatorSetRecord.$Properties {
-            }
-
-            class ValidatorSetRecord {
-                constructor(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties);
-                $unknowns?: Uint8Array[];
-                epoch: (number|Long);
-                start_height: (number|Long);
-                root: Uint8Array;
-                validators: aegis.staking.v1.ActiveValidator.$Properties[];
-                computed_height: (number|Long);
-                static create(properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
-                static create(properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
-                static encode(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.ValidatorSetRecord.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.ValidatorSetRecord;
-                static toObject(message: aegis.staking.v1.ValidatorSetRecord, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace ValidatorSetRecord {
-                interface $Properties {
-                    epoch?: (number|Long|null);
-                    start_height?: (number|Long|null);
-                    root?: (Uint8Array|null);
-                    validators?: (aegis.staking.v1.ActiveValidator.$Properties[]|null);
-                    computed_height?: (number|Long|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.ValidatorSetRecord.$Properties;
-            }
-
-            interface IMsgCreateValidator extends aegis.staking.v1.MsgCreateValidator.$Properties {
-            }
-
-            class MsgCreateValidator {
-                constructor(properties?: aegis.staking.v1.MsgCreateValidator.$Properties);
-                $unknowns?: Uint8Array[];
-                description?: (aegis.staking.v1.Description.$Properties|null);
-                commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
-                min_self_delegation: string;
-                delegator_address: string;
-                validator_address: string;
-                value?: (aegis.staking.v1.Coin.$Properties|null);
-                bls_public_key: Uint8Array;
-                bls_proof_of_possession: Uint8Array;
-                attestation_public_key: Uint8Array;
-                attestation_proof_of_possession: Uint8Array;
-                static create(properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
-                static create(properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
-                static encode(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidator;
-                static toObject(message: aegis.staking.v1.MsgCreateValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace MsgCreateValidator {
-                interface $Properties {
-                    description?: (aegis.staking.v1.Description.$Properties|null);
-                    commission?: (aegis.staking.v1.CommissionRates.$Properties|null);
-                    min_self_delegation?: (string|null);
-                    delegator_address?: (string|null);
-                    validator_address?: (string|null);
-                    value?: (aegis.staking.v1.Coin.$Properties|null);
-                    bls_public_key?: (Uint8Array|null);
-                    bls_proof_of_possession?: (Uint8Array|null);
-                    attestation_public_key?: (Uint8Array|null);
-                    attestation_proof_of_possession?: (Uint8Array|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.MsgCreateValidator.$Properties;
-            }
-
-            interface IMsgCreateValidatorResponse extends aegis.staking.v1.MsgCreateValidatorResponse.$Properties {
-            }
-
-            class MsgCreateValidatorResponse {
-                constructor(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties);
-                $unknowns?: Uint8Array[];
-                static create(properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
-                static create(properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
-                static encode(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.MsgCreateValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgCreateValidatorResponse;
-                static toObject(message: aegis.staking.v1.MsgCreateValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace MsgCreateValidatorResponse {
-                interface $Properties {
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.MsgCreateValidatorResponse.$Properties;
-            }
-
-            interface IMsgEditValidator extends aegis.staking.v1.MsgEditValidator.$Properties {
-            }
-
-            class MsgEditValidator {
-                constructor(properties?: aegis.staking.v1.MsgEditValidator.$Properties);
-                $unknowns?: Uint8Array[];
-                description?: (aegis.staking.v1.Description.$Properties|null);
-                validator_address: string;
-                commission_rate: string;
-                min_self_delegation: string;
-                static create(properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
-                static create(properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
-                static encode(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.MsgEditValidator.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidator;
-                static toObject(message: aegis.staking.v1.MsgEditValidator, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace MsgEditValidator {
-                interface $Properties {
-                    description?: (aegis.staking.v1.Description.$Properties|null);
-                    validator_address?: (string|null);
-                    commission_rate?: (string|null);
-                    min_self_delegation?: (string|null);
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.MsgEditValidator.$Properties;
-            }
-
-            interface IMsgEditValidatorResponse extends aegis.staking.v1.MsgEditValidatorResponse.$Properties {
-            }
-
-            class MsgEditValidatorResponse {
-                constructor(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties);
-                $unknowns?: Uint8Array[];
-                static create(properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
-                static create(properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
-                static encode(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static encodeDelimited(message: aegis.staking.v1.MsgEditValidatorResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
-                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
-                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
-                static verify(message: { [k: string]: any }): (string|null);
-                static fromObject(object: { [k: string]: any }): aegis.staking.v1.MsgEditValidatorResponse;
-                static toObject(message: aegis.staking.v1.MsgEditValidatorResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
-                toJSON(): { [k: string]: any };
-                static getTypeUrl(prefix?: string): string;
-            }
-
-            namespace MsgEditValidatorResponse {
-                interface $Properties {
-                    $unknowns?: Uint8Array[];
-                }
-                type $Shape = aegis.staking.v1.MsgEditValidatorResponse.$Properties;
-            }
         }
     }
 

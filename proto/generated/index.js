@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Boolean = $util.global.Boolean;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $Array = $util.global.Array, $Boolean = $util.global.Boolean;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -17,6 +17,11480 @@ export const aegis = $root.aegis = (() => {
      * @namespace
      */
     const aegis = {};
+
+    aegis.consumers = (function() {
+
+        /**
+         * Namespace consumers.
+         * @memberof aegis
+         * @namespace
+         */
+        const consumers = {};
+
+        consumers.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof aegis.consumers
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.Checkpoint = (function() {
+
+                /**
+                 * Properties of a Checkpoint.
+                 * @typedef {Object} aegis.consumers.v1.Checkpoint.$Properties
+                 * @property {string|null} [consumer_id] Checkpoint consumer_id
+                 * @property {number|Long|null} [height] Checkpoint height
+                 * @property {Uint8Array|null} [block_hash] Checkpoint block_hash
+                 * @property {Uint8Array|null} [parent_checkpoint_hash] Checkpoint parent_checkpoint_hash
+                 * @property {Uint8Array|null} [state_root] Checkpoint state_root
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Checkpoint.
+                 * @memberof aegis.consumers.v1
+                 * @interface ICheckpoint
+                 * @augments aegis.consumers.v1.Checkpoint.$Properties
+                 * @deprecated Use aegis.consumers.v1.Checkpoint.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Checkpoint.
+                 * @typedef {aegis.consumers.v1.Checkpoint.$Properties} aegis.consumers.v1.Checkpoint.$Shape
+                 */
+
+                /**
+                 * Constructs a new Checkpoint.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a Checkpoint.
+                 * @constructor
+                 * @param {aegis.consumers.v1.Checkpoint.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Checkpoint = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Checkpoint consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 */
+                Checkpoint.prototype.consumer_id = "";
+
+                /**
+                 * Checkpoint height.
+                 * @member {number|Long} height
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 */
+                Checkpoint.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Checkpoint block_hash.
+                 * @member {Uint8Array} block_hash
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 */
+                Checkpoint.prototype.block_hash = $util.newBuffer([]);
+
+                /**
+                 * Checkpoint parent_checkpoint_hash.
+                 * @member {Uint8Array} parent_checkpoint_hash
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 */
+                Checkpoint.prototype.parent_checkpoint_hash = $util.newBuffer([]);
+
+                /**
+                 * Checkpoint state_root.
+                 * @member {Uint8Array} state_root
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 */
+                Checkpoint.prototype.state_root = $util.newBuffer([]);
+
+                /**
+                 * Creates a new Checkpoint instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {aegis.consumers.v1.Checkpoint.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.Checkpoint} Checkpoint instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.Checkpoint.$Shape): aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape;
+                 *   (properties?: aegis.consumers.v1.Checkpoint.$Properties): aegis.consumers.v1.Checkpoint;
+                 * }}
+                 */
+                Checkpoint.create = function(properties) {
+                    return new Checkpoint(properties);
+                };
+
+                /**
+                 * Encodes the specified Checkpoint message. Does not implicitly {@link aegis.consumers.v1.Checkpoint.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {aegis.consumers.v1.Checkpoint.$Properties} message Checkpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Checkpoint.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.consumer_id);
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.block_hash);
+                    if (message.parent_checkpoint_hash != null && $Object.hasOwnProperty.call(message, "parent_checkpoint_hash") && message.parent_checkpoint_hash.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.parent_checkpoint_hash);
+                    if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root") && message.state_root.length)
+                        writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.state_root);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Checkpoint message, length delimited. Does not implicitly {@link aegis.consumers.v1.Checkpoint.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {aegis.consumers.v1.Checkpoint.$Properties} message Checkpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Checkpoint.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Checkpoint message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape} Checkpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Checkpoint.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.Checkpoint();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.block_hash = value;
+                                else
+                                    delete message.block_hash;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.parent_checkpoint_hash = value;
+                                else
+                                    delete message.parent_checkpoint_hash;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.state_root = value;
+                                else
+                                    delete message.state_root;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Checkpoint message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.Checkpoint & aegis.consumers.v1.Checkpoint.$Shape} Checkpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Checkpoint.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Checkpoint message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Checkpoint.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                            return "height: integer|Long expected";
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                            return "block_hash: buffer expected";
+                    if (message.parent_checkpoint_hash != null && $Object.hasOwnProperty.call(message, "parent_checkpoint_hash"))
+                        if (!(message.parent_checkpoint_hash && typeof message.parent_checkpoint_hash.length === "number" || $util.isString(message.parent_checkpoint_hash)))
+                            return "parent_checkpoint_hash: buffer expected";
+                    if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
+                        if (!(message.state_root && typeof message.state_root.length === "number" || $util.isString(message.state_root)))
+                            return "state_root: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Checkpoint message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.Checkpoint} Checkpoint
+                 */
+                Checkpoint.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.Checkpoint)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.Checkpoint: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.Checkpoint();
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    if (object.height != null)
+                        if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                            if ($util.Long)
+                                message.height = $util.Long.fromValue(object.height, true);
+                            else if (typeof object.height === "string")
+                                message.height = $parseInt(object.height, 10);
+                            else if (typeof object.height === "number")
+                                message.height = object.height;
+                            else if (typeof object.height === "object")
+                                message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                    if (object.block_hash != null)
+                        if (object.block_hash.length)
+                            if (typeof object.block_hash === "string")
+                                $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                            else if (object.block_hash.length >= 0)
+                                message.block_hash = object.block_hash;
+                    if (object.parent_checkpoint_hash != null)
+                        if (object.parent_checkpoint_hash.length)
+                            if (typeof object.parent_checkpoint_hash === "string")
+                                $util.base64.decode(object.parent_checkpoint_hash, message.parent_checkpoint_hash = $util.newBuffer($util.base64.length(object.parent_checkpoint_hash)), 0);
+                            else if (object.parent_checkpoint_hash.length >= 0)
+                                message.parent_checkpoint_hash = object.parent_checkpoint_hash;
+                    if (object.state_root != null)
+                        if (object.state_root.length)
+                            if (typeof object.state_root === "string")
+                                $util.base64.decode(object.state_root, message.state_root = $util.newBuffer($util.base64.length(object.state_root)), 0);
+                            else if (object.state_root.length >= 0)
+                                message.state_root = object.state_root;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Checkpoint message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {aegis.consumers.v1.Checkpoint} message Checkpoint
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Checkpoint.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.consumer_id = "";
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if (options.bytes === $String)
+                            object.block_hash = "";
+                        else {
+                            object.block_hash = [];
+                            if (options.bytes !== $Array)
+                                object.block_hash = $util.newBuffer(object.block_hash);
+                        }
+                        if (options.bytes === $String)
+                            object.parent_checkpoint_hash = "";
+                        else {
+                            object.parent_checkpoint_hash = [];
+                            if (options.bytes !== $Array)
+                                object.parent_checkpoint_hash = $util.newBuffer(object.parent_checkpoint_hash);
+                        }
+                        if (options.bytes === $String)
+                            object.state_root = "";
+                        else {
+                            object.state_root = [];
+                            if (options.bytes !== $Array)
+                                object.state_root = $util.newBuffer(object.state_root);
+                        }
+                    }
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                        else if (typeof message.height === "number")
+                            object.height = options.longs === $String ? $String(message.height) : message.height;
+                        else
+                            object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                    if (message.parent_checkpoint_hash != null && $Object.hasOwnProperty.call(message, "parent_checkpoint_hash"))
+                        object.parent_checkpoint_hash = options.bytes === $String ? $util.base64.encode(message.parent_checkpoint_hash, 0, message.parent_checkpoint_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.parent_checkpoint_hash) : message.parent_checkpoint_hash;
+                    if (message.state_root != null && $Object.hasOwnProperty.call(message, "state_root"))
+                        object.state_root = options.bytes === $String ? $util.base64.encode(message.state_root, 0, message.state_root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.state_root) : message.state_root;
+                    return object;
+                };
+
+                /**
+                 * Converts this Checkpoint to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Checkpoint.prototype.toJSON = function() {
+                    return Checkpoint.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Checkpoint
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.Checkpoint
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Checkpoint.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.Checkpoint";
+                };
+
+                return Checkpoint;
+            })();
+
+            v1.SignedCheckpoint = (function() {
+
+                /**
+                 * Properties of a SignedCheckpoint.
+                 * @typedef {Object} aegis.consumers.v1.SignedCheckpoint.$Properties
+                 * @property {aegis.consumers.v1.Checkpoint.$Properties|null} [checkpoint] SignedCheckpoint checkpoint
+                 * @property {number|null} [producer_index] SignedCheckpoint producer_index
+                 * @property {Uint8Array|null} [signature] SignedCheckpoint signature
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SignedCheckpoint.
+                 * @memberof aegis.consumers.v1
+                 * @interface ISignedCheckpoint
+                 * @augments aegis.consumers.v1.SignedCheckpoint.$Properties
+                 * @deprecated Use aegis.consumers.v1.SignedCheckpoint.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SignedCheckpoint.
+                 * @typedef {aegis.consumers.v1.SignedCheckpoint.$Properties} aegis.consumers.v1.SignedCheckpoint.$Shape
+                 */
+
+                /**
+                 * Constructs a new SignedCheckpoint.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a SignedCheckpoint.
+                 * @constructor
+                 * @param {aegis.consumers.v1.SignedCheckpoint.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SignedCheckpoint = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SignedCheckpoint checkpoint.
+                 * @member {aegis.consumers.v1.Checkpoint.$Properties|null|undefined} checkpoint
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @instance
+                 */
+                SignedCheckpoint.prototype.checkpoint = null;
+
+                /**
+                 * SignedCheckpoint producer_index.
+                 * @member {number} producer_index
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @instance
+                 */
+                SignedCheckpoint.prototype.producer_index = 0;
+
+                /**
+                 * SignedCheckpoint signature.
+                 * @member {Uint8Array} signature
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @instance
+                 */
+                SignedCheckpoint.prototype.signature = $util.newBuffer([]);
+
+                /**
+                 * Creates a new SignedCheckpoint instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.SignedCheckpoint.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.SignedCheckpoint} SignedCheckpoint instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.SignedCheckpoint.$Shape): aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape;
+                 *   (properties?: aegis.consumers.v1.SignedCheckpoint.$Properties): aegis.consumers.v1.SignedCheckpoint;
+                 * }}
+                 */
+                SignedCheckpoint.create = function(properties) {
+                    return new SignedCheckpoint(properties);
+                };
+
+                /**
+                 * Encodes the specified SignedCheckpoint message. Does not implicitly {@link aegis.consumers.v1.SignedCheckpoint.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.SignedCheckpoint.$Properties} message SignedCheckpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SignedCheckpoint.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        $root.aegis.consumers.v1.Checkpoint.encode(message.checkpoint, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index") && message.producer_index !== 0)
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.producer_index);
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.signature);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified SignedCheckpoint message, length delimited. Does not implicitly {@link aegis.consumers.v1.SignedCheckpoint.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.SignedCheckpoint.$Properties} message SignedCheckpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SignedCheckpoint.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a SignedCheckpoint message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape} SignedCheckpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SignedCheckpoint.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.SignedCheckpoint();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.checkpoint = $root.aegis.consumers.v1.Checkpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.checkpoint);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.producer_index = value;
+                                else
+                                    delete message.producer_index;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.signature = value;
+                                else
+                                    delete message.signature;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a SignedCheckpoint message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.SignedCheckpoint & aegis.consumers.v1.SignedCheckpoint.$Shape} SignedCheckpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SignedCheckpoint.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a SignedCheckpoint message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                SignedCheckpoint.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint")) {
+                        let error = $root.aegis.consumers.v1.Checkpoint.verify(message.checkpoint, _depth + 1);
+                        if (error)
+                            return "checkpoint." + error;
+                    }
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        if (!$util.isInteger(message.producer_index))
+                            return "producer_index: integer expected";
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                            return "signature: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a SignedCheckpoint message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.SignedCheckpoint} SignedCheckpoint
+                 */
+                SignedCheckpoint.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.SignedCheckpoint)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.SignedCheckpoint: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.SignedCheckpoint();
+                    if (object.checkpoint != null) {
+                        if (!$util.isObject(object.checkpoint))
+                            throw $TypeError(".aegis.consumers.v1.SignedCheckpoint.checkpoint: object expected");
+                        message.checkpoint = $root.aegis.consumers.v1.Checkpoint.fromObject(object.checkpoint, _depth + 1);
+                    }
+                    if (object.producer_index != null)
+                        if ($Number(object.producer_index) !== 0)
+                            message.producer_index = object.producer_index >>> 0;
+                    if (object.signature != null)
+                        if (object.signature.length)
+                            if (typeof object.signature === "string")
+                                $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                            else if (object.signature.length >= 0)
+                                message.signature = object.signature;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SignedCheckpoint message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.SignedCheckpoint} message SignedCheckpoint
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SignedCheckpoint.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.checkpoint = null;
+                        object.producer_index = 0;
+                        if (options.bytes === $String)
+                            object.signature = "";
+                        else {
+                            object.signature = [];
+                            if (options.bytes !== $Array)
+                                object.signature = $util.newBuffer(object.signature);
+                        }
+                    }
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        object.checkpoint = $root.aegis.consumers.v1.Checkpoint.toObject(message.checkpoint, options, _depth + 1);
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        object.producer_index = message.producer_index;
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                    return object;
+                };
+
+                /**
+                 * Converts this SignedCheckpoint to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SignedCheckpoint.prototype.toJSON = function() {
+                    return SignedCheckpoint.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for SignedCheckpoint
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.SignedCheckpoint
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                SignedCheckpoint.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.SignedCheckpoint";
+                };
+
+                return SignedCheckpoint;
+            })();
+
+            v1.Consumer = (function() {
+
+                /**
+                 * Properties of a Consumer.
+                 * @typedef {Object} aegis.consumers.v1.Consumer.$Properties
+                 * @property {string|null} [consumer_id] Consumer consumer_id
+                 * @property {string|null} [owner] Consumer owner
+                 * @property {string|null} [vm] Consumer vm
+                 * @property {Uint8Array|null} [genesis_hash] Consumer genesis_hash
+                 * @property {Array.<Uint8Array>|null} [producer_keys] Consumer producer_keys
+                 * @property {aegis.staking.v1.Coin.$Properties|null} [bond] Consumer bond
+                 * @property {number|Long|null} [registered_height] Consumer registered_height
+                 * @property {number|Long|null} [latest_height] Consumer latest_height
+                 * @property {boolean|null} [frozen] Consumer frozen
+                 * @property {number|Long|null} [frozen_height] Consumer frozen_height
+                 * @property {number|Long|null} [deregistered_height] Consumer deregistered_height
+                 * @property {number|Long|null} [bond_return_time_ms] Consumer bond_return_time_ms
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Consumer.
+                 * @memberof aegis.consumers.v1
+                 * @interface IConsumer
+                 * @augments aegis.consumers.v1.Consumer.$Properties
+                 * @deprecated Use aegis.consumers.v1.Consumer.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Consumer.
+                 * @typedef {aegis.consumers.v1.Consumer.$Properties} aegis.consumers.v1.Consumer.$Shape
+                 */
+
+                /**
+                 * Constructs a new Consumer.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a Consumer.
+                 * @constructor
+                 * @param {aegis.consumers.v1.Consumer.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Consumer = function (properties) {
+                    this.producer_keys = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Consumer consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.consumer_id = "";
+
+                /**
+                 * Consumer owner.
+                 * @member {string} owner
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.owner = "";
+
+                /**
+                 * Consumer vm.
+                 * @member {string} vm
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.vm = "";
+
+                /**
+                 * Consumer genesis_hash.
+                 * @member {Uint8Array} genesis_hash
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.genesis_hash = $util.newBuffer([]);
+
+                /**
+                 * Consumer producer_keys.
+                 * @member {Array.<Uint8Array>} producer_keys
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.producer_keys = $util.emptyArray;
+
+                /**
+                 * Consumer bond.
+                 * @member {aegis.staking.v1.Coin.$Properties|null|undefined} bond
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.bond = null;
+
+                /**
+                 * Consumer registered_height.
+                 * @member {number|Long} registered_height
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.registered_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Consumer latest_height.
+                 * @member {number|Long} latest_height
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.latest_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Consumer frozen.
+                 * @member {boolean} frozen
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.frozen = false;
+
+                /**
+                 * Consumer frozen_height.
+                 * @member {number|Long} frozen_height
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.frozen_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Consumer deregistered_height.
+                 * @member {number|Long} deregistered_height
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.deregistered_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Consumer bond_return_time_ms.
+                 * @member {number|Long} bond_return_time_ms
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 */
+                Consumer.prototype.bond_return_time_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new Consumer instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {aegis.consumers.v1.Consumer.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.Consumer} Consumer instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.Consumer.$Shape): aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape;
+                 *   (properties?: aegis.consumers.v1.Consumer.$Properties): aegis.consumers.v1.Consumer;
+                 * }}
+                 */
+                Consumer.create = function(properties) {
+                    return new Consumer(properties);
+                };
+
+                /**
+                 * Encodes the specified Consumer message. Does not implicitly {@link aegis.consumers.v1.Consumer.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {aegis.consumers.v1.Consumer.$Properties} message Consumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Consumer.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.consumer_id);
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.owner);
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm") && message.vm !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.vm);
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash") && message.genesis_hash.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.genesis_hash);
+                    if (message.producer_keys != null && message.producer_keys.length)
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.producer_keys[i]);
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond"))
+                        $root.aegis.staking.v1.Coin.encode(message.bond, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.registered_height != null && $Object.hasOwnProperty.call(message, "registered_height") && (typeof message.registered_height === "object" ? message.registered_height.low || message.registered_height.high : message.registered_height !== 0))
+                        writer.uint32(/* id 7, wireType 0 =*/56).uint64(message.registered_height);
+                    if (message.latest_height != null && $Object.hasOwnProperty.call(message, "latest_height") && (typeof message.latest_height === "object" ? message.latest_height.low || message.latest_height.high : message.latest_height !== 0))
+                        writer.uint32(/* id 8, wireType 0 =*/64).uint64(message.latest_height);
+                    if (message.frozen != null && $Object.hasOwnProperty.call(message, "frozen") && message.frozen !== false)
+                        writer.uint32(/* id 9, wireType 0 =*/72).bool(message.frozen);
+                    if (message.frozen_height != null && $Object.hasOwnProperty.call(message, "frozen_height") && (typeof message.frozen_height === "object" ? message.frozen_height.low || message.frozen_height.high : message.frozen_height !== 0))
+                        writer.uint32(/* id 10, wireType 0 =*/80).uint64(message.frozen_height);
+                    if (message.deregistered_height != null && $Object.hasOwnProperty.call(message, "deregistered_height") && (typeof message.deregistered_height === "object" ? message.deregistered_height.low || message.deregistered_height.high : message.deregistered_height !== 0))
+                        writer.uint32(/* id 11, wireType 0 =*/88).uint64(message.deregistered_height);
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms") && (typeof message.bond_return_time_ms === "object" ? message.bond_return_time_ms.low || message.bond_return_time_ms.high : message.bond_return_time_ms !== 0))
+                        writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.bond_return_time_ms);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Consumer message, length delimited. Does not implicitly {@link aegis.consumers.v1.Consumer.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {aegis.consumers.v1.Consumer.$Properties} message Consumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Consumer.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Consumer message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape} Consumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Consumer.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.Consumer();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.owner = value;
+                                else
+                                    delete message.owner;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.vm = value;
+                                else
+                                    delete message.vm;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.genesis_hash = value;
+                                else
+                                    delete message.genesis_hash;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.producer_keys && message.producer_keys.length))
+                                    message.producer_keys = [];
+                                message.producer_keys.push(reader.bytes());
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.bond = $root.aegis.staking.v1.Coin.decode(reader, reader.size(), $undefined, _depth + 1, message.bond);
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.registered_height = value;
+                                else
+                                    delete message.registered_height;
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.latest_height = value;
+                                else
+                                    delete message.latest_height;
+                                continue;
+                            }
+                        case 9: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.frozen = value;
+                                else
+                                    delete message.frozen;
+                                continue;
+                            }
+                        case 10: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.frozen_height = value;
+                                else
+                                    delete message.frozen_height;
+                                continue;
+                            }
+                        case 11: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.deregistered_height = value;
+                                else
+                                    delete message.deregistered_height;
+                                continue;
+                            }
+                        case 12: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.bond_return_time_ms = value;
+                                else
+                                    delete message.bond_return_time_ms;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Consumer message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.Consumer & aegis.consumers.v1.Consumer.$Shape} Consumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Consumer.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Consumer message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Consumer.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        if (!$util.isString(message.owner))
+                            return "owner: string expected";
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        if (!$util.isString(message.vm))
+                            return "vm: string expected";
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash"))
+                        if (!(message.genesis_hash && typeof message.genesis_hash.length === "number" || $util.isString(message.genesis_hash)))
+                            return "genesis_hash: buffer expected";
+                    if (message.producer_keys != null && $Object.hasOwnProperty.call(message, "producer_keys")) {
+                        if (!$Array.isArray(message.producer_keys))
+                            return "producer_keys: array expected";
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            if (!(message.producer_keys[i] && typeof message.producer_keys[i].length === "number" || $util.isString(message.producer_keys[i])))
+                                return "producer_keys: buffer[] expected";
+                    }
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond")) {
+                        let error = $root.aegis.staking.v1.Coin.verify(message.bond, _depth + 1);
+                        if (error)
+                            return "bond." + error;
+                    }
+                    if (message.registered_height != null && $Object.hasOwnProperty.call(message, "registered_height"))
+                        if (!$util.isInteger(message.registered_height) && !(message.registered_height && $util.isInteger(message.registered_height.low) && $util.isInteger(message.registered_height.high)))
+                            return "registered_height: integer|Long expected";
+                    if (message.latest_height != null && $Object.hasOwnProperty.call(message, "latest_height"))
+                        if (!$util.isInteger(message.latest_height) && !(message.latest_height && $util.isInteger(message.latest_height.low) && $util.isInteger(message.latest_height.high)))
+                            return "latest_height: integer|Long expected";
+                    if (message.frozen != null && $Object.hasOwnProperty.call(message, "frozen"))
+                        if (typeof message.frozen !== "boolean")
+                            return "frozen: boolean expected";
+                    if (message.frozen_height != null && $Object.hasOwnProperty.call(message, "frozen_height"))
+                        if (!$util.isInteger(message.frozen_height) && !(message.frozen_height && $util.isInteger(message.frozen_height.low) && $util.isInteger(message.frozen_height.high)))
+                            return "frozen_height: integer|Long expected";
+                    if (message.deregistered_height != null && $Object.hasOwnProperty.call(message, "deregistered_height"))
+                        if (!$util.isInteger(message.deregistered_height) && !(message.deregistered_height && $util.isInteger(message.deregistered_height.low) && $util.isInteger(message.deregistered_height.high)))
+                            return "deregistered_height: integer|Long expected";
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms"))
+                        if (!$util.isInteger(message.bond_return_time_ms) && !(message.bond_return_time_ms && $util.isInteger(message.bond_return_time_ms.low) && $util.isInteger(message.bond_return_time_ms.high)))
+                            return "bond_return_time_ms: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Consumer message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.Consumer} Consumer
+                 */
+                Consumer.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.Consumer)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.Consumer: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.Consumer();
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    if (object.owner != null)
+                        if (typeof object.owner !== "string" || object.owner.length)
+                            message.owner = $String(object.owner);
+                    if (object.vm != null)
+                        if (typeof object.vm !== "string" || object.vm.length)
+                            message.vm = $String(object.vm);
+                    if (object.genesis_hash != null)
+                        if (object.genesis_hash.length)
+                            if (typeof object.genesis_hash === "string")
+                                $util.base64.decode(object.genesis_hash, message.genesis_hash = $util.newBuffer($util.base64.length(object.genesis_hash)), 0);
+                            else if (object.genesis_hash.length >= 0)
+                                message.genesis_hash = object.genesis_hash;
+                    if (object.producer_keys) {
+                        if (!$Array.isArray(object.producer_keys))
+                            throw $TypeError(".aegis.consumers.v1.Consumer.producer_keys: array expected");
+                        message.producer_keys = $Array(object.producer_keys.length);
+                        for (let i = 0; i < object.producer_keys.length; ++i)
+                            if (typeof object.producer_keys[i] === "string")
+                                $util.base64.decode(object.producer_keys[i], message.producer_keys[i] = $util.newBuffer($util.base64.length(object.producer_keys[i])), 0);
+                            else if (object.producer_keys[i].length >= 0)
+                                message.producer_keys[i] = object.producer_keys[i];
+                    }
+                    if (object.bond != null) {
+                        if (!$util.isObject(object.bond))
+                            throw $TypeError(".aegis.consumers.v1.Consumer.bond: object expected");
+                        message.bond = $root.aegis.staking.v1.Coin.fromObject(object.bond, _depth + 1);
+                    }
+                    if (object.registered_height != null)
+                        if (typeof object.registered_height === "object" ? object.registered_height.low || object.registered_height.high : $Number(object.registered_height) !== 0)
+                            if ($util.Long)
+                                message.registered_height = $util.Long.fromValue(object.registered_height, true);
+                            else if (typeof object.registered_height === "string")
+                                message.registered_height = $parseInt(object.registered_height, 10);
+                            else if (typeof object.registered_height === "number")
+                                message.registered_height = object.registered_height;
+                            else if (typeof object.registered_height === "object")
+                                message.registered_height = new $util.LongBits(object.registered_height.low >>> 0, object.registered_height.high >>> 0).toNumber(true);
+                    if (object.latest_height != null)
+                        if (typeof object.latest_height === "object" ? object.latest_height.low || object.latest_height.high : $Number(object.latest_height) !== 0)
+                            if ($util.Long)
+                                message.latest_height = $util.Long.fromValue(object.latest_height, true);
+                            else if (typeof object.latest_height === "string")
+                                message.latest_height = $parseInt(object.latest_height, 10);
+                            else if (typeof object.latest_height === "number")
+                                message.latest_height = object.latest_height;
+                            else if (typeof object.latest_height === "object")
+                                message.latest_height = new $util.LongBits(object.latest_height.low >>> 0, object.latest_height.high >>> 0).toNumber(true);
+                    if (object.frozen != null)
+                        if (object.frozen)
+                            message.frozen = $Boolean(object.frozen);
+                    if (object.frozen_height != null)
+                        if (typeof object.frozen_height === "object" ? object.frozen_height.low || object.frozen_height.high : $Number(object.frozen_height) !== 0)
+                            if ($util.Long)
+                                message.frozen_height = $util.Long.fromValue(object.frozen_height, true);
+                            else if (typeof object.frozen_height === "string")
+                                message.frozen_height = $parseInt(object.frozen_height, 10);
+                            else if (typeof object.frozen_height === "number")
+                                message.frozen_height = object.frozen_height;
+                            else if (typeof object.frozen_height === "object")
+                                message.frozen_height = new $util.LongBits(object.frozen_height.low >>> 0, object.frozen_height.high >>> 0).toNumber(true);
+                    if (object.deregistered_height != null)
+                        if (typeof object.deregistered_height === "object" ? object.deregistered_height.low || object.deregistered_height.high : $Number(object.deregistered_height) !== 0)
+                            if ($util.Long)
+                                message.deregistered_height = $util.Long.fromValue(object.deregistered_height, true);
+                            else if (typeof object.deregistered_height === "string")
+                                message.deregistered_height = $parseInt(object.deregistered_height, 10);
+                            else if (typeof object.deregistered_height === "number")
+                                message.deregistered_height = object.deregistered_height;
+                            else if (typeof object.deregistered_height === "object")
+                                message.deregistered_height = new $util.LongBits(object.deregistered_height.low >>> 0, object.deregistered_height.high >>> 0).toNumber(true);
+                    if (object.bond_return_time_ms != null)
+                        if (typeof object.bond_return_time_ms === "object" ? object.bond_return_time_ms.low || object.bond_return_time_ms.high : $Number(object.bond_return_time_ms) !== 0)
+                            if ($util.Long)
+                                message.bond_return_time_ms = $util.Long.fromValue(object.bond_return_time_ms, true);
+                            else if (typeof object.bond_return_time_ms === "string")
+                                message.bond_return_time_ms = $parseInt(object.bond_return_time_ms, 10);
+                            else if (typeof object.bond_return_time_ms === "number")
+                                message.bond_return_time_ms = object.bond_return_time_ms;
+                            else if (typeof object.bond_return_time_ms === "object")
+                                message.bond_return_time_ms = new $util.LongBits(object.bond_return_time_ms.low >>> 0, object.bond_return_time_ms.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Consumer message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {aegis.consumers.v1.Consumer} message Consumer
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Consumer.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.producer_keys = [];
+                    if (options.defaults) {
+                        object.consumer_id = "";
+                        object.owner = "";
+                        object.vm = "";
+                        if (options.bytes === $String)
+                            object.genesis_hash = "";
+                        else {
+                            object.genesis_hash = [];
+                            if (options.bytes !== $Array)
+                                object.genesis_hash = $util.newBuffer(object.genesis_hash);
+                        }
+                        object.bond = null;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.registered_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.registered_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.latest_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.latest_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.frozen = false;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.frozen_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.frozen_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.deregistered_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.deregistered_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.bond_return_time_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.bond_return_time_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    }
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        object.owner = message.owner;
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        object.vm = message.vm;
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash"))
+                        object.genesis_hash = options.bytes === $String ? $util.base64.encode(message.genesis_hash, 0, message.genesis_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.genesis_hash) : message.genesis_hash;
+                    if (message.producer_keys && message.producer_keys.length) {
+                        object.producer_keys = $Array(message.producer_keys.length);
+                        for (let j = 0; j < message.producer_keys.length; ++j)
+                            object.producer_keys[j] = options.bytes === $String ? $util.base64.encode(message.producer_keys[j], 0, message.producer_keys[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.producer_keys[j]) : message.producer_keys[j];
+                    }
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond"))
+                        object.bond = $root.aegis.staking.v1.Coin.toObject(message.bond, options, _depth + 1);
+                    if (message.registered_height != null && $Object.hasOwnProperty.call(message, "registered_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.registered_height = typeof message.registered_height === "number" ? $BigInt(message.registered_height) : $util.Long.fromBits(message.registered_height.low >>> 0, message.registered_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.registered_height === "number")
+                            object.registered_height = options.longs === $String ? $String(message.registered_height) : message.registered_height;
+                        else
+                            object.registered_height = options.longs === $String ? $util.Long.prototype.toString.call(message.registered_height) : options.longs === $Number ? new $util.LongBits(message.registered_height.low >>> 0, message.registered_height.high >>> 0).toNumber(true) : message.registered_height;
+                    if (message.latest_height != null && $Object.hasOwnProperty.call(message, "latest_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.latest_height = typeof message.latest_height === "number" ? $BigInt(message.latest_height) : $util.Long.fromBits(message.latest_height.low >>> 0, message.latest_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.latest_height === "number")
+                            object.latest_height = options.longs === $String ? $String(message.latest_height) : message.latest_height;
+                        else
+                            object.latest_height = options.longs === $String ? $util.Long.prototype.toString.call(message.latest_height) : options.longs === $Number ? new $util.LongBits(message.latest_height.low >>> 0, message.latest_height.high >>> 0).toNumber(true) : message.latest_height;
+                    if (message.frozen != null && $Object.hasOwnProperty.call(message, "frozen"))
+                        object.frozen = message.frozen;
+                    if (message.frozen_height != null && $Object.hasOwnProperty.call(message, "frozen_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.frozen_height = typeof message.frozen_height === "number" ? $BigInt(message.frozen_height) : $util.Long.fromBits(message.frozen_height.low >>> 0, message.frozen_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.frozen_height === "number")
+                            object.frozen_height = options.longs === $String ? $String(message.frozen_height) : message.frozen_height;
+                        else
+                            object.frozen_height = options.longs === $String ? $util.Long.prototype.toString.call(message.frozen_height) : options.longs === $Number ? new $util.LongBits(message.frozen_height.low >>> 0, message.frozen_height.high >>> 0).toNumber(true) : message.frozen_height;
+                    if (message.deregistered_height != null && $Object.hasOwnProperty.call(message, "deregistered_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.deregistered_height = typeof message.deregistered_height === "number" ? $BigInt(message.deregistered_height) : $util.Long.fromBits(message.deregistered_height.low >>> 0, message.deregistered_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.deregistered_height === "number")
+                            object.deregistered_height = options.longs === $String ? $String(message.deregistered_height) : message.deregistered_height;
+                        else
+                            object.deregistered_height = options.longs === $String ? $util.Long.prototype.toString.call(message.deregistered_height) : options.longs === $Number ? new $util.LongBits(message.deregistered_height.low >>> 0, message.deregistered_height.high >>> 0).toNumber(true) : message.deregistered_height;
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.bond_return_time_ms = typeof message.bond_return_time_ms === "number" ? $BigInt(message.bond_return_time_ms) : $util.Long.fromBits(message.bond_return_time_ms.low >>> 0, message.bond_return_time_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.bond_return_time_ms === "number")
+                            object.bond_return_time_ms = options.longs === $String ? $String(message.bond_return_time_ms) : message.bond_return_time_ms;
+                        else
+                            object.bond_return_time_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.bond_return_time_ms) : options.longs === $Number ? new $util.LongBits(message.bond_return_time_ms.low >>> 0, message.bond_return_time_ms.high >>> 0).toNumber(true) : message.bond_return_time_ms;
+                    return object;
+                };
+
+                /**
+                 * Converts this Consumer to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Consumer.prototype.toJSON = function() {
+                    return Consumer.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Consumer
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.Consumer
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Consumer.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.Consumer";
+                };
+
+                return Consumer;
+            })();
+
+            v1.CheckpointRecord = (function() {
+
+                /**
+                 * Properties of a CheckpointRecord.
+                 * @typedef {Object} aegis.consumers.v1.CheckpointRecord.$Properties
+                 * @property {aegis.consumers.v1.Checkpoint.$Properties|null} [checkpoint] CheckpointRecord checkpoint
+                 * @property {number|Long|null} [hub_height] CheckpointRecord hub_height
+                 * @property {number|null} [producer_index] CheckpointRecord producer_index
+                 * @property {Uint8Array|null} [signature] CheckpointRecord signature
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a CheckpointRecord.
+                 * @memberof aegis.consumers.v1
+                 * @interface ICheckpointRecord
+                 * @augments aegis.consumers.v1.CheckpointRecord.$Properties
+                 * @deprecated Use aegis.consumers.v1.CheckpointRecord.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a CheckpointRecord.
+                 * @typedef {aegis.consumers.v1.CheckpointRecord.$Properties} aegis.consumers.v1.CheckpointRecord.$Shape
+                 */
+
+                /**
+                 * Constructs a new CheckpointRecord.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a CheckpointRecord.
+                 * @constructor
+                 * @param {aegis.consumers.v1.CheckpointRecord.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const CheckpointRecord = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * CheckpointRecord checkpoint.
+                 * @member {aegis.consumers.v1.Checkpoint.$Properties|null|undefined} checkpoint
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @instance
+                 */
+                CheckpointRecord.prototype.checkpoint = null;
+
+                /**
+                 * CheckpointRecord hub_height.
+                 * @member {number|Long} hub_height
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @instance
+                 */
+                CheckpointRecord.prototype.hub_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * CheckpointRecord producer_index.
+                 * @member {number} producer_index
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @instance
+                 */
+                CheckpointRecord.prototype.producer_index = 0;
+
+                /**
+                 * CheckpointRecord signature.
+                 * @member {Uint8Array} signature
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @instance
+                 */
+                CheckpointRecord.prototype.signature = $util.newBuffer([]);
+
+                /**
+                 * Creates a new CheckpointRecord instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {aegis.consumers.v1.CheckpointRecord.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.CheckpointRecord} CheckpointRecord instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.CheckpointRecord.$Shape): aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape;
+                 *   (properties?: aegis.consumers.v1.CheckpointRecord.$Properties): aegis.consumers.v1.CheckpointRecord;
+                 * }}
+                 */
+                CheckpointRecord.create = function(properties) {
+                    return new CheckpointRecord(properties);
+                };
+
+                /**
+                 * Encodes the specified CheckpointRecord message. Does not implicitly {@link aegis.consumers.v1.CheckpointRecord.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {aegis.consumers.v1.CheckpointRecord.$Properties} message CheckpointRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CheckpointRecord.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        $root.aegis.consumers.v1.Checkpoint.encode(message.checkpoint, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.hub_height != null && $Object.hasOwnProperty.call(message, "hub_height") && (typeof message.hub_height === "object" ? message.hub_height.low || message.hub_height.high : message.hub_height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.hub_height);
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index") && message.producer_index !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.producer_index);
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.signature);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified CheckpointRecord message, length delimited. Does not implicitly {@link aegis.consumers.v1.CheckpointRecord.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {aegis.consumers.v1.CheckpointRecord.$Properties} message CheckpointRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CheckpointRecord.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a CheckpointRecord message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape} CheckpointRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CheckpointRecord.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.CheckpointRecord();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.checkpoint = $root.aegis.consumers.v1.Checkpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.checkpoint);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.hub_height = value;
+                                else
+                                    delete message.hub_height;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.producer_index = value;
+                                else
+                                    delete message.producer_index;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.signature = value;
+                                else
+                                    delete message.signature;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a CheckpointRecord message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.CheckpointRecord & aegis.consumers.v1.CheckpointRecord.$Shape} CheckpointRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CheckpointRecord.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a CheckpointRecord message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                CheckpointRecord.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint")) {
+                        let error = $root.aegis.consumers.v1.Checkpoint.verify(message.checkpoint, _depth + 1);
+                        if (error)
+                            return "checkpoint." + error;
+                    }
+                    if (message.hub_height != null && $Object.hasOwnProperty.call(message, "hub_height"))
+                        if (!$util.isInteger(message.hub_height) && !(message.hub_height && $util.isInteger(message.hub_height.low) && $util.isInteger(message.hub_height.high)))
+                            return "hub_height: integer|Long expected";
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        if (!$util.isInteger(message.producer_index))
+                            return "producer_index: integer expected";
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                            return "signature: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a CheckpointRecord message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.CheckpointRecord} CheckpointRecord
+                 */
+                CheckpointRecord.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.CheckpointRecord)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.CheckpointRecord: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.CheckpointRecord();
+                    if (object.checkpoint != null) {
+                        if (!$util.isObject(object.checkpoint))
+                            throw $TypeError(".aegis.consumers.v1.CheckpointRecord.checkpoint: object expected");
+                        message.checkpoint = $root.aegis.consumers.v1.Checkpoint.fromObject(object.checkpoint, _depth + 1);
+                    }
+                    if (object.hub_height != null)
+                        if (typeof object.hub_height === "object" ? object.hub_height.low || object.hub_height.high : $Number(object.hub_height) !== 0)
+                            if ($util.Long)
+                                message.hub_height = $util.Long.fromValue(object.hub_height, true);
+                            else if (typeof object.hub_height === "string")
+                                message.hub_height = $parseInt(object.hub_height, 10);
+                            else if (typeof object.hub_height === "number")
+                                message.hub_height = object.hub_height;
+                            else if (typeof object.hub_height === "object")
+                                message.hub_height = new $util.LongBits(object.hub_height.low >>> 0, object.hub_height.high >>> 0).toNumber(true);
+                    if (object.producer_index != null)
+                        if ($Number(object.producer_index) !== 0)
+                            message.producer_index = object.producer_index >>> 0;
+                    if (object.signature != null)
+                        if (object.signature.length)
+                            if (typeof object.signature === "string")
+                                $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                            else if (object.signature.length >= 0)
+                                message.signature = object.signature;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a CheckpointRecord message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {aegis.consumers.v1.CheckpointRecord} message CheckpointRecord
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                CheckpointRecord.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.checkpoint = null;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.hub_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.hub_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.producer_index = 0;
+                        if (options.bytes === $String)
+                            object.signature = "";
+                        else {
+                            object.signature = [];
+                            if (options.bytes !== $Array)
+                                object.signature = $util.newBuffer(object.signature);
+                        }
+                    }
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        object.checkpoint = $root.aegis.consumers.v1.Checkpoint.toObject(message.checkpoint, options, _depth + 1);
+                    if (message.hub_height != null && $Object.hasOwnProperty.call(message, "hub_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.hub_height = typeof message.hub_height === "number" ? $BigInt(message.hub_height) : $util.Long.fromBits(message.hub_height.low >>> 0, message.hub_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.hub_height === "number")
+                            object.hub_height = options.longs === $String ? $String(message.hub_height) : message.hub_height;
+                        else
+                            object.hub_height = options.longs === $String ? $util.Long.prototype.toString.call(message.hub_height) : options.longs === $Number ? new $util.LongBits(message.hub_height.low >>> 0, message.hub_height.high >>> 0).toNumber(true) : message.hub_height;
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        object.producer_index = message.producer_index;
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                    return object;
+                };
+
+                /**
+                 * Converts this CheckpointRecord to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                CheckpointRecord.prototype.toJSON = function() {
+                    return CheckpointRecord.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for CheckpointRecord
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.CheckpointRecord
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                CheckpointRecord.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.CheckpointRecord";
+                };
+
+                return CheckpointRecord;
+            })();
+
+            v1.Params = (function() {
+
+                /**
+                 * Properties of a Params.
+                 * @typedef {Object} aegis.consumers.v1.Params.$Properties
+                 * @property {string|null} [bond_denom] Params bond_denom
+                 * @property {string|null} [min_bond] Params min_bond
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Params.
+                 * @memberof aegis.consumers.v1
+                 * @interface IParams
+                 * @augments aegis.consumers.v1.Params.$Properties
+                 * @deprecated Use aegis.consumers.v1.Params.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Params.
+                 * @typedef {aegis.consumers.v1.Params.$Properties} aegis.consumers.v1.Params.$Shape
+                 */
+
+                /**
+                 * Constructs a new Params.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a Params.
+                 * @constructor
+                 * @param {aegis.consumers.v1.Params.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Params = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Params bond_denom.
+                 * @member {string} bond_denom
+                 * @memberof aegis.consumers.v1.Params
+                 * @instance
+                 */
+                Params.prototype.bond_denom = "";
+
+                /**
+                 * Params min_bond.
+                 * @member {string} min_bond
+                 * @memberof aegis.consumers.v1.Params
+                 * @instance
+                 */
+                Params.prototype.min_bond = "";
+
+                /**
+                 * Creates a new Params instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {aegis.consumers.v1.Params.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.Params} Params instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.Params.$Shape): aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape;
+                 *   (properties?: aegis.consumers.v1.Params.$Properties): aegis.consumers.v1.Params;
+                 * }}
+                 */
+                Params.create = function(properties) {
+                    return new Params(properties);
+                };
+
+                /**
+                 * Encodes the specified Params message. Does not implicitly {@link aegis.consumers.v1.Params.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {aegis.consumers.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom") && message.bond_denom !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.bond_denom);
+                    if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond") && message.min_bond !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.min_bond);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Params message, length delimited. Does not implicitly {@link aegis.consumers.v1.Params.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {aegis.consumers.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.Params();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.bond_denom = value;
+                                else
+                                    delete message.bond_denom;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_bond = value;
+                                else
+                                    delete message.min_bond;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Params message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Params.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        if (!$util.isString(message.bond_denom))
+                            return "bond_denom: string expected";
+                    if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond"))
+                        if (!$util.isString(message.min_bond))
+                            return "min_bond: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Params message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.Params} Params
+                 */
+                Params.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.Params)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.Params: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.Params();
+                    if (object.bond_denom != null)
+                        if (typeof object.bond_denom !== "string" || object.bond_denom.length)
+                            message.bond_denom = $String(object.bond_denom);
+                    if (object.min_bond != null)
+                        if (typeof object.min_bond !== "string" || object.min_bond.length)
+                            message.min_bond = $String(object.min_bond);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Params message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {aegis.consumers.v1.Params} message Params
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Params.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.bond_denom = "";
+                        object.min_bond = "";
+                    }
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        object.bond_denom = message.bond_denom;
+                    if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond"))
+                        object.min_bond = message.min_bond;
+                    return object;
+                };
+
+                /**
+                 * Converts this Params to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.Params
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Params.prototype.toJSON = function() {
+                    return Params.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Params
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.Params
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Params.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.Params";
+                };
+
+                return Params;
+            })();
+
+            v1.QueryConsumerRequest = (function() {
+
+                /**
+                 * Properties of a QueryConsumerRequest.
+                 * @typedef {Object} aegis.consumers.v1.QueryConsumerRequest.$Properties
+                 * @property {string|null} [consumer_id] QueryConsumerRequest consumer_id
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryConsumerRequest.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryConsumerRequest
+                 * @augments aegis.consumers.v1.QueryConsumerRequest.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryConsumerRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryConsumerRequest.
+                 * @typedef {aegis.consumers.v1.QueryConsumerRequest.$Properties} aegis.consumers.v1.QueryConsumerRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryConsumerRequest.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryConsumerRequest.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryConsumerRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryConsumerRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * QueryConsumerRequest consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @instance
+                 */
+                QueryConsumerRequest.prototype.consumer_id = "";
+
+                /**
+                 * Creates a new QueryConsumerRequest instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerRequest.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryConsumerRequest} QueryConsumerRequest instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryConsumerRequest.$Shape): aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryConsumerRequest.$Properties): aegis.consumers.v1.QueryConsumerRequest;
+                 * }}
+                 */
+                QueryConsumerRequest.create = function(properties) {
+                    return new QueryConsumerRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryConsumerRequest message. Does not implicitly {@link aegis.consumers.v1.QueryConsumerRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerRequest.$Properties} message QueryConsumerRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumerRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.consumer_id);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryConsumerRequest message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryConsumerRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerRequest.$Properties} message QueryConsumerRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumerRequest.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryConsumerRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape} QueryConsumerRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumerRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryConsumerRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryConsumerRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryConsumerRequest & aegis.consumers.v1.QueryConsumerRequest.$Shape} QueryConsumerRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumerRequest.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryConsumerRequest message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryConsumerRequest.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryConsumerRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryConsumerRequest} QueryConsumerRequest
+                 */
+                QueryConsumerRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryConsumerRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryConsumerRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.QueryConsumerRequest();
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a QueryConsumerRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerRequest} message QueryConsumerRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryConsumerRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.consumer_id = "";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    return object;
+                };
+
+                /**
+                 * Converts this QueryConsumerRequest to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryConsumerRequest.prototype.toJSON = function() {
+                    return QueryConsumerRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryConsumerRequest
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryConsumerRequest
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryConsumerRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryConsumerRequest";
+                };
+
+                return QueryConsumerRequest;
+            })();
+
+            v1.QueryConsumerResponse = (function() {
+
+                /**
+                 * Properties of a QueryConsumerResponse.
+                 * @typedef {Object} aegis.consumers.v1.QueryConsumerResponse.$Properties
+                 * @property {aegis.consumers.v1.Consumer.$Properties|null} [consumer] QueryConsumerResponse consumer
+                 * @property {aegis.consumers.v1.CheckpointRecord.$Properties|null} [latest] QueryConsumerResponse latest
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryConsumerResponse
+                 * @augments aegis.consumers.v1.QueryConsumerResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryConsumerResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryConsumerResponse.
+                 * @typedef {aegis.consumers.v1.QueryConsumerResponse.$Properties} aegis.consumers.v1.QueryConsumerResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryConsumerResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryConsumerResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryConsumerResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * QueryConsumerResponse consumer.
+                 * @member {aegis.consumers.v1.Consumer.$Properties|null|undefined} consumer
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @instance
+                 */
+                QueryConsumerResponse.prototype.consumer = null;
+
+                /**
+                 * QueryConsumerResponse latest.
+                 * @member {aegis.consumers.v1.CheckpointRecord.$Properties|null|undefined} latest
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @instance
+                 */
+                QueryConsumerResponse.prototype.latest = null;
+
+                /**
+                 * Creates a new QueryConsumerResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryConsumerResponse} QueryConsumerResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryConsumerResponse.$Shape): aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryConsumerResponse.$Properties): aegis.consumers.v1.QueryConsumerResponse;
+                 * }}
+                 */
+                QueryConsumerResponse.create = function(properties) {
+                    return new QueryConsumerResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryConsumerResponse message. Does not implicitly {@link aegis.consumers.v1.QueryConsumerResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerResponse.$Properties} message QueryConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumerResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumer != null && $Object.hasOwnProperty.call(message, "consumer"))
+                        $root.aegis.consumers.v1.Consumer.encode(message.consumer, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.latest != null && $Object.hasOwnProperty.call(message, "latest"))
+                        $root.aegis.consumers.v1.CheckpointRecord.encode(message.latest, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryConsumerResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryConsumerResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerResponse.$Properties} message QueryConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumerResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryConsumerResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape} QueryConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumerResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryConsumerResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.consumer = $root.aegis.consumers.v1.Consumer.decode(reader, reader.size(), $undefined, _depth + 1, message.consumer);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.latest = $root.aegis.consumers.v1.CheckpointRecord.decode(reader, reader.size(), $undefined, _depth + 1, message.latest);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryConsumerResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryConsumerResponse & aegis.consumers.v1.QueryConsumerResponse.$Shape} QueryConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumerResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryConsumerResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryConsumerResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumer != null && $Object.hasOwnProperty.call(message, "consumer")) {
+                        let error = $root.aegis.consumers.v1.Consumer.verify(message.consumer, _depth + 1);
+                        if (error)
+                            return "consumer." + error;
+                    }
+                    if (message.latest != null && $Object.hasOwnProperty.call(message, "latest")) {
+                        let error = $root.aegis.consumers.v1.CheckpointRecord.verify(message.latest, _depth + 1);
+                        if (error)
+                            return "latest." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryConsumerResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryConsumerResponse} QueryConsumerResponse
+                 */
+                QueryConsumerResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryConsumerResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryConsumerResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.QueryConsumerResponse();
+                    if (object.consumer != null) {
+                        if (!$util.isObject(object.consumer))
+                            throw $TypeError(".aegis.consumers.v1.QueryConsumerResponse.consumer: object expected");
+                        message.consumer = $root.aegis.consumers.v1.Consumer.fromObject(object.consumer, _depth + 1);
+                    }
+                    if (object.latest != null) {
+                        if (!$util.isObject(object.latest))
+                            throw $TypeError(".aegis.consumers.v1.QueryConsumerResponse.latest: object expected");
+                        message.latest = $root.aegis.consumers.v1.CheckpointRecord.fromObject(object.latest, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a QueryConsumerResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumerResponse} message QueryConsumerResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryConsumerResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.consumer = null;
+                        object.latest = null;
+                    }
+                    if (message.consumer != null && $Object.hasOwnProperty.call(message, "consumer"))
+                        object.consumer = $root.aegis.consumers.v1.Consumer.toObject(message.consumer, options, _depth + 1);
+                    if (message.latest != null && $Object.hasOwnProperty.call(message, "latest"))
+                        object.latest = $root.aegis.consumers.v1.CheckpointRecord.toObject(message.latest, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this QueryConsumerResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryConsumerResponse.prototype.toJSON = function() {
+                    return QueryConsumerResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryConsumerResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryConsumerResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryConsumerResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryConsumerResponse";
+                };
+
+                return QueryConsumerResponse;
+            })();
+
+            v1.QueryConsumersRequest = (function() {
+
+                /**
+                 * Properties of a QueryConsumersRequest.
+                 * @typedef {Object} aegis.consumers.v1.QueryConsumersRequest.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryConsumersRequest.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryConsumersRequest
+                 * @augments aegis.consumers.v1.QueryConsumersRequest.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryConsumersRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryConsumersRequest.
+                 * @typedef {aegis.consumers.v1.QueryConsumersRequest.$Properties} aegis.consumers.v1.QueryConsumersRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryConsumersRequest.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryConsumersRequest.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryConsumersRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryConsumersRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new QueryConsumersRequest instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersRequest.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryConsumersRequest} QueryConsumersRequest instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryConsumersRequest.$Shape): aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryConsumersRequest.$Properties): aegis.consumers.v1.QueryConsumersRequest;
+                 * }}
+                 */
+                QueryConsumersRequest.create = function(properties) {
+                    return new QueryConsumersRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryConsumersRequest message. Does not implicitly {@link aegis.consumers.v1.QueryConsumersRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersRequest.$Properties} message QueryConsumersRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumersRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryConsumersRequest message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryConsumersRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersRequest.$Properties} message QueryConsumersRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumersRequest.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryConsumersRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape} QueryConsumersRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumersRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryConsumersRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryConsumersRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryConsumersRequest & aegis.consumers.v1.QueryConsumersRequest.$Shape} QueryConsumersRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumersRequest.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryConsumersRequest message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryConsumersRequest.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryConsumersRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryConsumersRequest} QueryConsumersRequest
+                 */
+                QueryConsumersRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryConsumersRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryConsumersRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.consumers.v1.QueryConsumersRequest();
+                };
+
+                /**
+                 * Creates a plain object from a QueryConsumersRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersRequest} message QueryConsumersRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryConsumersRequest.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this QueryConsumersRequest to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryConsumersRequest.prototype.toJSON = function() {
+                    return QueryConsumersRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryConsumersRequest
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryConsumersRequest
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryConsumersRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryConsumersRequest";
+                };
+
+                return QueryConsumersRequest;
+            })();
+
+            v1.QueryConsumersResponse = (function() {
+
+                /**
+                 * Properties of a QueryConsumersResponse.
+                 * @typedef {Object} aegis.consumers.v1.QueryConsumersResponse.$Properties
+                 * @property {Array.<aegis.consumers.v1.Consumer.$Properties>|null} [consumers] QueryConsumersResponse consumers
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryConsumersResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryConsumersResponse
+                 * @augments aegis.consumers.v1.QueryConsumersResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryConsumersResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryConsumersResponse.
+                 * @typedef {aegis.consumers.v1.QueryConsumersResponse.$Properties} aegis.consumers.v1.QueryConsumersResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryConsumersResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryConsumersResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryConsumersResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryConsumersResponse = function (properties) {
+                    this.consumers = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * QueryConsumersResponse consumers.
+                 * @member {Array.<aegis.consumers.v1.Consumer.$Properties>} consumers
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @instance
+                 */
+                QueryConsumersResponse.prototype.consumers = $util.emptyArray;
+
+                /**
+                 * Creates a new QueryConsumersResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryConsumersResponse} QueryConsumersResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryConsumersResponse.$Shape): aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryConsumersResponse.$Properties): aegis.consumers.v1.QueryConsumersResponse;
+                 * }}
+                 */
+                QueryConsumersResponse.create = function(properties) {
+                    return new QueryConsumersResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryConsumersResponse message. Does not implicitly {@link aegis.consumers.v1.QueryConsumersResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersResponse.$Properties} message QueryConsumersResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumersResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumers != null && message.consumers.length)
+                        for (let i = 0; i < message.consumers.length; ++i)
+                            $root.aegis.consumers.v1.Consumer.encode(message.consumers[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryConsumersResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryConsumersResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersResponse.$Properties} message QueryConsumersResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryConsumersResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryConsumersResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape} QueryConsumersResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumersResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryConsumersResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.consumers && message.consumers.length))
+                                    message.consumers = [];
+                                message.consumers.push($root.aegis.consumers.v1.Consumer.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryConsumersResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryConsumersResponse & aegis.consumers.v1.QueryConsumersResponse.$Shape} QueryConsumersResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryConsumersResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryConsumersResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryConsumersResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumers != null && $Object.hasOwnProperty.call(message, "consumers")) {
+                        if (!$Array.isArray(message.consumers))
+                            return "consumers: array expected";
+                        for (let i = 0; i < message.consumers.length; ++i) {
+                            let error = $root.aegis.consumers.v1.Consumer.verify(message.consumers[i], _depth + 1);
+                            if (error)
+                                return "consumers." + error;
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryConsumersResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryConsumersResponse} QueryConsumersResponse
+                 */
+                QueryConsumersResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryConsumersResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryConsumersResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.QueryConsumersResponse();
+                    if (object.consumers) {
+                        if (!$Array.isArray(object.consumers))
+                            throw $TypeError(".aegis.consumers.v1.QueryConsumersResponse.consumers: array expected");
+                        message.consumers = $Array(object.consumers.length);
+                        for (let i = 0; i < object.consumers.length; ++i) {
+                            if (!$util.isObject(object.consumers[i]))
+                                throw $TypeError(".aegis.consumers.v1.QueryConsumersResponse.consumers: object expected");
+                            message.consumers[i] = $root.aegis.consumers.v1.Consumer.fromObject(object.consumers[i], _depth + 1);
+                        }
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a QueryConsumersResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryConsumersResponse} message QueryConsumersResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryConsumersResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.consumers = [];
+                    if (message.consumers && message.consumers.length) {
+                        object.consumers = $Array(message.consumers.length);
+                        for (let j = 0; j < message.consumers.length; ++j)
+                            object.consumers[j] = $root.aegis.consumers.v1.Consumer.toObject(message.consumers[j], options, _depth + 1);
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this QueryConsumersResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryConsumersResponse.prototype.toJSON = function() {
+                    return QueryConsumersResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryConsumersResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryConsumersResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryConsumersResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryConsumersResponse";
+                };
+
+                return QueryConsumersResponse;
+            })();
+
+            v1.QueryCheckpointRequest = (function() {
+
+                /**
+                 * Properties of a QueryCheckpointRequest.
+                 * @typedef {Object} aegis.consumers.v1.QueryCheckpointRequest.$Properties
+                 * @property {string|null} [consumer_id] QueryCheckpointRequest consumer_id
+                 * @property {number|Long|null} [height] QueryCheckpointRequest height
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryCheckpointRequest.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryCheckpointRequest
+                 * @augments aegis.consumers.v1.QueryCheckpointRequest.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryCheckpointRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryCheckpointRequest.
+                 * @typedef {aegis.consumers.v1.QueryCheckpointRequest.$Properties} aegis.consumers.v1.QueryCheckpointRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryCheckpointRequest.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryCheckpointRequest.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryCheckpointRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryCheckpointRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * QueryCheckpointRequest consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @instance
+                 */
+                QueryCheckpointRequest.prototype.consumer_id = "";
+
+                /**
+                 * QueryCheckpointRequest height.
+                 * @member {number|Long} height
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @instance
+                 */
+                QueryCheckpointRequest.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new QueryCheckpointRequest instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointRequest.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryCheckpointRequest} QueryCheckpointRequest instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryCheckpointRequest.$Shape): aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryCheckpointRequest.$Properties): aegis.consumers.v1.QueryCheckpointRequest;
+                 * }}
+                 */
+                QueryCheckpointRequest.create = function(properties) {
+                    return new QueryCheckpointRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryCheckpointRequest message. Does not implicitly {@link aegis.consumers.v1.QueryCheckpointRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointRequest.$Properties} message QueryCheckpointRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryCheckpointRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.consumer_id);
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryCheckpointRequest message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryCheckpointRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointRequest.$Properties} message QueryCheckpointRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryCheckpointRequest.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryCheckpointRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape} QueryCheckpointRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryCheckpointRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryCheckpointRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryCheckpointRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryCheckpointRequest & aegis.consumers.v1.QueryCheckpointRequest.$Shape} QueryCheckpointRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryCheckpointRequest.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryCheckpointRequest message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryCheckpointRequest.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                            return "height: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryCheckpointRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryCheckpointRequest} QueryCheckpointRequest
+                 */
+                QueryCheckpointRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryCheckpointRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryCheckpointRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.QueryCheckpointRequest();
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    if (object.height != null)
+                        if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                            if ($util.Long)
+                                message.height = $util.Long.fromValue(object.height, true);
+                            else if (typeof object.height === "string")
+                                message.height = $parseInt(object.height, 10);
+                            else if (typeof object.height === "number")
+                                message.height = object.height;
+                            else if (typeof object.height === "object")
+                                message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a QueryCheckpointRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointRequest} message QueryCheckpointRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryCheckpointRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.consumer_id = "";
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    }
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                        else if (typeof message.height === "number")
+                            object.height = options.longs === $String ? $String(message.height) : message.height;
+                        else
+                            object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                    return object;
+                };
+
+                /**
+                 * Converts this QueryCheckpointRequest to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryCheckpointRequest.prototype.toJSON = function() {
+                    return QueryCheckpointRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryCheckpointRequest
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryCheckpointRequest
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryCheckpointRequest.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryCheckpointRequest";
+                };
+
+                return QueryCheckpointRequest;
+            })();
+
+            v1.QueryCheckpointResponse = (function() {
+
+                /**
+                 * Properties of a QueryCheckpointResponse.
+                 * @typedef {Object} aegis.consumers.v1.QueryCheckpointResponse.$Properties
+                 * @property {aegis.consumers.v1.CheckpointRecord.$Properties|null} [record] QueryCheckpointResponse record
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a QueryCheckpointResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IQueryCheckpointResponse
+                 * @augments aegis.consumers.v1.QueryCheckpointResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.QueryCheckpointResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a QueryCheckpointResponse.
+                 * @typedef {aegis.consumers.v1.QueryCheckpointResponse.$Properties} aegis.consumers.v1.QueryCheckpointResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new QueryCheckpointResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a QueryCheckpointResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.QueryCheckpointResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const QueryCheckpointResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * QueryCheckpointResponse record.
+                 * @member {aegis.consumers.v1.CheckpointRecord.$Properties|null|undefined} record
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @instance
+                 */
+                QueryCheckpointResponse.prototype.record = null;
+
+                /**
+                 * Creates a new QueryCheckpointResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.QueryCheckpointResponse} QueryCheckpointResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.QueryCheckpointResponse.$Shape): aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.QueryCheckpointResponse.$Properties): aegis.consumers.v1.QueryCheckpointResponse;
+                 * }}
+                 */
+                QueryCheckpointResponse.create = function(properties) {
+                    return new QueryCheckpointResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified QueryCheckpointResponse message. Does not implicitly {@link aegis.consumers.v1.QueryCheckpointResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointResponse.$Properties} message QueryCheckpointResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryCheckpointResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
+                        $root.aegis.consumers.v1.CheckpointRecord.encode(message.record, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified QueryCheckpointResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.QueryCheckpointResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointResponse.$Properties} message QueryCheckpointResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                QueryCheckpointResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a QueryCheckpointResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape} QueryCheckpointResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryCheckpointResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.QueryCheckpointResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.record = $root.aegis.consumers.v1.CheckpointRecord.decode(reader, reader.size(), $undefined, _depth + 1, message.record);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a QueryCheckpointResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.QueryCheckpointResponse & aegis.consumers.v1.QueryCheckpointResponse.$Shape} QueryCheckpointResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                QueryCheckpointResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a QueryCheckpointResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                QueryCheckpointResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.record != null && $Object.hasOwnProperty.call(message, "record")) {
+                        let error = $root.aegis.consumers.v1.CheckpointRecord.verify(message.record, _depth + 1);
+                        if (error)
+                            return "record." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a QueryCheckpointResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.QueryCheckpointResponse} QueryCheckpointResponse
+                 */
+                QueryCheckpointResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.QueryCheckpointResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.QueryCheckpointResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.QueryCheckpointResponse();
+                    if (object.record != null) {
+                        if (!$util.isObject(object.record))
+                            throw $TypeError(".aegis.consumers.v1.QueryCheckpointResponse.record: object expected");
+                        message.record = $root.aegis.consumers.v1.CheckpointRecord.fromObject(object.record, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a QueryCheckpointResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.QueryCheckpointResponse} message QueryCheckpointResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                QueryCheckpointResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.record = null;
+                    if (message.record != null && $Object.hasOwnProperty.call(message, "record"))
+                        object.record = $root.aegis.consumers.v1.CheckpointRecord.toObject(message.record, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this QueryCheckpointResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                QueryCheckpointResponse.prototype.toJSON = function() {
+                    return QueryCheckpointResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for QueryCheckpointResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.QueryCheckpointResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                QueryCheckpointResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.QueryCheckpointResponse";
+                };
+
+                return QueryCheckpointResponse;
+            })();
+
+            v1.MsgRegisterConsumer = (function() {
+
+                /**
+                 * Properties of a MsgRegisterConsumer.
+                 * @typedef {Object} aegis.consumers.v1.MsgRegisterConsumer.$Properties
+                 * @property {string|null} [owner] MsgRegisterConsumer owner
+                 * @property {string|null} [consumer_id] MsgRegisterConsumer consumer_id
+                 * @property {string|null} [vm] MsgRegisterConsumer vm
+                 * @property {Uint8Array|null} [genesis_hash] MsgRegisterConsumer genesis_hash
+                 * @property {Array.<Uint8Array>|null} [producer_keys] MsgRegisterConsumer producer_keys
+                 * @property {aegis.staking.v1.Coin.$Properties|null} [bond] MsgRegisterConsumer bond
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgRegisterConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgRegisterConsumer
+                 * @augments aegis.consumers.v1.MsgRegisterConsumer.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgRegisterConsumer.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgRegisterConsumer.
+                 * @typedef {aegis.consumers.v1.MsgRegisterConsumer.$Properties} aegis.consumers.v1.MsgRegisterConsumer.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgRegisterConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgRegisterConsumer.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgRegisterConsumer.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgRegisterConsumer = function (properties) {
+                    this.producer_keys = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgRegisterConsumer owner.
+                 * @member {string} owner
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.owner = "";
+
+                /**
+                 * MsgRegisterConsumer consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.consumer_id = "";
+
+                /**
+                 * MsgRegisterConsumer vm.
+                 * @member {string} vm
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.vm = "";
+
+                /**
+                 * MsgRegisterConsumer genesis_hash.
+                 * @member {Uint8Array} genesis_hash
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.genesis_hash = $util.newBuffer([]);
+
+                /**
+                 * MsgRegisterConsumer producer_keys.
+                 * @member {Array.<Uint8Array>} producer_keys
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.producer_keys = $util.emptyArray;
+
+                /**
+                 * MsgRegisterConsumer bond.
+                 * @member {aegis.staking.v1.Coin.$Properties|null|undefined} bond
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 */
+                MsgRegisterConsumer.prototype.bond = null;
+
+                /**
+                 * Creates a new MsgRegisterConsumer instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumer.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumer} MsgRegisterConsumer instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgRegisterConsumer.$Shape): aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgRegisterConsumer.$Properties): aegis.consumers.v1.MsgRegisterConsumer;
+                 * }}
+                 */
+                MsgRegisterConsumer.create = function(properties) {
+                    return new MsgRegisterConsumer(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgRegisterConsumer message. Does not implicitly {@link aegis.consumers.v1.MsgRegisterConsumer.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumer.$Properties} message MsgRegisterConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgRegisterConsumer.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.owner);
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.consumer_id);
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm") && message.vm !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.vm);
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash") && message.genesis_hash.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.genesis_hash);
+                    if (message.producer_keys != null && message.producer_keys.length)
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.producer_keys[i]);
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond"))
+                        $root.aegis.staking.v1.Coin.encode(message.bond, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgRegisterConsumer message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgRegisterConsumer.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumer.$Properties} message MsgRegisterConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgRegisterConsumer.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgRegisterConsumer message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape} MsgRegisterConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgRegisterConsumer.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgRegisterConsumer();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.owner = value;
+                                else
+                                    delete message.owner;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.vm = value;
+                                else
+                                    delete message.vm;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.genesis_hash = value;
+                                else
+                                    delete message.genesis_hash;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.producer_keys && message.producer_keys.length))
+                                    message.producer_keys = [];
+                                message.producer_keys.push(reader.bytes());
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.bond = $root.aegis.staking.v1.Coin.decode(reader, reader.size(), $undefined, _depth + 1, message.bond);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgRegisterConsumer message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumer & aegis.consumers.v1.MsgRegisterConsumer.$Shape} MsgRegisterConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgRegisterConsumer.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgRegisterConsumer message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgRegisterConsumer.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        if (!$util.isString(message.owner))
+                            return "owner: string expected";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        if (!$util.isString(message.vm))
+                            return "vm: string expected";
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash"))
+                        if (!(message.genesis_hash && typeof message.genesis_hash.length === "number" || $util.isString(message.genesis_hash)))
+                            return "genesis_hash: buffer expected";
+                    if (message.producer_keys != null && $Object.hasOwnProperty.call(message, "producer_keys")) {
+                        if (!$Array.isArray(message.producer_keys))
+                            return "producer_keys: array expected";
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            if (!(message.producer_keys[i] && typeof message.producer_keys[i].length === "number" || $util.isString(message.producer_keys[i])))
+                                return "producer_keys: buffer[] expected";
+                    }
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond")) {
+                        let error = $root.aegis.staking.v1.Coin.verify(message.bond, _depth + 1);
+                        if (error)
+                            return "bond." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgRegisterConsumer message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumer} MsgRegisterConsumer
+                 */
+                MsgRegisterConsumer.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgRegisterConsumer)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgRegisterConsumer: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgRegisterConsumer();
+                    if (object.owner != null)
+                        if (typeof object.owner !== "string" || object.owner.length)
+                            message.owner = $String(object.owner);
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    if (object.vm != null)
+                        if (typeof object.vm !== "string" || object.vm.length)
+                            message.vm = $String(object.vm);
+                    if (object.genesis_hash != null)
+                        if (object.genesis_hash.length)
+                            if (typeof object.genesis_hash === "string")
+                                $util.base64.decode(object.genesis_hash, message.genesis_hash = $util.newBuffer($util.base64.length(object.genesis_hash)), 0);
+                            else if (object.genesis_hash.length >= 0)
+                                message.genesis_hash = object.genesis_hash;
+                    if (object.producer_keys) {
+                        if (!$Array.isArray(object.producer_keys))
+                            throw $TypeError(".aegis.consumers.v1.MsgRegisterConsumer.producer_keys: array expected");
+                        message.producer_keys = $Array(object.producer_keys.length);
+                        for (let i = 0; i < object.producer_keys.length; ++i)
+                            if (typeof object.producer_keys[i] === "string")
+                                $util.base64.decode(object.producer_keys[i], message.producer_keys[i] = $util.newBuffer($util.base64.length(object.producer_keys[i])), 0);
+                            else if (object.producer_keys[i].length >= 0)
+                                message.producer_keys[i] = object.producer_keys[i];
+                    }
+                    if (object.bond != null) {
+                        if (!$util.isObject(object.bond))
+                            throw $TypeError(".aegis.consumers.v1.MsgRegisterConsumer.bond: object expected");
+                        message.bond = $root.aegis.staking.v1.Coin.fromObject(object.bond, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgRegisterConsumer message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumer} message MsgRegisterConsumer
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgRegisterConsumer.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.producer_keys = [];
+                    if (options.defaults) {
+                        object.owner = "";
+                        object.consumer_id = "";
+                        object.vm = "";
+                        if (options.bytes === $String)
+                            object.genesis_hash = "";
+                        else {
+                            object.genesis_hash = [];
+                            if (options.bytes !== $Array)
+                                object.genesis_hash = $util.newBuffer(object.genesis_hash);
+                        }
+                        object.bond = null;
+                    }
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        object.owner = message.owner;
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        object.vm = message.vm;
+                    if (message.genesis_hash != null && $Object.hasOwnProperty.call(message, "genesis_hash"))
+                        object.genesis_hash = options.bytes === $String ? $util.base64.encode(message.genesis_hash, 0, message.genesis_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.genesis_hash) : message.genesis_hash;
+                    if (message.producer_keys && message.producer_keys.length) {
+                        object.producer_keys = $Array(message.producer_keys.length);
+                        for (let j = 0; j < message.producer_keys.length; ++j)
+                            object.producer_keys[j] = options.bytes === $String ? $util.base64.encode(message.producer_keys[j], 0, message.producer_keys[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.producer_keys[j]) : message.producer_keys[j];
+                    }
+                    if (message.bond != null && $Object.hasOwnProperty.call(message, "bond"))
+                        object.bond = $root.aegis.staking.v1.Coin.toObject(message.bond, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgRegisterConsumer to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgRegisterConsumer.prototype.toJSON = function() {
+                    return MsgRegisterConsumer.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgRegisterConsumer
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumer
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgRegisterConsumer.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgRegisterConsumer";
+                };
+
+                return MsgRegisterConsumer;
+            })();
+
+            v1.MsgRegisterConsumerResponse = (function() {
+
+                /**
+                 * Properties of a MsgRegisterConsumerResponse.
+                 * @typedef {Object} aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgRegisterConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgRegisterConsumerResponse
+                 * @augments aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgRegisterConsumerResponse.
+                 * @typedef {aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties} aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgRegisterConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgRegisterConsumerResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgRegisterConsumerResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgRegisterConsumerResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumerResponse} MsgRegisterConsumerResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape): aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties): aegis.consumers.v1.MsgRegisterConsumerResponse;
+                 * }}
+                 */
+                MsgRegisterConsumerResponse.create = function(properties) {
+                    return new MsgRegisterConsumerResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgRegisterConsumerResponse message. Does not implicitly {@link aegis.consumers.v1.MsgRegisterConsumerResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties} message MsgRegisterConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgRegisterConsumerResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgRegisterConsumerResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgRegisterConsumerResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumerResponse.$Properties} message MsgRegisterConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgRegisterConsumerResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgRegisterConsumerResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape} MsgRegisterConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgRegisterConsumerResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgRegisterConsumerResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgRegisterConsumerResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumerResponse & aegis.consumers.v1.MsgRegisterConsumerResponse.$Shape} MsgRegisterConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgRegisterConsumerResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgRegisterConsumerResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgRegisterConsumerResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgRegisterConsumerResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgRegisterConsumerResponse} MsgRegisterConsumerResponse
+                 */
+                MsgRegisterConsumerResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgRegisterConsumerResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgRegisterConsumerResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.consumers.v1.MsgRegisterConsumerResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgRegisterConsumerResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgRegisterConsumerResponse} message MsgRegisterConsumerResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgRegisterConsumerResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgRegisterConsumerResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgRegisterConsumerResponse.prototype.toJSON = function() {
+                    return MsgRegisterConsumerResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgRegisterConsumerResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgRegisterConsumerResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgRegisterConsumerResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgRegisterConsumerResponse";
+                };
+
+                return MsgRegisterConsumerResponse;
+            })();
+
+            v1.MsgUpdateConsumer = (function() {
+
+                /**
+                 * Properties of a MsgUpdateConsumer.
+                 * @typedef {Object} aegis.consumers.v1.MsgUpdateConsumer.$Properties
+                 * @property {string|null} [owner] MsgUpdateConsumer owner
+                 * @property {string|null} [consumer_id] MsgUpdateConsumer consumer_id
+                 * @property {Array.<Uint8Array>|null} [producer_keys] MsgUpdateConsumer producer_keys
+                 * @property {string|null} [vm] MsgUpdateConsumer vm
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgUpdateConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgUpdateConsumer
+                 * @augments aegis.consumers.v1.MsgUpdateConsumer.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgUpdateConsumer.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgUpdateConsumer.
+                 * @typedef {aegis.consumers.v1.MsgUpdateConsumer.$Properties} aegis.consumers.v1.MsgUpdateConsumer.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgUpdateConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgUpdateConsumer.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgUpdateConsumer.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgUpdateConsumer = function (properties) {
+                    this.producer_keys = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgUpdateConsumer owner.
+                 * @member {string} owner
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @instance
+                 */
+                MsgUpdateConsumer.prototype.owner = "";
+
+                /**
+                 * MsgUpdateConsumer consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @instance
+                 */
+                MsgUpdateConsumer.prototype.consumer_id = "";
+
+                /**
+                 * MsgUpdateConsumer producer_keys.
+                 * @member {Array.<Uint8Array>} producer_keys
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @instance
+                 */
+                MsgUpdateConsumer.prototype.producer_keys = $util.emptyArray;
+
+                /**
+                 * MsgUpdateConsumer vm.
+                 * @member {string} vm
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @instance
+                 */
+                MsgUpdateConsumer.prototype.vm = "";
+
+                /**
+                 * Creates a new MsgUpdateConsumer instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumer.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumer} MsgUpdateConsumer instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgUpdateConsumer.$Shape): aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgUpdateConsumer.$Properties): aegis.consumers.v1.MsgUpdateConsumer;
+                 * }}
+                 */
+                MsgUpdateConsumer.create = function(properties) {
+                    return new MsgUpdateConsumer(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgUpdateConsumer message. Does not implicitly {@link aegis.consumers.v1.MsgUpdateConsumer.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumer.$Properties} message MsgUpdateConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgUpdateConsumer.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.owner);
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.consumer_id);
+                    if (message.producer_keys != null && message.producer_keys.length)
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.producer_keys[i]);
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm") && message.vm !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.vm);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgUpdateConsumer message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgUpdateConsumer.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumer.$Properties} message MsgUpdateConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgUpdateConsumer.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgUpdateConsumer message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape} MsgUpdateConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgUpdateConsumer.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgUpdateConsumer();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.owner = value;
+                                else
+                                    delete message.owner;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.producer_keys && message.producer_keys.length))
+                                    message.producer_keys = [];
+                                message.producer_keys.push(reader.bytes());
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.vm = value;
+                                else
+                                    delete message.vm;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgUpdateConsumer message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumer & aegis.consumers.v1.MsgUpdateConsumer.$Shape} MsgUpdateConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgUpdateConsumer.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgUpdateConsumer message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgUpdateConsumer.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        if (!$util.isString(message.owner))
+                            return "owner: string expected";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    if (message.producer_keys != null && $Object.hasOwnProperty.call(message, "producer_keys")) {
+                        if (!$Array.isArray(message.producer_keys))
+                            return "producer_keys: array expected";
+                        for (let i = 0; i < message.producer_keys.length; ++i)
+                            if (!(message.producer_keys[i] && typeof message.producer_keys[i].length === "number" || $util.isString(message.producer_keys[i])))
+                                return "producer_keys: buffer[] expected";
+                    }
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        if (!$util.isString(message.vm))
+                            return "vm: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgUpdateConsumer message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumer} MsgUpdateConsumer
+                 */
+                MsgUpdateConsumer.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgUpdateConsumer)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgUpdateConsumer: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgUpdateConsumer();
+                    if (object.owner != null)
+                        if (typeof object.owner !== "string" || object.owner.length)
+                            message.owner = $String(object.owner);
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    if (object.producer_keys) {
+                        if (!$Array.isArray(object.producer_keys))
+                            throw $TypeError(".aegis.consumers.v1.MsgUpdateConsumer.producer_keys: array expected");
+                        message.producer_keys = $Array(object.producer_keys.length);
+                        for (let i = 0; i < object.producer_keys.length; ++i)
+                            if (typeof object.producer_keys[i] === "string")
+                                $util.base64.decode(object.producer_keys[i], message.producer_keys[i] = $util.newBuffer($util.base64.length(object.producer_keys[i])), 0);
+                            else if (object.producer_keys[i].length >= 0)
+                                message.producer_keys[i] = object.producer_keys[i];
+                    }
+                    if (object.vm != null)
+                        if (typeof object.vm !== "string" || object.vm.length)
+                            message.vm = $String(object.vm);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgUpdateConsumer message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumer} message MsgUpdateConsumer
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgUpdateConsumer.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.producer_keys = [];
+                    if (options.defaults) {
+                        object.owner = "";
+                        object.consumer_id = "";
+                        object.vm = "";
+                    }
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        object.owner = message.owner;
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    if (message.producer_keys && message.producer_keys.length) {
+                        object.producer_keys = $Array(message.producer_keys.length);
+                        for (let j = 0; j < message.producer_keys.length; ++j)
+                            object.producer_keys[j] = options.bytes === $String ? $util.base64.encode(message.producer_keys[j], 0, message.producer_keys[j].length) : options.bytes === $Array ? $Array.prototype.slice.call(message.producer_keys[j]) : message.producer_keys[j];
+                    }
+                    if (message.vm != null && $Object.hasOwnProperty.call(message, "vm"))
+                        object.vm = message.vm;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgUpdateConsumer to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgUpdateConsumer.prototype.toJSON = function() {
+                    return MsgUpdateConsumer.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgUpdateConsumer
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumer
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgUpdateConsumer.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgUpdateConsumer";
+                };
+
+                return MsgUpdateConsumer;
+            })();
+
+            v1.MsgUpdateConsumerResponse = (function() {
+
+                /**
+                 * Properties of a MsgUpdateConsumerResponse.
+                 * @typedef {Object} aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgUpdateConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgUpdateConsumerResponse
+                 * @augments aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgUpdateConsumerResponse.
+                 * @typedef {aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties} aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgUpdateConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgUpdateConsumerResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgUpdateConsumerResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgUpdateConsumerResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumerResponse} MsgUpdateConsumerResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape): aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties): aegis.consumers.v1.MsgUpdateConsumerResponse;
+                 * }}
+                 */
+                MsgUpdateConsumerResponse.create = function(properties) {
+                    return new MsgUpdateConsumerResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgUpdateConsumerResponse message. Does not implicitly {@link aegis.consumers.v1.MsgUpdateConsumerResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties} message MsgUpdateConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgUpdateConsumerResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgUpdateConsumerResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgUpdateConsumerResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumerResponse.$Properties} message MsgUpdateConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgUpdateConsumerResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgUpdateConsumerResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape} MsgUpdateConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgUpdateConsumerResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgUpdateConsumerResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgUpdateConsumerResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumerResponse & aegis.consumers.v1.MsgUpdateConsumerResponse.$Shape} MsgUpdateConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgUpdateConsumerResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgUpdateConsumerResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgUpdateConsumerResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgUpdateConsumerResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgUpdateConsumerResponse} MsgUpdateConsumerResponse
+                 */
+                MsgUpdateConsumerResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgUpdateConsumerResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgUpdateConsumerResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.consumers.v1.MsgUpdateConsumerResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgUpdateConsumerResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgUpdateConsumerResponse} message MsgUpdateConsumerResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgUpdateConsumerResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgUpdateConsumerResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgUpdateConsumerResponse.prototype.toJSON = function() {
+                    return MsgUpdateConsumerResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgUpdateConsumerResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgUpdateConsumerResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgUpdateConsumerResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgUpdateConsumerResponse";
+                };
+
+                return MsgUpdateConsumerResponse;
+            })();
+
+            v1.MsgDeregisterConsumer = (function() {
+
+                /**
+                 * Properties of a MsgDeregisterConsumer.
+                 * @typedef {Object} aegis.consumers.v1.MsgDeregisterConsumer.$Properties
+                 * @property {string|null} [owner] MsgDeregisterConsumer owner
+                 * @property {string|null} [consumer_id] MsgDeregisterConsumer consumer_id
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgDeregisterConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgDeregisterConsumer
+                 * @augments aegis.consumers.v1.MsgDeregisterConsumer.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgDeregisterConsumer.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgDeregisterConsumer.
+                 * @typedef {aegis.consumers.v1.MsgDeregisterConsumer.$Properties} aegis.consumers.v1.MsgDeregisterConsumer.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgDeregisterConsumer.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgDeregisterConsumer.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumer.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgDeregisterConsumer = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgDeregisterConsumer owner.
+                 * @member {string} owner
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @instance
+                 */
+                MsgDeregisterConsumer.prototype.owner = "";
+
+                /**
+                 * MsgDeregisterConsumer consumer_id.
+                 * @member {string} consumer_id
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @instance
+                 */
+                MsgDeregisterConsumer.prototype.consumer_id = "";
+
+                /**
+                 * Creates a new MsgDeregisterConsumer instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumer.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumer} MsgDeregisterConsumer instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgDeregisterConsumer.$Shape): aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgDeregisterConsumer.$Properties): aegis.consumers.v1.MsgDeregisterConsumer;
+                 * }}
+                 */
+                MsgDeregisterConsumer.create = function(properties) {
+                    return new MsgDeregisterConsumer(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgDeregisterConsumer message. Does not implicitly {@link aegis.consumers.v1.MsgDeregisterConsumer.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumer.$Properties} message MsgDeregisterConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgDeregisterConsumer.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner") && message.owner !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.owner);
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id") && message.consumer_id !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.consumer_id);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgDeregisterConsumer message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgDeregisterConsumer.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumer.$Properties} message MsgDeregisterConsumer message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgDeregisterConsumer.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgDeregisterConsumer message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape} MsgDeregisterConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgDeregisterConsumer.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgDeregisterConsumer();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.owner = value;
+                                else
+                                    delete message.owner;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.consumer_id = value;
+                                else
+                                    delete message.consumer_id;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgDeregisterConsumer message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumer & aegis.consumers.v1.MsgDeregisterConsumer.$Shape} MsgDeregisterConsumer
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgDeregisterConsumer.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgDeregisterConsumer message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgDeregisterConsumer.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        if (!$util.isString(message.owner))
+                            return "owner: string expected";
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        if (!$util.isString(message.consumer_id))
+                            return "consumer_id: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgDeregisterConsumer message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumer} MsgDeregisterConsumer
+                 */
+                MsgDeregisterConsumer.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgDeregisterConsumer)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgDeregisterConsumer: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgDeregisterConsumer();
+                    if (object.owner != null)
+                        if (typeof object.owner !== "string" || object.owner.length)
+                            message.owner = $String(object.owner);
+                    if (object.consumer_id != null)
+                        if (typeof object.consumer_id !== "string" || object.consumer_id.length)
+                            message.consumer_id = $String(object.consumer_id);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgDeregisterConsumer message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumer} message MsgDeregisterConsumer
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgDeregisterConsumer.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.owner = "";
+                        object.consumer_id = "";
+                    }
+                    if (message.owner != null && $Object.hasOwnProperty.call(message, "owner"))
+                        object.owner = message.owner;
+                    if (message.consumer_id != null && $Object.hasOwnProperty.call(message, "consumer_id"))
+                        object.consumer_id = message.consumer_id;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgDeregisterConsumer to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgDeregisterConsumer.prototype.toJSON = function() {
+                    return MsgDeregisterConsumer.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgDeregisterConsumer
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumer
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgDeregisterConsumer.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgDeregisterConsumer";
+                };
+
+                return MsgDeregisterConsumer;
+            })();
+
+            v1.MsgDeregisterConsumerResponse = (function() {
+
+                /**
+                 * Properties of a MsgDeregisterConsumerResponse.
+                 * @typedef {Object} aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties
+                 * @property {number|Long|null} [bond_return_time_ms] MsgDeregisterConsumerResponse bond_return_time_ms
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgDeregisterConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgDeregisterConsumerResponse
+                 * @augments aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgDeregisterConsumerResponse.
+                 * @typedef {aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties} aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgDeregisterConsumerResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgDeregisterConsumerResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgDeregisterConsumerResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgDeregisterConsumerResponse bond_return_time_ms.
+                 * @member {number|Long} bond_return_time_ms
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @instance
+                 */
+                MsgDeregisterConsumerResponse.prototype.bond_return_time_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new MsgDeregisterConsumerResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumerResponse} MsgDeregisterConsumerResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape): aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties): aegis.consumers.v1.MsgDeregisterConsumerResponse;
+                 * }}
+                 */
+                MsgDeregisterConsumerResponse.create = function(properties) {
+                    return new MsgDeregisterConsumerResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgDeregisterConsumerResponse message. Does not implicitly {@link aegis.consumers.v1.MsgDeregisterConsumerResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties} message MsgDeregisterConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgDeregisterConsumerResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms") && (typeof message.bond_return_time_ms === "object" ? message.bond_return_time_ms.low || message.bond_return_time_ms.high : message.bond_return_time_ms !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.bond_return_time_ms);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgDeregisterConsumerResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgDeregisterConsumerResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumerResponse.$Properties} message MsgDeregisterConsumerResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgDeregisterConsumerResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgDeregisterConsumerResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape} MsgDeregisterConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgDeregisterConsumerResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgDeregisterConsumerResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.bond_return_time_ms = value;
+                                else
+                                    delete message.bond_return_time_ms;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgDeregisterConsumerResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumerResponse & aegis.consumers.v1.MsgDeregisterConsumerResponse.$Shape} MsgDeregisterConsumerResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgDeregisterConsumerResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgDeregisterConsumerResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgDeregisterConsumerResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms"))
+                        if (!$util.isInteger(message.bond_return_time_ms) && !(message.bond_return_time_ms && $util.isInteger(message.bond_return_time_ms.low) && $util.isInteger(message.bond_return_time_ms.high)))
+                            return "bond_return_time_ms: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgDeregisterConsumerResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgDeregisterConsumerResponse} MsgDeregisterConsumerResponse
+                 */
+                MsgDeregisterConsumerResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgDeregisterConsumerResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgDeregisterConsumerResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgDeregisterConsumerResponse();
+                    if (object.bond_return_time_ms != null)
+                        if (typeof object.bond_return_time_ms === "object" ? object.bond_return_time_ms.low || object.bond_return_time_ms.high : $Number(object.bond_return_time_ms) !== 0)
+                            if ($util.Long)
+                                message.bond_return_time_ms = $util.Long.fromValue(object.bond_return_time_ms, true);
+                            else if (typeof object.bond_return_time_ms === "string")
+                                message.bond_return_time_ms = $parseInt(object.bond_return_time_ms, 10);
+                            else if (typeof object.bond_return_time_ms === "number")
+                                message.bond_return_time_ms = object.bond_return_time_ms;
+                            else if (typeof object.bond_return_time_ms === "object")
+                                message.bond_return_time_ms = new $util.LongBits(object.bond_return_time_ms.low >>> 0, object.bond_return_time_ms.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgDeregisterConsumerResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgDeregisterConsumerResponse} message MsgDeregisterConsumerResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgDeregisterConsumerResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.bond_return_time_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.bond_return_time_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (message.bond_return_time_ms != null && $Object.hasOwnProperty.call(message, "bond_return_time_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.bond_return_time_ms = typeof message.bond_return_time_ms === "number" ? $BigInt(message.bond_return_time_ms) : $util.Long.fromBits(message.bond_return_time_ms.low >>> 0, message.bond_return_time_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.bond_return_time_ms === "number")
+                            object.bond_return_time_ms = options.longs === $String ? $String(message.bond_return_time_ms) : message.bond_return_time_ms;
+                        else
+                            object.bond_return_time_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.bond_return_time_ms) : options.longs === $Number ? new $util.LongBits(message.bond_return_time_ms.low >>> 0, message.bond_return_time_ms.high >>> 0).toNumber(true) : message.bond_return_time_ms;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgDeregisterConsumerResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgDeregisterConsumerResponse.prototype.toJSON = function() {
+                    return MsgDeregisterConsumerResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgDeregisterConsumerResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgDeregisterConsumerResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgDeregisterConsumerResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgDeregisterConsumerResponse";
+                };
+
+                return MsgDeregisterConsumerResponse;
+            })();
+
+            v1.MsgSubmitCheckpoint = (function() {
+
+                /**
+                 * Properties of a MsgSubmitCheckpoint.
+                 * @typedef {Object} aegis.consumers.v1.MsgSubmitCheckpoint.$Properties
+                 * @property {string|null} [relayer] MsgSubmitCheckpoint relayer
+                 * @property {aegis.consumers.v1.Checkpoint.$Properties|null} [checkpoint] MsgSubmitCheckpoint checkpoint
+                 * @property {number|null} [producer_index] MsgSubmitCheckpoint producer_index
+                 * @property {Uint8Array|null} [signature] MsgSubmitCheckpoint signature
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitCheckpoint.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgSubmitCheckpoint
+                 * @augments aegis.consumers.v1.MsgSubmitCheckpoint.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgSubmitCheckpoint.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitCheckpoint.
+                 * @typedef {aegis.consumers.v1.MsgSubmitCheckpoint.$Properties} aegis.consumers.v1.MsgSubmitCheckpoint.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitCheckpoint.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgSubmitCheckpoint.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpoint.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitCheckpoint = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitCheckpoint relayer.
+                 * @member {string} relayer
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @instance
+                 */
+                MsgSubmitCheckpoint.prototype.relayer = "";
+
+                /**
+                 * MsgSubmitCheckpoint checkpoint.
+                 * @member {aegis.consumers.v1.Checkpoint.$Properties|null|undefined} checkpoint
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @instance
+                 */
+                MsgSubmitCheckpoint.prototype.checkpoint = null;
+
+                /**
+                 * MsgSubmitCheckpoint producer_index.
+                 * @member {number} producer_index
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @instance
+                 */
+                MsgSubmitCheckpoint.prototype.producer_index = 0;
+
+                /**
+                 * MsgSubmitCheckpoint signature.
+                 * @member {Uint8Array} signature
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @instance
+                 */
+                MsgSubmitCheckpoint.prototype.signature = $util.newBuffer([]);
+
+                /**
+                 * Creates a new MsgSubmitCheckpoint instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpoint.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpoint} MsgSubmitCheckpoint instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgSubmitCheckpoint.$Shape): aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgSubmitCheckpoint.$Properties): aegis.consumers.v1.MsgSubmitCheckpoint;
+                 * }}
+                 */
+                MsgSubmitCheckpoint.create = function(properties) {
+                    return new MsgSubmitCheckpoint(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitCheckpoint message. Does not implicitly {@link aegis.consumers.v1.MsgSubmitCheckpoint.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpoint.$Properties} message MsgSubmitCheckpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitCheckpoint.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.relayer != null && $Object.hasOwnProperty.call(message, "relayer") && message.relayer !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.relayer);
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        $root.aegis.consumers.v1.Checkpoint.encode(message.checkpoint, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index") && message.producer_index !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.producer_index);
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.signature);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitCheckpoint message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgSubmitCheckpoint.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpoint.$Properties} message MsgSubmitCheckpoint message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitCheckpoint.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitCheckpoint message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape} MsgSubmitCheckpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitCheckpoint.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgSubmitCheckpoint();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.relayer = value;
+                                else
+                                    delete message.relayer;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.checkpoint = $root.aegis.consumers.v1.Checkpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.checkpoint);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.producer_index = value;
+                                else
+                                    delete message.producer_index;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.signature = value;
+                                else
+                                    delete message.signature;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitCheckpoint message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpoint & aegis.consumers.v1.MsgSubmitCheckpoint.$Shape} MsgSubmitCheckpoint
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitCheckpoint.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitCheckpoint message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitCheckpoint.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.relayer != null && $Object.hasOwnProperty.call(message, "relayer"))
+                        if (!$util.isString(message.relayer))
+                            return "relayer: string expected";
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint")) {
+                        let error = $root.aegis.consumers.v1.Checkpoint.verify(message.checkpoint, _depth + 1);
+                        if (error)
+                            return "checkpoint." + error;
+                    }
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        if (!$util.isInteger(message.producer_index))
+                            return "producer_index: integer expected";
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        if (!(message.signature && typeof message.signature.length === "number" || $util.isString(message.signature)))
+                            return "signature: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitCheckpoint message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpoint} MsgSubmitCheckpoint
+                 */
+                MsgSubmitCheckpoint.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgSubmitCheckpoint)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgSubmitCheckpoint: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgSubmitCheckpoint();
+                    if (object.relayer != null)
+                        if (typeof object.relayer !== "string" || object.relayer.length)
+                            message.relayer = $String(object.relayer);
+                    if (object.checkpoint != null) {
+                        if (!$util.isObject(object.checkpoint))
+                            throw $TypeError(".aegis.consumers.v1.MsgSubmitCheckpoint.checkpoint: object expected");
+                        message.checkpoint = $root.aegis.consumers.v1.Checkpoint.fromObject(object.checkpoint, _depth + 1);
+                    }
+                    if (object.producer_index != null)
+                        if ($Number(object.producer_index) !== 0)
+                            message.producer_index = object.producer_index >>> 0;
+                    if (object.signature != null)
+                        if (object.signature.length)
+                            if (typeof object.signature === "string")
+                                $util.base64.decode(object.signature, message.signature = $util.newBuffer($util.base64.length(object.signature)), 0);
+                            else if (object.signature.length >= 0)
+                                message.signature = object.signature;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitCheckpoint message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpoint} message MsgSubmitCheckpoint
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitCheckpoint.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.relayer = "";
+                        object.checkpoint = null;
+                        object.producer_index = 0;
+                        if (options.bytes === $String)
+                            object.signature = "";
+                        else {
+                            object.signature = [];
+                            if (options.bytes !== $Array)
+                                object.signature = $util.newBuffer(object.signature);
+                        }
+                    }
+                    if (message.relayer != null && $Object.hasOwnProperty.call(message, "relayer"))
+                        object.relayer = message.relayer;
+                    if (message.checkpoint != null && $Object.hasOwnProperty.call(message, "checkpoint"))
+                        object.checkpoint = $root.aegis.consumers.v1.Checkpoint.toObject(message.checkpoint, options, _depth + 1);
+                    if (message.producer_index != null && $Object.hasOwnProperty.call(message, "producer_index"))
+                        object.producer_index = message.producer_index;
+                    if (message.signature != null && $Object.hasOwnProperty.call(message, "signature"))
+                        object.signature = options.bytes === $String ? $util.base64.encode(message.signature, 0, message.signature.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.signature) : message.signature;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitCheckpoint to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitCheckpoint.prototype.toJSON = function() {
+                    return MsgSubmitCheckpoint.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitCheckpoint
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpoint
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitCheckpoint.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgSubmitCheckpoint";
+                };
+
+                return MsgSubmitCheckpoint;
+            })();
+
+            v1.MsgSubmitCheckpointResponse = (function() {
+
+                /**
+                 * Properties of a MsgSubmitCheckpointResponse.
+                 * @typedef {Object} aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties
+                 * @property {Uint8Array|null} [checkpoint_hash] MsgSubmitCheckpointResponse checkpoint_hash
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitCheckpointResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgSubmitCheckpointResponse
+                 * @augments aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitCheckpointResponse.
+                 * @typedef {aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties} aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitCheckpointResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgSubmitCheckpointResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitCheckpointResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitCheckpointResponse checkpoint_hash.
+                 * @member {Uint8Array} checkpoint_hash
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @instance
+                 */
+                MsgSubmitCheckpointResponse.prototype.checkpoint_hash = $util.newBuffer([]);
+
+                /**
+                 * Creates a new MsgSubmitCheckpointResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpointResponse} MsgSubmitCheckpointResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape): aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties): aegis.consumers.v1.MsgSubmitCheckpointResponse;
+                 * }}
+                 */
+                MsgSubmitCheckpointResponse.create = function(properties) {
+                    return new MsgSubmitCheckpointResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitCheckpointResponse message. Does not implicitly {@link aegis.consumers.v1.MsgSubmitCheckpointResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties} message MsgSubmitCheckpointResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitCheckpointResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.checkpoint_hash != null && $Object.hasOwnProperty.call(message, "checkpoint_hash") && message.checkpoint_hash.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.checkpoint_hash);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitCheckpointResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgSubmitCheckpointResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpointResponse.$Properties} message MsgSubmitCheckpointResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitCheckpointResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitCheckpointResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape} MsgSubmitCheckpointResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitCheckpointResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgSubmitCheckpointResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.checkpoint_hash = value;
+                                else
+                                    delete message.checkpoint_hash;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitCheckpointResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpointResponse & aegis.consumers.v1.MsgSubmitCheckpointResponse.$Shape} MsgSubmitCheckpointResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitCheckpointResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitCheckpointResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitCheckpointResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.checkpoint_hash != null && $Object.hasOwnProperty.call(message, "checkpoint_hash"))
+                        if (!(message.checkpoint_hash && typeof message.checkpoint_hash.length === "number" || $util.isString(message.checkpoint_hash)))
+                            return "checkpoint_hash: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitCheckpointResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgSubmitCheckpointResponse} MsgSubmitCheckpointResponse
+                 */
+                MsgSubmitCheckpointResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgSubmitCheckpointResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgSubmitCheckpointResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgSubmitCheckpointResponse();
+                    if (object.checkpoint_hash != null)
+                        if (object.checkpoint_hash.length)
+                            if (typeof object.checkpoint_hash === "string")
+                                $util.base64.decode(object.checkpoint_hash, message.checkpoint_hash = $util.newBuffer($util.base64.length(object.checkpoint_hash)), 0);
+                            else if (object.checkpoint_hash.length >= 0)
+                                message.checkpoint_hash = object.checkpoint_hash;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitCheckpointResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitCheckpointResponse} message MsgSubmitCheckpointResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitCheckpointResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if (options.bytes === $String)
+                            object.checkpoint_hash = "";
+                        else {
+                            object.checkpoint_hash = [];
+                            if (options.bytes !== $Array)
+                                object.checkpoint_hash = $util.newBuffer(object.checkpoint_hash);
+                        }
+                    if (message.checkpoint_hash != null && $Object.hasOwnProperty.call(message, "checkpoint_hash"))
+                        object.checkpoint_hash = options.bytes === $String ? $util.base64.encode(message.checkpoint_hash, 0, message.checkpoint_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.checkpoint_hash) : message.checkpoint_hash;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitCheckpointResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitCheckpointResponse.prototype.toJSON = function() {
+                    return MsgSubmitCheckpointResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitCheckpointResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgSubmitCheckpointResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitCheckpointResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgSubmitCheckpointResponse";
+                };
+
+                return MsgSubmitCheckpointResponse;
+            })();
+
+            v1.MsgSubmitConsumerEvidence = (function() {
+
+                /**
+                 * Properties of a MsgSubmitConsumerEvidence.
+                 * @typedef {Object} aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties
+                 * @property {string|null} [submitter] MsgSubmitConsumerEvidence submitter
+                 * @property {aegis.consumers.v1.SignedCheckpoint.$Properties|null} [a] MsgSubmitConsumerEvidence a
+                 * @property {aegis.consumers.v1.SignedCheckpoint.$Properties|null} [b] MsgSubmitConsumerEvidence b
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitConsumerEvidence.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgSubmitConsumerEvidence
+                 * @augments aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitConsumerEvidence.
+                 * @typedef {aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties} aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitConsumerEvidence.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgSubmitConsumerEvidence.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitConsumerEvidence = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitConsumerEvidence submitter.
+                 * @member {string} submitter
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @instance
+                 */
+                MsgSubmitConsumerEvidence.prototype.submitter = "";
+
+                /**
+                 * MsgSubmitConsumerEvidence a.
+                 * @member {aegis.consumers.v1.SignedCheckpoint.$Properties|null|undefined} a
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @instance
+                 */
+                MsgSubmitConsumerEvidence.prototype.a = null;
+
+                /**
+                 * MsgSubmitConsumerEvidence b.
+                 * @member {aegis.consumers.v1.SignedCheckpoint.$Properties|null|undefined} b
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @instance
+                 */
+                MsgSubmitConsumerEvidence.prototype.b = null;
+
+                /**
+                 * Creates a new MsgSubmitConsumerEvidence instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidence} MsgSubmitConsumerEvidence instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape): aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties): aegis.consumers.v1.MsgSubmitConsumerEvidence;
+                 * }}
+                 */
+                MsgSubmitConsumerEvidence.create = function(properties) {
+                    return new MsgSubmitConsumerEvidence(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitConsumerEvidence message. Does not implicitly {@link aegis.consumers.v1.MsgSubmitConsumerEvidence.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties} message MsgSubmitConsumerEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitConsumerEvidence.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
+                    if (message.a != null && $Object.hasOwnProperty.call(message, "a"))
+                        $root.aegis.consumers.v1.SignedCheckpoint.encode(message.a, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.b != null && $Object.hasOwnProperty.call(message, "b"))
+                        $root.aegis.consumers.v1.SignedCheckpoint.encode(message.b, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitConsumerEvidence message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgSubmitConsumerEvidence.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidence.$Properties} message MsgSubmitConsumerEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitConsumerEvidence.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitConsumerEvidence message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape} MsgSubmitConsumerEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitConsumerEvidence.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgSubmitConsumerEvidence();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.submitter = value;
+                                else
+                                    delete message.submitter;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.a = $root.aegis.consumers.v1.SignedCheckpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.a);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.b = $root.aegis.consumers.v1.SignedCheckpoint.decode(reader, reader.size(), $undefined, _depth + 1, message.b);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitConsumerEvidence message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidence & aegis.consumers.v1.MsgSubmitConsumerEvidence.$Shape} MsgSubmitConsumerEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitConsumerEvidence.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitConsumerEvidence message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitConsumerEvidence.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
+                    if (message.a != null && $Object.hasOwnProperty.call(message, "a")) {
+                        let error = $root.aegis.consumers.v1.SignedCheckpoint.verify(message.a, _depth + 1);
+                        if (error)
+                            return "a." + error;
+                    }
+                    if (message.b != null && $Object.hasOwnProperty.call(message, "b")) {
+                        let error = $root.aegis.consumers.v1.SignedCheckpoint.verify(message.b, _depth + 1);
+                        if (error)
+                            return "b." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitConsumerEvidence message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidence} MsgSubmitConsumerEvidence
+                 */
+                MsgSubmitConsumerEvidence.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgSubmitConsumerEvidence)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgSubmitConsumerEvidence: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgSubmitConsumerEvidence();
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
+                    if (object.a != null) {
+                        if (!$util.isObject(object.a))
+                            throw $TypeError(".aegis.consumers.v1.MsgSubmitConsumerEvidence.a: object expected");
+                        message.a = $root.aegis.consumers.v1.SignedCheckpoint.fromObject(object.a, _depth + 1);
+                    }
+                    if (object.b != null) {
+                        if (!$util.isObject(object.b))
+                            throw $TypeError(".aegis.consumers.v1.MsgSubmitConsumerEvidence.b: object expected");
+                        message.b = $root.aegis.consumers.v1.SignedCheckpoint.fromObject(object.b, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitConsumerEvidence message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidence} message MsgSubmitConsumerEvidence
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitConsumerEvidence.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.submitter = "";
+                        object.a = null;
+                        object.b = null;
+                    }
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
+                    if (message.a != null && $Object.hasOwnProperty.call(message, "a"))
+                        object.a = $root.aegis.consumers.v1.SignedCheckpoint.toObject(message.a, options, _depth + 1);
+                    if (message.b != null && $Object.hasOwnProperty.call(message, "b"))
+                        object.b = $root.aegis.consumers.v1.SignedCheckpoint.toObject(message.b, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitConsumerEvidence to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitConsumerEvidence.prototype.toJSON = function() {
+                    return MsgSubmitConsumerEvidence.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitConsumerEvidence
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidence
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitConsumerEvidence.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgSubmitConsumerEvidence";
+                };
+
+                return MsgSubmitConsumerEvidence;
+            })();
+
+            v1.MsgSubmitConsumerEvidenceResponse = (function() {
+
+                /**
+                 * Properties of a MsgSubmitConsumerEvidenceResponse.
+                 * @typedef {Object} aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties
+                 * @property {string|null} [slashed] MsgSubmitConsumerEvidenceResponse slashed
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitConsumerEvidenceResponse.
+                 * @memberof aegis.consumers.v1
+                 * @interface IMsgSubmitConsumerEvidenceResponse
+                 * @augments aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties
+                 * @deprecated Use aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitConsumerEvidenceResponse.
+                 * @typedef {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties} aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitConsumerEvidenceResponse.
+                 * @memberof aegis.consumers.v1
+                 * @classdesc Represents a MsgSubmitConsumerEvidenceResponse.
+                 * @constructor
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitConsumerEvidenceResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitConsumerEvidenceResponse slashed.
+                 * @member {string} slashed
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @instance
+                 */
+                MsgSubmitConsumerEvidenceResponse.prototype.slashed = "";
+
+                /**
+                 * Creates a new MsgSubmitConsumerEvidenceResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse} MsgSubmitConsumerEvidenceResponse instance
+                 * @type {{
+                 *   (properties: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape;
+                 *   (properties?: aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties): aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse;
+                 * }}
+                 */
+                MsgSubmitConsumerEvidenceResponse.create = function(properties) {
+                    return new MsgSubmitConsumerEvidenceResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitConsumerEvidenceResponse message. Does not implicitly {@link aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties} message MsgSubmitConsumerEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitConsumerEvidenceResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed") && message.slashed !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.slashed);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitConsumerEvidenceResponse message, length delimited. Does not implicitly {@link aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Properties} message MsgSubmitConsumerEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitConsumerEvidenceResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitConsumerEvidenceResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape} MsgSubmitConsumerEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitConsumerEvidenceResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.slashed = value;
+                                else
+                                    delete message.slashed;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitConsumerEvidenceResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse & aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse.$Shape} MsgSubmitConsumerEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitConsumerEvidenceResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitConsumerEvidenceResponse message.
+                 * @function verify
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitConsumerEvidenceResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed"))
+                        if (!$util.isString(message.slashed))
+                            return "slashed: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitConsumerEvidenceResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse} MsgSubmitConsumerEvidenceResponse
+                 */
+                MsgSubmitConsumerEvidenceResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse();
+                    if (object.slashed != null)
+                        if (typeof object.slashed !== "string" || object.slashed.length)
+                            message.slashed = $String(object.slashed);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitConsumerEvidenceResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse} message MsgSubmitConsumerEvidenceResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitConsumerEvidenceResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.slashed = "";
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed"))
+                        object.slashed = message.slashed;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitConsumerEvidenceResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitConsumerEvidenceResponse.prototype.toJSON = function() {
+                    return MsgSubmitConsumerEvidenceResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitConsumerEvidenceResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitConsumerEvidenceResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.consumers.v1.MsgSubmitConsumerEvidenceResponse";
+                };
+
+                return MsgSubmitConsumerEvidenceResponse;
+            })();
+
+            return v1;
+        })();
+
+        return consumers;
+    })();
+
+    aegis.staking = (function() {
+
+        /**
+         * Namespace staking.
+         * @memberof aegis
+         * @namespace
+         */
+        const staking = {};
+
+        staking.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof aegis.staking
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.Description = (function() {
+
+                /**
+                 * Properties of a Description.
+                 * @typedef {Object} aegis.staking.v1.Description.$Properties
+                 * @property {string|null} [moniker] Description moniker
+                 * @property {string|null} [identity] Description identity
+                 * @property {string|null} [website] Description website
+                 * @property {string|null} [security_contact] Description security_contact
+                 * @property {string|null} [details] Description details
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Description.
+                 * @memberof aegis.staking.v1
+                 * @interface IDescription
+                 * @augments aegis.staking.v1.Description.$Properties
+                 * @deprecated Use aegis.staking.v1.Description.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Description.
+                 * @typedef {aegis.staking.v1.Description.$Properties} aegis.staking.v1.Description.$Shape
+                 */
+
+                /**
+                 * Constructs a new Description.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Description.
+                 * @constructor
+                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Description = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Description moniker.
+                 * @member {string} moniker
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.moniker = "";
+
+                /**
+                 * Description identity.
+                 * @member {string} identity
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.identity = "";
+
+                /**
+                 * Description website.
+                 * @member {string} website
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.website = "";
+
+                /**
+                 * Description security_contact.
+                 * @member {string} security_contact
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.security_contact = "";
+
+                /**
+                 * Description details.
+                 * @member {string} details
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 */
+                Description.prototype.details = "";
+
+                /**
+                 * Creates a new Description instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Description} Description instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
+                 *   (properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
+                 * }}
+                 */
+                Description.create = function(properties) {
+                    return new Description(properties);
+                };
+
+                /**
+                 * Encodes the specified Description message. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Description.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker") && message.moniker !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.moniker);
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity") && message.identity !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.identity);
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website") && message.website !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.website);
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact") && message.security_contact !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.security_contact);
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details") && message.details !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.details);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Description message, length delimited. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Description.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Description message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Description.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Description();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.moniker = value;
+                                else
+                                    delete message.moniker;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.identity = value;
+                                else
+                                    delete message.identity;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.website = value;
+                                else
+                                    delete message.website;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.security_contact = value;
+                                else
+                                    delete message.security_contact;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.details = value;
+                                else
+                                    delete message.details;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Description message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Description.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Description message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Description.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
+                        if (!$util.isString(message.moniker))
+                            return "moniker: string expected";
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
+                        if (!$util.isString(message.identity))
+                            return "identity: string expected";
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
+                        if (!$util.isString(message.website))
+                            return "website: string expected";
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
+                        if (!$util.isString(message.security_contact))
+                            return "security_contact: string expected";
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
+                        if (!$util.isString(message.details))
+                            return "details: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Description message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Description} Description
+                 */
+                Description.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Description)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Description: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Description();
+                    if (object.moniker != null)
+                        if (typeof object.moniker !== "string" || object.moniker.length)
+                            message.moniker = $String(object.moniker);
+                    if (object.identity != null)
+                        if (typeof object.identity !== "string" || object.identity.length)
+                            message.identity = $String(object.identity);
+                    if (object.website != null)
+                        if (typeof object.website !== "string" || object.website.length)
+                            message.website = $String(object.website);
+                    if (object.security_contact != null)
+                        if (typeof object.security_contact !== "string" || object.security_contact.length)
+                            message.security_contact = $String(object.security_contact);
+                    if (object.details != null)
+                        if (typeof object.details !== "string" || object.details.length)
+                            message.details = $String(object.details);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Description message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {aegis.staking.v1.Description} message Description
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Description.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.moniker = "";
+                        object.identity = "";
+                        object.website = "";
+                        object.security_contact = "";
+                        object.details = "";
+                    }
+                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
+                        object.moniker = message.moniker;
+                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
+                        object.identity = message.identity;
+                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
+                        object.website = message.website;
+                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
+                        object.security_contact = message.security_contact;
+                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
+                        object.details = message.details;
+                    return object;
+                };
+
+                /**
+                 * Converts this Description to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Description
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Description.prototype.toJSON = function() {
+                    return Description.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Description
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Description
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Description.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Description";
+                };
+
+                return Description;
+            })();
+
+            v1.CommissionRates = (function() {
+
+                /**
+                 * Properties of a CommissionRates.
+                 * @typedef {Object} aegis.staking.v1.CommissionRates.$Properties
+                 * @property {string|null} [rate] CommissionRates rate
+                 * @property {string|null} [max_rate] CommissionRates max_rate
+                 * @property {string|null} [max_change_rate] CommissionRates max_change_rate
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a CommissionRates.
+                 * @memberof aegis.staking.v1
+                 * @interface ICommissionRates
+                 * @augments aegis.staking.v1.CommissionRates.$Properties
+                 * @deprecated Use aegis.staking.v1.CommissionRates.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a CommissionRates.
+                 * @typedef {aegis.staking.v1.CommissionRates.$Properties} aegis.staking.v1.CommissionRates.$Shape
+                 */
+
+                /**
+                 * Constructs a new CommissionRates.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a CommissionRates.
+                 * @constructor
+                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const CommissionRates = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * CommissionRates rate.
+                 * @member {string} rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.rate = "";
+
+                /**
+                 * CommissionRates max_rate.
+                 * @member {string} max_rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.max_rate = "";
+
+                /**
+                 * CommissionRates max_change_rate.
+                 * @member {string} max_change_rate
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 */
+                CommissionRates.prototype.max_change_rate = "";
+
+                /**
+                 * Creates a new CommissionRates instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
+                 *   (properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
+                 * }}
+                 */
+                CommissionRates.create = function(properties) {
+                    return new CommissionRates(properties);
+                };
+
+                /**
+                 * Encodes the specified CommissionRates message. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CommissionRates.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate") && message.rate !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.rate);
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate") && message.max_rate !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.max_rate);
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate") && message.max_change_rate !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.max_change_rate);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified CommissionRates message, length delimited. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CommissionRates.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a CommissionRates message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CommissionRates.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.CommissionRates();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.rate = value;
+                                else
+                                    delete message.rate;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.max_rate = value;
+                                else
+                                    delete message.max_rate;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.max_change_rate = value;
+                                else
+                                    delete message.max_change_rate;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a CommissionRates message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CommissionRates.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a CommissionRates message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                CommissionRates.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
+                        if (!$util.isString(message.rate))
+                            return "rate: string expected";
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
+                        if (!$util.isString(message.max_rate))
+                            return "max_rate: string expected";
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
+                        if (!$util.isString(message.max_change_rate))
+                            return "max_change_rate: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a CommissionRates message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates
+                 */
+                CommissionRates.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.CommissionRates)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.CommissionRates: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.CommissionRates();
+                    if (object.rate != null)
+                        if (typeof object.rate !== "string" || object.rate.length)
+                            message.rate = $String(object.rate);
+                    if (object.max_rate != null)
+                        if (typeof object.max_rate !== "string" || object.max_rate.length)
+                            message.max_rate = $String(object.max_rate);
+                    if (object.max_change_rate != null)
+                        if (typeof object.max_change_rate !== "string" || object.max_change_rate.length)
+                            message.max_change_rate = $String(object.max_change_rate);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a CommissionRates message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {aegis.staking.v1.CommissionRates} message CommissionRates
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                CommissionRates.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.rate = "";
+                        object.max_rate = "";
+                        object.max_change_rate = "";
+                    }
+                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
+                        object.rate = message.rate;
+                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
+                        object.max_rate = message.max_rate;
+                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
+                        object.max_change_rate = message.max_change_rate;
+                    return object;
+                };
+
+                /**
+                 * Converts this CommissionRates to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                CommissionRates.prototype.toJSON = function() {
+                    return CommissionRates.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for CommissionRates
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.CommissionRates
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                CommissionRates.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.CommissionRates";
+                };
+
+                return CommissionRates;
+            })();
+
+            v1.Coin = (function() {
+
+                /**
+                 * Properties of a Coin.
+                 * @typedef {Object} aegis.staking.v1.Coin.$Properties
+                 * @property {string|null} [denom] Coin denom
+                 * @property {string|null} [amount] Coin amount
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Coin.
+                 * @memberof aegis.staking.v1
+                 * @interface ICoin
+                 * @augments aegis.staking.v1.Coin.$Properties
+                 * @deprecated Use aegis.staking.v1.Coin.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Coin.
+                 * @typedef {aegis.staking.v1.Coin.$Properties} aegis.staking.v1.Coin.$Shape
+                 */
+
+                /**
+                 * Constructs a new Coin.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Coin.
+                 * @constructor
+                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Coin = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Coin denom.
+                 * @member {string} denom
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 */
+                Coin.prototype.denom = "";
+
+                /**
+                 * Coin amount.
+                 * @member {string} amount
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 */
+                Coin.prototype.amount = "";
+
+                /**
+                 * Creates a new Coin instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Coin} Coin instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
+                 *   (properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
+                 * }}
+                 */
+                Coin.create = function(properties) {
+                    return new Coin(properties);
+                };
+
+                /**
+                 * Encodes the specified Coin message. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Coin.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom") && message.denom !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.denom);
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount") && message.amount !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.amount);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Coin message, length delimited. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Coin.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Coin message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Coin.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Coin();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.denom = value;
+                                else
+                                    delete message.denom;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.amount = value;
+                                else
+                                    delete message.amount;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Coin message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Coin.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Coin message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Coin.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
+                        if (!$util.isString(message.denom))
+                            return "denom: string expected";
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
+                        if (!$util.isString(message.amount))
+                            return "amount: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Coin message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Coin} Coin
+                 */
+                Coin.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Coin)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Coin: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Coin();
+                    if (object.denom != null)
+                        if (typeof object.denom !== "string" || object.denom.length)
+                            message.denom = $String(object.denom);
+                    if (object.amount != null)
+                        if (typeof object.amount !== "string" || object.amount.length)
+                            message.amount = $String(object.amount);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Coin message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {aegis.staking.v1.Coin} message Coin
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Coin.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.denom = "";
+                        object.amount = "";
+                    }
+                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
+                        object.denom = message.denom;
+                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
+                        object.amount = message.amount;
+                    return object;
+                };
+
+                /**
+                 * Converts this Coin to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Coin
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Coin.prototype.toJSON = function() {
+                    return Coin.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Coin
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Coin
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Coin.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Coin";
+                };
+
+                return Coin;
+            })();
+
+            v1.BlsPublicKey = (function() {
+
+                /**
+                 * Properties of a BlsPublicKey.
+                 * @typedef {Object} aegis.staking.v1.BlsPublicKey.$Properties
+                 * @property {Uint8Array|null} [key] BlsPublicKey key
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a BlsPublicKey.
+                 * @memberof aegis.staking.v1
+                 * @interface IBlsPublicKey
+                 * @augments aegis.staking.v1.BlsPublicKey.$Properties
+                 * @deprecated Use aegis.staking.v1.BlsPublicKey.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a BlsPublicKey.
+                 * @typedef {aegis.staking.v1.BlsPublicKey.$Properties} aegis.staking.v1.BlsPublicKey.$Shape
+                 */
+
+                /**
+                 * Constructs a new BlsPublicKey.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a BlsPublicKey.
+                 * @constructor
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const BlsPublicKey = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * BlsPublicKey key.
+                 * @member {Uint8Array} key
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @instance
+                 */
+                BlsPublicKey.prototype.key = $util.newBuffer([]);
+
+                /**
+                 * Creates a new BlsPublicKey instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
+                 *   (properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
+                 * }}
+                 */
+                BlsPublicKey.create = function(properties) {
+                    return new BlsPublicKey(properties);
+                };
+
+                /**
+                 * Encodes the specified BlsPublicKey message. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                BlsPublicKey.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key") && message.key.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.key);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified BlsPublicKey message, length delimited. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                BlsPublicKey.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a BlsPublicKey message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                BlsPublicKey.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.BlsPublicKey();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.key = value;
+                                else
+                                    delete message.key;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a BlsPublicKey message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                BlsPublicKey.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a BlsPublicKey message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                BlsPublicKey.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
+                        if (!(message.key && typeof message.key.length === "number" || $util.isString(message.key)))
+                            return "key: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a BlsPublicKey message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey
+                 */
+                BlsPublicKey.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.BlsPublicKey)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.BlsPublicKey: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.BlsPublicKey();
+                    if (object.key != null)
+                        if (object.key.length)
+                            if (typeof object.key === "string")
+                                $util.base64.decode(object.key, message.key = $util.newBuffer($util.base64.length(object.key)), 0);
+                            else if (object.key.length >= 0)
+                                message.key = object.key;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a BlsPublicKey message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {aegis.staking.v1.BlsPublicKey} message BlsPublicKey
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                BlsPublicKey.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if (options.bytes === $String)
+                            object.key = "";
+                        else {
+                            object.key = [];
+                            if (options.bytes !== $Array)
+                                object.key = $util.newBuffer(object.key);
+                        }
+                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
+                        object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
+                    return object;
+                };
+
+                /**
+                 * Converts this BlsPublicKey to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                BlsPublicKey.prototype.toJSON = function() {
+                    return BlsPublicKey.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for BlsPublicKey
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.BlsPublicKey
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                BlsPublicKey.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.BlsPublicKey";
+                };
+
+                return BlsPublicKey;
+            })();
+
+            v1.Params = (function() {
+
+                /**
+                 * Properties of a Params.
+                 * @typedef {Object} aegis.staking.v1.Params.$Properties
+                 * @property {string|null} [bond_denom] Params bond_denom
+                 * @property {number|Long|null} [unbonding_time_ms] Params unbonding_time_ms
+                 * @property {number|null} [max_validators] Params max_validators
+                 * @property {number|null} [max_entries] Params max_entries
+                 * @property {string|null} [min_self_delegation] Params min_self_delegation
+                 * @property {string|null} [power_reduction] Params power_reduction
+                 * @property {string|null} [min_commission_rate] Params min_commission_rate
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Params.
+                 * @memberof aegis.staking.v1
+                 * @interface IParams
+                 * @augments aegis.staking.v1.Params.$Properties
+                 * @deprecated Use aegis.staking.v1.Params.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Params.
+                 * @typedef {aegis.staking.v1.Params.$Properties} aegis.staking.v1.Params.$Shape
+                 */
+
+                /**
+                 * Constructs a new Params.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a Params.
+                 * @constructor
+                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Params = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Params bond_denom.
+                 * @member {string} bond_denom
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.bond_denom = "";
+
+                /**
+                 * Params unbonding_time_ms.
+                 * @member {number|Long} unbonding_time_ms
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.unbonding_time_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Params max_validators.
+                 * @member {number} max_validators
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.max_validators = 0;
+
+                /**
+                 * Params max_entries.
+                 * @member {number} max_entries
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.max_entries = 0;
+
+                /**
+                 * Params min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.min_self_delegation = "";
+
+                /**
+                 * Params power_reduction.
+                 * @member {string} power_reduction
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.power_reduction = "";
+
+                /**
+                 * Params min_commission_rate.
+                 * @member {string} min_commission_rate
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 */
+                Params.prototype.min_commission_rate = "";
+
+                /**
+                 * Creates a new Params instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.Params} Params instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
+                 *   (properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
+                 * }}
+                 */
+                Params.create = function(properties) {
+                    return new Params(properties);
+                };
+
+                /**
+                 * Encodes the specified Params message. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom") && message.bond_denom !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.bond_denom);
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms") && (typeof message.unbonding_time_ms === "object" ? message.unbonding_time_ms.low || message.unbonding_time_ms.high : message.unbonding_time_ms !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.unbonding_time_ms);
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators") && message.max_validators !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_validators);
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries") && message.max_entries !== 0)
+                        writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.max_entries);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.min_self_delegation);
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction") && message.power_reduction !== "")
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.power_reduction);
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate") && message.min_commission_rate !== "")
+                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.min_commission_rate);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified Params message, length delimited. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Params.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.Params();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.bond_denom = value;
+                                else
+                                    delete message.bond_denom;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.unbonding_time_ms = value;
+                                else
+                                    delete message.unbonding_time_ms;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.max_validators = value;
+                                else
+                                    delete message.max_validators;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.max_entries = value;
+                                else
+                                    delete message.max_entries;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.power_reduction = value;
+                                else
+                                    delete message.power_reduction;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_commission_rate = value;
+                                else
+                                    delete message.min_commission_rate;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a Params message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Params.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a Params message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                Params.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        if (!$util.isString(message.bond_denom))
+                            return "bond_denom: string expected";
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
+                        if (!$util.isInteger(message.unbonding_time_ms) && !(message.unbonding_time_ms && $util.isInteger(message.unbonding_time_ms.low) && $util.isInteger(message.unbonding_time_ms.high)))
+                            return "unbonding_time_ms: integer|Long expected";
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
+                        if (!$util.isInteger(message.max_validators))
+                            return "max_validators: integer expected";
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
+                        if (!$util.isInteger(message.max_entries))
+                            return "max_entries: integer expected";
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
+                        if (!$util.isString(message.power_reduction))
+                            return "power_reduction: string expected";
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
+                        if (!$util.isString(message.min_commission_rate))
+                            return "min_commission_rate: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a Params message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.Params} Params
+                 */
+                Params.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.Params)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.Params: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.Params();
+                    if (object.bond_denom != null)
+                        if (typeof object.bond_denom !== "string" || object.bond_denom.length)
+                            message.bond_denom = $String(object.bond_denom);
+                    if (object.unbonding_time_ms != null)
+                        if (typeof object.unbonding_time_ms === "object" ? object.unbonding_time_ms.low || object.unbonding_time_ms.high : $Number(object.unbonding_time_ms) !== 0)
+                            if ($util.Long)
+                                message.unbonding_time_ms = $util.Long.fromValue(object.unbonding_time_ms, true);
+                            else if (typeof object.unbonding_time_ms === "string")
+                                message.unbonding_time_ms = $parseInt(object.unbonding_time_ms, 10);
+                            else if (typeof object.unbonding_time_ms === "number")
+                                message.unbonding_time_ms = object.unbonding_time_ms;
+                            else if (typeof object.unbonding_time_ms === "object")
+                                message.unbonding_time_ms = new $util.LongBits(object.unbonding_time_ms.low >>> 0, object.unbonding_time_ms.high >>> 0).toNumber(true);
+                    if (object.max_validators != null)
+                        if ($Number(object.max_validators) !== 0)
+                            message.max_validators = object.max_validators >>> 0;
+                    if (object.max_entries != null)
+                        if ($Number(object.max_entries) !== 0)
+                            message.max_entries = object.max_entries >>> 0;
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    if (object.power_reduction != null)
+                        if (typeof object.power_reduction !== "string" || object.power_reduction.length)
+                            message.power_reduction = $String(object.power_reduction);
+                    if (object.min_commission_rate != null)
+                        if (typeof object.min_commission_rate !== "string" || object.min_commission_rate.length)
+                            message.min_commission_rate = $String(object.min_commission_rate);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Params message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {aegis.staking.v1.Params} message Params
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Params.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.bond_denom = "";
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.unbonding_time_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.unbonding_time_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.max_validators = 0;
+                        object.max_entries = 0;
+                        object.min_self_delegation = "";
+                        object.power_reduction = "";
+                        object.min_commission_rate = "";
+                    }
+                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
+                        object.bond_denom = message.bond_denom;
+                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.unbonding_time_ms = typeof message.unbonding_time_ms === "number" ? $BigInt(message.unbonding_time_ms) : $util.Long.fromBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.unbonding_time_ms === "number")
+                            object.unbonding_time_ms = options.longs === $String ? $String(message.unbonding_time_ms) : message.unbonding_time_ms;
+                        else
+                            object.unbonding_time_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.unbonding_time_ms) : options.longs === $Number ? new $util.LongBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0).toNumber(true) : message.unbonding_time_ms;
+                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
+                        object.max_validators = message.max_validators;
+                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
+                        object.max_entries = message.max_entries;
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
+                        object.power_reduction = message.power_reduction;
+                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
+                        object.min_commission_rate = message.min_commission_rate;
+                    return object;
+                };
+
+                /**
+                 * Converts this Params to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.Params
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Params.prototype.toJSON = function() {
+                    return Params.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for Params
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.Params
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                Params.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.Params";
+                };
+
+                return Params;
+            })();
+
+            v1.ValidatorExtra = (function() {
+
+                /**
+                 * Properties of a ValidatorExtra.
+                 * @typedef {Object} aegis.staking.v1.ValidatorExtra.$Properties
+                 * @property {Uint8Array|null} [attestation_public_key] ValidatorExtra attestation_public_key
+                 * @property {boolean|null} [tombstoned] ValidatorExtra tombstoned
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ValidatorExtra.
+                 * @memberof aegis.staking.v1
+                 * @interface IValidatorExtra
+                 * @augments aegis.staking.v1.ValidatorExtra.$Properties
+                 * @deprecated Use aegis.staking.v1.ValidatorExtra.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ValidatorExtra.
+                 * @typedef {aegis.staking.v1.ValidatorExtra.$Properties} aegis.staking.v1.ValidatorExtra.$Shape
+                 */
+
+                /**
+                 * Constructs a new ValidatorExtra.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a ValidatorExtra.
+                 * @constructor
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ValidatorExtra = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ValidatorExtra attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 */
+                ValidatorExtra.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * ValidatorExtra tombstoned.
+                 * @member {boolean} tombstoned
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 */
+                ValidatorExtra.prototype.tombstoned = false;
+
+                /**
+                 * Creates a new ValidatorExtra instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
+                 *   (properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
+                 * }}
+                 */
+                ValidatorExtra.create = function(properties) {
+                    return new ValidatorExtra(properties);
+                };
+
+                /**
+                 * Encodes the specified ValidatorExtra message. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorExtra.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.attestation_public_key);
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned") && message.tombstoned !== false)
+                        writer.uint32(/* id 2, wireType 0 =*/16).bool(message.tombstoned);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ValidatorExtra message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorExtra.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ValidatorExtra message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorExtra.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ValidatorExtra();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.tombstoned = value;
+                                else
+                                    delete message.tombstoned;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ValidatorExtra message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorExtra.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ValidatorExtra message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ValidatorExtra.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
+                        if (typeof message.tombstoned !== "boolean")
+                            return "tombstoned: boolean expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a ValidatorExtra message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra
+                 */
+                ValidatorExtra.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ValidatorExtra)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ValidatorExtra: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ValidatorExtra();
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.tombstoned != null)
+                        if (object.tombstoned)
+                            message.tombstoned = $Boolean(object.tombstoned);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ValidatorExtra message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorExtra} message ValidatorExtra
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ValidatorExtra.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        object.tombstoned = false;
+                    }
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
+                        object.tombstoned = message.tombstoned;
+                    return object;
+                };
+
+                /**
+                 * Converts this ValidatorExtra to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ValidatorExtra.prototype.toJSON = function() {
+                    return ValidatorExtra.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ValidatorExtra
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ValidatorExtra
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ValidatorExtra.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ValidatorExtra";
+                };
+
+                return ValidatorExtra;
+            })();
+
+            v1.ActiveValidator = (function() {
+
+                /**
+                 * Properties of an ActiveValidator.
+                 * @typedef {Object} aegis.staking.v1.ActiveValidator.$Properties
+                 * @property {Uint8Array|null} [operator] ActiveValidator operator
+                 * @property {Uint8Array|null} [bls_public_key] ActiveValidator bls_public_key
+                 * @property {Uint8Array|null} [attestation_public_key] ActiveValidator attestation_public_key
+                 * @property {string|null} [power] ActiveValidator power
+                 * @property {string|null} [tokens] ActiveValidator tokens
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an ActiveValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IActiveValidator
+                 * @augments aegis.staking.v1.ActiveValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.ActiveValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an ActiveValidator.
+                 * @typedef {aegis.staking.v1.ActiveValidator.$Properties} aegis.staking.v1.ActiveValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new ActiveValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents an ActiveValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ActiveValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ActiveValidator operator.
+                 * @member {Uint8Array} operator
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.operator = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator bls_public_key.
+                 * @member {Uint8Array} bls_public_key
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.bls_public_key = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * ActiveValidator power.
+                 * @member {string} power
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.power = "";
+
+                /**
+                 * ActiveValidator tokens.
+                 * @member {string} tokens
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 */
+                ActiveValidator.prototype.tokens = "";
+
+                /**
+                 * Creates a new ActiveValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
+                 * }}
+                 */
+                ActiveValidator.create = function(properties) {
+                    return new ActiveValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified ActiveValidator message. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ActiveValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator") && message.operator.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.operator);
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.bls_public_key);
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.attestation_public_key);
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power") && message.power !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.power);
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens") && message.tokens !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.tokens);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ActiveValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ActiveValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes an ActiveValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ActiveValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ActiveValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.operator = value;
+                                else
+                                    delete message.operator;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_public_key = value;
+                                else
+                                    delete message.bls_public_key;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.power = value;
+                                else
+                                    delete message.power;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.tokens = value;
+                                else
+                                    delete message.tokens;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes an ActiveValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ActiveValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies an ActiveValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ActiveValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
+                        if (!(message.operator && typeof message.operator.length === "number" || $util.isString(message.operator)))
+                            return "operator: buffer expected";
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
+                            return "bls_public_key: buffer expected";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
+                        if (!$util.isString(message.power))
+                            return "power: string expected";
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
+                        if (!$util.isString(message.tokens))
+                            return "tokens: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates an ActiveValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator
+                 */
+                ActiveValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ActiveValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ActiveValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ActiveValidator();
+                    if (object.operator != null)
+                        if (object.operator.length)
+                            if (typeof object.operator === "string")
+                                $util.base64.decode(object.operator, message.operator = $util.newBuffer($util.base64.length(object.operator)), 0);
+                            else if (object.operator.length >= 0)
+                                message.operator = object.operator;
+                    if (object.bls_public_key != null)
+                        if (object.bls_public_key.length)
+                            if (typeof object.bls_public_key === "string")
+                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
+                            else if (object.bls_public_key.length >= 0)
+                                message.bls_public_key = object.bls_public_key;
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.power != null)
+                        if (typeof object.power !== "string" || object.power.length)
+                            message.power = $String(object.power);
+                    if (object.tokens != null)
+                        if (typeof object.tokens !== "string" || object.tokens.length)
+                            message.tokens = $String(object.tokens);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an ActiveValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {aegis.staking.v1.ActiveValidator} message ActiveValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ActiveValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.operator = "";
+                        else {
+                            object.operator = [];
+                            if (options.bytes !== $Array)
+                                object.operator = $util.newBuffer(object.operator);
+                        }
+                        if (options.bytes === $String)
+                            object.bls_public_key = "";
+                        else {
+                            object.bls_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        object.power = "";
+                        object.tokens = "";
+                    }
+                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
+                        object.operator = options.bytes === $String ? $util.base64.encode(message.operator, 0, message.operator.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.operator) : message.operator;
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
+                        object.power = message.power;
+                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
+                        object.tokens = message.tokens;
+                    return object;
+                };
+
+                /**
+                 * Converts this ActiveValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ActiveValidator.prototype.toJSON = function() {
+                    return ActiveValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ActiveValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ActiveValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ActiveValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ActiveValidator";
+                };
+
+                return ActiveValidator;
+            })();
+
+            v1.ValidatorSetRecord = (function() {
+
+                /**
+                 * Properties of a ValidatorSetRecord.
+                 * @typedef {Object} aegis.staking.v1.ValidatorSetRecord.$Properties
+                 * @property {number|Long|null} [epoch] ValidatorSetRecord epoch
+                 * @property {number|Long|null} [start_height] ValidatorSetRecord start_height
+                 * @property {Uint8Array|null} [root] ValidatorSetRecord root
+                 * @property {Array.<aegis.staking.v1.ActiveValidator.$Properties>|null} [validators] ValidatorSetRecord validators
+                 * @property {number|Long|null} [computed_height] ValidatorSetRecord computed_height
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ValidatorSetRecord.
+                 * @memberof aegis.staking.v1
+                 * @interface IValidatorSetRecord
+                 * @augments aegis.staking.v1.ValidatorSetRecord.$Properties
+                 * @deprecated Use aegis.staking.v1.ValidatorSetRecord.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ValidatorSetRecord.
+                 * @typedef {aegis.staking.v1.ValidatorSetRecord.$Properties} aegis.staking.v1.ValidatorSetRecord.$Shape
+                 */
+
+                /**
+                 * Constructs a new ValidatorSetRecord.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a ValidatorSetRecord.
+                 * @constructor
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ValidatorSetRecord = function (properties) {
+                    this.validators = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ValidatorSetRecord epoch.
+                 * @member {number|Long} epoch
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ValidatorSetRecord start_height.
+                 * @member {number|Long} start_height
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.start_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ValidatorSetRecord root.
+                 * @member {Uint8Array} root
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.root = $util.newBuffer([]);
+
+                /**
+                 * ValidatorSetRecord validators.
+                 * @member {Array.<aegis.staking.v1.ActiveValidator.$Properties>} validators
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.validators = $util.emptyArray;
+
+                /**
+                 * ValidatorSetRecord computed_height.
+                 * @member {number|Long} computed_height
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 */
+                ValidatorSetRecord.prototype.computed_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new ValidatorSetRecord instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
+                 *   (properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
+                 * }}
+                 */
+                ValidatorSetRecord.create = function(properties) {
+                    return new ValidatorSetRecord(properties);
+                };
+
+                /**
+                 * Encodes the specified ValidatorSetRecord message. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorSetRecord.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.epoch);
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height") && (typeof message.start_height === "object" ? message.start_height.low || message.start_height.high : message.start_height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.start_height);
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root") && message.root.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.root);
+                    if (message.validators != null && message.validators.length)
+                        for (let i = 0; i < message.validators.length; ++i)
+                            $root.aegis.staking.v1.ActiveValidator.encode(message.validators[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height") && (typeof message.computed_height === "object" ? message.computed_height.low || message.computed_height.high : message.computed_height !== 0))
+                        writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.computed_height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ValidatorSetRecord message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ValidatorSetRecord.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ValidatorSetRecord message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorSetRecord.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.ValidatorSetRecord();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.epoch = value;
+                                else
+                                    delete message.epoch;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.start_height = value;
+                                else
+                                    delete message.start_height;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.root = value;
+                                else
+                                    delete message.root;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.validators && message.validators.length))
+                                    message.validators = [];
+                                message.validators.push($root.aegis.staking.v1.ActiveValidator.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.computed_height = value;
+                                else
+                                    delete message.computed_height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ValidatorSetRecord message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ValidatorSetRecord.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ValidatorSetRecord message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ValidatorSetRecord.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                        if (!$util.isInteger(message.epoch) && !(message.epoch && $util.isInteger(message.epoch.low) && $util.isInteger(message.epoch.high)))
+                            return "epoch: integer|Long expected";
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
+                        if (!$util.isInteger(message.start_height) && !(message.start_height && $util.isInteger(message.start_height.low) && $util.isInteger(message.start_height.high)))
+                            return "start_height: integer|Long expected";
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
+                        if (!(message.root && typeof message.root.length === "number" || $util.isString(message.root)))
+                            return "root: buffer expected";
+                    if (message.validators != null && $Object.hasOwnProperty.call(message, "validators")) {
+                        if (!$Array.isArray(message.validators))
+                            return "validators: array expected";
+                        for (let i = 0; i < message.validators.length; ++i) {
+                            let error = $root.aegis.staking.v1.ActiveValidator.verify(message.validators[i], _depth + 1);
+                            if (error)
+                                return "validators." + error;
+                        }
+                    }
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
+                        if (!$util.isInteger(message.computed_height) && !(message.computed_height && $util.isInteger(message.computed_height.low) && $util.isInteger(message.computed_height.high)))
+                            return "computed_height: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a ValidatorSetRecord message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord
+                 */
+                ValidatorSetRecord.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.ValidatorSetRecord)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.ValidatorSetRecord: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.ValidatorSetRecord();
+                    if (object.epoch != null)
+                        if (typeof object.epoch === "object" ? object.epoch.low || object.epoch.high : $Number(object.epoch) !== 0)
+                            if ($util.Long)
+                                message.epoch = $util.Long.fromValue(object.epoch, true);
+                            else if (typeof object.epoch === "string")
+                                message.epoch = $parseInt(object.epoch, 10);
+                            else if (typeof object.epoch === "number")
+                                message.epoch = object.epoch;
+                            else if (typeof object.epoch === "object")
+                                message.epoch = new $util.LongBits(object.epoch.low >>> 0, object.epoch.high >>> 0).toNumber(true);
+                    if (object.start_height != null)
+                        if (typeof object.start_height === "object" ? object.start_height.low || object.start_height.high : $Number(object.start_height) !== 0)
+                            if ($util.Long)
+                                message.start_height = $util.Long.fromValue(object.start_height, true);
+                            else if (typeof object.start_height === "string")
+                                message.start_height = $parseInt(object.start_height, 10);
+                            else if (typeof object.start_height === "number")
+                                message.start_height = object.start_height;
+                            else if (typeof object.start_height === "object")
+                                message.start_height = new $util.LongBits(object.start_height.low >>> 0, object.start_height.high >>> 0).toNumber(true);
+                    if (object.root != null)
+                        if (object.root.length)
+                            if (typeof object.root === "string")
+                                $util.base64.decode(object.root, message.root = $util.newBuffer($util.base64.length(object.root)), 0);
+                            else if (object.root.length >= 0)
+                                message.root = object.root;
+                    if (object.validators) {
+                        if (!$Array.isArray(object.validators))
+                            throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: array expected");
+                        message.validators = $Array(object.validators.length);
+                        for (let i = 0; i < object.validators.length; ++i) {
+                            if (!$util.isObject(object.validators[i]))
+                                throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: object expected");
+                            message.validators[i] = $root.aegis.staking.v1.ActiveValidator.fromObject(object.validators[i], _depth + 1);
+                        }
+                    }
+                    if (object.computed_height != null)
+                        if (typeof object.computed_height === "object" ? object.computed_height.low || object.computed_height.high : $Number(object.computed_height) !== 0)
+                            if ($util.Long)
+                                message.computed_height = $util.Long.fromValue(object.computed_height, true);
+                            else if (typeof object.computed_height === "string")
+                                message.computed_height = $parseInt(object.computed_height, 10);
+                            else if (typeof object.computed_height === "number")
+                                message.computed_height = object.computed_height;
+                            else if (typeof object.computed_height === "object")
+                                message.computed_height = new $util.LongBits(object.computed_height.low >>> 0, object.computed_height.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ValidatorSetRecord message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {aegis.staking.v1.ValidatorSetRecord} message ValidatorSetRecord
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ValidatorSetRecord.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.validators = [];
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.epoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.epoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.start_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.start_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if (options.bytes === $String)
+                            object.root = "";
+                        else {
+                            object.root = [];
+                            if (options.bytes !== $Array)
+                                object.root = $util.newBuffer(object.root);
+                        }
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.computed_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.computed_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    }
+                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.epoch = typeof message.epoch === "number" ? $BigInt(message.epoch) : $util.Long.fromBits(message.epoch.low >>> 0, message.epoch.high >>> 0, true).toBigInt();
+                        else if (typeof message.epoch === "number")
+                            object.epoch = options.longs === $String ? $String(message.epoch) : message.epoch;
+                        else
+                            object.epoch = options.longs === $String ? $util.Long.prototype.toString.call(message.epoch) : options.longs === $Number ? new $util.LongBits(message.epoch.low >>> 0, message.epoch.high >>> 0).toNumber(true) : message.epoch;
+                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.start_height = typeof message.start_height === "number" ? $BigInt(message.start_height) : $util.Long.fromBits(message.start_height.low >>> 0, message.start_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.start_height === "number")
+                            object.start_height = options.longs === $String ? $String(message.start_height) : message.start_height;
+                        else
+                            object.start_height = options.longs === $String ? $util.Long.prototype.toString.call(message.start_height) : options.longs === $Number ? new $util.LongBits(message.start_height.low >>> 0, message.start_height.high >>> 0).toNumber(true) : message.start_height;
+                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
+                        object.root = options.bytes === $String ? $util.base64.encode(message.root, 0, message.root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.root) : message.root;
+                    if (message.validators && message.validators.length) {
+                        object.validators = $Array(message.validators.length);
+                        for (let j = 0; j < message.validators.length; ++j)
+                            object.validators[j] = $root.aegis.staking.v1.ActiveValidator.toObject(message.validators[j], options, _depth + 1);
+                    }
+                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.computed_height = typeof message.computed_height === "number" ? $BigInt(message.computed_height) : $util.Long.fromBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.computed_height === "number")
+                            object.computed_height = options.longs === $String ? $String(message.computed_height) : message.computed_height;
+                        else
+                            object.computed_height = options.longs === $String ? $util.Long.prototype.toString.call(message.computed_height) : options.longs === $Number ? new $util.LongBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0).toNumber(true) : message.computed_height;
+                    return object;
+                };
+
+                /**
+                 * Converts this ValidatorSetRecord to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ValidatorSetRecord.prototype.toJSON = function() {
+                    return ValidatorSetRecord.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ValidatorSetRecord
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.ValidatorSetRecord
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ValidatorSetRecord.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.ValidatorSetRecord";
+                };
+
+                return ValidatorSetRecord;
+            })();
+
+            v1.MsgCreateValidator = (function() {
+
+                /**
+                 * Properties of a MsgCreateValidator.
+                 * @typedef {Object} aegis.staking.v1.MsgCreateValidator.$Properties
+                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgCreateValidator description
+                 * @property {aegis.staking.v1.CommissionRates.$Properties|null} [commission] MsgCreateValidator commission
+                 * @property {string|null} [min_self_delegation] MsgCreateValidator min_self_delegation
+                 * @property {string|null} [delegator_address] MsgCreateValidator delegator_address
+                 * @property {string|null} [validator_address] MsgCreateValidator validator_address
+                 * @property {aegis.staking.v1.Coin.$Properties|null} [value] MsgCreateValidator value
+                 * @property {Uint8Array|null} [bls_public_key] MsgCreateValidator bls_public_key
+                 * @property {Uint8Array|null} [bls_proof_of_possession] MsgCreateValidator bls_proof_of_possession
+                 * @property {Uint8Array|null} [attestation_public_key] MsgCreateValidator attestation_public_key
+                 * @property {Uint8Array|null} [attestation_proof_of_possession] MsgCreateValidator attestation_proof_of_possession
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgCreateValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgCreateValidator
+                 * @augments aegis.staking.v1.MsgCreateValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgCreateValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgCreateValidator.
+                 * @typedef {aegis.staking.v1.MsgCreateValidator.$Properties} aegis.staking.v1.MsgCreateValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgCreateValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgCreateValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgCreateValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgCreateValidator description.
+                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.description = null;
+
+                /**
+                 * MsgCreateValidator commission.
+                 * @member {aegis.staking.v1.CommissionRates.$Properties|null|undefined} commission
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.commission = null;
+
+                /**
+                 * MsgCreateValidator min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.min_self_delegation = "";
+
+                /**
+                 * MsgCreateValidator delegator_address.
+                 * @member {string} delegator_address
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.delegator_address = "";
+
+                /**
+                 * MsgCreateValidator validator_address.
+                 * @member {string} validator_address
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.validator_address = "";
+
+                /**
+                 * MsgCreateValidator value.
+                 * @member {aegis.staking.v1.Coin.$Properties|null|undefined} value
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.value = null;
+
+                /**
+                 * MsgCreateValidator bls_public_key.
+                 * @member {Uint8Array} bls_public_key
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.bls_public_key = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator bls_proof_of_possession.
+                 * @member {Uint8Array} bls_proof_of_possession
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.bls_proof_of_possession = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator attestation_public_key.
+                 * @member {Uint8Array} attestation_public_key
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.attestation_public_key = $util.newBuffer([]);
+
+                /**
+                 * MsgCreateValidator attestation_proof_of_possession.
+                 * @member {Uint8Array} attestation_proof_of_possession
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 */
+                MsgCreateValidator.prototype.attestation_proof_of_possession = $util.newBuffer([]);
+
+                /**
+                 * Creates a new MsgCreateValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
+                 * }}
+                 */
+                MsgCreateValidator.create = function(properties) {
+                    return new MsgCreateValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidator message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
+                        $root.aegis.staking.v1.CommissionRates.encode(message.commission, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.min_self_delegation);
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address") && message.delegator_address !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.delegator_address);
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.validator_address);
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
+                        $root.aegis.staking.v1.Coin.encode(message.value, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
+                        writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.bls_public_key);
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession") && message.bls_proof_of_possession.length)
+                        writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.bls_proof_of_possession);
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
+                        writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.attestation_public_key);
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession") && message.attestation_proof_of_possession.length)
+                        writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.attestation_proof_of_possession);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgCreateValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgCreateValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.commission = $root.aegis.staking.v1.CommissionRates.decode(reader, reader.size(), $undefined, _depth + 1, message.commission);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.delegator_address = value;
+                                else
+                                    delete message.delegator_address;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator_address = value;
+                                else
+                                    delete message.validator_address;
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.value = $root.aegis.staking.v1.Coin.decode(reader, reader.size(), $undefined, _depth + 1, message.value);
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_public_key = value;
+                                else
+                                    delete message.bls_public_key;
+                                continue;
+                            }
+                        case 9: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.bls_proof_of_possession = value;
+                                else
+                                    delete message.bls_proof_of_possession;
+                                continue;
+                            }
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_public_key = value;
+                                else
+                                    delete message.attestation_public_key;
+                                continue;
+                            }
+                        case 11: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.attestation_proof_of_possession = value;
+                                else
+                                    delete message.attestation_proof_of_possession;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgCreateValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgCreateValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgCreateValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
+                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
+                        if (error)
+                            return "description." + error;
+                    }
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission")) {
+                        let error = $root.aegis.staking.v1.CommissionRates.verify(message.commission, _depth + 1);
+                        if (error)
+                            return "commission." + error;
+                    }
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
+                        if (!$util.isString(message.delegator_address))
+                            return "delegator_address: string expected";
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        if (!$util.isString(message.validator_address))
+                            return "validator_address: string expected";
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value")) {
+                        let error = $root.aegis.staking.v1.Coin.verify(message.value, _depth + 1);
+                        if (error)
+                            return "value." + error;
+                    }
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
+                            return "bls_public_key: buffer expected";
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
+                        if (!(message.bls_proof_of_possession && typeof message.bls_proof_of_possession.length === "number" || $util.isString(message.bls_proof_of_possession)))
+                            return "bls_proof_of_possession: buffer expected";
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
+                            return "attestation_public_key: buffer expected";
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
+                        if (!(message.attestation_proof_of_possession && typeof message.attestation_proof_of_possession.length === "number" || $util.isString(message.attestation_proof_of_possession)))
+                            return "attestation_proof_of_possession: buffer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgCreateValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator
+                 */
+                MsgCreateValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgCreateValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.MsgCreateValidator();
+                    if (object.description != null) {
+                        if (!$util.isObject(object.description))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.description: object expected");
+                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
+                    }
+                    if (object.commission != null) {
+                        if (!$util.isObject(object.commission))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.commission: object expected");
+                        message.commission = $root.aegis.staking.v1.CommissionRates.fromObject(object.commission, _depth + 1);
+                    }
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    if (object.delegator_address != null)
+                        if (typeof object.delegator_address !== "string" || object.delegator_address.length)
+                            message.delegator_address = $String(object.delegator_address);
+                    if (object.validator_address != null)
+                        if (typeof object.validator_address !== "string" || object.validator_address.length)
+                            message.validator_address = $String(object.validator_address);
+                    if (object.value != null) {
+                        if (!$util.isObject(object.value))
+                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.value: object expected");
+                        message.value = $root.aegis.staking.v1.Coin.fromObject(object.value, _depth + 1);
+                    }
+                    if (object.bls_public_key != null)
+                        if (object.bls_public_key.length)
+                            if (typeof object.bls_public_key === "string")
+                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
+                            else if (object.bls_public_key.length >= 0)
+                                message.bls_public_key = object.bls_public_key;
+                    if (object.bls_proof_of_possession != null)
+                        if (object.bls_proof_of_possession.length)
+                            if (typeof object.bls_proof_of_possession === "string")
+                                $util.base64.decode(object.bls_proof_of_possession, message.bls_proof_of_possession = $util.newBuffer($util.base64.length(object.bls_proof_of_possession)), 0);
+                            else if (object.bls_proof_of_possession.length >= 0)
+                                message.bls_proof_of_possession = object.bls_proof_of_possession;
+                    if (object.attestation_public_key != null)
+                        if (object.attestation_public_key.length)
+                            if (typeof object.attestation_public_key === "string")
+                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
+                            else if (object.attestation_public_key.length >= 0)
+                                message.attestation_public_key = object.attestation_public_key;
+                    if (object.attestation_proof_of_possession != null)
+                        if (object.attestation_proof_of_possession.length)
+                            if (typeof object.attestation_proof_of_possession === "string")
+                                $util.base64.decode(object.attestation_proof_of_possession, message.attestation_proof_of_possession = $util.newBuffer($util.base64.length(object.attestation_proof_of_possession)), 0);
+                            else if (object.attestation_proof_of_possession.length >= 0)
+                                message.attestation_proof_of_possession = object.attestation_proof_of_possession;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgCreateValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidator} message MsgCreateValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgCreateValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.description = null;
+                        object.commission = null;
+                        object.min_self_delegation = "";
+                        object.delegator_address = "";
+                        object.validator_address = "";
+                        object.value = null;
+                        if (options.bytes === $String)
+                            object.bls_public_key = "";
+                        else {
+                            object.bls_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.bls_proof_of_possession = "";
+                        else {
+                            object.bls_proof_of_possession = [];
+                            if (options.bytes !== $Array)
+                                object.bls_proof_of_possession = $util.newBuffer(object.bls_proof_of_possession);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_public_key = "";
+                        else {
+                            object.attestation_public_key = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
+                        }
+                        if (options.bytes === $String)
+                            object.attestation_proof_of_possession = "";
+                        else {
+                            object.attestation_proof_of_possession = [];
+                            if (options.bytes !== $Array)
+                                object.attestation_proof_of_possession = $util.newBuffer(object.attestation_proof_of_possession);
+                        }
+                    }
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
+                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
+                        object.commission = $root.aegis.staking.v1.CommissionRates.toObject(message.commission, options, _depth + 1);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
+                        object.delegator_address = message.delegator_address;
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        object.validator_address = message.validator_address;
+                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
+                        object.value = $root.aegis.staking.v1.Coin.toObject(message.value, options, _depth + 1);
+                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
+                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
+                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
+                        object.bls_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.bls_proof_of_possession, 0, message.bls_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_proof_of_possession) : message.bls_proof_of_possession;
+                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
+                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
+                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
+                        object.attestation_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.attestation_proof_of_possession, 0, message.attestation_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_proof_of_possession) : message.attestation_proof_of_possession;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgCreateValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgCreateValidator.prototype.toJSON = function() {
+                    return MsgCreateValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgCreateValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgCreateValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgCreateValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgCreateValidator";
+                };
+
+                return MsgCreateValidator;
+            })();
+
+            v1.MsgCreateValidatorResponse = (function() {
+
+                /**
+                 * Properties of a MsgCreateValidatorResponse.
+                 * @typedef {Object} aegis.staking.v1.MsgCreateValidatorResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgCreateValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgCreateValidatorResponse
+                 * @augments aegis.staking.v1.MsgCreateValidatorResponse.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgCreateValidatorResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgCreateValidatorResponse.
+                 * @typedef {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} aegis.staking.v1.MsgCreateValidatorResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgCreateValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgCreateValidatorResponse.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgCreateValidatorResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgCreateValidatorResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
+                 * }}
+                 */
+                MsgCreateValidatorResponse.create = function(properties) {
+                    return new MsgCreateValidatorResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidatorResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgCreateValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgCreateValidatorResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgCreateValidatorResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgCreateValidatorResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgCreateValidatorResponse message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgCreateValidatorResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgCreateValidatorResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse
+                 */
+                MsgCreateValidatorResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidatorResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgCreateValidatorResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.staking.v1.MsgCreateValidatorResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgCreateValidatorResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgCreateValidatorResponse} message MsgCreateValidatorResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgCreateValidatorResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgCreateValidatorResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgCreateValidatorResponse.prototype.toJSON = function() {
+                    return MsgCreateValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgCreateValidatorResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgCreateValidatorResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgCreateValidatorResponse";
+                };
+
+                return MsgCreateValidatorResponse;
+            })();
+
+            v1.MsgEditValidator = (function() {
+
+                /**
+                 * Properties of a MsgEditValidator.
+                 * @typedef {Object} aegis.staking.v1.MsgEditValidator.$Properties
+                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgEditValidator description
+                 * @property {string|null} [validator_address] MsgEditValidator validator_address
+                 * @property {string|null} [commission_rate] MsgEditValidator commission_rate
+                 * @property {string|null} [min_self_delegation] MsgEditValidator min_self_delegation
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgEditValidator.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgEditValidator
+                 * @augments aegis.staking.v1.MsgEditValidator.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgEditValidator.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgEditValidator.
+                 * @typedef {aegis.staking.v1.MsgEditValidator.$Properties} aegis.staking.v1.MsgEditValidator.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgEditValidator.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgEditValidator.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgEditValidator = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgEditValidator description.
+                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.description = null;
+
+                /**
+                 * MsgEditValidator validator_address.
+                 * @member {string} validator_address
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.validator_address = "";
+
+                /**
+                 * MsgEditValidator commission_rate.
+                 * @member {string} commission_rate
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.commission_rate = "";
+
+                /**
+                 * MsgEditValidator min_self_delegation.
+                 * @member {string} min_self_delegation
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 */
+                MsgEditValidator.prototype.min_self_delegation = "";
+
+                /**
+                 * Creates a new MsgEditValidator instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
+                 * }}
+                 */
+                MsgEditValidator.create = function(properties) {
+                    return new MsgEditValidator(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidator message. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidator.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.validator_address);
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate") && message.commission_rate !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.commission_rate);
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.min_self_delegation);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidator.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgEditValidator message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidator.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgEditValidator();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.validator_address = value;
+                                else
+                                    delete message.validator_address;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.commission_rate = value;
+                                else
+                                    delete message.commission_rate;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.min_self_delegation = value;
+                                else
+                                    delete message.min_self_delegation;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgEditValidator message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidator.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgEditValidator message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgEditValidator.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
+                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
+                        if (error)
+                            return "description." + error;
+                    }
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        if (!$util.isString(message.validator_address))
+                            return "validator_address: string expected";
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
+                        if (!$util.isString(message.commission_rate))
+                            return "commission_rate: string expected";
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        if (!$util.isString(message.min_self_delegation))
+                            return "min_self_delegation: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgEditValidator message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator
+                 */
+                MsgEditValidator.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgEditValidator)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgEditValidator: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.staking.v1.MsgEditValidator();
+                    if (object.description != null) {
+                        if (!$util.isObject(object.description))
+                            throw $TypeError(".aegis.staking.v1.MsgEditValidator.description: object expected");
+                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
+                    }
+                    if (object.validator_address != null)
+                        if (typeof object.validator_address !== "string" || object.validator_address.length)
+                            message.validator_address = $String(object.validator_address);
+                    if (object.commission_rate != null)
+                        if (typeof object.commission_rate !== "string" || object.commission_rate.length)
+                            message.commission_rate = $String(object.commission_rate);
+                    if (object.min_self_delegation != null)
+                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
+                            message.min_self_delegation = $String(object.min_self_delegation);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgEditValidator message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidator} message MsgEditValidator
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgEditValidator.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.description = null;
+                        object.validator_address = "";
+                        object.commission_rate = "";
+                        object.min_self_delegation = "";
+                    }
+                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
+                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
+                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
+                        object.validator_address = message.validator_address;
+                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
+                        object.commission_rate = message.commission_rate;
+                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
+                        object.min_self_delegation = message.min_self_delegation;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgEditValidator to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgEditValidator.prototype.toJSON = function() {
+                    return MsgEditValidator.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgEditValidator
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgEditValidator
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgEditValidator.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgEditValidator";
+                };
+
+                return MsgEditValidator;
+            })();
+
+            v1.MsgEditValidatorResponse = (function() {
+
+                /**
+                 * Properties of a MsgEditValidatorResponse.
+                 * @typedef {Object} aegis.staking.v1.MsgEditValidatorResponse.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgEditValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @interface IMsgEditValidatorResponse
+                 * @augments aegis.staking.v1.MsgEditValidatorResponse.$Properties
+                 * @deprecated Use aegis.staking.v1.MsgEditValidatorResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgEditValidatorResponse.
+                 * @typedef {aegis.staking.v1.MsgEditValidatorResponse.$Properties} aegis.staking.v1.MsgEditValidatorResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgEditValidatorResponse.
+                 * @memberof aegis.staking.v1
+                 * @classdesc Represents a MsgEditValidatorResponse.
+                 * @constructor
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgEditValidatorResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new MsgEditValidatorResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse instance
+                 * @type {{
+                 *   (properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
+                 *   (properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
+                 * }}
+                 */
+                MsgEditValidatorResponse.create = function(properties) {
+                    return new MsgEditValidatorResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidatorResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgEditValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgEditValidatorResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.staking.v1.MsgEditValidatorResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgEditValidatorResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgEditValidatorResponse message.
+                 * @function verify
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgEditValidatorResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgEditValidatorResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse
+                 */
+                MsgEditValidatorResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.staking.v1.MsgEditValidatorResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.staking.v1.MsgEditValidatorResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.aegis.staking.v1.MsgEditValidatorResponse();
+                };
+
+                /**
+                 * Creates a plain object from a MsgEditValidatorResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {aegis.staking.v1.MsgEditValidatorResponse} message MsgEditValidatorResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgEditValidatorResponse.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this MsgEditValidatorResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgEditValidatorResponse.prototype.toJSON = function() {
+                    return MsgEditValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgEditValidatorResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgEditValidatorResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.staking.v1.MsgEditValidatorResponse";
+                };
+
+                return MsgEditValidatorResponse;
+            })();
+
+            return v1;
+        })();
+
+        return staking;
+    })();
 
     aegis.slashing = (function() {
 
@@ -9365,4419 +20839,6 @@ export const aegis = $root.aegis = (() => {
         })();
 
         return v1;
-    })();
-
-    aegis.staking = (function() {
-
-        /**
-         * Namespace staking.
-         * @memberof aegis
-         * @namespace
-         */
-        const staking = {};
-
-        staking.v1 = (function() {
-
-            /**
-             * Namespace v1.
-             * @memberof aegis.staking
-             * @namespace
-             */
-            const v1 = {};
-
-            v1.Description = (function() {
-
-                /**
-                 * Properties of a Description.
-                 * @typedef {Object} aegis.staking.v1.Description.$Properties
-                 * @property {string|null} [moniker] Description moniker
-                 * @property {string|null} [identity] Description identity
-                 * @property {string|null} [website] Description website
-                 * @property {string|null} [security_contact] Description security_contact
-                 * @property {string|null} [details] Description details
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a Description.
-                 * @memberof aegis.staking.v1
-                 * @interface IDescription
-                 * @augments aegis.staking.v1.Description.$Properties
-                 * @deprecated Use aegis.staking.v1.Description.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a Description.
-                 * @typedef {aegis.staking.v1.Description.$Properties} aegis.staking.v1.Description.$Shape
-                 */
-
-                /**
-                 * Constructs a new Description.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a Description.
-                 * @constructor
-                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const Description = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * Description moniker.
-                 * @member {string} moniker
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 */
-                Description.prototype.moniker = "";
-
-                /**
-                 * Description identity.
-                 * @member {string} identity
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 */
-                Description.prototype.identity = "";
-
-                /**
-                 * Description website.
-                 * @member {string} website
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 */
-                Description.prototype.website = "";
-
-                /**
-                 * Description security_contact.
-                 * @member {string} security_contact
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 */
-                Description.prototype.security_contact = "";
-
-                /**
-                 * Description details.
-                 * @member {string} details
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 */
-                Description.prototype.details = "";
-
-                /**
-                 * Creates a new Description instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {aegis.staking.v1.Description.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.Description} Description instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.Description.$Shape): aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape;
-                 *   (properties?: aegis.staking.v1.Description.$Properties): aegis.staking.v1.Description;
-                 * }}
-                 */
-                Description.create = function(properties) {
-                    return new Description(properties);
-                };
-
-                /**
-                 * Encodes the specified Description message. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Description.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker") && message.moniker !== "")
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.moniker);
-                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity") && message.identity !== "")
-                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.identity);
-                    if (message.website != null && $Object.hasOwnProperty.call(message, "website") && message.website !== "")
-                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.website);
-                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact") && message.security_contact !== "")
-                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.security_contact);
-                    if (message.details != null && $Object.hasOwnProperty.call(message, "details") && message.details !== "")
-                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.details);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified Description message, length delimited. Does not implicitly {@link aegis.staking.v1.Description.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {aegis.staking.v1.Description.$Properties} message Description message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Description.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a Description message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Description.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.Description();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.moniker = value;
-                                else
-                                    delete message.moniker;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.identity = value;
-                                else
-                                    delete message.identity;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.website = value;
-                                else
-                                    delete message.website;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.security_contact = value;
-                                else
-                                    delete message.security_contact;
-                                continue;
-                            }
-                        case 5: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.details = value;
-                                else
-                                    delete message.details;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a Description message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.Description & aegis.staking.v1.Description.$Shape} Description
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Description.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a Description message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                Description.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
-                        if (!$util.isString(message.moniker))
-                            return "moniker: string expected";
-                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
-                        if (!$util.isString(message.identity))
-                            return "identity: string expected";
-                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
-                        if (!$util.isString(message.website))
-                            return "website: string expected";
-                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
-                        if (!$util.isString(message.security_contact))
-                            return "security_contact: string expected";
-                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
-                        if (!$util.isString(message.details))
-                            return "details: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a Description message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.Description} Description
-                 */
-                Description.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.Description)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.Description: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.Description();
-                    if (object.moniker != null)
-                        if (typeof object.moniker !== "string" || object.moniker.length)
-                            message.moniker = $String(object.moniker);
-                    if (object.identity != null)
-                        if (typeof object.identity !== "string" || object.identity.length)
-                            message.identity = $String(object.identity);
-                    if (object.website != null)
-                        if (typeof object.website !== "string" || object.website.length)
-                            message.website = $String(object.website);
-                    if (object.security_contact != null)
-                        if (typeof object.security_contact !== "string" || object.security_contact.length)
-                            message.security_contact = $String(object.security_contact);
-                    if (object.details != null)
-                        if (typeof object.details !== "string" || object.details.length)
-                            message.details = $String(object.details);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a Description message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {aegis.staking.v1.Description} message Description
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                Description.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.moniker = "";
-                        object.identity = "";
-                        object.website = "";
-                        object.security_contact = "";
-                        object.details = "";
-                    }
-                    if (message.moniker != null && $Object.hasOwnProperty.call(message, "moniker"))
-                        object.moniker = message.moniker;
-                    if (message.identity != null && $Object.hasOwnProperty.call(message, "identity"))
-                        object.identity = message.identity;
-                    if (message.website != null && $Object.hasOwnProperty.call(message, "website"))
-                        object.website = message.website;
-                    if (message.security_contact != null && $Object.hasOwnProperty.call(message, "security_contact"))
-                        object.security_contact = message.security_contact;
-                    if (message.details != null && $Object.hasOwnProperty.call(message, "details"))
-                        object.details = message.details;
-                    return object;
-                };
-
-                /**
-                 * Converts this Description to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.Description
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                Description.prototype.toJSON = function() {
-                    return Description.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for Description
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.Description
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                Description.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.Description";
-                };
-
-                return Description;
-            })();
-
-            v1.CommissionRates = (function() {
-
-                /**
-                 * Properties of a CommissionRates.
-                 * @typedef {Object} aegis.staking.v1.CommissionRates.$Properties
-                 * @property {string|null} [rate] CommissionRates rate
-                 * @property {string|null} [max_rate] CommissionRates max_rate
-                 * @property {string|null} [max_change_rate] CommissionRates max_change_rate
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a CommissionRates.
-                 * @memberof aegis.staking.v1
-                 * @interface ICommissionRates
-                 * @augments aegis.staking.v1.CommissionRates.$Properties
-                 * @deprecated Use aegis.staking.v1.CommissionRates.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a CommissionRates.
-                 * @typedef {aegis.staking.v1.CommissionRates.$Properties} aegis.staking.v1.CommissionRates.$Shape
-                 */
-
-                /**
-                 * Constructs a new CommissionRates.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a CommissionRates.
-                 * @constructor
-                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const CommissionRates = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * CommissionRates rate.
-                 * @member {string} rate
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @instance
-                 */
-                CommissionRates.prototype.rate = "";
-
-                /**
-                 * CommissionRates max_rate.
-                 * @member {string} max_rate
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @instance
-                 */
-                CommissionRates.prototype.max_rate = "";
-
-                /**
-                 * CommissionRates max_change_rate.
-                 * @member {string} max_change_rate
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @instance
-                 */
-                CommissionRates.prototype.max_change_rate = "";
-
-                /**
-                 * Creates a new CommissionRates instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {aegis.staking.v1.CommissionRates.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.CommissionRates.$Shape): aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape;
-                 *   (properties?: aegis.staking.v1.CommissionRates.$Properties): aegis.staking.v1.CommissionRates;
-                 * }}
-                 */
-                CommissionRates.create = function(properties) {
-                    return new CommissionRates(properties);
-                };
-
-                /**
-                 * Encodes the specified CommissionRates message. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                CommissionRates.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate") && message.rate !== "")
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.rate);
-                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate") && message.max_rate !== "")
-                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.max_rate);
-                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate") && message.max_change_rate !== "")
-                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.max_change_rate);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified CommissionRates message, length delimited. Does not implicitly {@link aegis.staking.v1.CommissionRates.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {aegis.staking.v1.CommissionRates.$Properties} message CommissionRates message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                CommissionRates.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a CommissionRates message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                CommissionRates.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.CommissionRates();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.rate = value;
-                                else
-                                    delete message.rate;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.max_rate = value;
-                                else
-                                    delete message.max_rate;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.max_change_rate = value;
-                                else
-                                    delete message.max_change_rate;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a CommissionRates message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.CommissionRates & aegis.staking.v1.CommissionRates.$Shape} CommissionRates
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                CommissionRates.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a CommissionRates message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                CommissionRates.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
-                        if (!$util.isString(message.rate))
-                            return "rate: string expected";
-                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
-                        if (!$util.isString(message.max_rate))
-                            return "max_rate: string expected";
-                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
-                        if (!$util.isString(message.max_change_rate))
-                            return "max_change_rate: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a CommissionRates message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.CommissionRates} CommissionRates
-                 */
-                CommissionRates.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.CommissionRates)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.CommissionRates: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.CommissionRates();
-                    if (object.rate != null)
-                        if (typeof object.rate !== "string" || object.rate.length)
-                            message.rate = $String(object.rate);
-                    if (object.max_rate != null)
-                        if (typeof object.max_rate !== "string" || object.max_rate.length)
-                            message.max_rate = $String(object.max_rate);
-                    if (object.max_change_rate != null)
-                        if (typeof object.max_change_rate !== "string" || object.max_change_rate.length)
-                            message.max_change_rate = $String(object.max_change_rate);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a CommissionRates message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {aegis.staking.v1.CommissionRates} message CommissionRates
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                CommissionRates.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.rate = "";
-                        object.max_rate = "";
-                        object.max_change_rate = "";
-                    }
-                    if (message.rate != null && $Object.hasOwnProperty.call(message, "rate"))
-                        object.rate = message.rate;
-                    if (message.max_rate != null && $Object.hasOwnProperty.call(message, "max_rate"))
-                        object.max_rate = message.max_rate;
-                    if (message.max_change_rate != null && $Object.hasOwnProperty.call(message, "max_change_rate"))
-                        object.max_change_rate = message.max_change_rate;
-                    return object;
-                };
-
-                /**
-                 * Converts this CommissionRates to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                CommissionRates.prototype.toJSON = function() {
-                    return CommissionRates.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for CommissionRates
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.CommissionRates
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                CommissionRates.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.CommissionRates";
-                };
-
-                return CommissionRates;
-            })();
-
-            v1.Coin = (function() {
-
-                /**
-                 * Properties of a Coin.
-                 * @typedef {Object} aegis.staking.v1.Coin.$Properties
-                 * @property {string|null} [denom] Coin denom
-                 * @property {string|null} [amount] Coin amount
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a Coin.
-                 * @memberof aegis.staking.v1
-                 * @interface ICoin
-                 * @augments aegis.staking.v1.Coin.$Properties
-                 * @deprecated Use aegis.staking.v1.Coin.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a Coin.
-                 * @typedef {aegis.staking.v1.Coin.$Properties} aegis.staking.v1.Coin.$Shape
-                 */
-
-                /**
-                 * Constructs a new Coin.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a Coin.
-                 * @constructor
-                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const Coin = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * Coin denom.
-                 * @member {string} denom
-                 * @memberof aegis.staking.v1.Coin
-                 * @instance
-                 */
-                Coin.prototype.denom = "";
-
-                /**
-                 * Coin amount.
-                 * @member {string} amount
-                 * @memberof aegis.staking.v1.Coin
-                 * @instance
-                 */
-                Coin.prototype.amount = "";
-
-                /**
-                 * Creates a new Coin instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {aegis.staking.v1.Coin.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.Coin} Coin instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.Coin.$Shape): aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape;
-                 *   (properties?: aegis.staking.v1.Coin.$Properties): aegis.staking.v1.Coin;
-                 * }}
-                 */
-                Coin.create = function(properties) {
-                    return new Coin(properties);
-                };
-
-                /**
-                 * Encodes the specified Coin message. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Coin.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom") && message.denom !== "")
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.denom);
-                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount") && message.amount !== "")
-                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.amount);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified Coin message, length delimited. Does not implicitly {@link aegis.staking.v1.Coin.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {aegis.staking.v1.Coin.$Properties} message Coin message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Coin.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a Coin message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Coin.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.Coin();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.denom = value;
-                                else
-                                    delete message.denom;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.amount = value;
-                                else
-                                    delete message.amount;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a Coin message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.Coin & aegis.staking.v1.Coin.$Shape} Coin
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Coin.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a Coin message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                Coin.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
-                        if (!$util.isString(message.denom))
-                            return "denom: string expected";
-                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
-                        if (!$util.isString(message.amount))
-                            return "amount: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a Coin message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.Coin} Coin
-                 */
-                Coin.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.Coin)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.Coin: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.Coin();
-                    if (object.denom != null)
-                        if (typeof object.denom !== "string" || object.denom.length)
-                            message.denom = $String(object.denom);
-                    if (object.amount != null)
-                        if (typeof object.amount !== "string" || object.amount.length)
-                            message.amount = $String(object.amount);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a Coin message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {aegis.staking.v1.Coin} message Coin
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                Coin.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.denom = "";
-                        object.amount = "";
-                    }
-                    if (message.denom != null && $Object.hasOwnProperty.call(message, "denom"))
-                        object.denom = message.denom;
-                    if (message.amount != null && $Object.hasOwnProperty.call(message, "amount"))
-                        object.amount = message.amount;
-                    return object;
-                };
-
-                /**
-                 * Converts this Coin to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.Coin
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                Coin.prototype.toJSON = function() {
-                    return Coin.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for Coin
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.Coin
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                Coin.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.Coin";
-                };
-
-                return Coin;
-            })();
-
-            v1.BlsPublicKey = (function() {
-
-                /**
-                 * Properties of a BlsPublicKey.
-                 * @typedef {Object} aegis.staking.v1.BlsPublicKey.$Properties
-                 * @property {Uint8Array|null} [key] BlsPublicKey key
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a BlsPublicKey.
-                 * @memberof aegis.staking.v1
-                 * @interface IBlsPublicKey
-                 * @augments aegis.staking.v1.BlsPublicKey.$Properties
-                 * @deprecated Use aegis.staking.v1.BlsPublicKey.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a BlsPublicKey.
-                 * @typedef {aegis.staking.v1.BlsPublicKey.$Properties} aegis.staking.v1.BlsPublicKey.$Shape
-                 */
-
-                /**
-                 * Constructs a new BlsPublicKey.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a BlsPublicKey.
-                 * @constructor
-                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const BlsPublicKey = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * BlsPublicKey key.
-                 * @member {Uint8Array} key
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @instance
-                 */
-                BlsPublicKey.prototype.key = $util.newBuffer([]);
-
-                /**
-                 * Creates a new BlsPublicKey instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {aegis.staking.v1.BlsPublicKey.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.BlsPublicKey.$Shape): aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape;
-                 *   (properties?: aegis.staking.v1.BlsPublicKey.$Properties): aegis.staking.v1.BlsPublicKey;
-                 * }}
-                 */
-                BlsPublicKey.create = function(properties) {
-                    return new BlsPublicKey(properties);
-                };
-
-                /**
-                 * Encodes the specified BlsPublicKey message. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                BlsPublicKey.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.key != null && $Object.hasOwnProperty.call(message, "key") && message.key.length)
-                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.key);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified BlsPublicKey message, length delimited. Does not implicitly {@link aegis.staking.v1.BlsPublicKey.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {aegis.staking.v1.BlsPublicKey.$Properties} message BlsPublicKey message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                BlsPublicKey.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a BlsPublicKey message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                BlsPublicKey.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.BlsPublicKey();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.key = value;
-                                else
-                                    delete message.key;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a BlsPublicKey message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.BlsPublicKey & aegis.staking.v1.BlsPublicKey.$Shape} BlsPublicKey
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                BlsPublicKey.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a BlsPublicKey message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                BlsPublicKey.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
-                        if (!(message.key && typeof message.key.length === "number" || $util.isString(message.key)))
-                            return "key: buffer expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a BlsPublicKey message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.BlsPublicKey} BlsPublicKey
-                 */
-                BlsPublicKey.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.BlsPublicKey)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.BlsPublicKey: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.BlsPublicKey();
-                    if (object.key != null)
-                        if (object.key.length)
-                            if (typeof object.key === "string")
-                                $util.base64.decode(object.key, message.key = $util.newBuffer($util.base64.length(object.key)), 0);
-                            else if (object.key.length >= 0)
-                                message.key = object.key;
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a BlsPublicKey message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {aegis.staking.v1.BlsPublicKey} message BlsPublicKey
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                BlsPublicKey.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults)
-                        if (options.bytes === $String)
-                            object.key = "";
-                        else {
-                            object.key = [];
-                            if (options.bytes !== $Array)
-                                object.key = $util.newBuffer(object.key);
-                        }
-                    if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
-                        object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
-                    return object;
-                };
-
-                /**
-                 * Converts this BlsPublicKey to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                BlsPublicKey.prototype.toJSON = function() {
-                    return BlsPublicKey.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for BlsPublicKey
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.BlsPublicKey
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                BlsPublicKey.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.BlsPublicKey";
-                };
-
-                return BlsPublicKey;
-            })();
-
-            v1.Params = (function() {
-
-                /**
-                 * Properties of a Params.
-                 * @typedef {Object} aegis.staking.v1.Params.$Properties
-                 * @property {string|null} [bond_denom] Params bond_denom
-                 * @property {number|Long|null} [unbonding_time_ms] Params unbonding_time_ms
-                 * @property {number|null} [max_validators] Params max_validators
-                 * @property {number|null} [max_entries] Params max_entries
-                 * @property {string|null} [min_self_delegation] Params min_self_delegation
-                 * @property {string|null} [power_reduction] Params power_reduction
-                 * @property {string|null} [min_commission_rate] Params min_commission_rate
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a Params.
-                 * @memberof aegis.staking.v1
-                 * @interface IParams
-                 * @augments aegis.staking.v1.Params.$Properties
-                 * @deprecated Use aegis.staking.v1.Params.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a Params.
-                 * @typedef {aegis.staking.v1.Params.$Properties} aegis.staking.v1.Params.$Shape
-                 */
-
-                /**
-                 * Constructs a new Params.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a Params.
-                 * @constructor
-                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const Params = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * Params bond_denom.
-                 * @member {string} bond_denom
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.bond_denom = "";
-
-                /**
-                 * Params unbonding_time_ms.
-                 * @member {number|Long} unbonding_time_ms
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.unbonding_time_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-                /**
-                 * Params max_validators.
-                 * @member {number} max_validators
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.max_validators = 0;
-
-                /**
-                 * Params max_entries.
-                 * @member {number} max_entries
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.max_entries = 0;
-
-                /**
-                 * Params min_self_delegation.
-                 * @member {string} min_self_delegation
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.min_self_delegation = "";
-
-                /**
-                 * Params power_reduction.
-                 * @member {string} power_reduction
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.power_reduction = "";
-
-                /**
-                 * Params min_commission_rate.
-                 * @member {string} min_commission_rate
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 */
-                Params.prototype.min_commission_rate = "";
-
-                /**
-                 * Creates a new Params instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {aegis.staking.v1.Params.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.Params} Params instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.Params.$Shape): aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape;
-                 *   (properties?: aegis.staking.v1.Params.$Properties): aegis.staking.v1.Params;
-                 * }}
-                 */
-                Params.create = function(properties) {
-                    return new Params(properties);
-                };
-
-                /**
-                 * Encodes the specified Params message. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Params.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom") && message.bond_denom !== "")
-                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.bond_denom);
-                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms") && (typeof message.unbonding_time_ms === "object" ? message.unbonding_time_ms.low || message.unbonding_time_ms.high : message.unbonding_time_ms !== 0))
-                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.unbonding_time_ms);
-                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators") && message.max_validators !== 0)
-                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_validators);
-                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries") && message.max_entries !== 0)
-                        writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.max_entries);
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
-                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.min_self_delegation);
-                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction") && message.power_reduction !== "")
-                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.power_reduction);
-                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate") && message.min_commission_rate !== "")
-                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.min_commission_rate);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified Params message, length delimited. Does not implicitly {@link aegis.staking.v1.Params.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {aegis.staking.v1.Params.$Properties} message Params message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                Params.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a Params message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Params.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.Params();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.bond_denom = value;
-                                else
-                                    delete message.bond_denom;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 0)
-                                    break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                    message.unbonding_time_ms = value;
-                                else
-                                    delete message.unbonding_time_ms;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 0)
-                                    break;
-                                if (value = reader.uint32())
-                                    message.max_validators = value;
-                                else
-                                    delete message.max_validators;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 0)
-                                    break;
-                                if (value = reader.uint32())
-                                    message.max_entries = value;
-                                else
-                                    delete message.max_entries;
-                                continue;
-                            }
-                        case 5: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.min_self_delegation = value;
-                                else
-                                    delete message.min_self_delegation;
-                                continue;
-                            }
-                        case 6: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.power_reduction = value;
-                                else
-                                    delete message.power_reduction;
-                                continue;
-                            }
-                        case 7: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.min_commission_rate = value;
-                                else
-                                    delete message.min_commission_rate;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a Params message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.Params & aegis.staking.v1.Params.$Shape} Params
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                Params.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a Params message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                Params.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
-                        if (!$util.isString(message.bond_denom))
-                            return "bond_denom: string expected";
-                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
-                        if (!$util.isInteger(message.unbonding_time_ms) && !(message.unbonding_time_ms && $util.isInteger(message.unbonding_time_ms.low) && $util.isInteger(message.unbonding_time_ms.high)))
-                            return "unbonding_time_ms: integer|Long expected";
-                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
-                        if (!$util.isInteger(message.max_validators))
-                            return "max_validators: integer expected";
-                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
-                        if (!$util.isInteger(message.max_entries))
-                            return "max_entries: integer expected";
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        if (!$util.isString(message.min_self_delegation))
-                            return "min_self_delegation: string expected";
-                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
-                        if (!$util.isString(message.power_reduction))
-                            return "power_reduction: string expected";
-                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
-                        if (!$util.isString(message.min_commission_rate))
-                            return "min_commission_rate: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a Params message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.Params} Params
-                 */
-                Params.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.Params)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.Params: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.Params();
-                    if (object.bond_denom != null)
-                        if (typeof object.bond_denom !== "string" || object.bond_denom.length)
-                            message.bond_denom = $String(object.bond_denom);
-                    if (object.unbonding_time_ms != null)
-                        if (typeof object.unbonding_time_ms === "object" ? object.unbonding_time_ms.low || object.unbonding_time_ms.high : $Number(object.unbonding_time_ms) !== 0)
-                            if ($util.Long)
-                                message.unbonding_time_ms = $util.Long.fromValue(object.unbonding_time_ms, true);
-                            else if (typeof object.unbonding_time_ms === "string")
-                                message.unbonding_time_ms = $parseInt(object.unbonding_time_ms, 10);
-                            else if (typeof object.unbonding_time_ms === "number")
-                                message.unbonding_time_ms = object.unbonding_time_ms;
-                            else if (typeof object.unbonding_time_ms === "object")
-                                message.unbonding_time_ms = new $util.LongBits(object.unbonding_time_ms.low >>> 0, object.unbonding_time_ms.high >>> 0).toNumber(true);
-                    if (object.max_validators != null)
-                        if ($Number(object.max_validators) !== 0)
-                            message.max_validators = object.max_validators >>> 0;
-                    if (object.max_entries != null)
-                        if ($Number(object.max_entries) !== 0)
-                            message.max_entries = object.max_entries >>> 0;
-                    if (object.min_self_delegation != null)
-                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
-                            message.min_self_delegation = $String(object.min_self_delegation);
-                    if (object.power_reduction != null)
-                        if (typeof object.power_reduction !== "string" || object.power_reduction.length)
-                            message.power_reduction = $String(object.power_reduction);
-                    if (object.min_commission_rate != null)
-                        if (typeof object.min_commission_rate !== "string" || object.min_commission_rate.length)
-                            message.min_commission_rate = $String(object.min_commission_rate);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a Params message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {aegis.staking.v1.Params} message Params
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                Params.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.bond_denom = "";
-                        if ($util.Long) {
-                            let long = new $util.Long(0, 0, true);
-                            object.unbonding_time_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                        } else
-                            object.unbonding_time_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                        object.max_validators = 0;
-                        object.max_entries = 0;
-                        object.min_self_delegation = "";
-                        object.power_reduction = "";
-                        object.min_commission_rate = "";
-                    }
-                    if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
-                        object.bond_denom = message.bond_denom;
-                    if (message.unbonding_time_ms != null && $Object.hasOwnProperty.call(message, "unbonding_time_ms"))
-                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                            object.unbonding_time_ms = typeof message.unbonding_time_ms === "number" ? $BigInt(message.unbonding_time_ms) : $util.Long.fromBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0, true).toBigInt();
-                        else if (typeof message.unbonding_time_ms === "number")
-                            object.unbonding_time_ms = options.longs === $String ? $String(message.unbonding_time_ms) : message.unbonding_time_ms;
-                        else
-                            object.unbonding_time_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.unbonding_time_ms) : options.longs === $Number ? new $util.LongBits(message.unbonding_time_ms.low >>> 0, message.unbonding_time_ms.high >>> 0).toNumber(true) : message.unbonding_time_ms;
-                    if (message.max_validators != null && $Object.hasOwnProperty.call(message, "max_validators"))
-                        object.max_validators = message.max_validators;
-                    if (message.max_entries != null && $Object.hasOwnProperty.call(message, "max_entries"))
-                        object.max_entries = message.max_entries;
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        object.min_self_delegation = message.min_self_delegation;
-                    if (message.power_reduction != null && $Object.hasOwnProperty.call(message, "power_reduction"))
-                        object.power_reduction = message.power_reduction;
-                    if (message.min_commission_rate != null && $Object.hasOwnProperty.call(message, "min_commission_rate"))
-                        object.min_commission_rate = message.min_commission_rate;
-                    return object;
-                };
-
-                /**
-                 * Converts this Params to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.Params
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                Params.prototype.toJSON = function() {
-                    return Params.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for Params
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.Params
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                Params.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.Params";
-                };
-
-                return Params;
-            })();
-
-            v1.ValidatorExtra = (function() {
-
-                /**
-                 * Properties of a ValidatorExtra.
-                 * @typedef {Object} aegis.staking.v1.ValidatorExtra.$Properties
-                 * @property {Uint8Array|null} [attestation_public_key] ValidatorExtra attestation_public_key
-                 * @property {boolean|null} [tombstoned] ValidatorExtra tombstoned
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a ValidatorExtra.
-                 * @memberof aegis.staking.v1
-                 * @interface IValidatorExtra
-                 * @augments aegis.staking.v1.ValidatorExtra.$Properties
-                 * @deprecated Use aegis.staking.v1.ValidatorExtra.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a ValidatorExtra.
-                 * @typedef {aegis.staking.v1.ValidatorExtra.$Properties} aegis.staking.v1.ValidatorExtra.$Shape
-                 */
-
-                /**
-                 * Constructs a new ValidatorExtra.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a ValidatorExtra.
-                 * @constructor
-                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const ValidatorExtra = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * ValidatorExtra attestation_public_key.
-                 * @member {Uint8Array} attestation_public_key
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @instance
-                 */
-                ValidatorExtra.prototype.attestation_public_key = $util.newBuffer([]);
-
-                /**
-                 * ValidatorExtra tombstoned.
-                 * @member {boolean} tombstoned
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @instance
-                 */
-                ValidatorExtra.prototype.tombstoned = false;
-
-                /**
-                 * Creates a new ValidatorExtra instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorExtra.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.ValidatorExtra.$Shape): aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape;
-                 *   (properties?: aegis.staking.v1.ValidatorExtra.$Properties): aegis.staking.v1.ValidatorExtra;
-                 * }}
-                 */
-                ValidatorExtra.create = function(properties) {
-                    return new ValidatorExtra(properties);
-                };
-
-                /**
-                 * Encodes the specified ValidatorExtra message. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ValidatorExtra.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
-                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.attestation_public_key);
-                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned") && message.tombstoned !== false)
-                        writer.uint32(/* id 2, wireType 0 =*/16).bool(message.tombstoned);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified ValidatorExtra message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorExtra.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorExtra.$Properties} message ValidatorExtra message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ValidatorExtra.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a ValidatorExtra message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ValidatorExtra.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.ValidatorExtra();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.attestation_public_key = value;
-                                else
-                                    delete message.attestation_public_key;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 0)
-                                    break;
-                                if (value = reader.bool())
-                                    message.tombstoned = value;
-                                else
-                                    delete message.tombstoned;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a ValidatorExtra message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.ValidatorExtra & aegis.staking.v1.ValidatorExtra.$Shape} ValidatorExtra
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ValidatorExtra.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a ValidatorExtra message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                ValidatorExtra.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
-                            return "attestation_public_key: buffer expected";
-                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
-                        if (typeof message.tombstoned !== "boolean")
-                            return "tombstoned: boolean expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a ValidatorExtra message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.ValidatorExtra} ValidatorExtra
-                 */
-                ValidatorExtra.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.ValidatorExtra)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.ValidatorExtra: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.ValidatorExtra();
-                    if (object.attestation_public_key != null)
-                        if (object.attestation_public_key.length)
-                            if (typeof object.attestation_public_key === "string")
-                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
-                            else if (object.attestation_public_key.length >= 0)
-                                message.attestation_public_key = object.attestation_public_key;
-                    if (object.tombstoned != null)
-                        if (object.tombstoned)
-                            message.tombstoned = $Boolean(object.tombstoned);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a ValidatorExtra message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorExtra} message ValidatorExtra
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                ValidatorExtra.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        if (options.bytes === $String)
-                            object.attestation_public_key = "";
-                        else {
-                            object.attestation_public_key = [];
-                            if (options.bytes !== $Array)
-                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
-                        }
-                        object.tombstoned = false;
-                    }
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
-                    if (message.tombstoned != null && $Object.hasOwnProperty.call(message, "tombstoned"))
-                        object.tombstoned = message.tombstoned;
-                    return object;
-                };
-
-                /**
-                 * Converts this ValidatorExtra to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                ValidatorExtra.prototype.toJSON = function() {
-                    return ValidatorExtra.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for ValidatorExtra
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.ValidatorExtra
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                ValidatorExtra.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.ValidatorExtra";
-                };
-
-                return ValidatorExtra;
-            })();
-
-            v1.ActiveValidator = (function() {
-
-                /**
-                 * Properties of an ActiveValidator.
-                 * @typedef {Object} aegis.staking.v1.ActiveValidator.$Properties
-                 * @property {Uint8Array|null} [operator] ActiveValidator operator
-                 * @property {Uint8Array|null} [bls_public_key] ActiveValidator bls_public_key
-                 * @property {Uint8Array|null} [attestation_public_key] ActiveValidator attestation_public_key
-                 * @property {string|null} [power] ActiveValidator power
-                 * @property {string|null} [tokens] ActiveValidator tokens
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of an ActiveValidator.
-                 * @memberof aegis.staking.v1
-                 * @interface IActiveValidator
-                 * @augments aegis.staking.v1.ActiveValidator.$Properties
-                 * @deprecated Use aegis.staking.v1.ActiveValidator.$Properties instead.
-                 */
-
-                /**
-                 * Shape of an ActiveValidator.
-                 * @typedef {aegis.staking.v1.ActiveValidator.$Properties} aegis.staking.v1.ActiveValidator.$Shape
-                 */
-
-                /**
-                 * Constructs a new ActiveValidator.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents an ActiveValidator.
-                 * @constructor
-                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const ActiveValidator = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * ActiveValidator operator.
-                 * @member {Uint8Array} operator
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 */
-                ActiveValidator.prototype.operator = $util.newBuffer([]);
-
-                /**
-                 * ActiveValidator bls_public_key.
-                 * @member {Uint8Array} bls_public_key
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 */
-                ActiveValidator.prototype.bls_public_key = $util.newBuffer([]);
-
-                /**
-                 * ActiveValidator attestation_public_key.
-                 * @member {Uint8Array} attestation_public_key
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 */
-                ActiveValidator.prototype.attestation_public_key = $util.newBuffer([]);
-
-                /**
-                 * ActiveValidator power.
-                 * @member {string} power
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 */
-                ActiveValidator.prototype.power = "";
-
-                /**
-                 * ActiveValidator tokens.
-                 * @member {string} tokens
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 */
-                ActiveValidator.prototype.tokens = "";
-
-                /**
-                 * Creates a new ActiveValidator instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {aegis.staking.v1.ActiveValidator.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.ActiveValidator.$Shape): aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape;
-                 *   (properties?: aegis.staking.v1.ActiveValidator.$Properties): aegis.staking.v1.ActiveValidator;
-                 * }}
-                 */
-                ActiveValidator.create = function(properties) {
-                    return new ActiveValidator(properties);
-                };
-
-                /**
-                 * Encodes the specified ActiveValidator message. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ActiveValidator.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator") && message.operator.length)
-                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.operator);
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
-                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.bls_public_key);
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
-                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.attestation_public_key);
-                    if (message.power != null && $Object.hasOwnProperty.call(message, "power") && message.power !== "")
-                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.power);
-                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens") && message.tokens !== "")
-                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.tokens);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified ActiveValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.ActiveValidator.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {aegis.staking.v1.ActiveValidator.$Properties} message ActiveValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ActiveValidator.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes an ActiveValidator message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ActiveValidator.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.ActiveValidator();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.operator = value;
-                                else
-                                    delete message.operator;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.bls_public_key = value;
-                                else
-                                    delete message.bls_public_key;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.attestation_public_key = value;
-                                else
-                                    delete message.attestation_public_key;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.power = value;
-                                else
-                                    delete message.power;
-                                continue;
-                            }
-                        case 5: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.tokens = value;
-                                else
-                                    delete message.tokens;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes an ActiveValidator message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.ActiveValidator & aegis.staking.v1.ActiveValidator.$Shape} ActiveValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ActiveValidator.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies an ActiveValidator message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                ActiveValidator.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
-                        if (!(message.operator && typeof message.operator.length === "number" || $util.isString(message.operator)))
-                            return "operator: buffer expected";
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
-                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
-                            return "bls_public_key: buffer expected";
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
-                            return "attestation_public_key: buffer expected";
-                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
-                        if (!$util.isString(message.power))
-                            return "power: string expected";
-                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
-                        if (!$util.isString(message.tokens))
-                            return "tokens: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates an ActiveValidator message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.ActiveValidator} ActiveValidator
-                 */
-                ActiveValidator.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.ActiveValidator)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.ActiveValidator: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.ActiveValidator();
-                    if (object.operator != null)
-                        if (object.operator.length)
-                            if (typeof object.operator === "string")
-                                $util.base64.decode(object.operator, message.operator = $util.newBuffer($util.base64.length(object.operator)), 0);
-                            else if (object.operator.length >= 0)
-                                message.operator = object.operator;
-                    if (object.bls_public_key != null)
-                        if (object.bls_public_key.length)
-                            if (typeof object.bls_public_key === "string")
-                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
-                            else if (object.bls_public_key.length >= 0)
-                                message.bls_public_key = object.bls_public_key;
-                    if (object.attestation_public_key != null)
-                        if (object.attestation_public_key.length)
-                            if (typeof object.attestation_public_key === "string")
-                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
-                            else if (object.attestation_public_key.length >= 0)
-                                message.attestation_public_key = object.attestation_public_key;
-                    if (object.power != null)
-                        if (typeof object.power !== "string" || object.power.length)
-                            message.power = $String(object.power);
-                    if (object.tokens != null)
-                        if (typeof object.tokens !== "string" || object.tokens.length)
-                            message.tokens = $String(object.tokens);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from an ActiveValidator message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {aegis.staking.v1.ActiveValidator} message ActiveValidator
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                ActiveValidator.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        if (options.bytes === $String)
-                            object.operator = "";
-                        else {
-                            object.operator = [];
-                            if (options.bytes !== $Array)
-                                object.operator = $util.newBuffer(object.operator);
-                        }
-                        if (options.bytes === $String)
-                            object.bls_public_key = "";
-                        else {
-                            object.bls_public_key = [];
-                            if (options.bytes !== $Array)
-                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
-                        }
-                        if (options.bytes === $String)
-                            object.attestation_public_key = "";
-                        else {
-                            object.attestation_public_key = [];
-                            if (options.bytes !== $Array)
-                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
-                        }
-                        object.power = "";
-                        object.tokens = "";
-                    }
-                    if (message.operator != null && $Object.hasOwnProperty.call(message, "operator"))
-                        object.operator = options.bytes === $String ? $util.base64.encode(message.operator, 0, message.operator.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.operator) : message.operator;
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
-                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
-                    if (message.power != null && $Object.hasOwnProperty.call(message, "power"))
-                        object.power = message.power;
-                    if (message.tokens != null && $Object.hasOwnProperty.call(message, "tokens"))
-                        object.tokens = message.tokens;
-                    return object;
-                };
-
-                /**
-                 * Converts this ActiveValidator to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                ActiveValidator.prototype.toJSON = function() {
-                    return ActiveValidator.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for ActiveValidator
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.ActiveValidator
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                ActiveValidator.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.ActiveValidator";
-                };
-
-                return ActiveValidator;
-            })();
-
-            v1.ValidatorSetRecord = (function() {
-
-                /**
-                 * Properties of a ValidatorSetRecord.
-                 * @typedef {Object} aegis.staking.v1.ValidatorSetRecord.$Properties
-                 * @property {number|Long|null} [epoch] ValidatorSetRecord epoch
-                 * @property {number|Long|null} [start_height] ValidatorSetRecord start_height
-                 * @property {Uint8Array|null} [root] ValidatorSetRecord root
-                 * @property {Array.<aegis.staking.v1.ActiveValidator.$Properties>|null} [validators] ValidatorSetRecord validators
-                 * @property {number|Long|null} [computed_height] ValidatorSetRecord computed_height
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a ValidatorSetRecord.
-                 * @memberof aegis.staking.v1
-                 * @interface IValidatorSetRecord
-                 * @augments aegis.staking.v1.ValidatorSetRecord.$Properties
-                 * @deprecated Use aegis.staking.v1.ValidatorSetRecord.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a ValidatorSetRecord.
-                 * @typedef {aegis.staking.v1.ValidatorSetRecord.$Properties} aegis.staking.v1.ValidatorSetRecord.$Shape
-                 */
-
-                /**
-                 * Constructs a new ValidatorSetRecord.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a ValidatorSetRecord.
-                 * @constructor
-                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const ValidatorSetRecord = function (properties) {
-                    this.validators = [];
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * ValidatorSetRecord epoch.
-                 * @member {number|Long} epoch
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 */
-                ValidatorSetRecord.prototype.epoch = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-                /**
-                 * ValidatorSetRecord start_height.
-                 * @member {number|Long} start_height
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 */
-                ValidatorSetRecord.prototype.start_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-                /**
-                 * ValidatorSetRecord root.
-                 * @member {Uint8Array} root
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 */
-                ValidatorSetRecord.prototype.root = $util.newBuffer([]);
-
-                /**
-                 * ValidatorSetRecord validators.
-                 * @member {Array.<aegis.staking.v1.ActiveValidator.$Properties>} validators
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 */
-                ValidatorSetRecord.prototype.validators = $util.emptyArray;
-
-                /**
-                 * ValidatorSetRecord computed_height.
-                 * @member {number|Long} computed_height
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 */
-                ValidatorSetRecord.prototype.computed_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
-
-                /**
-                 * Creates a new ValidatorSetRecord instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.ValidatorSetRecord.$Shape): aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape;
-                 *   (properties?: aegis.staking.v1.ValidatorSetRecord.$Properties): aegis.staking.v1.ValidatorSetRecord;
-                 * }}
-                 */
-                ValidatorSetRecord.create = function(properties) {
-                    return new ValidatorSetRecord(properties);
-                };
-
-                /**
-                 * Encodes the specified ValidatorSetRecord message. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ValidatorSetRecord.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && (typeof message.epoch === "object" ? message.epoch.low || message.epoch.high : message.epoch !== 0))
-                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.epoch);
-                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height") && (typeof message.start_height === "object" ? message.start_height.low || message.start_height.high : message.start_height !== 0))
-                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.start_height);
-                    if (message.root != null && $Object.hasOwnProperty.call(message, "root") && message.root.length)
-                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.root);
-                    if (message.validators != null && message.validators.length)
-                        for (let i = 0; i < message.validators.length; ++i)
-                            $root.aegis.staking.v1.ActiveValidator.encode(message.validators[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
-                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height") && (typeof message.computed_height === "object" ? message.computed_height.low || message.computed_height.high : message.computed_height !== 0))
-                        writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.computed_height);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified ValidatorSetRecord message, length delimited. Does not implicitly {@link aegis.staking.v1.ValidatorSetRecord.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorSetRecord.$Properties} message ValidatorSetRecord message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                ValidatorSetRecord.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a ValidatorSetRecord message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ValidatorSetRecord.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.ValidatorSetRecord();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 0)
-                                    break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                    message.epoch = value;
-                                else
-                                    delete message.epoch;
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 0)
-                                    break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                    message.start_height = value;
-                                else
-                                    delete message.start_height;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.root = value;
-                                else
-                                    delete message.root;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 2)
-                                    break;
-                                if (!(message.validators && message.validators.length))
-                                    message.validators = [];
-                                message.validators.push($root.aegis.staking.v1.ActiveValidator.decode(reader, reader.size(), $undefined, _depth + 1));
-                                continue;
-                            }
-                        case 5: {
-                                if (wireType !== 0)
-                                    break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
-                                    message.computed_height = value;
-                                else
-                                    delete message.computed_height;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a ValidatorSetRecord message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.ValidatorSetRecord & aegis.staking.v1.ValidatorSetRecord.$Shape} ValidatorSetRecord
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                ValidatorSetRecord.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a ValidatorSetRecord message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                ValidatorSetRecord.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
-                        if (!$util.isInteger(message.epoch) && !(message.epoch && $util.isInteger(message.epoch.low) && $util.isInteger(message.epoch.high)))
-                            return "epoch: integer|Long expected";
-                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
-                        if (!$util.isInteger(message.start_height) && !(message.start_height && $util.isInteger(message.start_height.low) && $util.isInteger(message.start_height.high)))
-                            return "start_height: integer|Long expected";
-                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
-                        if (!(message.root && typeof message.root.length === "number" || $util.isString(message.root)))
-                            return "root: buffer expected";
-                    if (message.validators != null && $Object.hasOwnProperty.call(message, "validators")) {
-                        if (!$Array.isArray(message.validators))
-                            return "validators: array expected";
-                        for (let i = 0; i < message.validators.length; ++i) {
-                            let error = $root.aegis.staking.v1.ActiveValidator.verify(message.validators[i], _depth + 1);
-                            if (error)
-                                return "validators." + error;
-                        }
-                    }
-                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
-                        if (!$util.isInteger(message.computed_height) && !(message.computed_height && $util.isInteger(message.computed_height.low) && $util.isInteger(message.computed_height.high)))
-                            return "computed_height: integer|Long expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a ValidatorSetRecord message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.ValidatorSetRecord} ValidatorSetRecord
-                 */
-                ValidatorSetRecord.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.ValidatorSetRecord)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.ValidatorSetRecord: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.ValidatorSetRecord();
-                    if (object.epoch != null)
-                        if (typeof object.epoch === "object" ? object.epoch.low || object.epoch.high : $Number(object.epoch) !== 0)
-                            if ($util.Long)
-                                message.epoch = $util.Long.fromValue(object.epoch, true);
-                            else if (typeof object.epoch === "string")
-                                message.epoch = $parseInt(object.epoch, 10);
-                            else if (typeof object.epoch === "number")
-                                message.epoch = object.epoch;
-                            else if (typeof object.epoch === "object")
-                                message.epoch = new $util.LongBits(object.epoch.low >>> 0, object.epoch.high >>> 0).toNumber(true);
-                    if (object.start_height != null)
-                        if (typeof object.start_height === "object" ? object.start_height.low || object.start_height.high : $Number(object.start_height) !== 0)
-                            if ($util.Long)
-                                message.start_height = $util.Long.fromValue(object.start_height, true);
-                            else if (typeof object.start_height === "string")
-                                message.start_height = $parseInt(object.start_height, 10);
-                            else if (typeof object.start_height === "number")
-                                message.start_height = object.start_height;
-                            else if (typeof object.start_height === "object")
-                                message.start_height = new $util.LongBits(object.start_height.low >>> 0, object.start_height.high >>> 0).toNumber(true);
-                    if (object.root != null)
-                        if (object.root.length)
-                            if (typeof object.root === "string")
-                                $util.base64.decode(object.root, message.root = $util.newBuffer($util.base64.length(object.root)), 0);
-                            else if (object.root.length >= 0)
-                                message.root = object.root;
-                    if (object.validators) {
-                        if (!$Array.isArray(object.validators))
-                            throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: array expected");
-                        message.validators = $Array(object.validators.length);
-                        for (let i = 0; i < object.validators.length; ++i) {
-                            if (!$util.isObject(object.validators[i]))
-                                throw $TypeError(".aegis.staking.v1.ValidatorSetRecord.validators: object expected");
-                            message.validators[i] = $root.aegis.staking.v1.ActiveValidator.fromObject(object.validators[i], _depth + 1);
-                        }
-                    }
-                    if (object.computed_height != null)
-                        if (typeof object.computed_height === "object" ? object.computed_height.low || object.computed_height.high : $Number(object.computed_height) !== 0)
-                            if ($util.Long)
-                                message.computed_height = $util.Long.fromValue(object.computed_height, true);
-                            else if (typeof object.computed_height === "string")
-                                message.computed_height = $parseInt(object.computed_height, 10);
-                            else if (typeof object.computed_height === "number")
-                                message.computed_height = object.computed_height;
-                            else if (typeof object.computed_height === "object")
-                                message.computed_height = new $util.LongBits(object.computed_height.low >>> 0, object.computed_height.high >>> 0).toNumber(true);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a ValidatorSetRecord message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {aegis.staking.v1.ValidatorSetRecord} message ValidatorSetRecord
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                ValidatorSetRecord.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.arrays || options.defaults)
-                        object.validators = [];
-                    if (options.defaults) {
-                        if ($util.Long) {
-                            let long = new $util.Long(0, 0, true);
-                            object.epoch = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                        } else
-                            object.epoch = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                        if ($util.Long) {
-                            let long = new $util.Long(0, 0, true);
-                            object.start_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                        } else
-                            object.start_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                        if (options.bytes === $String)
-                            object.root = "";
-                        else {
-                            object.root = [];
-                            if (options.bytes !== $Array)
-                                object.root = $util.newBuffer(object.root);
-                        }
-                        if ($util.Long) {
-                            let long = new $util.Long(0, 0, true);
-                            object.computed_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
-                        } else
-                            object.computed_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
-                    }
-                    if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch"))
-                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                            object.epoch = typeof message.epoch === "number" ? $BigInt(message.epoch) : $util.Long.fromBits(message.epoch.low >>> 0, message.epoch.high >>> 0, true).toBigInt();
-                        else if (typeof message.epoch === "number")
-                            object.epoch = options.longs === $String ? $String(message.epoch) : message.epoch;
-                        else
-                            object.epoch = options.longs === $String ? $util.Long.prototype.toString.call(message.epoch) : options.longs === $Number ? new $util.LongBits(message.epoch.low >>> 0, message.epoch.high >>> 0).toNumber(true) : message.epoch;
-                    if (message.start_height != null && $Object.hasOwnProperty.call(message, "start_height"))
-                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                            object.start_height = typeof message.start_height === "number" ? $BigInt(message.start_height) : $util.Long.fromBits(message.start_height.low >>> 0, message.start_height.high >>> 0, true).toBigInt();
-                        else if (typeof message.start_height === "number")
-                            object.start_height = options.longs === $String ? $String(message.start_height) : message.start_height;
-                        else
-                            object.start_height = options.longs === $String ? $util.Long.prototype.toString.call(message.start_height) : options.longs === $Number ? new $util.LongBits(message.start_height.low >>> 0, message.start_height.high >>> 0).toNumber(true) : message.start_height;
-                    if (message.root != null && $Object.hasOwnProperty.call(message, "root"))
-                        object.root = options.bytes === $String ? $util.base64.encode(message.root, 0, message.root.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.root) : message.root;
-                    if (message.validators && message.validators.length) {
-                        object.validators = $Array(message.validators.length);
-                        for (let j = 0; j < message.validators.length; ++j)
-                            object.validators[j] = $root.aegis.staking.v1.ActiveValidator.toObject(message.validators[j], options, _depth + 1);
-                    }
-                    if (message.computed_height != null && $Object.hasOwnProperty.call(message, "computed_height"))
-                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
-                            object.computed_height = typeof message.computed_height === "number" ? $BigInt(message.computed_height) : $util.Long.fromBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0, true).toBigInt();
-                        else if (typeof message.computed_height === "number")
-                            object.computed_height = options.longs === $String ? $String(message.computed_height) : message.computed_height;
-                        else
-                            object.computed_height = options.longs === $String ? $util.Long.prototype.toString.call(message.computed_height) : options.longs === $Number ? new $util.LongBits(message.computed_height.low >>> 0, message.computed_height.high >>> 0).toNumber(true) : message.computed_height;
-                    return object;
-                };
-
-                /**
-                 * Converts this ValidatorSetRecord to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                ValidatorSetRecord.prototype.toJSON = function() {
-                    return ValidatorSetRecord.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for ValidatorSetRecord
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.ValidatorSetRecord
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                ValidatorSetRecord.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.ValidatorSetRecord";
-                };
-
-                return ValidatorSetRecord;
-            })();
-
-            v1.MsgCreateValidator = (function() {
-
-                /**
-                 * Properties of a MsgCreateValidator.
-                 * @typedef {Object} aegis.staking.v1.MsgCreateValidator.$Properties
-                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgCreateValidator description
-                 * @property {aegis.staking.v1.CommissionRates.$Properties|null} [commission] MsgCreateValidator commission
-                 * @property {string|null} [min_self_delegation] MsgCreateValidator min_self_delegation
-                 * @property {string|null} [delegator_address] MsgCreateValidator delegator_address
-                 * @property {string|null} [validator_address] MsgCreateValidator validator_address
-                 * @property {aegis.staking.v1.Coin.$Properties|null} [value] MsgCreateValidator value
-                 * @property {Uint8Array|null} [bls_public_key] MsgCreateValidator bls_public_key
-                 * @property {Uint8Array|null} [bls_proof_of_possession] MsgCreateValidator bls_proof_of_possession
-                 * @property {Uint8Array|null} [attestation_public_key] MsgCreateValidator attestation_public_key
-                 * @property {Uint8Array|null} [attestation_proof_of_possession] MsgCreateValidator attestation_proof_of_possession
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a MsgCreateValidator.
-                 * @memberof aegis.staking.v1
-                 * @interface IMsgCreateValidator
-                 * @augments aegis.staking.v1.MsgCreateValidator.$Properties
-                 * @deprecated Use aegis.staking.v1.MsgCreateValidator.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a MsgCreateValidator.
-                 * @typedef {aegis.staking.v1.MsgCreateValidator.$Properties} aegis.staking.v1.MsgCreateValidator.$Shape
-                 */
-
-                /**
-                 * Constructs a new MsgCreateValidator.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a MsgCreateValidator.
-                 * @constructor
-                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const MsgCreateValidator = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * MsgCreateValidator description.
-                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.description = null;
-
-                /**
-                 * MsgCreateValidator commission.
-                 * @member {aegis.staking.v1.CommissionRates.$Properties|null|undefined} commission
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.commission = null;
-
-                /**
-                 * MsgCreateValidator min_self_delegation.
-                 * @member {string} min_self_delegation
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.min_self_delegation = "";
-
-                /**
-                 * MsgCreateValidator delegator_address.
-                 * @member {string} delegator_address
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.delegator_address = "";
-
-                /**
-                 * MsgCreateValidator validator_address.
-                 * @member {string} validator_address
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.validator_address = "";
-
-                /**
-                 * MsgCreateValidator value.
-                 * @member {aegis.staking.v1.Coin.$Properties|null|undefined} value
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.value = null;
-
-                /**
-                 * MsgCreateValidator bls_public_key.
-                 * @member {Uint8Array} bls_public_key
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.bls_public_key = $util.newBuffer([]);
-
-                /**
-                 * MsgCreateValidator bls_proof_of_possession.
-                 * @member {Uint8Array} bls_proof_of_possession
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.bls_proof_of_possession = $util.newBuffer([]);
-
-                /**
-                 * MsgCreateValidator attestation_public_key.
-                 * @member {Uint8Array} attestation_public_key
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.attestation_public_key = $util.newBuffer([]);
-
-                /**
-                 * MsgCreateValidator attestation_proof_of_possession.
-                 * @member {Uint8Array} attestation_proof_of_possession
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 */
-                MsgCreateValidator.prototype.attestation_proof_of_possession = $util.newBuffer([]);
-
-                /**
-                 * Creates a new MsgCreateValidator instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.MsgCreateValidator.$Shape): aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape;
-                 *   (properties?: aegis.staking.v1.MsgCreateValidator.$Properties): aegis.staking.v1.MsgCreateValidator;
-                 * }}
-                 */
-                MsgCreateValidator.create = function(properties) {
-                    return new MsgCreateValidator(properties);
-                };
-
-                /**
-                 * Encodes the specified MsgCreateValidator message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgCreateValidator.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
-                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
-                        $root.aegis.staking.v1.CommissionRates.encode(message.commission, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
-                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.min_self_delegation);
-                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address") && message.delegator_address !== "")
-                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.delegator_address);
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
-                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.validator_address);
-                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
-                        $root.aegis.staking.v1.Coin.encode(message.value, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key") && message.bls_public_key.length)
-                        writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.bls_public_key);
-                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession") && message.bls_proof_of_possession.length)
-                        writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.bls_proof_of_possession);
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key") && message.attestation_public_key.length)
-                        writer.uint32(/* id 10, wireType 2 =*/82).bytes(message.attestation_public_key);
-                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession") && message.attestation_proof_of_possession.length)
-                        writer.uint32(/* id 11, wireType 2 =*/90).bytes(message.attestation_proof_of_possession);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified MsgCreateValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidator.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidator.$Properties} message MsgCreateValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgCreateValidator.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a MsgCreateValidator message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgCreateValidator.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.MsgCreateValidator();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                message.commission = $root.aegis.staking.v1.CommissionRates.decode(reader, reader.size(), $undefined, _depth + 1, message.commission);
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.min_self_delegation = value;
-                                else
-                                    delete message.min_self_delegation;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.delegator_address = value;
-                                else
-                                    delete message.delegator_address;
-                                continue;
-                            }
-                        case 5: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.validator_address = value;
-                                else
-                                    delete message.validator_address;
-                                continue;
-                            }
-                        case 7: {
-                                if (wireType !== 2)
-                                    break;
-                                message.value = $root.aegis.staking.v1.Coin.decode(reader, reader.size(), $undefined, _depth + 1, message.value);
-                                continue;
-                            }
-                        case 8: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.bls_public_key = value;
-                                else
-                                    delete message.bls_public_key;
-                                continue;
-                            }
-                        case 9: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.bls_proof_of_possession = value;
-                                else
-                                    delete message.bls_proof_of_possession;
-                                continue;
-                            }
-                        case 10: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.attestation_public_key = value;
-                                else
-                                    delete message.attestation_public_key;
-                                continue;
-                            }
-                        case 11: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.bytes()).length)
-                                    message.attestation_proof_of_possession = value;
-                                else
-                                    delete message.attestation_proof_of_possession;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a MsgCreateValidator message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.MsgCreateValidator & aegis.staking.v1.MsgCreateValidator.$Shape} MsgCreateValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgCreateValidator.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a MsgCreateValidator message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                MsgCreateValidator.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
-                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
-                        if (error)
-                            return "description." + error;
-                    }
-                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission")) {
-                        let error = $root.aegis.staking.v1.CommissionRates.verify(message.commission, _depth + 1);
-                        if (error)
-                            return "commission." + error;
-                    }
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        if (!$util.isString(message.min_self_delegation))
-                            return "min_self_delegation: string expected";
-                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
-                        if (!$util.isString(message.delegator_address))
-                            return "delegator_address: string expected";
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
-                        if (!$util.isString(message.validator_address))
-                            return "validator_address: string expected";
-                    if (message.value != null && $Object.hasOwnProperty.call(message, "value")) {
-                        let error = $root.aegis.staking.v1.Coin.verify(message.value, _depth + 1);
-                        if (error)
-                            return "value." + error;
-                    }
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
-                        if (!(message.bls_public_key && typeof message.bls_public_key.length === "number" || $util.isString(message.bls_public_key)))
-                            return "bls_public_key: buffer expected";
-                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
-                        if (!(message.bls_proof_of_possession && typeof message.bls_proof_of_possession.length === "number" || $util.isString(message.bls_proof_of_possession)))
-                            return "bls_proof_of_possession: buffer expected";
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        if (!(message.attestation_public_key && typeof message.attestation_public_key.length === "number" || $util.isString(message.attestation_public_key)))
-                            return "attestation_public_key: buffer expected";
-                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
-                        if (!(message.attestation_proof_of_possession && typeof message.attestation_proof_of_possession.length === "number" || $util.isString(message.attestation_proof_of_possession)))
-                            return "attestation_proof_of_possession: buffer expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a MsgCreateValidator message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.MsgCreateValidator} MsgCreateValidator
-                 */
-                MsgCreateValidator.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidator)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.MsgCreateValidator: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.MsgCreateValidator();
-                    if (object.description != null) {
-                        if (!$util.isObject(object.description))
-                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.description: object expected");
-                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
-                    }
-                    if (object.commission != null) {
-                        if (!$util.isObject(object.commission))
-                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.commission: object expected");
-                        message.commission = $root.aegis.staking.v1.CommissionRates.fromObject(object.commission, _depth + 1);
-                    }
-                    if (object.min_self_delegation != null)
-                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
-                            message.min_self_delegation = $String(object.min_self_delegation);
-                    if (object.delegator_address != null)
-                        if (typeof object.delegator_address !== "string" || object.delegator_address.length)
-                            message.delegator_address = $String(object.delegator_address);
-                    if (object.validator_address != null)
-                        if (typeof object.validator_address !== "string" || object.validator_address.length)
-                            message.validator_address = $String(object.validator_address);
-                    if (object.value != null) {
-                        if (!$util.isObject(object.value))
-                            throw $TypeError(".aegis.staking.v1.MsgCreateValidator.value: object expected");
-                        message.value = $root.aegis.staking.v1.Coin.fromObject(object.value, _depth + 1);
-                    }
-                    if (object.bls_public_key != null)
-                        if (object.bls_public_key.length)
-                            if (typeof object.bls_public_key === "string")
-                                $util.base64.decode(object.bls_public_key, message.bls_public_key = $util.newBuffer($util.base64.length(object.bls_public_key)), 0);
-                            else if (object.bls_public_key.length >= 0)
-                                message.bls_public_key = object.bls_public_key;
-                    if (object.bls_proof_of_possession != null)
-                        if (object.bls_proof_of_possession.length)
-                            if (typeof object.bls_proof_of_possession === "string")
-                                $util.base64.decode(object.bls_proof_of_possession, message.bls_proof_of_possession = $util.newBuffer($util.base64.length(object.bls_proof_of_possession)), 0);
-                            else if (object.bls_proof_of_possession.length >= 0)
-                                message.bls_proof_of_possession = object.bls_proof_of_possession;
-                    if (object.attestation_public_key != null)
-                        if (object.attestation_public_key.length)
-                            if (typeof object.attestation_public_key === "string")
-                                $util.base64.decode(object.attestation_public_key, message.attestation_public_key = $util.newBuffer($util.base64.length(object.attestation_public_key)), 0);
-                            else if (object.attestation_public_key.length >= 0)
-                                message.attestation_public_key = object.attestation_public_key;
-                    if (object.attestation_proof_of_possession != null)
-                        if (object.attestation_proof_of_possession.length)
-                            if (typeof object.attestation_proof_of_possession === "string")
-                                $util.base64.decode(object.attestation_proof_of_possession, message.attestation_proof_of_possession = $util.newBuffer($util.base64.length(object.attestation_proof_of_possession)), 0);
-                            else if (object.attestation_proof_of_possession.length >= 0)
-                                message.attestation_proof_of_possession = object.attestation_proof_of_possession;
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a MsgCreateValidator message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidator} message MsgCreateValidator
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                MsgCreateValidator.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.description = null;
-                        object.commission = null;
-                        object.min_self_delegation = "";
-                        object.delegator_address = "";
-                        object.validator_address = "";
-                        object.value = null;
-                        if (options.bytes === $String)
-                            object.bls_public_key = "";
-                        else {
-                            object.bls_public_key = [];
-                            if (options.bytes !== $Array)
-                                object.bls_public_key = $util.newBuffer(object.bls_public_key);
-                        }
-                        if (options.bytes === $String)
-                            object.bls_proof_of_possession = "";
-                        else {
-                            object.bls_proof_of_possession = [];
-                            if (options.bytes !== $Array)
-                                object.bls_proof_of_possession = $util.newBuffer(object.bls_proof_of_possession);
-                        }
-                        if (options.bytes === $String)
-                            object.attestation_public_key = "";
-                        else {
-                            object.attestation_public_key = [];
-                            if (options.bytes !== $Array)
-                                object.attestation_public_key = $util.newBuffer(object.attestation_public_key);
-                        }
-                        if (options.bytes === $String)
-                            object.attestation_proof_of_possession = "";
-                        else {
-                            object.attestation_proof_of_possession = [];
-                            if (options.bytes !== $Array)
-                                object.attestation_proof_of_possession = $util.newBuffer(object.attestation_proof_of_possession);
-                        }
-                    }
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
-                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
-                    if (message.commission != null && $Object.hasOwnProperty.call(message, "commission"))
-                        object.commission = $root.aegis.staking.v1.CommissionRates.toObject(message.commission, options, _depth + 1);
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        object.min_self_delegation = message.min_self_delegation;
-                    if (message.delegator_address != null && $Object.hasOwnProperty.call(message, "delegator_address"))
-                        object.delegator_address = message.delegator_address;
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
-                        object.validator_address = message.validator_address;
-                    if (message.value != null && $Object.hasOwnProperty.call(message, "value"))
-                        object.value = $root.aegis.staking.v1.Coin.toObject(message.value, options, _depth + 1);
-                    if (message.bls_public_key != null && $Object.hasOwnProperty.call(message, "bls_public_key"))
-                        object.bls_public_key = options.bytes === $String ? $util.base64.encode(message.bls_public_key, 0, message.bls_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_public_key) : message.bls_public_key;
-                    if (message.bls_proof_of_possession != null && $Object.hasOwnProperty.call(message, "bls_proof_of_possession"))
-                        object.bls_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.bls_proof_of_possession, 0, message.bls_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.bls_proof_of_possession) : message.bls_proof_of_possession;
-                    if (message.attestation_public_key != null && $Object.hasOwnProperty.call(message, "attestation_public_key"))
-                        object.attestation_public_key = options.bytes === $String ? $util.base64.encode(message.attestation_public_key, 0, message.attestation_public_key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_public_key) : message.attestation_public_key;
-                    if (message.attestation_proof_of_possession != null && $Object.hasOwnProperty.call(message, "attestation_proof_of_possession"))
-                        object.attestation_proof_of_possession = options.bytes === $String ? $util.base64.encode(message.attestation_proof_of_possession, 0, message.attestation_proof_of_possession.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.attestation_proof_of_possession) : message.attestation_proof_of_possession;
-                    return object;
-                };
-
-                /**
-                 * Converts this MsgCreateValidator to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                MsgCreateValidator.prototype.toJSON = function() {
-                    return MsgCreateValidator.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for MsgCreateValidator
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.MsgCreateValidator
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                MsgCreateValidator.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.MsgCreateValidator";
-                };
-
-                return MsgCreateValidator;
-            })();
-
-            v1.MsgCreateValidatorResponse = (function() {
-
-                /**
-                 * Properties of a MsgCreateValidatorResponse.
-                 * @typedef {Object} aegis.staking.v1.MsgCreateValidatorResponse.$Properties
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a MsgCreateValidatorResponse.
-                 * @memberof aegis.staking.v1
-                 * @interface IMsgCreateValidatorResponse
-                 * @augments aegis.staking.v1.MsgCreateValidatorResponse.$Properties
-                 * @deprecated Use aegis.staking.v1.MsgCreateValidatorResponse.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a MsgCreateValidatorResponse.
-                 * @typedef {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} aegis.staking.v1.MsgCreateValidatorResponse.$Shape
-                 */
-
-                /**
-                 * Constructs a new MsgCreateValidatorResponse.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a MsgCreateValidatorResponse.
-                 * @constructor
-                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const MsgCreateValidatorResponse = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * Creates a new MsgCreateValidatorResponse instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.MsgCreateValidatorResponse.$Shape): aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape;
-                 *   (properties?: aegis.staking.v1.MsgCreateValidatorResponse.$Properties): aegis.staking.v1.MsgCreateValidatorResponse;
-                 * }}
-                 */
-                MsgCreateValidatorResponse.create = function(properties) {
-                    return new MsgCreateValidatorResponse(properties);
-                };
-
-                /**
-                 * Encodes the specified MsgCreateValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgCreateValidatorResponse.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified MsgCreateValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgCreateValidatorResponse.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidatorResponse.$Properties} message MsgCreateValidatorResponse message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgCreateValidatorResponse.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgCreateValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.MsgCreateValidatorResponse();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        reader.skipType(tag & 7, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a MsgCreateValidatorResponse message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse & aegis.staking.v1.MsgCreateValidatorResponse.$Shape} MsgCreateValidatorResponse
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgCreateValidatorResponse.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a MsgCreateValidatorResponse message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                MsgCreateValidatorResponse.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    return null;
-                };
-
-                /**
-                 * Creates a MsgCreateValidatorResponse message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.MsgCreateValidatorResponse} MsgCreateValidatorResponse
-                 */
-                MsgCreateValidatorResponse.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.MsgCreateValidatorResponse)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.MsgCreateValidatorResponse: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    return new $root.aegis.staking.v1.MsgCreateValidatorResponse();
-                };
-
-                /**
-                 * Creates a plain object from a MsgCreateValidatorResponse message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgCreateValidatorResponse} message MsgCreateValidatorResponse
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                MsgCreateValidatorResponse.toObject = function () {
-                    return {};
-                };
-
-                /**
-                 * Converts this MsgCreateValidatorResponse to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                MsgCreateValidatorResponse.prototype.toJSON = function() {
-                    return MsgCreateValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for MsgCreateValidatorResponse
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.MsgCreateValidatorResponse
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                MsgCreateValidatorResponse.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.MsgCreateValidatorResponse";
-                };
-
-                return MsgCreateValidatorResponse;
-            })();
-
-            v1.MsgEditValidator = (function() {
-
-                /**
-                 * Properties of a MsgEditValidator.
-                 * @typedef {Object} aegis.staking.v1.MsgEditValidator.$Properties
-                 * @property {aegis.staking.v1.Description.$Properties|null} [description] MsgEditValidator description
-                 * @property {string|null} [validator_address] MsgEditValidator validator_address
-                 * @property {string|null} [commission_rate] MsgEditValidator commission_rate
-                 * @property {string|null} [min_self_delegation] MsgEditValidator min_self_delegation
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a MsgEditValidator.
-                 * @memberof aegis.staking.v1
-                 * @interface IMsgEditValidator
-                 * @augments aegis.staking.v1.MsgEditValidator.$Properties
-                 * @deprecated Use aegis.staking.v1.MsgEditValidator.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a MsgEditValidator.
-                 * @typedef {aegis.staking.v1.MsgEditValidator.$Properties} aegis.staking.v1.MsgEditValidator.$Shape
-                 */
-
-                /**
-                 * Constructs a new MsgEditValidator.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a MsgEditValidator.
-                 * @constructor
-                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const MsgEditValidator = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * MsgEditValidator description.
-                 * @member {aegis.staking.v1.Description.$Properties|null|undefined} description
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @instance
-                 */
-                MsgEditValidator.prototype.description = null;
-
-                /**
-                 * MsgEditValidator validator_address.
-                 * @member {string} validator_address
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @instance
-                 */
-                MsgEditValidator.prototype.validator_address = "";
-
-                /**
-                 * MsgEditValidator commission_rate.
-                 * @member {string} commission_rate
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @instance
-                 */
-                MsgEditValidator.prototype.commission_rate = "";
-
-                /**
-                 * MsgEditValidator min_self_delegation.
-                 * @member {string} min_self_delegation
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @instance
-                 */
-                MsgEditValidator.prototype.min_self_delegation = "";
-
-                /**
-                 * Creates a new MsgEditValidator instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidator.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.MsgEditValidator.$Shape): aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape;
-                 *   (properties?: aegis.staking.v1.MsgEditValidator.$Properties): aegis.staking.v1.MsgEditValidator;
-                 * }}
-                 */
-                MsgEditValidator.create = function(properties) {
-                    return new MsgEditValidator(properties);
-                };
-
-                /**
-                 * Encodes the specified MsgEditValidator message. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgEditValidator.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
-                        $root.aegis.staking.v1.Description.encode(message.description, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address") && message.validator_address !== "")
-                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.validator_address);
-                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate") && message.commission_rate !== "")
-                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.commission_rate);
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation") && message.min_self_delegation !== "")
-                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.min_self_delegation);
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified MsgEditValidator message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidator.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidator.$Properties} message MsgEditValidator message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgEditValidator.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a MsgEditValidator message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgEditValidator.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message, value;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.MsgEditValidator();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        let wireType = tag & 7;
-                        switch (tag >>>= 3) {
-                        case 1: {
-                                if (wireType !== 2)
-                                    break;
-                                message.description = $root.aegis.staking.v1.Description.decode(reader, reader.size(), $undefined, _depth + 1, message.description);
-                                continue;
-                            }
-                        case 2: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.validator_address = value;
-                                else
-                                    delete message.validator_address;
-                                continue;
-                            }
-                        case 3: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.commission_rate = value;
-                                else
-                                    delete message.commission_rate;
-                                continue;
-                            }
-                        case 4: {
-                                if (wireType !== 2)
-                                    break;
-                                if ((value = reader.stringVerify()).length)
-                                    message.min_self_delegation = value;
-                                else
-                                    delete message.min_self_delegation;
-                                continue;
-                            }
-                        }
-                        reader.skipType(wireType, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a MsgEditValidator message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.MsgEditValidator & aegis.staking.v1.MsgEditValidator.$Shape} MsgEditValidator
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgEditValidator.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a MsgEditValidator message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                MsgEditValidator.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description")) {
-                        let error = $root.aegis.staking.v1.Description.verify(message.description, _depth + 1);
-                        if (error)
-                            return "description." + error;
-                    }
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
-                        if (!$util.isString(message.validator_address))
-                            return "validator_address: string expected";
-                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
-                        if (!$util.isString(message.commission_rate))
-                            return "commission_rate: string expected";
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        if (!$util.isString(message.min_self_delegation))
-                            return "min_self_delegation: string expected";
-                    return null;
-                };
-
-                /**
-                 * Creates a MsgEditValidator message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.MsgEditValidator} MsgEditValidator
-                 */
-                MsgEditValidator.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.MsgEditValidator)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.MsgEditValidator: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let message = new $root.aegis.staking.v1.MsgEditValidator();
-                    if (object.description != null) {
-                        if (!$util.isObject(object.description))
-                            throw $TypeError(".aegis.staking.v1.MsgEditValidator.description: object expected");
-                        message.description = $root.aegis.staking.v1.Description.fromObject(object.description, _depth + 1);
-                    }
-                    if (object.validator_address != null)
-                        if (typeof object.validator_address !== "string" || object.validator_address.length)
-                            message.validator_address = $String(object.validator_address);
-                    if (object.commission_rate != null)
-                        if (typeof object.commission_rate !== "string" || object.commission_rate.length)
-                            message.commission_rate = $String(object.commission_rate);
-                    if (object.min_self_delegation != null)
-                        if (typeof object.min_self_delegation !== "string" || object.min_self_delegation.length)
-                            message.min_self_delegation = $String(object.min_self_delegation);
-                    return message;
-                };
-
-                /**
-                 * Creates a plain object from a MsgEditValidator message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidator} message MsgEditValidator
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                MsgEditValidator.toObject = function (message, options, _depth) {
-                    if (!options)
-                        options = {};
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let object = {};
-                    if (options.defaults) {
-                        object.description = null;
-                        object.validator_address = "";
-                        object.commission_rate = "";
-                        object.min_self_delegation = "";
-                    }
-                    if (message.description != null && $Object.hasOwnProperty.call(message, "description"))
-                        object.description = $root.aegis.staking.v1.Description.toObject(message.description, options, _depth + 1);
-                    if (message.validator_address != null && $Object.hasOwnProperty.call(message, "validator_address"))
-                        object.validator_address = message.validator_address;
-                    if (message.commission_rate != null && $Object.hasOwnProperty.call(message, "commission_rate"))
-                        object.commission_rate = message.commission_rate;
-                    if (message.min_self_delegation != null && $Object.hasOwnProperty.call(message, "min_self_delegation"))
-                        object.min_self_delegation = message.min_self_delegation;
-                    return object;
-                };
-
-                /**
-                 * Converts this MsgEditValidator to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                MsgEditValidator.prototype.toJSON = function() {
-                    return MsgEditValidator.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for MsgEditValidator
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.MsgEditValidator
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                MsgEditValidator.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.MsgEditValidator";
-                };
-
-                return MsgEditValidator;
-            })();
-
-            v1.MsgEditValidatorResponse = (function() {
-
-                /**
-                 * Properties of a MsgEditValidatorResponse.
-                 * @typedef {Object} aegis.staking.v1.MsgEditValidatorResponse.$Properties
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-
-                /**
-                 * Properties of a MsgEditValidatorResponse.
-                 * @memberof aegis.staking.v1
-                 * @interface IMsgEditValidatorResponse
-                 * @augments aegis.staking.v1.MsgEditValidatorResponse.$Properties
-                 * @deprecated Use aegis.staking.v1.MsgEditValidatorResponse.$Properties instead.
-                 */
-
-                /**
-                 * Shape of a MsgEditValidatorResponse.
-                 * @typedef {aegis.staking.v1.MsgEditValidatorResponse.$Properties} aegis.staking.v1.MsgEditValidatorResponse.$Shape
-                 */
-
-                /**
-                 * Constructs a new MsgEditValidatorResponse.
-                 * @memberof aegis.staking.v1
-                 * @classdesc Represents a MsgEditValidatorResponse.
-                 * @constructor
-                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
-                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
-                 */
-                const MsgEditValidatorResponse = function (properties) {
-                    if (properties)
-                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
-                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
-                                this[keys[i]] = properties[keys[i]];
-                };
-
-                /**
-                 * Creates a new MsgEditValidatorResponse instance using the specified properties.
-                 * @function create
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties=} [properties] Properties to set
-                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse instance
-                 * @type {{
-                 *   (properties: aegis.staking.v1.MsgEditValidatorResponse.$Shape): aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape;
-                 *   (properties?: aegis.staking.v1.MsgEditValidatorResponse.$Properties): aegis.staking.v1.MsgEditValidatorResponse;
-                 * }}
-                 */
-                MsgEditValidatorResponse.create = function(properties) {
-                    return new MsgEditValidatorResponse(properties);
-                };
-
-                /**
-                 * Encodes the specified MsgEditValidatorResponse message. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
-                 * @function encode
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgEditValidatorResponse.encode = function (message, writer, _depth) {
-                    if (!writer)
-                        writer = $Writer.create();
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
-                        for (let i = 0; i < message.$unknowns.length; ++i)
-                            writer.raw(message.$unknowns[i]);
-                    return writer;
-                };
-
-                /**
-                 * Encodes the specified MsgEditValidatorResponse message, length delimited. Does not implicitly {@link aegis.staking.v1.MsgEditValidatorResponse.verify|verify} messages.
-                 * @function encodeDelimited
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidatorResponse.$Properties} message MsgEditValidatorResponse message or plain object to encode
-                 * @param {$protobuf.Writer} [writer] Writer to encode to
-                 * @returns {$protobuf.Writer} Writer
-                 */
-                MsgEditValidatorResponse.encodeDelimited = function(message, writer) {
-                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
-                };
-
-                /**
-                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer.
-                 * @function decode
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @param {number} [length] Message length if known beforehand
-                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgEditValidatorResponse.decode = function (reader, length, _end, _depth, _target) {
-                    if (!(reader instanceof $Reader))
-                        reader = $Reader.create(reader);
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $Reader.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    let end, message;
-                    if (length === $undefined)
-                        end = reader.len;
-                    else {
-                        end = reader.pos + length;
-                        if (end > reader.len)
-                            throw $RangeError("index out of range");
-                        length = reader.len;
-                        reader.len = end;
-                    }
-                    message = _target || new $root.aegis.staking.v1.MsgEditValidatorResponse();
-                    while (reader.pos < end) {
-                        let start = reader.pos;
-                        let tag = reader.tag();
-                        if (tag === _end) {
-                            _end = $undefined;
-                            break;
-                        }
-                        reader.skipType(tag & 7, _depth, tag);
-                        if (!reader.discardUnknown) {
-                            $util.makeProp(message, "$unknowns", false);
-                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
-                        }
-                    }
-                    if (length !== $undefined) {
-                        if (reader.pos !== end)
-                            throw $RangeError("index out of range");
-                        reader.len = length;
-                    }
-                    if (_end !== $undefined)
-                        throw $Error("missing end group");
-                    return message;
-                };
-
-                /**
-                 * Decodes a MsgEditValidatorResponse message from the specified reader or buffer, length delimited.
-                 * @function decodeDelimited
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
-                 * @returns {aegis.staking.v1.MsgEditValidatorResponse & aegis.staking.v1.MsgEditValidatorResponse.$Shape} MsgEditValidatorResponse
-                 * @throws {Error} If the payload is not a reader or valid buffer
-                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
-                 */
-                MsgEditValidatorResponse.decodeDelimited = function(reader) {
-                    if (!(reader instanceof $Reader))
-                        reader = new $Reader(reader);
-                    return this.decode(reader, reader.size());
-                };
-
-                /**
-                 * Verifies a MsgEditValidatorResponse message.
-                 * @function verify
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {Object.<string,*>} message Plain object to verify
-                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
-                 */
-                MsgEditValidatorResponse.verify = function (message, _depth) {
-                    if (typeof message !== "object" || message === null)
-                        return "object expected";
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        return "max depth exceeded";
-                    return null;
-                };
-
-                /**
-                 * Creates a MsgEditValidatorResponse message from a plain object. Also converts values to their respective internal types.
-                 * @function fromObject
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {Object.<string,*>} object Plain object
-                 * @returns {aegis.staking.v1.MsgEditValidatorResponse} MsgEditValidatorResponse
-                 */
-                MsgEditValidatorResponse.fromObject = function (object, _depth) {
-                    if (object instanceof $root.aegis.staking.v1.MsgEditValidatorResponse)
-                        return object;
-                    if (!$util.isObject(object))
-                        throw $TypeError(".aegis.staking.v1.MsgEditValidatorResponse: object expected");
-                    if (_depth === $undefined)
-                        _depth = 0;
-                    if (_depth > $util.recursionLimit)
-                        throw $Error("max depth exceeded");
-                    return new $root.aegis.staking.v1.MsgEditValidatorResponse();
-                };
-
-                /**
-                 * Creates a plain object from a MsgEditValidatorResponse message. Also converts values to other types if specified.
-                 * @function toObject
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {aegis.staking.v1.MsgEditValidatorResponse} message MsgEditValidatorResponse
-                 * @param {$protobuf.IConversionOptions} [options] Conversion options
-                 * @returns {Object.<string,*>} Plain object
-                 */
-                MsgEditValidatorResponse.toObject = function () {
-                    return {};
-                };
-
-                /**
-                 * Converts this MsgEditValidatorResponse to JSON.
-                 * @function toJSON
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @instance
-                 * @returns {Object.<string,*>} JSON object
-                 */
-                MsgEditValidatorResponse.prototype.toJSON = function() {
-                    return MsgEditValidatorResponse.toObject(this, $protobuf.util.toJSONOptions);
-                };
-
-                /**
-                 * Gets the type url for MsgEditValidatorResponse
-                 * @function getTypeUrl
-                 * @memberof aegis.staking.v1.MsgEditValidatorResponse
-                 * @static
-                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
-                 * @returns {string} The type url
-                 */
-                MsgEditValidatorResponse.getTypeUrl = function(prefix) {
-                    if (prefix === $undefined)
-                        prefix = "type.googleapis.com";
-                    return prefix + "/aegis.staking.v1.MsgEditValidatorResponse";
-                };
-
-                return MsgEditValidatorResponse;
-            })();
-
-            return v1;
-        })();
-
-        return staking;
     })();
 
     aegis.zk = (function() {

@@ -1,10 +1,46 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import websocket from "@fastify/websocket";
 import type { CommitEvent } from "../consensus/index.js";
-import { computeBlockHash, toHex } from "@aegis/consumer-sdk";
+import {
+  computeBlockHash,
+  computeCheckpointInclusionProof,
+  encodeConsumerJson,
+  encodeConsumersJson,
+  encodeInclusionProofJson,
+  isConsumerId,
+  type ConsumerJson,
+  type ConsumersJson,
+  type HubConsumer,
+  type InclusionProofJson,
+  decodeSubmitTxRequestJson,
+  encodeApiErrorJson,
+  encodeBlsStreamMessageJson,
+  encodeCertificateResponseJson,
+  encodeCommitsJson,
+  encodeEvidenceListJson,
+  encodeHeaderResponseJson,
+  encodeStatusJson,
+  encodeSubmitTxResponseJson,
+  encodeZkInfoJson,
+  encodeZkStreamMessageJson,
+  fromHex,
+  HubApiError,
+  HUB_MAX_TX_BYTES,
+  type ApiErrorCode,
+  type BlockJson,
+  type CertificateResponseJson,
+  type CertificateStreamMessageJson,
+  type CommitsJson,
+  type EvidenceListJson,
+  type HeaderResponseJson,
+  type StatusJson,
+  type ValidatorSetJson,
+  type ZkInfoJson,
+} from "@aegis/consumer-sdk";
 import type { Logger } from "../logger.js";
+import { getConsumerStatus, type Consumer } from "../app/index.js";
 import type { HubNode } from "../node/hubNode.js";
-import { blockToJson, blsCertificateToJson, evidenceSummaryToJson, headerToJson, validatorSetToJson, zkCertificateToJson } from "./jsonViews.js";
+import { blockToJson, validatorSetToJson } from "./jsonViews.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 
 export interface ApiServerOpts {
@@ -18,9 +54,10 @@ export interface ApiServerModules {
   logger: Logger;
 }
 
-export type ApiErrorCode = "API_ERROR_INVALID_HEIGHT" | "API_ERROR_INVALID_LIMIT" | "API_ERROR_NOT_FOUND" | "API_ERROR_INVALID_TX" | "API_ERROR_TX_REJECTED" | "API_ERROR_INTERNAL";
+/** The error codes of `{ error: { code, message } }` bodies: defined with the shapes in the SDK. */
+export type { ApiErrorCode } from "@aegis/consumer-sdk";
 
-const MAX_TX_BODY = 1024 * 1024;
+const MAX_TX_BODY = HUB_MAX_TX_BYTES;
 /** Bytes a stream client may have unread before it is disconnected. */
 const MAX_STREAM_BACKLOG = 1024 * 1024;
 
@@ -67,15 +104,14 @@ export class ApiServer {
   private streams(scope: FastifyInstance): void {
     const { node } = this.modules;
     scope.get("/stream/certificates", { websocket: true }, (socket) => {
-      const send = (msg: unknown) => {
+      const send = (msg: CertificateStreamMessageJson) => {
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_STREAM_BACKLOG) return socket.close(1008, "too far behind");
         socket.send(JSON.stringify(msg));
       };
-      const onCommit = (c: CommitEvent) =>
-        send({ type: "bls", height: c.height, blockHash: toHex(c.blockHash), bls: blsCertificateToJson(c.certificate, node.engine.getValidatorSet(c.height)) });
+      const onCommit = (c: CommitEvent) => send(encodeBlsStreamMessageJson(c.certificate, node.engine.getValidatorSet(c.height)));
       node.engine.on("commit", onCommit);
-      const stopZk = node.db.zkCertificates.onStored((zk) => send({ type: "zk", height: zk.height, zk: zkCertificateToJson(zk) }));
+      const stopZk = node.db.zkCertificates.onStored((zk) => send(encodeZkStreamMessageJson(zk)));
       socket.on("close", () => {
         node.engine.off("commit", onCommit);
         stopZk();
@@ -87,12 +123,12 @@ export class ApiServer {
   private routes(): void {
     const { node } = this.modules;
     const app = this.app;
-    const fail = (reply: FastifyReply, status: number, code: ApiErrorCode, message: string) => reply.code(status).send({ error: { code, message } });
+    const fail = (reply: FastifyReply, status: number, code: ApiErrorCode, message: string) => reply.code(status).send(encodeApiErrorJson(code, message));
 
     app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.modules.logger.error("api error", { error: err.message });
-      return reply.code(status).send({ error: { code: status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", message: err.message } });
+      return reply.code(status).send(encodeApiErrorJson(status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", err.message));
     });
     app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${req.url}`));
 
@@ -112,24 +148,24 @@ export class ApiServer {
       return Number(raw);
     };
 
-    app.get("/status", async () => {
+    app.get("/status", async (): Promise<StatusJson> => {
       const tip = node.engine.chainTip;
-      return {
+      return encodeStatusJson({
         chainId: node.chainId,
         moniker: node.config.moniker,
         height: tip.height,
-        latestBlockHash: tip.height === 0 ? null : toHex(tip.blockHash),
-        latestBlockTime: tip.height === 0 ? null : new Date(tip.time).toISOString(),
+        latestBlockHash: tip.height === 0 ? null : tip.blockHash,
+        latestBlockTime: tip.height === 0 ? null : tip.time,
         validatorSetSize: node.genesis.validatorSet.validators.length,
         validatorIndex: node.engine.validatorIndex,
         round: node.engine.round,
         peerId: node.network.peerId,
         peers: node.network.connectedPeers().length,
         mempoolSize: node.mempool.size,
-      };
+      });
     });
 
-    app.get<{ Params: { height: string } }>("/blocks/:height", async (req, reply) => {
+    app.get<{ Params: { height: string }; Reply: BlockJson }>("/blocks/:height", async (req, reply) => {
       const h = parseHeight(req.params.height, reply);
       if (h === null) return reply;
       const block = await node.db.blocks.getBlock(h);
@@ -137,15 +173,66 @@ export class ApiServer {
       return blockToJson(block, computeBlockHash(block.header));
     });
 
-    app.get<{ Params: { height: string } }>("/headers/:height", async (req, reply) => {
+    app.get<{ Params: { height: string }; Reply: HeaderResponseJson }>("/headers/:height", async (req, reply) => {
       const h = parseHeight(req.params.height, reply);
       if (h === null) return reply;
       const block = await node.db.blocks.getBlock(h);
       if (!block) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h}`);
-      return { blockHash: toHex(computeBlockHash(block.header)), header: headerToJson(block.header) };
+      return encodeHeaderResponseJson(block.header);
     });
 
-    app.get<{ Params: { height: string } }>("/certificates/:height", async (req, reply) => {
+    // Consumer chains: the registry and a checkpoint's inclusion proof (the header whose root holds it).
+    const consumerOf = (c: Consumer): HubConsumer => ({
+      consumerId: c.consumerId,
+      owner: c.owner,
+      vm: c.vm,
+      genesisHash: c.genesisHash,
+      producerKeys: c.producerKeys,
+      bond: c.bond,
+      status: getConsumerStatus(c),
+      registeredHeight: c.registeredHeight,
+      latestHeight: c.latestHeight,
+    });
+    const parseConsumerId = (raw: string, reply: FastifyReply): string | null => {
+      if (isConsumerId(raw)) return raw;
+      fail(reply, 400, "API_ERROR_BAD_REQUEST", `not a consumer id (1-64 of a-z 0-9 - _ .): ${JSON.stringify(String(raw).slice(0, 80))}`);
+      return null;
+    };
+    app.get<{ Reply: ConsumersJson }>("/consumers", async (_req, reply) => {
+      if (!node.app.consumers) return fail(reply, 404, "API_ERROR_NOT_FOUND", "this chain has no application, so no consumers");
+      return encodeConsumersJson(node.app.consumers().map(consumerOf));
+    });
+    app.get<{ Params: { id: string }; Reply: ConsumerJson }>("/consumers/:id", async (req, reply) => {
+      const id = parseConsumerId(req.params.id, reply);
+      if (id === null) return reply;
+      const c = node.app.consumers?.().find((x) => x.consumerId === id);
+      if (!c) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no consumer ${id}`);
+      return encodeConsumerJson(consumerOf(c));
+    });
+    app.get<{ Params: { id: string; height: string }; Reply: InclusionProofJson }>("/consumers/:id/inclusion/:height", async (req, reply) => {
+      const id = parseConsumerId(req.params.id, reply);
+      if (id === null) return reply;
+      if (!/^[0-9]{1,16}$/.test(req.params.height) || !Number.isSafeInteger(Number(req.params.height)) || Number(req.params.height) < 1) {
+        return fail(reply, 400, "API_ERROR_INVALID_HEIGHT", "height must be a positive integer (the consumer's height)");
+      }
+      const at = node.app.consumerCheckpoint?.(id, Number(req.params.height));
+      if (!at) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no checkpoint of ${id} at height ${req.params.height}`);
+      const hubHeight = at.record.hubHeight;
+      const [block, cert] = await Promise.all([node.db.blocks.getBlock(hubHeight), node.db.blocks.getCertificate(hubHeight)]);
+      if (!block || !cert) return fail(reply, 404, "API_ERROR_NOT_FOUND", `hub block ${hubHeight} is not stored on this node`);
+      const { proof } = computeCheckpointInclusionProof(at.rootCheckpoints, id);
+      const zk = await node.db.zkCertificates.get(hubHeight, node.chainId);
+      const covering = zk ?? (await node.db.zkCertificates.firstAtOrAbove(hubHeight, node.chainId));
+      return encodeInclusionProofJson({
+        checkpoint: at.record.checkpoint,
+        hubHeight,
+        header: encodeHeaderResponseJson(block.header),
+        proof,
+        certificates: encodeCertificateResponseJson({ certificate: cert, validatorSet: node.engine.getValidatorSet(hubHeight), zk: zk ?? null, zkFinalizedBy: covering ? covering.height : null }),
+      });
+    });
+
+    app.get<{ Params: { height: string }; Reply: CertificateResponseJson }>("/certificates/:height", async (req, reply) => {
       const h = parseHeight(req.params.height, reply);
       if (h === null) return reply;
       const cert = await node.db.blocks.getCertificate(h);
@@ -153,26 +240,18 @@ export class ApiServer {
       const zk = await node.db.zkCertificates.get(h, node.chainId);
       // A succinct certificate for a later height finalizes this one too.
       const covering = zk ?? (await node.db.zkCertificates.firstAtOrAbove(h, node.chainId));
-      return {
-        height: h,
-        blockHash: toHex(cert.blockHash),
-        bls: blsCertificateToJson(cert, node.engine.getValidatorSet(h)),
-        zk: zk ? zkCertificateToJson(zk) : null,
-        zkFinalizedBy: covering ? covering.height : null,
-      };
+      return encodeCertificateResponseJson({ certificate: cert, validatorSet: node.engine.getValidatorSet(h), zk: zk ?? null, zkFinalizedBy: covering ? covering.height : null });
     });
 
-    app.get<{ Querystring: { limit?: string } }>("/commits", async (req, reply) => {
+    app.get<{ Querystring: { limit?: string }; Reply: CommitsJson }>("/commits", async (req, reply) => {
       const raw = req.query.limit ?? "100";
       if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
         return fail(reply, 400, "API_ERROR_INVALID_LIMIT", "limit must be an integer from 1 to 1000");
       }
-      return {
-        commits: node.recentCommits.slice(-Number(raw)).map((c) => ({ ...c, time: new Date(c.time).toISOString() })),
-      };
+      return encodeCommitsJson(node.recentCommits.slice(-Number(raw)));
     });
 
-    app.get<{ Querystring: { height?: string } }>("/zk", async (req, reply) => {
+    app.get<{ Querystring: { height?: string }; Reply: ZkInfoJson }>("/zk", async (req, reply) => {
       const zk = node.zk;
       if (!zk || !node.genesis.zk) return fail(reply, 404, "API_ERROR_NOT_FOUND", "this chain makes no ZK certificates (its genesis has no zk section)");
       const h = req.query.height === undefined ? node.engine.height + 1 : parseHeight(req.query.height, reply);
@@ -180,7 +259,7 @@ export class ApiServer {
       if (h > node.engine.height + 1) return fail(reply, 404, "API_ERROR_NOT_FOUND", `the set of height ${h} is not known yet (latest is ${node.engine.height})`);
       const root = zk.validatorSetRootAt(h);
       const { circuit, capacity, attestationIntervalMs, verificationKey } = node.genesis.zk;
-      return {
+      return encodeZkInfoJson({
         circuit,
         capacity,
         attestationIntervalMs,
@@ -188,29 +267,27 @@ export class ApiServer {
         prover: zk.isProver,
         latestCertifiedHeight: zk.latestCertifiedHeight || null,
         recordedHeight: node.app.zkRecordedHeight?.() || null,
-        proverReward: node.genesis.zk.proverReward,
+        proverReward: BigInt(node.genesis.zk.proverReward),
         height: h,
-        validatorSetRoot: root === undefined ? null : root.toString(),
-      };
+        validatorSetRoot: root ?? null,
+      });
     });
 
-    app.get("/validators", async () => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
+    app.get("/validators", async (): Promise<ValidatorSetJson> => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
 
-    app.get("/evidence", async () => {
-      const list = await node.db.evidence.list({ limit: 100 });
-      return { evidence: list.map(evidenceSummaryToJson) };
-    });
+    app.get("/evidence", async (): Promise<EvidenceListJson> => encodeEvidenceListJson(await node.db.evidence.list({ limit: 100 })));
 
     app.post<{ Body: unknown }>("/txs", async (req, reply) => {
-      const body = req.body as { tx?: unknown } | null;
-      if (!body || typeof body.tx !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.tx)) {
-        return fail(reply, 400, "API_ERROR_INVALID_TX", 'body must be JSON { "tx": "<base64>" }');
+      let tx: Uint8Array;
+      try {
+        tx = decodeSubmitTxRequestJson(req.body);
+      } catch (e) {
+        if (!(e instanceof HubApiError)) throw e;
+        return fail(reply, 400, "API_ERROR_INVALID_TX", `body must be JSON { "tx": "<base64 of 1..${MAX_TX_BODY} bytes>" }: ${e.message}`);
       }
-      const tx = new Uint8Array(Buffer.from(body.tx, "base64"));
-      if (tx.length === 0 || tx.length > MAX_TX_BODY) return fail(reply, 400, "API_ERROR_INVALID_TX", `transaction must be 1..${MAX_TX_BODY} bytes`);
       const res = await node.submitTx(tx);
       if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected (code ${res.code}): ${res.log}`);
-      return reply.code(202).send({ hash: res.hash, added: res.added });
+      return reply.code(202).send(encodeSubmitTxResponseJson({ hash: fromHex(res.hash), added: res.added }));
     });
 
     app.get("/metrics", async (_req, reply) => {

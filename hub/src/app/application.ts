@@ -1,5 +1,6 @@
-import { AegisError, type ValidatorSet } from "@aegis/consumer-sdk";
+import { AegisError, type ConsumerCheckpoint, type ValidatorSet } from "@aegis/consumer-sdk";
 import type { Evidence } from "../consensus/types.js";
+import type { CheckpointRecord, Consumer } from "./modules/consumers/index.js";
 
 /** What a block's execution may depend on besides its transactions. */
 export interface BlockExecutionContext {
@@ -37,6 +38,12 @@ export interface ExecutionResult {
    * absent: the next height is signed by this height's set.
    */
   nextValidatorSetRoot?: Uint8Array;
+  /**
+   * Root of the latest checkpoint of every consumer after this block (the header's
+   * consumerCheckpointRoot, consumer-sdk computeConsumerCheckpointRoot); absent: no consumers
+   * (EMPTY_MERKLE_ROOT).
+   */
+  consumerCheckpointRoot?: Uint8Array;
 }
 
 /**
@@ -72,6 +79,14 @@ export interface Application {
   checkAccount?(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined;
   /** Height of the last ZK certificate recorded (and rewarded) in the committed state; 0: none. */
   zkRecordedHeight?(): number;
+  /** The registered consumer chains of the committed state, by id (absent: the chain has none). */
+  consumers?(): Consumer[];
+  /**
+   * A consumer's checkpoint at consumer height `height` with the hub height that recorded it, and the
+   * checkpoints that hub height's consumer-checkpoint root covers (for its inclusion proof); undefined
+   * when there is no such checkpoint.
+   */
+  consumerCheckpoint?(consumerId: string, height: number): { record: CheckpointRecord; rootCheckpoints: ConsumerCheckpoint[] } | undefined;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { initZkCertificateVerifier, toHex, type ValidatorSet } from "@aegis/consumer-sdk";
+import { initZkCertificateVerifier, toHex, type ConsumerCheckpoint, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -7,10 +7,22 @@ import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta
 import type { HubDb, IndexedTx } from "../db/index.js";
 import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
 import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./modules/zk/index.js";
+import {
+  CONSUMER_HANDLERS,
+  getCheckpoint,
+  getConsumerCheckpointRoot,
+  listCheckpointsAtHubHeight,
+  listConsumers,
+  processConsumersGenesis,
+  processMatureConsumerBonds,
+  queryConsumers,
+  type CheckpointRecord,
+  type Consumer,
+} from "./modules/consumers/index.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
-import { ApplicationError, type Application, type BlockExecutionContext } from "./application.js";
+import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
 import { executeTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
@@ -72,11 +84,18 @@ export interface QueryResult {
   height: number;
 }
 
+/** What an execution gives the header: state root, next set root (at an epoch's end), consumer-checkpoint root. */
+function executionResultOf(e: Executed): ExecutionResult {
+  return { stateRoot: e.root, consumerCheckpointRoot: e.consumerCheckpointRoot, ...(e.nextValidatorSetRoot ? { nextValidatorSetRoot: e.nextValidatorSetRoot } : {}) };
+}
+
 interface Executed {
   view: StateView;
   root: Uint8Array;
   results: TxResult[];
   nextValidatorSetRoot?: Uint8Array;
+  /** Root of every consumer's latest checkpoint after the block (the header's consumerCheckpointRoot). */
+  consumerCheckpointRoot: Uint8Array;
   /** Events of the block's begin (liveness, evidence): logged at commit. */
   blockEvents: TxEvent[];
 }
@@ -109,7 +128,7 @@ export class HubApplication implements Application {
     this.log = modules.logger.child({ module: "app" });
     this.checkView = state.createView();
     const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
-    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...zk]);
+    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...CONSUMER_HANDLERS, ...zk]);
   }
 
   /** Opens the state (writing the genesis state as version 0 on first start). */
@@ -130,6 +149,8 @@ export class HubApplication implements Application {
         { chainId: opts.chainId, time: opts.genesisTime ?? 0, startHeight: 1 },
       );
       processSlashingGenesis(view, slashingParamsOf(opts.genesis));
+      const minBond = opts.genesis.consumers?.minBond;
+      processConsumersGenesis(view, { bondDenom: opts.genesis.denom, ...(minBond !== undefined ? { minBond: BigInt(minBond) } : {}) });
       if (epoch0 && opts.consensusGenesisRoot && toHex(epoch0.root) !== toHex(opts.consensusGenesisRoot)) {
         throw new ApplicationError({
           code: "APP_ERROR_INVALID_BLOCK",
@@ -198,11 +219,11 @@ export class HubApplication implements Application {
   async prepareBlock(
     ctx: BlockExecutionContext,
     candidates: readonly Uint8Array[],
-  ): Promise<{ txs: Uint8Array[]; evidence: Evidence[]; stateRoot: Uint8Array; nextValidatorSetRoot?: Uint8Array }> {
+  ): Promise<{ txs: Uint8Array[]; evidence: Evidence[] } & ExecutionResult> {
     this.assertNextHeight(ctx);
     const { executed, txs, evidence } = await this.runBlock(ctx, candidates, "prepare");
     this.remember(this.key(ctx, txs, evidence), executed);
-    return { txs, evidence, stateRoot: executed.root, ...(executed.nextValidatorSetRoot ? { nextValidatorSetRoot: executed.nextValidatorSetRoot } : {}) };
+    return { txs, evidence, ...executionResultOf(executed) };
   }
 
   /**
@@ -229,7 +250,9 @@ export class HubApplication implements Application {
       results.push(out.result);
     }
     const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
-    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, blockEvents: begin.events };
+    // After the block's end: its checkpoints (and any bond returned) are in the root the header carries.
+    const consumerCheckpointRoot = getConsumerCheckpointRoot(view);
+    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, consumerCheckpointRoot, blockEvents: begin.events };
     return { executed, txs, evidence: begin.evidence };
   }
 
@@ -264,9 +287,8 @@ export class HubApplication implements Application {
     return { evidence, events };
   }
 
-  async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<{ stateRoot: Uint8Array }> {
-    const e = await this.execute(ctx, txs);
-    return { stateRoot: e.root, ...(e.nextValidatorSetRoot ? { nextValidatorSetRoot: e.nextValidatorSetRoot } : {}) };
+  async executeBlock(ctx: BlockExecutionContext, txs: readonly Uint8Array[]): Promise<ExecutionResult> {
+    return executionResultOf(await this.execute(ctx, txs));
   }
 
   /** The execution of a block: the remembered one (the proposer's, or an earlier executeBlock) or a new one. */
@@ -304,6 +326,17 @@ export class HubApplication implements Application {
     return getLastCertifiedHeight(this.state.committed);
   }
 
+  consumers(): Consumer[] {
+    return listConsumers(this.state.committed);
+  }
+
+  consumerCheckpoint(consumerId: string, height: number): { record: CheckpointRecord; rootCheckpoints: ConsumerCheckpoint[] } | undefined {
+    const store = this.state.committed;
+    const record = getCheckpoint(store, consumerId, height);
+    if (!record) return undefined;
+    return { record, rootCheckpoints: listCheckpointsAtHubHeight(store, record.hubHeight).map((r) => r.checkpoint) };
+  }
+
   checkAccount(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined {
     const a = getAccount(this.checkView, address);
     return a && { accountNumber: a.accountNumber, sequence: a.sequence };
@@ -314,7 +347,7 @@ export class HubApplication implements Application {
     const height = Math.max(1, this.height);
     const store = this.state.committed;
     try {
-      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height) ?? querySlashing(store, path, data, height);
+      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height) ?? querySlashing(store, path, data, height) ?? queryConsumers(store, path, data, height);
       if (module) return module;
       switch (path) {
         case "/cosmos.auth.v1beta1.Query/Account": {
@@ -389,6 +422,7 @@ function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLengt
   const votes = (set?.validators ?? []).map((v) => ({ operator: v.operatorAddress, power: v.power }));
   processAllocateRewards(view, { height: ctx.height, votes });
   processMatureUnbondings(view, ctx.time);
+  processMatureConsumerBonds(view, ctx.time);
   // The last block of an epoch computes the next epoch's set from stake; its root goes in this
   // block's header (nextValidatorSetRoot) and the set signs from the next height on.
   if (set && ctx.height % epochLength === 0) return processEpochEnd(view, { height: ctx.height, time: ctx.time }).root;

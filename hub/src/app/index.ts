@@ -14,3 +14,4 @@ export * from "./modules/slashing/index.js";
 export * from "./modules/zk/index.js";
 export * from "./msgAddress.js";
 export * from "./pagination.js";
+export * from "./modules/consumers/index.js";

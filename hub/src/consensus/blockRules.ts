@@ -131,6 +131,8 @@ export interface BuildBlockParams {
   stateRoot: Uint8Array;
   /** Root of the set that signs the next height (differs at an epoch's last block); default: this set's root. */
   nextValidatorSetRoot?: Uint8Array;
+  /** Root of every consumer's latest checkpoint after this block (the application computes it); default: none. */
+  consumerCheckpointRoot?: Uint8Array;
   /** The certificate of `tip.height` (null at height 1). */
   lastCommit: CommitCertificate | null;
   /** Evidence the application accepted for this block (put in block order, orderEvidence). */
@@ -148,7 +150,7 @@ export function createBlock(p: BuildBlockParams): Block {
     parentHash: p.tip.blockHash,
     txRoot,
     stateRoot: p.stateRoot,
-    consumerCheckpointRoot: EMPTY_MERKLE_ROOT,
+    consumerCheckpointRoot: p.consumerCheckpointRoot ?? EMPTY_MERKLE_ROOT,
     validatorSetRoot: setRoot,
     nextValidatorSetRoot: p.nextValidatorSetRoot ?? setRoot,
     proposer: p.validatorSet.validators[p.proposerIndex]!.address,
@@ -191,9 +193,9 @@ export function assertValidBlock(
   const proposer = ctx.validatorSet.validators[ctx.proposerIndex];
   if (!proposer || !bytesEqual(h.proposer, proposer.address)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PROPOSER" });
   const setRoot = computeValidatorSetRoot(ctx.validatorSet);
-  // nextValidatorSetRoot is checked against the block's execution (only execution knows an epoch's end).
+  // nextValidatorSetRoot and consumerCheckpointRoot are checked against the block's execution (only
+  // execution knows an epoch's end and the checkpoints its transactions record).
   if (!bytesEqual(h.validatorSetRoot, setRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_VALIDATOR_SET" });
-  if (!bytesEqual(h.consumerCheckpointRoot, EMPTY_MERKLE_ROOT)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
   const txRoot = computeTxRoot(block.txs);
   if (!bytesEqual(h.txRoot, txRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_TX_ROOT" });
   if (!bytesEqual(h.evidenceRoot, computeEvidenceRoot(block.evidence))) throw new BlockError({ code: "BLOCK_ERROR_WRONG_EVIDENCE_ROOT" });

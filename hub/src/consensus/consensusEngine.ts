@@ -3,6 +3,7 @@ import {
   blsAggregateSignatures,
   bytesEqual,
   computeBlockHash,
+  EMPTY_MERKLE_ROOT,
   computeValidatorSetRoot,
   createSignerBitmap,
   getSignerIndices,
@@ -508,6 +509,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     if (toHex(result.stateRoot) !== toHex(block.header.stateRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT" });
     const nextRoot = result.nextValidatorSetRoot ?? computeValidatorSetRoot(this.getValidatorSet(block.header.height));
     if (toHex(nextRoot) !== toHex(block.header.nextValidatorSetRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_NEXT_VALIDATOR_SET" });
+    if (!bytesEqual(result.consumerCheckpointRoot ?? EMPTY_MERKLE_ROOT, block.header.consumerCheckpointRoot)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT" });
   }
 
   private async commitExecution(block: Block): Promise<void> {
@@ -664,6 +666,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         txs: prepared.txs,
         stateRoot: prepared.stateRoot,
         nextValidatorSetRoot: prepared.nextValidatorSetRoot,
+        consumerCheckpointRoot: prepared.consumerCheckpointRoot,
         lastCommit,
         evidence: prepared.evidence,
         now: time,

@@ -3,5 +3,5 @@ export * from "./kvStore.js";
 export * from "./stateView.js";
 export * from "./committedState.js";
 export * from "./stateStore.js";
-export * from "./verifyStateProof.js";
-export { EMPTY_TRIE_ROOT } from "./trieNode.js";
+// Proof verification is the consumer SDK's; re-exported for the hub's existing importers.
+export { EMPTY_TRIE_ROOT, verifyStateProof } from "@aegis/consumer-sdk";

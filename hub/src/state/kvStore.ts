@@ -1,7 +1,8 @@
+import { assertStateKey, MAX_STATE_KEY_LENGTH } from "@aegis/consumer-sdk";
 import { StateError } from "./stateError.js";
 
-/** Keys are 1..MAX_KEY_LENGTH bytes. */
-export const MAX_KEY_LENGTH = 256;
+/** Keys are 1..MAX_KEY_LENGTH bytes (the consumer SDK's bound, which its proof verifier checks). */
+export const MAX_KEY_LENGTH = MAX_STATE_KEY_LENGTH;
 /** Values are 1..MAX_VALUE_LENGTH bytes (1 MiB); an empty value does not exist (use `delete`). */
 export const MAX_VALUE_LENGTH = 1024 * 1024;
 
@@ -33,17 +34,8 @@ export interface KVStore extends ReadonlyKVStore {
   delete(key: Uint8Array): void;
 }
 
-export function assertValidKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array)) {
-    throw new StateError({ code: "STATE_ERROR_INVALID_KEY", length: -1, reason: "not a Uint8Array" }, "state key is not a Uint8Array");
-  }
-  if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
-    throw new StateError(
-      { code: "STATE_ERROR_INVALID_KEY", length: key.length, reason: `must be 1..${MAX_KEY_LENGTH} bytes` },
-      `state key of ${key.length} bytes: must be 1..${MAX_KEY_LENGTH} bytes`,
-    );
-  }
-}
+/** Throws STATE_ERROR_INVALID_KEY unless `key` is 1..MAX_KEY_LENGTH bytes: the SDK's rule (one owner). */
+export const assertValidKey: (key: Uint8Array) => void = assertStateKey;
 
 export function assertValidValue(value: Uint8Array): void {
   if (!(value instanceof Uint8Array)) {

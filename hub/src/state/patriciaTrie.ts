@@ -1,16 +1,5 @@
-import { bytesEqual } from "@aegis/consumer-sdk";
-import { concatNibbles, toNibbles } from "./nibbles.js";
-import {
-  branchNode,
-  EMPTY_TRIE_ROOT,
-  extensionNode,
-  leafNode,
-  sealRoot,
-  type BranchNode,
-  type ExtensionNode,
-  type TrieNode,
-  type TrieRef,
-} from "./trieNode.js";
+import { bytesEqual, EMPTY_TRIE_ROOT, toNibbles, type BranchNode, type ExtensionNode, type TrieNode, type TrieRef } from "@aegis/consumer-sdk";
+import { branchNode, extensionNode, leafNode, sealRoot } from "./trieNode.js";
 
 /** Where the trie reads stored nodes from. */
 export interface TrieNodeLoader {
@@ -319,4 +308,11 @@ function compareNibbles(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
+}
+
+function concatNibbles(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }

@@ -1,12 +1,14 @@
-import { AegisError } from "@aegis/consumer-sdk";
+import { AegisError, type StateProofErrorType } from "@aegis/consumer-sdk";
 
 /**
  * Typed errors of the state store and its views, with stable codes. Callers switch on `err.type.code`.
- * Never reuse a retired code.
+ * Never reuse a retired code. STATE_ERROR_INVALID_KEY, STATE_ERROR_INVALID_PROOF and STATE_ERROR_CORRUPT
+ * are the consumer SDK's (`StateProofErrorType`: the proof verifier, RLP and trie-node decoding throw them as
+ * `StateProofError`); here STATE_ERROR_CORRUPT means stored state is missing or does not decode (a trie
+ * node, the version record, a key-value), with its storage key.
  */
 export type StateErrorType =
-  /** A key is not 1..256 bytes (or not a Uint8Array). */
-  | { code: "STATE_ERROR_INVALID_KEY"; length: number; reason: string }
+  | StateProofErrorType
   /** A value is not 1 byte..1 MiB (or not a Uint8Array); deletion is `delete`, not an empty value. */
   | { code: "STATE_ERROR_INVALID_VALUE"; length: number; reason: string }
   /** An argument other than a key or value is out of range (iteration limit, prefix, ...). */
@@ -22,11 +24,7 @@ export type StateErrorType =
   /** `commit()` on a view that is not a branch (a top-level view is committed by `StateStore.commit`). */
   | { code: "STATE_ERROR_NOT_A_BRANCH" }
   /** The view was already committed into its parent or discarded. */
-  | { code: "STATE_ERROR_VIEW_CLOSED" }
-  /** A Merkle proof does not prove anything about the key under the given root. */
-  | { code: "STATE_ERROR_INVALID_PROOF"; reason: string }
-  /** Stored state is missing or does not decode (a trie node, the version record, a key-value). */
-  | { code: "STATE_ERROR_CORRUPT"; key: string; reason: string };
+  | { code: "STATE_ERROR_VIEW_CLOSED" };
 
 export type StateErrorCode = StateErrorType["code"];
 

@@ -1,4 +1,4 @@
-import { bytesEqual, toHex } from "@aegis/consumer-sdk";
+import { bytesEqual, EMPTY_TRIE_ROOT, toHex, toNibbles, TRIE_HASH_LENGTH } from "@aegis/consumer-sdk";
 import { decodeUint64, encodeUint64, heightKey } from "../db/heightKey.js";
 import type { HubBatchOperation, HubDb, HubLevel, HubSublevel } from "../db/hubDb.js";
 import { SerialQueue } from "../db/serialQueue.js";
@@ -6,12 +6,10 @@ import { copyBytes, toByteString } from "./byteString.js";
 import { CommittedState, type CommittedEntry } from "./committedState.js";
 import type { KVStore } from "./kvStore.js";
 import { assertValidKey } from "./kvStore.js";
-import { toNibbles } from "./nibbles.js";
 import { OrderedMap } from "./orderedMap.js";
 import { buildTrie, PatriciaTrie, type TrieChange, type TrieLeafHint, type TrieUpdate } from "./patriciaTrie.js";
 import { StateError } from "./stateError.js";
 import { StateView } from "./stateView.js";
-import { EMPTY_TRIE_ROOT, TRIE_HASH_LENGTH } from "./trieNode.js";
 import { TrieNodeStore } from "./trieNodeStore.js";
 
 /**

@@ -1,8 +1,9 @@
+import { decodeNode, type TrieNode } from "@aegis/consumer-sdk";
 import type { HubBatchOperation, HubSublevel } from "../db/hubDb.js";
 import { LruCache } from "./lruCache.js";
 import type { TrieNodeLoader } from "./patriciaTrie.js";
 import { StateError } from "./stateError.js";
-import { decodeNode, detachChildren, type TrieNode } from "./trieNode.js";
+import { detachChildren } from "./trieNode.js";
 
 /** Key prefix of trie nodes in the `state` sublevel: `n/<hex hash>` -> RLP encoding. */
 export const TRIE_NODE_KEY_PREFIX = "n/";

@@ -54,6 +54,7 @@ import { nullLogger } from "../../src/logger.js";
 import type { StateView } from "../../src/state/index.js";
 import { decodeTx, fromBech32, TxError, type MessageSpec } from "../../src/tx/index.js";
 import { concat, lengthDelimited, testSigners, varint, type Signer } from "../tx/txFixtures.js";
+import { CONSUMER_HANDLERS } from "../../src/app/modules/consumers/index.js";
 import { attestationKeyPair, blsKey, createValidatorMsg, emptyState, T0, TEST_PARAMS } from "./staking/stakingFixtures.js";
 import { hash, vote } from "./slashing/slashingFixtures.js";
 
@@ -264,7 +265,7 @@ function allHandlers(): MsgHandler<never>[] {
   // The handlers only close over the genesis: a placeholder verification key is enough to register them.
   const genesis = { circuit: "quorum8", capacity: 8, verificationKey: {}, proverReward: "0", attestationIntervalMs: 2000, epochLength: 100 };
   const zk = createZkHandlers(genesis as unknown as Parameters<typeof createZkHandlers>[0], DENOM);
-  return [...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...zk];
+  return [...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...CONSUMER_HANDLERS, ...zk];
 }
 
 const reflection = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
@@ -383,6 +384,11 @@ describe("every registered message type", () => {
     const registry = new MsgRegistry(allHandlers());
     const urls = allHandlers().map((h) => h.typeUrl);
     expect(urls.sort()).toEqual([
+      "/aegis.consumers.v1.MsgDeregisterConsumer",
+      "/aegis.consumers.v1.MsgRegisterConsumer",
+      "/aegis.consumers.v1.MsgSubmitCheckpoint",
+      "/aegis.consumers.v1.MsgSubmitConsumerEvidence",
+      "/aegis.consumers.v1.MsgUpdateConsumer",
       "/aegis.slashing.v1.MsgSubmitEvidence",
       "/aegis.staking.v1.MsgCreateValidator",
       "/aegis.staking.v1.MsgEditValidator",

@@ -7,6 +7,7 @@ import {
   createBlsProofOfPossession,
   createSignerBitmap,
   createValidatorSet,
+  EMPTY_MERKLE_ROOT,
   toHex,
   VoteType,
   ZERO_HASH,
@@ -77,13 +78,20 @@ test.each([
   ["time too far ahead", withHeader({ time: 5000 + 10_001 }), "BLOCK_ERROR_TIME_IN_FUTURE"],
   ["another proposer", withHeader({ proposer: set.validators[0]!.address }), "BLOCK_ERROR_WRONG_PROPOSER"],
   ["wrong validator-set root", withHeader({ validatorSetRoot: new Uint8Array(32) }), "BLOCK_ERROR_WRONG_VALIDATOR_SET"],
-  ["wrong checkpoint root", withHeader({ consumerCheckpointRoot: new Uint8Array(32) }), "BLOCK_ERROR_WRONG_CHECKPOINT_ROOT"],
   ["tx root not matching txs", withHeader({}, [Uint8Array.of(9)]), "BLOCK_ERROR_WRONG_TX_ROOT"],
   ["evidence root not matching its evidence", { ...good, evidence: [evidence] }, "BLOCK_ERROR_WRONG_EVIDENCE_ROOT"],
   ["a last commit at height 1", { ...good, lastCommit: cert1 }, "BLOCK_ERROR_WRONG_LAST_COMMIT"],
   ["a last-commit hash at height 1", withHeader({ lastCommitHash: new Uint8Array(32).fill(1) }), "BLOCK_ERROR_WRONG_LAST_COMMIT"],
 ])("rejects a block with %s", (_n, block, code) => {
   expect(codeOf(block as Block)).toBe(code);
+});
+
+test("the consumer-checkpoint root is the application's, as given; execution (not these rules) judges it", () => {
+  const root = new Uint8Array(32).fill(7);
+  const withRoot = createBlock({ tip, validatorSet: set, proposerIndex: 1, txs: [], stateRoot: ROOT, consumerCheckpointRoot: root, lastCommit: null, evidence: [], now: 5000 });
+  expect(withRoot.header.consumerCheckpointRoot).toEqual(root);
+  expect(good.header.consumerCheckpointRoot).toEqual(EMPTY_MERKLE_ROOT); // no consumers
+  expect(codeOf(withRoot)).toBeUndefined();
 });
 
 test("rejects a block over the size limit", () => {

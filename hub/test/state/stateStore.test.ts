@@ -1,11 +1,10 @@
 import fc from "fast-check";
+import { EMPTY_TRIE_ROOT, verifyStateProof } from "@aegis/consumer-sdk";
 import { jest } from "@jest/globals";
 import { verifyMerkleProof } from "@ethereumjs/mpt";
 import { HubDb } from "../../src/db/hubDb.js";
 import { StateStore, type StateStoreOptions } from "../../src/state/stateStore.js";
 import { StateView } from "../../src/state/stateView.js";
-import { EMPTY_TRIE_ROOT } from "../../src/state/trieNode.js";
-import { verifyStateProof } from "../../src/state/verifyStateProof.js";
 import { b, codeOf, codeOfSync, hex, makeTempDir, ModelStore, referenceRoot, smallKey, smallValue } from "./fixtures.js";
 
 let dir: Awaited<ReturnType<typeof makeTempDir>>;

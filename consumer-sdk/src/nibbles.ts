@@ -1,3 +1,8 @@
+/**
+ * Nibble paths of the state trie: a key's half-bytes, and their hex-prefix encoding in leaf and
+ * extension nodes (Ethereum yellow paper, appendix C).
+ */
+
 /** Half-bytes (0..15) of a key, high half first: the path of the key in the trie. */
 export function toNibbles(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length * 2);
@@ -35,11 +40,4 @@ export function decodeHexPrefix(b: Uint8Array): { path: Uint8Array; leaf: boolea
     path[o++] = b[i]! & 15;
   }
   return { path, leaf: flag >= 2 };
-}
-
-export function concatNibbles(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -1,8 +1,9 @@
-import { StateError } from "./stateError.js";
+import { StateProofError } from "./stateProofError.js";
 
 /**
  * Recursive Length Prefix encoding (Ethereum yellow paper, appendix B), the node format of the state trie.
- * Decoding is strict: only the canonical encoding of an item is accepted.
+ * Decoding is strict: only the canonical encoding of an item is accepted; anything else is
+ * STATE_ERROR_CORRUPT.
  */
 
 /** RLP of the empty byte string. */
@@ -98,6 +99,6 @@ function lengthOf(b: Uint8Array, pos: number, base: number): [number, number] {
   return [start, len];
 }
 
-function malformed(reason: string): StateError {
-  return new StateError({ code: "STATE_ERROR_CORRUPT", key: "", reason: `malformed RLP: ${reason}` });
+function malformed(reason: string): StateProofError {
+  return new StateProofError({ code: "STATE_ERROR_CORRUPT", key: "", reason: `malformed RLP: ${reason}` }, `malformed RLP: ${reason}`);
 }

@@ -1,0 +1,282 @@
+import { aegis } from "@aegis/proto";
+import { computeConsumerCheckpointRoot, utf8, type ConsumerCheckpoint } from "@aegis/consumer-sdk";
+import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
+import { decodeU64, encodeU64 } from "../../storeKeys.js";
+import { computeModuleAddress } from "../auth.js";
+
+/**
+ * State of the consumers module (prefixes 0x60–0x6f). Consumer ids are ASCII (isConsumerId), so a
+ * key holding the id bytes sorts consumers by id exactly as the consumer-checkpoint tree does.
+ *
+ * - 0x60 | id -> aegis.consumers.v1.Consumer (never deleted: ids are never reused)
+ * - 0x61 | id -> consumer height of its latest checkpoint (u64 BE); the tree's leaves, by id
+ * - 0x62 | len(id) (1 byte) | id | consumer height (u64 BE) -> aegis.consumers.v1.CheckpointRecord
+ *   (every recorded checkpoint, kept for good for now: one ~200-byte record per checkpoint
+ *   transaction, each paid for by its fee; a pruning window is a later change)
+ * - 0x63 | return time (u64 BE, Unix ms) | id -> 0x01: bonds of deregistered consumers waiting for
+ *   the unbonding period, walked in time order at block end
+ * - 0x64 -> aegis.consumers.v1.Params
+ */
+export const ConsumersKeyPrefix = {
+  Consumer: 0x60,
+  LatestCheckpoint: 0x61,
+  Checkpoint: 0x62,
+  BondReturnQueue: 0x63,
+  Params: 0x64,
+} as const;
+
+/** The module account that holds consumer bonds (sha256("consumers")[0..20], as every module account). */
+export const CONSUMERS_MODULE_NAME = "consumers";
+export const CONSUMERS_MODULE_ADDRESS = computeModuleAddress(CONSUMERS_MODULE_NAME);
+/** The least bond a registration must lock when the genesis does not say (in the bond denom's base unit). */
+export const DEFAULT_CONSUMER_MIN_BOND = 10_000_000n;
+
+export const CONSUMER_PREFIX = Uint8Array.of(ConsumersKeyPrefix.Consumer);
+export const LATEST_CHECKPOINT_PREFIX = Uint8Array.of(ConsumersKeyPrefix.LatestCheckpoint);
+export const BOND_RETURN_QUEUE_PREFIX = Uint8Array.of(ConsumersKeyPrefix.BondReturnQueue);
+export const CONSUMERS_PARAMS_KEY = Uint8Array.of(ConsumersKeyPrefix.Params);
+
+const withId = (prefix: number, id: string): Uint8Array => {
+  const b = utf8(id);
+  const out = new Uint8Array(1 + b.length);
+  out[0] = prefix;
+  out.set(b, 1);
+  return out;
+};
+
+export function consumerKey(id: string): Uint8Array {
+  return withId(ConsumersKeyPrefix.Consumer, id);
+}
+
+export function latestCheckpointKey(id: string): Uint8Array {
+  return withId(ConsumersKeyPrefix.LatestCheckpoint, id);
+}
+
+export function checkpointPrefix(id: string): Uint8Array {
+  const b = utf8(id);
+  const out = new Uint8Array(2 + b.length);
+  out[0] = ConsumersKeyPrefix.Checkpoint;
+  out[1] = b.length;
+  out.set(b, 2);
+  return out;
+}
+
+export function checkpointKey(id: string, height: number): Uint8Array {
+  const p = checkpointPrefix(id);
+  const out = new Uint8Array(p.length + 8);
+  out.set(p);
+  out.set(encodeU64(BigInt(height)), p.length);
+  return out;
+}
+
+export function bondReturnQueueKey(time: number, id: string): Uint8Array {
+  const b = utf8(id);
+  const out = new Uint8Array(9 + b.length);
+  out[0] = ConsumersKeyPrefix.BondReturnQueue;
+  out.set(encodeU64(BigInt(time)), 1);
+  out.set(b, 9);
+  return out;
+}
+
+export interface ConsumersParams {
+  bondDenom: string;
+  minBond: bigint;
+}
+
+/** A registered consumer in domain form. */
+export interface Consumer {
+  consumerId: string;
+  /** aegis1… */
+  owner: string;
+  vm: string;
+  genesisHash: Uint8Array;
+  producerKeys: Uint8Array[];
+  /** What the module account holds for it now (0 once slashed or returned). */
+  bond: { denom: string; amount: bigint };
+  registeredHeight: number;
+  /** Consumer height of the latest checkpoint (0: none). */
+  latestHeight: number;
+  frozen: boolean;
+  frozenHeight: number;
+  /** 0: not deregistered. */
+  deregisteredHeight: number;
+  /** Unix ms of the bond's return (0: not unbonding). */
+  bondReturnTimeMs: number;
+}
+
+export type ConsumerStatus = "active" | "frozen" | "deregistered";
+
+/** Frozen wins over deregistered: a frozen consumer's last checkpoint is final and its bond gone. */
+export function getConsumerStatus(c: Consumer): ConsumerStatus {
+  if (c.frozen) return "frozen";
+  return c.deregisteredHeight > 0 ? "deregistered" : "active";
+}
+
+/** A recorded checkpoint with the hub height that recorded it and its producer's signature. */
+export interface CheckpointRecord {
+  checkpoint: ConsumerCheckpoint;
+  hubHeight: number;
+  producerIndex: number;
+  signature: Uint8Array;
+}
+
+type LongLike = { toString(): string } | number | null | undefined;
+const num = (v: LongLike): number => (v === null || v === undefined ? 0 : Number(v.toString()));
+const bytes = (b: Uint8Array | null | undefined): Uint8Array => new Uint8Array(b ?? []);
+
+export function getConsumersParams(store: ReadonlyKVStore): ConsumersParams | undefined {
+  const raw = store.get(CONSUMERS_PARAMS_KEY);
+  if (!raw) return undefined;
+  const m = aegis.consumers.v1.Params.decode(raw);
+  return { bondDenom: m.bond_denom, minBond: BigInt(m.min_bond) };
+}
+
+export function setConsumersParams(store: KVStore, p: ConsumersParams): void {
+  store.set(CONSUMERS_PARAMS_KEY, aegis.consumers.v1.Params.encode({ bond_denom: p.bondDenom, min_bond: p.minBond.toString() }).finish());
+}
+
+/** Genesis: the module's parameters (the bond denom is the staking denom). */
+export function processConsumersGenesis(store: KVStore, p: { bondDenom: string; minBond?: bigint }): void {
+  setConsumersParams(store, { bondDenom: p.bondDenom, minBond: p.minBond ?? DEFAULT_CONSUMER_MIN_BOND });
+}
+
+export function encodeConsumerRecord(c: Consumer): Uint8Array {
+  return aegis.consumers.v1.Consumer.encode({
+    consumer_id: c.consumerId,
+    owner: c.owner,
+    vm: c.vm,
+    genesis_hash: c.genesisHash,
+    producer_keys: c.producerKeys,
+    bond: { denom: c.bond.denom, amount: c.bond.amount.toString() },
+    registered_height: c.registeredHeight,
+    latest_height: c.latestHeight,
+    frozen: c.frozen,
+    frozen_height: c.frozenHeight,
+    deregistered_height: c.deregisteredHeight,
+    bond_return_time_ms: c.bondReturnTimeMs,
+  }).finish();
+}
+
+export function decodeConsumerRecord(raw: Uint8Array): Consumer {
+  const m = aegis.consumers.v1.Consumer.decode(raw);
+  return {
+    consumerId: m.consumer_id,
+    owner: m.owner,
+    vm: m.vm,
+    genesisHash: bytes(m.genesis_hash),
+    producerKeys: m.producer_keys.map(bytes),
+    bond: { denom: m.bond?.denom ?? "", amount: BigInt(m.bond?.amount || "0") },
+    registeredHeight: num(m.registered_height),
+    latestHeight: num(m.latest_height),
+    frozen: m.frozen,
+    frozenHeight: num(m.frozen_height),
+    deregisteredHeight: num(m.deregistered_height),
+    bondReturnTimeMs: num(m.bond_return_time_ms),
+  };
+}
+
+export function getConsumer(store: ReadonlyKVStore, id: string): Consumer | undefined {
+  const raw = store.get(consumerKey(id));
+  return raw ? decodeConsumerRecord(raw) : undefined;
+}
+
+export function setConsumer(store: KVStore, c: Consumer): void {
+  store.set(consumerKey(c.consumerId), encodeConsumerRecord(c));
+}
+
+/** Every consumer ever registered (active, frozen and deregistered), by id ascending. */
+export function listConsumers(store: ReadonlyKVStore): Consumer[] {
+  return [...store.iterate(CONSUMER_PREFIX)].map(([, v]) => decodeConsumerRecord(v));
+}
+
+export function toProtoCheckpoint(cp: ConsumerCheckpoint): aegis.consumers.v1.ICheckpoint {
+  return { consumer_id: cp.consumerId, height: cp.height, block_hash: cp.blockHash, parent_checkpoint_hash: cp.parentCheckpointHash, state_root: cp.stateRoot };
+}
+
+/** A wire checkpoint in domain form; a height beyond 2^53 - 1 becomes -1 (refused by every check). */
+export function fromProtoCheckpoint(m: aegis.consumers.v1.ICheckpoint | null | undefined): ConsumerCheckpoint | undefined {
+  if (!m) return undefined;
+  const h = m.height === null || m.height === undefined ? 0 : BigInt(m.height.toString());
+  return {
+    consumerId: m.consumer_id ?? "",
+    height: h <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(h) : -1,
+    blockHash: bytes(m.block_hash),
+    parentCheckpointHash: bytes(m.parent_checkpoint_hash),
+    stateRoot: bytes(m.state_root),
+  };
+}
+
+export function encodeCheckpointRecord(r: CheckpointRecord): Uint8Array {
+  return aegis.consumers.v1.CheckpointRecord.encode({
+    checkpoint: toProtoCheckpoint(r.checkpoint),
+    hub_height: r.hubHeight,
+    producer_index: r.producerIndex,
+    signature: r.signature,
+  }).finish();
+}
+
+export function decodeCheckpointRecord(raw: Uint8Array): CheckpointRecord {
+  const m = aegis.consumers.v1.CheckpointRecord.decode(raw);
+  return { checkpoint: fromProtoCheckpoint(m.checkpoint)!, hubHeight: num(m.hub_height), producerIndex: m.producer_index, signature: bytes(m.signature) };
+}
+
+/** The checkpoint of consumer `id` at consumer height `height`, with the hub height that recorded it. */
+export function getCheckpoint(store: ReadonlyKVStore, id: string, height: number): CheckpointRecord | undefined {
+  const raw = store.get(checkpointKey(id, height));
+  return raw ? decodeCheckpointRecord(raw) : undefined;
+}
+
+/** The consumer's latest checkpoint (undefined: none yet). */
+export function getLatestCheckpoint(store: ReadonlyKVStore, id: string): CheckpointRecord | undefined {
+  const raw = store.get(latestCheckpointKey(id));
+  return raw ? getCheckpoint(store, id, Number(decodeU64(raw))) : undefined;
+}
+
+/** Records a checkpoint as its consumer's latest (the caller checked it extends the previous one). */
+export function processRecordCheckpoint(store: KVStore, r: CheckpointRecord): void {
+  const id = r.checkpoint.consumerId;
+  store.set(checkpointKey(id, r.checkpoint.height), encodeCheckpointRecord(r));
+  store.set(latestCheckpointKey(id), encodeU64(BigInt(r.checkpoint.height)));
+}
+
+/** The latest checkpoint of every consumer that has one (active, frozen or deregistered), by id ascending. */
+export function listLatestCheckpoints(store: ReadonlyKVStore): CheckpointRecord[] {
+  const out: CheckpointRecord[] = [];
+  const n = LATEST_CHECKPOINT_PREFIX.length;
+  for (const [k, v] of store.iterate(LATEST_CHECKPOINT_PREFIX)) {
+    const id = new TextDecoder().decode(k.subarray(n));
+    out.push(getCheckpoint(store, id, Number(decodeU64(v)))!);
+  }
+  return out;
+}
+
+/**
+ * The checkpoints the consumer-checkpoint root of hub height `hubHeight`'s header was computed over:
+ * for every consumer, the last checkpoint recorded at or before that height (a consumer's checkpoints
+ * are recorded in height order, so its records are scanned in key order until one is newer). What an
+ * inclusion proof against an older header needs. O(checkpoints recorded up to `hubHeight`) reads.
+ */
+export function listCheckpointsAtHubHeight(store: ReadonlyKVStore, hubHeight: number): CheckpointRecord[] {
+  const out: CheckpointRecord[] = [];
+  for (const c of listConsumers(store)) {
+    let last: CheckpointRecord | undefined;
+    for (const [, v] of store.iterate(checkpointPrefix(c.consumerId))) {
+      const r = decodeCheckpointRecord(v);
+      if (r.hubHeight > hubHeight) break;
+      last = r;
+    }
+    if (last) out.push(last);
+  }
+  return out;
+}
+
+/**
+ * The header's consumer-checkpoint root for this state: consumer-sdk computeConsumerCheckpointRoot
+ * over the latest checkpoint of every consumer that has one — frozen and deregistered consumers'
+ * last checkpoints stay (a frozen consumer's last checkpoint is still the last one the hub
+ * accepted, and a proof against a new header keeps meaning what it meant). EMPTY_MERKLE_ROOT with
+ * none. O(consumers) reads and hashes per call.
+ */
+export function getConsumerCheckpointRoot(store: ReadonlyKVStore): Uint8Array {
+  return computeConsumerCheckpointRoot(listLatestCheckpoints(store).map((r) => r.checkpoint));
+}
