@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {CheckpointInclusion} from "./CheckpointInclusion.sol";
+
 /// The Groth16 verifier snarkjs exports for the quorum circuit (its verifier_groth16 template,
 /// rendered with the circuit's verification key): nine public signals.
 interface IQuorumVerifier {
@@ -21,6 +23,10 @@ interface IQuorumVerifier {
 /// risk anything; it then needs a new deployment (or a governance reset) from a recent trusted root.
 /// `trustingPeriodMs` must be shorter than the hub's unbonding period (the SDK's
 /// assertWithinTrustingPeriod is the same rule).
+///
+/// Consumer checkpoints: `verifyCheckpoint` shows that a consumer chain's checkpoint is in the
+/// consumer-checkpoint root of a certified hub block (CheckpointInclusion.sol; the SDK's
+/// verifyCheckpointInclusion, golden vectors in test/vectors/checkpoints.json).
 contract AegisFinality {
     /// How far a certificate's hub time may be ahead of this chain's clock (the SDK's default).
     uint256 public constant MAX_CLOCK_DRIFT_MS = 10_000;
@@ -44,6 +50,10 @@ contract AegisFinality {
     error FromTheFuture(uint64 time, uint256 nowMs);
     error InvalidTrustingPeriod();
     error InvalidProof();
+    /// No certificate recorded a block hash at the height.
+    error NotFinalized(uint64 hubHeight);
+    /// The header given is not the certified block of the height (its SHA-256 is another hash).
+    error HeaderMismatch(uint64 hubHeight, bytes32 headerHash, bytes32 finalizedHash);
 
     constructor(IQuorumVerifier verifier_, uint256 hubChainId_, uint256 validatorSetRoot_, uint64 trustedHeight, uint64 trustedTime_, uint64 trustingPeriodMs_) {
         if (trustingPeriodMs_ == 0) revert InvalidTrustingPeriod();
@@ -76,5 +86,29 @@ contract AegisFinality {
         uint256 h = uint256(blockHash);
         uint256[9] memory pub = [validatorSetRoot, nextValidatorSetRoot, hubChainId, uint256(height), uint256(time), h >> 128, h & type(uint128).max, signers, uint256(uint160(prover))];
         if (!verifier.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], pub)) revert InvalidProof();
+    }
+
+    /// Reverts unless `checkpoint` is in the consumer-checkpoint root of the hub block certified at
+    /// `hubHeight`: `header` is that block's canonical header (SDK encodeHeaderCanonical; its
+    /// SHA-256 must be finalizedBlockHash[hubHeight]), of this hub chain and that height, and
+    /// (`index`, `total`, `siblings`) the checkpoint's RFC 6962 audit path to the header's
+    /// consumerCheckpointRoot (SDK computeCheckpointInclusionProof). Errors: NotFinalized,
+    /// HeaderMismatch, then CheckpointInclusion's (MalformedHeader, WrongHubChain,
+    /// WrongHeaderHeight, MalformedCheckpoint, InvalidInclusionProof, CheckpointNotIncluded; the
+    /// last three are the SDK's CHECKPOINT_ERROR_MALFORMED, _INVALID_PROOF and _NOT_INCLUDED). A
+    /// certified block stays final: the trusting period limits new certificates, not this.
+    function verifyCheckpoint(
+        uint64 hubHeight,
+        bytes calldata header,
+        CheckpointInclusion.Checkpoint calldata checkpoint,
+        uint256 index,
+        uint256 total,
+        bytes32[] calldata siblings
+    ) external view {
+        bytes32 finalized = finalizedBlockHash[hubHeight];
+        if (finalized == bytes32(0)) revert NotFinalized(hubHeight);
+        bytes32 headerHash = sha256(header);
+        if (headerHash != finalized) revert HeaderMismatch(hubHeight, headerHash, finalized);
+        CheckpointInclusion.verify(header, hubChainId, hubHeight, checkpoint, index, total, siblings);
     }
 }

@@ -16,6 +16,8 @@ export * from "./commitCertificate.js";
 export * from "./zkFinality.js";
 export * from "./zkCertificate.js";
 export * from "./zkAttestation.js";
+export * from "./lightClient.js";
 export * from "./merkleProof.js";
 export * from "./checkpoint.js";
+export * from "./finalityGuard.js";
 export * from "./hubApi/index.js";

@@ -17,25 +17,45 @@ import { createVM, runTx } from "@ethereumjs/vm";
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
-const CONTRACT = join(here, "..", "..", "consumer-sdk", "contracts", "AegisFinality.sol");
+const CONTRACTS = join(here, "..", "..", "consumer-sdk", "contracts");
+const CONTRACT = join(CONTRACTS, "AegisFinality.sol");
+const LIBRARY = join(CONTRACTS, "CheckpointInclusion.sol");
+const HARNESS = join(here, "AegisFinalityHarness.sol");
 const TEMPLATE = join(dirname(dirname(require.resolve("snarkjs"))), "templates", "verifier_groth16.sol.ejs"); // snarkjs exports no package.json
 
 const hex = (b) => Buffer.from(b).toString("hex");
 const word = (x) => BigInt(x).toString(16).padStart(64, "0");
 export const selector = (signature) => hex(keccak_256(new TextEncoder().encode(signature)).subarray(0, 4));
 
-/** Compiles the verifier for `vkey` and AegisFinality: { verifier, finality } creation bytecode (hex). */
-export function compileFinalityContracts(vkey) {
-  const sources = {
-    "Groth16Verifier.sol": { content: ejs.render(readFileSync(TEMPLATE, "utf8"), vkey) },
-    "AegisFinality.sol": { content: readFileSync(CONTRACT, "utf8") },
-  };
+/** Compiles Solidity sources ({ unitName: content }) with the settings used throughout; the standard-JSON output. */
+function compile(sources) {
   const out = JSON.parse(
-    solc.compile(JSON.stringify({ language: "Solidity", sources, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["evm.bytecode.object"] } } } })),
+    solc.compile(
+      JSON.stringify({
+        language: "Solidity",
+        sources: Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }])),
+        settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["evm.bytecode.object"] } } },
+      }),
+    ),
   );
   const errors = (out.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  return out;
+}
+
+/** AegisFinality.sol and the library it imports, as source units ("./X.sol" resolves to "X.sol"). */
+const finalitySources = () => ({ "AegisFinality.sol": readFileSync(CONTRACT, "utf8"), "CheckpointInclusion.sol": readFileSync(LIBRARY, "utf8") });
+
+/** Compiles the verifier for `vkey` and AegisFinality: { verifier, finality } creation bytecode (hex). */
+export function compileFinalityContracts(vkey) {
+  const out = compile({ "Groth16Verifier.sol": ejs.render(readFileSync(TEMPLATE, "utf8"), vkey), ...finalitySources() });
   return { verifier: out.contracts["Groth16Verifier.sol"].Groth16Verifier.evm.bytecode.object, finality: out.contracts["AegisFinality.sol"].AegisFinality.evm.bytecode.object };
+}
+
+/** Creation bytecode (hex) of test/evm/AegisFinalityHarness.sol: AegisFinality with a test setter of finalizedBlockHash. */
+export function compileFinalityHarness() {
+  const out = compile({ ...finalitySources(), "AegisFinalityHarness.sol": readFileSync(HARNESS, "utf8") });
+  return out.contracts["AegisFinalityHarness.sol"].AegisFinalityHarness.evm.bytecode.object;
 }
 
 /** A fresh chain with one funded account; `send` and `call` against it, in a block at `setTime(seconds)` (default 0). */
@@ -60,11 +80,14 @@ export async function createFinalityChain() {
       createdAddress: r.createdAddress?.toString(),
     };
   };
-  const call = async (to, data) => {
-    const r = await vm.evm.runCall({ to: createAddressFromString(to), caller: reader, data: Buffer.from(data, "hex"), gasLimit: 10_000_000n, block: block() });
-    return hex(r.execResult.returnValue);
+  const run = (to, data) => vm.evm.runCall({ to: createAddressFromString(to), caller: reader, data: Buffer.from(data, "hex"), gasLimit: 10_000_000n, block: block() });
+  const call = async (to, data) => hex((await run(to, data)).execResult.returnValue);
+  /** A call with its outcome: reverted or not, the return (or revert) data and the execution gas (no intrinsic 21,000 + calldata). */
+  const callResult = async (to, data) => {
+    const r = await run(to, data);
+    return { reverted: r.execResult.exceptionError !== undefined, returnValue: hex(r.execResult.returnValue), gas: r.execResult.executionGasUsed };
   };
-  return { send, call, setTime };
+  return { send, call, callResult, setTime };
 }
 
 /**
@@ -100,3 +123,34 @@ export function encodeSubmit(cert) {
 }
 
 export const readUint = (returnHex) => BigInt("0x" + (returnHex || "0"));
+
+const padded = (bytes) => hex(bytes) + "00".repeat((32 - (bytes.length % 32)) % 32);
+const lengthPrefixed = (bytes) => word(bytes.length) + padded(bytes);
+
+/**
+ * Calldata of AegisFinality.verifyCheckpoint(uint64 hubHeight, bytes header,
+ * (string consumerId, uint64 height, bytes32 blockHash, bytes32 parentCheckpointHash, bytes32 stateRoot) checkpoint,
+ * uint256 index, uint256 total, bytes32[] siblings), ABI-encoded by hand.
+ */
+export function encodeVerifyCheckpoint({ hubHeight, header, checkpoint, index, total, siblings }) {
+  const id = new TextEncoder().encode(checkpoint.consumerId);
+  const headerPart = lengthPrefixed(header);
+  const checkpointPart = word(5 * 32) + word(checkpoint.height) + hex(checkpoint.blockHash) + hex(checkpoint.parentCheckpointHash) + hex(checkpoint.stateRoot) + lengthPrefixed(id);
+  const siblingsPart = word(siblings.length) + siblings.map(hex).join("");
+  const head = 6 * 32;
+  const headerAt = head;
+  const checkpointAt = headerAt + headerPart.length / 2;
+  const siblingsAt = checkpointAt + checkpointPart.length / 2;
+  return (
+    selector("verifyCheckpoint(uint64,bytes,(string,uint64,bytes32,bytes32,bytes32),uint256,uint256,bytes32[])") +
+    word(hubHeight) +
+    word(headerAt) +
+    word(checkpointAt) +
+    word(index) +
+    word(total) +
+    word(siblingsAt) +
+    headerPart +
+    checkpointPart +
+    siblingsPart
+  );
+}
