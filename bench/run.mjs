@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
-const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs" };
+const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
-  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)]\n`);
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --no-bank (consumers)]\n`);
   console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
   console.log("  txs         cosmjs-signed bank sends to a 4-validator hub at offered rates of 500, 1000, 1500 tx/s and a burst:");
   console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s;");
@@ -16,6 +16,9 @@ if (!name || name === "--help" || !BENCHES[name]) {
   console.log("  app         one node's application cost per tx by step (CheckTx, prepare, execute, commit, re-check), no network");
   console.log("  zk          the quorum circuit per N (4, 8, 16, 32, 64): constraints, witness, prove (median of 3), peak memory,");
   console.log("              verify warm and cold, proof bytes (--quick: N=4; --sizes 4,8; --make-ptau K: a 2^K phase-1 file for larger N)");
+  console.log("  consumers   1, 10, 100, 300 consumer chains each checkpointing every hub block on a 4-validator hub: finality,");
+  console.log("              blocks/s, header/certificate/block bytes, node CPU per checkpoint, and a bank transfer's for reference");
+  console.log("              (20 s per phase; --quick: 8 s; --consumers 1,10 --seconds S; --no-bank; --zk none|attest|prove; --node-flags \"...\")");
   process.exit(name && name !== "--help" ? 1 : 0);
 }
 const file = join(dirname(fileURLToPath(import.meta.url)), BENCHES[name]);

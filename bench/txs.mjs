@@ -3,17 +3,15 @@
 // phase per rate on the same devnet. Per phase: finalized transactions per second, tx latency
 // (submitted -> its block committed) and hub finality (proposal seen -> commit certificate).
 // A last "burst" row submits a backlog as fast as the nodes accept it and reports how fast it drains.
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { Devnet } from "@aegis/devnet";
-import { percentile, printTable, writeResults } from "./lib.mjs";
+import { fetchJson, nodeCpuSeconds as nodeCpuSecondsOf, percentile, postJson, printTable, writeResults } from "./lib.mjs";
 import { freePortRange } from "./ports.mjs";
 
 const COLUMNS = [
@@ -33,45 +31,7 @@ const COLUMNS = [
 ];
 const SENDERS = 20;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** fetch, retried once when a kept-alive connection was closed by the server in between (idle while signing). */
-async function fetchRetry(url, init) {
-  try {
-    return await fetch(url, init);
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    return fetch(url, init);
-  }
-}
-
-async function postJson(url, body) {
-  return (await fetchRetry(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json();
-}
-
-async function fetchJson(url) {
-  const r = await fetchRetry(url);
-  if (!r.ok) throw new Error(`${url}: ${r.status}`);
-  return r.json();
-}
-
-/** CPU seconds used so far by the devnet's node processes together (Linux /proc; null where unavailable). */
-function nodeCpuSeconds() {
-  try {
-    const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-    const pids = out
-      .split("\n")
-      .filter((l) => l.includes("hub start") && l.includes("aegis-bench-txs"))
-      .map((l) => l.trim().split(/\s+/)[0]);
-    let ticks = 0;
-    for (const pid of pids) {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    }
-    return pids.length > 0 ? ticks / 100 : null;
-  } catch {
-    return null;
-  }
-}
+const nodeCpuSeconds = () => nodeCpuSecondsOf("aegis-bench-txs");
 
 export async function run(args) {
   const quick = args.includes("--quick");

@@ -1,4 +1,6 @@
-import herumi from "@chainsafe/bls";
+// The herumi implementation itself: the package root picks @chainsafe/bls' own blst-native wrapper in
+// Node (so the "herumi" backend was blst there) and makes browser bundlers follow its native imports.
+import herumi from "@chainsafe/bls/herumi";
 import type { PublicKey as HerumiPublicKey, Signature as HerumiSignature } from "@chainsafe/bls/types";
 import { CanonicalWriter } from "./canonicalWriter.js";
 import { toHex } from "./bytes.js";
@@ -91,7 +93,9 @@ function createBlstBackend(blst: Blst): BlsBackend {
 
 let blstBackend: BlsBackend | null = null;
 try {
-  blstBackend = createBlstBackend(await import("@chainsafe/blst"));
+  const blst: Blst = await import("@chainsafe/blst");
+  // Browser bundles get an empty module here (package.json "browser": { "@chainsafe/blst": false }).
+  if (typeof blst.verify === "function" && typeof blst.PublicKey?.fromBytes === "function") blstBackend = createBlstBackend(blst);
 } catch {
   blstBackend = null; // no native binary here (browser, unsupported platform): herumi WASM it is
 }
