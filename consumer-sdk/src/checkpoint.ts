@@ -1,6 +1,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesEqual, utf8 } from "./bytes.js";
 import { CanonicalWriter } from "./canonicalWriter.js";
+import { isStrictEd25519PublicKey, verifyEd25519Strict } from "./ed25519Strict.js";
 import { AegisError } from "./errors.js";
 import { computeMerkleRoot, EMPTY_MERKLE_ROOT, HASH_LENGTH, sha256 } from "./hash.js";
 import { computeMerklePathLength, computeMerkleProof, MAX_MERKLE_PROOF_DEPTH, verifyMerkleProof, type MerkleProof } from "./merkleProof.js";
@@ -125,19 +126,15 @@ export function getCheckpointProducerPublicKey(secretKey: Uint8Array): Uint8Arra
  * that is not of small order (a small-order key makes signatures that verify for many messages).
  */
 export function isValidCheckpointProducerKey(publicKey: Uint8Array): boolean {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== CHECKPOINT_PRODUCER_KEY_LENGTH) return false;
-  try {
-    return !ed25519.Point.fromBytes(publicKey, false).isSmallOrder();
-  } catch {
-    return false;
-  }
+  return isStrictEd25519PublicKey(publicKey);
 }
 
 /**
  * Whether `signature` (64 bytes) is `publicKey`'s ed25519 signature of the checkpoint's sign bytes
- * for `hubChainId`. Strict RFC 8032 verification (canonical encodings, s < L; no ZIP-215 leniency),
- * the rule any other verifier (another language, a contract) can reproduce. Never throws: malformed
- * input is false.
+ * for `hubChainId`. Strict, cofactorless RFC 8032 verification (canonical encodings, S < L, the
+ * equation checked exactly; ed25519Strict.ts): what OpenSSL computes, so Node verifies through it and a
+ * browser through noble with the same answers, and any other verifier can reproduce it. Never throws:
+ * malformed input is false.
  */
 export function isValidCheckpointSignature(publicKey: Uint8Array, hubChainId: string, cp: ConsumerCheckpoint, signature: Uint8Array): boolean {
   if (!isValidCheckpointProducerKey(publicKey)) return false;
@@ -148,11 +145,7 @@ export function isValidCheckpointSignature(publicKey: Uint8Array, hubChainId: st
   } catch {
     return false;
   }
-  try {
-    return ed25519.verify(signature, msg, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return verifyEd25519Strict(publicKey, msg, signature);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

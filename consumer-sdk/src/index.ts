@@ -19,5 +19,6 @@ export * from "./zkAttestation.js";
 export * from "./lightClient.js";
 export * from "./merkleProof.js";
 export * from "./checkpoint.js";
+export * from "./ed25519Strict.js";
 export * from "./finalityGuard.js";
 export * from "./hubApi/index.js";
