@@ -1,7 +1,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { bytesEqual, toHex } from "./bytes.js";
+import { bytesEqual, concatBytes, toHex } from "./bytes.js";
 
 /**
  * Strict, cofactorless ed25519 verification (RFC 8032 §5.1.7 with the equation [S]B = R + [k]A checked
@@ -70,7 +70,7 @@ export function verifyEd25519Strict(publicKey: Uint8Array, message: Uint8Array, 
   if (useNode) {
     if (!nodeCrypto) throw new Error("node:crypto is not available here");
     const e = keyEntry(publicKey);
-    e.nodeKey ??= nodeCrypto.createPublicKey({ key: Uint8Array.from([...SPKI_PREFIX, ...publicKey]), format: "der", type: "spki" });
+    e.nodeKey ??= nodeCrypto.createPublicKey({ key: concatBytes(SPKI_PREFIX, publicKey), format: "der", type: "spki" });
     try {
       return nodeCrypto.verify(null, message, e.nodeKey, signature);
     } catch {
@@ -82,7 +82,7 @@ export function verifyEd25519Strict(publicKey: Uint8Array, message: Uint8Array, 
     const rBytes = signature.subarray(0, 32);
     const R = ed25519.Point.fromBytes(rBytes, false); // canonical encodings only
     const S = bytesToNumberLE(signature.subarray(32));
-    const k = bytesToNumberLE(sha512(Uint8Array.from([...rBytes, ...publicKey, ...message]))) % L;
+    const k = bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, message))) % L;
     // Cofactorless: [S]B - [k]A must be R itself (compared as encodings, as OpenSSL does).
     const SB = S === 0n ? ed25519.Point.ZERO : ed25519.Point.BASE.multiply(S);
     const RPrime = SB.subtract(k === 0n ? ed25519.Point.ZERO : A.multiplyUnsafe(k));

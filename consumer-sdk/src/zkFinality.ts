@@ -1,7 +1,7 @@
 import { poseidon2, poseidon3, poseidon8 } from "poseidon-lite";
 import { AegisError } from "./errors.js";
 import { sha256 } from "./hash.js";
-import { toHex, utf8 } from "./bytes.js";
+import { bytesEqual, toHex, utf8 } from "./bytes.js";
 
 /**
  * The values the succinct (Groth16) finality certificate is about, as the QuorumCertificate circuit
@@ -106,11 +106,10 @@ export function computeFinalityMessage(m: FinalityMessageInput): bigint {
 
 /** Two finality statements of one chain and height are the same statement (an attestation of both is a double attestation). */
 export function isSameFinalityStatement(a: Omit<FinalityMessageInput, "chainId">, b: Omit<FinalityMessageInput, "chainId">): boolean {
-  const eq = (x: Uint8Array, y: Uint8Array) => x.length === y.length && x.every((v, i) => v === y[i]);
   return (
     BigInt(a.height) === BigInt(b.height) &&
     BigInt(a.time) === BigInt(b.time) &&
-    eq(a.blockHash, b.blockHash) &&
+    bytesEqual(a.blockHash, b.blockHash) &&
     a.validatorSetRoot === b.validatorSetRoot &&
     a.nextValidatorSetRoot === b.nextValidatorSetRoot
   );

@@ -74,7 +74,7 @@ describe("BLS proofs of possession are bound to the operator", () => {
     const err = genesisError({ ...file, validators: [validator, file.validators[1]!] });
     expect(err).toBeDefined();
     expect(err!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
-    expect(err!.type.reason).toMatch(reason);
+    expect((err!.type as { reason: string }).reason).toMatch(reason);
   });
 
   const withStaking = (over: Partial<NonNullable<NonNullable<GenesisFile["appState"]>["validators"]>[number]> = {}): GenesisFile => ({

@@ -14,6 +14,7 @@ import {
   type InclusionProofJson,
   decodeSubmitTxRequestJson,
   encodeApiErrorJson,
+  encodeBlockJson,
   encodeBlsStreamMessageJson,
   encodeCertificateResponseJson,
   encodeCommitsJson,
@@ -21,6 +22,7 @@ import {
   encodeHeaderResponseJson,
   encodeStatusJson,
   encodeSubmitTxResponseJson,
+  encodeValidatorSetJson,
   encodeZkInfoJson,
   encodeZkStreamMessageJson,
   fromHex,
@@ -40,7 +42,6 @@ import {
 import type { Logger } from "../logger.js";
 import { getConsumerStatus, type Consumer } from "../app/index.js";
 import type { HubNode } from "../node/hubNode.js";
-import { blockToJson, validatorSetToJson } from "./jsonViews.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 
 export interface ApiServerOpts {
@@ -170,7 +171,7 @@ export class ApiServer {
       if (h === null) return reply;
       const block = await node.db.blocks.getBlock(h);
       if (!block) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h} (latest is ${node.engine.height})`);
-      return blockToJson(block, computeBlockHash(block.header));
+      return encodeBlockJson(block, computeBlockHash(block.header));
     });
 
     app.get<{ Params: { height: string }; Reply: HeaderResponseJson }>("/headers/:height", async (req, reply) => {
@@ -205,7 +206,7 @@ export class ApiServer {
     app.get<{ Params: { id: string }; Reply: ConsumerJson }>("/consumers/:id", async (req, reply) => {
       const id = parseConsumerId(req.params.id, reply);
       if (id === null) return reply;
-      const c = node.app.consumers?.().find((x) => x.consumerId === id);
+      const c = node.app.consumer?.(id);
       if (!c) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no consumer ${id}`);
       return encodeConsumerJson(consumerOf(c));
     });
@@ -273,7 +274,7 @@ export class ApiServer {
       });
     });
 
-    app.get("/validators", async (): Promise<ValidatorSetJson> => validatorSetToJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
+    app.get("/validators", async (): Promise<ValidatorSetJson> => encodeValidatorSetJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
 
     app.get("/evidence", async (): Promise<EvidenceListJson> => encodeEvidenceListJson(await node.db.evidence.list({ limit: 100 })));
 

@@ -1,2 +1,1 @@
 export * from "./apiServer.js";
-export * from "./jsonViews.js";

@@ -81,6 +81,8 @@ export interface Application {
   zkRecordedHeight?(): number;
   /** The registered consumer chains of the committed state, by id (absent: the chain has none). */
   consumers?(): Consumer[];
+  /** One registered consumer of the committed state (undefined: none with that id). */
+  consumer?(consumerId: string): Consumer | undefined;
   /**
    * A consumer's checkpoint at consumer height `height` with the hub height that recorded it, and the
    * checkpoints that hub height's consumer-checkpoint root covers (for its inclusion proof); undefined

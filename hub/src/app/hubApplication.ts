@@ -10,6 +10,7 @@ import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./
 import {
   CONSUMER_HANDLERS,
   getCheckpoint,
+  getConsumer,
   getConsumerCheckpointRoot,
   listCheckpointsAtHubHeight,
   listConsumers,
@@ -328,6 +329,10 @@ export class HubApplication implements Application {
 
   consumers(): Consumer[] {
     return listConsumers(this.state.committed);
+  }
+
+  consumer(consumerId: string): Consumer | undefined {
+    return getConsumer(this.state.committed, consumerId);
   }
 
   consumerCheckpoint(consumerId: string, height: number): { record: CheckpointRecord; rootCheckpoints: ConsumerCheckpoint[] } | undefined {

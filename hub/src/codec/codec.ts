@@ -10,6 +10,7 @@ import {
   ZK_MAX_CIRCUIT_NAME_LENGTH,
   ZK_PROOF_LENGTH,
   ZK_PROVER_LENGTH,
+  type HubFinalityAttestation,
   type ZkCertificate,
   VoteType,
   type BlockHeader,
@@ -270,20 +271,8 @@ export function certifiedBlockFromProto(p: aegis.v1.CertifiedBlock.$Properties |
 
 // ---------- succinct (ZK) certificates and the attestations they are made from
 
-/** A validator's attestation of a committed block (aegis.v1.FinalityAttestation). */
-export interface FinalityAttestation {
-  height: number;
-  /** The block's header time (Unix ms). */
-  time: number;
-  blockHash: Uint8Array;
-  /** ZK root of the set that signs `height` (the attester's own). */
-  validatorSetRoot: bigint;
-  /** ZK root of the set that signs height + 1. */
-  nextValidatorSetRoot: bigint;
-  validatorIndex: number;
-  /** Packed R8 || S. */
-  signature: Uint8Array;
-}
+/** A validator's attestation of a committed block (aegis.v1.FinalityAttestation): the SDK's type. */
+export type FinalityAttestation = HubFinalityAttestation;
 
 export const ATTESTATION_SIGNATURE_BYTES = 64;
 const FIELD_BYTES = 32;

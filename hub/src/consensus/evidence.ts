@@ -1,11 +1,9 @@
-import { isSameFinalityStatement } from "@aegis/consumer-sdk";
+import { isHubDoubleAttestationEvidence, isSameFinalityStatement } from "@aegis/consumer-sdk";
 import type { FinalityAttestation } from "../codec/codec.js";
 import type { DoubleAttestationEvidence, DuplicateVoteEvidence, Evidence } from "./types.js";
 
-/** The kind of a piece of evidence (the two have no field in common but `time`). */
-export function isDoubleAttestationEvidence(e: Evidence): e is DoubleAttestationEvidence {
-  return "attestationA" in e;
-}
+/** The kind of a piece of evidence (the two have no field in common but `time`): the SDK's test. */
+export const isDoubleAttestationEvidence: (e: Evidence) => e is DoubleAttestationEvidence = isHubDoubleAttestationEvidence;
 
 /**
  * Whether two attestations could be a double attestation, judged from their content alone (no

@@ -1,31 +1,15 @@
-import type { BlockHeader, CommitCertificate, VoteType } from "@aegis/consumer-sdk";
-import type { FinalityAttestation } from "../codec/codec.js";
+import type { CommitCertificate, HubBlock, HubDoubleAttestationEvidence, HubDuplicateVoteEvidence, HubEvidence, HubVote } from "@aegis/consumer-sdk";
 
-export interface Block {
-  header: BlockHeader;
-  /** Transactions, executed in order by the application. */
-  txs: Uint8Array[];
-  /**
-   * The certificate of the previous height (null at height 1), committed by header.lastCommitHash.
-   * Every node reads liveness (who signed) from this one certificate, not from the one it assembled.
-   */
-  lastCommit: CommitCertificate | null;
-  /**
-   * Double-sign and double-attestation evidence, committed by header.evidenceRoot; the application
-   * slashes for each. Duplicate votes come first (the wire form keeps the two kinds in two fields).
-   */
-  evidence: Evidence[];
-}
+/**
+ * A block (the SDK's type, shared with the hub API and consumers): transactions executed in order; the
+ * previous height's certificate (null at height 1, committed by header.lastCommitHash — every node
+ * reads liveness from this one certificate, not from the one it assembled); double-sign and
+ * double-attestation evidence, committed by header.evidenceRoot, duplicate votes first.
+ */
+export type Block = HubBlock;
 
-export interface Vote {
-  type: VoteType;
-  height: number;
-  round: number;
-  /** null = nil vote. */
-  blockHash: Uint8Array | null;
-  validatorIndex: number;
-  signature: Uint8Array;
-}
+/** A signed prevote or precommit (the SDK's type: the hub API and consumers share it). */
+export type Vote = HubVote;
 
 export interface Proposal {
   height: number;
@@ -48,23 +32,13 @@ export interface CertifiedBlock {
 }
 
 /** Two signed votes of one validator at one (height, round, type) for different values. */
-export interface DuplicateVoteEvidence {
-  voteA: Vote;
-  voteB: Vote;
-  /** Unix ms when first seen. */
-  time: number;
-}
+export type DuplicateVoteEvidence = HubDuplicateVoteEvidence;
 
 /** Two finality attestations of one validator (index) at one height for different statements. */
-export interface DoubleAttestationEvidence {
-  attestationA: FinalityAttestation;
-  attestationB: FinalityAttestation;
-  /** Unix ms when first seen. */
-  time: number;
-}
+export type DoubleAttestationEvidence = HubDoubleAttestationEvidence;
 
 /** What a block may carry for the application to slash: a double sign or a double attestation. */
-export type Evidence = DuplicateVoteEvidence | DoubleAttestationEvidence;
+export type Evidence = HubEvidence;
 
 export enum Step {
   Propose = 1,

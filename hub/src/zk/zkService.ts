@@ -387,15 +387,10 @@ export class ZkService {
 
   #addToPool(a: FinalityAttestation, epoch: ZkEpoch): void {
     if (!this.#prover || a.height <= this.#latestCertified) return;
-    // The signature was checked (or made) by the caller.
+    // The signature was checked (or made) by the caller, which also showed the attestation to the
+    // double-attestation detector (#markVerified): a pool "conflicting" outcome is already evidence.
     const out = this.#pool.add(a, epoch.set, () => true);
     if (out.kind === "added" && out.quorum) void this.#track(this.#proveLoop());
-    if (out.kind === "conflicting") {
-      // Both validly signed (the pool keeps only checked attestations): the detector reports the pair
-      // unless it already has.
-      this.#observeSigned(out.first);
-      this.#observeSigned(out.second);
-    }
   }
 
   /** Proves the newest height with a quorum, again while newer quorums wait; one proof at a time. */

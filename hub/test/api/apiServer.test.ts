@@ -33,7 +33,10 @@ import {
   decodeStatusJson,
   decodeValidatorSetJson,
   decodeZkInfoJson,
+  encodeBlockJson,
+  encodeEvidenceSummaryJson,
   encodeSubmitTxRequestJson,
+  encodeValidatorSetJson,
   fromHex,
   sha256,
   VoteType,
@@ -41,7 +44,6 @@ import {
   type HubApiRouteName,
   type ZkCertificate,
 } from "@aegis/consumer-sdk";
-import { blockToJson, evidenceSummaryToJson, validatorSetToJson } from "../../src/api/index.js";
 import { createAttestationKeyPair, signFinalityMessage } from "../../src/attestation/index.js";
 import type { FinalityAttestation } from "../../src/codec/index.js";
 import type { Block, Evidence, Vote } from "../../src/consensus/types.js";
@@ -101,18 +103,18 @@ describe("jsonViews of the hub's own types decode back to them", () => {
 
   test("a block: JSON text → decodeBlockJson gives the same Block", () => {
     const hash = computeBlockHash(header);
-    const decoded = decodeBlockJson(JSON.parse(JSON.stringify(blockToJson(block, hash))));
+    const decoded = decodeBlockJson(JSON.parse(JSON.stringify(encodeBlockJson(block, hash))));
     expect(decoded).toEqual({ blockHash: hash, block });
     const asHub: Block = decoded.block; // the SDK's HubBlock is the hub's Block
     expect(asHub.evidence).toHaveLength(2);
   });
 
   test("evidence summaries and the validator set", () => {
-    expect(evidence.map((e) => decodeEvidenceSummaryJson(JSON.parse(JSON.stringify(evidenceSummaryToJson(e)))))).toEqual([
+    expect(evidence.map((e) => decodeEvidenceSummaryJson(JSON.parse(JSON.stringify(encodeEvidenceSummaryJson(e)))))).toEqual([
       { kind: "duplicate_vote", height: 5, round: 2, type: VoteType.Prevote, validatorIndex: 1, blockHashA: sha256(Uint8Array.of(9)), blockHashB: null, time: header.time - 100 },
       { kind: "double_attestation", height: 4, validatorIndex: 2, blockHashA: sha256(Uint8Array.of(7)), blockHashB: sha256(Uint8Array.of(8)), time: header.time - 50 },
     ]);
-    const json = validatorSetToJson(set, new Map());
+    const json = encodeValidatorSetJson(set, new Map());
     expect(decodeValidatorSetJson(JSON.parse(JSON.stringify(json))).validatorSet).toEqual(set);
   });
 });
