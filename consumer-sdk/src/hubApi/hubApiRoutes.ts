@@ -60,8 +60,8 @@ export const HUB_API_ROUTES = {
   block: { method: "GET", path: "/blocks/:height", response: "BlockJson" },
   header: { method: "GET", path: "/headers/:height", response: "HeaderResponseJson" },
   certificates: { method: "GET", path: "/certificates/:height", response: "CertificateResponseJson" },
-  /** The set that signs the next height. */
-  validators: { method: "GET", path: "/validators", response: "ValidatorSetJson" },
+  /** The set that signs `height` (default: the next height); 404 above the next height. */
+  validators: { method: "GET", path: "/validators", query: ["height"], response: "ValidatorSetJson" },
   /** 404 when the chain makes no ZK certificates; `height` defaults to the next height. */
   zk: { method: "GET", path: "/zk", query: ["height"], response: "ZkInfoJson" },
   /** `limit` 1 to 1000, default 100. */

@@ -274,7 +274,12 @@ export class ApiServer {
       });
     });
 
-    app.get("/validators", async (): Promise<ValidatorSetJson> => encodeValidatorSetJson(node.engine.getValidatorSet(node.engine.height + 1), node.genesis.monikers));
+    app.get<{ Querystring: { height?: string }; Reply: ValidatorSetJson }>("/validators", async (req, reply) => {
+      const h = req.query.height === undefined ? node.engine.height + 1 : parseHeight(req.query.height, reply);
+      if (h === null) return reply;
+      if (h > node.engine.height + 1) return fail(reply, 404, "API_ERROR_NOT_FOUND", `the set of height ${h} is not known yet (latest is ${node.engine.height})`);
+      return encodeValidatorSetJson(node.engine.getValidatorSet(h), node.genesis.monikers);
+    });
 
     app.get("/evidence", async (): Promise<EvidenceListJson> => encodeEvidenceListJson(await node.db.evidence.list({ limit: 100 })));
 

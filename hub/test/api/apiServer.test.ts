@@ -183,6 +183,9 @@ describe("a running node's API, read with the SDK's decoders", () => {
     const validators = decodeValidatorSetJson(await route("validators"));
     expect(validators.monikers).toEqual(["node0"]);
     expect(computeValidatorSetRoot(validators.validatorSet)).toEqual(b2.block.header.nextValidatorSetRoot);
+    // A past height's set: the one its header names.
+    const at1 = decodeValidatorSetJson(await route("validators", {}, { height: 1 }));
+    expect(computeValidatorSetRoot(at1.validatorSet)).toEqual(b1.block.header.validatorSetRoot);
 
     const zk = decodeZkInfoJson(await route("zk", {}, { height: 1 }));
     expect(zk).toMatchObject({ circuit: "quorum4", capacity: 4, prover: false, proverReward: 1_000_000n, height: 1, validatorSetRoot: running.node.zk!.validatorSetRootAt(1) });
@@ -199,6 +202,9 @@ describe("a running node's API, read with the SDK's decoders", () => {
     expect(notFound.status).toBe(404);
     expect(decodeApiErrorJson(notFound.body).code).toBe("API_ERROR_NOT_FOUND");
     expect(decodeApiErrorJson((await get("/headers/abc")).body).code).toBe("API_ERROR_INVALID_HEIGHT");
+    expect(decodeApiErrorJson((await get("/validators?height=0")).body).code).toBe("API_ERROR_INVALID_HEIGHT");
+    const future = await get("/validators?height=999999");
+    expect({ status: future.status, code: decodeApiErrorJson(future.body).code }).toEqual({ status: 404, code: "API_ERROR_NOT_FOUND" });
     const post = async (body: string) => {
       const res = await fetch(`${base}/txs`, { method: "POST", body, headers: { "content-type": "application/json" } });
       return { status: res.status, body: await res.json() };

@@ -1,5 +1,5 @@
 import { sha256Js } from "@aegis/consumer-sdk";
-import { computeGossipMessageId } from "../../src/network/gossipsubOptions.js";
+import { computeGossipMessageId } from "@aegis/p2p";
 
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -37,7 +37,7 @@ import {
   type MsgSubmitCheckpoint,
   type MsgSubmitConsumerEvidence,
   type MsgUpdateConsumer,
-} from "./messages.js";
+} from "@aegis/consumer-sdk/hub-tx";
 import {
   BOND_RETURN_QUEUE_PREFIX,
   bondReturnQueueKey,

@@ -13,6 +13,6 @@
  * - queries: `queryConsumers(store, path, data, height)` (null: not a consumers path)
  */
 export * from "./state.js";
-export * from "./messages.js";
+export * from "@aegis/consumer-sdk/hub-tx";
 export * from "./handlers.js";
 export * from "./query.js";

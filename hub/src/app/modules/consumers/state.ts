@@ -1,5 +1,6 @@
 import { aegis } from "@aegis/proto";
 import { computeConsumerCheckpointRoot, utf8, type ConsumerCheckpoint } from "@aegis/consumer-sdk";
+import { fromProtoCheckpoint } from "@aegis/consumer-sdk/hub-tx";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { decodeU64, encodeU64 } from "../../storeKeys.js";
 import { computeModuleAddress } from "../auth.js";
@@ -194,18 +195,6 @@ export function toProtoCheckpoint(cp: ConsumerCheckpoint): aegis.consumers.v1.IC
 }
 
 /** A wire checkpoint in domain form; a height beyond 2^53 - 1 becomes -1 (refused by every check). */
-export function fromProtoCheckpoint(m: aegis.consumers.v1.ICheckpoint | null | undefined): ConsumerCheckpoint | undefined {
-  if (!m) return undefined;
-  const h = m.height === null || m.height === undefined ? 0 : BigInt(m.height.toString());
-  return {
-    consumerId: m.consumer_id ?? "",
-    height: h <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(h) : -1,
-    blockHash: bytes(m.block_hash),
-    parentCheckpointHash: bytes(m.parent_checkpoint_hash),
-    stateRoot: bytes(m.state_root),
-  };
-}
-
 export function encodeCheckpointRecord(r: CheckpointRecord): Uint8Array {
   return aegis.consumers.v1.CheckpointRecord.encode({
     checkpoint: toProtoCheckpoint(r.checkpoint),

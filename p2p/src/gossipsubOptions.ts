@@ -1,7 +1,7 @@
 import { StrictNoSign, type GossipsubOpts } from "@libp2p/gossipsub";
 import { createHash } from "node:crypto";
 import { createTopicScoreParams } from "@libp2p/gossipsub/score";
-import { GOSSIP_KINDS, gossipTopic } from "./gossipTopic.js";
+import { gossipTopic } from "./gossipTopic.js";
 
 /** Gossipsub heartbeat; small so meshes form and repair quickly (consensus is latency-sensitive). */
 export const GOSSIP_HEARTBEAT_MS = 500;
@@ -47,9 +47,9 @@ export function computeGossipMessageId(topic: string, data: Uint8Array): Uint8Ar
   return new Uint8Array(createHash("sha256").update(topic, "utf8").update(SEPARATOR).update(data).digest().subarray(0, 20));
 }
 
-/** The gossipsub configuration used by HubNetwork (exported for documentation and tests). */
-export function gossipsubOptions(chainId: string): Partial<GossipsubOpts> {
-  const topics = GOSSIP_KINDS.map((kind) => gossipTopic(chainId, kind));
+/** The gossipsub configuration used by P2pNetwork (exported for documentation and tests). */
+export function gossipsubOptions(chainId: string, kinds: readonly string[]): Partial<GossipsubOpts> {
+  const topics = kinds.map((kind) => gossipTopic(chainId, kind));
   return {
     // Publisher sends its own messages to every topic peer immediately (not only to its mesh).
     floodPublish: true,
@@ -61,7 +61,7 @@ export function gossipsubOptions(chainId: string): Partial<GossipsubOpts> {
     doPX: false,
     // Aegis messages authenticate themselves (BLS signatures checked by the validators), so libp2p's
     // per-message Ed25519 signature is pure cost: it was the largest CPU item with 16 validators.
-    // Unsigned messages get a content-addressed id (as Ethereum's gossip does); HubNetwork prefixes
+    // Unsigned messages get a content-addressed id (as Ethereum's gossip does); P2pNetwork prefixes
     // every publish with its own sequence number, so a deliberate re-send gets a fresh id.
     globalSignaturePolicy: StrictNoSign,
     msgIdFn: (msg) => computeGossipMessageId(msg.topic, msg.data),

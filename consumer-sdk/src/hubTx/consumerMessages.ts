@@ -1,7 +1,6 @@
 import { aegis } from "@aegis/proto";
-import type { ConsumerCheckpoint, SignedConsumerCheckpoint } from "@aegis/consumer-sdk";
 import { BinaryWriter } from "cosmjs-types/binary";
-import { fromProtoCheckpoint } from "./state.js";
+import type { ConsumerCheckpoint, SignedConsumerCheckpoint } from "../checkpoint.js";
 
 /**
  * The consumer messages (proto/src/aegis/consumers/v1/tx.proto) in domain form, with codecs shaped
@@ -54,6 +53,19 @@ export interface MsgSubmitConsumerEvidence {
 }
 
 const bytes = (b: Uint8Array | null | undefined): Uint8Array => new Uint8Array(b ?? []);
+
+/** The proto checkpoint in domain form; a height beyond 2^53 becomes -1 (refused by every rule). */
+export function fromProtoCheckpoint(m: aegis.consumers.v1.ICheckpoint | null | undefined): ConsumerCheckpoint | undefined {
+  if (!m) return undefined;
+  const h = m.height === null || m.height === undefined ? 0 : BigInt(m.height.toString());
+  return {
+    consumerId: m.consumer_id ?? "",
+    height: h <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(h) : -1,
+    blockHash: bytes(m.block_hash),
+    parentCheckpointHash: bytes(m.parent_checkpoint_hash),
+    stateRoot: bytes(m.state_root),
+  };
+}
 
 function writeCheckpoint(cp: ConsumerCheckpoint, w: BinaryWriter): BinaryWriter {
   if (cp.consumerId !== "") w.uint32(10).string(cp.consumerId);

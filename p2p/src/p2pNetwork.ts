@@ -8,10 +8,10 @@ import { peerIdFromPrivateKey as libp2pPeerIdFromPrivateKey, peerIdFromString } 
 import { tcp } from "@libp2p/tcp";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
-import { nullLogger, type Logger } from "../logger.js";
+import { nullLogger, type Logger } from "./logger.js";
 import { decodePeerPrivateKey } from "./createPeerPrivateKey.js";
 import { NetworkError } from "./errors.js";
-import { GOSSIP_KINDS, gossipTopic, requestProtocol, type GossipKind } from "./gossipTopic.js";
+import { gossipTopic, requestProtocol } from "./gossipTopic.js";
 import { GOSSIP_MAX_PAYLOAD_BYTES, gossipsubOptions } from "./gossipsubOptions.js";
 import { readFrame, StreamEndedError, writeFrame } from "./readFrame.js";
 
@@ -26,9 +26,11 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export interface HubNetworkOpts {
+export interface P2pNetworkOpts<K extends string = string> {
   /** Topics are `/aegis/<chainId>/<kind>/1`, protocols `/aegis/<chainId>/<name>/1`. */
   chainId: string;
+  /** The gossip kinds (topics) this network speaks; messages on any other topic are ignored. */
+  kinds: readonly K[];
   /** Listen multiaddrs, e.g. ["/ip4/127.0.0.1/tcp/0"]. */
   listen: string[];
   /** Multiaddrs including /p2p/<peerId>; dialled at start and re-dialled while disconnected. */
@@ -41,11 +43,11 @@ export interface HubNetworkOpts {
   bootstrapRedialMs?: number;
 }
 
-export interface HubNetworkModules {
+export interface P2pNetworkModules {
   logger?: Logger;
 }
 
-export type HubNetworkEvent = "peer:connect" | "peer:disconnect";
+export type P2pNetworkEvent = "peer:connect" | "peer:disconnect";
 export type PeerEventListener = (peer: string) => void;
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -85,11 +87,12 @@ interface GossipSubInternals {
 
 /**
  * Bytes-only p2p layer: gossipsub for broadcast, one-frame request/response streams for queries.
- * The only module in the project that imports libp2p.
+ * The one module of the project that imports libp2p (the hub and the consumer runtime both use it).
  */
-export class HubNetwork {
+export class P2pNetwork<GossipKind extends string = string> {
   private readonly log: Logger;
   private readonly chainId: string;
+  private readonly kinds: readonly GossipKind[];
   private readonly listen: string[];
   private readonly bootstrapPeers: BootstrapPeer[];
   private readonly maxMessageBytes: number;
@@ -102,7 +105,7 @@ export class HubNetwork {
   private publishSeq = BigInt.asUintN(64, BigInt(Math.floor(Math.random() * 2 ** 52)) << 11n);
   private readonly requestHandlers = new Map<string, RequestHandler>();
   private readonly registeredProtocols = new Set<string>();
-  private readonly listeners = new Map<HubNetworkEvent, Set<PeerEventListener>>();
+  private readonly listeners = new Map<P2pNetworkEvent, Set<PeerEventListener>>();
   private readonly dialing = new Set<string>();
   private privateKey: PrivateKey | undefined;
   private peerIdStr: string | undefined;
@@ -110,7 +113,7 @@ export class HubNetwork {
   private starting: Promise<void> | undefined;
   private redialTimer: NodeJS.Timeout | undefined;
 
-  constructor(opts: HubNetworkOpts, modules: HubNetworkModules = {}) {
+  constructor(opts: P2pNetworkOpts<GossipKind>, modules: P2pNetworkModules = {}) {
     this.log = (modules.logger ?? nullLogger).child({ module: "network" });
     this.chainId = opts.chainId;
     this.listen = [...opts.listen];
@@ -122,7 +125,8 @@ export class HubNetwork {
     this.redialMs = opts.bootstrapRedialMs ?? DEFAULT_BOOTSTRAP_REDIAL_MS;
     this.bootstrapPeers = opts.bootstrap.map(parseBootstrapAddr);
     if (opts.privateKey !== undefined) this.privateKey = decodePeerPrivateKey(opts.privateKey);
-    for (const kind of GOSSIP_KINDS) this.topicToKind.set(gossipTopic(this.chainId, kind), kind);
+    this.kinds = [...opts.kinds];
+    for (const kind of this.kinds) this.topicToKind.set(gossipTopic(this.chainId, kind), kind);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -150,7 +154,7 @@ export class HubNetwork {
       },
       services: {
         identify: identify(),
-        pubsub: gossipsub(gossipsubOptions(this.chainId)),
+        pubsub: gossipsub(gossipsubOptions(this.chainId, this.kinds)),
       },
     });
 
@@ -211,17 +215,17 @@ export class HubNetwork {
     return this.node?.getPeers().map((p) => p.toString()) ?? [];
   }
 
-  on(event: HubNetworkEvent, listener: PeerEventListener): void {
+  on(event: P2pNetworkEvent, listener: PeerEventListener): void {
     let set = this.listeners.get(event);
     if (set === undefined) this.listeners.set(event, (set = new Set()));
     set.add(listener);
   }
 
-  off(event: HubNetworkEvent, listener: PeerEventListener): void {
+  off(event: P2pNetworkEvent, listener: PeerEventListener): void {
     this.listeners.get(event)?.delete(listener);
   }
 
-  private emit(event: HubNetworkEvent, peer: string): void {
+  private emit(event: P2pNetworkEvent, peer: string): void {
     this.log.debug(event, { peer });
     for (const listener of this.listeners.get(event) ?? []) {
       try {

@@ -1,0 +1,2 @@
+export * from "./executionEnvironment.js";
+export * from "./stateDb.js";
