@@ -1,1 +1,2 @@
-export {};
+export * from "./ledger/index.js";
+export * from "./utxo/index.js";

@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./bytes.js";
 export * from "./canonicalWriter.js";
+export * from "./canonicalReader.js";
 export * from "./hash.js";
 export * from "./stateProofError.js";
 export * from "./rlp.js";

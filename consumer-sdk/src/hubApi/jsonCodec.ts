@@ -171,12 +171,12 @@ export function readChainId(v: unknown, path: string): string {
 
 // --- structure ---
 
-/** An object with exactly `keys` (each present, none other). */
-export function readObject(v: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+/** An object with exactly `keys` (each present, none other) plus any of `optional` (absent: undefined). */
+export function readObject(v: unknown, path: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw malformed(path, "not an object");
   for (const k of keys) if (!Object.hasOwn(v, k)) throw malformed(`${path}.${k}`, "missing");
   const own = Object.keys(v);
-  if (own.length !== keys.length) for (const k of own) if (!keys.includes(k)) throw malformed(`${path}.${k}`, "unknown field");
+  if (own.length !== keys.length) for (const k of own) if (!keys.includes(k) && !optional.includes(k)) throw malformed(`${path}.${k}`, "unknown field");
   return v as Record<string, unknown>;
 }
 

@@ -5,3 +5,4 @@ export * from "./nodeConfig.js";
 export * from "./nodeMetrics.js";
 export * from "./initHomes.js";
 export * from "./runNode.js";
+export * from "./hubTrustRoot.js";

@@ -1,0 +1,162 @@
+import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
+import {
+  computeCheckpointHash,
+  decodeConsumerJson,
+  decodeInclusionProofJson,
+  signCheckpoint,
+  ZERO_CHECKPOINT_HASH,
+  type ConsumerCheckpoint,
+} from "@aegis/consumer-sdk";
+import { CONSUMER_COSMJS_TYPES, MSG_REGISTER_CONSUMER_TYPE_URL, MSG_SUBMIT_CHECKPOINT_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
+import type { Logger } from "@aegis/p2p";
+import type { ConsumerChain } from "./chain.js";
+import type { HubClient } from "./hubClient.js";
+
+export interface CheckpointSubmitterOptions {
+  hubChainId: string;
+  /** A hub node's RPC/API URL (CometBFT RPC, what cosmjs connects to). */
+  hubRpcUrl: string;
+  /** The hub account that signs the transactions and pays the fees (BIP-39 mnemonic, bech32 prefix "aegis"). */
+  mnemonic: string;
+  /** The fee per checkpoint transaction, e.g. { amount: [{ denom: "uaegis", amount: "10000" }], gas: "400000" }. */
+  fee: StdFee;
+  producerIndex: number;
+  /** The producer's ed25519 secret key (the checkpoint is signed with it). */
+  producerSecretKey: Uint8Array;
+  /** How often to look for a new head to checkpoint (default 500 ms). */
+  intervalMs?: number;
+  /** Re-submit when a sent checkpoint has not reached the hub after this long (default 6000 ms). */
+  resubmitAfterMs?: number;
+}
+
+/** The cosmjs registry with the hub's consumer messages. */
+export function createConsumerRegistry(): Registry {
+  return new Registry([...defaultRegistryTypes, ...(CONSUMER_COSMJS_TYPES as never)]);
+}
+
+/**
+ * Checkpoints the consumer's head into the hub: one checkpoint covers every block since the last one
+ * (batched), names the hub's latest checkpoint of this consumer as its parent (so the hub's chain of
+ * checkpoints is the source of truth after any restart), is signed with the producer key and sent by a
+ * hub account that pays the fee. Retried: a checkpoint not on the hub after `resubmitAfterMs` is sent
+ * again (for the head then); a new one is sent only once the previous one landed, so the account's
+ * sequence never races.
+ */
+export class CheckpointSubmitter {
+  private client: SigningStargateClient | undefined;
+  private address = "";
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private pending: { height: number; at: number } | undefined;
+  private parentCache: { height: number; hash: Uint8Array } | undefined;
+  readonly intervalMs: number;
+  readonly resubmitAfterMs: number;
+  /** Checkpoints sent, and the last error (for status). */
+  submitted = 0;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly chain: ConsumerChain,
+    private readonly hub: HubClient,
+    private readonly opts: CheckpointSubmitterOptions,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {
+    this.intervalMs = opts.intervalMs ?? 500;
+    this.resubmitAfterMs = opts.resubmitAfterMs ?? 6000;
+  }
+
+  async start(): Promise<void> {
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.opts.mnemonic, { prefix: "aegis" });
+    this.address = (await wallet.getAccounts())[0]!.address;
+    this.client = await SigningStargateClient.connectWithSigner(this.opts.hubRpcUrl, wallet, { registry: createConsumerRegistry() });
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.client?.disconnect();
+  }
+
+  get relayer(): string {
+    return this.address;
+  }
+
+  async tick(): Promise<void> {
+    if (this.busy || !this.client || this.chain.misbehaviour) return;
+    this.busy = true;
+    try {
+      const consumer = await this.hub.get("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
+      if (!consumer || consumer.status !== "active") return;
+      const head = this.chain.head;
+      const hubHeight = consumer.latestHeight;
+      if (head.header.height <= hubHeight) return;
+      if (this.pending && this.pending.height > hubHeight && this.now() - this.pending.at < this.resubmitAfterMs) return;
+      const parent = await this.parentHash(hubHeight);
+      if (!parent) return;
+      const cp: ConsumerCheckpoint = {
+        consumerId: this.chain.consumerId,
+        height: head.header.height,
+        blockHash: head.hash,
+        parentCheckpointHash: parent,
+        stateRoot: head.header.stateRoot,
+      };
+      const msg = {
+        typeUrl: MSG_SUBMIT_CHECKPOINT_TYPE_URL,
+        value: { relayer: this.address, checkpoint: cp, producerIndex: this.opts.producerIndex, signature: signCheckpoint(this.opts.producerSecretKey, this.opts.hubChainId, cp) },
+      };
+      await this.client.signAndBroadcastSync(this.address, [msg], this.opts.fee);
+      this.pending = { height: cp.height, at: this.now() };
+      this.submitted++;
+      this.lastError = undefined;
+      this.log.debug("checkpoint sent", { height: cp.height, parentHeight: hubHeight });
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+      this.log.warn("checkpoint submission failed", { err: this.lastError });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The hash of the hub's checkpoint at consumer height `height` (zeros for none), from any hub node. */
+  private async parentHash(height: number): Promise<Uint8Array | undefined> {
+    if (height === 0) return ZERO_CHECKPOINT_HASH;
+    if (this.parentCache?.height === height) return this.parentCache.hash;
+    const p = await this.hub.get("inclusion", { id: this.chain.consumerId, height }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.opts.hubChainId }));
+    if (!p) return undefined;
+    const hash = computeCheckpointHash(p.checkpoint);
+    this.parentCache = { height, hash };
+    return hash;
+  }
+}
+
+export interface RegisterConsumerOptions {
+  hubRpcUrl: string;
+  mnemonic: string;
+  consumerId: string;
+  vm: string;
+  genesisHash: Uint8Array;
+  producerKeys: Uint8Array[];
+  bond: { denom: string; amount: string };
+  fee: StdFee | "auto";
+}
+
+/** Registers a consumer on the hub (MsgRegisterConsumer) and waits for the block; throws with the hub's log when refused. */
+export async function registerConsumer(o: RegisterConsumerOptions): Promise<{ txHash: string; height: number }> {
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(o.mnemonic, { prefix: "aegis" });
+  const owner = (await wallet.getAccounts())[0]!.address;
+  const client = await SigningStargateClient.connectWithSigner(o.hubRpcUrl, wallet, { registry: createConsumerRegistry(), broadcastPollIntervalMs: 200 });
+  try {
+    const r = await client.signAndBroadcast(
+      owner,
+      [{ typeUrl: MSG_REGISTER_CONSUMER_TYPE_URL, value: { owner, consumerId: o.consumerId, vm: o.vm, genesisHash: o.genesisHash, producerKeys: o.producerKeys, bond: o.bond } }],
+      o.fee,
+    );
+    if (r.code !== 0) throw new Error(`MsgRegisterConsumer refused (code ${r.code}): ${r.rawLog ?? ""}`);
+    return { txHash: r.transactionHash, height: r.height };
+  } finally {
+    client.disconnect();
+  }
+}

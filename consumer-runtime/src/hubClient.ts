@@ -1,0 +1,69 @@
+import { AegisError, computeHubApiPath, HubApiError, type HubApiPathParams, type HubApiRouteName } from "@aegis/consumer-sdk";
+
+export type HubClientErrorType =
+  /** No hub node gave a usable answer (each node's failure is listed). */
+  | { code: "HUB_CLIENT_ERROR_UNAVAILABLE"; route: string; failures: string[] };
+
+export class HubClientError extends AegisError<HubClientErrorType> {}
+
+export interface HubClientOptions {
+  /** Base URLs of hub nodes' APIs (http://host:port). */
+  urls: readonly string[];
+  /** Per request (default 5000 ms). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Reads the hub API from several hub nodes and trusts none of them: every answer is decoded by the
+ * SDK's strict decoders here and verified by the light client and the inclusion rule afterwards. A node
+ * that fails, times out, answers an error or malformed JSON is skipped for the next one; the node that
+ * answered last is asked first next time.
+ */
+export class HubClient {
+  private readonly urls: string[];
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+  private preferred = 0;
+
+  constructor(opts: HubClientOptions) {
+    if (!opts.urls.length) throw new TypeError("HubClient: at least one hub API URL");
+    this.urls = opts.urls.map((u) => u.replace(/\/+$/, ""));
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.fetchImpl = opts.fetch ?? fetch;
+  }
+
+  /**
+   * GET a route and decode it. Returns undefined when no node gave an answer and at least one said 404 (not there yet),
+   * throws HUB_CLIENT_ERROR_UNAVAILABLE when none gave a usable answer.
+   */
+  async get<R extends HubApiRouteName, T>(route: R, params: HubApiPathParams<R>, query: Record<string, string | number | undefined>, decode: (json: unknown) => T): Promise<T | undefined> {
+    const path = computeHubApiPath(route, params, query);
+    const failures: string[] = [];
+    let notFound = 0;
+    for (let i = 0; i < this.urls.length; i++) {
+      const idx = (this.preferred + i) % this.urls.length;
+      const url = this.urls[idx]!;
+      try {
+        const res = await this.fetchImpl(url + path, { signal: AbortSignal.timeout(this.timeoutMs) });
+        if (res.status === 404) {
+          notFound++;
+          await res.body?.cancel();
+          continue;
+        }
+        if (!res.ok) {
+          failures.push(`${url}: HTTP ${res.status}`);
+          await res.body?.cancel();
+          continue;
+        }
+        const value = decode(await res.json());
+        this.preferred = idx;
+        return value;
+      } catch (e) {
+        failures.push(`${url}: ${e instanceof HubApiError ? `${e.code} ${e.message}` : e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (notFound > 0) return undefined;
+    throw new HubClientError({ code: "HUB_CLIENT_ERROR_UNAVAILABLE", route: path, failures }, `no hub node answered ${path}: ${failures.join("; ") || "all 404"}`);
+  }
+}

@@ -1,0 +1,199 @@
+import {
+  assertValidCommitCertificate,
+  bytesEqual,
+  computeBlockHash,
+  createHubLightClient,
+  decodeCertificateResponseJson,
+  decodeConsumerJson,
+  decodeHeaderResponseJson,
+  decodeInclusionProofJson,
+  decodeStatusJson,
+  decodeValidatorSetJson,
+  getConflictingCertificatesEvent,
+  LightClientError,
+  processBlsUpdate,
+  processZkUpdate,
+  verifyCheckpointInclusion,
+  type BlockHeader,
+  type CommitCertificate,
+  type FinalityTier,
+  type HubTrustRoot,
+  type HubConsumer,
+  type HubInclusionProof,
+  type HubLightClientState,
+} from "@aegis/consumer-sdk";
+import type { Logger } from "@aegis/p2p";
+import type { ConsumerChain } from "./chain.js";
+import type { HubClient } from "./hubClient.js";
+
+/** The hub trust root (the SDK's HubTrustRoot, from the hub's genesis). */
+export type HubTrust = HubTrustRoot;
+
+export interface HubFollowerStatus {
+  /** The hub's latest height as a hub node reported it (unverified; for display). */
+  hubHeight: number;
+  /** The highest hub height the light client verified. */
+  verifiedHubHeight: number;
+  /** The tier of the latest final checkpoint. */
+  tier: FinalityTier | null;
+  /** The hub's latest checkpoint height of this consumer (unverified). */
+  hubCheckpointHeight: number;
+  consumer: HubConsumer | undefined;
+  lastError: string | undefined;
+}
+
+/**
+ * Follows hub finality for one consumer chain: asks hub nodes for the consumer's latest checkpoint and
+ * its inclusion proof, verifies the hub header with the light client (BLS tier: the certificate with
+ * the epoch's set, crossing epochs through each epoch's last header and the next set; ZK tier when the
+ * header's height carries a succinct certificate), checks the checkpoint's path to the header's
+ * consumer-checkpoint root, and hands it to the chain's FinalityGuard. Every answer is checked: a lying
+ * hub node can only delay it. Two certified hashes for one hub height halt the chain (misbehaviour).
+ */
+export class HubFollower {
+  private lc: HubLightClientState;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  /** Hub block hashes this follower verified, by height (bounded). */
+  private readonly verified = new Map<number, { hash: Uint8Array; tier: FinalityTier }>();
+  readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
+
+  constructor(
+    private readonly chain: ConsumerChain,
+    private readonly client: HubClient,
+    private readonly trust: HubTrust,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    private readonly intervalMs = 500,
+  ) {
+    this.lc = createHubLightClient(
+      {
+        bls: { genesisTime: trust.genesisTime, validatorSet: trust.validatorSet },
+        ...(trust.zk ? { zk: { height: 0, time: trust.genesisTime, nextValidatorSetRoot: trust.zk.genesisValidatorSetRoot } } : {}),
+      },
+      {
+        chainId: trust.chainId,
+        trustingPeriodMs: trust.trustingPeriodMs,
+        unbondingPeriodMs: trust.unbondingPeriodMs,
+        ...(trust.zk ? { zk: { verificationKeys: trust.zk.verificationKeys, capacities: trust.zk.capacities } } : {}),
+      },
+      now(),
+    );
+    const final = chain.finalCheckpoint;
+    if (final) this.status.tier = final.tier;
+  }
+
+  get lightClient(): HubLightClientState {
+    return this.lc;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One round: status, the consumer's latest checkpoint, and (when newer than what is final) its proof. */
+  async tick(): Promise<void> {
+    if (this.running || this.chain.misbehaviour) return;
+    this.running = true;
+    try {
+      const status = await this.client.get("status", {}, {}, (j) => decodeStatusJson(j));
+      if (status) this.status.hubHeight = status.height;
+      const consumer = await this.client.get("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
+      this.status.consumer = consumer;
+      if (!consumer) return;
+      this.status.hubCheckpointHeight = consumer.latestHeight;
+      if (consumer.latestHeight <= this.chain.finalHeight) return;
+      const proof = await this.client.get("inclusion", { id: this.chain.consumerId, height: consumer.latestHeight }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
+      if (!proof) return;
+      await this.applyInclusion(proof);
+      this.status.lastError = undefined;
+    } catch (e) {
+      this.status.lastError = e instanceof Error ? e.message : String(e);
+      this.log.debug("hub follow round failed", { err: this.status.lastError });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Verifies an inclusion proof (header certified, checkpoint in its root) and applies it to the guard. Throws on anything unverified. */
+  async applyInclusion(p: HubInclusionProof): Promise<void> {
+    if (p.checkpoint.consumerId !== this.chain.consumerId) throw new Error(`the hub answered a checkpoint of ${p.checkpoint.consumerId}`);
+    const header = p.header.header;
+    const tier = await this.verifyHeader(header, p.certificates.bls.certificate, p.certificates.zk);
+    verifyCheckpointInclusion(p.checkpoint, p.proof, header);
+    const hubBlockHash = p.header.blockHash;
+    const r = await this.chain.applyFinalCheckpoint({ checkpoint: p.checkpoint, hubHeight: header.height, hubBlockHash, tier });
+    if (r.status === "ACCEPTED") {
+      this.status.tier = tier;
+      this.log.info("hub-final checkpoint", { height: p.checkpoint.height, hubHeight: header.height, tier });
+    } else if (r.status === "MISBEHAVIOUR") {
+      this.log.error("hub misbehaviour", { kind: r.event.kind });
+    }
+  }
+
+  /**
+   * The light client's verdict on `header` with its certificates: "zk" when a succinct certificate of
+   * this height verifies too, else "bls". Throws LightClientError / CertificateError when neither does.
+   */
+  private async verifyHeader(header: BlockHeader, bls: CommitCertificate, zk: HubInclusionProof["certificates"]["zk"]): Promise<FinalityTier> {
+    const hash = computeBlockHash(header);
+    const known = this.verified.get(header.height);
+    if (known && !bytesEqual(known.hash, hash)) {
+      const event = getConflictingCertificatesEvent(this.chain.guard, header.height, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: hash, tier: "bls" });
+      if (event) this.chain.halt(event);
+      throw new Error(`two certified hub blocks at height ${header.height}`);
+    }
+    const trusted = this.lc.bls!;
+    if (header.height <= trusted.height) {
+      // Older than the trusted point: the certificate must still verify against the set that signs it,
+      // which the client knows only when it is the trusted set (same epoch).
+      if (!bytesEqual(header.validatorSetRoot, trusted.validatorSetRoot) && !(header.height === trusted.height && bytesEqual(hash, trusted.blockHash))) {
+        throw new Error(`hub header ${header.height} is below the trusted height ${trusted.height} in another epoch`);
+      }
+      if (!(header.height === trusted.height && bytesEqual(hash, trusted.blockHash))) {
+        assertValidCommitCertificate(bls, { chainId: this.trust.chainId, validatorSet: trusted.validatorSet, expectedHeight: header.height, expectedBlockHash: hash });
+      }
+    } else {
+      await this.crossEpochsTo(header);
+      this.lc = processBlsUpdate(this.lc, { header, certificate: bls }, this.now());
+    }
+    let tier: FinalityTier = "bls";
+    if (zk && this.lc.zk && zk.height > this.lc.zk.height) {
+      try {
+        this.lc = processZkUpdate(this.lc, zk, this.now());
+        tier = "zk";
+      } catch (e) {
+        if (!(e instanceof LightClientError)) throw e;
+        this.log.debug("succinct certificate not accepted", { height: zk.height, code: e.code });
+      }
+    }
+    this.verified.set(header.height, { hash, tier });
+    if (this.verified.size > 4096) this.verified.delete(this.verified.keys().next().value!);
+    this.status.verifiedHubHeight = Math.max(this.status.verifiedHubHeight, header.height);
+    return tier;
+  }
+
+  /** Moves the BLS trusted point through each epoch's last header until `target`'s signing set is trusted. */
+  private async crossEpochsTo(target: BlockHeader): Promise<void> {
+    const L = this.trust.epochLength;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const trusted = this.lc.bls!;
+      if (bytesEqual(target.validatorSetRoot, trusted.validatorSetRoot)) return;
+      const end = (Math.floor(trusted.height / L) + 1) * L;
+      if (end >= target.height) throw new Error(`hub header ${target.height} names a signing set the client cannot reach from height ${trusted.height}`);
+      const h = await this.client.get("header", { height: end }, {}, (j) => decodeHeaderResponseJson(j));
+      const c = await this.client.get("certificates", { height: end }, {}, (j) => decodeCertificateResponseJson(j, { chainId: this.trust.chainId }));
+      if (!h || !c) throw new Error(`the hub has no header or certificate for height ${end}`);
+      const changes = !bytesEqual(h.header.nextValidatorSetRoot, h.header.validatorSetRoot);
+      const next = changes ? await this.client.get("validators", {}, { height: end + 1 }, (j) => decodeValidatorSetJson(j)) : undefined;
+      if (changes && !next) throw new Error(`the hub has no validator set for height ${end + 1}`);
+      this.lc = processBlsUpdate(this.lc, { header: h.header, certificate: c.bls.certificate, ...(next ? { nextValidatorSet: next.validatorSet } : {}) }, this.now());
+    }
+  }
+}

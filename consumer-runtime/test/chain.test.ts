@@ -1,0 +1,148 @@
+import { toHex, utf8 } from "@aegis/consumer-sdk";
+import { BlockError, computeBlockHash, decodeBlock, encodeBlock, signBlockHeader, type ConsumerBlock } from "../src/index.js";
+import { buildOn, extend, finalInput, GENESIS_TIME, openChain, OTHER_SK, removeDir, type OpenChain } from "./helpers/chainFixtures.js";
+
+describe("ConsumerChain", () => {
+  let c: OpenChain;
+  beforeEach(async () => {
+    c = await openChain();
+  });
+  afterEach(async () => {
+    await c.close();
+    await removeDir(c.dir);
+  });
+
+  const snapshot = (o: OpenChain) => ({ head: toHex(o.chain.head.hash), height: o.chain.head.header.height, final: o.chain.finalHeight });
+
+  it("starts from a deterministic genesis and follows the longest chain", async () => {
+    const other = await openChain();
+    try {
+      expect(toHex(other.chain.genesisHash)).toBe(toHex(c.chain.genesisHash));
+    } finally {
+      await other.close();
+      await removeDir(other.dir);
+    }
+    const [b1, b2] = await extend(c.chain, c.chain.genesisHash, 2, "a");
+    expect(c.chain.head.header.height).toBe(2);
+    expect(toHex(c.chain.canonicalNodeAt(1)!.hash)).toBe(toHex(b1!));
+    expect(await c.chain.env.query(c.chain.head.header.stateRoot, ["kv", "a1"])).toMatchObject({ value: "x" });
+    // A shorter branch is stored but not followed; a longer one is (no final block yet).
+    const f1 = await buildOn(c.chain, b1!, ["f=1"]);
+    expect((await c.chain.addBlock(f1, f1.header.time)).status).toBe("FORK");
+    expect(toHex(c.chain.head.hash)).toBe(toHex(b2!));
+    const [, f3] = await extend(c.chain, computeBlockHash(f1.header), 2, "f");
+    expect(toHex(c.chain.head.hash)).toBe(toHex(f3!));
+    expect(c.chain.head.header.height).toBe(4);
+    expect(c.chain.ancestorHashAt(f3!, 1)).toEqual(b1);
+    expect(await c.chain.env.query(c.chain.head.header.stateRoot, ["kv", "a1"])).toBeUndefined();
+  });
+
+  it("refuses every kind of bad block with a typed error and leaves the chain unchanged", async () => {
+    const [b1] = await extend(c.chain, c.chain.genesisHash, 1, "a");
+    const good = await buildOn(c.chain, b1!, ["k=v"]);
+    const before = snapshot(c);
+    const now = good.header.time;
+    const resign = (b: ConsumerBlock): ConsumerBlock => ({ ...b, signature: signBlockHeader(new Uint8Array(32).fill(7), b.header) });
+    const cases: [string, ConsumerBlock, string][] = [
+      ["another consumer", resign({ ...good, header: { ...good.header, consumerId: "other" } }), "BLOCK_ERROR_WRONG_CONSUMER"],
+      ["unknown producer index", resign({ ...good, header: { ...good.header, producerIndex: 3 } }), "BLOCK_ERROR_UNKNOWN_PRODUCER"],
+      ["signed by a key that is not the producer's", { ...good, signature: signBlockHeader(OTHER_SK, good.header) }, "BLOCK_ERROR_BAD_SIGNATURE"],
+      ["a transaction swapped after signing", { ...good, txs: [utf8("k=w")] }, "BLOCK_ERROR_WRONG_TX_ROOT"],
+      ["unknown parent", resign({ ...good, header: { ...good.header, parentHash: new Uint8Array(32).fill(5) } }), "BLOCK_ERROR_UNKNOWN_PARENT"],
+      ["wrong height", resign({ ...good, header: { ...good.header, height: 5 } }), "BLOCK_ERROR_WRONG_HEIGHT"],
+      ["time not after the parent's", resign({ ...good, header: { ...good.header, time: c.chain.head.header.time } }), "BLOCK_ERROR_TIME_NOT_INCREASING"],
+      ["from the future", resign({ ...good, header: { ...good.header, time: now + 60_000 } }), "BLOCK_ERROR_FROM_THE_FUTURE"],
+      ["a state root other than the execution's", resign({ ...good, header: { ...good.header, stateRoot: new Uint8Array(32).fill(1) } }), "BLOCK_ERROR_WRONG_STATE_ROOT"],
+    ];
+    for (const [what, block, code] of cases) {
+      const err = await c.chain.addBlock(block, now).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect({ what, code: err instanceof BlockError ? err.code : String(err) }).toEqual({ what, code });
+      expect(snapshot(c)).toEqual(before);
+    }
+    // An invalid transaction (the environment refuses it): the block is invalid.
+    const bad = await buildOn(c.chain, b1!, []);
+    const withBadTx = resign({ ...bad, txs: [utf8("NOT VALID")], header: { ...bad.header, txRoot: (await import("../src/index.js")).computeTxRoot([utf8("NOT VALID")]) } });
+    await expect(c.chain.addBlock(withBadTx, now)).rejects.toMatchObject({ code: "BLOCK_ERROR_INVALID_TX", type: { txCode: "EXECUTION_ERROR_MALFORMED_TX" } });
+    expect(snapshot(c)).toEqual(before);
+    // Malformed bytes: truncated, a trailing byte, a genesis-height block.
+    const bytes = encodeBlock(good);
+    for (const b of [bytes.subarray(0, bytes.length - 1), Uint8Array.from([...bytes, 0]), new Uint8Array(3)]) {
+      await expect(c.chain.addEncodedBlock(b, now)).rejects.toMatchObject({ code: "BLOCK_ERROR_MALFORMED" });
+    }
+    expect(decodeBlock(bytes)).toEqual(good);
+    expect((await c.chain.addBlock(good, now)).status).toBe("HEAD");
+  });
+
+  it("never reorgs below a hub-final block, follows a reorg above it, and remembers after a restart", async () => {
+    const main = await extend(c.chain, c.chain.genesisHash, 4, "m");
+    const { input } = finalInput(c.chain, main[1]!); // height 2 is hub-final
+    expect((await c.chain.applyFinalCheckpoint(input)).status).toBe("ACCEPTED");
+    expect(c.chain.finalHeight).toBe(2);
+    expect(c.chain.isFinal(2, main[1]!)).toBe(true);
+    expect(c.chain.isFinal(1, main[0]!)).toBe(true);
+    expect(c.chain.isFinal(3, main[2]!)).toBe(false);
+
+    // A producer builds a longer branch from height 1 (below the final height 2): refused, head kept.
+    const events: string[] = [];
+    c.chain.on((e) => e.type === "reorg-refused" && events.push(e.code));
+    const evil = await buildOn(c.chain, main[0]!, ["evil=1"]);
+    await expect(c.chain.addBlock(evil, evil.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL", type: { finalHeight: 2, guardCode: "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL" } });
+    expect(events).toEqual(["FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"]);
+    expect(toHex(c.chain.head.hash)).toBe(toHex(main[3]!));
+    // A longer branch from height 2 (the final block) is followed.
+    const alt = await extend(c.chain, main[1]!, 3, "alt");
+    expect(toHex(c.chain.head.hash)).toBe(toHex(alt[2]!));
+    expect(c.chain.head.header.height).toBe(5);
+
+    // Restart: head, final checkpoint and the refusal survive.
+    await c.close();
+    c = await openChain(c.dir);
+    expect(c.chain.head.header.height).toBe(5);
+    expect(toHex(c.chain.head.hash)).toBe(toHex(alt[2]!));
+    expect(c.chain.finalHeight).toBe(2);
+    const evil2 = await buildOn(c.chain, main[0]!, ["evil=2"]);
+    await expect(c.chain.addBlock(evil2, evil2.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL" });
+  });
+
+  it("moves onto the final chain when a checkpoint of a branch it left becomes final", async () => {
+    const a = await extend(c.chain, c.chain.genesisHash, 2, "a"); // a1 a2
+    const b = await extend(c.chain, a[0]!, 3, "b"); // a1 b2 b3 b4: head
+    expect(toHex(c.chain.head.hash)).toBe(toHex(b[2]!));
+    // The hub finalizes a2 (checkpointed before the producer's reorg): the node returns to a2's branch.
+    const { input } = finalInput(c.chain, a[1]!);
+    expect((await c.chain.applyFinalCheckpoint(input)).status).toBe("ACCEPTED");
+    expect(toHex(c.chain.head.hash)).toBe(toHex(a[1]!));
+    expect(c.chain.head.header.height).toBe(2);
+  });
+
+  it("halts on conflicting hub-final checkpoints and accepts nothing after", async () => {
+    const a = await extend(c.chain, c.chain.genesisHash, 2, "a");
+    const b = await extend(c.chain, a[0]!, 1, "b");
+    const { input } = finalInput(c.chain, a[1]!);
+    await c.chain.applyFinalCheckpoint(input);
+    const { input: other } = finalInput(c.chain, b[0]!); // another height-2 block: the hub contradicts itself
+    const r = await c.chain.applyFinalCheckpoint(other);
+    expect(r.status).toBe("MISBEHAVIOUR");
+    expect(c.chain.misbehaviour).toMatchObject({ kind: "CONFLICTING_FINAL_CHECKPOINT", reason: "SAME_HEIGHT" });
+    const next = await buildOn(c.chain, a[1]!, ["n=1"]);
+    await expect(c.chain.addBlock(next, next.header.time)).rejects.toBeInstanceOf(BlockError);
+    expect(c.chain.finalHeight).toBe(2);
+  });
+
+  it("refuses to open a data folder of another chain", async () => {
+    await c.close();
+    const { ChainStore, ConsumerChain } = await import("../src/index.js");
+    const { KvEnvironment } = await import("./helpers/kvEnvironment.js");
+    const { join } = await import("node:path");
+    const store = await ChainStore.open(join(c.dir, "data"));
+    try {
+      await expect(ConsumerChain.open({ consumerId: "kv-test", producerKeys: [], genesisTime: GENESIS_TIME + 1 }, new KvEnvironment(), store)).rejects.toThrow(/holds another chain/);
+    } finally {
+      await store.close();
+    }
+    c = await openChain(c.dir);
+  });
+});

@@ -1,0 +1,74 @@
+import type { ValidatorSet } from "../validatorSet.js";
+import type { Groth16VerificationKey } from "../zkCertificate.js";
+import { encodeValidatorSetJson, decodeGroth16VerificationKeyJson, decodeValidatorSetJson, type ValidatorSetJson } from "./nodeJson.js";
+import { inconsistent, malformed, readChainId, readInt, readObject, readString } from "./jsonCodec.js";
+
+/**
+ * What a consumer trusts about its hub, from a source its operator trusts (the hub's genesis file,
+ * never a hub node's answer): the chain id, the genesis time and the set that signs height 1, the
+ * epoch length (sets change only after its multiples), the unbonding period and the trusting period
+ * (shorter), and optionally the succinct tier's key. The hub writes it from its genesis
+ * (`aegis hub trust-root`); a consumer's light client starts from it.
+ */
+export interface HubTrustRoot {
+  chainId: string;
+  genesisTime: number;
+  validatorSet: ValidatorSet;
+  epochLength: number;
+  unbondingPeriodMs: number;
+  trustingPeriodMs: number;
+  zk?: { verificationKeys: Record<string, Groth16VerificationKey>; capacities: Record<string, number>; genesisValidatorSetRoot: bigint };
+}
+
+export interface HubTrustRootJson {
+  chainId: string;
+  /** Unix ms. */
+  genesisTime: number;
+  validators: ValidatorSetJson;
+  epochLength: number;
+  unbondingPeriodMs: number;
+  trustingPeriodMs: number;
+  zk?: { circuit: string; capacity: number; verificationKey: Groth16VerificationKey; genesisValidatorSetRoot: string };
+}
+
+export function encodeHubTrustRootJson(t: HubTrustRoot): HubTrustRootJson {
+  const json: HubTrustRootJson = {
+    chainId: t.chainId,
+    genesisTime: t.genesisTime,
+    validators: encodeValidatorSetJson(t.validatorSet, new Map()),
+    epochLength: t.epochLength,
+    unbondingPeriodMs: t.unbondingPeriodMs,
+    trustingPeriodMs: t.trustingPeriodMs,
+  };
+  if (t.zk) {
+    const [circuit, verificationKey] = Object.entries(t.zk.verificationKeys)[0]!;
+    json.zk = { circuit, capacity: t.zk.capacities[circuit]!, verificationKey, genesisValidatorSetRoot: t.zk.genesisValidatorSetRoot.toString() };
+  }
+  return json;
+}
+
+/** Shapes, and the trusting period shorter than the unbonding period (HUB_API_ERROR_INCONSISTENT otherwise). */
+export function decodeHubTrustRootJson(json: unknown, path = "$"): HubTrustRoot {
+  const t = readObject(json, path, ["chainId", "genesisTime", "validators", "epochLength", "unbondingPeriodMs", "trustingPeriodMs"], ["zk"]);
+  const trust: HubTrustRoot = {
+    chainId: readChainId(t.chainId, `${path}.chainId`),
+    genesisTime: readInt(t.genesisTime, `${path}.genesisTime`, 0),
+    validatorSet: decodeValidatorSetJson(t.validators, `${path}.validators`).validatorSet,
+    epochLength: readInt(t.epochLength, `${path}.epochLength`, 1),
+    unbondingPeriodMs: readInt(t.unbondingPeriodMs, `${path}.unbondingPeriodMs`, 1),
+    trustingPeriodMs: readInt(t.trustingPeriodMs, `${path}.trustingPeriodMs`, 1),
+  };
+  if (trust.trustingPeriodMs >= trust.unbondingPeriodMs) throw inconsistent(`${path}.trustingPeriodMs`, "must be shorter than the unbonding period");
+  if (t.zk !== undefined) {
+    const z = readObject(t.zk, `${path}.zk`, ["circuit", "capacity", "verificationKey", "genesisValidatorSetRoot"]);
+    const circuit = readString(z.circuit, `${path}.zk.circuit`, 64, 1);
+    const root = readString(z.genesisValidatorSetRoot, `${path}.zk.genesisValidatorSetRoot`, 80, 1);
+    if (!/^[0-9]+$/.test(root)) throw malformed(`${path}.zk.genesisValidatorSetRoot`, "a decimal field element");
+    trust.zk = {
+      verificationKeys: { [circuit]: decodeGroth16VerificationKeyJson(z.verificationKey, `${path}.zk.verificationKey`) },
+      capacities: { [circuit]: readInt(z.capacity, `${path}.zk.capacity`, 1) },
+      genesisValidatorSetRoot: BigInt(root),
+    };
+  }
+  return trust;
+}
