@@ -1,2 +1,3 @@
 export * from "./ledger/index.js";
 export * from "./utxo/index.js";
+export * from "./environments.js";

@@ -203,8 +203,19 @@ export class ConsumerChain {
     if (h.height !== parent.header.height + 1) throw blockError({ code: "BLOCK_ERROR_WRONG_HEIGHT", expected: parent.header.height + 1, actual: h.height });
     if (h.time <= parent.header.time) throw blockError({ code: "BLOCK_ERROR_TIME_NOT_INCREASING", time: h.time, parentTime: parent.header.time });
     if (h.time > now + this.maxClockDriftMs) throw blockError({ code: "BLOCK_ERROR_FROM_THE_FUTURE", time: h.time, now });
-    // A branch off the final chain is refused before any execution: its parent must keep every final block.
-    const keep = canReorgTo(this.guardState, { height: parent.header.height, hash: parent.hash }, this.ancestorHashAt);
+    // A branch off the final chain is refused before any execution: its parent must keep every final
+    // block. A node still catching up (the final block not stored yet) cannot judge blocks below the
+    // final height and takes them; the final height itself must be the final block.
+    const final = this.finalCheckpoint;
+    const finalKnown = final !== undefined && this.nodes.has(toHex(final.blockHash));
+    const keep =
+      final && !finalKnown && h.height < final.height
+        ? ({ ok: true } as const)
+        : final && !finalKnown && h.height === final.height
+          ? bytesEqual(hash, final.blockHash)
+            ? ({ ok: true } as const)
+            : ({ ok: false, error: { code: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN" } } as const)
+          : canReorgTo(this.guardState, { height: parent.header.height, hash: parent.hash }, this.ancestorHashAt);
     if (!keep.ok) {
       this.emit({ type: "reorg-refused", hash, height: h.height, code: keep.error.code });
       throw blockError({ code: "BLOCK_ERROR_BELOW_FINAL", finalHeight: this.finalHeight, guardCode: keep.error.code });

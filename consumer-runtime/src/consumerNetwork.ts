@@ -156,8 +156,11 @@ export class ConsumerNetwork {
   private async fetchFrom(peer: string, peerHeight: number): Promise<void> {
     let back = 1;
     let from = this.chain.head.header.height + 1;
+    // Never look below the final block once it is stored: a branch from there is refused anyway.
+    const final = this.chain.finalCheckpoint;
+    const floor = final && this.chain.header(final.blockHash) ? final.height : 1;
     for (let rounds = 0; rounds < 10_000; rounds++) {
-      from = Math.max(1, this.chain.finalHeight, Math.min(from, peerHeight));
+      from = Math.max(floor, Math.min(from, peerHeight));
       const req = new CanonicalWriter().u64(from, "from").u32(SYNC_BATCH, "count").finish();
       let blocks: Uint8Array[];
       try {
@@ -191,7 +194,7 @@ export class ConsumerNetwork {
       }
       if (forked) {
         // The peer's chain leaves ours below `from`: look further back (never below the final height).
-        if (from <= Math.max(1, this.chain.finalHeight)) return;
+        if (from <= floor) return;
         back *= 2;
         from = this.chain.head.header.height + 1 - back;
         continue;

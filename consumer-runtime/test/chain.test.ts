@@ -107,6 +107,33 @@ describe("ConsumerChain", () => {
     await expect(c.chain.addBlock(evil2, evil2.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL" });
   });
 
+  it("a node that learns finality before it has the blocks catches up to the final block and refuses another block at its height", async () => {
+    const src = await openChain();
+    try {
+      const blocks = [];
+      let p = src.chain.genesisHash;
+      for (let i = 0; i < 4; i++) {
+        const b = await buildOn(src.chain, p, [`s${i}=1`]);
+        await src.chain.addBlock(b, b.header.time);
+        blocks.push(b);
+        p = computeBlockHash(b.header);
+      }
+      // The fresh node is told height 3 is hub-final before it has any block.
+      const { input } = finalInput(src.chain, computeBlockHash(blocks[2]!.header));
+      expect((await c.chain.applyFinalCheckpoint(input)).status).toBe("ACCEPTED");
+      for (const b of blocks.slice(0, 2)) expect((await c.chain.addBlock(b, b.header.time)).status).toBe("HEAD");
+      // Another block at the final height: refused; the final one: taken, and the chain goes on.
+      const other = await buildOn(c.chain, computeBlockHash(blocks[1]!.header), ["x=1"]);
+      await expect(c.chain.addBlock(other, other.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL", type: { guardCode: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN" } });
+      for (const b of blocks.slice(2)) expect((await c.chain.addBlock(b, b.header.time)).status).toBe("HEAD");
+      expect(c.chain.head.header.height).toBe(4);
+      expect(c.chain.isFinal(3, computeBlockHash(blocks[2]!.header))).toBe(true);
+    } finally {
+      await src.close();
+      await removeDir(src.dir);
+    }
+  });
+
   it("moves onto the final chain when a checkpoint of a branch it left becomes final", async () => {
     const a = await extend(c.chain, c.chain.genesisHash, 2, "a"); // a1 a2
     const b = await extend(c.chain, a[0]!, 3, "b"); // a1 b2 b3 b4: head

@@ -19,10 +19,11 @@ const program = new Command("devnet")
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
   .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; node0 proves", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
+  .option("--consumers <n>", "reference consumer chains to run (ledger, utxo in turn), each a producer and a full node; ports from the hub's + 1000", intArg("--consumers", 0, 16))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string }>();
+const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number }>();
 
 const devnet = new Devnet({
   home: o.home,
@@ -32,6 +33,7 @@ const devnet = new Devnet({
   p2pBasePort: o.p2pPort,
   apiBasePort: o.apiPort,
   zkCircuit: o.zk ? o.zkCircuit : null,
+  ...(o.consumers !== undefined ? { consumers: o.consumers } : {}),
 });
 let stopping = false;
 const shutdown = async (signal: string) => {
@@ -50,6 +52,7 @@ try {
   console.log(`devnet ${file.chainId} is running (${file.home}/devnet.json):`);
   for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  rpc ${n.rpc}  p2p ${n.p2p}`);
   if (file.zk) console.log(`ZK certificates: ${file.zk.circuit} (${file.zk.capacity} slots), proved by ${file.zk.provers.join(", ")} — curl ${file.nodes[0]!.api}/zk`);
+  for (const c of file.consumers ?? []) console.log(`  consumer ${c.id.padEnd(9)} (${c.vm}) api ${c.api}  full node ${c.nodes[1]?.api ?? "-"}  — curl ${c.api}/finality`);
   if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);
   console.log(`try: curl ${file.nodes[0]!.api}/status   — Ctrl-C stops`);
 } catch (e) {

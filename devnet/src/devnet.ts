@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
 import { getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
 import { createProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
+import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
 
 export interface DevnetOpts {
   home: string;
@@ -23,6 +24,8 @@ export interface DevnetOpts {
   zkCircuit?: string | null;
   /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
   zkProvers?: number[];
+  /** Reference consumer chains to run (ledger, utxo, … in turn), each a producer and a full node; default 0. */
+  consumers?: number;
   /** Extra Node.js flags for every node process (profiling, V8 options). */
   nodeArgs?: string[];
   log?: (line: string) => void;
@@ -40,7 +43,12 @@ export interface DevnetFile {
   zk?: { circuit: string; capacity: number; provers: string[] } | null;
   /** `rpc`: the CometBFT-compatible JSON-RPC endpoint (cosmjs StargateClient.connect(rpc)). */
   nodes: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string }[];
+  /** The consumer chains (producer and full node each; `api` is the producer's). */
+  consumers?: DevnetConsumer[];
 }
+
+/** Consumer node ports start this far above the hub's (API and p2p alike). */
+export const CONSUMER_PORT_OFFSET = 1000;
 
 const require = createRequire(import.meta.url);
 /** Minted to the prover for each certificate recorded on the devnet (1 AEG). */
@@ -59,6 +67,7 @@ interface Child {
  */
 export class Devnet {
   private children: Child[] = [];
+  private consumerSet: DevnetConsumers | undefined;
   private stopping = false;
   private readonly log: (line: string) => void;
   file: DevnetFile | null = null;
@@ -73,6 +82,7 @@ export class Devnet {
     let nodes: InitializedNode[];
     let chainId: string;
     let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet" | "zk"> = {};
+    let existingConsumers: DevnetConsumer[] | undefined;
     if (existsSync(devnetPath)) {
       const existing = JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile;
       if (existing.nodes.length !== this.opts.validators) {
@@ -81,6 +91,7 @@ export class Devnet {
       nodes = existing.nodes;
       chainId = existing.chainId;
       extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet, zk: existing.zk ?? null };
+      existingConsumers = existing.consumers;
       this.log(`resuming devnet ${chainId} from ${home}`);
     } else {
       const zk = await this.prepareZk(home);
@@ -110,6 +121,25 @@ export class Devnet {
     this.children = nodes.map((node) => ({ node, proc: null, restarts: 0 }));
     for (const c of this.children) this.spawn(c);
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
+    const count = this.opts.consumers ?? existingConsumers?.length ?? 0;
+    if (count > 0) {
+      if (!this.file.faucet || !this.file.denom) throw new Error("consumer chains need a hub with an application (a faucet pays their registration)");
+      const first = nodes[0]!;
+      const port = (addr: string, re: RegExp) => Number(re.exec(addr)![1]);
+      this.consumerSet = new DevnetConsumers({
+        home,
+        host: this.opts.host,
+        count,
+        apiBasePort: port(first.api, /:(\d+)$/) + CONSUMER_PORT_OFFSET,
+        p2pBasePort: port(first.p2p, /\/tcp\/(\d+)/) + CONSUMER_PORT_OFFSET,
+        hubNodes: nodes,
+        hubFaucet: this.file.faucet,
+        denom: this.file.denom,
+        log: this.log,
+      });
+      this.file.consumers = await this.consumerSet.start(existingConsumers);
+      await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
+    }
     return this.file;
   }
 
@@ -170,6 +200,7 @@ export class Devnet {
   /** Stops every node (SIGTERM, then SIGKILL after `graceMs`). */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
+    await this.consumerSet?.stop(graceMs);
     await Promise.all(
       this.children.map(
         (c) =>
