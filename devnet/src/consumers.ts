@@ -43,6 +43,7 @@ interface Child {
   home: string;
   proc: ChildProcess | null;
   restarts: number;
+  startedAt: number;
 }
 
 export interface DevnetConsumersOpts {
@@ -174,7 +175,7 @@ export class DevnetConsumers {
   }
 
   private spawn(name: string, home: string): void {
-    const c: Child = { name, home, proc: null, restarts: 0 };
+    const c: Child = { name, home, proc: null, restarts: 0, startedAt: 0 };
     this.children.push(c);
     this.run(c);
   }
@@ -185,11 +186,13 @@ export class DevnetConsumers {
     proc.stdout!.pipe(logFile);
     proc.stderr!.pipe(logFile);
     c.proc = proc;
+    c.startedAt = Date.now();
     proc.on("exit", (code, signal) => {
       c.proc = null;
       logFile.end();
       if (this.stopping) return;
-      c.restarts++;
+      // Back off on a crash loop; a node that ran for a while restarts at once.
+      c.restarts = Date.now() - c.startedAt > 10_000 ? 1 : c.restarts + 1;
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(c.restarts - 1, 5));
       this.o.log(`consumer ${c.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms — see ${join(c.home, "node.log")}`);
       setTimeout(() => !this.stopping && this.run(c), delay);
