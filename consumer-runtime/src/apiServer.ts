@@ -81,6 +81,7 @@ export class ConsumerApiServer {
         hubFinalBlockHash: f ? encodeHex(f.blockHash) : null,
         hubHeight: f?.hubHeight ?? null,
         tier: f?.tier ?? null,
+        zkFinalHeight: node.follower ? node.follower.status.zkFinalHeight : null,
         hubLatestHeight: node.follower ? node.follower.status.hubHeight : null,
         misbehaviour: m ? `${m.kind}${m.kind === "CONFLICTING_FINAL_CHECKPOINT" ? ` (${m.reason})` : ` at hub height ${m.hubHeight}`}` : null,
       };

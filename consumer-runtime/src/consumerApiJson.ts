@@ -29,6 +29,8 @@ export interface FinalityJson {
   hubHeight: number | null;
   /** The certificate tier that made it final. */
   tier: FinalityTier | null;
+  /** The highest consumer height a succinct (ZK) certificate made final; null when the node does not follow that tier. */
+  zkFinalHeight: number | null;
   /** The hub's latest height as reported by a hub node (unverified, for display); null when not following a hub. */
   hubLatestHeight: number | null;
   /** Set when the node saw hub-final data contradict itself and halted. */
@@ -36,13 +38,14 @@ export interface FinalityJson {
 }
 
 export function decodeFinalityJson(json: unknown, path = "$"): FinalityJson {
-  const o = readObject(json, path, ["height", "hubFinalHeight", "hubFinalBlockHash", "hubHeight", "tier", "hubLatestHeight", "misbehaviour"]);
+  const o = readObject(json, path, ["height", "hubFinalHeight", "hubFinalBlockHash", "hubHeight", "tier", "zkFinalHeight", "hubLatestHeight", "misbehaviour"]);
   return {
     height: readInt(o.height, `${path}.height`, 0),
     hubFinalHeight: readInt(o.hubFinalHeight, `${path}.hubFinalHeight`, 0),
     hubFinalBlockHash: readNullable(o.hubFinalBlockHash, `${path}.hubFinalBlockHash`, (x, p) => encodeHex(readHex(x, p, 32))),
     hubHeight: readNullable(o.hubHeight, `${path}.hubHeight`, (x, p) => readInt(x, p, 1)),
     tier: readNullable(o.tier, `${path}.tier`, (x, p) => readLiteral(x, p, ["bls", "zk"] as const)),
+    zkFinalHeight: readNullable(o.zkFinalHeight, `${path}.zkFinalHeight`, (x, p) => readInt(x, p, 0)),
     hubLatestHeight: readNullable(o.hubLatestHeight, `${path}.hubLatestHeight`, (x, p) => readInt(x, p, 0)),
     misbehaviour: readNullable(o.misbehaviour, `${path}.misbehaviour`, (x, p) => readString(x, p, 4096)),
   };

@@ -107,7 +107,7 @@ export class ConsumerNode {
       await node.network.start();
       await node.api.listen(config.api.host, config.api.port);
       node.producer?.start();
-      node.follower?.start();
+      await node.follower?.start();
       await node.submitter?.start();
       node.metricsTimer = setInterval(() => node!.sampleMetrics(), 1000);
       log.info("consumer node started", { vm: env.vm, height: chain.head.header.height, hubFinalHeight: chain.finalHeight, api: node.api.url, peerId: node.network.p2p.peerId });

@@ -9,6 +9,8 @@ import {
   decodeInclusionProofJson,
   decodeStatusJson,
   decodeValidatorSetJson,
+  decodeZkInfoJson,
+  initZkCertificateVerifier,
   getConflictingCertificatesEvent,
   LightClientError,
   processBlsUpdate,
@@ -36,6 +38,8 @@ export interface HubFollowerStatus {
   verifiedHubHeight: number;
   /** The tier of the latest final checkpoint. */
   tier: FinalityTier | null;
+  /** The highest consumer height proved final by a succinct (ZK) certificate; null when not following that tier. */
+  zkFinalHeight: number | null;
   /** The hub's latest checkpoint height of this consumer (unverified). */
   hubCheckpointHeight: number;
   consumer: HubConsumer | undefined;
@@ -56,7 +60,7 @@ export class HubFollower {
   private running = false;
   /** Hub block hashes this follower verified, by height (bounded). */
   private readonly verified = new Map<number, { hash: Uint8Array; tier: FinalityTier }>();
-  readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
+  readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
 
   constructor(
     private readonly chain: ConsumerChain,
@@ -81,14 +85,16 @@ export class HubFollower {
     );
     const final = chain.finalCheckpoint;
     if (final) this.status.tier = final.tier;
+    if (trust.zk) this.status.zkFinalHeight = 0;
   }
 
   get lightClient(): HubLightClientState {
     return this.lc;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     if (this.timer) return;
+    if (this.trust.zk) await initZkCertificateVerifier();
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
   }
 
@@ -108,10 +114,11 @@ export class HubFollower {
       this.status.consumer = consumer;
       if (!consumer) return;
       this.status.hubCheckpointHeight = consumer.latestHeight;
-      if (consumer.latestHeight <= this.chain.finalHeight) return;
-      const proof = await this.client.get("inclusion", { id: this.chain.consumerId, height: consumer.latestHeight }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
-      if (!proof) return;
-      await this.applyInclusion(proof);
+      if (consumer.latestHeight > this.chain.finalHeight) {
+        const proof = await this.client.get("inclusion", { id: this.chain.consumerId, height: consumer.latestHeight }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
+        if (proof) await this.applyInclusion(proof);
+      }
+      if (this.trust.zk) await this.followZk();
       this.status.lastError = undefined;
     } catch (e) {
       this.status.lastError = e instanceof Error ? e.message : String(e);
@@ -134,6 +141,55 @@ export class HubFollower {
       this.log.info("hub-final checkpoint", { height: p.checkpoint.height, hubHeight: header.height, tier });
     } else if (r.status === "MISBEHAVIOUR") {
       this.log.error("hub misbehaviour", { kind: r.event.kind });
+    }
+  }
+
+  /**
+   * The succinct tier: the hub's latest ZK-certified height Z, the consumer's checkpoint that was its
+   * latest at Z proved against header Z, the certificate through the light client (crossing epochs
+   * through each epoch's last certificate), the header being the certified block, and the checkpoint
+   * into the guard as "zk" (a checkpoint already final by BLS stays as it is; `zkFinalHeight` rises).
+   */
+  private async followZk(): Promise<void> {
+    const zkState = this.lc.zk;
+    if (!zkState) return;
+    const info = await this.client.get("zk", {}, {}, (j) => decodeZkInfoJson(j));
+    const Z = info?.latestCertifiedHeight;
+    if (!Z || Z <= zkState.height) return;
+    const p = await this.client.get("inclusion", { id: this.chain.consumerId, height: "latest" }, { hubHeight: Z }, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
+    if (!p) return;
+    const cert = p.certificates.zk;
+    if (!cert || cert.height !== Z) throw new Error(`the hub's inclusion proof at ${Z} carries no succinct certificate of that height`);
+    const header = p.header.header;
+    const hash = computeBlockHash(header);
+    if (!bytesEqual(hash, cert.blockHash)) throw new Error(`hub header ${Z} is not the block its succinct certificate certifies`);
+    await this.crossZkEpochsTo(cert.validatorSetRoot, Z);
+    this.lc = processZkUpdate(this.lc, cert, this.now());
+    verifyCheckpointInclusion(p.checkpoint, p.proof, header);
+    const known = this.verified.get(Z);
+    if (known && !bytesEqual(known.hash, hash)) {
+      const event = getConflictingCertificatesEvent(this.chain.guard, Z, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: hash, tier: "zk" });
+      if (event) this.chain.halt(event);
+      throw new Error(`two certified hub blocks at height ${Z}`);
+    }
+    this.verified.set(Z, { hash, tier: "zk" });
+    const r = await this.chain.applyFinalCheckpoint({ checkpoint: p.checkpoint, hubHeight: Z, hubBlockHash: hash, tier: "zk" });
+    if (r.status === "MISBEHAVIOUR") return;
+    this.status.zkFinalHeight = Math.max(this.status.zkFinalHeight ?? 0, p.checkpoint.height);
+    if (r.status === "ACCEPTED") this.status.tier = "zk";
+  }
+
+  /** Moves the ZK trusted root through each epoch's last certificate until `root` (the one signing `target`) is trusted. */
+  private async crossZkEpochsTo(root: bigint, target: number): Promise<void> {
+    const L = this.trust.epochLength;
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      const trusted = this.lc.zk!;
+      if (trusted.nextValidatorSetRoot === root) return;
+      const end = (Math.floor(trusted.height / L) + 1) * L;
+      if (end >= target) throw new Error(`succinct certificate ${target} is proved against a set the client cannot reach from height ${trusted.height}`);
+      const c = await this.client.get("certificates", { height: end }, {}, (j) => decodeCertificateResponseJson(j, { chainId: this.trust.chainId }));
+      if (!c?.zk || c.zk.height !== end) throw new Error(`the hub has no succinct certificate for the epoch's last height ${end}`);
+      this.lc = processZkUpdate(this.lc, c.zk, this.now());
     }
   }
 

@@ -19,7 +19,7 @@ const program = new Command("devnet")
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
   .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; node0 proves", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
-  .option("--consumers <n>", "reference consumer chains to run (ledger, utxo in turn), each a producer and a full node; ports from the hub's + 1000", intArg("--consumers", 0, 16))
+  .option("--consumers <n>", "reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node; ports from the hub's + 1000", intArg("--consumers", 0, 16))
   .showHelpAfterError();
 
 program.parse(process.argv);

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync } from "node:fs";
+
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -11,12 +10,15 @@ import { encodeHubTrustRootJson, fromHex, toHex } from "@aegis/consumer-sdk";
 import { registerConsumer, type ConsumerNodeConfigJson } from "@aegis/consumer-runtime";
 import { computeHubTrustRoot, loadGenesis, writeFileAtomic, type InitializedNode } from "@aegis/hub";
 import { waitForApi } from "./devnet.js";
+import { SupervisedProcess } from "./supervisor.js";
 
 const require = createRequire(import.meta.url);
 export const CONSUMER_BIN = join(dirname(require.resolve("@aegis/consumer-chains/package.json")), "bin", "aegis-consumer.js");
 
-/** The reference chains the devnet runs, in order: consumer i is REFERENCE_ORDER[i % 3]. */
-export const DEVNET_CONSUMER_VMS = ["ledger", "utxo"] as const;
+/** The reference chains the devnet runs, in order: consumer i is DEVNET_CONSUMER_VMS[i % 3]. */
+export const DEVNET_CONSUMER_VMS = ["ledger", "utxo", "evm"] as const;
+/** Wei for the EVM chain's faucet and relayer accounts. */
+export const DEVNET_EVM_BALANCE = "1000000000000000000000000";
 /** Locked on the hub by each registration (the genesis minimum). */
 export const DEVNET_CONSUMER_BOND = "10000000";
 /** Sent from the hub faucet to each consumer's hub account (bond + years of checkpoint fees). */
@@ -34,16 +36,8 @@ export interface DevnetConsumer {
   nodes: { role: "producer" | "full"; api: string; p2p: string; home: string }[];
   /** The hub account that owns the registration and pays checkpoint fees. */
   hubAccount: { address: string; mnemonic: string };
-  /** A funded key of the consumer chain itself (ed25519 secret key, hex; address as the chain shows it). */
+  /** A funded key of the consumer chain itself (hex secret key: ed25519, secp256k1 for evm; its address as the chain shows it). */
   faucet: { secretKey: string; address: string };
-}
-
-interface Child {
-  name: string;
-  home: string;
-  proc: ChildProcess | null;
-  restarts: number;
-  startedAt: number;
 }
 
 export interface DevnetConsumersOpts {
@@ -56,6 +50,8 @@ export interface DevnetConsumersOpts {
   hubNodes: InitializedNode[];
   hubFaucet: { mnemonic: string; address: string };
   denom: string;
+  /** Whether the hub makes ZK certificates (an EVM chain then runs the finality relayer). */
+  zk: boolean;
   log: (line: string) => void;
 }
 
@@ -66,8 +62,7 @@ export interface DevnetConsumersOpts {
  * the same chains from their data.
  */
 export class DevnetConsumers {
-  private readonly children: Child[] = [];
-  private stopping = false;
+  private readonly children: SupervisedProcess[] = [];
   consumers: DevnetConsumer[] = [];
 
   constructor(private readonly o: DevnetConsumersOpts) {}
@@ -96,10 +91,24 @@ export class DevnetConsumers {
     const id = `${vm}-${Math.floor(i / DEVNET_CONSUMER_VMS.length) + 1}`;
     const dir = join(o.home, "consumers", id);
     const producerSk = new Uint8Array(randomBytes(32));
-    const faucetSk = new Uint8Array(randomBytes(32));
-    const { ledgerAddress, utxoAddress } = await import("@aegis/consumer-chains");
-    const faucetAddress = vm === "ledger" ? ledgerAddress(ed25519.getPublicKey(faucetSk)) : utxoAddress(ed25519.getPublicKey(faucetSk));
-    const genesis = vm === "ledger" ? { allocations: [{ address: faucetAddress, amount: DEVNET_CONSUMER_FAUCET_AMOUNT }] } : { outputs: [{ owner: faucetAddress, amount: DEVNET_CONSUMER_FAUCET_AMOUNT }] };
+    const chains = await import("@aegis/consumer-chains");
+    let faucet: DevnetConsumer["faucet"];
+    let genesis: unknown;
+    let relayerKey: Uint8Array | undefined;
+    if (vm === "evm") {
+      const faucetKey = chains.createEvmKey();
+      relayerKey = chains.createEvmKey();
+      faucet = { secretKey: toHex(faucetKey), address: chains.evmAddress(faucetKey) };
+      genesis = {
+        chainId: chains.computeEvmChainId(id),
+        alloc: [faucet.address, chains.evmAddress(relayerKey)].map((address) => ({ address, balance: DEVNET_EVM_BALANCE })),
+      };
+    } else {
+      const sk = new Uint8Array(randomBytes(32));
+      const pk = ed25519.getPublicKey(sk);
+      faucet = { secretKey: toHex(sk), address: vm === "ledger" ? chains.ledgerAddress(pk) : chains.utxoAddress(pk) };
+      genesis = vm === "ledger" ? { allocations: [{ address: faucet.address, amount: DEVNET_CONSUMER_FAUCET_AMOUNT }] } : { outputs: [{ owner: faucet.address, amount: DEVNET_CONSUMER_FAUCET_AMOUNT }] };
+    }
     const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: "aegis" });
     const hubAccount = { address: (await wallet.getAccounts())[0]!.address, mnemonic: wallet.mnemonic };
     const fee = { amount: [{ denom: o.denom, amount: String(Math.ceil(Number(DEVNET_CHECKPOINT_FEE.gas) * DEVNET_CHECKPOINT_FEE.amountPerGas)) }], gas: DEVNET_CHECKPOINT_FEE.gas };
@@ -125,6 +134,7 @@ export class DevnetConsumers {
       if (role === "producer") {
         cfg.producer = { index: 0, secretKey: toHex(producerSk), blockIntervalMs: 200, emptyBlockIntervalMs: 1000 };
         cfg.hub!.checkpoints = { rpcUrl: hubUrls[0]!, mnemonic: hubAccount.mnemonic, fee, intervalMs: 300 };
+        if (relayerKey && o.zk) await writeFileAtomic(join(home, "relayer.json"), JSON.stringify({ relayerKey: toHex(relayerKey) }, null, 2) + "\n");
       } else {
         cfg.p2p.bootstrap = nodes[0] ? [nodes[0].p2p] : [];
       }
@@ -141,7 +151,7 @@ export class DevnetConsumers {
     fullCfg.p2p.bootstrap = [nodes[0]!.p2p];
     await writeFileAtomic(fullCfgPath, JSON.stringify(fullCfg, null, 2) + "\n");
     this.o.log(`created consumer ${id} (${vm}) in ${dir}`);
-    return { id, vm, api: nodes[0]!.api, nodes, hubAccount, faucet: { secretKey: toHex(faucetSk), address: faucetAddress } };
+    return { id, vm, api: nodes[0]!.api, nodes, hubAccount, faucet };
   }
 
   /** Funds the consumer's hub account and registers it with its producer's genesis hash, unless the hub knows it already. */
@@ -175,51 +185,12 @@ export class DevnetConsumers {
   }
 
   private spawn(name: string, home: string): void {
-    const c: Child = { name, home, proc: null, restarts: 0, startedAt: 0 };
-    this.children.push(c);
-    this.run(c);
-  }
-
-  private run(c: Child): void {
-    const logFile = createWriteStream(join(c.home, "node.log"), { flags: "a" });
-    const proc = spawn(process.execPath, [CONSUMER_BIN, "start", "--home", c.home], { stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout!.pipe(logFile);
-    proc.stderr!.pipe(logFile);
-    c.proc = proc;
-    c.startedAt = Date.now();
-    proc.on("exit", (code, signal) => {
-      c.proc = null;
-      logFile.end();
-      if (this.stopping) return;
-      // Back off on a crash loop; a node that ran for a while restarts at once.
-      c.restarts = Date.now() - c.startedAt > 10_000 ? 1 : c.restarts + 1;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(c.restarts - 1, 5));
-      this.o.log(`consumer ${c.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms — see ${join(c.home, "node.log")}`);
-      setTimeout(() => !this.stopping && this.run(c), delay);
-    });
-  }
-
-  /** Pids of the running consumer processes (tests kill them). */
-  pids(): { name: string; pid: number }[] {
-    return this.children.flatMap((c) => (c.proc?.pid ? [{ name: c.name, pid: c.proc.pid }] : []));
+    const p = new SupervisedProcess(`consumer ${name}`, [CONSUMER_BIN, "start", "--home", home], join(home, "node.log"), this.o.log);
+    this.children.push(p);
+    p.start();
   }
 
   async stop(graceMs = 10_000): Promise<void> {
-    this.stopping = true;
-    await Promise.all(
-      this.children.map(
-        (c) =>
-          new Promise<void>((res) => {
-            const p = c.proc;
-            if (!p || p.exitCode !== null) return res();
-            const kill = setTimeout(() => p.kill("SIGKILL"), graceMs);
-            p.once("exit", () => {
-              clearTimeout(kill);
-              res();
-            });
-            p.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all(this.children.map((c) => c.stop(graceMs)));
   }
 }

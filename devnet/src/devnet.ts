@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -7,6 +6,7 @@ import { initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from
 import { getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
 import { createProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
+import { SupervisedProcess } from "./supervisor.js";
 
 export interface DevnetOpts {
   home: string;
@@ -55,20 +55,13 @@ const require = createRequire(import.meta.url);
 export const DEVNET_PROVER_REWARD = "1000000";
 export const AEGIS_BIN = join(dirname(require.resolve("@aegis/hub/package.json")), "bin", "aegis.js");
 
-interface Child {
-  node: InitializedNode;
-  proc: ChildProcess | null;
-  restarts: number;
-}
-
 /**
  * Runs a local multi-validator hub: one `aegis hub start` process per validator on loopback, data under
  * `home`. A second run with the same home resumes the same chain. A node that dies is restarted.
  */
 export class Devnet {
-  private children: Child[] = [];
+  private children: SupervisedProcess[] = [];
   private consumerSet: DevnetConsumers | undefined;
-  private stopping = false;
   private readonly log: (line: string) => void;
   file: DevnetFile | null = null;
 
@@ -118,8 +111,8 @@ export class Devnet {
       nodes: nodes.map((n) => ({ moniker: n.moniker, api: n.api, rpc: `${n.api}/rpc`, p2p: n.p2p, peerId: n.peerId, home: n.home })),
     };
     await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
-    this.children = nodes.map((node) => ({ node, proc: null, restarts: 0 }));
-    for (const c of this.children) this.spawn(c);
+    this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log));
+    for (const c of this.children) c.start();
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
     const count = this.opts.consumers ?? existingConsumers?.length ?? 0;
     if (count > 0) {
@@ -135,6 +128,7 @@ export class Devnet {
         hubNodes: nodes,
         hubFaucet: this.file.faucet,
         denom: this.file.denom,
+        zk: !!this.file.zk,
         log: this.log,
       });
       this.file.consumers = await this.consumerSet.start(existingConsumers);
@@ -180,42 +174,10 @@ export class Devnet {
     return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers };
   }
 
-  private spawn(c: Child): void {
-    const logFile = createWriteStream(join(c.node.home, "node.log"), { flags: "a" });
-    const proc = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", c.node.home], { stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout!.pipe(logFile);
-    proc.stderr!.pipe(logFile);
-    c.proc = proc;
-    proc.on("exit", (code, signal) => {
-      c.proc = null;
-      logFile.end();
-      if (this.stopping) return;
-      c.restarts++;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.min(c.restarts - 1, 5));
-      this.log(`${c.node.moniker} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms — see ${join(c.node.home, "node.log")}`);
-      setTimeout(() => !this.stopping && this.spawn(c), delay).unref();
-    });
-  }
-
   /** Stops every node (SIGTERM, then SIGKILL after `graceMs`). */
   async stop(graceMs = 10_000): Promise<void> {
-    this.stopping = true;
     await this.consumerSet?.stop(graceMs);
-    await Promise.all(
-      this.children.map(
-        (c) =>
-          new Promise<void>((res) => {
-            const p = c.proc;
-            if (!p || p.exitCode !== null) return res();
-            const kill = setTimeout(() => p.kill("SIGKILL"), graceMs);
-            p.once("exit", () => {
-              clearTimeout(kill);
-              res();
-            });
-            p.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all(this.children.map((c) => c.stop(graceMs)));
   }
 }
 

@@ -1,2 +1,3 @@
 export * from "./devnet.js";
 export * from "./consumers.js";
+export * from "./supervisor.js";

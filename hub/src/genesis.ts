@@ -98,8 +98,15 @@ export interface AppGenesis {
     slashFractionDoubleSign?: string;
     slashFractionDowntime?: string;
   };
-  /** Consumer chains: the least bond a MsgRegisterConsumer must lock, in the staking denom (default "10000000"). */
-  consumers?: { minBond?: string };
+  /**
+   * Consumer chains. `minBond`: the least bond a MsgRegisterConsumer must lock, in the staking denom
+   * (default "10000000"). `checkpointFee`: the protocol fee of each accepted checkpoint, paid by its
+   * relayer in the staking denom (default "1000"; "0": none). `proverShare`: the fraction of it that
+   * goes to the prover of the ZK certificate covering the checkpoint, the rest to the validators who
+   * sign its block's commit (a decimal string, at most 3 decimals, in [0, 1]; default "0.2" with a
+   * `zk` section, and only "0" without one: nobody proves).
+   */
+  consumers?: { minBond?: string; checkpointFee?: string; proverShare?: string };
 }
 
 export interface GenesisValidator {
@@ -178,6 +185,10 @@ export function parseGenesis(raw: unknown): Genesis {
   const appState = g.appState === undefined ? null : parseAppGenesis(g.appState, bad);
   if (appState?.validators) assertSameOperators(g.validators, inputs, appState.validators, bad);
   const zk = g.zk === undefined ? null : parseZkGenesis(g.zk, appState, bad);
+  const proverShare = appState?.consumers?.proverShare;
+  if (!zk && proverShare !== undefined && parseProverSharePermille(proverShare) !== 0) {
+    throw bad("appState.consumers.proverShare", "must be \"0\" without a zk section: no certificates, nobody to pay the share to");
+  }
   const w = new CanonicalWriter().string("aegis/genesis/v1").string(g.chainId).u64(g.genesisTime, "genesisTime").u32(inputs.length, "count");
   for (const v of validatorSet.validators) w.fixed(v.blsPublicKey, 48, "blsPublicKey").u64(v.power, "power");
   for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
@@ -320,11 +331,23 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
   if (a.consumers !== undefined) {
     const c = a.consumers as Record<string, unknown>;
     if (!c || typeof c !== "object" || Array.isArray(c)) throw bad("appState.consumers", "an object");
-    for (const k of Object.keys(c)) if (k !== "minBond") throw bad(`appState.consumers.${k}`, "unknown parameter (known: minBond)");
+    const known = ["minBond", "checkpointFee", "proverShare"];
+    for (const k of Object.keys(c)) if (!known.includes(k)) throw bad(`appState.consumers.${k}`, `unknown parameter (known: ${known.join(", ")})`);
     if (c.minBond !== undefined && (typeof c.minBond !== "string" || !/^[1-9][0-9]{0,76}$/.test(c.minBond))) {
       throw bad("appState.consumers.minBond", 'a positive integer amount string in the staking denom, e.g. "10000000"');
     }
-    consumers = c.minBond === undefined ? {} : { minBond: c.minBond };
+    if (c.checkpointFee !== undefined && (typeof c.checkpointFee !== "string" || !/^(0|[1-9][0-9]{0,76})$/.test(c.checkpointFee))) {
+      throw bad("appState.consumers.checkpointFee", 'a non-negative integer amount string in the staking denom, e.g. "1000"');
+    }
+    if (c.proverShare !== undefined && (typeof c.proverShare !== "string" || parseProverSharePermille(c.proverShare) === undefined)) {
+      throw bad("appState.consumers.proverShare", 'a fraction in [0, 1] as a decimal string with at most 3 decimals, e.g. "0.2"');
+    }
+    // Canonical form (fixed key order, only the keys given) for the genesis hash.
+    consumers = {
+      ...(c.minBond !== undefined ? { minBond: c.minBond as string } : {}),
+      ...(c.checkpointFee !== undefined ? { checkpointFee: c.checkpointFee as string } : {}),
+      ...(c.proverShare !== undefined ? { proverShare: c.proverShare as string } : {}),
+    };
   }
   if (staking?.maxValidators !== undefined && (staking.maxValidators as number) < 1) throw bad("appState.staking.maxValidators", "at least 1");
   if (staking?.maxEntries !== undefined && (staking.maxEntries as number) < 1) throw bad("appState.staking.maxEntries", "at least 1");
@@ -342,6 +365,17 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     ...(slashing ? { slashing } : {}),
     ...(consumers ? { consumers } : {}),
   };
+}
+
+/**
+ * appState.consumers.proverShare in per mille: "0.2" -> 200, "1" -> 1000, "0.125" -> 125; undefined
+ * for anything but a decimal string with at most 3 decimals in [0, 1].
+ */
+export function parseProverSharePermille(share: string): number | undefined {
+  const m = /^([01])(?:\.([0-9]{1,3}))?$/.exec(share);
+  if (!m) return undefined;
+  const permille = Number(m[1]) * 1000 + Number((m[2] ?? "").padEnd(3, "0"));
+  return permille <= 1000 ? permille : undefined;
 }
 
 /**

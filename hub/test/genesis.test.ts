@@ -3,7 +3,7 @@ import { toBech32 } from "@cosmjs/encoding";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_ATTESTATION_INTERVAL_MS, DEFAULT_EPOCH_LENGTH, GenesisError, parseGenesis, type GenesisFile } from "../src/genesis.js";
+import { DEFAULT_ATTESTATION_INTERVAL_MS, DEFAULT_EPOCH_LENGTH, GenesisError, parseGenesis, parseProverSharePermille, type GenesisFile } from "../src/genesis.js";
 
 const kps = [1, 2].map((i) => createBlsKeyPair(new Uint8Array(32).fill(i)));
 const operators = [1, 2].map((i) => new Uint8Array(20).fill(0x40 + i));
@@ -203,5 +203,57 @@ describe("the zk section", () => {
     }
     expect(err).toBeInstanceOf(GenesisError);
     expect((err as GenesisError).type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
+  });
+});
+
+describe("consumers parameters in the app state (minBond, checkpointFee, proverShare)", () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const verificationKey = JSON.parse(readFileSync(join(here, "..", "..", "test", "vectors", "zkCertificates.json"), "utf8")).verificationKey;
+  const withConsumers = (consumers: unknown, zk = true): GenesisFile =>
+    ({
+      ...file,
+      appState: { denom: "uaeg", accounts: [], staking: { maxValidators: 4 }, consumers },
+      ...(zk ? { zk: { circuit: "quorum4", capacity: 4, verificationKey } } : {}),
+    }) as GenesisFile;
+
+  test("given ones are kept in a fixed order (only those given) and change the genesis hash; \"0\" fee and share allowed", () => {
+    const g = parseGenesis(withConsumers({ proverShare: "0.25", checkpointFee: "5000", minBond: "7" }));
+    expect(g.appState!.consumers).toEqual({ minBond: "7", checkpointFee: "5000", proverShare: "0.25" });
+    expect(Object.keys(g.appState!.consumers!)).toEqual(["minBond", "checkpointFee", "proverShare"]);
+    expect(parseGenesis(withConsumers({ checkpointFee: "5000", minBond: "7", proverShare: "0.25" })).hash).toEqual(g.hash);
+    expect(parseGenesis(withConsumers({ minBond: "7", checkpointFee: "5000" })).hash).not.toEqual(g.hash);
+    expect(parseGenesis(withConsumers({ minBond: "7", checkpointFee: "5001", proverShare: "0.25" })).hash).not.toEqual(g.hash);
+    expect(parseGenesis(withConsumers({ checkpointFee: "0", proverShare: "0" })).appState!.consumers).toEqual({ checkpointFee: "0", proverShare: "0" });
+    expect(parseGenesis(withConsumers({ proverShare: "1.000" })).appState!.consumers).toEqual({ proverShare: "1.000" });
+    // Without a zk section nobody proves: only a 0 share.
+    expect(parseGenesis(withConsumers({ checkpointFee: "10", proverShare: "0.0" }, false)).appState!.consumers).toEqual({ checkpointFee: "10", proverShare: "0.0" });
+  });
+
+  test("proverShare in per mille", () => {
+    expect(["0", "0.2", "0.25", "0.125", "0.001", "1", "1.0", "1.000", "0.000"].map(parseProverSharePermille)).toEqual([0, 200, 250, 125, 1, 1000, 1000, 1000, 0]);
+    for (const bad of ["", ".2", "0.", "0.1234", "1.001", "1.5", "2", "-0.1", "0,2", " 0.2", "0.2 ", "00.2", "0x1", "1e-1"]) expect([bad, parseProverSharePermille(bad)]).toEqual([bad, undefined]);
+  });
+
+  test.each<[string, unknown, boolean, string]>([
+    ["a checkpoint fee as a number", { checkpointFee: 1000 }, true, "appState.consumers.checkpointFee"],
+    ["a negative checkpoint fee", { checkpointFee: "-1" }, true, "appState.consumers.checkpointFee"],
+    ["a checkpoint fee with a denom", { checkpointFee: "1000uaeg" }, true, "appState.consumers.checkpointFee"],
+    ["a checkpoint fee with a leading zero", { checkpointFee: "01000" }, true, "appState.consumers.checkpointFee"],
+    ["a fractional checkpoint fee", { checkpointFee: "1.5" }, true, "appState.consumers.checkpointFee"],
+    ["a prover share as a number", { proverShare: 0.2 }, true, "appState.consumers.proverShare"],
+    ["a prover share above 1", { proverShare: "1.5" }, true, "appState.consumers.proverShare"],
+    ["a prover share just above 1", { proverShare: "1.001" }, true, "appState.consumers.proverShare"],
+    ["a prover share with 4 decimals", { proverShare: "0.1234" }, true, "appState.consumers.proverShare"],
+    ["a negative prover share", { proverShare: "-0.2" }, true, "appState.consumers.proverShare"],
+    ["a prover share as a percentage", { proverShare: "20%" }, true, "appState.consumers.proverShare"],
+    ["a prover share without a zk section (nobody proves)", { proverShare: "0.2" }, false, "appState.consumers.proverShare"],
+    ["a zero min bond", { minBond: "0" }, true, "appState.consumers.minBond"],
+    ["an unknown parameter", { proverReward: "5" }, true, "appState.consumers.proverReward"],
+    ["parameters that are not an object", [], true, "appState.consumers"],
+  ])("rejects %s (GENESIS_ERROR_INVALID naming the field)", (_n, consumers, zk, field) => {
+    const err = genesisError(withConsumers(consumers, zk));
+    expect(err).toBeInstanceOf(GenesisError);
+    expect(err!.type).toMatchObject({ code: "GENESIS_ERROR_INVALID", field });
+    expect(err!.message).toMatch(new RegExp(`^genesis\\.${field.replace(/\./g, "\\.")}: `));
   });
 });

@@ -130,6 +130,14 @@ export const descriptor = {
                     "min_bond": {
                       "type": "string",
                       "id": 2
+                    },
+                    "checkpoint_fee": {
+                      "type": "string",
+                      "id": 3
+                    },
+                    "prover_share_permille": {
+                      "type": "uint32",
+                      "id": 4
                     }
                   }
                 },
@@ -1074,6 +1082,10 @@ export const descriptor = {
                     "reward": {
                       "type": "string",
                       "id": 2
+                    },
+                    "checkpoint_fees": {
+                      "type": "string",
+                      "id": 3
                     }
                   }
                 }

@@ -168,6 +168,8 @@ export namespace aegis {
                 $unknowns?: Uint8Array[];
                 bond_denom: string;
                 min_bond: string;
+                checkpoint_fee: string;
+                prover_share_permille: number;
                 static create(properties: aegis.consumers.v1.Params.$Shape): aegis.consumers.v1.Params & aegis.consumers.v1.Params.$Shape;
                 static create(properties?: aegis.consumers.v1.Params.$Properties): aegis.consumers.v1.Params;
                 static encode(message: aegis.consumers.v1.Params.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -185,6 +187,8 @@ export namespace aegis {
                 interface $Properties {
                     bond_denom?: (string|null);
                     min_bond?: (string|null);
+                    checkpoint_fee?: (string|null);
+                    prover_share_permille?: (number|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.consumers.v1.Params.$Properties;
@@ -1955,6 +1959,7 @@ export namespace aegis {
                 $unknowns?: Uint8Array[];
                 height: (number|Long);
                 reward: string;
+                checkpoint_fees: string;
                 static create(properties: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape): aegis.zk.v1.MsgSubmitZkCertificateResponse & aegis.zk.v1.MsgSubmitZkCertificateResponse.$Shape;
                 static create(properties?: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties): aegis.zk.v1.MsgSubmitZkCertificateResponse;
                 static encode(message: aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1972,6 +1977,7 @@ export namespace aegis {
                 interface $Properties {
                     height?: (number|Long|null);
                     reward?: (string|null);
+                    checkpoint_fees?: (string|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties;

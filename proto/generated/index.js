@@ -1912,6 +1912,8 @@ export const aegis = $root.aegis = (() => {
                  * @typedef {Object} aegis.consumers.v1.Params.$Properties
                  * @property {string|null} [bond_denom] Params bond_denom
                  * @property {string|null} [min_bond] Params min_bond
+                 * @property {string|null} [checkpoint_fee] Params checkpoint_fee
+                 * @property {number|null} [prover_share_permille] Params prover_share_permille
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -1960,6 +1962,22 @@ export const aegis = $root.aegis = (() => {
                 Params.prototype.min_bond = "";
 
                 /**
+                 * Params checkpoint_fee.
+                 * @member {string} checkpoint_fee
+                 * @memberof aegis.consumers.v1.Params
+                 * @instance
+                 */
+                Params.prototype.checkpoint_fee = "";
+
+                /**
+                 * Params prover_share_permille.
+                 * @member {number} prover_share_permille
+                 * @memberof aegis.consumers.v1.Params
+                 * @instance
+                 */
+                Params.prototype.prover_share_permille = 0;
+
+                /**
                  * Creates a new Params instance using the specified properties.
                  * @function create
                  * @memberof aegis.consumers.v1.Params
@@ -1995,6 +2013,10 @@ export const aegis = $root.aegis = (() => {
                         writer.uint32(/* id 1, wireType 2 =*/10).string(message.bond_denom);
                     if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond") && message.min_bond !== "")
                         writer.uint32(/* id 2, wireType 2 =*/18).string(message.min_bond);
+                    if (message.checkpoint_fee != null && $Object.hasOwnProperty.call(message, "checkpoint_fee") && message.checkpoint_fee !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.checkpoint_fee);
+                    if (message.prover_share_permille != null && $Object.hasOwnProperty.call(message, "prover_share_permille") && message.prover_share_permille !== 0)
+                        writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.prover_share_permille);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2070,6 +2092,24 @@ export const aegis = $root.aegis = (() => {
                                     delete message.min_bond;
                                 continue;
                             }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.checkpoint_fee = value;
+                                else
+                                    delete message.checkpoint_fee;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.prover_share_permille = value;
+                                else
+                                    delete message.prover_share_permille;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -2124,6 +2164,12 @@ export const aegis = $root.aegis = (() => {
                     if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond"))
                         if (!$util.isString(message.min_bond))
                             return "min_bond: string expected";
+                    if (message.checkpoint_fee != null && $Object.hasOwnProperty.call(message, "checkpoint_fee"))
+                        if (!$util.isString(message.checkpoint_fee))
+                            return "checkpoint_fee: string expected";
+                    if (message.prover_share_permille != null && $Object.hasOwnProperty.call(message, "prover_share_permille"))
+                        if (!$util.isInteger(message.prover_share_permille))
+                            return "prover_share_permille: integer expected";
                     return null;
                 };
 
@@ -2151,6 +2197,12 @@ export const aegis = $root.aegis = (() => {
                     if (object.min_bond != null)
                         if (typeof object.min_bond !== "string" || object.min_bond.length)
                             message.min_bond = $String(object.min_bond);
+                    if (object.checkpoint_fee != null)
+                        if (typeof object.checkpoint_fee !== "string" || object.checkpoint_fee.length)
+                            message.checkpoint_fee = $String(object.checkpoint_fee);
+                    if (object.prover_share_permille != null)
+                        if ($Number(object.prover_share_permille) !== 0)
+                            message.prover_share_permille = object.prover_share_permille >>> 0;
                     return message;
                 };
 
@@ -2174,11 +2226,17 @@ export const aegis = $root.aegis = (() => {
                     if (options.defaults) {
                         object.bond_denom = "";
                         object.min_bond = "";
+                        object.checkpoint_fee = "";
+                        object.prover_share_permille = 0;
                     }
                     if (message.bond_denom != null && $Object.hasOwnProperty.call(message, "bond_denom"))
                         object.bond_denom = message.bond_denom;
                     if (message.min_bond != null && $Object.hasOwnProperty.call(message, "min_bond"))
                         object.min_bond = message.min_bond;
+                    if (message.checkpoint_fee != null && $Object.hasOwnProperty.call(message, "checkpoint_fee"))
+                        object.checkpoint_fee = message.checkpoint_fee;
+                    if (message.prover_share_permille != null && $Object.hasOwnProperty.call(message, "prover_share_permille"))
+                        object.prover_share_permille = message.prover_share_permille;
                     return object;
                 };
 
@@ -21172,6 +21230,7 @@ export const aegis = $root.aegis = (() => {
                  * @typedef {Object} aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties
                  * @property {number|Long|null} [height] MsgSubmitZkCertificateResponse height
                  * @property {string|null} [reward] MsgSubmitZkCertificateResponse reward
+                 * @property {string|null} [checkpoint_fees] MsgSubmitZkCertificateResponse checkpoint_fees
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -21220,6 +21279,14 @@ export const aegis = $root.aegis = (() => {
                 MsgSubmitZkCertificateResponse.prototype.reward = "";
 
                 /**
+                 * MsgSubmitZkCertificateResponse checkpoint_fees.
+                 * @member {string} checkpoint_fees
+                 * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
+                 * @instance
+                 */
+                MsgSubmitZkCertificateResponse.prototype.checkpoint_fees = "";
+
+                /**
                  * Creates a new MsgSubmitZkCertificateResponse instance using the specified properties.
                  * @function create
                  * @memberof aegis.zk.v1.MsgSubmitZkCertificateResponse
@@ -21255,6 +21322,8 @@ export const aegis = $root.aegis = (() => {
                         writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.height);
                     if (message.reward != null && $Object.hasOwnProperty.call(message, "reward") && message.reward !== "")
                         writer.uint32(/* id 2, wireType 2 =*/18).string(message.reward);
+                    if (message.checkpoint_fees != null && $Object.hasOwnProperty.call(message, "checkpoint_fees") && message.checkpoint_fees !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.checkpoint_fees);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -21330,6 +21399,15 @@ export const aegis = $root.aegis = (() => {
                                     delete message.reward;
                                 continue;
                             }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.checkpoint_fees = value;
+                                else
+                                    delete message.checkpoint_fees;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -21384,6 +21462,9 @@ export const aegis = $root.aegis = (() => {
                     if (message.reward != null && $Object.hasOwnProperty.call(message, "reward"))
                         if (!$util.isString(message.reward))
                             return "reward: string expected";
+                    if (message.checkpoint_fees != null && $Object.hasOwnProperty.call(message, "checkpoint_fees"))
+                        if (!$util.isString(message.checkpoint_fees))
+                            return "checkpoint_fees: string expected";
                     return null;
                 };
 
@@ -21418,6 +21499,9 @@ export const aegis = $root.aegis = (() => {
                     if (object.reward != null)
                         if (typeof object.reward !== "string" || object.reward.length)
                             message.reward = $String(object.reward);
+                    if (object.checkpoint_fees != null)
+                        if (typeof object.checkpoint_fees !== "string" || object.checkpoint_fees.length)
+                            message.checkpoint_fees = $String(object.checkpoint_fees);
                     return message;
                 };
 
@@ -21445,6 +21529,7 @@ export const aegis = $root.aegis = (() => {
                         } else
                             object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                         object.reward = "";
+                        object.checkpoint_fees = "";
                     }
                     if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
                         if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -21455,6 +21540,8 @@ export const aegis = $root.aegis = (() => {
                             object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
                     if (message.reward != null && $Object.hasOwnProperty.call(message, "reward"))
                         object.reward = message.reward;
+                    if (message.checkpoint_fees != null && $Object.hasOwnProperty.call(message, "checkpoint_fees"))
+                        object.checkpoint_fees = message.checkpoint_fees;
                     return object;
                 };
 

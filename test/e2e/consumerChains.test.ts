@@ -1,8 +1,10 @@
 /**
- * The reference consumer chains as a user runs them: `devnet --consumers 2` (real processes: four hub
- * validators, a producer and a full node per chain), transactions of each chain signed with the keys
- * devnet.json lists, hub finality on every node, and kill -9 of consumer nodes at random moments:
- * every node comes back (the devnet restarts it), nothing hub-final is lost, and the chain goes on.
+ * The reference consumer chains as a user runs them: `devnet --consumers 3` (real processes: four hub
+ * validators, node0 proving ZK certificates on quorum4, a producer and a full node per chain),
+ * transactions of each chain signed with the keys devnet.json lists, hub finality on every node (both
+ * tiers), the EVM chain's relayer feeding AegisFinality with the hub's ZK certificates, and kill -9 of
+ * consumer nodes at random moments: every node comes back (the devnet restarts it), nothing hub-final
+ * is lost, and the chains go on.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -10,10 +12,23 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jest } from "@jest/globals";
 import { fromHex } from "@aegis/consumer-sdk";
-import { ledgerAddress, signLedgerTransfer, signUtxoTx, utxoGenesisTxHash, createLedgerKey, createUtxoKey } from "@aegis/consumer-chains";
+import {
+  computeEvmChainId,
+  computeSelector,
+  createEvmKey,
+  createLedgerKey,
+  createUtxoKey,
+  decodeUint256,
+  evmAddress,
+  ledgerAddress,
+  signEvmTx,
+  signLedgerTransfer,
+  signUtxoTx,
+  utxoGenesisTxHash,
+} from "@aegis/consumer-chains";
 import { ensureStopped, exitWithin, makeTempDir, removeDir, reservePortRange, spawnLogged, tryGetJson, waitFor, type SpawnedProcess } from "../helpers/e2eUtils.js";
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 const DEVNET_CLI = fileURLToPath(new URL("../../devnet/dist/cli.js", import.meta.url));
 
@@ -25,6 +40,7 @@ interface Finality {
   hubFinalHeight: number;
   hubFinalBlockHash: string | null;
   tier: string | null;
+  zkFinalHeight: number | null;
   misbehaviour: string | null;
 }
 
@@ -59,8 +75,8 @@ beforeAll(async () => {
   home = join(dir, "home");
   const p2p = await reservePortRange(4);
   const api = await reservePortRange(4);
-  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, "--p2p-port", String(p2p), "--api-port", String(api), "--no-zk", "--consumers", "2"], join(dir, "devnet.log"));
-  await waitFor(() => /is running/.test(devnet.stdout()) || devnet.proc.exitCode !== null, 150_000, "devnet says it is running");
+  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, "--p2p-port", String(p2p), "--api-port", String(api), "--zk-circuit", "quorum4", "--consumers", "3"], join(dir, "devnet.log"));
+  await waitFor(() => /is running/.test(devnet.stdout()) || devnet.proc.exitCode !== null, 200_000, "devnet says it is running");
   expect(devnet.proc.exitCode).toBeNull();
   file = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;
 });
@@ -78,8 +94,9 @@ test("devnet.json lists the chains; their transactions become hub-final on the f
   expect(file.consumers.map((c) => [c.id, c.vm, c.nodes.map((n) => n.role)])).toEqual([
     ["ledger-1", "ledger", ["producer", "full"]],
     ["utxo-1", "utxo", ["producer", "full"]],
+    ["evm-1", "evm", ["producer", "full"]],
   ]);
-  const [ledger, utxo] = file.consumers as [DevnetFile["consumers"][0], DevnetFile["consumers"][0]];
+  const [ledger, utxo, evm] = file.consumers as [DevnetFile["consumers"][0], DevnetFile["consumers"][0], DevnetFile["consumers"][0]];
   // A ledger transfer sent to the full node.
   const to = ledgerAddress(createLedgerKey().publicKey);
   const transfer = signLedgerTransfer({ chainId: ledger.id, to, amount: 1234n, fee: 1n, nonce: 0 }, fromHex(ledger.faucet.secretKey));
@@ -103,7 +120,33 @@ test("devnet.json lists the chains; their transactions become hub-final on the f
   // The same transfer again (replayed nonce) is refused with a typed error.
   const again = await post(ledger.nodes[1]!.api, transfer);
   expect(again.status).toBe(422);
-  for (const c of file.consumers) for (const n of c.nodes) expect(await finality(n.api)).toMatchObject({ tier: "bls", misbehaviour: null });
+  // An EVM transfer, hub-final on the full node.
+  const evmTo = evmAddress(createEvmKey());
+  const evmTx = signEvmTx(fromHex(evm.faucet.secretKey), { chainId: computeEvmChainId(evm.id), nonce: 0, to: evmTo, value: 777n });
+  const evmSent = await post(evm.nodes[1]!.api, evmTx);
+  expect(evmSent.status).toBe(202);
+  await waitFor(async () => (await tryGetJson<{ final: boolean }>(`${evm.nodes[1]!.api}/txs/${evmSent.body.hash}`))?.final || undefined, 60_000, "the EVM transfer hub-final");
+  expect(await tryGetJson(`${evm.nodes[1]!.api}/query/accounts/${evmTo}`)).toMatchObject({ balance: "0x309" });
+  // Both tiers on every node; the EVM chain's AegisFinality follows the hub's ZK certificates.
+  for (const c of file.consumers) {
+    for (const n of c.nodes) {
+      const f = await waitFor(async () => {
+        const x = await finality(n.api);
+        return x && (x.zkFinalHeight ?? 0) > 0 ? x : undefined;
+      }, 120_000, `${c.id}/${n.role} ZK-final`);
+      expect(f).toMatchObject({ misbehaviour: null });
+      expect(f.hubFinalHeight).toBeGreaterThanOrEqual(f.zkFinalHeight!);
+    }
+  }
+  const statePath = join(evm.nodes[0]!.home, "relayer-state.json");
+  await waitFor(() => existsSync(statePath) || undefined, 120_000, "AegisFinality deployed by the relayer");
+  const finalityAddress = (JSON.parse(readFileSync(statePath, "utf8")) as { finalityAddress: string }).finalityAddress;
+  const latestHeightCall = `0x${Buffer.from(computeSelector("latestHeight()")).toString("hex")}`;
+  const hubHeightOnEvm = await waitFor(async () => {
+    const r = await tryGetJson<{ returnData: string; reverted: boolean }>(`${evm.nodes[1]!.api}/query/call/${finalityAddress}/${latestHeightCall}`);
+    return r && !r.reverted && decodeUint256(r.returnData) > 0n ? decodeUint256(r.returnData) : undefined;
+  }, 120_000, "AegisFinality on the EVM chain at a certified hub height");
+  expect(hubHeightOnEvm).toBeGreaterThan(0n);
 });
 
 test("kill -9 of consumer nodes at random moments loses nothing hub-final", async () => {

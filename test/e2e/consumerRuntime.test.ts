@@ -3,7 +3,8 @@
  * and a full node (the runtime's test environment) over libp2p on loopback. The producer registers
  * the chain, checkpoints it through cosmjs; both nodes follow hub finality through the light client
  * over HTTP; a producer's reorg below a hub-final block is refused by the full node, one above it is
- * followed; a restarted node remembers what is final.
+ * followed; a restarted node remembers what is final. The hub makes succinct certificates (quorum4,
+ * node0 proves), and the nodes follow that tier too.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { decodeConsumerJson, encodeHubTrustRootJson, toHex, utf8 } from "@aegis/consumer-sdk";
@@ -21,6 +22,7 @@ import {
 } from "@aegis/consumer-runtime";
 import { KvEnvironment } from "../../consumer-runtime/test/helpers/kvEnvironment.js";
 import { buildOn } from "../../consumer-runtime/test/helpers/chainFixtures.js";
+import { getCircuit, setupCircuit, terminateCurve } from "../../circuits/scripts/build.mjs";
 import { HOST, makeTempDir, removeDir, reservePortRange, waitFor } from "../helpers/e2eUtils.js";
 
 const N = 4;
@@ -58,6 +60,7 @@ function nodeConfig(extra: Partial<ConsumerNodeConfigJson>, hubUrls: string[], t
 
 beforeAll(async () => {
   dir = await makeTempDir("consumer-runtime");
+  const built = await setupCircuit(await getCircuit("quorum4"));
   const res = await initHomes({
     home: `${dir}/hub`,
     validators: N,
@@ -66,6 +69,7 @@ beforeAll(async () => {
     p2pBasePort: await reservePortRange(N),
     apiBasePort: 1,
     consensus: { createEmptyBlocksIntervalMs: 150, rebroadcastIntervalMs: 500 },
+    zk: { circuit: "quorum4", capacity: 4, verificationKey: built.vkey as never, attestationIntervalMs: 1000, proverReward: "1000", wasm: built.wasm, zkey: built.zkey, provers: [0] },
   });
   for (const n of res.nodes) hub.push(await startNodeFromHome(n.home, { config: (c) => ({ ...c, api: { host: HOST, port: 0 } }) }));
   faucetMnemonic = res.faucet!.mnemonic;
@@ -99,6 +103,7 @@ afterAll(async () => {
   await full?.stop().catch(() => {});
   await producer?.stop().catch(() => {});
   for (const r of hub.reverse()) await r.stop().catch(() => {});
+  await terminateCurve();
   await removeDir(dir);
 });
 
@@ -112,6 +117,14 @@ test("consumer blocks become hub-final on the producer and on a full node; trans
   expect(f.hubLatestHeight).toBeGreaterThanOrEqual(1);
   // The final block is the producer's block at that height.
   expect(f.hubFinalBlockHash).toBe(toHex(producer.chain.canonicalNodeAt(f.hubFinalHeight)!.hash));
+
+  // The succinct tier: a ZK certificate (node0 proves) proves a checkpoint final through the same light client.
+  const zk = await waitFor(async () => {
+    const x = decodeFinalityJson((await getJson(`${full.api.url}/finality`)).body);
+    return (x.zkFinalHeight ?? 0) >= 1 ? x : undefined;
+  }, 90_000, "a consumer height ZK-final on the full node");
+  expect(zk.zkFinalHeight).toBeLessThanOrEqual(zk.hubFinalHeight);
+  expect(full.follower!.lightClient.zk!.height).toBeGreaterThan(0);
 
   // A transaction sent to the full node is gossiped to the producer and included; both serve it.
   const tx = utf8("hello=world");
@@ -137,10 +150,14 @@ test("a producer's reorg below a hub-final block is refused by the full node; on
   // Freeze the producer: no more blocks or checkpoints from its timers; let the last checkpoint become final.
   producer.producer!.stop();
   producer.submitter!.stop();
+  // A checkpoint already sent may still land: wait until the hub's latest is stable and final on the full node.
   await waitFor(async () => {
-    const hubLatest = decodeConsumerJson((await getJson(`${hub[0]!.api.url}/consumers/${CONSUMER}`)).body).latestHeight;
-    return full.chain.finalHeight === hubLatest && full.chain.head.header.height === producer.chain.head.header.height ? true : undefined;
-  }, 30_000, "the last checkpoint final on the full node");
+    const latest = async () => decodeConsumerJson((await getJson(`${hub[0]!.api.url}/consumers/${CONSUMER}`)).body).latestHeight;
+    const before = await latest();
+    await new Promise((r) => setTimeout(r, 1500));
+    const hubLatest = await latest();
+    return hubLatest === before && full.chain.finalHeight === hubLatest && full.chain.head.header.height === producer.chain.head.header.height ? true : undefined;
+  }, 45_000, "the last checkpoint final on the full node");
   // Three more blocks that are never checkpointed.
   for (let i = 0; i < 3; i++) await producer.producer!.produce();
   const H = producer.chain.head.header.height;

@@ -173,8 +173,23 @@ test("a consumer registers, its checkpoints are ordered into headers every valid
   expect(first.hubHeight).toBeLessThan(hubHeight);
   expect(() => verifyCheckpointInclusion(cp1, first.proof, first.header.header)).not.toThrow();
 
+  // Against a later header (as a ZK-certified one would be): the latest checkpoint is still cp2 there.
+  const later = hubHeight + 2;
+  await waitFor(() => node.engine.height >= later || undefined, 30_000, `hub height ${later}`);
+  for (const which of ["2", "latest"]) {
+    const p = decodeInclusionProofJson(await (await fetch(`${api}/consumers/${CONSUMER}/inclusion/${which}?hubHeight=${later}`)).json(), { chainId: CHAIN_ID });
+    expect(p.hubHeight).toBe(later);
+    expect(p.header.header.height).toBe(later);
+    expect(() => verifyCheckpointInclusion(cp2, p.proof, p.header.header)).not.toThrow();
+  }
+  expect(decodeInclusionProofJson(await (await fetch(`${api}/consumers/${CONSUMER}/inclusion/latest`)).json(), { chainId: CHAIN_ID }).hubHeight).toBe(hubHeight);
+
   // Bad requests: clear 4xx JSON errors.
   for (const [path, status, code] of [
+    [`/consumers/${CONSUMER}/inclusion/1?hubHeight=${later}`, 404, "API_ERROR_NOT_FOUND"], // cp1 is no longer the latest there
+    [`/consumers/${CONSUMER}/inclusion/2?hubHeight=${first.hubHeight}`, 404, "API_ERROR_NOT_FOUND"], // not recorded yet there
+    [`/consumers/${CONSUMER}/inclusion/2?hubHeight=99999999`, 404, "API_ERROR_NOT_FOUND"],
+    [`/consumers/${CONSUMER}/inclusion/2?hubHeight=x`, 400, "API_ERROR_INVALID_HEIGHT"],
     [`/consumers/${CONSUMER}/inclusion/3`, 404, "API_ERROR_NOT_FOUND"],
     [`/consumers/other-chain/inclusion/1`, 404, "API_ERROR_NOT_FOUND"],
     [`/consumers/other-chain`, 404, "API_ERROR_NOT_FOUND"],

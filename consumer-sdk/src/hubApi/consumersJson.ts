@@ -145,7 +145,7 @@ export function decodeMerkleProofJson(json: unknown, path = "$"): MerkleProof {
 /** GET /consumers/:id/inclusion/:height */
 export interface InclusionProofJson {
   checkpoint: CheckpointJson;
-  /** The hub height whose block recorded the checkpoint; its header's root holds it. */
+  /** The hub height of the header whose root holds the checkpoint (the block that recorded it, unless asked for a later one). */
   hubHeight: number;
   header: HeaderResponseJson;
   proof: MerkleProofJson;

@@ -74,8 +74,13 @@ export const HUB_API_ROUTES = {
   /** The registered consumer chains (404 when the chain has no application). */
   consumers: { method: "GET", path: "/consumers", response: "ConsumersJson" },
   consumer: { method: "GET", path: "/consumers/:id", response: "ConsumerJson" },
-  /** Consumer height `:height`'s checkpoint, the hub header holding it, the path and the header's certificates. */
-  inclusion: { method: "GET", path: "/consumers/:id/inclusion/:height", response: "InclusionProofJson" },
+  /**
+   * Consumer height `:height`'s checkpoint (`latest`: the consumer's latest), the hub header holding it,
+   * the path and the header's certificates. The header is the block that recorded it, or with
+   * `hubHeight`, that later header while the checkpoint is still the consumer's latest there (404
+   * otherwise): how a checkpoint is proved from a ZK-certified header.
+   */
+  inclusion: { method: "GET", path: "/consumers/:id/inclusion/:height", query: ["hubHeight"], response: "InclusionProofJson" },
 } as const satisfies Record<string, HubApiRoute>;
 
 export type HubApiRouteName = keyof typeof HUB_API_ROUTES;

@@ -210,15 +210,26 @@ export class ApiServer {
       if (!c) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no consumer ${id}`);
       return encodeConsumerJson(consumerOf(c));
     });
-    app.get<{ Params: { id: string; height: string }; Reply: InclusionProofJson }>("/consumers/:id/inclusion/:height", async (req, reply) => {
+    app.get<{ Params: { id: string; height: string }; Querystring: { hubHeight?: string }; Reply: InclusionProofJson }>("/consumers/:id/inclusion/:height", async (req, reply) => {
       const id = parseConsumerId(req.params.id, reply);
       if (id === null) return reply;
-      if (!/^[0-9]{1,16}$/.test(req.params.height) || !Number.isSafeInteger(Number(req.params.height)) || Number(req.params.height) < 1) {
-        return fail(reply, 400, "API_ERROR_INVALID_HEIGHT", "height must be a positive integer (the consumer's height)");
+      const raw = req.params.height;
+      if (raw !== "latest" && (!/^[0-9]{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < 1)) {
+        return fail(reply, 400, "API_ERROR_INVALID_HEIGHT", 'height must be a positive integer (the consumer\'s height) or "latest"');
       }
-      const at = node.app.consumerCheckpoint?.(id, Number(req.params.height));
-      if (!at) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no checkpoint of ${id} at height ${req.params.height}`);
-      const hubHeight = at.record.hubHeight;
+      let atHubHeight: number | undefined;
+      if (req.query.hubHeight !== undefined) {
+        const h = parseHeight(req.query.hubHeight, reply);
+        if (h === null) return reply;
+        if (h > node.engine.height) return fail(reply, 404, "API_ERROR_NOT_FOUND", `hub height ${h} is not committed yet (latest is ${node.engine.height})`);
+        atHubHeight = h;
+      }
+      const at = node.app.consumerCheckpoint?.(id, raw === "latest" ? "latest" : Number(raw), atHubHeight);
+      if (!at) {
+        const what = raw === "latest" ? `no checkpoint of ${id}` : `no checkpoint of ${id} at height ${raw}`;
+        return fail(reply, 404, "API_ERROR_NOT_FOUND", atHubHeight === undefined ? what : `${what} that is its latest at hub height ${atHubHeight}`);
+      }
+      const hubHeight = at.rootHubHeight;
       const [block, cert] = await Promise.all([node.db.blocks.getBlock(hubHeight), node.db.blocks.getCertificate(hubHeight)]);
       if (!block || !cert) return fail(reply, 404, "API_ERROR_NOT_FOUND", `hub block ${hubHeight} is not stored on this node`);
       const { proof } = computeCheckpointInclusionProof(at.rootCheckpoints, id);

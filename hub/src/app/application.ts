@@ -88,7 +88,12 @@ export interface Application {
    * checkpoints that hub height's consumer-checkpoint root covers (for its inclusion proof); undefined
    * when there is no such checkpoint.
    */
-  consumerCheckpoint?(consumerId: string, height: number): { record: CheckpointRecord; rootCheckpoints: ConsumerCheckpoint[] } | undefined;
+  /**
+   * The checkpoint of `consumerId` at consumer `height` ("latest": its latest) and the checkpoints of the
+   * root that holds it: the root of the hub block that recorded it, or with `atHubHeight`, the root of
+   * that later header when the checkpoint is still the consumer's latest there (undefined otherwise).
+   */
+  consumerCheckpoint?(consumerId: string, height: number | "latest", atHubHeight?: number): { record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -5,11 +5,13 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { HubDb, IndexedTx } from "../db/index.js";
-import { DEFAULT_EPOCH_LENGTH, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
+import { DEFAULT_EPOCH_LENGTH, parseProverSharePermille, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
 import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./modules/zk/index.js";
 import {
   CONSUMER_HANDLERS,
+  DEFAULT_PROVER_SHARE_PERMILLE,
   getCheckpoint,
+  getLatestCheckpoint,
   getConsumer,
   getConsumerCheckpointRoot,
   listCheckpointsAtHubHeight,
@@ -150,8 +152,7 @@ export class HubApplication implements Application {
         { chainId: opts.chainId, time: opts.genesisTime ?? 0, startHeight: 1 },
       );
       processSlashingGenesis(view, slashingParamsOf(opts.genesis));
-      const minBond = opts.genesis.consumers?.minBond;
-      processConsumersGenesis(view, { bondDenom: opts.genesis.denom, ...(minBond !== undefined ? { minBond: BigInt(minBond) } : {}) });
+      processConsumersGenesis(view, consumersGenesisOf(opts.genesis, opts.zk));
       if (epoch0 && opts.consensusGenesisRoot && toHex(epoch0.root) !== toHex(opts.consensusGenesisRoot)) {
         throw new ApplicationError({
           code: "APP_ERROR_INVALID_BLOCK",
@@ -335,11 +336,18 @@ export class HubApplication implements Application {
     return getConsumer(this.state.committed, consumerId);
   }
 
-  consumerCheckpoint(consumerId: string, height: number): { record: CheckpointRecord; rootCheckpoints: ConsumerCheckpoint[] } | undefined {
+  consumerCheckpoint(consumerId: string, height: number | "latest", atHubHeight?: number): { record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined {
     const store = this.state.committed;
-    const record = getCheckpoint(store, consumerId, height);
-    if (!record) return undefined;
-    return { record, rootCheckpoints: listCheckpointsAtHubHeight(store, record.hubHeight).map((r) => r.checkpoint) };
+    if (atHubHeight === undefined) {
+      const record = height === "latest" ? getLatestCheckpoint(store, consumerId) : getCheckpoint(store, consumerId, height);
+      if (!record) return undefined;
+      return { record, rootHubHeight: record.hubHeight, rootCheckpoints: listCheckpointsAtHubHeight(store, record.hubHeight).map((r) => r.checkpoint) };
+    }
+    // Against a later header: the root at `atHubHeight` holds the consumer's latest checkpoint as of then.
+    const records = listCheckpointsAtHubHeight(store, atHubHeight);
+    const record = records.find((r) => r.checkpoint.consumerId === consumerId);
+    if (!record || (height !== "latest" && record.checkpoint.height !== height)) return undefined;
+    return { record, rootHubHeight: atHubHeight, rootCheckpoints: records.map((r) => r.checkpoint) };
   }
 
   checkAccount(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined {
@@ -445,6 +453,23 @@ function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
     slashFractionDowntime: dec(s.slashFractionDowntime),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * The consumers module's genesis parameters: minBond and checkpointFee as given (defaults
+ * otherwise), the prover share in per mille (default DEFAULT_PROVER_SHARE_PERMILLE) with a zk
+ * section, and always 0 without one (no certificates: nobody would be paid the share).
+ */
+function consumersGenesisOf(g: AppGenesis, zk: Genesis["zk"] | undefined): Parameters<typeof processConsumersGenesis>[1] {
+  const c = g.consumers ?? {};
+  const share = c.proverShare === undefined ? DEFAULT_PROVER_SHARE_PERMILLE : parseProverSharePermille(c.proverShare);
+  if (share === undefined) throw new ApplicationError({ code: "APP_ERROR_INVALID_BLOCK", reason: `genesis appState.consumers.proverShare ${JSON.stringify(c.proverShare)} is not a fraction in [0, 1] with at most 3 decimals` });
+  return {
+    bondDenom: g.denom,
+    ...(c.minBond !== undefined ? { minBond: BigInt(c.minBond) } : {}),
+    ...(c.checkpointFee !== undefined ? { checkpointFee: BigInt(c.checkpointFee) } : {}),
+    proverSharePermille: zk ? share : 0,
+  };
 }
 
 

@@ -2,8 +2,11 @@
 // that holds the committed vector's block (test/vectors/zkCertificates.json: a real quorum4 proof of
 // height 42 on "aegis-vectors-1", proved for the prover account a0a1…b3): who is paid, and each
 // refused claim (a copied proof re-addressed to the copier, a time that is not the block's) failing
-// with TX_ERROR_INVALID_MESSAGE and no state change. The full path between nodes runs in
-// test/e2e/zkFinality.test.ts.
+// with TX_ERROR_INVALID_MESSAGE and no state change; and the prover shares of checkpoint fees (the
+// consumers module's prover pool, accrued by real MsgSubmitCheckpoints): a certificate of height H
+// with a named prover pays exactly the shares of hub heights <= H, an all-zero prover leaves them,
+// a second certificate pays what accrued since (fresh proofs of heights 42 and 50 with the circuit's
+// own setup). The full path between nodes runs in test/e2e/zkFinality.test.ts.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +29,15 @@ import {
   type ZkCertificate,
 } from "@aegis/consumer-sdk";
 import { ModelStore } from "../state/fixtures.js";
-import { blsKey, emptyState, snapshot } from "./staking/stakingFixtures.js";
+import { acc, addr, blsKey, emptyState, mustRun, snapshot } from "./staking/stakingFixtures.js";
+import { checkpoint, fill, producerKey, signed } from "./consumers/consumerFixtures.js";
+import {
+  CONSUMERS_PROVER_POOL_ADDRESS,
+  listProverPoolShares,
+  msgRegisterConsumerHandler,
+  msgSubmitCheckpointHandler,
+  processConsumersGenesis,
+} from "../../src/app/modules/consumers/index.js";
 import { testSigners, type Signer } from "../tx/txFixtures.js";
 import {
   AegisMsgSubmitZkCertificate,
@@ -179,6 +190,8 @@ interface Outcome {
   error?: TxError;
   events: TxEvent[];
   response?: { height: number; reward: string };
+  /** The response's checkpoint_fees. */
+  checkpointFees?: string;
 }
 
 /** The message as executeTx runs it (validateBasic, then process on a branch: committed on success, discarded on a TxError). */
@@ -192,7 +205,7 @@ function submit(s: StateView, msg: MsgSubmitZkCertificate, handlerZk = zk, heigh
     const r = handler.process({ store: branch, chainId: CHAIN_ID, height, time: cert.time + (height - cert.height) * 1000, events }, msg);
     branch.commit();
     const resp = aegis.zk.v1.MsgSubmitZkCertificateResponse.decode(r.response.value);
-    return { ok: true, events, response: { height: Number(resp.height), reward: resp.reward } };
+    return { ok: true, events, response: { height: Number(resp.height), reward: resp.reward }, checkpointFees: resp.checkpoint_fees };
   } catch (e) {
     branch.discard();
     if (e instanceof TxError) return { ok: false, error: e, events };
@@ -201,6 +214,26 @@ function submit(s: StateView, msg: MsgSubmitZkCertificate, handlerZk = zk, heigh
 }
 
 const attribute = (events: TxEvent[], type: string, key: string) => events.find((e) => e.type === type)?.attributes.find((a) => a.key === key)?.value;
+
+/**
+ * Checkpoint fees at the given hub heights, as the consumers module takes them: the consumers
+ * genesis with its defaults (fee 1000, prover share 200 ‰), a consumer registered, and one
+ * MsgSubmitCheckpoint of its chain per height, relayed by account 2. Each accrues 200 in the pool
+ * under its hub height.
+ */
+function accrueCheckpointFees(s: StateView, hubHeights: number[]): void {
+  processConsumersGenesis(s, { bondDenom: DENOM });
+  for (const i of [1, 2]) processMint(s, addr(i), [{ denom: DENOM, amount: 1_000_000_000n }]);
+  mustRun(s, msgRegisterConsumerHandler, { owner: acc(1), consumerId: "evm-1", vm: "evm", genesisHash: fill(1), producerKeys: [producerKey(1)], bond: { denom: DENOM, amount: "10000000" } });
+  let parent: ReturnType<typeof checkpoint> | undefined;
+  for (const height of hubHeights) {
+    const cp = checkpoint("evm-1", (parent?.height ?? 0) + 1, parent);
+    mustRun(s, msgSubmitCheckpointHandler, { relayer: acc(2), ...signed("aegis-test", cp, 1, 0) }, { height });
+    parent = cp;
+  }
+}
+const SHARE = 200n;
+const poolShares = (s: StateView) => listProverPoolShares(s).map((e) => [e.hubHeight, e.amount]);
 
 test("the fixture state holds the vector's block: its signing and next sets have the certificate's roots", () => {
   const s = chainState();
@@ -234,6 +267,25 @@ describe("the reward goes to the account the proof commits to (certificate.prove
     expect(attribute(out.events, "zk_certificate", "submitter")).toBe(q.address);
     expect(attribute(out.events, "zk_certificate", "reward")).toBe(`${REWARD}${DENOM}`);
     expect(attribute(out.events, "message", "sender")).toBe(q.address);
+    expect(out.checkpointFees).toBe("");
+    expect(attribute(out.events, "zk_certificate", "checkpoint_fees")).toBe("");
+  });
+
+  test("with the reward, the prover is paid exactly the checkpoint-fee shares of hub heights <= the certificate's (42); those above stay in the pool", () => {
+    const s = chainState();
+    accrueCheckpointFees(s, [40, 42, 42, 43]);
+    expect(poolShares(s)).toEqual([[40, SHARE], [42, 2n * SHARE], [43, SHARE]]);
+    const supply = getSupply(s, DENOM);
+    const out = submit(s, { submitter: q.address, certificate: cert });
+    expect(out.error?.log).toBeUndefined();
+    expect(getBalance(s, PROVER, DENOM)).toBe(REWARD + 3n * SHARE);
+    expect(getBalance(s, qBytes, DENOM)).toBe(0n);
+    expect(poolShares(s)).toEqual([[43, SHARE]]);
+    expect(getBalance(s, CONSUMERS_PROVER_POOL_ADDRESS, DENOM)).toBe(SHARE);
+    expect(getSupply(s, DENOM)).toBe(supply + REWARD); // the shares moved, only the reward is new
+    expect(out.response).toEqual({ height: cert.height, reward: `${REWARD}${DENOM}` });
+    expect(out.checkpointFees).toBe(`${3n * SHARE}${DENOM}`);
+    expect(attribute(out.events, "zk_certificate", "checkpoint_fees")).toBe(`${3n * SHARE}${DENOM}`);
   });
 
   test("the theft: the same proof with its prover set to the submitter's address does not verify; the state is unchanged", () => {
@@ -357,21 +409,43 @@ describe("the certificate's time must be the hub's recorded time of its block", 
 
 describe("a certificate proved for the all-zero prover (no account): the height is recorded, nothing is paid", () => {
   let zeroCert: ZkCertificate;
+  /** The vector's statement (height 42) proved for PROVER with the build's keys. */
+  let namedCert: ZkCertificate;
+  /** Height 50 (epoch 1's set signs it and the next height) proved for OTHER_PROVER with the build's keys. */
+  let laterCert: ZkCertificate;
   let zkOfBuild: typeof zk;
+  const OTHER_PROVER = new Uint8Array(20).fill(0xb7);
+  const LATER = 50;
+  const blockHashOf = (h: number) => new Uint8Array(32).fill(h & 0xff);
+  const blockTimeOf = (h: number) => cert.time + (h - cert.height) * 1000;
+  /** chainState() run on to the start of block `upTo` (the hash of upTo - 1 recorded). */
+  const chainStateTo = (upTo: number): StateView => {
+    const s = chainState();
+    for (let h = cert.height + 2; h <= upTo; h++) processRecordBlock(s, h, blockHashOf(h - 1), blockTimeOf(h));
+    return s;
+  };
+
+  type FinalityStatement = { chainId: string; height: number; time: number; blockHash: Uint8Array; validatorSetRoot: bigint; nextValidatorSetRoot: bigint };
 
   beforeAll(async () => {
-    // A fresh proof of the vector's statement for prover 0 (circuit input as test/vectors/generateZk.mjs builds it).
+    // Fresh proofs with the circuit's own setup (circuit input as test/vectors/generateZk.mjs builds it).
     const built = await setupCircuit(await getCircuit("quorum4"));
     zkOfBuild = { ...zk, verificationKey: built.vkey as unknown as Groth16VerificationKey };
+    const prove = async (statement: FinalityStatement, setPowers: bigint[], signers: number[], prover: Uint8Array): Promise<ZkCertificate> => {
+      const message = computeFinalityMessage(statement);
+      const signatures = new Map(signers.map((i) => [i, decodeFinalitySignature(signFinalityMessage(attestationKeys[i]!.secretKey, message))!]));
+      const slots = attestationKeys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: setPowers[i]! }));
+      const input = computeQuorumCircuitInput(slots, signatures, statement, zk.capacity, prover);
+      const { proof } = await snarkjs.groth16.fullProve(input, built.wasm, built.zkey);
+      return { ...cert, ...statement, signers: computeZkSignerBitmap(signers, zk.capacity), prover, proof: encodeZkProof(proof as never) };
+    };
     const statement = { chainId: CHAIN_ID, height: cert.height, time: cert.time, blockHash: cert.blockHash, validatorSetRoot: cert.validatorSetRoot, nextValidatorSetRoot: cert.nextValidatorSetRoot };
-    const message = computeFinalityMessage(statement);
-    const signers = [1, 2, 3];
-    const signatures = new Map(signers.map((i) => [i, decodeFinalitySignature(signFinalityMessage(attestationKeys[i]!.secretKey, message))!]));
-    const slots = attestationKeys.map((k, i) => ({ ...getAttestationPoint(k.publicKey), power: powers[i]! }));
-    const prover = new Uint8Array(20);
-    const input = computeQuorumCircuitInput(slots, signatures, statement, zk.capacity, prover);
-    const { proof } = await snarkjs.groth16.fullProve(input, built.wasm, built.zkey);
-    zeroCert = { ...cert, signers: computeZkSignerBitmap(signers, zk.capacity), prover, proof: encodeZkProof(proof as never) };
+    zeroCert = await prove(statement, powers, [1, 2, 3], new Uint8Array(20));
+    namedCert = await prove(statement, powers, [1, 2, 3], PROVER);
+    // Height 50: epoch 1 (the last validator's power 50) signs it and height 51.
+    const epoch1 = powers.map((p, i) => (i === 3 ? 50n : p));
+    const later = { chainId: CHAIN_ID, height: LATER, time: blockTimeOf(LATER), blockHash: blockHashOf(LATER), validatorSetRoot: cert.nextValidatorSetRoot, nextValidatorSetRoot: cert.nextValidatorSetRoot };
+    laterCert = await prove(later, epoch1, [0, 1, 2, 3], OTHER_PROVER);
   }, 300_000);
   afterAll(() => terminateCurve());
 
@@ -390,6 +464,42 @@ describe("a certificate proved for the all-zero prover (no account): the height 
     const again = submit(s, { submitter: SUBMITTER, certificate: cert }, zkOfBuild);
     expect(again.error?.log).toMatch(/not above the last recorded certificate/);
     expect(getSupply(s, DENOM)).toBe(0n);
+  });
+
+  test("checkpoint-fee shares: an all-zero prover leaves them in the pool; the next certificate with a named prover (height 50) takes all up to its height", () => {
+    const s = chainStateTo(LATER + 2);
+    accrueCheckpointFees(s, [41, 42, 45, 50, 51]);
+    const out = submit(s, { submitter: SUBMITTER, certificate: zeroCert }, zkOfBuild, LATER + 2);
+    expect(out.error?.log).toBeUndefined();
+    expect(out.checkpointFees).toBe("");
+    expect(attribute(out.events, "zk_certificate", "checkpoint_fees")).toBe("");
+    expect(poolShares(s)).toEqual([[41, SHARE], [42, SHARE], [45, SHARE], [50, SHARE], [51, SHARE]]);
+    expect(getBalance(s, CONSUMERS_PROVER_POOL_ADDRESS, DENOM)).toBe(5n * SHARE);
+    const next = submit(s, { submitter: SUBMITTER, certificate: laterCert }, zkOfBuild, LATER + 2);
+    expect(next.error?.log).toBeUndefined();
+    expect(getLastCertifiedHeight(s)).toBe(LATER);
+    expect(getBalance(s, OTHER_PROVER, DENOM)).toBe(REWARD + 4n * SHARE);
+    expect(next.checkpointFees).toBe(`${4n * SHARE}${DENOM}`);
+    expect(poolShares(s)).toEqual([[51, SHARE]]);
+    expect(getBalance(s, CONSUMERS_PROVER_POOL_ADDRESS, DENOM)).toBe(SHARE);
+  });
+
+  test("checkpoint-fee shares: a second certificate pays its prover what accrued since the first", () => {
+    const s = chainStateTo(LATER + 2);
+    accrueCheckpointFees(s, [30, 42, 43, 49, 50, 50]);
+    const first = submit(s, { submitter: SUBMITTER, certificate: namedCert }, zkOfBuild, LATER + 2);
+    expect(first.error?.log).toBeUndefined();
+    expect(first.checkpointFees).toBe(`${2n * SHARE}${DENOM}`);
+    expect(getBalance(s, PROVER, DENOM)).toBe(REWARD + 2n * SHARE);
+    expect(poolShares(s)).toEqual([[43, SHARE], [49, SHARE], [50, 2n * SHARE]]);
+    const second = submit(s, { submitter: SUBMITTER, certificate: laterCert }, zkOfBuild, LATER + 2);
+    expect(second.error?.log).toBeUndefined();
+    expect(second.checkpointFees).toBe(`${4n * SHARE}${DENOM}`);
+    expect(attribute(second.events, "zk_certificate", "checkpoint_fees")).toBe(`${4n * SHARE}${DENOM}`);
+    expect(getBalance(s, OTHER_PROVER, DENOM)).toBe(REWARD + 4n * SHARE);
+    expect(getBalance(s, PROVER, DENOM)).toBe(REWARD + 2n * SHARE); // the first prover got nothing more
+    expect(poolShares(s)).toEqual([]);
+    expect(getBalance(s, CONSUMERS_PROVER_POOL_ADDRESS, DENOM)).toBe(0n);
   });
 
   test("the zero prover is bound too: the proof re-addressed to an account does not verify", () => {

@@ -3,10 +3,14 @@
 // a relayed checkpoint chain, a refused checkpoint (code 18 in its block, fee and sequence kept,
 // nothing else), evidence that burns and freezes, deregistration with the bond back exactly when the
 // unbonding period ends at a block's end, the ABCI queries, the root matching the SDK's over the
-// listed checkpoints, and all of it still there after the node reopens its database.
+// listed checkpoints, and all of it still there after the node reopens its database. The checkpoint
+// fee of a chain without a zk section (all of it to the fee collector, no prover share) and the
+// genesis consumers parameters as the state gets them.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Registry, type EncodeObject } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -17,10 +21,13 @@ import { getBalance, getSupply } from "../../../src/app/modules/bank.js";
 import {
   CONSUMER_COSMJS_TYPES,
   CONSUMERS_MODULE_ADDRESS,
+  CONSUMERS_PROVER_POOL_ADDRESS,
   getConsumer,
+  getConsumersParams,
   getConsumerCheckpointRoot,
   getLatestCheckpoint,
   listLatestCheckpoints,
+  listProverPoolShares,
   MSG_DEREGISTER_CONSUMER_TYPE_URL,
   MSG_REGISTER_CONSUMER_TYPE_URL,
   MSG_SUBMIT_CHECKPOINT_TYPE_URL,
@@ -124,12 +131,20 @@ describe("consumers through HubApplication", () => {
     expect(getConsumer(store(), "low")).toBeUndefined();
     expect(getConsumerCheckpointRoot(store())).toEqual(EMPTY_MERKLE_ROOT);
 
-    // Heights 2-3: a checkpoint chain of each, relayed by bob.
+    // Heights 2-3: a checkpoint chain of each, relayed by bob. No zk section: each checkpoint's fee
+    // (the default 1000) goes whole to the fee collector (paid out at the block's end), no prover share.
+    expect(getConsumersParams(store())).toEqual({ bondDenom: DENOM, minBond: MIN_BOND, checkpointFee: 1000n, proverSharePermille: 0 });
+    const bobBytes = fromBech32(bob.address, "aegis", { lengths: [20] });
+    const bob0 = getBalance(store(), bobBytes, DENOM);
     const e1 = checkpoint("evm-1", 100, undefined);
     const u1 = checkpoint("utxo", 7, undefined);
     const t2 = await sign(bob, [relay(e1, 1, 0), relay(u1, 3, 0)]);
     await block(t2);
     expect((await result(t2)).code).toBe(0);
+    expect((await result(t2)).events.filter((e) => e.type === "consumer_checkpoint").map((e) => e.attributes.find((a) => a.key === "checkpoint_fee")!.value)).toEqual([`1000${DENOM}`, `1000${DENOM}`]);
+    expect(getBalance(store(), bobBytes, DENOM)).toBe(bob0 - 5000n - 2n * 1000n);
+    expect(getBalance(store(), CONSUMERS_PROVER_POOL_ADDRESS, DENOM)).toBe(0n);
+    expect(listProverPoolShares(store())).toEqual([]);
     const e2 = checkpoint("evm-1", 101, e1);
     const t3 = await sign(bob, [relay(e2, 2, 1)]);
     await block(t3);
@@ -139,8 +154,10 @@ describe("consumers through HubApplication", () => {
 
     // Height 4: a checkpoint that does not extend the latest fails in its block; only fee and sequence change.
     const rootBefore = getConsumerCheckpointRoot(store());
+    const bob3 = getBalance(store(), bobBytes, DENOM);
     const fork = await sign(bob, [relay(checkpoint("evm-1", 102, e1), 1, 0)]);
     await block(fork);
+    expect(getBalance(store(), bobBytes, DENOM)).toBe(bob3 - 5000n); // no checkpoint fee
     expect((await result(fork)).code).toBe(18);
     expect((await result(fork)).log).toMatch(/MsgSubmitCheckpoint: checkpoint does not extend the latest of evm-1/);
     expect(getLatestCheckpoint(store(), "evm-1")!.checkpoint).toEqual(e2);
@@ -191,5 +208,23 @@ describe("consumers through HubApplication", () => {
     expect(app.stateRoot).toEqual(stateRoot);
     expect(getConsumerCheckpointRoot(store())).toEqual(root);
     expect(getConsumer(store(), "utxo")!.frozen).toBe(true);
+  });
+
+  test("genesis: the consumers parameters reach the state; the prover share is 20 % by default with a zk section, 0 without", async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const vector = JSON.parse(readFileSync(join(here, "..", "..", "..", "..", "test", "vectors", "zkCertificates.json"), "utf8"));
+    const zk = { circuit: "quorum4", capacity: 4, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 100 };
+    const paramsOf = async (consumers: AppGenesis["consumers"], withZk: boolean) => {
+      const d = await mkdtemp(join(tmpdir(), "aegis-consumers-params-"));
+      dirs.push(d);
+      const db = await HubDb.open(d);
+      dbs.push(db);
+      const app = await HubApplication.open({ chainId: CHAIN_ID, genesis: { ...genesis(), consumers }, genesisTime: T0, ...(withZk ? { zk } : {}) }, { db, logger: nullLogger });
+      return getConsumersParams((app as unknown as { state: { committed: StateView } }).state.committed);
+    };
+    expect(await paramsOf(undefined, true)).toEqual({ bondDenom: DENOM, minBond: 10_000_000n, checkpointFee: 1000n, proverSharePermille: 200 });
+    expect(await paramsOf(undefined, false)).toEqual({ bondDenom: DENOM, minBond: 10_000_000n, checkpointFee: 1000n, proverSharePermille: 0 });
+    expect(await paramsOf({ checkpointFee: "3", proverShare: "0.125" }, true)).toMatchObject({ checkpointFee: 3n, proverSharePermille: 125 });
+    expect(await paramsOf({ checkpointFee: "0", proverShare: "0" }, true)).toMatchObject({ checkpointFee: 0n, proverSharePermille: 0 });
   });
 });

@@ -14,12 +14,13 @@ import {
   type SignedConsumerCheckpoint,
 } from "@aegis/consumer-sdk";
 import type { KVStore } from "../../../state/index.js";
-import { ACCOUNT_ADDRESS_PREFIX, isValidDenom, TxError, type Coin } from "../../../tx/index.js";
+import { ACCOUNT_ADDRESS_PREFIX, isValidDenom, toBech32, TxError, type Coin } from "../../../tx/index.js";
 import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgContext, MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { decodeU64 } from "../../storeKeys.js";
 import { formatCoins, type TxEvent } from "../../txEvents.js";
-import { processBurn, processTransfer } from "../bank.js";
+import { computeModuleAddress, FEE_COLLECTOR, processEnsureAccount } from "../auth.js";
+import { processAddCoins, processBurn, processSubtractCoins, processTransfer } from "../bank.js";
 import { getStakingParams } from "../staking/params.js";
 import {
   AegisMsgDeregisterConsumer,
@@ -41,12 +42,18 @@ import {
 import {
   BOND_RETURN_QUEUE_PREFIX,
   bondReturnQueueKey,
+  computeCheckpointFeeSplit,
   CONSUMERS_MODULE_ADDRESS,
+  CONSUMERS_PROVER_POOL_ADDRESS,
+  DEFAULT_CHECKPOINT_FEE,
   DEFAULT_CONSUMER_MIN_BOND,
+  DEFAULT_PROVER_SHARE_PERMILLE,
   getConsumer,
   getConsumersParams,
   getLatestCheckpoint,
+  processAccrueProverShare,
   processRecordCheckpoint,
+  processTakeProverShares,
   setConsumer,
   type Consumer,
   type ConsumersParams,
@@ -102,7 +109,14 @@ function assertCheckpoint(cp: ConsumerCheckpoint | undefined, typeUrl: string, f
 
 /** The parameters in the state, or the defaults with the staking denom (a state made without the consumers genesis). */
 export function getConsumersParamsOrDefault(store: KVStore): ConsumersParams {
-  return getConsumersParams(store) ?? { bondDenom: getStakingParams(store).bondDenom, minBond: DEFAULT_CONSUMER_MIN_BOND };
+  return (
+    getConsumersParams(store) ?? {
+      bondDenom: getStakingParams(store).bondDenom,
+      minBond: DEFAULT_CONSUMER_MIN_BOND,
+      checkpointFee: DEFAULT_CHECKPOINT_FEE,
+      proverSharePermille: DEFAULT_PROVER_SHARE_PERMILLE,
+    }
+  );
 }
 
 function existingConsumer(store: KVStore, id: string, typeUrl: string): Consumer {
@@ -291,7 +305,10 @@ export const msgSubmitCheckpointHandler: MsgHandler<MsgSubmitCheckpoint> = {
     assertCheckpoint(m.checkpoint, T, "checkpoint");
     if (m.signature.length !== CHECKPOINT_SIGNATURE_LENGTH) fail(T, `signature: ${CHECKPOINT_SIGNATURE_LENGTH} bytes, got ${m.signature.length}`);
   },
-  /** Cheapest first: the consumer's state, the chain rule, then the signature. */
+  /**
+   * Cheapest first: the consumer's state, the chain rule, then the signature; then the checkpoint
+   * fee (chargeCheckpointFee).
+   */
   process(ctx, m): MsgResult {
     const T = MSG_SUBMIT_CHECKPOINT_TYPE_URL;
     const cp = m.checkpoint!;
@@ -310,6 +327,7 @@ export const msgSubmitCheckpointHandler: MsgHandler<MsgSubmitCheckpoint> = {
       fail(T, `the first checkpoint of ${c.consumerId} must have an all-zero parent_checkpoint_hash`);
     }
     verifySigned(ctx, c, { checkpoint: cp, producerIndex: m.producerIndex, signature: m.signature }, T, "");
+    const fee = chargeCheckpointFee(ctx, account(m.relayer, "relayer", T));
     processRecordCheckpoint(ctx.store, { checkpoint: cp, hubHeight: ctx.height, producerIndex: m.producerIndex, signature: m.signature });
     c.latestHeight = cp.height;
     setConsumer(ctx.store, c);
@@ -323,11 +341,52 @@ export const msgSubmitCheckpointHandler: MsgHandler<MsgSubmitCheckpoint> = {
         { key: "block_hash", value: toHex(cp.blockHash) },
         { key: "producer_index", value: String(m.producerIndex) },
         { key: "relayer", value: m.relayer },
+        { key: "checkpoint_fee", value: formatCoins(fee.paid) },
+        { key: "prover_share", value: formatCoins(fee.proverShare) },
       ],
     });
     return { response: { typeUrl: `${T}Response`, value: aegis.consumers.v1.MsgSubmitCheckpointResponse.encode({ checkpoint_hash: hash }).finish() } };
   },
 };
+
+/**
+ * The checkpoint fee of an accepted checkpoint, taken from its relayer: the prover share
+ * (computeCheckpointFeeSplit) to the prover pool account, recorded under this hub height (paid to the
+ * prover of the first ZK certificate with a named prover at or above it), the rest to the fee
+ * collector, which the distribution module pays out with the transaction fees at this block's end
+ * to the validators of the set that signs its commit (the certifying commit), by power. A relayer
+ * without the whole fee: TX_ERROR_INSUFFICIENT_FUNDS (nothing moved: its transaction's branch is
+ * discarded).
+ */
+function chargeCheckpointFee(ctx: MsgContext, relayer: Uint8Array): { paid: Coin[]; proverShare: Coin[] } {
+  const params = getConsumersParamsOrDefault(ctx.store);
+  if (params.checkpointFee === 0n) return { paid: [], proverShare: [] };
+  const denom = params.bondDenom;
+  const split = computeCheckpointFeeSplit(params);
+  processSubtractCoins(ctx.store, relayer, [{ denom, amount: params.checkpointFee }]);
+  if (split.proverShare > 0n) {
+    processAddCoins(ctx.store, CONSUMERS_PROVER_POOL_ADDRESS, [{ denom, amount: split.proverShare }]);
+    processAccrueProverShare(ctx.store, ctx.height, split.proverShare);
+  }
+  if (split.validators > 0n) processAddCoins(ctx.store, computeModuleAddress(FEE_COLLECTOR), [{ denom, amount: split.validators }]);
+  return { paid: [{ denom, amount: params.checkpointFee }], proverShare: split.proverShare > 0n ? [{ denom, amount: split.proverShare }] : [] };
+}
+
+/**
+ * A ZK certificate of hub height `certifiedHeight` was recorded for the named prover `prover` (20
+ * bytes, not all zero): pays it every prover share accrued at hub heights <= certifiedHeight out of
+ * the prover pool account (the entries are deleted). Returns what was paid (empty: nothing accrued).
+ * Called by the zk module; a certificate without a named prover does not call it, so the shares wait
+ * for the next certificate.
+ */
+export function processPayProverShares(store: KVStore, certifiedHeight: number, prover: Uint8Array, denom: string): Coin[] {
+  const amount = processTakeProverShares(store, certifiedHeight);
+  if (amount === 0n) return [];
+  const coins = [{ denom, amount }];
+  processEnsureAccount(store, prover, toBech32(ACCOUNT_ADDRESS_PREFIX, prover));
+  processTransfer(store, CONSUMERS_PROVER_POOL_ADDRESS, prover, coins);
+  return coins;
+}
 
 /**
  * Two different checkpoints of one consumer and height, each validly signed by a current producer

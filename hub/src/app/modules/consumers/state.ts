@@ -17,6 +17,10 @@ import { computeModuleAddress } from "../auth.js";
  * - 0x63 | return time (u64 BE, Unix ms) | id -> 0x01: bonds of deregistered consumers waiting for
  *   the unbonding period, walked in time order at block end
  * - 0x64 -> aegis.consumers.v1.Params
+ * - 0x65 | hub height (u64 BE) -> the prover shares of the checkpoint fees paid at that height (Int,
+ *   decimal ASCII, in the bond denom): what the prover pool account owes the prover of the ZK
+ *   certificate that covers that height; deleted when a certificate with a named prover at or above
+ *   it pays them (zk module, processPayProverShares)
  */
 export const ConsumersKeyPrefix = {
   Consumer: 0x60,
@@ -24,6 +28,7 @@ export const ConsumersKeyPrefix = {
   Checkpoint: 0x62,
   BondReturnQueue: 0x63,
   Params: 0x64,
+  ProverPool: 0x65,
 } as const;
 
 /** The module account that holds consumer bonds (sha256("consumers")[0..20], as every module account). */
@@ -31,11 +36,22 @@ export const CONSUMERS_MODULE_NAME = "consumers";
 export const CONSUMERS_MODULE_ADDRESS = computeModuleAddress(CONSUMERS_MODULE_NAME);
 /** The least bond a registration must lock when the genesis does not say (in the bond denom's base unit). */
 export const DEFAULT_CONSUMER_MIN_BOND = 10_000_000n;
+/**
+ * The module account that holds the prover shares of checkpoint fees until a ZK certificate covering
+ * their hub heights pays them to its prover (sha256("consumers_prover_pool")[0..20]).
+ */
+export const CONSUMERS_PROVER_POOL_NAME = "consumers_prover_pool";
+export const CONSUMERS_PROVER_POOL_ADDRESS = computeModuleAddress(CONSUMERS_PROVER_POOL_NAME);
+/** The protocol fee of each accepted checkpoint when the genesis does not say (bond denom's base unit). */
+export const DEFAULT_CHECKPOINT_FEE = 1000n;
+/** The prover pool's share of the checkpoint fee when the genesis does not say, in per mille (20 %; 0 on a chain without ZK certificates). */
+export const DEFAULT_PROVER_SHARE_PERMILLE = 200;
 
 export const CONSUMER_PREFIX = Uint8Array.of(ConsumersKeyPrefix.Consumer);
 export const LATEST_CHECKPOINT_PREFIX = Uint8Array.of(ConsumersKeyPrefix.LatestCheckpoint);
 export const BOND_RETURN_QUEUE_PREFIX = Uint8Array.of(ConsumersKeyPrefix.BondReturnQueue);
 export const CONSUMERS_PARAMS_KEY = Uint8Array.of(ConsumersKeyPrefix.Params);
+export const PROVER_POOL_PREFIX = Uint8Array.of(ConsumersKeyPrefix.ProverPool);
 
 const withId = (prefix: number, id: string): Uint8Array => {
   const b = utf8(id);
@@ -79,9 +95,27 @@ export function bondReturnQueueKey(time: number, id: string): Uint8Array {
   return out;
 }
 
+/** 0x65 | hub height (u64 BE): the prover shares accrued at that hub height. */
+export function proverPoolKey(hubHeight: number): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = ConsumersKeyPrefix.ProverPool;
+  out.set(encodeU64(BigInt(hubHeight)), 1);
+  return out;
+}
+
 export interface ConsumersParams {
   bondDenom: string;
   minBond: bigint;
+  /** Protocol fee of each accepted checkpoint, in bondDenom (0: none). */
+  checkpointFee: bigint;
+  /** The prover pool's share of checkpointFee, in per mille (0-1000). */
+  proverSharePermille: number;
+}
+
+/** How a checkpoint fee splits: floor(fee × permille / 1000) to the prover pool, the rest to the fee collector. */
+export function computeCheckpointFeeSplit(p: Pick<ConsumersParams, "checkpointFee" | "proverSharePermille">): { proverShare: bigint; validators: bigint } {
+  const proverShare = (p.checkpointFee * BigInt(p.proverSharePermille)) / 1000n;
+  return { proverShare, validators: p.checkpointFee - proverShare };
 }
 
 /** A registered consumer in domain form. */
@@ -129,16 +163,70 @@ export function getConsumersParams(store: ReadonlyKVStore): ConsumersParams | un
   const raw = store.get(CONSUMERS_PARAMS_KEY);
   if (!raw) return undefined;
   const m = aegis.consumers.v1.Params.decode(raw);
-  return { bondDenom: m.bond_denom, minBond: BigInt(m.min_bond) };
+  // Parameters stored before the checkpoint fee existed have none ("" reads as 0).
+  return { bondDenom: m.bond_denom, minBond: BigInt(m.min_bond), checkpointFee: BigInt(m.checkpoint_fee || "0"), proverSharePermille: m.prover_share_permille };
 }
 
 export function setConsumersParams(store: KVStore, p: ConsumersParams): void {
-  store.set(CONSUMERS_PARAMS_KEY, aegis.consumers.v1.Params.encode({ bond_denom: p.bondDenom, min_bond: p.minBond.toString() }).finish());
+  if (p.checkpointFee < 0n) throw new RangeError(`checkpointFee ${p.checkpointFee}: not negative`);
+  if (!Number.isInteger(p.proverSharePermille) || p.proverSharePermille < 0 || p.proverSharePermille > 1000) throw new RangeError(`proverSharePermille ${p.proverSharePermille}: 0 to 1000`);
+  store.set(
+    CONSUMERS_PARAMS_KEY,
+    aegis.consumers.v1.Params.encode({
+      bond_denom: p.bondDenom,
+      min_bond: p.minBond.toString(),
+      checkpoint_fee: p.checkpointFee.toString(),
+      prover_share_permille: p.proverSharePermille,
+    }).finish(),
+  );
 }
 
-/** Genesis: the module's parameters (the bond denom is the staking denom). */
-export function processConsumersGenesis(store: KVStore, p: { bondDenom: string; minBond?: bigint }): void {
-  setConsumersParams(store, { bondDenom: p.bondDenom, minBond: p.minBond ?? DEFAULT_CONSUMER_MIN_BOND });
+/**
+ * Genesis: the module's parameters (the bond denom is the staking denom). The app passes
+ * proverSharePermille 0 for a chain without ZK certificates (nobody would ever be paid the shares).
+ */
+export function processConsumersGenesis(store: KVStore, p: { bondDenom: string; minBond?: bigint; checkpointFee?: bigint; proverSharePermille?: number }): void {
+  setConsumersParams(store, {
+    bondDenom: p.bondDenom,
+    minBond: p.minBond ?? DEFAULT_CONSUMER_MIN_BOND,
+    checkpointFee: p.checkpointFee ?? DEFAULT_CHECKPOINT_FEE,
+    proverSharePermille: p.proverSharePermille ?? DEFAULT_PROVER_SHARE_PERMILLE,
+  });
+}
+
+const decoder = new TextDecoder();
+
+/** The prover shares accrued at hub height `hubHeight` and not paid yet (0: none). */
+export function getProverPoolShare(store: ReadonlyKVStore, hubHeight: number): bigint {
+  const raw = store.get(proverPoolKey(hubHeight));
+  return raw ? BigInt(decoder.decode(raw)) : 0n;
+}
+
+/** Adds `amount` to the prover shares of hub height `hubHeight` (the caller moved the coins to the pool account). */
+export function processAccrueProverShare(store: KVStore, hubHeight: number, amount: bigint): void {
+  if (amount <= 0n) return;
+  store.set(proverPoolKey(hubHeight), utf8((getProverPoolShare(store, hubHeight) + amount).toString()));
+}
+
+/** Every unpaid prover share by hub height, ascending (what the pool account holds, height by height). */
+export function listProverPoolShares(store: ReadonlyKVStore): { hubHeight: number; amount: bigint }[] {
+  return [...store.iterate(PROVER_POOL_PREFIX)].map(([k, v]) => ({ hubHeight: Number(decodeU64(k.subarray(1))), amount: BigInt(decoder.decode(v)) }));
+}
+
+/**
+ * Removes the prover shares accrued at hub heights <= `upToHubHeight` (a prefix range scan in key
+ * order: heights are big-endian) and returns their sum; the caller pays it out of the pool account.
+ */
+export function processTakeProverShares(store: KVStore, upToHubHeight: number): bigint {
+  const taken: Uint8Array[] = [];
+  let total = 0n;
+  for (const [k, v] of store.iterate(PROVER_POOL_PREFIX)) {
+    if (decodeU64(k.subarray(1)) > BigInt(upToHubHeight)) break;
+    taken.push(k);
+    total += BigInt(decoder.decode(v));
+  }
+  for (const k of taken) store.delete(k);
+  return total;
 }
 
 export function encodeConsumerRecord(c: Consumer): Uint8Array {

@@ -11,6 +11,12 @@
  *   zeros: a prover without an account, no reward). Only a height above the last recorded one
  *   counts: each height is rewarded at most once, and since a certificate finalizes its ancestors
  *   nothing is lost by skipping older heights.
+ * - With the reward, a certificate of height H with a named prover pays that prover every prover
+ *   share of checkpoint fees the consumers module's prover pool accrued at hub heights <= H
+ *   (consumers processPayProverShares: the per-height entries 0x65 | height are summed by a range
+ *   scan and deleted, the sum moves from the pool account to the prover): the checkpoints of those
+ *   heights are the ones its certificate covers. A certificate for the all-zero prover pays nothing
+ *   and leaves the shares for the next certificate with a named prover.
  *
  * Key layout (prefixes 0x50–0x5f): 0x50 | height (u64 BE) -> block hash (32); 0x51 -> last recorded
  * height (u64 BE); 0x52 | height (u64 BE) -> block time (u64 BE, Unix ms).
@@ -29,6 +35,7 @@ import { decodeU64, encodeU64 } from "../../storeKeys.js";
 import { formatCoins } from "../../txEvents.js";
 import { processEnsureAccount } from "../auth.js";
 import { processMint } from "../bank.js";
+import { processPayProverShares } from "../consumers/handlers.js";
 import { getValidatorSetForHeight } from "../staking/validatorSet.js";
 
 export const MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL = "/aegis.zk.v1.MsgSubmitZkCertificate";
@@ -116,7 +123,11 @@ function submitterOf(m: MsgSubmitZkCertificate): Uint8Array {
   return parseMessageAddress(m.submitter, ACCOUNT_ADDRESS_PREFIX, "submitter", MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL);
 }
 
-/** The handlers of a chain with ZK certificates: its circuit and verification key, and the reward (in `denom`) per recorded certificate. */
+/**
+ * The handlers of a chain with ZK certificates: its circuit and verification key, and the reward (in
+ * `denom`) per recorded certificate; `denom` is also the consumers module's bond denom, the prover
+ * pool's.
+ */
 export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string): MsgHandler<never>[] {
   const opts = (chainId: string) => ({ chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } });
   // Epoch sets never change once stored: their ZK roots are computed once (by epoch number).
@@ -166,7 +177,10 @@ export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string):
         processEnsureAccount(ctx.store, cert.prover, prover);
         processMint(ctx.store, cert.prover, coins);
       }
+      // The prover shares of the checkpoint fees of the heights it covers (unnamed: they wait).
+      const shares = named ? processPayProverShares(ctx.store, cert.height, cert.prover, denom) : [];
       const paid = formatCoins(coins);
+      const checkpointFees = formatCoins(shares);
       ctx.events.push(
         { type: "message", attributes: [{ key: "action", value: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "zk" }] },
         {
@@ -176,11 +190,12 @@ export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string):
             { key: "prover", value: named ? prover : "" },
             { key: "submitter", value: m.submitter },
             { key: "reward", value: paid },
+            { key: "checkpoint_fees", value: checkpointFees },
             { key: "signers", value: cert.signers.toString() },
           ],
         },
       );
-      const value = aegis.zk.v1.MsgSubmitZkCertificateResponse.encode({ height: cert.height, reward: paid }).finish();
+      const value = aegis.zk.v1.MsgSubmitZkCertificateResponse.encode({ height: cert.height, reward: paid, checkpoint_fees: checkpointFees }).finish();
       return { response: { typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_RESPONSE_TYPE_URL, value } };
     },
   };
