@@ -3,13 +3,20 @@
 // on real LevelDB databases play a proposer and a validator; every block of cosmjs-signed MsgSends goes
 // through what a node does with it: CheckTx when it arrives, prepareBlock (proposer) or executeBlock
 // (validator), commitBlock, and the re-check of the mempool left behind after each commit.
+// `--tx checkpoint`: the same for consumer checkpoints (MsgSubmitCheckpoint) of 100 consumers
+// registered in a first, uncounted block, each block holding 10 checkpoints per consumer in order.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { createHash } from "node:crypto";
 import { HubApplication, HubDb, nullLogger, parseGasPrice } from "@aegis/hub";
+import { computeCheckpointHash, getCheckpointProducerPublicKey, signCheckpoint, ZERO_CHECKPOINT_HASH } from "@aegis/consumer-sdk";
+import { CONSUMER_COSMJS_TYPES, MSG_REGISTER_CONSUMER_TYPE_URL, MSG_SUBMIT_CHECKPOINT_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
+import { Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { printTable, writeResults } from "./lib.mjs";
 
 const COLUMNS = ["step", "txs", "total_ms", "us_per_tx"];
@@ -17,31 +24,60 @@ const CHAIN_ID = "aegis-bench-app";
 const DENOM = "uaegis";
 const SENDERS = 20;
 
+const CONSUMERS = 100;
+const sha = (s) => new Uint8Array(createHash("sha256").update(s).digest());
+
 export async function run(args) {
   const quick = args.includes("--quick");
+  const kind = args.includes("--tx") ? args[args.indexOf("--tx") + 1] : "send";
+  if (kind !== "send" && kind !== "checkpoint") throw new Error("--tx send|checkpoint");
   const blockSize = 1000;
-  const blocks = quick ? 3 : 8; // the first block warms up the JIT and is not counted
+  const blocks = (quick ? 3 : 8) + (kind === "checkpoint" ? 1 : 0); // the first block warms up the JIT and is not counted
   const wallets = await Promise.all(Array.from({ length: SENDERS }, () => DirectSecp256k1HdWallet.generate(12, { prefix: "aegis" })));
   const addrs = await Promise.all(wallets.map(async (w) => (await w.getAccounts())[0].address));
   const genesis = { denom: DENOM, accounts: addrs.map((address) => ({ address, coins: [{ denom: DENOM, amount: "1000000000000" }] })) };
-  const perSender = (blockSize * blocks) / SENDERS;
-  console.error(`signing ${perSender * SENDERS} transactions…`);
-  const fee = { amount: [{ denom: DENOM, amount: "2500" }], gas: "100000" };
-  const bySender = await Promise.all(
-    wallets.map(async (w, i) => {
-      const offline = await SigningStargateClient.offline(w);
-      const out = [];
-      for (let s = 0; s < perSender; s++) {
-        const msg = { typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: addrs[i], toAddress: addrs[(i + 1) % SENDERS], amount: [{ denom: DENOM, amount: "1" }] } };
-        const raw = await offline.sign(addrs[i], [msg], fee, "", { accountNumber: i, sequence: s, chainId: CHAIN_ID });
-        out.push(TxRaw.encode(raw).finish());
+  console.error(`signing ${blockSize * blocks} transactions…`);
+  const registry = new Registry([...defaultRegistryTypes, ...CONSUMER_COSMJS_TYPES]);
+  const offline = await Promise.all(wallets.map((w) => SigningStargateClient.offline(w, { registry })));
+  const seq = addrs.map(() => 0);
+  const sign = (i, msgs, fee) => offline[i].sign(addrs[i], msgs, fee, "", { accountNumber: i, sequence: seq[i]++, chainId: CHAIN_ID }).then((raw) => TxRaw.encode(raw).finish());
+  const blockTxs = [];
+  if (kind === "send") {
+    const fee = { amount: [{ denom: DENOM, amount: "2500" }], gas: "100000" };
+    for (let k = 0; k < blocks; k++) {
+      const txs = [];
+      for (let j = 0; j < blockSize; j++) {
+        const i = j % SENDERS;
+        txs.push(await sign(i, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: addrs[i], toAddress: addrs[(i + 1) % SENDERS], amount: [{ denom: DENOM, amount: "1" }] } }], fee));
       }
-      return out;
-    }),
-  );
-  // Block k holds every sender's transactions k*perBlock .. (k+1)*perBlock-1, interleaved.
-  const perBlock = blockSize / SENDERS;
-  const blockTxs = Array.from({ length: blocks }, (_, k) => Array.from({ length: blockSize }, (_, j) => bySender[j % SENDERS][k * perBlock + Math.floor(j / SENDERS)]));
+      blockTxs.push(txs);
+    }
+  } else {
+    // Consumer c is registered and relayed by sender c % SENDERS; its producer key is sha256("producer-c").
+    const producer = (c) => sha(`producer-${c}`);
+    const regFee = { amount: [{ denom: DENOM, amount: "25000" }], gas: "1000000" };
+    const regs = [];
+    for (let c = 0; c < CONSUMERS; c++) {
+      const i = c % SENDERS;
+      const value = { owner: addrs[i], consumerId: `bench-${c}`, vm: "bench", genesisHash: sha(`genesis-${c}`), producerKeys: [getCheckpointProducerPublicKey(producer(c))], bond: { denom: DENOM, amount: "10000000" } };
+      regs.push(await sign(i, [{ typeUrl: MSG_REGISTER_CONSUMER_TYPE_URL, value }], regFee));
+    }
+    blockTxs.push(regs);
+    const fee = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
+    const last = Array.from({ length: CONSUMERS }, () => null);
+    for (let k = 1; k < blocks; k++) {
+      const txs = [];
+      for (let j = 0; j < blockSize; j++) {
+        const c = j % CONSUMERS;
+        const i = c % SENDERS;
+        const height = (last[c]?.height ?? 0) + 1;
+        const cp = { consumerId: `bench-${c}`, height, blockHash: sha(`b-${c}-${height}`), parentCheckpointHash: last[c] ? computeCheckpointHash(last[c]) : ZERO_CHECKPOINT_HASH, stateRoot: sha(`s-${c}-${height}`) };
+        last[c] = cp;
+        txs.push(await sign(i, [{ typeUrl: MSG_SUBMIT_CHECKPOINT_TYPE_URL, value: { relayer: addrs[i], checkpoint: cp, producerIndex: 0, signature: signCheckpoint(producer(c), CHAIN_ID, cp) } }], fee));
+      }
+      blockTxs.push(txs);
+    }
+  }
 
   const dirs = [];
   const open = async () => {
@@ -68,7 +104,7 @@ export async function run(args) {
     // The mempool holds the next block's transactions too, so each commit re-checks a block's worth.
     for (const app of [proposer.app, validator.app]) for (const tx of blockTxs[0]) if (app.checkTx(tx).code !== 0) throw new Error("CheckTx refused a tx");
     for (let k = 0; k < blocks; k++) {
-      const counted = k > 0;
+      const counted = k > (kind === "checkpoint" ? 1 : 0); // checkpoints: block 0 registers, block 1 warms up
       const txs = blockTxs[k];
       const next = blockTxs[k + 1] ?? [];
       await time("check_tx (first)", next.length * 2, counted, () => {
@@ -95,7 +131,8 @@ export async function run(args) {
   // A node handles each tx once per step (prepare or execute: one of the two).
   const perNode = rows.reduce((s, r) => s + (r.step.startsWith("execute") ? 0 : r.us_per_tx), 0);
   rows.push({ step: "one node, per tx", txs: "", total_ms: "", us_per_tx: +perNode.toFixed(1) });
-  console.log(`\napp benchmark (cosmjs-signed MsgSend from ${SENDERS} senders, blocks of ${blockSize}, one process)\n`);
+  const what = kind === "send" ? `MsgSend from ${SENDERS} senders` : `MsgSubmitCheckpoint of ${CONSUMERS} consumers relayed by ${SENDERS} accounts`;
+  console.log(`\napp benchmark (cosmjs-signed ${what}, blocks of ${blockSize}, one process)\n`);
   const table = printTable(rows, COLUMNS);
-  await writeResults("app", { blockSize, blocks: blocks - 1, senders: SENDERS, rows, table });
+  await writeResults(kind === "send" ? "app" : "app-checkpoint", { tx: kind, blockSize, blocks: blocks - (kind === "checkpoint" ? 2 : 1), senders: SENDERS, rows, table });
 }

@@ -64,6 +64,8 @@ export type BlockErrorType =
   | { code: "BLOCK_ERROR_WRONG_STATE_ROOT"; expected: string; actual: string }
   /** The block's branch would drop a hub-final block (the FinalityGuard's code says how). */
   | { code: "BLOCK_ERROR_BELOW_FINAL"; finalHeight: number; guardCode: string }
+  /** The node saw hub-final data contradict itself and accepts no block until its operator acts. */
+  | { code: "BLOCK_ERROR_HALTED"; misbehaviour: string }
   | { code: "BLOCK_ERROR_INVALID_TX"; index: number; txCode: string; reason: string };
 
 export class BlockError extends AegisError<BlockErrorType> {}

@@ -180,8 +180,9 @@ export class ConsumerChain {
    * then applies the fork choice. Throws BlockError (state unchanged) for: a malformed block, another
    * consumer's, an unknown producer index, a bad signature or transaction root, an unknown parent, a
    * wrong height, a time not after the parent's or ahead of `now` by more than the drift, a branch that
-   * would drop a hub-final block (FINALITY code in BLOCK_ERROR_REORG_BELOW_FINAL), an invalid
-   * transaction, or a state root other than the execution's.
+   * would drop a hub-final block (BLOCK_ERROR_BELOW_FINAL with the guard's code), an invalid
+   * transaction, a state root other than the execution's, or a node halted by hub misbehaviour
+   * (BLOCK_ERROR_HALTED).
    */
   addBlock(block: ConsumerBlock, now: number): Promise<AddBlockResult> {
     return this.queue.run(() => this.addBlockNow(block, now));
@@ -196,7 +197,7 @@ export class ConsumerChain {
     const h = block.header;
     const hash = computeBlockHash(h);
     if (this.nodes.has(toHex(hash))) return { status: "KNOWN", hash };
-    if (this.halted) throw blockError({ code: "BLOCK_ERROR_MALFORMED", reason: `the node is halted after hub misbehaviour (${this.halted.kind})` });
+    if (this.halted) throw blockError({ code: "BLOCK_ERROR_HALTED", misbehaviour: this.halted.kind }, `the node is halted after hub misbehaviour (${this.halted.kind})`);
     assertBlockSelfConsistent(block, this.opts.consumerId, this.opts.producerKeys);
     const parent = this.nodes.get(toHex(h.parentHash));
     if (!parent) throw blockError({ code: "BLOCK_ERROR_UNKNOWN_PARENT", parentHash: toHex(h.parentHash) });

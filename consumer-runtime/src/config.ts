@@ -1,6 +1,8 @@
 import {
   AegisError,
+  createHubLightClient,
   decodeHubTrustRootJson,
+  LightClientError,
   fromHex,
   isConsumerId,
   isValidCheckpointProducerKey,
@@ -121,6 +123,17 @@ export function parseConsumerNodeConfig(json: unknown): ConsumerNodeConfig {
       const h = readObject(o.hub, "$.hub", ["apiUrls", "trust"], ["followIntervalMs", "checkpoints"]);
       const apiUrls = readArray(h.apiUrls, "$.hub.apiUrls", 32, (x, p) => readString(x, p, 512, 1), 1);
       const trust = decodeHubTrustRootJson(h.trust, "$.hub.trust");
+      // The light client rebuilds the set (BLS keys, order, power) and checks the ZK keys: a bad trust root is a config error, not a crash at start.
+      try {
+        createHubLightClient(
+          { bls: { genesisTime: trust.genesisTime, validatorSet: trust.validatorSet }, ...(trust.zk ? { zk: { height: 0, time: trust.genesisTime, nextValidatorSetRoot: trust.zk.genesisValidatorSetRoot } } : {}) },
+          { chainId: trust.chainId, trustingPeriodMs: trust.trustingPeriodMs, unbondingPeriodMs: trust.unbondingPeriodMs, ...(trust.zk ? { zk: { verificationKeys: trust.zk.verificationKeys, capacities: trust.zk.capacities } } : {}) },
+          trust.genesisTime,
+        );
+      } catch (e) {
+        if (e instanceof LightClientError) throw invalid("$.hub.trust", e.message);
+        throw e;
+      }
       const followIntervalMs = optInt(h.followIntervalMs, "$.hub.followIntervalMs", 10);
       cfg.hub = { apiUrls, trust, ...(followIntervalMs !== undefined ? { followIntervalMs } : {}) };
       if (h.checkpoints !== undefined) {

@@ -82,7 +82,7 @@ export class ConsumerNetwork {
           return "ignore";
         }
         // Refused for finality or a future time: not the sender's fault necessarily; do not relay.
-        if (e.code === "BLOCK_ERROR_BELOW_FINAL" || e.code === "BLOCK_ERROR_FROM_THE_FUTURE") return "ignore";
+        if (e.code === "BLOCK_ERROR_BELOW_FINAL" || e.code === "BLOCK_ERROR_FROM_THE_FUTURE" || e.code === "BLOCK_ERROR_HALTED") return "ignore";
         this.log.warn("invalid block from peer", { peer: from, code: e.code, err: e.message });
         return "reject";
       }
@@ -177,6 +177,19 @@ export class ConsumerNetwork {
         return;
       }
       if (blocks.length === 0) return;
+      // A peer answers the canonical blocks from `from` on, consecutive: anything else (a peer replaying
+      // blocks we have) ends the sync with it.
+      let heights: number[];
+      try {
+        heights = blocks.map((b) => decodeBlock(b).header.height);
+      } catch (e) {
+        this.log.warn("sync: peer served a malformed block", { peer, err: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      if (heights.some((h, i) => h !== from + i)) {
+        this.log.warn("sync: peer answered blocks other than those asked for", { peer, from });
+        return;
+      }
       let progressed = false;
       let forked = false;
       for (const bytes of blocks) {
@@ -199,7 +212,7 @@ export class ConsumerNetwork {
         from = this.chain.head.header.height + 1 - back;
         continue;
       }
-      const last = decodeBlock(blocks[blocks.length - 1]!).header.height;
+      const last = heights[heights.length - 1]!;
       if (last >= peerHeight) return;
       from = last + 1;
     }

@@ -66,4 +66,36 @@ export class HubClient {
     if (notFound > 0) return undefined;
     throw new HubClientError({ code: "HUB_CLIENT_ERROR_UNAVAILABLE", route: path, failures }, `no hub node answered ${path}: ${failures.join("; ") || "all 404"}`);
   }
+
+  /**
+   * GET a route from every node at once; the decoded answers of those that gave one (404s, failures
+   * and malformed answers left out). For claims a withholding node could understate (the consumer's
+   * latest checkpoint): the caller follows the highest claim it can verify.
+   */
+  async getEach<R extends HubApiRouteName, T>(route: R, params: HubApiPathParams<R>, query: Record<string, string | number | undefined>, decode: (json: unknown) => T): Promise<T[]> {
+    const path = computeHubApiPath(route, params, query);
+    const answers = await Promise.all(
+      this.urls.map(async (url) => {
+        try {
+          const res = await this.fetchImpl(url + path, { signal: AbortSignal.timeout(this.timeoutMs) });
+          if (!res.ok) {
+            await res.body?.cancel();
+            return undefined;
+          }
+          return { value: decode(await res.json()) };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return answers.flatMap((a) => (a ? [a.value] : []));
+  }
+
+  /**
+   * The caller found an answer unusable after decoding (it failed verification): ask the next node
+   * first from now on, so a node that serves well-formed lies cannot stay the preferred one.
+   */
+  skipPreferred(): void {
+    this.preferred = (this.preferred + 1) % this.urls.length;
+  }
 }

@@ -110,19 +110,31 @@ export class HubFollower {
     try {
       const status = await this.client.get("status", {}, {}, (j) => decodeStatusJson(j));
       if (status) this.status.hubHeight = status.height;
-      const consumer = await this.client.get("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
+      // Every node's claim of the consumer's latest checkpoint: a node that withholds (claims less) cannot
+      // hold finality back, one that claims what nobody proves is skipped for the next lower claim.
+      const claims = await this.client.getEach("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
+      const consumer = claims.sort((a, b) => b.latestHeight - a.latestHeight)[0];
       this.status.consumer = consumer;
       if (!consumer) return;
       this.status.hubCheckpointHeight = consumer.latestHeight;
-      if (consumer.latestHeight > this.chain.finalHeight) {
-        const proof = await this.client.get("inclusion", { id: this.chain.consumerId, height: consumer.latestHeight }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
-        if (proof) await this.applyInclusion(proof);
+      const heights = [...new Set(claims.map((c) => c.latestHeight))].filter((h) => h > this.chain.finalHeight);
+      let proved = heights.length === 0;
+      for (const height of heights) {
+        const proof = await this.client.get("inclusion", { id: this.chain.consumerId, height }, {}, (j) => decodeInclusionProofJson(j, { chainId: this.trust.chainId }));
+        if (!proof) continue;
+        await this.applyInclusion(proof);
+        proved = true;
+        break;
       }
+      // A checkpoint the hub reported and no node proves: a failed round (the reporting node may be lying).
+      if (!proved) throw new Error(`hub nodes reported checkpoint ${heights.join(", ")} of ${this.chain.consumerId}, which no hub node proves`);
       if (this.trust.zk) await this.followZk();
       this.status.lastError = undefined;
     } catch (e) {
       this.status.lastError = e instanceof Error ? e.message : String(e);
       this.log.debug("hub follow round failed", { err: this.status.lastError });
+      // The node that answered last may be lying: the next round asks another one first.
+      this.client.skipPreferred();
     } finally {
       this.running = false;
     }

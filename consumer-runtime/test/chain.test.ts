@@ -155,7 +155,7 @@ describe("ConsumerChain", () => {
     expect(r.status).toBe("MISBEHAVIOUR");
     expect(c.chain.misbehaviour).toMatchObject({ kind: "CONFLICTING_FINAL_CHECKPOINT", reason: "SAME_HEIGHT" });
     const next = await buildOn(c.chain, a[1]!, ["n=1"]);
-    await expect(c.chain.addBlock(next, next.header.time)).rejects.toBeInstanceOf(BlockError);
+    await expect(c.chain.addBlock(next, next.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_HALTED", type: { misbehaviour: "CONFLICTING_FINAL_CHECKPOINT" } });
     expect(c.chain.finalHeight).toBe(2);
   });
 

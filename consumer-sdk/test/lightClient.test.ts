@@ -6,15 +6,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import {
-  blsAggregateSignatures,
-  blsSign,
   computeBlockHash,
   computeValidatorSetRoot,
-  computeVoteSignBytes,
-  createBlsKeyPair,
   createHubLightClient,
-  createSignerBitmap,
-  createValidatorSet,
   fromHex,
   getLatestFinalizedBlock,
   getTrustedHeight,
@@ -23,10 +17,7 @@ import {
   LightClientError,
   processBlsUpdate,
   processZkUpdate,
-  toHex,
-  VoteType,
   ZERO_HASH,
-  type BlockHeader,
   type BlsLightClientUpdate,
   type CommitCertificate,
   type Groth16VerificationKey,
@@ -35,6 +26,7 @@ import {
   type ValidatorSet,
   type ZkCertificate,
 } from "../src/index.js";
+import { buildHubChain, fill, hubKeys as keys, makeValidatorSet, signCommit } from "./helpers/hubChain.js";
 
 const CHAIN = "aegis-vectors-1"; // the ZK vector's chain, so both tiers follow one hub
 const PERIOD = 60_000;
@@ -57,54 +49,22 @@ const zkCert: ZkCertificate = {
 };
 const zkOpts: HubLightClientOptions = { ...opts, zk: { verificationKeys: { quorum4: zv.verificationKey as Groth16VerificationKey }, capacities: { quorum4: zv.capacity as number } } };
 
-// ---- a BLS hub chain: genesis at T0, height h at T0 + h s ----
+// ---- a BLS hub chain: genesis at T0, height h at T0 + h s (helpers/hubChain.ts) ----
 const T0 = zkCert.time - 30_000;
-const timeOf = (h: number) => T0 + h * 1000;
-const NOW = timeOf(20);
-const keys = Array.from({ length: 10 }, (_, i) => createBlsKeyPair(new Uint8Array(32).fill(i + 1)));
-const outsiders = Array.from({ length: 8 }, (_, i) => createBlsKeyPair(new Uint8Array(32).fill(i + 100)));
-const secretOf = new Map(keys.map((k) => [toHex(k.publicKey), k.secretKey]));
-const makeSet = (idx: number[], powers: bigint[]): ValidatorSet =>
-  createValidatorSet(idx.map((i, j) => ({ blsPublicKey: keys[i]!.publicKey, power: powers[j]! })), { skipProofOfPossession: true });
+const makeSet = (idx: number[], powers: bigint[]): ValidatorSet => makeValidatorSet(idx.map((i) => keys[i]!), powers);
 const setA = makeSet([0, 1, 2, 3], [10n, 10n, 10n, 10n]);
 const setB = makeSet([2, 3, 4, 5, 6], [40n, 10n, 10n, 10n, 10n]);
 const setC = makeSet([7, 8, 9], [5n, 5n, 5n]);
 const epochSetOf = (h: number) => (h <= 4 ? setA : h <= 8 ? setB : setC);
 const rootOf = computeValidatorSetRoot;
-const fill = (b: number) => new Uint8Array(32).fill(b);
 
-function makeHeader(h: number, parentHash: Uint8Array, over: Partial<BlockHeader> = {}): BlockHeader {
-  return {
-    chainId: CHAIN,
-    height: h,
-    time: timeOf(h),
-    parentHash,
-    txRoot: fill(1),
-    stateRoot: fill(h),
-    consumerCheckpointRoot: fill(2),
-    validatorSetRoot: rootOf(epochSetOf(h)),
-    nextValidatorSetRoot: rootOf(epochSetOf(h + 1)),
-    proposer: new Uint8Array(20).fill(h),
-    lastCommitHash: h === 1 ? ZERO_HASH : fill(3),
-    evidenceRoot: fill(4),
-    ...over,
-  };
-}
-
+const hub = buildHubChain({ chainId: CHAIN, genesisTime: T0, setAt: epochSetOf }, 12);
+const { timeOf, makeHeader, headers, certs, hashOf } = hub;
+const NOW = timeOf(20);
 /** A commit certificate of `signers` (indices into `set`), signing `blockHash` on `chainId`. */
 /** With `forge`, signer i signs with a key outside every set instead of its own. */
-function sign(set: ValidatorSet, height: number, blockHash: Uint8Array, signers = set.validators.map((_, i) => i), chainId = CHAIN, forge = false): CommitCertificate {
-  const msg = computeVoteSignBytes({ chainId, height, round: 0, type: VoteType.Precommit, blockHash });
-  const secret = (i: number) => (forge ? outsiders[i]!.secretKey : secretOf.get(toHex(set.validators[i]!.blsPublicKey))!);
-  const signature = blsAggregateSignatures(signers.map((i) => blsSign(secret(i), msg)));
-  return { height, round: 0, blockHash, signers: createSignerBitmap(set.validators.length, signers), signature };
-}
-
-const headers: BlockHeader[] = [];
-for (let h = 1; h <= 12; h++) headers[h] = makeHeader(h, h === 1 ? ZERO_HASH : computeBlockHash(headers[h - 1]!));
-const hashOf = (h: number) => computeBlockHash(headers[h]!);
-const certs: CommitCertificate[] = [];
-for (let h = 1; h <= 12; h++) certs[h] = sign(epochSetOf(h), h, hashOf(h));
+const sign = (set: ValidatorSet, height: number, blockHash: Uint8Array, signers = set.validators.map((_, i) => i), chainId = CHAIN, forge = false): CommitCertificate =>
+  signCommit(set, height, blockHash, { chainId, signers, forge });
 const isEpochEnd = (h: number) => h === 4 || h === 8;
 /** The honest update for height h (with the next set at an epoch's last header). */
 const upd = (h: number): BlsLightClientUpdate => ({ header: headers[h]!, certificate: certs[h]!, ...(isEpochEnd(h) ? { nextValidatorSet: epochSetOf(h + 1) } : {}) });

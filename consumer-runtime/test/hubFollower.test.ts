@@ -1,0 +1,494 @@
+// HubFollower + HubClient against fake hub nodes (an injected fetch) serving a synthetic hub chain with
+// real BLS signatures, whose consumer-checkpoint roots commit to real checkpoints of a real consumer
+// chain. "It trusts no hub node: every answer from the network is checked, a lying node can only delay
+// it": an honest node makes checkpoints final; a liar next to an honest node only delays that, and
+// nothing it made up ever reaches the FinalityGuard; liars alone make nothing final; two certified
+// headers for one hub height halt the chain.
+import {
+  bytesEqual,
+  computeBlockHash,
+  computeCheckpointHash,
+  computeCheckpointInclusionProof,
+  computeConsumerCheckpointRoot,
+  computeValidatorSetRoot,
+  decodeConsumerJson,
+  decodeStatusJson,
+  encodeBlockHeaderJson,
+  encodeCertificateResponseJson,
+  encodeHeaderResponseJson,
+  encodeValidatorSetJson,
+  LightClientError,
+  toHex,
+  ZERO_CHECKPOINT_HASH,
+  type ConsumerCheckpoint,
+  type FinalCheckpointInput,
+} from "@aegis/consumer-sdk";
+import { nullLogger } from "@aegis/p2p";
+import { BlockError, HubClient, HubClientError, HubFollower, type ConsumerChain } from "../src/index.js";
+import { fill, makeValidatorSet, hubKeys } from "../../consumer-sdk/test/helpers/hubChain.js";
+import { buildOn, CONSUMER, extend, openChain, PRODUCER_PK, removeDir, type OpenChain } from "./helpers/chainFixtures.js";
+import {
+  encodeInclusionParts,
+  fakeHubNetwork,
+  forgeHeader,
+  HUB_GENESIS_TIME,
+  HUB_NOW,
+  HubView,
+  setB,
+  setC,
+  setM,
+  TRUSTING_PERIOD_MS,
+  trustRoot,
+  type FakeAnswer,
+  type FakeNode,
+  type FakeRequest,
+  type InclusionParts,
+  type Lie,
+} from "./helpers/fakeHub.js";
+
+const OTHER = "zz-other";
+const TIMEOUT_MS = 100;
+
+// ---- the consumer chain (6 blocks, the same in every test) and its checkpoints ----
+let template: OpenChain;
+let blockHashes: Uint8Array[];
+/** The consumer's checkpoints at heights 2, 4, 6 (each naming the previous one). */
+const cp: Record<number, ConsumerCheckpoint> = {};
+let honest: HubView;
+/** A hub that recorded another checkpoint (height 5) at hub height 6: certified by the same validators (they equivocated). */
+let forked: HubView;
+/** A forger's own chain: a checkpoint of a block that does not exist, signed by a set of outsiders. */
+let forgersChain: HubView;
+
+const otherCp1: ConsumerCheckpoint = { consumerId: OTHER, height: 7, blockHash: fill(0x71), parentCheckpointHash: ZERO_CHECKPOINT_HASH, stateRoot: fill(0x72) };
+const otherCp2: ConsumerCheckpoint = { consumerId: OTHER, height: 9, blockHash: fill(0x73), parentCheckpointHash: computeCheckpointHash(otherCp1), stateRoot: fill(0x74) };
+
+function checkpointOf(chain: ConsumerChain, height: number, parent?: ConsumerCheckpoint): ConsumerCheckpoint {
+  const n = chain.canonicalNodeAt(height)!;
+  return { consumerId: CONSUMER, height, blockHash: n.hash, parentCheckpointHash: parent ? computeCheckpointHash(parent) : ZERO_CHECKPOINT_HASH, stateRoot: n.header.stateRoot };
+}
+
+beforeAll(async () => {
+  template = await openChain();
+  blockHashes = await extend(template.chain, template.chain.genesisHash, 6, "c");
+  cp[2] = checkpointOf(template.chain, 2);
+  cp[4] = checkpointOf(template.chain, 4, cp[2]);
+  cp[6] = checkpointOf(template.chain, 6, cp[4]);
+  const info = { genesisHash: template.chain.genesisHash, producerKeys: [PRODUCER_PK] };
+  honest = new HubView(
+    [
+      { hubHeight: 1, checkpoint: otherCp1 },
+      { hubHeight: 2, checkpoint: cp[2] },
+      { hubHeight: 5, checkpoint: otherCp2 },
+      { hubHeight: 6, checkpoint: cp[4] },
+      { hubHeight: 10, checkpoint: cp[6] },
+    ],
+    12,
+    info,
+  );
+  forked = new HubView(
+    [
+      { hubHeight: 1, checkpoint: otherCp1 },
+      { hubHeight: 2, checkpoint: cp[2] },
+      { hubHeight: 6, checkpoint: checkpointOf(template.chain, 5, cp[2]) },
+    ],
+    12,
+    info,
+  );
+  forgersChain = new HubView(
+    [
+      { hubHeight: 1, checkpoint: otherCp1 },
+      { hubHeight: 6, checkpoint: { ...cp[4], blockHash: fill(0xbb), stateRoot: fill(0xbc) } },
+    ],
+    12,
+    info,
+    () => setM,
+  );
+  await template.close();
+});
+
+afterAll(async () => {
+  await removeDir(template.dir);
+});
+
+let opened: OpenChain[] = [];
+afterEach(async () => {
+  for (const o of opened) {
+    await o.close();
+    await removeDir(o.dir);
+  }
+  opened = [];
+});
+
+/** A fresh consumer node's chain with the same 6 blocks (nothing final yet). */
+async function freshChain(): Promise<ConsumerChain> {
+  const o = await openChain();
+  opened.push(o);
+  const hashes = await extend(o.chain, o.chain.genesisHash, 6, "c");
+  expect(hashes.map(toHex)).toEqual(blockHashes.map(toHex));
+  return o.chain;
+}
+
+interface Setup {
+  chain: ConsumerChain;
+  follower: HubFollower;
+  log: string[];
+  /** Everything handed to the chain's FinalityGuard. */
+  guardInputs: FinalCheckpointInput[];
+}
+
+async function setup(nodes: FakeNode[], now = () => HUB_NOW): Promise<Setup> {
+  const chain = await freshChain();
+  const guardInputs: FinalCheckpointInput[] = [];
+  const apply = chain.applyFinalCheckpoint.bind(chain);
+  chain.applyFinalCheckpoint = (input) => {
+    guardInputs.push(input);
+    return apply(input);
+  };
+  const net = fakeHubNetwork(nodes);
+  const client = new HubClient({ urls: net.urls, fetch: net.fetch, timeoutMs: TIMEOUT_MS });
+  const follower = new HubFollower(chain, client, trustRoot, now, nullLogger);
+  return { chain, follower, log: net.log, guardInputs };
+}
+
+/** Ticks until the chain's final height reaches `height` (at most `max` rounds); returns the rounds it took. */
+async function tickUntilFinal(s: Setup, height: number, max = 4): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await s.follower.tick();
+    if (s.chain.finalHeight >= height) return i;
+  }
+  throw new Error(`not final at ${height} after ${max} rounds (final ${s.chain.finalHeight}); last error: ${s.follower.status.lastError}`);
+}
+
+const isHonestInput = (input: FinalCheckpointInput) => {
+  const r = honest.records.find((x) => x.checkpoint.consumerId === CONSUMER && x.checkpoint.height === input.checkpoint.height);
+  return !!r && toHex(computeCheckpointHash(input.checkpoint)) === toHex(computeCheckpointHash(r.checkpoint)) && input.hubHeight === r.hubHeight && bytesEqual(input.hubBlockHash, honest.chain.hashOf(r.hubHeight));
+};
+
+/** The light client trusts only headers of the honest chain, and the guard only ever saw honest checkpoints. */
+function expectNothingForged(s: Setup): void {
+  const bls = s.follower.lightClient.bls!;
+  if (bls.height > 0) expect(toHex(bls.blockHash)).toBe(toHex(honest.chain.hashOf(bls.height)));
+  for (const input of s.guardInputs) expect(isHonestInput(input)).toBe(true);
+  for (const f of s.chain.guard.finalized) expect(toHex(f.hubBlockHash)).toBe(toHex(honest.chain.hashOf(f.hubHeight)));
+  expect(s.chain.misbehaviour).toBeUndefined();
+}
+
+// ---- lies ----
+
+const onRoute =
+  (route: FakeRequest["route"], answer: (req: FakeRequest, honest: FakeAnswer) => FakeAnswer): Lie =>
+  (req, h) =>
+    req.route === route ? answer(req, h) : h;
+const everywhere = (answer: (req: FakeRequest, honest: FakeAnswer) => FakeAnswer): Lie => answer;
+const ok = (json: unknown): FakeAnswer => ({ status: 200, json });
+const json = (a: FakeAnswer): any => (a === "timeout" ? undefined : structuredClone(a.json));
+/** The honest inclusion answer (at tip 7), edited. */
+const inclusionLie = (edit: (p: InclusionParts) => InclusionParts): Lie =>
+  onRoute("inclusion", (req, h) => {
+    const p = honest.inclusionParts(req.params.id!, Number(req.params.height), 7);
+    return p ? ok(encodeInclusionParts(edit(p))) : h;
+  });
+const flip = (b: Uint8Array) => b.map((x, i) => (i === 0 ? x ^ 1 : x));
+/** The header of the epoch's last height 4 naming the forger's set as the next, its certificate re-pointed, and that set served. */
+const forgedEpochEnd: Lie = (req, h) => {
+  const header4 = { ...honest.chain.headers[4]!, nextValidatorSetRoot: computeValidatorSetRoot(setM) };
+  if (req.route === "header" && req.params.height === "4") return ok(encodeHeaderResponseJson(header4));
+  if (req.route === "certificates" && req.params.height === "4") {
+    return ok(encodeCertificateResponseJson({ certificate: { ...honest.chain.certs[4]!, blockHash: computeBlockHash(header4) }, validatorSet: setM, zk: null, zkFinalizedBy: null }));
+  }
+  if (req.route === "validators") return ok(encodeValidatorSetJson(setM, new Map()));
+  return h;
+};
+/** One field of each route's answer of the wrong type or out of range. */
+const wrongField: Lie = (req, h) => {
+  const j = json(h);
+  if (j === undefined || h === "timeout" || h.status !== 200) return h;
+  if (req.route === "status") j.height = "7";
+  if (req.route === "consumer") j.latestHeight = -1;
+  if (req.route === "inclusion") j.proof.index = 0.5;
+  if (req.route === "header") j.header.height = "4";
+  if (req.route === "certificates") j.bls.signature = "zz";
+  if (req.route === "validators") j.totalPower = 80;
+  return ok(j);
+};
+/** Every field well formed, two of them disagreeing: a header whose blockHash is not its hash, a set whose total is not its sum. */
+const inconsistent: Lie = (req, h) => {
+  const j = json(h);
+  if (j === undefined || h === "timeout" || h.status !== 200) return h;
+  if (req.route === "status") j.latestBlockHash = null;
+  if (req.route === "consumer") j.extra = 1;
+  if (req.route === "inclusion") j.header.header = encodeBlockHeaderJson({ ...honest.chain.headers[6]!, stateRoot: fill(0xee) });
+  if (req.route === "header") j.blockHash = toHex(fill(0xee));
+  if (req.route === "certificates") j.bls.signerIndices = [0];
+  if (req.route === "validators") j.totalPower = "1";
+  return ok(j);
+};
+
+/** Lies a light client and the inclusion rule must catch: the answer decodes, but is not the hub's. */
+const verifiedLies: [string, FakeNode["lie"] | "forger's chain"][] = [
+  ["a forged header: the state root changed after signing", inclusionLie((p) => forgeHeader(p, { stateRoot: fill(0xee) }))],
+  [
+    "a forged header: its checkpoint root changed after signing to hold a made-up checkpoint (with a valid path to it)",
+    inclusionLie((p) => {
+      const fake = { ...p.checkpoint, blockHash: fill(0xbb) };
+      const leaves = honest.leavesAt(p.hubHeight).map((c) => (c.consumerId === CONSUMER ? fake : c));
+      return { ...forgeHeader(p, { consumerCheckpointRoot: computeConsumerCheckpointRoot(leaves) }), checkpoint: fake, proof: computeCheckpointInclusionProof(leaves, CONSUMER).proof };
+    }),
+  ],
+  ["a certificate by keys that are not the trusted set's", inclusionLie((p) => ({ ...p, certificate: honest.chain.sign(setB, p.hubHeight, p.certificate.blockHash, { forge: true }) }))],
+  ["a certificate of too few signers of the trusted set", inclusionLie((p) => ({ ...p, certificate: honest.chain.sign(setB, p.hubHeight, p.certificate.blockHash, { signers: [1, 2, 3] }) }))],
+  ["a whole chain signed by a set that is not the trusted one", "forger's chain"],
+  ["an epoch's last header naming the forger's set as the next one", forgedEpochEnd],
+  ["a validator set whose root is not the header's (another epoch's set)", onRoute("validators", () => ok(encodeValidatorSetJson(setC, new Map())))],
+  ["a validator set whose root is not the header's (one power changed)", onRoute("validators", () => ok(encodeValidatorSetJson(makeValidatorSet(hubKeys.slice(2, 7), [40n, 10n, 10n, 10n, 11n]), new Map())))],
+  ["a tampered Merkle path", inclusionLie((p) => ({ ...p, proof: { ...p.proof, siblings: p.proof.siblings.map(flip) } }))],
+  ["a Merkle path for another leaf index", inclusionLie((p) => ({ ...p, proof: { ...p.proof, index: 1 - p.proof.index } }))],
+  ["a Merkle path of the wrong length", inclusionLie((p) => ({ ...p, proof: { ...p.proof, siblings: [...p.proof.siblings, fill(9)] } }))],
+  ["a checkpoint the root does not hold (another block at that height)", inclusionLie((p) => ({ ...p, checkpoint: { ...p.checkpoint, blockHash: fill(0xbb) } }))],
+  ["a checkpoint of another consumer (really in the header)", inclusionLie((p) => ({ ...p, ...computeCheckpointInclusionProof(honest.leavesAt(p.hubHeight), OTHER) }))],
+];
+
+/** Answers the client itself refuses (then it asks the next node at once). */
+const refusedAnswers: [string, Lie][] = [
+  ["malformed JSON", everywhere(() => ({ status: 200, text: '{"chainId": "aegis-fake-hub", ' }))],
+  ["an empty body", everywhere(() => ({ status: 200, text: "" }))],
+  ["a number where an object belongs", everywhere(() => ok(42))],
+  ["a field of the wrong type or out of range on every route", wrongField],
+  ["inconsistent fields on every route", inconsistent],
+  ["HTTP 500", everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "boom" } } }))],
+  ["HTTP 404 for everything (claims to have nothing)", everywhere(() => ({ status: 404, json: { error: { code: "API_ERROR_NOT_FOUND", message: "nothing" } } }))],
+  ["no answer (timeouts)", everywhere(() => "timeout")],
+];
+
+const liarNode = (lie: FakeNode["lie"] | "forger's chain", tip = 7): FakeNode => (lie === "forger's chain" ? { view: forgersChain, tip } : { view: honest, tip, ...(lie ? { lie } : {}) });
+
+describe("an honest hub", () => {
+  test("one honest node: the consumer's latest checkpoint becomes final, tier bls", async () => {
+    const s = await setup([{ view: honest, tip: 3 }]);
+    expect(await tickUntilFinal(s, 2)).toBe(1);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 2, hubHeight: 2, tier: "bls" });
+    expect(toHex(s.chain.finalCheckpoint!.blockHash)).toBe(toHex(blockHashes[1]!));
+    expect(s.chain.isFinal(2, blockHashes[1]!)).toBe(true);
+    expect(s.follower.status).toMatchObject({ hubHeight: 3, verifiedHubHeight: 2, tier: "bls", hubCheckpointHeight: 2, lastError: undefined });
+    expect(s.log).not.toContainEqual(expect.stringMatching(/validators/));
+    expectNothingForged(s);
+    // Nothing new on the hub: the next round asks for no proof.
+    const before = s.log.length;
+    await s.follower.tick();
+    expect(s.log.slice(before).some((l) => l.includes("/inclusion/"))).toBe(false);
+  });
+
+  test("the validator set changes across epochs: the follower crosses through each epoch's last header and GET /validators?height=", async () => {
+    const node: FakeNode = { view: honest, tip: 3 };
+    const s = await setup([node]);
+    await tickUntilFinal(s, 2);
+    // Hub height 6 is signed by set B: the client reaches it through header 4 (set A signs it, names B).
+    node.tip = 7;
+    await tickUntilFinal(s, 4);
+    expect(s.log).toEqual(expect.arrayContaining(["0 /headers/4", "0 /certificates/4", "0 /validators?height=5"]));
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6, tier: "bls" });
+    expect(toHex(s.follower.lightClient.bls!.validatorSetRoot)).toBe(toHex(computeValidatorSetRoot(setB)));
+    // Hub height 10 is signed by set C: through header 8.
+    node.tip = 11;
+    await tickUntilFinal(s, 6);
+    expect(s.log).toEqual(expect.arrayContaining(["0 /headers/8", "0 /certificates/8", "0 /validators?height=9"]));
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 6, hubHeight: 10, tier: "bls" });
+    expect(s.follower.lightClient.bls!.height).toBe(10);
+    expect(toHex(s.follower.lightClient.bls!.validatorSetRoot)).toBe(toHex(computeValidatorSetRoot(setC)));
+    expect(s.guardInputs.map((i) => [i.checkpoint.height, i.hubHeight])).toEqual([
+      [2, 2],
+      [4, 6],
+      [6, 10],
+    ]);
+    expectNothingForged(s);
+  });
+
+  test("a fresh follower jumps two epochs at once", async () => {
+    const s = await setup([{ view: honest, tip: 12 }]);
+    expect(await tickUntilFinal(s, 6)).toBe(1);
+    expect(s.log).toEqual(expect.arrayContaining(["0 /validators?height=5", "0 /validators?height=9"]));
+    expectNothingForged(s);
+  });
+});
+
+describe("a lying node next to an honest one: the checkpoint still becomes final, and no lie reaches the guard", () => {
+  test.each(verifiedLies.map(([name, lie]) => ({ name, lie })))("$name (caught by the light client or the inclusion rule: one round lost)", async ({ lie }) => {
+    const s = await setup([liarNode(lie), { view: honest, tip: 7 }]);
+    await s.follower.tick();
+    // The first round asked the liar first and verified its answer: refused, nothing final.
+    expect(s.chain.finalHeight).toBe(0);
+    expect(s.follower.status.lastError).toBeDefined();
+    expect(s.guardInputs).toEqual([]);
+    // The next round asks the other node first: final.
+    expect(await tickUntilFinal(s, 4, 3)).toBe(1);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6, tier: "bls" });
+    expect(s.follower.status.lastError).toBeUndefined();
+    expectNothingForged(s);
+  });
+
+  test.each(refusedAnswers.map(([name, lie]) => ({ name, lie })))("$name (refused by the client, the next node asked at once)", async ({ lie }) => {
+    const s = await setup([liarNode(lie), { view: honest, tip: 7 }]);
+    expect(await tickUntilFinal(s, 4)).toBe(1);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6, tier: "bls" });
+    expectNothingForged(s);
+  });
+
+  test("a consumer record claiming a checkpoint no node can prove: the next lower claim is proved in the same round", async () => {
+    const claim99 = onRoute("consumer", (_req, h) => ok({ ...json(h), latestHeight: 99 }));
+    const s = await setup([liarNode(claim99), { view: honest, tip: 7 }]);
+    expect(await tickUntilFinal(s, 4, 1)).toBe(1);
+    expect(s.follower.status.hubCheckpointHeight).toBe(99);
+    expect(s.follower.status.lastError).toBeUndefined();
+    expectNothingForged(s);
+  });
+
+  test("only a claim nobody proves: the round fails and says so", async () => {
+    const claim99 = onRoute("consumer", (_req, h) => ok({ ...json(h), latestHeight: 99 }));
+    const s = await setup([liarNode(claim99)]);
+    await s.follower.tick();
+    expect(s.chain.finalHeight).toBe(0);
+    expect(s.follower.status.lastError).toMatch(/99/);
+  });
+
+  test("a node withholding (claiming an older checkpoint) cannot hold finality back", async () => {
+    const claim2 = onRoute("consumer", (_req, h) => ok({ ...json(h), latestHeight: 2 }));
+    const s = await setup([liarNode(claim2), { view: honest, tip: 7 }]);
+    expect(await tickUntilFinal(s, 4, 1)).toBe(1);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
+    expectNothingForged(s);
+  });
+
+  test("the liar second: never needed", async () => {
+    const s = await setup([{ view: honest, tip: 7 }, liarNode(inclusionLie((p) => forgeHeader(p, { stateRoot: fill(0xee) })))]);
+    expect(await tickUntilFinal(s, 4)).toBe(1);
+    // Every node is asked for the consumer's claim; only the first for the proof.
+    expect(s.log.filter((l) => !l.includes(`/consumers/${CONSUMER}`) || l.includes("/inclusion/")).every((l) => l.startsWith("0 "))).toBe(true);
+    expectNothingForged(s);
+  });
+});
+
+describe("only liars", () => {
+  const cases: [string, FakeNode["lie"] | "forger's chain", RegExp][] = [
+    ["forged headers", inclusionLie((p) => forgeHeader(p, { stateRoot: fill(0xee) })), /invalid commit certificate for height 6: CERT_ERROR_INVALID_SIGNATURE/],
+    ["a chain signed by another set", "forger's chain", /signed by a set the client does not trust/],
+    ["a validator set that is not the header's", onRoute("validators", () => ok(encodeValidatorSetJson(setC, new Map()))), /nextValidatorSet is not the set with root/],
+    ["tampered Merkle paths", inclusionLie((p) => ({ ...p, proof: { ...p.proof, siblings: p.proof.siblings.map(flip) } })), /not in the header's consumer-checkpoint root/],
+    ["another consumer's checkpoint", inclusionLie((p) => ({ ...p, ...computeCheckpointInclusionProof(honest.leavesAt(p.hubHeight), OTHER) })), /checkpoint of zz-other/],
+    ["HTTP 500", everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "boom" } } })), /^no hub node answered \/status: http:\/\/hub\d\.test: HTTP 500; http:\/\/hub\d\.test: HTTP 500$/],
+    ["timeouts", everywhere(() => "timeout"), /no hub node answered \/status: .*timeout/i],
+    ["malformed JSON", everywhere(() => ({ status: 200, text: "{" })), /no hub node answered \/status/],
+    ["wrong shapes", wrongField, /no hub node answered \/status: http:\/\/hub\d\.test: HUB_API_ERROR_MALFORMED hub API JSON \$\.height/],
+  ];
+  test.each(cases.map(([name, lie, why]) => ({ name, lie, why })))("$name: nothing becomes final and status.lastError says why", async ({ lie, why }) => {
+    const s = await setup([liarNode(lie), liarNode(lie)]);
+    for (let i = 0; i < 3; i++) {
+      await s.follower.tick();
+      expect(s.follower.status.lastError).toMatch(why);
+    }
+    expect(s.chain.finalHeight).toBe(0);
+    expect(s.chain.guard.finalized).toEqual([]);
+    expect(s.guardInputs).toEqual([]);
+    expectNothingForged(s);
+  });
+});
+
+describe("HubClient", () => {
+  test("no usable answer: HUB_CLIENT_ERROR_UNAVAILABLE listing each node's failure; all 404: undefined", async () => {
+    const nodes: FakeNode[] = [
+      { view: honest, tip: 7, lie: everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "x" } } })) },
+      { view: honest, tip: 7, lie: wrongField },
+      { view: honest, tip: 7, lie: everywhere(() => "timeout") },
+      { view: honest, tip: 7, lie: everywhere(() => ({ status: 200, text: "not json" })) },
+    ];
+    const net = fakeHubNetwork(nodes);
+    const client = new HubClient({ urls: net.urls, fetch: net.fetch, timeoutMs: TIMEOUT_MS });
+    const err = await client.get("status", {}, {}, (j) => decodeStatusJson(j)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HubClientError);
+    expect((err as HubClientError).code).toBe("HUB_CLIENT_ERROR_UNAVAILABLE");
+    const failures = (err as HubClientError).type.failures;
+    expect(failures).toHaveLength(4);
+    expect(failures[0]).toBe("http://hub0.test: HTTP 500");
+    expect(failures[1]).toMatch(/^http:\/\/hub1\.test: HUB_API_ERROR_MALFORMED hub API JSON \$\.height/);
+    expect(failures[2]).toMatch(/^http:\/\/hub2\.test: .*timeout/i);
+    expect(failures[3]).toMatch(/^http:\/\/hub3\.test: .*JSON/);
+    // 404 everywhere: "not there (yet)".
+    for (const n of nodes) n.lie = everywhere(() => ({ status: 404, json: { error: { code: "API_ERROR_NOT_FOUND", message: "no" } } }));
+    expect(await client.get("consumer", { id: CONSUMER }, {}, (j) => decodeConsumerJson(j))).toBeUndefined();
+    // One node fine among them: its answer.
+    nodes[2]!.lie = undefined;
+    expect((await client.get("consumer", { id: CONSUMER }, {}, (j) => decodeConsumerJson(j)))!.latestHeight).toBe(4);
+  });
+});
+
+describe("trust", () => {
+  test("a trust root whose trusting period expired is refused at construction with the SDK's typed error", async () => {
+    const chain = await freshChain();
+    const net = fakeHubNetwork([{ view: honest, tip: 7 }]);
+    const client = new HubClient({ urls: net.urls, fetch: net.fetch });
+    let err: unknown;
+    try {
+      new HubFollower(chain, client, trustRoot, () => HUB_GENESIS_TIME + TRUSTING_PERIOD_MS, nullLogger);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LightClientError);
+    expect((err as LightClientError).code).toBe("LIGHT_CLIENT_ERROR_TRUST_EXPIRED");
+    // One millisecond earlier it is still trusted.
+    expect(new HubFollower(chain, client, trustRoot, () => HUB_GENESIS_TIME + TRUSTING_PERIOD_MS - 1, nullLogger).lightClient.bls!.height).toBe(0);
+    expect(net.log).toEqual([]);
+  });
+
+  test("trust that expires while following: nothing more becomes final, and lastError says so", async () => {
+    let now = HUB_NOW;
+    const node: FakeNode = { view: honest, tip: 3 };
+    const s = await setup([node], () => now);
+    await tickUntilFinal(s, 2);
+    node.tip = 7;
+    now = honest.chain.timeOf(2) + TRUSTING_PERIOD_MS;
+    for (let i = 0; i < 2; i++) await s.follower.tick();
+    expect(s.chain.finalHeight).toBe(2);
+    expect(s.follower.status.lastError).toMatch(/older than the trusting period/);
+  });
+});
+
+describe("two certified headers for one hub height", () => {
+  test("the chain halts with CONFLICTING_CERTIFICATES and accepts nothing after", async () => {
+    const a: FakeNode = { view: honest, tip: 7 };
+    // Node B is down while A makes checkpoint 4 final.
+    const down: Lie = everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "down" } } }));
+    const b: FakeNode = { view: forked, tip: 7, lie: down };
+    const s = await setup([a, b]);
+    const events: string[] = [];
+    s.chain.on((e) => e.type === "misbehaviour" && events.push(e.event.kind));
+    await tickUntilFinal(s, 4);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
+    // Node A goes down; node B serves its own header 6, certified by the same validators.
+    a.lie = down;
+    delete b.lie;
+    await s.follower.tick();
+    expect(s.follower.status.lastError).toMatch(/two certified hub blocks at height 6/);
+    expect(events).toEqual(["CONFLICTING_CERTIFICATES"]);
+    const m = s.chain.misbehaviour;
+    expect(m).toMatchObject({ kind: "CONFLICTING_CERTIFICATES", consumerId: CONSUMER, hubHeight: 6, first: { tier: "bls" }, second: { tier: "bls" } });
+    if (m?.kind !== "CONFLICTING_CERTIFICATES") throw new Error("unreachable");
+    expect(toHex(m.first.hubBlockHash)).toBe(toHex(honest.chain.hashOf(6)));
+    expect(toHex(m.second.hubBlockHash)).toBe(toHex(forked.chain.hashOf(6)));
+    // Halted: no more rounds (nothing is even asked), no finality, no blocks.
+    a.lie = undefined;
+    a.tip = 11;
+    const asked = s.log.length;
+    await s.follower.tick();
+    expect(s.log.length).toBe(asked);
+    expect(s.chain.finalHeight).toBe(4);
+    const r = await s.chain.applyFinalCheckpoint({ checkpoint: cp[6]!, hubHeight: 10, hubBlockHash: honest.chain.hashOf(10), tier: "bls" });
+    expect(r.status).toBe("MISBEHAVIOUR");
+    expect(s.chain.finalHeight).toBe(4);
+    const next = await buildOn(s.chain, s.chain.head.hash, ["after=1"]);
+    await expect(s.chain.addBlock(next, next.header.time)).rejects.toBeInstanceOf(BlockError);
+    expect(s.chain.head.header.height).toBe(6);
+  });
+});
