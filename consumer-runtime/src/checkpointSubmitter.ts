@@ -48,11 +48,12 @@ export class CheckpointSubmitter {
   private address = "";
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private again = false;
   private pending: { height: number; at: number } | undefined;
   private parentCache: { height: number; hash: Uint8Array } | undefined;
   readonly intervalMs: number;
   readonly resubmitAfterMs: number;
-  /** Checkpoints sent, and the last error (for status). */
+  /** Checkpoints sent, and the last error (for status). Nothing is sent before start() or after stop(). */
   submitted = 0;
   lastError: string | undefined;
 
@@ -85,8 +86,13 @@ export class CheckpointSubmitter {
   }
 
   async tick(): Promise<void> {
-    if (this.busy || !this.client || this.chain.misbehaviour) return;
+    if (!this.client || !this.timer || this.chain.misbehaviour) return;
+    if (this.busy) {
+      this.again = true; // a wake-up during a round: one more right after it
+      return;
+    }
     this.busy = true;
+    this.again = false;
     try {
       const consumer = await this.hub.get("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
       if (!consumer || consumer.status !== "active") return;
@@ -117,6 +123,7 @@ export class CheckpointSubmitter {
       this.log.warn("checkpoint submission failed", { err: this.lastError });
     } finally {
       this.busy = false;
+      if (this.again && this.timer) void this.tick();
     }
   }
 

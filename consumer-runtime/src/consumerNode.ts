@@ -11,6 +11,7 @@ import { ConsumerNetwork } from "./consumerNetwork.js";
 import type { ExecutionEnvironment } from "./executionEnvironment.js";
 import { HubClient } from "./hubClient.js";
 import { HubFollower } from "./hubFollower.js";
+import { HubStream } from "./hubStream.js";
 import { Mempool } from "./mempool.js";
 import { ConsumerMetrics } from "./metrics.js";
 import { BlockProducer } from "./producer.js";
@@ -35,6 +36,7 @@ export class ConsumerNode {
   readonly producer: BlockProducer | undefined;
   readonly follower: HubFollower | undefined;
   readonly submitter: CheckpointSubmitter | undefined;
+  readonly hubStream: HubStream | undefined;
   private stopped = false;
   private metricsTimer: NodeJS.Timeout | undefined;
 
@@ -62,6 +64,7 @@ export class ConsumerNode {
     }
     if (config.hub) {
       const client = new HubClient({ urls: config.hub.apiUrls });
+      this.hubStream = new HubStream(config.hub.apiUrls, log.child({ module: "hub-stream" }));
       this.follower = new HubFollower(chain, client, config.hub.trust, now, log.child({ module: "hub-follower" }), config.hub.followIntervalMs);
       if (config.hub.checkpoints && config.producer) {
         const c = config.hub.checkpoints;
@@ -74,6 +77,14 @@ export class ConsumerNode {
         );
       }
     }
+    // Look at the hub at once on each hub commit and each new head, not only on the timers.
+    const follower = this.follower;
+    const submitter = this.submitter;
+    this.hubStream?.onCommit(() => {
+      if (follower) void follower.tick();
+      if (submitter) void submitter.tick();
+    });
+    if (submitter) chain.on((e) => e.type === "head" && void submitter.tick());
     this.api = new ConsumerApiServer(this, log.child({ module: "api" }));
     chain.on((e) => {
       if (e.type === "head") this.metrics.headHeight.set(e.height);
@@ -109,6 +120,7 @@ export class ConsumerNode {
       node.producer?.start();
       await node.follower?.start();
       await node.submitter?.start();
+      node.hubStream?.start();
       node.metricsTimer = setInterval(() => node!.sampleMetrics(), 1000);
       log.info("consumer node started", { vm: env.vm, height: chain.head.header.height, hubFinalHeight: chain.finalHeight, api: node.api.url, peerId: node.network.p2p.peerId });
       return node;
@@ -134,6 +146,7 @@ export class ConsumerNode {
     this.producer?.stop();
     this.follower?.stop();
     this.submitter?.stop();
+    this.hubStream?.stop();
     await this.api.close().catch(() => {});
     await this.network.stop().catch(() => {});
     // Let a block being added finish before the store closes.

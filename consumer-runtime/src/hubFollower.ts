@@ -58,6 +58,8 @@ export class HubFollower {
   private lc: HubLightClientState;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private again = false;
+  private stopped = false;
   /** Hub block hashes this follower verified, by height (bounded). */
   private readonly verified = new Map<number, { hash: Uint8Array; tier: FinalityTier }>();
   readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
@@ -99,14 +101,21 @@ export class HubFollower {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
 
   /** One round: status, the consumer's latest checkpoint, and (when newer than what is final) its proof. */
+  /** One round (the timer calls it; so do hub-commit wake-ups while started, and tests directly). */
   async tick(): Promise<void> {
-    if (this.running || this.chain.misbehaviour) return;
+    if (this.chain.misbehaviour || this.stopped) return;
+    if (this.running) {
+      this.again = true; // a wake-up during a round: one more round right after it
+      return;
+    }
     this.running = true;
+    this.again = false;
     try {
       const status = await this.client.get("status", {}, {}, (j) => decodeStatusJson(j));
       if (status) this.status.hubHeight = status.height;
@@ -137,6 +146,7 @@ export class HubFollower {
       this.client.skipPreferred();
     } finally {
       this.running = false;
+      if (this.again && this.timer) void this.tick();
     }
   }
 

@@ -8,6 +8,7 @@ export * from "./producer.js";
 export * from "./consumerNetwork.js";
 export * from "./hubClient.js";
 export * from "./hubFollower.js";
+export * from "./hubStream.js";
 export * from "./checkpointSubmitter.js";
 export * from "./consumerApiJson.js";
 export * from "./apiServer.js";
