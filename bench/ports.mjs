@@ -16,3 +16,15 @@ export async function freePortRange(count) {
   }
   throw new Error("no free port range");
 }
+
+/** Whether the `count` ports from `base` on 127.0.0.1 are all free now. */
+export async function portsFree(base, count) {
+  const ok = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new Promise((res) => {
+        const s = createServer().once("error", () => res(false)).listen(base + i, "127.0.0.1", () => s.close(() => res(true)));
+      }),
+    ),
+  );
+  return ok.every(Boolean);
+}

@@ -4,21 +4,33 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
-const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs" };
+const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs", "consumer-finality": "consumerFinality.mjs", "light-client": "lightClient.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
-  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --no-bank (consumers)]\n`);
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --batch B --no-bank (consumers)] [--tx send|checkpoint (app)] [--seconds S --txs R --poll-ms M --zk none|prove (consumer-finality)] [--epochs N --zk-epochs N --validators N,N --runs K --prove-only --no-prove --no-zk (light-client)]\n`);
   console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
   console.log("  txs         cosmjs-signed bank sends to a 4-validator hub at offered rates of 500, 1000, 1500 tx/s and a burst:");
   console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s;");
   console.log("              --rate R --seconds S: one phase; --zk none|attest|prove: validators attest by default, nobody");
   console.log("              proves; --node-flags \"...\": Node.js flags for the node processes, e.g. --cpu-prof)");
   console.log("  app         one node's application cost per tx by step (CheckTx, prepare, execute, commit, re-check), no network");
+  console.log("              (--tx checkpoint: MsgSubmitCheckpoint of 100 consumers instead of MsgSend)");
   console.log("  zk          the quorum circuit per N (4, 8, 16, 32, 64): constraints, witness, prove (median of 3), peak memory,");
   console.log("              verify warm and cold, proof bytes (--quick: N=4; --sizes 4,8; --make-ptau K: a 2^K phase-1 file for larger N)");
   console.log("  consumers   1, 10, 100, 300 consumer chains each checkpointing every hub block on a 4-validator hub: finality,");
   console.log("              blocks/s, header/certificate/block bytes, node CPU per checkpoint, and a bank transfer's for reference");
-  console.log("              (20 s per phase; --quick: 8 s; --consumers 1,10 --seconds S; --no-bank; --zk none|attest|prove; --node-flags \"...\")");
+  console.log("              (20 s per phase; --quick: 8 s; --consumers 1,10 --seconds S; --batch B checkpoints per relayer transaction,\n              default 10; --no-bank; --zk none|attest|prove; --node-flags \"...\")");
+  console.log("  consumer-finality  a ledger consumer chain (producer + full node, real processes) on a 4-validator hub with ZK (quorum4,");
+  console.log("              node0 proves): consumer block -> hub-final on the full node (BLS tier, p50/p99; target p50 <= 500 ms,");
+  console.log("              p99 <= 1.5 s) and -> ZK-final on the full node / ZK-certified on the hub, with its parts (attestation, proving)");
+  console.log("              (60 s of measurement; --quick: 20 s; --seconds S; --txs R ledger transfers/s to the producer, default 5,");
+  console.log("              0: idle, an empty block a second; --poll-ms M finality poll interval, default 25; --zk none: no ZK tier)");
+  console.log("  light-client  HubLightClient catch-up from genesis over 1,000 epochs (a set change at every epoch's end): BLS tier");
+  console.log("              (processBlsUpdate, synthetic chain with real BLS keys, 4 and 8 validators, each BLS backend) and ZK tier");
+  console.log("              (processZkUpdate over 1,000 real quorum4 Groth16 proofs, made once and cached resumably under");
+  console.log("              ~/.cache/aegis/bench/; target >= 40 epochs/s) (--quick: 100 epochs, 4 validators, 1 run; --epochs N;");
+  console.log("              --zk-epochs N (ZK only); --validators 4,8; --runs K; --prove-only: only make the cached proofs;");
+  console.log("              --no-prove: verify only what is cached; --no-zk)");
   process.exit(name && name !== "--help" ? 1 : 0);
 }
 const file = join(dirname(fileURLToPath(import.meta.url)), BENCHES[name]);
