@@ -16,7 +16,10 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   program
     .command("start")
-    .description("start the node configured by <home>/consumer.json (data in <home>/data, libp2p key in <home>/node-key); logs JSON lines on stderr")
+    .description(
+      "start the node configured by <home>/consumer.json (data in <home>/data, libp2p key in <home>/node-key); logs JSON lines on stderr. " +
+        "An evm node with <home>/relayer.json ({ relayerKey }) also runs the finality relayer (deploys AegisFinality, feeds it the hub's ZK certificates)",
+    )
     .requiredOption("--home <dir>", "the node's folder")
     .addOption(new Option("--log-level <level>", "least level logged").choices(["debug", "info", "warn", "error"]).default("info"))
     .action(async (o: { home: string; logLevel: LogLevel }) => {

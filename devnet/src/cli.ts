@@ -19,11 +19,13 @@ const program = new Command("devnet")
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
   .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; node0 proves", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
-  .option("--consumers <n>", "reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node; ports from the hub's + 1000", intArg("--consumers", 0, 16))
+  .option("--consumers <n>", "reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node", intArg("--consumers", 0, 16))
+  .option("--consumer-api-port <port>", "HTTP API port of the first consumer node (consumer i: producer port + 2i, full node + 2i + 1); default the hub's API port + 1000", intArg("--consumer-api-port", 1, 65535))
+  .option("--consumer-p2p-port <port>", "p2p port of the first consumer node, likewise; default the hub's p2p port + 1000", intArg("--consumer-p2p-port", 1, 65535))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number }>();
+const o = program.opts<{ validators: number; home: string; chainId: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number }>();
 
 const devnet = new Devnet({
   home: o.home,
@@ -34,6 +36,8 @@ const devnet = new Devnet({
   apiBasePort: o.apiPort,
   zkCircuit: o.zk ? o.zkCircuit : null,
   ...(o.consumers !== undefined ? { consumers: o.consumers } : {}),
+  ...(o.consumerApiPort !== undefined ? { consumerApiBasePort: o.consumerApiPort } : {}),
+  ...(o.consumerP2pPort !== undefined ? { consumerP2pBasePort: o.consumerP2pPort } : {}),
 });
 let stopping = false;
 const shutdown = async (signal: string) => {

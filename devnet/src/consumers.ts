@@ -78,10 +78,10 @@ export class DevnetConsumers {
     }
     this.consumers = list;
     for (const c of list) this.spawn(`${c.id}/producer`, c.nodes[0]!.home);
-    await Promise.all(list.map((c) => waitForApi(c.nodes[0]!.api, 60_000)));
+    await Promise.all(list.map((c) => waitForApi(c.nodes[0]!.api, 120_000)));
     for (const c of list) await this.register(c);
     for (const c of list) for (const n of c.nodes.slice(1)) this.spawn(`${c.id}/${n.role}`, n.home);
-    await Promise.all(list.flatMap((c) => c.nodes.slice(1).map((n) => waitForApi(n.api, 60_000))));
+    await Promise.all(list.flatMap((c) => c.nodes.slice(1).map((n) => waitForApi(n.api, 120_000))));
     return list;
   }
 

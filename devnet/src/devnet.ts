@@ -26,6 +26,9 @@ export interface DevnetOpts {
   zkProvers?: number[];
   /** Reference consumer chains to run (ledger, utxo, … in turn), each a producer and a full node; default 0. */
   consumers?: number;
+  /** First API and p2p ports of the consumer nodes (default: the hub's + CONSUMER_PORT_OFFSET); consumer i uses base + 2i and + 2i + 1. */
+  consumerApiBasePort?: number;
+  consumerP2pBasePort?: number;
   /** Extra Node.js flags for every node process (profiling, V8 options). */
   nodeArgs?: string[];
   log?: (line: string) => void;
@@ -123,8 +126,8 @@ export class Devnet {
         home,
         host: this.opts.host,
         count,
-        apiBasePort: port(first.api, /:(\d+)$/) + CONSUMER_PORT_OFFSET,
-        p2pBasePort: port(first.p2p, /\/tcp\/(\d+)/) + CONSUMER_PORT_OFFSET,
+        apiBasePort: this.opts.consumerApiBasePort ?? port(first.api, /:(\d+)$/) + CONSUMER_PORT_OFFSET,
+        p2pBasePort: this.opts.consumerP2pBasePort ?? port(first.p2p, /\/tcp\/(\d+)/) + CONSUMER_PORT_OFFSET,
         hubNodes: nodes,
         hubFaucet: this.file.faucet,
         denom: this.file.denom,
