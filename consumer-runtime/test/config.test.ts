@@ -18,7 +18,7 @@ const PRODUCER_PK = ed25519.getPublicKey(PRODUCER_SK);
 const FEE = { amount: [{ denom: "uaeg", amount: "10000" }], gas: "400000" };
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const URLS = ["http://127.0.0.1:26657", "http://127.0.0.1:26658", "http://127.0.0.1:26659", "http://127.0.0.1:26660"];
-/** A hub trust root as `aegis hub trust-root` writes it, with the succinct tier (the e2e hub makes ZK certificates). */
+/** A hub trust root as `computeHubTrustRoot` gives it, with the succinct tier (the e2e hub makes ZK certificates). */
 const TRUST: HubTrustRootJson = {
   ...encodeHubTrustRootJson(trustRoot),
   zk: { circuit: "quorum4", capacity: 4, verificationKey, genesisValidatorSetRoot: "12345678901234567890" },

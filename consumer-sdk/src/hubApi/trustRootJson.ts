@@ -7,8 +7,9 @@ import { inconsistent, malformed, readChainId, readInt, readObject, readString }
  * What a consumer trusts about its hub, from a source its operator trusts (the hub's genesis file,
  * never a hub node's answer): the chain id, the genesis time and the set that signs height 1, the
  * epoch length (sets change only after its multiples), the unbonding period and the trusting period
- * (shorter), and optionally the succinct tier's key. The hub writes it from its genesis
- * (`aegis hub trust-root`); a consumer's light client starts from it.
+ * (shorter), and optionally the succinct tier's key. The hub computes it from its genesis
+ * (`computeHubTrustRoot`; the devnet writes it into each consumer node's configuration); a consumer's
+ * light client starts from it.
  */
 export interface HubTrustRoot {
   chainId: string;
