@@ -233,12 +233,16 @@ export class ConsumerChain {
     const node: Node = { hash, header: h };
     this.nodes.set(toHex(hash), node);
     if (h.height <= this.headNode.header.height) return { status: "FORK", hash };
-    const depth = await this.switchHead(node);
+    const depth = await this.switchHead(node, block);
     return { status: "HEAD", hash, reorgDepth: depth };
   }
 
-  /** Makes `node` the head (the caller checked the guard). Returns how many old blocks left the chain. */
-  private async switchHead(node: Node): Promise<number> {
+  /**
+   * Makes `node` the head (the caller checked the guard); `block` is its block when the caller has it
+   * at hand (the one just added), so only other blocks of the new branch are read back. Returns how
+   * many old blocks left the chain.
+   */
+  private async switchHead(node: Node, block?: ConsumerBlock): Promise<number> {
     const added: Node[] = [];
     let a: Node | undefined = node;
     let b: Node | undefined = this.headNode;
@@ -251,7 +255,7 @@ export class ConsumerChain {
       b = this.nodes.get(toHex(b.header.parentHash));
     }
     added.reverse();
-    const txsOf = async (n: Node) => ((await this.store.getBlock(n.hash))?.txs ?? []);
+    const txsOf = async (n: Node) => (block && n === node ? block.txs : ((await this.store.getBlock(n.hash))?.txs ?? []));
     const removedTxs: Uint8Array[] = [];
     const addedTxs: Uint8Array[] = [];
     const rem = [];

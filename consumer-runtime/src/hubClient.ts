@@ -33,6 +33,20 @@ export class HubClient {
     this.fetchImpl = opts.fetch ?? fetch;
   }
 
+  /** One node's answer to `path`: decoded, a 404, or why it is unusable. */
+  private async ask<T>(url: string, path: string, decode: (json: unknown) => T): Promise<{ kind: "ok"; value: T } | { kind: "not-found" } | { kind: "failed"; reason: string }> {
+    try {
+      const res = await this.fetchImpl(url + path, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return res.status === 404 ? { kind: "not-found" } : { kind: "failed", reason: `HTTP ${res.status}` };
+      }
+      return { kind: "ok", value: decode(await res.json()) };
+    } catch (e) {
+      return { kind: "failed", reason: e instanceof HubApiError ? `${e.code} ${e.message}` : e instanceof Error ? e.message : String(e) };
+    }
+  }
+
   /**
    * GET a route and decode it. Returns undefined when no node gave an answer and at least one said 404 (not there yet),
    * throws HUB_CLIENT_ERROR_UNAVAILABLE when none gave a usable answer.
@@ -44,24 +58,13 @@ export class HubClient {
     for (let i = 0; i < this.urls.length; i++) {
       const idx = (this.preferred + i) % this.urls.length;
       const url = this.urls[idx]!;
-      try {
-        const res = await this.fetchImpl(url + path, { signal: AbortSignal.timeout(this.timeoutMs) });
-        if (res.status === 404) {
-          notFound++;
-          await res.body?.cancel();
-          continue;
-        }
-        if (!res.ok) {
-          failures.push(`${url}: HTTP ${res.status}`);
-          await res.body?.cancel();
-          continue;
-        }
-        const value = decode(await res.json());
+      const a = await this.ask(url, path, decode);
+      if (a.kind === "ok") {
         this.preferred = idx;
-        return value;
-      } catch (e) {
-        failures.push(`${url}: ${e instanceof HubApiError ? `${e.code} ${e.message}` : e instanceof Error ? e.message : String(e)}`);
+        return a.value;
       }
+      if (a.kind === "not-found") notFound++;
+      else failures.push(`${url}: ${a.reason}`);
     }
     if (notFound > 0) return undefined;
     throw new HubClientError({ code: "HUB_CLIENT_ERROR_UNAVAILABLE", route: path, failures }, `no hub node answered ${path}: ${failures.join("; ") || "all 404"}`);
@@ -74,21 +77,8 @@ export class HubClient {
    */
   async getEach<R extends HubApiRouteName, T>(route: R, params: HubApiPathParams<R>, query: Record<string, string | number | undefined>, decode: (json: unknown) => T): Promise<T[]> {
     const path = computeHubApiPath(route, params, query);
-    const answers = await Promise.all(
-      this.urls.map(async (url) => {
-        try {
-          const res = await this.fetchImpl(url + path, { signal: AbortSignal.timeout(this.timeoutMs) });
-          if (!res.ok) {
-            await res.body?.cancel();
-            return undefined;
-          }
-          return { value: decode(await res.json()) };
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    return answers.flatMap((a) => (a ? [a.value] : []));
+    const answers = await Promise.all(this.urls.map((url) => this.ask(url, path, decode)));
+    return answers.flatMap((a) => (a.kind === "ok" ? [a.value] : []));
   }
 
   /**

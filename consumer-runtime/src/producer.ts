@@ -1,4 +1,4 @@
-import { computeBlockHash, computeTxRoot, encodeBlock, MAX_BLOCK_TXS, signBlockHeader, type ConsumerBlock, type ConsumerBlockHeader } from "./block.js";
+import { computeTxRoot, encodeBlock, MAX_BLOCK_TXS, signBlockHeader, type ConsumerBlock, type ConsumerBlockHeader } from "./block.js";
 import type { ConsumerChain } from "./chain.js";
 import type { Mempool } from "./mempool.js";
 import type { Logger } from "@aegis/p2p";
@@ -70,7 +70,7 @@ export class BlockProducer {
   /** Builds, signs and adds one block on the head; returns it (undefined when the node is halted). */
   async produce(): Promise<ConsumerBlock | undefined> {
     if (this.chain.misbehaviour) return undefined;
-    const block = await this.chain.exclusive(async () => {
+    const { block, hash } = await this.chain.exclusive(async () => {
       const head = this.chain.head;
       const now = this.now();
       const time = Math.max(now, head.header.time + 1);
@@ -79,11 +79,11 @@ export class BlockProducer {
       this.mempool.remove(built.rejected.map((r) => r.tx));
       const header: ConsumerBlockHeader = { ...ctx, txRoot: computeTxRoot(built.txs), stateRoot: built.stateRoot, producerIndex: this.opts.producerIndex };
       const b: ConsumerBlock = { header, txs: built.txs, signature: signBlockHeader(this.opts.secretKey, header) };
-      await this.chain.addBlockExclusive(b, time);
-      return b;
+      const added = await this.chain.addBlockExclusive(b, time);
+      return { block: b, hash: added.hash };
     });
     this.lastBlockAt = this.now();
-    this.log.debug("produced", { height: block.header.height, txs: block.txs.length, hash: Buffer.from(computeBlockHash(block.header)).toString("hex") });
+    this.log.debug("produced", { height: block.header.height, txs: block.txs.length, hash });
     this.publish(encodeBlock(block));
     return block;
   }

@@ -29,7 +29,7 @@ export class CanonicalReader {
   }
 
   private need(n: number, field: string): void {
-    if (this.offset + n > this.input.length) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_TRUNCATED", field, offset: this.offset }, `${field}: input ends at byte ${this.input.length}`);
+    if (this.offset + n > this.input.length) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_TRUNCATED", field, offset: this.offset }, `${field}: truncated (needs ${n} bytes at offset ${this.offset} of ${this.input.length})`);
   }
 
   get remaining(): number {
@@ -91,6 +91,6 @@ export class CanonicalReader {
 
   /** Throws CANONICAL_READ_ERROR_TRAILING_BYTES unless every byte was read. */
   end(): void {
-    if (this.remaining !== 0) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_TRAILING_BYTES", count: this.remaining }, `${this.remaining} bytes after the last field`);
+    if (this.remaining !== 0) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_TRAILING_BYTES", count: this.remaining }, `${this.remaining} trailing bytes after the last field`);
   }
 }

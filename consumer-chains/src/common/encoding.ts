@@ -1,41 +1,43 @@
-import { assertLength, fromHex, isConsumerId, MAX_CONSUMER_ID_LENGTH } from "@aegis/consumer-sdk";
+import { assertLength, CanonicalReader, CanonicalReadError, fromHex, isConsumerId, MAX_CONSUMER_ID_LENGTH } from "@aegis/consumer-sdk";
 import { malformedTx } from "./errors.js";
 
 /** Largest amount, balance and fee: amounts are unsigned 64-bit on the wire and in the state. */
 export const U64_MAX = (1n << 64n) - 1n;
 
 /**
- * Strict reader of the environments' binary transactions (the layout of the SDK's CanonicalWriter:
- * big-endian fixed-width integers, u32-length-prefixed strings). Every failure is
+ * Strict reader of the environments' binary transactions: the SDK's CanonicalReader (the layout of its
+ * CanonicalWriter) with the environments' bounds on amounts, counts and chain ids. Every failure is
  * EXECUTION_ERROR_MALFORMED_TX naming the field: truncated input, a length or count out of its bound,
  * and (through `end`) trailing bytes. Returned byte arrays are copies, never views into the input.
  */
 export class TxReader {
-  private off = 0;
+  private readonly r: CanonicalReader;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(bytes: Uint8Array) {
     if (!(bytes instanceof Uint8Array)) throw malformedTx("transaction: not bytes");
+    this.r = new CanonicalReader(bytes);
   }
 
-  private take(n: number, field: string): Uint8Array {
-    if (this.bytes.length - this.off < n) throw malformedTx(`${field}: truncated (needs ${n} bytes at offset ${this.off} of ${this.bytes.length})`);
-    const out = this.bytes.slice(this.off, this.off + n);
-    this.off += n;
-    return out;
+  /** The SDK reader's failures as this environment's error. */
+  private read<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof CanonicalReadError) throw malformedTx(e.message);
+      throw e;
+    }
   }
 
   u8(field: string): number {
-    return this.take(1, field)[0]!;
+    return this.read(() => this.r.u8(field));
   }
 
   u32(field: string): number {
-    const b = this.take(4, field);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+    return this.read(() => this.r.u32(field));
   }
 
   u64(field: string): bigint {
-    const b = this.take(8, field);
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+    return this.read(() => this.r.u64(field));
   }
 
   /** A u64 that must be at least `min` (amounts: 1). */
@@ -53,21 +55,21 @@ export class TxReader {
   }
 
   fixed(length: number, field: string): Uint8Array {
-    return this.take(length, field);
+    return this.read(() => this.r.fixed(length, field));
   }
 
   /** A chain id: u32 length and 1-64 characters of a-z 0-9 - _ . (the hub's consumer-id form). */
   chainId(field = "chainId"): string {
     const len = this.u32(`${field} length`);
     if (len < 1 || len > MAX_CONSUMER_ID_LENGTH) throw malformedTx(`${field}: length ${len} is not within 1..${MAX_CONSUMER_ID_LENGTH}`);
-    const s = String.fromCharCode(...this.take(len, field));
+    const s = String.fromCharCode(...this.fixed(len, field));
     if (!isConsumerId(s)) throw malformedTx(`${field}: not a consumer id (a-z 0-9 - _ .)`);
     return s;
   }
 
   /** Refuses anything after the last field. */
   end(): void {
-    if (this.off !== this.bytes.length) throw malformedTx(`transaction: ${this.bytes.length - this.off} trailing bytes`);
+    this.read(() => this.r.end());
   }
 }
 
