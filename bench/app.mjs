@@ -4,7 +4,9 @@
 // through what a node does with it: CheckTx when it arrives, prepareBlock (proposer) or executeBlock
 // (validator), commitBlock, and the re-check of the mempool left behind after each commit.
 // `--tx checkpoint`: the same for consumer checkpoints (MsgSubmitCheckpoint) of 100 consumers
-// registered in a first, uncounted block, each block holding 10 checkpoints per consumer in order.
+// registered in a first, uncounted block, each block holding 10 checkpoints per consumer in order;
+// `--batch B` puts B consumers' checkpoints in each transaction (one relayer for B consumers, as the
+// consumers benchmark's relayers do), and the table counts checkpoints, not transactions.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +33,9 @@ export async function run(args) {
   const quick = args.includes("--quick");
   const kind = args.includes("--tx") ? args[args.indexOf("--tx") + 1] : "send";
   if (kind !== "send" && kind !== "checkpoint") throw new Error("--tx send|checkpoint");
+  const batch = args.includes("--batch") ? Number(args[args.indexOf("--batch") + 1]) : 1;
+  if (!Number.isInteger(batch) || batch < 1 || CONSUMERS % batch !== 0) throw new Error(`--batch: a divisor of ${CONSUMERS}`);
+  if (kind === "send" && batch !== 1) throw new Error("--batch applies to --tx checkpoint");
   const blockSize = 1000;
   const blocks = (quick ? 3 : 8) + (kind === "checkpoint" ? 1 : 0); // the first block warms up the JIT and is not counted
   const wallets = await Promise.all(Array.from({ length: SENDERS }, () => DirectSecp256k1HdWallet.generate(12, { prefix: "aegis" })));
@@ -53,27 +58,32 @@ export async function run(args) {
       blockTxs.push(txs);
     }
   } else {
-    // Consumer c is registered and relayed by sender c % SENDERS; its producer key is sha256("producer-c").
+    // Consumer c is registered and relayed by sender floor(c / batch) % SENDERS; its producer key is sha256("producer-c").
     const producer = (c) => sha(`producer-${c}`);
+    const relayerOf = (c) => Math.floor(c / batch) % SENDERS;
     const regFee = { amount: [{ denom: DENOM, amount: "25000" }], gas: "1000000" };
     const regs = [];
     for (let c = 0; c < CONSUMERS; c++) {
-      const i = c % SENDERS;
+      const i = relayerOf(c);
       const value = { owner: addrs[i], consumerId: `bench-${c}`, vm: "bench", genesisHash: sha(`genesis-${c}`), producerKeys: [getCheckpointProducerPublicKey(producer(c))], bond: { denom: DENOM, amount: "10000000" } };
       regs.push(await sign(i, [{ typeUrl: MSG_REGISTER_CONSUMER_TYPE_URL, value }], regFee));
     }
     blockTxs.push(regs);
-    const fee = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
+    const fee = { amount: [{ denom: DENOM, amount: String(10000 * batch) }], gas: String(400000 * batch) };
     const last = Array.from({ length: CONSUMERS }, () => null);
     for (let k = 1; k < blocks; k++) {
       const txs = [];
-      for (let j = 0; j < blockSize; j++) {
-        const c = j % CONSUMERS;
-        const i = c % SENDERS;
-        const height = (last[c]?.height ?? 0) + 1;
-        const cp = { consumerId: `bench-${c}`, height, blockHash: sha(`b-${c}-${height}`), parentCheckpointHash: last[c] ? computeCheckpointHash(last[c]) : ZERO_CHECKPOINT_HASH, stateRoot: sha(`s-${c}-${height}`) };
-        last[c] = cp;
-        txs.push(await sign(i, [{ typeUrl: MSG_SUBMIT_CHECKPOINT_TYPE_URL, value: { relayer: addrs[i], checkpoint: cp, producerIndex: 0, signature: signCheckpoint(producer(c), CHAIN_ID, cp) } }], fee));
+      for (let j = 0; j < blockSize; j += batch) {
+        const first = j % CONSUMERS;
+        const i = relayerOf(first);
+        const msgs = [];
+        for (let c = first; c < first + batch; c++) {
+          const height = (last[c]?.height ?? 0) + 1;
+          const cp = { consumerId: `bench-${c}`, height, blockHash: sha(`b-${c}-${height}`), parentCheckpointHash: last[c] ? computeCheckpointHash(last[c]) : ZERO_CHECKPOINT_HASH, stateRoot: sha(`s-${c}-${height}`) };
+          last[c] = cp;
+          msgs.push({ typeUrl: MSG_SUBMIT_CHECKPOINT_TYPE_URL, value: { relayer: addrs[i], checkpoint: cp, producerIndex: 0, signature: signCheckpoint(producer(c), CHAIN_ID, cp) } });
+        }
+        txs.push(await sign(i, msgs, fee));
       }
       blockTxs.push(txs);
     }
@@ -107,18 +117,19 @@ export async function run(args) {
       const counted = k > (kind === "checkpoint" ? 1 : 0); // checkpoints: block 0 registers, block 1 warms up
       const txs = blockTxs[k];
       const next = blockTxs[k + 1] ?? [];
-      await time("check_tx (first)", next.length * 2, counted, () => {
+      // Items: transfers, or checkpoints (batch per transaction).
+      await time("check_tx (first)", next.length * batch * 2, counted, () => {
         for (const app of [proposer.app, validator.app]) for (const tx of next) if (app.checkTx(tx).code !== 0) throw new Error("CheckTx refused a tx");
       });
       const ctx = { chainId: CHAIN_ID, height: k + 1, time: 1_700_000_000_000 + k * 1000, proposer: new Uint8Array(20).fill(7), lastCommit: null, evidence: [] };
-      const prepared = await time("prepare_block (proposer)", txs.length, counted, () => proposer.app.prepareBlock(ctx, txs));
+      const prepared = await time("prepare_block (proposer)", txs.length * batch, counted, () => proposer.app.prepareBlock(ctx, txs));
       if (prepared.txs.length !== txs.length) throw new Error(`prepareBlock kept ${prepared.txs.length} of ${txs.length}`);
-      await time("execute_block (validator)", txs.length, counted, () => validator.app.executeBlock(ctx, txs));
-      await time("commit_block", txs.length * 2, counted, async () => {
+      await time("execute_block (validator)", txs.length * batch, counted, () => validator.app.executeBlock(ctx, txs));
+      await time("commit_block", txs.length * batch * 2, counted, async () => {
         await proposer.app.commitBlock(ctx, txs);
         await validator.app.commitBlock(ctx, txs);
       });
-      await time("recheck", next.length * 2, counted, () => {
+      await time("recheck", next.length * batch * 2, counted, () => {
         for (const app of [proposer.app, validator.app]) for (const tx of next) if (app.checkTx(tx).code !== 0) throw new Error("re-check refused a tx");
       });
     }
@@ -131,8 +142,8 @@ export async function run(args) {
   // A node handles each tx once per step (prepare or execute: one of the two).
   const perNode = rows.reduce((s, r) => s + (r.step.startsWith("execute") ? 0 : r.us_per_tx), 0);
   rows.push({ step: "one node, per tx", txs: "", total_ms: "", us_per_tx: +perNode.toFixed(1) });
-  const what = kind === "send" ? `MsgSend from ${SENDERS} senders` : `MsgSubmitCheckpoint of ${CONSUMERS} consumers relayed by ${SENDERS} accounts`;
+  const what = kind === "send" ? `MsgSend from ${SENDERS} senders` : `MsgSubmitCheckpoint of ${CONSUMERS} consumers relayed by ${SENDERS} accounts, ${batch} per transaction; per checkpoint`;
   console.log(`\napp benchmark (cosmjs-signed ${what}, blocks of ${blockSize}, one process)\n`);
   const table = printTable(rows, COLUMNS);
-  await writeResults(kind === "send" ? "app" : "app-checkpoint", { tx: kind, blockSize, blocks: blocks - (kind === "checkpoint" ? 2 : 1), senders: SENDERS, rows, table });
+  await writeResults(kind === "send" ? "app" : batch === 1 ? "app-checkpoint" : `app-checkpoint-batch${batch}`, { tx: kind, batch, blockSize, blocks: blocks - (kind === "checkpoint" ? 2 : 1), senders: SENDERS, rows, table });
 }

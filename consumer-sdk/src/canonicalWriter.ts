@@ -25,24 +25,26 @@ export class CanonicalWriter {
 
   u32(v: number, field = "u32"): this {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw outOfRange(field, v);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    return this.push(b);
+    return this.push(Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff));
   }
 
   /** Signed 32-bit, used for "no round" = -1 (proof-of-lock round). */
   i32(v: number, field = "i32"): this {
     if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw outOfRange(field, v);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, v);
-    return this.push(b);
+    return this.push(Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff));
   }
 
   u64(v: bigint | number, field = "u64"): this {
-    const x = typeof v === "number" ? (Number.isSafeInteger(v) ? BigInt(v) : -1n) : v;
-    if (x < 0n || x > U64_MAX) throw outOfRange(field, v);
+    if (typeof v === "number") {
+      // Safe integers (below 2^53) without a BigInt: high and low 32-bit halves.
+      if (!Number.isSafeInteger(v) || v < 0) throw outOfRange(field, v);
+      const hi = Math.floor(v / 0x100000000);
+      const lo = v >>> 0;
+      return this.push(Uint8Array.of(hi >>> 24, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff));
+    }
+    if (v < 0n || v > U64_MAX) throw outOfRange(field, v);
     const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, x);
+    new DataView(b.buffer).setBigUint64(0, v);
     return this.push(b);
   }
 

@@ -4,7 +4,7 @@ import { CanonicalWriter } from "./canonicalWriter.js";
 import { isStrictEd25519PublicKey, verifyEd25519Strict } from "./ed25519Strict.js";
 import { AegisError } from "./errors.js";
 import { computeMerkleRoot, EMPTY_MERKLE_ROOT, HASH_LENGTH, sha256 } from "./hash.js";
-import { computeMerklePathLength, computeMerkleProof, MAX_MERKLE_PROOF_DEPTH, verifyMerkleProof, type MerkleProof } from "./merkleProof.js";
+import { computeMerkleLeafHash, computeMerklePathLength, computeMerkleProof, MAX_MERKLE_PROOF_DEPTH, verifyMerkleProof, type MerkleProof } from "./merkleProof.js";
 
 /**
  * Consumer checkpoints: what a consumer chain's block producer signs and the hub records, the
@@ -95,6 +95,11 @@ export function encodeCheckpointCanonical(cp: ConsumerCheckpoint): Uint8Array {
 /** SHA-256 of the canonical encoding: what the consumer's next checkpoint names as its parent. */
 export function computeCheckpointHash(cp: ConsumerCheckpoint): Uint8Array {
   return sha256(encodeCheckpointCanonical(cp));
+}
+
+/** The checkpoint's leaf hash in the consumer-checkpoint tree (computeMerkleLeafHash of the canonical encoding). */
+export function computeCheckpointLeafHash(cp: ConsumerCheckpoint): Uint8Array {
+  return computeMerkleLeafHash(encodeCheckpointCanonical(cp));
 }
 
 /** Whether two checkpoints are the same (same canonical encoding). */

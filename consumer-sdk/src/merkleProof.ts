@@ -1,5 +1,5 @@
 import { bytesEqual, concatBytes } from "./bytes.js";
-import { HASH_LENGTH, sha256 } from "./hash.js";
+import { EMPTY_MERKLE_ROOT, HASH_LENGTH, sha256 } from "./hash.js";
 
 /**
  * Audit paths of the RFC 6962 Merkle tree that computeMerkleRoot (hash.ts) defines: leaf =
@@ -41,6 +41,16 @@ function subtreeRoot(hashes: readonly Uint8Array[], start: number, end: number):
   if (end - start === 1) return hashes[start]!;
   const k = splitPoint(end - start);
   return innerHash(subtreeRoot(hashes, start, start + k), subtreeRoot(hashes, start + k, end));
+}
+
+/**
+ * The root computeMerkleRoot gives for leaves whose leaf hashes (computeMerkleLeafHash) are
+ * `leafHashes`, in order: for a caller that keeps leaf hashes instead of leaf data. None:
+ * EMPTY_MERKLE_ROOT.
+ */
+export function computeMerkleRootOfLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
+  if (leafHashes.length === 0) return EMPTY_MERKLE_ROOT;
+  return subtreeRoot(leafHashes, 0, leafHashes.length);
 }
 
 /** The audit path of leaf `index` (RFC 6962 PATH(m, D[n])). Throws RangeError for an index outside the leaves. */

@@ -9,6 +9,9 @@ import {
   CheckpointError,
   computeCheckpointHash,
   computeCheckpointInclusionProof,
+  computeCheckpointLeafHash,
+  computeMerkleLeafHash,
+  computeMerkleRootOfLeafHashes,
   computeCheckpointSignBytes,
   computeConsumerCheckpointRoot,
   computeMerklePathLength,
@@ -144,6 +147,16 @@ describe("producer signatures", () => {
 describe("RFC 6962 audit paths", () => {
   const leavesOf = (n: number) => Array.from({ length: n }, (_, i) => Uint8Array.of(i, i * 3, 0x5a));
 
+  test("n = 0..40: the root over leaf hashes is the root over leaf data; another order is another root", () => {
+    for (let n = 0; n <= 40; n++) {
+      const leaves = leavesOf(n);
+      const hashes = leaves.map(computeMerkleLeafHash);
+      expect(toHex(computeMerkleRootOfLeafHashes(hashes))).toBe(toHex(computeMerkleRoot(leaves)));
+      if (n > 1) expect(toHex(computeMerkleRootOfLeafHashes([...hashes].reverse()))).not.toBe(toHex(computeMerkleRoot(leaves)));
+    }
+    expect(toHex(computeMerkleRootOfLeafHashes([]))).toBe(toHex(EMPTY_MERKLE_ROOT));
+  });
+
   test("n = 1..33, every index: the path leads to computeMerkleRoot, and any tampering does not", () => {
     for (let n = 1; n <= 33; n++) {
       const leaves = leavesOf(n);
@@ -190,6 +203,13 @@ describe("RFC 6962 audit paths", () => {
 });
 
 describe("consumer-checkpoint root and inclusion", () => {
+  test("a checkpoint's leaf hash is its leaf in the root: the root of leaf hashes sorted by id is computeConsumerCheckpointRoot", () => {
+    const cps = ["b", "a", "c.1", "a-2"].map((consumerId, i) => ({ ...CP, consumerId, height: i + 1 }));
+    const sorted = [...cps].sort((x, y) => (x.consumerId < y.consumerId ? -1 : 1));
+    expect(toHex(computeCheckpointLeafHash(CP))).toBe(toHex(computeMerkleLeafHash(encodeCheckpointCanonical(CP))));
+    expect(toHex(computeMerkleRootOfLeafHashes(sorted.map(computeCheckpointLeafHash)))).toBe(toHex(computeConsumerCheckpointRoot(cps)));
+  });
+
   const cps: ConsumerCheckpoint[] = ["utxo", "evm-1", "accounts", "b", "a.b", "a-b", "a_b"].map((consumerId, i) => ({
     consumerId,
     height: 10 + i,

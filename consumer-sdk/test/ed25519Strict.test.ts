@@ -1,23 +1,32 @@
-// Strict, cofactorless ed25519: the node:crypto (OpenSSL) path and the noble path give the same answer
-// on every input — valid signatures, tampered ones, malleated S, an R with a small-order component
-// (which noble's own cofactored verify accepts and OpenSSL refuses), non-canonical encodings, keys of
-// small and mixed order, and random bytes.
+// Strict, cofactorless ed25519: the libsodium (sodium-native), node:crypto (OpenSSL) and noble paths
+// give the same answer on every input — valid signatures, tampered ones, malleated S, an R with a
+// small-order component (which noble's own cofactored verify accepts and the others refuse), an R of
+// small order (which OpenSSL alone would accept), non-canonical encodings, keys of small and mixed
+// order, and random bytes.
 import fc from "fast-check";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { fromHex, isStrictEd25519PublicKey, verifyEd25519Strict } from "@aegis/consumer-sdk";
+import { ED25519_BACKEND, fromHex, isStrictEd25519PublicKey, verifyEd25519Strict } from "@aegis/consumer-sdk";
 
 const L = ed25519.Point.Fn.ORDER;
 const P = ed25519.Point.Fp.ORDER;
 /** A point of order 8 (RFC 8032 test material). */
 const T8 = ed25519.Point.fromBytes(fromHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"));
-const both = (pk: Uint8Array, m: Uint8Array, sig: Uint8Array) => [verifyEd25519Strict(pk, m, sig, "node"), verifyEd25519Strict(pk, m, sig, "noble")];
+/** [answer, answer] when the three paths agree; [their answers, "disagree"] when they do not. */
+const both = (pk: Uint8Array, m: Uint8Array, sig: Uint8Array): [boolean | string, boolean | string] => {
+  const answers = [verifyEd25519Strict(pk, m, sig, "sodium"), verifyEd25519Strict(pk, m, sig, "node"), verifyEd25519Strict(pk, m, sig, "noble")];
+  return answers[0] === answers[1] && answers[1] === answers[2] ? [answers[0]!, answers[0]!] : [answers.join("/"), "disagree"];
+};
 const key = (i: number) => {
   const sk = new Uint8Array(32).fill(i);
   return { sk, pk: ed25519.getPublicKey(sk) };
 };
 const msg = Uint8Array.of(1, 2, 3, 4);
+
+test("Node here verifies through libsodium", () => {
+  expect(ED25519_BACKEND).toBe("sodium");
+});
 
 test("the order-8 point is what the tests need", () => {
   expect(T8.isSmallOrder()).toBe(true);
@@ -90,6 +99,34 @@ test("a key of mixed order (A + T8): whatever the answer, both paths give the sa
     const [n, b] = both(mixed, m, sig);
     expect(n).toBe(b);
   }
+});
+
+test("an R of small order (identity) with the equation holding: OpenSSL alone would take it, the strict rule refuses it on every path", () => {
+  const { sk, pk } = key(21);
+  const { scalar } = ed25519.utils.getExtendedPublicKey(sk);
+  const R = ed25519.Point.ZERO.toBytes();
+  const k = bytesToNumberLE(sha512(Uint8Array.from([...R, ...pk, ...msg]))) % L;
+  const sig = Uint8Array.from([...R, ...numberToBytesLE((k * scalar) % L, 32)]); // [S]B = [k]A: R' is the identity
+  expect(ed25519.Point.BASE.multiply((k * scalar) % L).equals(ed25519.Point.fromBytes(pk).multiply(k))).toBe(true);
+  expect(both(pk, msg, sig)).toEqual([false, false]);
+});
+
+test("a key of mixed order with a signature whose equation holds exactly: every path accepts it", () => {
+  const { sk, pk } = key(23);
+  const { scalar } = ed25519.utils.getExtendedPublicKey(sk);
+  const mixed = ed25519.Point.fromBytes(pk).add(T8).toBytes();
+  let made = 0;
+  for (let i = 0; made < 3 && i < 400; i++) {
+    const m = Uint8Array.of(i, 7);
+    const r = BigInt(i + 1000003);
+    const R = ed25519.Point.BASE.multiply(r).toBytes();
+    const k = bytesToNumberLE(sha512(Uint8Array.from([...R, ...mixed, ...m]))) % L;
+    if (k % 8n !== 0n) continue; // [k]T8 vanishes only then
+    made++;
+    const sig = Uint8Array.from([...R, ...numberToBytesLE((r + k * scalar) % L, 32)]);
+    expect(both(mixed, m, sig)).toEqual([true, true]);
+  }
+  expect(made).toBe(3);
 });
 
 test("random keys, messages and signatures: the same answer on both paths", () => {

@@ -172,7 +172,7 @@ test("kill -9 of consumer nodes at random moments loses nothing hub-final", asyn
       `${t.id}/${t.role} back after kill -9`,
     );
     if (before.hubFinalHeight > 0) {
-      const block = await tryGetJson<{ hash: string; final: boolean }>(`${t.api}/blocks/${before.hubFinalHeight}`);
+      const block = await waitFor(() => tryGetJson<{ hash: string; final: boolean }>(`${t.api}/blocks/${before.hubFinalHeight}`), 30_000, `${t.id}/${t.role} block ${before.hubFinalHeight}`);
       expect(block).toMatchObject({ hash: before.hubFinalBlockHash, final: true });
     }
     expect(after.misbehaviour).toBeNull();
@@ -183,7 +183,8 @@ test("kill -9 of consumer nodes at random moments loses nothing hub-final", asyn
     await waitFor(async () => ((await finality(c.nodes[1]!.api))?.hubFinalHeight ?? 0) > start || undefined, 60_000, `${c.id} progressing`);
     const [p, f] = await Promise.all(c.nodes.map((n) => finality(n.api)));
     const h = Math.min(p!.hubFinalHeight, f!.hubFinalHeight);
-    const [bp, bf] = await Promise.all(c.nodes.map((n) => tryGetJson<{ hash: string }>(`${n.api}/blocks/${h}`)));
+    // Retried: under a full test run a node can take longer than one request's 3 s to answer.
+    const [bp, bf] = await Promise.all(c.nodes.map((n) => waitFor(() => tryGetJson<{ hash: string }>(`${n.api}/blocks/${h}`), 30_000, `${c.id}/${n.role} block ${h}`)));
     expect(bp!.hash).toBe(bf!.hash);
   }
 });

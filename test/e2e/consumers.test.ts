@@ -140,10 +140,10 @@ test("a consumer registers, its checkpoints are ordered into headers every valid
   for (const h of headers) expect(toHex(h.consumerCheckpointRoot)).toBe(toHex(headers[0]!.consumerCheckpointRoot));
   expect(toHex(headers[0]!.consumerCheckpointRoot)).toBe(toHex(computeConsumerCheckpointRoot([cp2])));
   for (const n of nodes()) {
-    const at = n.app.consumerCheckpoint!(CONSUMER, 2)!;
+    const at = (await n.app.consumerCheckpoint!(CONSUMER, 2))!;
     expect(at.record.hubHeight).toBe(hubHeight);
     expect(at.rootCheckpoints.map(computeCheckpointHash).map(toHex)).toEqual([toHex(computeCheckpointHash(cp2))]);
-    expect(n.app.consumerCheckpoint!(CONSUMER, 3)).toBeUndefined(); // the refused fork left nothing
+    expect(await n.app.consumerCheckpoint!(CONSUMER, 3)).toBeUndefined(); // the refused fork left nothing
     expect(n.app.consumers!().map((c) => [c.consumerId, c.latestHeight, c.frozen])).toEqual([[CONSUMER, 2, false]]);
   }
 

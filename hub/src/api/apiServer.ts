@@ -224,7 +224,7 @@ export class ApiServer {
         if (h > node.engine.height) return fail(reply, 404, "API_ERROR_NOT_FOUND", `hub height ${h} is not committed yet (latest is ${node.engine.height})`);
         atHubHeight = h;
       }
-      const at = node.app.consumerCheckpoint?.(id, raw === "latest" ? "latest" : Number(raw), atHubHeight);
+      const at = await node.app.consumerCheckpoint?.(id, raw === "latest" ? "latest" : Number(raw), atHubHeight);
       if (!at) {
         const what = raw === "latest" ? `no checkpoint of ${id}` : `no checkpoint of ${id} at height ${raw}`;
         return fail(reply, 404, "API_ERROR_NOT_FOUND", atHubHeight === undefined ? what : `${what} that is its latest at hub height ${atHubHeight}`);

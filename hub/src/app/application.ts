@@ -93,7 +93,7 @@ export interface Application {
    * root that holds it: the root of the hub block that recorded it, or with `atHubHeight`, the root of
    * that later header when the checkpoint is still the consumer's latest there (undefined otherwise).
    */
-  consumerCheckpoint?(consumerId: string, height: number | "latest", atHubHeight?: number): { record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined;
+  consumerCheckpoint?(consumerId: string, height: number | "latest", atHubHeight?: number): Promise<{ record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined>;
   /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
 }

@@ -4,18 +4,20 @@ import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
-import type { HubDb, IndexedTx } from "../db/index.js";
+import type { CheckpointHistoryEntry, HubDb, IndexedTx } from "../db/index.js";
 import { DEFAULT_EPOCH_LENGTH, parseProverSharePermille, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
 import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./modules/zk/index.js";
 import {
   CONSUMER_HANDLERS,
   DEFAULT_PROVER_SHARE_PERMILLE,
-  getCheckpoint,
+  decodeCheckpointRecord,
+  encodeCheckpointRecord,
   getLatestCheckpoint,
   getConsumer,
   getConsumerCheckpointRoot,
-  listCheckpointsAtHubHeight,
   listConsumers,
+  MSG_SUBMIT_CHECKPOINT_TYPE_URL,
+  type MsgSubmitCheckpoint,
   processConsumersGenesis,
   processMatureConsumerBonds,
   queryConsumers,
@@ -27,7 +29,7 @@ import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
-import { executeTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
+import { executeTx, prepareTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
@@ -311,6 +313,7 @@ export class HubApplication implements Application {
     }
     const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: getTxHash(tx).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
     await this.modules.db.txs.putBlock(ctx.height, indexed);
+    await this.modules.db.checkpoints.putBlock(this.checkpointHistoryOf(ctx.height, txs, e.results));
     const root = await this.state.commit(ctx.height, e.view);
     this.executed.clear();
     this.checkView = this.state.createView();
@@ -336,18 +339,64 @@ export class HubApplication implements Application {
     return getConsumer(this.state.committed, consumerId);
   }
 
-  consumerCheckpoint(consumerId: string, height: number | "latest", atHubHeight?: number): { record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined {
+  /**
+   * The checkpoints a block's successful transactions recorded, in block order, for the node's
+   * checkpoint history (the state keeps each consumer's latest only: decision 49).
+   */
+  private checkpointHistoryOf(hubHeight: number, txs: readonly Uint8Array[], results: readonly TxResult[]): CheckpointHistoryEntry[] {
+    const out: CheckpointHistoryEntry[] = [];
+    txs.forEach((tx, i) => {
+      if (results[i]!.code !== 0) return;
+      const hash = getTxHash(tx);
+      let p = this.preparedTxs.get(hash);
+      if (!p) {
+        p = prepareTx(tx, { chainId: this.opts.chainId, registry: this.registry, simulate: false });
+        this.preparedTxs.set(hash, p);
+      }
+      for (const { handler, msg } of p.msgs) {
+        if (handler.typeUrl !== MSG_SUBMIT_CHECKPOINT_TYPE_URL) continue;
+        const m = msg as MsgSubmitCheckpoint;
+        const record = encodeCheckpointRecord({ checkpoint: m.checkpoint!, hubHeight, producerIndex: m.producerIndex, signature: m.signature });
+        out.push({ consumerId: m.checkpoint!.consumerId, height: m.checkpoint!.height, hubHeight, record });
+      }
+    });
+    return out;
+  }
+
+  /** The consumer's latest checkpoint recorded at or before hub height `hubHeight`: from the state when its latest is, else from the history. */
+  private async checkpointAtHubHeight(consumerId: string, hubHeight: number): Promise<CheckpointRecord | undefined> {
+    const latest = getLatestCheckpoint(this.state.committed, consumerId);
+    if (!latest || latest.hubHeight <= hubHeight) return latest;
+    const e = await this.modules.db.checkpoints.latestAtHubHeight(consumerId, hubHeight);
+    return e && decodeCheckpointRecord(e.record);
+  }
+
+  async consumerCheckpoint(consumerId: string, height: number | "latest", atHubHeight?: number): Promise<{ record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined> {
     const store = this.state.committed;
+    let record: CheckpointRecord | undefined;
+    let rootHubHeight: number;
     if (atHubHeight === undefined) {
-      const record = height === "latest" ? getLatestCheckpoint(store, consumerId) : getCheckpoint(store, consumerId, height);
+      const latest = getLatestCheckpoint(store, consumerId);
+      if (height === "latest" || latest?.checkpoint.height === height) record = latest;
+      else {
+        const e = await this.modules.db.checkpoints.get(consumerId, height);
+        record = e && decodeCheckpointRecord(e.record);
+      }
       if (!record) return undefined;
-      return { record, rootHubHeight: record.hubHeight, rootCheckpoints: listCheckpointsAtHubHeight(store, record.hubHeight).map((r) => r.checkpoint) };
+      rootHubHeight = record.hubHeight;
+    } else {
+      // Against a later header: the root at `atHubHeight` holds the consumer's latest checkpoint as of then.
+      record = await this.checkpointAtHubHeight(consumerId, atHubHeight);
+      if (!record || (height !== "latest" && record.checkpoint.height !== height)) return undefined;
+      rootHubHeight = atHubHeight;
     }
-    // Against a later header: the root at `atHubHeight` holds the consumer's latest checkpoint as of then.
-    const records = listCheckpointsAtHubHeight(store, atHubHeight);
-    const record = records.find((r) => r.checkpoint.consumerId === consumerId);
-    if (!record || (height !== "latest" && record.checkpoint.height !== height)) return undefined;
-    return { record, rootHubHeight: atHubHeight, rootCheckpoints: records.map((r) => r.checkpoint) };
+    // The leaves of that header's root: every consumer's latest checkpoint as of its hub height.
+    const rootCheckpoints: ConsumerCheckpoint[] = [];
+    for (const c of listConsumers(store)) {
+      const r = await this.checkpointAtHubHeight(c.consumerId, rootHubHeight);
+      if (r) rootCheckpoints.push(r.checkpoint);
+    }
+    return { record, rootHubHeight, rootCheckpoints };
   }
 
   checkAccount(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined {

@@ -1,5 +1,6 @@
 import { Level, type BatchOperation } from "level";
 import { BlockRepository } from "./blockRepository.js";
+import { CheckpointHistoryRepository } from "./checkpointHistoryRepository.js";
 import { DbError } from "./dbError.js";
 import { EvidenceRepository } from "./evidenceRepository.js";
 import { MetaRepository } from "./metaRepository.js";
@@ -32,7 +33,7 @@ export interface RepositoryOptions {
   sync: boolean;
 }
 
-export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex", "zkcerts"] as const;
+export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex", "zkcerts", "checkpoints"] as const;
 
 /**
  * The hub's single on-disk LevelDB database. Every key space is a sublevel, and a write that spans key
@@ -48,6 +49,8 @@ export class HubDb {
   readonly guard: SignerGuardRepository;
   readonly txs: TxIndexRepository;
   readonly zkCertificates: ZkCertificateRepository;
+  /** Every consumer checkpoint the hub accepted (the state holds each consumer's latest only). */
+  readonly checkpoints: CheckpointHistoryRepository;
   readonly #root: HubLevel;
   readonly #state: HubSublevel;
 
@@ -63,6 +66,7 @@ export class HubDb {
     this.guard = new SignerGuardRepository(repo, { root, sublevel: openSublevel(root, "guard") });
     this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txindex") });
     this.zkCertificates = new ZkCertificateRepository(repo, { root, sublevel: openSublevel(root, "zkcerts") });
+    this.checkpoints = new CheckpointHistoryRepository(repo, { root, sublevel: openSublevel(root, "checkpoints") });
     this.#state = openSublevel(root, "state");
   }
 

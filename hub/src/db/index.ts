@@ -12,3 +12,4 @@ export * from "./serialQueue.js";
 export * from "./decodeStored.js";
 export * from "./txIndexRepository.js";
 export * from "./zkCertificateRepository.js";
+export * from "./checkpointHistoryRepository.js";

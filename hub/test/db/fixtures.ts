@@ -1,3 +1,4 @@
+import { HubDb } from "../../src/db/hubDb.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,33 @@ export function filled(length: number, byte: number): Uint8Array {
 export async function makeTempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), "aegis-hubdb-"));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A HubDb on a fresh temp directory for every test of the file (registers beforeEach/afterEach):
+ * `t.db` is the open database, `t.reopen()` closes and opens it again on the same directory.
+ */
+export function useTempHubDb(): { readonly db: HubDb; reopen(): Promise<HubDb> } {
+  let dir: Awaited<ReturnType<typeof makeTempDir>>;
+  let db: HubDb;
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    db = await HubDb.open(dir.path);
+  });
+  afterEach(async () => {
+    if (db.isOpen) await db.close();
+    await dir.remove();
+  });
+  return {
+    get db() {
+      return db;
+    },
+    async reopen() {
+      await db.close();
+      db = await HubDb.open(dir.path);
+      return db;
+    },
+  };
 }
 
 export function makeHeader(height: number, parentHash: Uint8Array, variant = 0): BlockHeader {

@@ -189,12 +189,22 @@ describe("consumers through HubApplication", () => {
     const pb = aegis.consumers.v1;
     const q = app.query("/aegis.consumers.v1.Query/Consumers", pb.QueryConsumersRequest.encode({}).finish());
     expect(q.code).toBe(0);
-    expect(pb.QueryConsumersResponse.decode(q.value!).consumers.map((c) => [c.consumer_id, c.frozen, Number(c.deregistered_height)])).toEqual([
-      ["evm-1", false, 7],
-      ["utxo", true, 0],
+    // latest_height comes from the latest-checkpoint pointer (a checkpoint does not rewrite the record).
+    expect(pb.QueryConsumersResponse.decode(q.value!).consumers.map((c) => [c.consumer_id, c.frozen, Number(c.deregistered_height), Number(c.latest_height)])).toEqual([
+      ["evm-1", false, 7, e2.height],
+      ["utxo", true, 0, u1.height],
     ]);
-    const qc = app.query("/aegis.consumers.v1.Query/Checkpoint", pb.QueryCheckpointRequest.encode({ consumer_id: "evm-1", height: 100 }).finish());
-    expect(Number(pb.QueryCheckpointResponse.decode(qc.value!).record!.hub_height)).toBe(2);
+    const one = pb.QueryConsumerResponse.decode(app.query("/aegis.consumers.v1.Query/Consumer", pb.QueryConsumerRequest.encode({ consumer_id: "evm-1" }).finish()).value!);
+    expect([Number(one.consumer!.latest_height), Number(one.latest!.checkpoint!.height)]).toEqual([e2.height, e2.height]);
+    // The state keeps each consumer's latest checkpoint; an older one is NotFound there and in the node's history.
+    const qc = app.query("/aegis.consumers.v1.Query/Checkpoint", pb.QueryCheckpointRequest.encode({ consumer_id: "evm-1", height: 0 }).finish());
+    expect(Number(pb.QueryCheckpointResponse.decode(qc.value!).record!.checkpoint!.height)).toBe(e2.height);
+    const old = app.query("/aegis.consumers.v1.Query/Checkpoint", pb.QueryCheckpointRequest.encode({ consumer_id: "evm-1", height: 100 }).finish());
+    expect([old.code, old.log]).toEqual([22, expect.stringContaining("not its latest (101)")]);
+    const e1At = await app.consumerCheckpoint("evm-1", 100);
+    expect(e1At!.record).toMatchObject({ checkpoint: e1, hubHeight: 2 });
+    expect(e1At!.rootCheckpoints.map((c) => `${c.consumerId}@${c.height}`)).toEqual(["evm-1@100", "utxo@7"]);
+    expect(await app.consumerCheckpoint("evm-1", 99)).toBeUndefined();
 
     // The deregistered and the frozen consumers' last checkpoints stay in the root; all of it survives a restart.
     expect(toHex(getConsumerCheckpointRoot(store()))).toBe(toHex(computeConsumerCheckpointRoot([u1, e2])));

@@ -50,7 +50,7 @@ import {
   DEFAULT_PROVER_SHARE_PERMILLE,
   getConsumer,
   getConsumersParams,
-  getLatestCheckpoint,
+  getLatestCheckpointPointer,
   processAccrueProverShare,
   processRecordCheckpoint,
   processTakeProverShares,
@@ -316,31 +316,27 @@ export const msgSubmitCheckpointHandler: MsgHandler<MsgSubmitCheckpoint> = {
     if (c.frozen) fail(T, `consumer ${c.consumerId} is frozen (conflicting checkpoints at hub height ${c.frozenHeight}): no more checkpoints`);
     if (c.deregisteredHeight > 0) fail(T, `consumer ${c.consumerId} is deregistered: no more checkpoints`);
     if (m.producerIndex >= c.producerKeys.length) fail(T, `producer_index ${m.producerIndex}: consumer ${c.consumerId} has ${c.producerKeys.length} producer keys`);
-    const latest = getLatestCheckpoint(ctx.store, c.consumerId);
+    const latest = getLatestCheckpointPointer(ctx.store, c.consumerId);
     if (latest) {
-      if (cp.height <= latest.checkpoint.height) fail(T, `checkpoint height ${cp.height} is not above the latest checkpoint of ${c.consumerId} (${latest.checkpoint.height})`);
-      const parent = computeCheckpointHash(latest.checkpoint);
-      if (!bytesEqual(cp.parentCheckpointHash, parent)) {
-        fail(T, `checkpoint does not extend the latest of ${c.consumerId}: parent_checkpoint_hash ${toHex(cp.parentCheckpointHash)}, the checkpoint at ${latest.checkpoint.height} hashes to ${toHex(parent)}`);
+      if (cp.height <= latest.height) fail(T, `checkpoint height ${cp.height} is not above the latest checkpoint of ${c.consumerId} (${latest.height})`);
+      if (!bytesEqual(cp.parentCheckpointHash, latest.hash)) {
+        fail(T, `checkpoint does not extend the latest of ${c.consumerId}: parent_checkpoint_hash ${toHex(cp.parentCheckpointHash)}, the checkpoint at ${latest.height} hashes to ${toHex(latest.hash)}`);
       }
     } else if (!bytesEqual(cp.parentCheckpointHash, ZERO_CHECKPOINT_HASH)) {
       fail(T, `the first checkpoint of ${c.consumerId} must have an all-zero parent_checkpoint_hash`);
     }
     verifySigned(ctx, c, { checkpoint: cp, producerIndex: m.producerIndex, signature: m.signature }, T, "");
     const fee = chargeCheckpointFee(ctx, account(m.relayer, "relayer", T));
-    processRecordCheckpoint(ctx.store, { checkpoint: cp, hubHeight: ctx.height, producerIndex: m.producerIndex, signature: m.signature });
-    c.latestHeight = cp.height;
-    setConsumer(ctx.store, c);
-    const hash = computeCheckpointHash(cp);
+    // One write, the consumer's latest-checkpoint entry: its own record is not rewritten (its latest height is read from the entry).
+    const hash = processRecordCheckpoint(ctx.store, { checkpoint: cp, hubHeight: ctx.height, producerIndex: m.producerIndex, signature: m.signature });
+    // The relayer is the message event's sender; the block hash is in the record (Query/Checkpoint, the inclusion route).
     ctx.events.push(messageEvent(T, m.relayer), {
       type: "consumer_checkpoint",
       attributes: [
         { key: "consumer_id", value: c.consumerId },
         { key: "height", value: String(cp.height) },
         { key: "checkpoint_hash", value: toHex(hash) },
-        { key: "block_hash", value: toHex(cp.blockHash) },
         { key: "producer_index", value: String(m.producerIndex) },
-        { key: "relayer", value: m.relayer },
         { key: "checkpoint_fee", value: formatCoins(fee.paid) },
         { key: "prover_share", value: formatCoins(fee.proverShare) },
       ],

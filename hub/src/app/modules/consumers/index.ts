@@ -15,8 +15,9 @@
  * - every block end: `processMatureConsumerBonds(view, blockTime)` (bonds of deregistered consumers
  *   back to their owners after the staking unbonding period)
  * - the header's consumer-checkpoint root after a block: `getConsumerCheckpointRoot(view)`
- * - reads: `getConsumer`, `listConsumers`, `getCheckpoint` (with the hub height that recorded it),
- *   `getLatestCheckpoint`, `listLatestCheckpoints`
+ * - reads: `getConsumer`, `listConsumers`, `getLatestCheckpoint` (with the hub height that recorded
+ *   it), `listLatestCheckpoints`; older checkpoints are not state: the app writes every accepted
+ *   one to the node's checkpoint history (HubDb.checkpoints) at commit
  * - queries: `queryConsumers(store, path, data, height)` (null: not a consumers path)
  */
 export * from "./state.js";

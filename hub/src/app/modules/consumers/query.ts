@@ -1,8 +1,7 @@
 import { aegis } from "@aegis/proto";
 import { isConsumerId } from "@aegis/consumer-sdk";
 import type { ReadonlyKVStore } from "../../../state/index.js";
-import { CONSUMER_PREFIX, consumerKey, checkpointKey, latestCheckpointKey } from "./state.js";
-import { decodeU64 } from "../../storeKeys.js";
+import { getConsumer, getLatestCheckpoint, listConsumers, toProtoCheckpointRecord, toProtoConsumer } from "./state.js";
 
 export interface ConsumersQueryResult {
   code: number;
@@ -22,7 +21,10 @@ const invalid = (reason: string, height: number): ConsumersQueryResult => ({ cod
 
 /**
  * The consumer queries (request and response messages in proto/src/aegis/consumers/v1/query.proto);
- * records are returned as stored. null: not a consumers path.
+ * consumers with their latest height from the latest checkpoint's entry. The state holds each
+ * consumer's latest checkpoint only (decision 49): Query/Checkpoint answers that one (height 0 or
+ * its height) and NotFound for an older height, whose record is in each node's checkpoint history
+ * (the API's GET /consumers/:id/inclusion/:height). null: not a consumers path.
  */
 export function queryConsumers(store: ReadonlyKVStore, path: string, data: Uint8Array, height: number): ConsumersQueryResult | null {
   if (!(CONSUMERS_QUERY_PATHS as readonly string[]).includes(path)) return null;
@@ -32,34 +34,31 @@ export function queryConsumers(store: ReadonlyKVStore, path: string, data: Uint8
       case "/aegis.consumers.v1.Query/Consumer": {
         const req = pb.QueryConsumerRequest.decode(data);
         if (!isConsumerId(req.consumer_id)) return invalid(`invalid consumer id ${JSON.stringify(req.consumer_id)}`, height);
-        const raw = store.get(consumerKey(req.consumer_id));
-        if (!raw) return notFound(`consumer ${req.consumer_id} not found`, height);
-        const latestHeight = store.get(latestCheckpointKey(req.consumer_id));
-        const latest = latestHeight ? store.get(checkpointKey(req.consumer_id, Number(decodeU64(latestHeight)))) : undefined;
+        const c = getConsumer(store, req.consumer_id);
+        if (!c) return notFound(`consumer ${req.consumer_id} not found`, height);
+        const latest = getLatestCheckpoint(store, req.consumer_id);
         return {
           code: 0,
           height,
-          value: pb.QueryConsumerResponse.encode({ consumer: pb.Consumer.decode(raw), ...(latest ? { latest: pb.CheckpointRecord.decode(latest) } : {}) }).finish(),
+          value: pb.QueryConsumerResponse.encode({ consumer: toProtoConsumer(c), ...(latest ? { latest: toProtoCheckpointRecord(latest) } : {}) }).finish(),
         };
       }
       case "/aegis.consumers.v1.Query/Consumers": {
         pb.QueryConsumersRequest.decode(data);
-        const consumers = [...store.iterate(CONSUMER_PREFIX)].map(([, v]) => pb.Consumer.decode(v));
+        const consumers = listConsumers(store).map(toProtoConsumer);
         return { code: 0, height, value: pb.QueryConsumersResponse.encode({ consumers }).finish() };
       }
       default: {
         const req = pb.QueryCheckpointRequest.decode(data);
         if (!isConsumerId(req.consumer_id)) return invalid(`invalid consumer id ${JSON.stringify(req.consumer_id)}`, height);
-        let h = Number(req.height.toString());
-        if (h === 0) {
-          const latest = store.get(latestCheckpointKey(req.consumer_id));
-          if (!latest) return notFound(`consumer ${req.consumer_id} has no checkpoint`, height);
-          h = Number(decodeU64(latest));
-        }
+        const h = Number(req.height.toString());
         if (!Number.isSafeInteger(h)) return invalid(`height ${req.height.toString()} is not a safe integer`, height);
-        const raw = store.get(checkpointKey(req.consumer_id, h));
-        if (!raw) return notFound(`checkpoint of ${req.consumer_id} at height ${h} not found`, height);
-        return { code: 0, height, value: pb.QueryCheckpointResponse.encode({ record: pb.CheckpointRecord.decode(raw) }).finish() };
+        const latest = getLatestCheckpoint(store, req.consumer_id);
+        if (!latest) return notFound(`consumer ${req.consumer_id} has no checkpoint`, height);
+        if (h !== 0 && h !== latest.checkpoint.height) {
+          return notFound(`checkpoint of ${req.consumer_id} at height ${h} is not its latest (${latest.checkpoint.height}); the state keeps the latest only, older ones are in the API's /consumers/${req.consumer_id}/inclusion/${h}`, height);
+        }
+        return { code: 0, height, value: pb.QueryCheckpointResponse.encode({ record: toProtoCheckpointRecord(latest) }).finish() };
       }
     }
   } catch (e) {

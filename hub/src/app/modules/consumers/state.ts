@@ -1,5 +1,5 @@
 import { aegis } from "@aegis/proto";
-import { computeConsumerCheckpointRoot, utf8, type ConsumerCheckpoint } from "@aegis/consumer-sdk";
+import { computeMerkleLeafHash, computeMerkleRootOfLeafHashes, encodeCheckpointCanonical, sha256, utf8, type ConsumerCheckpoint } from "@aegis/consumer-sdk";
 import { fromProtoCheckpoint } from "@aegis/consumer-sdk/hub-tx";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { decodeU64, encodeU64 } from "../../storeKeys.js";
@@ -9,11 +9,15 @@ import { computeModuleAddress } from "../auth.js";
  * State of the consumers module (prefixes 0x60–0x6f). Consumer ids are ASCII (isConsumerId), so a
  * key holding the id bytes sorts consumers by id exactly as the consumer-checkpoint tree does.
  *
- * - 0x60 | id -> aegis.consumers.v1.Consumer (never deleted: ids are never reused)
- * - 0x61 | id -> consumer height of its latest checkpoint (u64 BE); the tree's leaves, by id
- * - 0x62 | len(id) (1 byte) | id | consumer height (u64 BE) -> aegis.consumers.v1.CheckpointRecord
- *   (every recorded checkpoint, kept for good for now: one ~200-byte record per checkpoint
- *   transaction, each paid for by its fee; a pruning window is a later change)
+ * - 0x60 | id -> aegis.consumers.v1.Consumer (never deleted: ids are never reused); its
+ *   latest_height is not kept there (0): a checkpoint writes only 0x61 and 0x62, and reads fill it in
+ * - 0x61 | id -> its latest checkpoint: consumer height (u64 BE) ‖ computeCheckpointHash (32) ‖ its
+ *   leaf hash in the consumer-checkpoint tree (32) ‖ aegis.consumers.v1.CheckpointRecord: the
+ *   tree's leaves, by id, so the root at every block end and the parent check of the next checkpoint
+ *   read nothing else. One key per consumer: the state grows with consumers, not with checkpoints;
+ *   older checkpoints are in each node's checkpoint history (db/checkpointHistoryRepository.ts,
+ *   decision 49)
+ * - 0x62: unused (older hubs kept every checkpoint here)
  * - 0x63 | return time (u64 BE, Unix ms) | id -> 0x01: bonds of deregistered consumers waiting for
  *   the unbonding period, walked in time order at block end
  * - 0x64 -> aegis.consumers.v1.Params
@@ -25,6 +29,7 @@ import { computeModuleAddress } from "../auth.js";
 export const ConsumersKeyPrefix = {
   Consumer: 0x60,
   LatestCheckpoint: 0x61,
+  /** Unused (older hubs kept every checkpoint here). */
   Checkpoint: 0x62,
   BondReturnQueue: 0x63,
   Params: 0x64,
@@ -67,23 +72,6 @@ export function consumerKey(id: string): Uint8Array {
 
 export function latestCheckpointKey(id: string): Uint8Array {
   return withId(ConsumersKeyPrefix.LatestCheckpoint, id);
-}
-
-export function checkpointPrefix(id: string): Uint8Array {
-  const b = utf8(id);
-  const out = new Uint8Array(2 + b.length);
-  out[0] = ConsumersKeyPrefix.Checkpoint;
-  out[1] = b.length;
-  out.set(b, 2);
-  return out;
-}
-
-export function checkpointKey(id: string, height: number): Uint8Array {
-  const p = checkpointPrefix(id);
-  const out = new Uint8Array(p.length + 8);
-  out.set(p);
-  out.set(encodeU64(BigInt(height)), p.length);
-  return out;
 }
 
 export function bondReturnQueueKey(time: number, id: string): Uint8Array {
@@ -229,8 +217,9 @@ export function processTakeProverShares(store: KVStore, upToHubHeight: number): 
   return total;
 }
 
-export function encodeConsumerRecord(c: Consumer): Uint8Array {
-  return aegis.consumers.v1.Consumer.encode({
+/** The proto form (what queries answer), latest_height included. */
+export function toProtoConsumer(c: Consumer): aegis.consumers.v1.IConsumer {
+  return {
     consumer_id: c.consumerId,
     owner: c.owner,
     vm: c.vm,
@@ -243,9 +232,15 @@ export function encodeConsumerRecord(c: Consumer): Uint8Array {
     frozen_height: c.frozenHeight,
     deregistered_height: c.deregisteredHeight,
     bond_return_time_ms: c.bondReturnTimeMs,
-  }).finish();
+  };
 }
 
+/** The stored record: latest_height 0 (the 0x61 pointer holds it). */
+export function encodeConsumerRecord(c: Consumer): Uint8Array {
+  return aegis.consumers.v1.Consumer.encode({ ...toProtoConsumer(c), latest_height: 0 }).finish();
+}
+
+/** A stored record with latestHeight 0: getConsumer and listConsumers fill it from the 0x61 pointer. */
 export function decodeConsumerRecord(raw: Uint8Array): Consumer {
   const m = aegis.consumers.v1.Consumer.decode(raw);
   return {
@@ -266,7 +261,10 @@ export function decodeConsumerRecord(raw: Uint8Array): Consumer {
 
 export function getConsumer(store: ReadonlyKVStore, id: string): Consumer | undefined {
   const raw = store.get(consumerKey(id));
-  return raw ? decodeConsumerRecord(raw) : undefined;
+  if (!raw) return undefined;
+  const c = decodeConsumerRecord(raw);
+  c.latestHeight = getLatestCheckpointPointer(store, id)?.height ?? 0;
+  return c;
 }
 
 export function setConsumer(store: KVStore, c: Consumer): void {
@@ -275,21 +273,24 @@ export function setConsumer(store: KVStore, c: Consumer): void {
 
 /** Every consumer ever registered (active, frozen and deregistered), by id ascending. */
 export function listConsumers(store: ReadonlyKVStore): Consumer[] {
-  return [...store.iterate(CONSUMER_PREFIX)].map(([, v]) => decodeConsumerRecord(v));
+  return [...store.iterate(CONSUMER_PREFIX)].map(([, v]) => {
+    const c = decodeConsumerRecord(v);
+    c.latestHeight = getLatestCheckpointPointer(store, c.consumerId)?.height ?? 0;
+    return c;
+  });
 }
 
 export function toProtoCheckpoint(cp: ConsumerCheckpoint): aegis.consumers.v1.ICheckpoint {
   return { consumer_id: cp.consumerId, height: cp.height, block_hash: cp.blockHash, parent_checkpoint_hash: cp.parentCheckpointHash, state_root: cp.stateRoot };
 }
 
-/** A wire checkpoint in domain form; a height beyond 2^53 - 1 becomes -1 (refused by every check). */
+/** The proto form of a checkpoint record (what queries answer and the history stores). */
+export function toProtoCheckpointRecord(r: CheckpointRecord): aegis.consumers.v1.ICheckpointRecord {
+  return { checkpoint: toProtoCheckpoint(r.checkpoint), hub_height: r.hubHeight, producer_index: r.producerIndex, signature: r.signature };
+}
+
 export function encodeCheckpointRecord(r: CheckpointRecord): Uint8Array {
-  return aegis.consumers.v1.CheckpointRecord.encode({
-    checkpoint: toProtoCheckpoint(r.checkpoint),
-    hub_height: r.hubHeight,
-    producer_index: r.producerIndex,
-    signature: r.signature,
-  }).finish();
+  return aegis.consumers.v1.CheckpointRecord.encode(toProtoCheckpointRecord(r)).finish();
 }
 
 export function decodeCheckpointRecord(raw: Uint8Array): CheckpointRecord {
@@ -297,63 +298,80 @@ export function decodeCheckpointRecord(raw: Uint8Array): CheckpointRecord {
   return { checkpoint: fromProtoCheckpoint(m.checkpoint)!, hubHeight: num(m.hub_height), producerIndex: m.producer_index, signature: bytes(m.signature) };
 }
 
-/** The checkpoint of consumer `id` at consumer height `height`, with the hub height that recorded it. */
-export function getCheckpoint(store: ReadonlyKVStore, id: string, height: number): CheckpointRecord | undefined {
-  const raw = store.get(checkpointKey(id, height));
-  return raw ? decodeCheckpointRecord(raw) : undefined;
+/** A consumer's latest checkpoint as the 0x61 pointer holds it. */
+export interface LatestCheckpointPointer {
+  height: number;
+  /** computeCheckpointHash: what the next checkpoint names as its parent. */
+  hash: Uint8Array;
+  /** Its leaf hash in the consumer-checkpoint tree (computeCheckpointLeafHash). */
+  leafHash: Uint8Array;
+}
+
+const POINTER_HEAD = 8 + 32 + 32;
+
+function pointerError(id: string, reason: string): Error {
+  return new Error(`consumers state: the latest-checkpoint entry of ${id} ${reason} (a state written by an older hub: reset the chain)`);
+}
+
+function decodePointer(raw: Uint8Array, id: string): LatestCheckpointPointer {
+  if (raw.length <= POINTER_HEAD) throw pointerError(id, `is ${raw.length} bytes`);
+  return { height: Number(decodeU64(raw.subarray(0, 8))), hash: raw.slice(8, 40), leafHash: raw.slice(40, POINTER_HEAD) };
+}
+
+/** The consumer's latest checkpoint's height and hashes (undefined: none yet). */
+export function getLatestCheckpointPointer(store: ReadonlyKVStore, id: string): LatestCheckpointPointer | undefined {
+  const raw = store.get(latestCheckpointKey(id));
+  return raw ? decodePointer(raw, id) : undefined;
+}
+
+function recordOfPointer(raw: Uint8Array, id: string): CheckpointRecord {
+  decodePointer(raw, id);
+  const r = decodeCheckpointRecord(raw.subarray(POINTER_HEAD));
+  if (r.checkpoint.consumerId !== id) throw pointerError(id, `holds a checkpoint of ${r.checkpoint.consumerId}`);
+  return r;
 }
 
 /** The consumer's latest checkpoint (undefined: none yet). */
 export function getLatestCheckpoint(store: ReadonlyKVStore, id: string): CheckpointRecord | undefined {
   const raw = store.get(latestCheckpointKey(id));
-  return raw ? getCheckpoint(store, id, Number(decodeU64(raw))) : undefined;
+  return raw ? recordOfPointer(raw, id) : undefined;
 }
 
-/** Records a checkpoint as its consumer's latest (the caller checked it extends the previous one). */
-export function processRecordCheckpoint(store: KVStore, r: CheckpointRecord): void {
-  const id = r.checkpoint.consumerId;
-  store.set(checkpointKey(id, r.checkpoint.height), encodeCheckpointRecord(r));
-  store.set(latestCheckpointKey(id), encodeU64(BigInt(r.checkpoint.height)));
+/**
+ * Records a checkpoint as its consumer's latest (the caller checked it extends the previous one)
+ * and returns its computeCheckpointHash. One write: the consumer's 0x61 entry.
+ */
+export function processRecordCheckpoint(store: KVStore, r: CheckpointRecord): Uint8Array {
+  // computeCheckpointHash and computeCheckpointLeafHash, from one encoding.
+  const canonical = encodeCheckpointCanonical(r.checkpoint);
+  const hash = sha256(canonical);
+  const record = encodeCheckpointRecord(r);
+  const value = new Uint8Array(POINTER_HEAD + record.length);
+  value.set(encodeU64(BigInt(r.checkpoint.height)));
+  value.set(hash, 8);
+  value.set(computeMerkleLeafHash(canonical), 40);
+  value.set(record, POINTER_HEAD);
+  store.set(latestCheckpointKey(r.checkpoint.consumerId), value);
+  return hash;
 }
+
+const idOfPointerKey = (k: Uint8Array): string => decoder.decode(k.subarray(LATEST_CHECKPOINT_PREFIX.length));
 
 /** The latest checkpoint of every consumer that has one (active, frozen or deregistered), by id ascending. */
 export function listLatestCheckpoints(store: ReadonlyKVStore): CheckpointRecord[] {
-  const out: CheckpointRecord[] = [];
-  const n = LATEST_CHECKPOINT_PREFIX.length;
-  for (const [k, v] of store.iterate(LATEST_CHECKPOINT_PREFIX)) {
-    const id = new TextDecoder().decode(k.subarray(n));
-    out.push(getCheckpoint(store, id, Number(decodeU64(v)))!);
-  }
-  return out;
+  return [...store.iterate(LATEST_CHECKPOINT_PREFIX)].map(([k, v]) => recordOfPointer(v, idOfPointerKey(k)));
 }
 
 /**
- * The checkpoints the consumer-checkpoint root of hub height `hubHeight`'s header was computed over:
- * for every consumer, the last checkpoint recorded at or before that height (a consumer's checkpoints
- * are recorded in height order, so its records are scanned in key order until one is newer). What an
- * inclusion proof against an older header needs. O(checkpoints recorded up to `hubHeight`) reads.
- */
-export function listCheckpointsAtHubHeight(store: ReadonlyKVStore, hubHeight: number): CheckpointRecord[] {
-  const out: CheckpointRecord[] = [];
-  for (const c of listConsumers(store)) {
-    let last: CheckpointRecord | undefined;
-    for (const [, v] of store.iterate(checkpointPrefix(c.consumerId))) {
-      const r = decodeCheckpointRecord(v);
-      if (r.hubHeight > hubHeight) break;
-      last = r;
-    }
-    if (last) out.push(last);
-  }
-  return out;
-}
-
-/**
- * The header's consumer-checkpoint root for this state: consumer-sdk computeConsumerCheckpointRoot
- * over the latest checkpoint of every consumer that has one — frozen and deregistered consumers'
- * last checkpoints stay (a frozen consumer's last checkpoint is still the last one the hub
- * accepted, and a proof against a new header keeps meaning what it meant). EMPTY_MERKLE_ROOT with
- * none. O(consumers) reads and hashes per call.
+ * The header's consumer-checkpoint root for this state: what consumer-sdk
+ * computeConsumerCheckpointRoot gives over the latest checkpoint of every consumer that has one —
+ * frozen and deregistered consumers' last checkpoints stay (a frozen consumer's last checkpoint is
+ * still the last one the hub accepted, and a proof against a new header keeps meaning what it
+ * meant). EMPTY_MERKLE_ROOT with none. Computed from the pointers' leaf hashes, already in tree
+ * order (ids ascending): one short read per consumer and n - 1 inner hashes per call.
  */
 export function getConsumerCheckpointRoot(store: ReadonlyKVStore): Uint8Array {
-  return computeConsumerCheckpointRoot(listLatestCheckpoints(store).map((r) => r.checkpoint));
+  const leafHashes: Uint8Array[] = [];
+  for (const [k, v] of store.iterate(LATEST_CHECKPOINT_PREFIX)) leafHashes.push(decodePointer(v, idOfPointerKey(k)).leafHash);
+  return computeMerkleRootOfLeafHashes(leafHashes);
 }
