@@ -23,3 +23,4 @@ export * from "./checkpoint.js";
 export * from "./ed25519Strict.js";
 export * from "./finalityGuard.js";
 export * from "./hubApi/index.js";
+export * from "./forkEvidence.js";

@@ -583,6 +583,47 @@ export const descriptor = {
                       "id": 1
                     }
                   }
+                },
+                "MsgSubmitForkEvidence": {
+                  "fields": {
+                    "submitter": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "header_a": {
+                      "type": "aegis.v1.BlockHeader",
+                      "id": 2
+                    },
+                    "certificate_a": {
+                      "type": "aegis.v1.CommitCertificate",
+                      "id": 3
+                    },
+                    "header_b": {
+                      "type": "aegis.v1.BlockHeader",
+                      "id": 4
+                    },
+                    "certificate_b": {
+                      "type": "aegis.v1.CommitCertificate",
+                      "id": 5
+                    },
+                    "zk_a": {
+                      "type": "aegis.v1.ZkFinalityCertificate",
+                      "id": 6
+                    },
+                    "zk_b": {
+                      "type": "aegis.v1.ZkFinalityCertificate",
+                      "id": 7
+                    }
+                  }
+                },
+                "MsgSubmitForkEvidenceResponse": {
+                  "fields": {
+                    "slashed": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 1
+                    }
+                  }
                 }
               }
             }

@@ -1139,6 +1139,74 @@ export namespace aegis {
                 }
                 type $Shape = aegis.slashing.v1.MsgSubmitEvidenceResponse.$Properties;
             }
+
+            interface IMsgSubmitForkEvidence extends aegis.slashing.v1.MsgSubmitForkEvidence.$Properties {
+            }
+
+            class MsgSubmitForkEvidence {
+                constructor(properties?: aegis.slashing.v1.MsgSubmitForkEvidence.$Properties);
+                $unknowns?: Uint8Array[];
+                submitter: string;
+                header_a?: (aegis.v1.BlockHeader.$Properties|null);
+                certificate_a?: (aegis.v1.CommitCertificate.$Properties|null);
+                header_b?: (aegis.v1.BlockHeader.$Properties|null);
+                certificate_b?: (aegis.v1.CommitCertificate.$Properties|null);
+                zk_a?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                zk_b?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                static create(properties: aegis.slashing.v1.MsgSubmitForkEvidence.$Shape): aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgSubmitForkEvidence.$Properties): aegis.slashing.v1.MsgSubmitForkEvidence;
+                static encode(message: aegis.slashing.v1.MsgSubmitForkEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgSubmitForkEvidence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgSubmitForkEvidence;
+                static toObject(message: aegis.slashing.v1.MsgSubmitForkEvidence, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitForkEvidence {
+                interface $Properties {
+                    submitter?: (string|null);
+                    header_a?: (aegis.v1.BlockHeader.$Properties|null);
+                    certificate_a?: (aegis.v1.CommitCertificate.$Properties|null);
+                    header_b?: (aegis.v1.BlockHeader.$Properties|null);
+                    certificate_b?: (aegis.v1.CommitCertificate.$Properties|null);
+                    zk_a?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                    zk_b?: (aegis.v1.ZkFinalityCertificate.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgSubmitForkEvidence.$Properties;
+            }
+
+            interface IMsgSubmitForkEvidenceResponse extends aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties {
+            }
+
+            class MsgSubmitForkEvidenceResponse {
+                constructor(properties?: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                slashed: string[];
+                static create(properties: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape): aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties): aegis.slashing.v1.MsgSubmitForkEvidenceResponse;
+                static encode(message: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgSubmitForkEvidenceResponse;
+                static toObject(message: aegis.slashing.v1.MsgSubmitForkEvidenceResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgSubmitForkEvidenceResponse {
+                interface $Properties {
+                    slashed?: (string[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties;
+            }
         }
     }
 

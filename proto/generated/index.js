@@ -12188,6 +12188,749 @@ export const aegis = $root.aegis = (() => {
                 return MsgSubmitEvidenceResponse;
             })();
 
+            v1.MsgSubmitForkEvidence = (function() {
+
+                /**
+                 * Properties of a MsgSubmitForkEvidence.
+                 * @typedef {Object} aegis.slashing.v1.MsgSubmitForkEvidence.$Properties
+                 * @property {string|null} [submitter] MsgSubmitForkEvidence submitter
+                 * @property {aegis.v1.BlockHeader.$Properties|null} [header_a] MsgSubmitForkEvidence header_a
+                 * @property {aegis.v1.CommitCertificate.$Properties|null} [certificate_a] MsgSubmitForkEvidence certificate_a
+                 * @property {aegis.v1.BlockHeader.$Properties|null} [header_b] MsgSubmitForkEvidence header_b
+                 * @property {aegis.v1.CommitCertificate.$Properties|null} [certificate_b] MsgSubmitForkEvidence certificate_b
+                 * @property {aegis.v1.ZkFinalityCertificate.$Properties|null} [zk_a] MsgSubmitForkEvidence zk_a
+                 * @property {aegis.v1.ZkFinalityCertificate.$Properties|null} [zk_b] MsgSubmitForkEvidence zk_b
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitForkEvidence.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgSubmitForkEvidence
+                 * @augments aegis.slashing.v1.MsgSubmitForkEvidence.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgSubmitForkEvidence.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitForkEvidence.
+                 * @typedef {aegis.slashing.v1.MsgSubmitForkEvidence.$Properties} aegis.slashing.v1.MsgSubmitForkEvidence.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitForkEvidence.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgSubmitForkEvidence.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidence.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitForkEvidence = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitForkEvidence submitter.
+                 * @member {string} submitter
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.submitter = "";
+
+                /**
+                 * MsgSubmitForkEvidence header_a.
+                 * @member {aegis.v1.BlockHeader.$Properties|null|undefined} header_a
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.header_a = null;
+
+                /**
+                 * MsgSubmitForkEvidence certificate_a.
+                 * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} certificate_a
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.certificate_a = null;
+
+                /**
+                 * MsgSubmitForkEvidence header_b.
+                 * @member {aegis.v1.BlockHeader.$Properties|null|undefined} header_b
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.header_b = null;
+
+                /**
+                 * MsgSubmitForkEvidence certificate_b.
+                 * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} certificate_b
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.certificate_b = null;
+
+                /**
+                 * MsgSubmitForkEvidence zk_a.
+                 * @member {aegis.v1.ZkFinalityCertificate.$Properties|null|undefined} zk_a
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.zk_a = null;
+
+                /**
+                 * MsgSubmitForkEvidence zk_b.
+                 * @member {aegis.v1.ZkFinalityCertificate.$Properties|null|undefined} zk_b
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 */
+                MsgSubmitForkEvidence.prototype.zk_b = null;
+
+                /**
+                 * Creates a new MsgSubmitForkEvidence instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidence.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidence} MsgSubmitForkEvidence instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgSubmitForkEvidence.$Shape): aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgSubmitForkEvidence.$Properties): aegis.slashing.v1.MsgSubmitForkEvidence;
+                 * }}
+                 */
+                MsgSubmitForkEvidence.create = function(properties) {
+                    return new MsgSubmitForkEvidence(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitForkEvidence message. Does not implicitly {@link aegis.slashing.v1.MsgSubmitForkEvidence.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidence.$Properties} message MsgSubmitForkEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitForkEvidence.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
+                    if (message.header_a != null && $Object.hasOwnProperty.call(message, "header_a"))
+                        $root.aegis.v1.BlockHeader.encode(message.header_a, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.certificate_a != null && $Object.hasOwnProperty.call(message, "certificate_a"))
+                        $root.aegis.v1.CommitCertificate.encode(message.certificate_a, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.header_b != null && $Object.hasOwnProperty.call(message, "header_b"))
+                        $root.aegis.v1.BlockHeader.encode(message.header_b, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                    if (message.certificate_b != null && $Object.hasOwnProperty.call(message, "certificate_b"))
+                        $root.aegis.v1.CommitCertificate.encode(message.certificate_b, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                    if (message.zk_a != null && $Object.hasOwnProperty.call(message, "zk_a"))
+                        $root.aegis.v1.ZkFinalityCertificate.encode(message.zk_a, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.zk_b != null && $Object.hasOwnProperty.call(message, "zk_b"))
+                        $root.aegis.v1.ZkFinalityCertificate.encode(message.zk_b, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitForkEvidence message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgSubmitForkEvidence.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidence.$Properties} message MsgSubmitForkEvidence message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitForkEvidence.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitForkEvidence message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape} MsgSubmitForkEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitForkEvidence.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgSubmitForkEvidence();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.submitter = value;
+                                else
+                                    delete message.submitter;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.header_a = $root.aegis.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header_a);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.certificate_a = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate_a);
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.header_b = $root.aegis.v1.BlockHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header_b);
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                message.certificate_b = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.certificate_b);
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.zk_a = $root.aegis.v1.ZkFinalityCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.zk_a);
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.zk_b = $root.aegis.v1.ZkFinalityCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.zk_b);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitForkEvidence message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidence & aegis.slashing.v1.MsgSubmitForkEvidence.$Shape} MsgSubmitForkEvidence
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitForkEvidence.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitForkEvidence message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitForkEvidence.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
+                    if (message.header_a != null && $Object.hasOwnProperty.call(message, "header_a")) {
+                        let error = $root.aegis.v1.BlockHeader.verify(message.header_a, _depth + 1);
+                        if (error)
+                            return "header_a." + error;
+                    }
+                    if (message.certificate_a != null && $Object.hasOwnProperty.call(message, "certificate_a")) {
+                        let error = $root.aegis.v1.CommitCertificate.verify(message.certificate_a, _depth + 1);
+                        if (error)
+                            return "certificate_a." + error;
+                    }
+                    if (message.header_b != null && $Object.hasOwnProperty.call(message, "header_b")) {
+                        let error = $root.aegis.v1.BlockHeader.verify(message.header_b, _depth + 1);
+                        if (error)
+                            return "header_b." + error;
+                    }
+                    if (message.certificate_b != null && $Object.hasOwnProperty.call(message, "certificate_b")) {
+                        let error = $root.aegis.v1.CommitCertificate.verify(message.certificate_b, _depth + 1);
+                        if (error)
+                            return "certificate_b." + error;
+                    }
+                    if (message.zk_a != null && $Object.hasOwnProperty.call(message, "zk_a")) {
+                        let error = $root.aegis.v1.ZkFinalityCertificate.verify(message.zk_a, _depth + 1);
+                        if (error)
+                            return "zk_a." + error;
+                    }
+                    if (message.zk_b != null && $Object.hasOwnProperty.call(message, "zk_b")) {
+                        let error = $root.aegis.v1.ZkFinalityCertificate.verify(message.zk_b, _depth + 1);
+                        if (error)
+                            return "zk_b." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitForkEvidence message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidence} MsgSubmitForkEvidence
+                 */
+                MsgSubmitForkEvidence.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgSubmitForkEvidence)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgSubmitForkEvidence();
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
+                    if (object.header_a != null) {
+                        if (!$util.isObject(object.header_a))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.header_a: object expected");
+                        message.header_a = $root.aegis.v1.BlockHeader.fromObject(object.header_a, _depth + 1);
+                    }
+                    if (object.certificate_a != null) {
+                        if (!$util.isObject(object.certificate_a))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.certificate_a: object expected");
+                        message.certificate_a = $root.aegis.v1.CommitCertificate.fromObject(object.certificate_a, _depth + 1);
+                    }
+                    if (object.header_b != null) {
+                        if (!$util.isObject(object.header_b))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.header_b: object expected");
+                        message.header_b = $root.aegis.v1.BlockHeader.fromObject(object.header_b, _depth + 1);
+                    }
+                    if (object.certificate_b != null) {
+                        if (!$util.isObject(object.certificate_b))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.certificate_b: object expected");
+                        message.certificate_b = $root.aegis.v1.CommitCertificate.fromObject(object.certificate_b, _depth + 1);
+                    }
+                    if (object.zk_a != null) {
+                        if (!$util.isObject(object.zk_a))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.zk_a: object expected");
+                        message.zk_a = $root.aegis.v1.ZkFinalityCertificate.fromObject(object.zk_a, _depth + 1);
+                    }
+                    if (object.zk_b != null) {
+                        if (!$util.isObject(object.zk_b))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidence.zk_b: object expected");
+                        message.zk_b = $root.aegis.v1.ZkFinalityCertificate.fromObject(object.zk_b, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitForkEvidence message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidence} message MsgSubmitForkEvidence
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitForkEvidence.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.submitter = "";
+                        object.header_a = null;
+                        object.certificate_a = null;
+                        object.header_b = null;
+                        object.certificate_b = null;
+                        object.zk_a = null;
+                        object.zk_b = null;
+                    }
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
+                    if (message.header_a != null && $Object.hasOwnProperty.call(message, "header_a"))
+                        object.header_a = $root.aegis.v1.BlockHeader.toObject(message.header_a, options, _depth + 1);
+                    if (message.certificate_a != null && $Object.hasOwnProperty.call(message, "certificate_a"))
+                        object.certificate_a = $root.aegis.v1.CommitCertificate.toObject(message.certificate_a, options, _depth + 1);
+                    if (message.header_b != null && $Object.hasOwnProperty.call(message, "header_b"))
+                        object.header_b = $root.aegis.v1.BlockHeader.toObject(message.header_b, options, _depth + 1);
+                    if (message.certificate_b != null && $Object.hasOwnProperty.call(message, "certificate_b"))
+                        object.certificate_b = $root.aegis.v1.CommitCertificate.toObject(message.certificate_b, options, _depth + 1);
+                    if (message.zk_a != null && $Object.hasOwnProperty.call(message, "zk_a"))
+                        object.zk_a = $root.aegis.v1.ZkFinalityCertificate.toObject(message.zk_a, options, _depth + 1);
+                    if (message.zk_b != null && $Object.hasOwnProperty.call(message, "zk_b"))
+                        object.zk_b = $root.aegis.v1.ZkFinalityCertificate.toObject(message.zk_b, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitForkEvidence to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitForkEvidence.prototype.toJSON = function() {
+                    return MsgSubmitForkEvidence.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitForkEvidence
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidence
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitForkEvidence.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgSubmitForkEvidence";
+                };
+
+                return MsgSubmitForkEvidence;
+            })();
+
+            v1.MsgSubmitForkEvidenceResponse = (function() {
+
+                /**
+                 * Properties of a MsgSubmitForkEvidenceResponse.
+                 * @typedef {Object} aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties
+                 * @property {Array.<string>|null} [slashed] MsgSubmitForkEvidenceResponse slashed
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgSubmitForkEvidenceResponse.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgSubmitForkEvidenceResponse
+                 * @augments aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgSubmitForkEvidenceResponse.
+                 * @typedef {aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties} aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgSubmitForkEvidenceResponse.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgSubmitForkEvidenceResponse.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgSubmitForkEvidenceResponse = function (properties) {
+                    this.slashed = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgSubmitForkEvidenceResponse slashed.
+                 * @member {Array.<string>} slashed
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @instance
+                 */
+                MsgSubmitForkEvidenceResponse.prototype.slashed = $util.emptyArray;
+
+                /**
+                 * Creates a new MsgSubmitForkEvidenceResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidenceResponse} MsgSubmitForkEvidenceResponse instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape): aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties): aegis.slashing.v1.MsgSubmitForkEvidenceResponse;
+                 * }}
+                 */
+                MsgSubmitForkEvidenceResponse.create = function(properties) {
+                    return new MsgSubmitForkEvidenceResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitForkEvidenceResponse message. Does not implicitly {@link aegis.slashing.v1.MsgSubmitForkEvidenceResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties} message MsgSubmitForkEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitForkEvidenceResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.slashed != null && message.slashed.length)
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            writer.uint32(/* id 1, wireType 2 =*/10).string(message.slashed[i]);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgSubmitForkEvidenceResponse message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgSubmitForkEvidenceResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties} message MsgSubmitForkEvidenceResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgSubmitForkEvidenceResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgSubmitForkEvidenceResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape} MsgSubmitForkEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitForkEvidenceResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgSubmitForkEvidenceResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.slashed && message.slashed.length))
+                                    message.slashed = [];
+                                message.slashed.push(reader.stringVerify());
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgSubmitForkEvidenceResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape} MsgSubmitForkEvidenceResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgSubmitForkEvidenceResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgSubmitForkEvidenceResponse message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgSubmitForkEvidenceResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed")) {
+                        if (!$Array.isArray(message.slashed))
+                            return "slashed: array expected";
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            if (!$util.isString(message.slashed[i]))
+                                return "slashed: string[] expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgSubmitForkEvidenceResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgSubmitForkEvidenceResponse} MsgSubmitForkEvidenceResponse
+                 */
+                MsgSubmitForkEvidenceResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgSubmitForkEvidenceResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidenceResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgSubmitForkEvidenceResponse();
+                    if (object.slashed) {
+                        if (!$Array.isArray(object.slashed))
+                            throw $TypeError(".aegis.slashing.v1.MsgSubmitForkEvidenceResponse.slashed: array expected");
+                        message.slashed = $Array(object.slashed.length);
+                        for (let i = 0; i < object.slashed.length; ++i)
+                            message.slashed[i] = $String(object.slashed[i]);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgSubmitForkEvidenceResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgSubmitForkEvidenceResponse} message MsgSubmitForkEvidenceResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgSubmitForkEvidenceResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.slashed = [];
+                    if (message.slashed && message.slashed.length) {
+                        object.slashed = $Array(message.slashed.length);
+                        for (let j = 0; j < message.slashed.length; ++j)
+                            object.slashed[j] = message.slashed[j];
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgSubmitForkEvidenceResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgSubmitForkEvidenceResponse.prototype.toJSON = function() {
+                    return MsgSubmitForkEvidenceResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgSubmitForkEvidenceResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgSubmitForkEvidenceResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgSubmitForkEvidenceResponse";
+                };
+
+                return MsgSubmitForkEvidenceResponse;
+            })();
+
             return v1;
         })();
 

@@ -43,15 +43,18 @@ export interface SignCommitOptions {
   signers?: number[];
   /** Signer i signs with `outsiderKeys[i]` instead of its own key. */
   forge?: boolean;
+  /** The precommits' round (default 0). */
+  round?: number;
 }
 
-/** A commit certificate of `signers` of `set` over `blockHash` at `height` (round 0) on `chainId`. */
+/** A commit certificate of `signers` of `set` over `blockHash` at `height` (round `o.round`, default 0) on `chainId`. */
 export function signCommit(set: ValidatorSet, height: number, blockHash: Uint8Array, o: SignCommitOptions): CommitCertificate {
   const signers = o.signers ?? set.validators.map((_, i) => i);
-  const msg = computeVoteSignBytes({ chainId: o.chainId, height, round: 0, type: VoteType.Precommit, blockHash });
+  const round = o.round ?? 0;
+  const msg = computeVoteSignBytes({ chainId: o.chainId, height, round, type: VoteType.Precommit, blockHash });
   const secret = (i: number) => (o.forge ? outsiderKeys[i]!.secretKey : secretOf.get(toHex(set.validators[i]!.blsPublicKey))!);
   const signature = blsAggregateSignatures(signers.map((i) => blsSign(secret(i), msg)));
-  return { height, round: 0, blockHash, signers: createSignerBitmap(set.validators.length, signers), signature };
+  return { height, round, blockHash, signers: createSignerBitmap(set.validators.length, signers), signature };
 }
 
 export interface HubChainSpec {

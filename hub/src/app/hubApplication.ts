@@ -32,7 +32,7 @@ import { getTxHash } from "../tx/txHash.js";
 import { executeTx, prepareTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
-import { DEFAULT_HANDLERS, MsgRegistry } from "./msgRegistry.js";
+import { DEFAULT_HANDLERS, MsgRegistry, type MsgHandler } from "./msgRegistry.js";
 import {
   getEpochForHeight,
   getValidatorSetForEpoch,
@@ -54,6 +54,7 @@ import {
   querySlashing,
   type SlashingParams,
   SLASHING_HANDLERS,
+  createForkEvidenceHandler,
 } from "./modules/slashing/index.js";
 import { computeEvidenceHash } from "../consensus/blockRules.js";
 import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
@@ -133,7 +134,8 @@ export class HubApplication implements Application {
     this.log = modules.logger.child({ module: "app" });
     this.checkView = state.createView();
     const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
-    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...CONSUMER_HANDLERS, ...zk]);
+    const forkEvidence = createForkEvidenceHandler(opts.zk) as unknown as MsgHandler<never>;
+    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, forkEvidence, ...CONSUMER_HANDLERS, ...zk]);
   }
 
   /** Opens the state (writing the genesis state as version 0 on first start). */

@@ -58,8 +58,8 @@ function isVote(v: Vote | undefined): v is Vote {
   );
 }
 
-/** The slash event's `reason` for each offence. */
-export type DoubleSignReason = "double_sign" | "double_attestation";
+/** The slash event's `reason` for each offence ("hub_fork": named by two conflicting certificates, decision 50). */
+export type DoubleSignReason = "double_sign" | "double_attestation" | "hub_fork";
 
 /** The validator behind an offence, resolved against the hub's own set for the infraction height. */
 interface Offender {
@@ -73,19 +73,46 @@ interface Offender {
  * height, the validator known and not yet tombstoned.
  */
 function getOffender(store: KVStore, height: number, validatorIndex: number, ctx: EvidenceContext, fail: (reason: string) => never): Offender {
+  const set = getPunishableSet(store, height, ctx, fail);
+  const member = set.validators[validatorIndex] ?? fail(`unknown validator index ${validatorIndex} at height ${height}`);
+  const o = getUntombstoned(store, member, fail);
+  if (!o) fail(`validator ${member.operatorAddress} already tombstoned`);
+  return o!;
+}
+
+/**
+ * The set that signed `height`, when an offence there can still be punished: the height not in the
+ * future and its block time within the unbonding period (so the stake that signed is still bonded
+ * or unbonding, and slashable).
+ */
+export function getPunishableSet(store: KVStore, height: number, ctx: EvidenceContext, fail: (reason: string) => never): EpochValidatorSet {
   if (height > ctx.height) fail(`evidence from the future: height ${height}, current height ${ctx.height}`);
   const infractionTime = getBlockTime(store, height) ?? (height >= ctx.height - 1 ? ctx.time : undefined);
   const unbonding = getStakingParams(store).unbondingTimeMs;
   if (infractionTime === undefined || ctx.time - infractionTime > unbonding) fail(`evidence too old: height ${height} is beyond the unbonding period`);
-
   const set = (ctx.getSet ?? ((h: number) => getValidatorSetForHeight(store, h)))(height);
-  if (!set) fail(`no validator set for height ${height}`);
-  const member = set!.validators[validatorIndex] ?? fail(`unknown validator index ${validatorIndex} at height ${height}`);
-  const v = getValidator(store, member.operator) ?? fail(`unknown validator ${member.operatorAddress}`);
+  return set ?? fail(`no validator set for height ${height}`);
+}
 
+/** The member as an offender, or undefined when it is already tombstoned (punished for good once). */
+function getUntombstoned(store: KVStore, member: ActiveValidator, fail: (reason: string) => never): Offender | undefined {
+  const v = getValidator(store, member.operator) ?? fail(`unknown validator ${member.operatorAddress}`);
   const info = getSigningInfo(store, member.consensusAddress);
-  if (v.tombstoned || info?.tombstoned) fail(`validator ${member.operatorAddress} already tombstoned`);
-  return { member, info };
+  return v.tombstoned || info?.tombstoned ? undefined : { member, info };
+}
+
+/**
+ * Punishes every validator of `set` (the set that signed `height`, from getPunishableSet) at the
+ * indices a verified hub fork names (consumer-sdk assertBlsForkGuilt / assertZkForkGuilt) as a double
+ * sign: slashFractionDoubleSign of the power it had then, tombstoned. Those already tombstoned are
+ * skipped (the same guilt is slashed once); none left: TX_ERROR_INVALID_MESSAGE, nothing written.
+ */
+export function processForkPunishment(store: KVStore, set: EpochValidatorSet, height: number, guilty: readonly number[], ctx: EvidenceContext): DuplicateVoteResult[] {
+  const fail = failWith(ctx);
+  const offenders = guilty.map((i) => set.validators[i] ?? fail(`unknown validator index ${i} at height ${height}`)).map((m) => getUntombstoned(store, m, fail));
+  const open = offenders.filter((o): o is Offender => o !== undefined);
+  if (open.length === 0) fail(`every validator the fork at height ${height} names is already tombstoned`);
+  return open.map((o) => processDoubleSignPunishment(store, o, height, ctx, "hub_fork"));
 }
 
 /**

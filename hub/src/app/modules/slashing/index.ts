@@ -18,3 +18,4 @@ export * from "./evidence.js";
 export * from "./handlers.js";
 export * from "./submitEvidence.js";
 export * from "./query.js";
+export * from "./forkEvidence.js";

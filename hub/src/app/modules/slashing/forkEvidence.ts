@@ -1,0 +1,159 @@
+import { aegis } from "@aegis/proto";
+import {
+  assertBlsForkGuilt,
+  assertZkForkGuilt,
+  ForkEvidenceError,
+  type BlockHeader,
+  type CommitCertificate,
+  type ForkGuilt,
+  type ZkCertificate,
+} from "@aegis/consumer-sdk";
+import { BinaryWriter } from "cosmjs-types/binary";
+import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate, encodeBlockHeader, encodeCommitCertificate, encodeZkCertificate } from "../../../codec/codec.js";
+import type { Genesis } from "../../../genesis.js";
+import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
+import { computeZkValidatorSetRootOf } from "../../../zk/zkValidatorSet.js";
+import { parseMessageAddress } from "../../msgAddress.js";
+import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
+import { formatDec } from "../staking/index.js";
+import { getPunishableSet, processForkPunishment } from "./evidence.js";
+import { consensusBech32 } from "./state.js";
+
+export const MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidence";
+export const MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidenceResponse";
+/** Gas of verifying one BLS commit certificate (one aggregate check, two pairings) on top of the store's gas. */
+export const FORK_BLS_VERIFY_GAS = 100_000n;
+/** Gas of verifying one ZK certificate (as MsgSubmitZkCertificate charges). */
+export const FORK_ZK_VERIFY_GAS = 300_000n;
+
+/** /aegis.slashing.v1.MsgSubmitForkEvidence in domain form: exactly one of `bls` and `zk`. */
+export interface MsgSubmitForkEvidence {
+  /** aegis1…: signs the transaction and pays its fee. */
+  submitter: string;
+  bls?: { a: { header: BlockHeader; certificate: CommitCertificate }; b: { header: BlockHeader; certificate: CommitCertificate } };
+  /** The certificates' chain id is the hub's own (the wire form does not carry it; the handler sets it). */
+  zk?: { a: ZkCertificate; b: ZkCertificate };
+}
+
+/**
+ * Codec of MsgSubmitForkEvidence in the cosmjs-types shape, so a cosmjs Registry takes it:
+ * `new Registry([...defaultRegistryTypes, [AegisMsgSubmitForkEvidence.typeUrl, AegisMsgSubmitForkEvidence]])`.
+ */
+export const AegisMsgSubmitForkEvidence = {
+  typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+  encode(m: MsgSubmitForkEvidence, writer: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    if (m.submitter !== "") writer.uint32(10).string(m.submitter);
+    if (m.bls) {
+      writer.uint32(18).bytes(encodeBlockHeader(m.bls.a.header));
+      writer.uint32(26).bytes(encodeCommitCertificate(m.bls.a.certificate));
+      writer.uint32(34).bytes(encodeBlockHeader(m.bls.b.header));
+      writer.uint32(42).bytes(encodeCommitCertificate(m.bls.b.certificate));
+    }
+    if (m.zk) {
+      writer.uint32(50).bytes(encodeZkCertificate(m.zk.a));
+      writer.uint32(58).bytes(encodeZkCertificate(m.zk.b));
+    }
+    return writer;
+  },
+  decode(input: Uint8Array): MsgSubmitForkEvidence {
+    const m = aegis.slashing.v1.MsgSubmitForkEvidence.decode(input);
+    const pb = aegis.v1;
+    const blsFields = [m.header_a, m.certificate_a, m.header_b, m.certificate_b];
+    const out: MsgSubmitForkEvidence = { submitter: m.submitter };
+    if (blsFields.some(Boolean)) {
+      if (!blsFields.every(Boolean)) fail("header_a, certificate_a, header_b and certificate_b: all four or none");
+      out.bls = {
+        a: { header: decodeBlockHeader(pb.BlockHeader.encode(m.header_a!).finish()), certificate: decodeCommitCertificate(pb.CommitCertificate.encode(m.certificate_a!).finish()) },
+        b: { header: decodeBlockHeader(pb.BlockHeader.encode(m.header_b!).finish()), certificate: decodeCommitCertificate(pb.CommitCertificate.encode(m.certificate_b!).finish()) },
+      };
+    }
+    if (m.zk_a || m.zk_b) {
+      if (!m.zk_a || !m.zk_b) fail("zk_a and zk_b: both or neither");
+      out.zk = { a: decodeZkCertificate(pb.ZkFinalityCertificate.encode(m.zk_a!).finish(), "?"), b: decodeZkCertificate(pb.ZkFinalityCertificate.encode(m.zk_b!).finish(), "?") };
+    }
+    return out;
+  },
+  fromPartial(p: Partial<MsgSubmitForkEvidence>): MsgSubmitForkEvidence {
+    return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}) };
+  },
+};
+
+function fail(reason: string): never {
+  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, reason });
+}
+
+function submitterOf(m: MsgSubmitForkEvidence): Uint8Array {
+  return parseMessageAddress(m.submitter, ACCOUNT_ADDRESS_PREFIX, "submitter", MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL);
+}
+
+/** The SDK's verdict, or TX_ERROR_INVALID_MESSAGE naming its code. */
+function judged(f: () => ForkGuilt): ForkGuilt {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ForkEvidenceError) fail(`${e.message} [${e.code}]`);
+    throw e;
+  }
+}
+
+/**
+ * The fork-evidence handler (decision 50). `zk`: the chain's ZK section (its circuit, key and
+ * capacity); without it ZK evidence is refused. The rule is the SDK's (assertBlsForkGuilt,
+ * assertZkForkGuilt) against the set the hub keeps for the height (getPunishableSet: not in the
+ * future, within the unbonding period); the punishment is processForkPunishment's. Invalid evidence:
+ * TX_ERROR_INVALID_MESSAGE and nothing changes but the fee and sequence. Evidence signed for another
+ * chain does not verify here (the chain id is in every signed message).
+ */
+export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHandler<MsgSubmitForkEvidence> {
+  const zkRoots = new Map<number, bigint>();
+  return {
+    typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+    decode: (b) => AegisMsgSubmitForkEvidence.decode(b),
+    getSigners: (m) => [submitterOf(m)],
+    validateBasic(m) {
+      submitterOf(m);
+      if (!m.bls && !m.zk) fail("evidence: missing (the four BLS fields or the two ZK fields)");
+      if (m.bls && m.zk) fail("evidence: the BLS fields or the ZK fields, not both");
+      if (m.zk && !zk) fail("this chain has no ZK certificates");
+      if (m.zk && zk && (m.zk.a.circuit !== zk.circuit || m.zk.b.circuit !== zk.circuit)) fail(`zk: the chain's circuit is ${zk.circuit}`);
+    },
+    process(ctx, m): MsgResult {
+      const ectx = { height: ctx.height, time: ctx.time, chainId: ctx.chainId, typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL };
+      const height = m.bls ? m.bls.a.certificate.height : m.zk!.a.height;
+      const set = getPunishableSet(ctx.store, height, ectx, fail);
+      let guilt: ForkGuilt;
+      if (m.bls) {
+        ctx.consumeGas?.(2n * FORK_BLS_VERIFY_GAS, "forkEvidenceVerify");
+        guilt = judged(() => assertBlsForkGuilt(m.bls!, { chainId: ctx.chainId, validatorSet: set.set }));
+      } else {
+        ctx.consumeGas?.(2n * FORK_ZK_VERIFY_GAS, "forkEvidenceVerify");
+        let root = zkRoots.get(set.epoch);
+        if (root === undefined) {
+          root = computeZkValidatorSetRootOf(set.validators, zk!.capacity);
+          zkRoots.set(set.epoch, root);
+        }
+        const verify = { chainId: ctx.chainId, verificationKeys: { [zk!.circuit]: zk!.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
+        const e = { a: { ...m.zk!.a, chainId: ctx.chainId }, b: { ...m.zk!.b, chainId: ctx.chainId } };
+        guilt = judged(() => assertZkForkGuilt(e, { validatorSetRoot: root!, powers: set.validators.map((v) => v.power), verify }));
+      }
+      const results = processForkPunishment(ctx.store, set, height, guilt.guilty, ectx);
+      const slashed = results.map((r) => consensusBech32(r.consensusAddress));
+      ctx.events.push(
+        { type: "message", attributes: [{ key: "action", value: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "slashing" }] },
+        {
+          type: "hub_fork",
+          attributes: [
+            { key: "height", value: String(height) },
+            { key: "tier", value: guilt.tier },
+            { key: "guilty", value: String(guilt.guilty.length) },
+            { key: "guilty_power_fraction", value: formatDec((guilt.guiltyPower * 10n ** 18n) / guilt.totalPower) },
+            { key: "slashed", value: String(slashed.length) },
+          ],
+        },
+        ...results.flatMap((r) => r.events),
+      );
+      const value = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.encode({ slashed }).finish();
+      return { response: { typeUrl: MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL, value } };
+    },
+  };
+}
