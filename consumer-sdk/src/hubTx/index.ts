@@ -4,3 +4,5 @@
  * main entry: it brings the generated protobuf code, which a browser verifying certificates does not need.
  */
 export * from "./consumerMessages.js";
+export * from "./hubTypes.js";
+export * from "./forkEvidenceMessage.js";

@@ -15,3 +15,6 @@ export * from "./modules/zk/index.js";
 export * from "./msgAddress.js";
 export * from "./pagination.js";
 export * from "./modules/consumers/index.js";
+// The hub's strict codec of the fork-evidence message (the SDK's hub-tx, re-exported with the
+// consumers module, has the encoder only).
+export { AegisMsgSubmitForkEvidence } from "./modules/slashing/index.js";

@@ -16,6 +16,7 @@ import {
   type BlockHeader,
   type CommitCertificate,
 } from "@aegis/consumer-sdk";
+import { certificateToProto, fieldToBytes, headerToProto, zkCertificateToProto } from "@aegis/consumer-sdk/hub-tx";
 import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
 import type { Block, CertifiedBlock, DoubleAttestationEvidence, DuplicateVoteEvidence, Proposal, ProposalMessage, Vote } from "../consensus/types.js";
 import { Step } from "../consensus/types.js";
@@ -75,23 +76,6 @@ function voteTypeOf(t: number | null | undefined, message: string): VoteType {
 }
 
 // ---------- header / block
-
-function headerToProto(h: BlockHeader): aegis.v1.BlockHeader.$Properties {
-  return {
-    chain_id: h.chainId,
-    height: h.height,
-    time: h.time,
-    parent_hash: h.parentHash,
-    tx_root: h.txRoot,
-    state_root: h.stateRoot,
-    consumer_checkpoint_root: h.consumerCheckpointRoot,
-    validator_set_root: h.validatorSetRoot,
-    next_validator_set_root: h.nextValidatorSetRoot,
-    proposer: h.proposer,
-    last_commit_hash: h.lastCommitHash,
-    evidence_root: h.evidenceRoot,
-  };
-}
 
 function headerFromProto(p: aegis.v1.BlockHeader.$Properties | null | undefined): BlockHeader {
   const m = "BlockHeader";
@@ -238,10 +222,6 @@ export function decodeProposalMessage(bytes: Uint8Array): ProposalMessage {
 
 // ---------- certificates
 
-function certificateToProto(c: CommitCertificate): aegis.v1.CommitCertificate.$Properties {
-  return { height: c.height, round: c.round, block_hash: c.blockHash, signers: c.signers, signature: c.signature };
-}
-
 function certificateFromProto(p: aegis.v1.CommitCertificate.$Properties | null | undefined): CommitCertificate {
   const m = "CommitCertificate";
   if (!p) throw invalid(m, "certificate", "missing");
@@ -276,11 +256,6 @@ export type FinalityAttestation = HubFinalityAttestation;
 
 export const ATTESTATION_SIGNATURE_BYTES = 64;
 const FIELD_BYTES = 32;
-
-function fieldToBytes(x: bigint): Uint8Array {
-  if (x < 0n || x >= 1n << 256n) throw new RangeError("a field element is 32 bytes");
-  return Uint8Array.from(Buffer.from(x.toString(16).padStart(FIELD_BYTES * 2, "0"), "hex"));
-}
 
 function fieldOf(v: Uint8Array | null | undefined, message: string, field: string, below = BN254_SCALAR_FIELD): bigint {
   const b = bytesOf(v, FIELD_BYTES, message, field);
@@ -320,17 +295,7 @@ export function decodeFinalityAttestation(bytes: Uint8Array): FinalityAttestatio
 }
 
 export function encodeZkCertificate(c: ZkCertificate): Uint8Array {
-  return pb.ZkFinalityCertificate.encode({
-    circuit: c.circuit,
-    height: c.height,
-    block_hash: c.blockHash,
-    validator_set_root: fieldToBytes(c.validatorSetRoot),
-    next_validator_set_root: fieldToBytes(c.nextValidatorSetRoot),
-    signers: fieldToBytes(c.signers),
-    proof: c.proof,
-    time: c.time,
-    prover: c.prover,
-  }).finish();
+  return pb.ZkFinalityCertificate.encode(zkCertificateToProto(c)).finish();
 }
 /** A certificate of the hub `chainId` (the wire form does not carry it); shapes checked, the proof not yet. */
 export function decodeZkCertificate(bytes: Uint8Array, chainId: string): ZkCertificate {

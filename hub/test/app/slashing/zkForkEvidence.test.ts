@@ -16,7 +16,7 @@ import {
   type Groth16VerificationKey,
   type ZkCertificate,
 } from "@aegis/consumer-sdk";
-import { createForkEvidenceHandler, processBlockSignatures, type MsgSubmitForkEvidence } from "../../../src/app/modules/slashing/index.js";
+import { AegisMsgSubmitForkEvidence, createForkEvidenceHandler, processBlockSignatures, type MsgSubmitForkEvidence } from "../../../src/app/modules/slashing/index.js";
 import { getValidator, isTombstoned, type EpochValidatorSet } from "../../../src/app/modules/staking/index.js";
 import { decodeFinalitySignature, getAttestationPoint, signFinalityMessage } from "../../../src/attestation/index.js";
 import type { StateView } from "../../../src/state/index.js";
@@ -89,6 +89,11 @@ test("two statements of one height: exactly the slots in both bitmaps are slashe
   expect([1, 2, 3].map((i, k) => before[k]! - tokens(i))).toEqual([0n, 1n * M, (3n * M) / 2n]);
   expect(Object.fromEntries(out.events.find((e) => e.type === "hub_fork")!.attributes.map((a) => [a.key, a.value]))).toMatchObject({ tier: "zk", guilty: "2", slashed: "2" });
   expectRefused(s, msg(certs.b!, certs.a!), /already tombstoned/);
+});
+
+test("the message round-trips: the SDK's encoder, the hub's strict decoder", () => {
+  const m = msg(certs.a!, certs.b!);
+  expect(AegisMsgSubmitForkEvidence.decode(AegisMsgSubmitForkEvidence.encode(m).finish())).toEqual(m);
 });
 
 test("no fork, or not this chain's: refused, state unchanged", () => {

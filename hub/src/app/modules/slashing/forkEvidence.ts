@@ -1,15 +1,7 @@
 import { aegis } from "@aegis/proto";
-import {
-  assertBlsForkGuilt,
-  assertZkForkGuilt,
-  ForkEvidenceError,
-  type BlockHeader,
-  type CommitCertificate,
-  type ForkGuilt,
-  type ZkCertificate,
-} from "@aegis/consumer-sdk";
-import { BinaryWriter } from "cosmjs-types/binary";
-import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate, encodeBlockHeader, encodeCommitCertificate, encodeZkCertificate } from "../../../codec/codec.js";
+import { assertBlsForkGuilt, assertZkForkGuilt, ForkEvidenceError, type ForkGuilt } from "@aegis/consumer-sdk";
+import { AegisMsgSubmitForkEvidence as SdkMsgSubmitForkEvidence, MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgSubmitForkEvidence } from "@aegis/consumer-sdk/hub-tx";
+import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate } from "../../../codec/codec.js";
 import type { Genesis } from "../../../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
 import { computeZkValidatorSetRootOf } from "../../../zk/zkValidatorSet.js";
@@ -19,42 +11,21 @@ import { formatDec } from "../staking/index.js";
 import { getPunishableSet, processForkPunishment } from "./evidence.js";
 import { consensusBech32 } from "./state.js";
 
-export const MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidence";
+export { MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgSubmitForkEvidence };
 export const MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidenceResponse";
 /** Gas of verifying one BLS commit certificate (one aggregate check, two pairings) on top of the store's gas. */
 export const FORK_BLS_VERIFY_GAS = 100_000n;
 /** Gas of verifying one ZK certificate (as MsgSubmitZkCertificate charges). */
 export const FORK_ZK_VERIFY_GAS = 300_000n;
 
-/** /aegis.slashing.v1.MsgSubmitForkEvidence in domain form: exactly one of `bls` and `zk`. */
-export interface MsgSubmitForkEvidence {
-  /** aegis1…: signs the transaction and pays its fee. */
-  submitter: string;
-  bls?: { a: { header: BlockHeader; certificate: CommitCertificate }; b: { header: BlockHeader; certificate: CommitCertificate } };
-  /** The certificates' chain id is the hub's own (the wire form does not carry it; the handler sets it). */
-  zk?: { a: ZkCertificate; b: ZkCertificate };
-}
-
 /**
- * Codec of MsgSubmitForkEvidence in the cosmjs-types shape, so a cosmjs Registry takes it:
- * `new Registry([...defaultRegistryTypes, [AegisMsgSubmitForkEvidence.typeUrl, AegisMsgSubmitForkEvidence]])`.
+ * The message's codec: the SDK's encoder (what a consumer signs with) and the hub's strict decoder
+ * (every length and range checked by the codec, the halves of a tier refused).
  */
 export const AegisMsgSubmitForkEvidence = {
   typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
-  encode(m: MsgSubmitForkEvidence, writer: BinaryWriter = BinaryWriter.create()): BinaryWriter {
-    if (m.submitter !== "") writer.uint32(10).string(m.submitter);
-    if (m.bls) {
-      writer.uint32(18).bytes(encodeBlockHeader(m.bls.a.header));
-      writer.uint32(26).bytes(encodeCommitCertificate(m.bls.a.certificate));
-      writer.uint32(34).bytes(encodeBlockHeader(m.bls.b.header));
-      writer.uint32(42).bytes(encodeCommitCertificate(m.bls.b.certificate));
-    }
-    if (m.zk) {
-      writer.uint32(50).bytes(encodeZkCertificate(m.zk.a));
-      writer.uint32(58).bytes(encodeZkCertificate(m.zk.b));
-    }
-    return writer;
-  },
+  encode: SdkMsgSubmitForkEvidence.encode,
+  fromPartial: SdkMsgSubmitForkEvidence.fromPartial,
   decode(input: Uint8Array): MsgSubmitForkEvidence {
     const m = aegis.slashing.v1.MsgSubmitForkEvidence.decode(input);
     const pb = aegis.v1;
@@ -69,12 +40,10 @@ export const AegisMsgSubmitForkEvidence = {
     }
     if (m.zk_a || m.zk_b) {
       if (!m.zk_a || !m.zk_b) fail("zk_a and zk_b: both or neither");
+      // The chain id is the hub's own: the handler sets it.
       out.zk = { a: decodeZkCertificate(pb.ZkFinalityCertificate.encode(m.zk_a!).finish(), "?"), b: decodeZkCertificate(pb.ZkFinalityCertificate.encode(m.zk_b!).finish(), "?") };
     }
     return out;
-  },
-  fromPartial(p: Partial<MsgSubmitForkEvidence>): MsgSubmitForkEvidence {
-    return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}) };
   },
 };
 

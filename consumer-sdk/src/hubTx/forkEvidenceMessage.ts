@@ -1,0 +1,48 @@
+import { aegis } from "@aegis/proto";
+import { BinaryWriter } from "cosmjs-types/binary";
+import type { BlsForkEvidence, ZkForkEvidence } from "../forkEvidence.js";
+import { certificateToProto, headerToProto, zkCertificateToProto } from "./hubTypes.js";
+
+export const MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidence";
+
+/**
+ * /aegis.slashing.v1.MsgSubmitForkEvidence (decision 50) in domain form: exactly one of `bls` and
+ * `zk`. The ZK certificates' chain id is not on the wire (the hub checks them against its own).
+ */
+export interface MsgSubmitForkEvidence {
+  /** aegis1…: signs the transaction and pays its fee. */
+  submitter: string;
+  bls?: BlsForkEvidence;
+  zk?: ZkForkEvidence;
+}
+
+/**
+ * The message's encoder in the cosmjs-types shape, for a consumer (or anyone) that signs it with
+ * cosmjs: `new Registry([...defaultRegistryTypes, [MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, AegisMsgSubmitForkEvidence]])`.
+ * `decode` here gives the generated protobufjs objects' fields back unchecked; the hub decodes what
+ * it receives with its own strict codec.
+ */
+export const AegisMsgSubmitForkEvidence = {
+  typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+  encode(m: MsgSubmitForkEvidence, w: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    const pb = aegis.v1;
+    if (m.submitter !== "") w.uint32(10).string(m.submitter);
+    if (m.bls) {
+      w.uint32(18).bytes(pb.BlockHeader.encode(headerToProto(m.bls.a.header)).finish());
+      w.uint32(26).bytes(pb.CommitCertificate.encode(certificateToProto(m.bls.a.certificate)).finish());
+      w.uint32(34).bytes(pb.BlockHeader.encode(headerToProto(m.bls.b.header)).finish());
+      w.uint32(42).bytes(pb.CommitCertificate.encode(certificateToProto(m.bls.b.certificate)).finish());
+    }
+    if (m.zk) {
+      w.uint32(50).bytes(pb.ZkFinalityCertificate.encode(zkCertificateToProto(m.zk.a)).finish());
+      w.uint32(58).bytes(pb.ZkFinalityCertificate.encode(zkCertificateToProto(m.zk.b)).finish());
+    }
+    return w;
+  },
+  decode(input: Uint8Array): aegis.slashing.v1.MsgSubmitForkEvidence {
+    return aegis.slashing.v1.MsgSubmitForkEvidence.decode(input);
+  },
+  fromPartial(p: Partial<MsgSubmitForkEvidence>): MsgSubmitForkEvidence {
+    return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}) };
+  },
+};
