@@ -8,7 +8,13 @@ import {
   ZERO_CHECKPOINT_HASH,
   type ConsumerCheckpoint,
 } from "@aegis/consumer-sdk";
-import { CONSUMER_COSMJS_TYPES, MSG_REGISTER_CONSUMER_TYPE_URL, MSG_SUBMIT_CHECKPOINT_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
+import {
+  AegisMsgSubmitForkEvidence,
+  CONSUMER_COSMJS_TYPES,
+  MSG_REGISTER_CONSUMER_TYPE_URL,
+  MSG_SUBMIT_CHECKPOINT_TYPE_URL,
+  MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+} from "@aegis/consumer-sdk/hub-tx";
 import type { Logger } from "@aegis/p2p";
 import type { ConsumerChain } from "./chain.js";
 import type { HubClient } from "./hubClient.js";
@@ -30,9 +36,9 @@ export interface CheckpointSubmitterOptions {
   resubmitAfterMs?: number;
 }
 
-/** The cosmjs registry with the hub's consumer messages. */
+/** The cosmjs registry with the hub's consumer messages and its fork evidence. */
 export function createConsumerRegistry(): Registry {
-  return new Registry([...defaultRegistryTypes, ...(CONSUMER_COSMJS_TYPES as never)]);
+  return new Registry([...defaultRegistryTypes, ...(CONSUMER_COSMJS_TYPES as never), [MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, AegisMsgSubmitForkEvidence as never]]);
 }
 
 /**

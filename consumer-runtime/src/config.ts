@@ -39,6 +39,8 @@ export interface ConsumerNodeConfigJson {
     trust: HubTrustRootJson;
     followIntervalMs?: number;
     checkpoints?: { rpcUrl: string; mnemonic: string; fee: StdFee; intervalMs?: number };
+    /** A funded hub account that submits hub-fork evidence to every hub node in apiUrls (decision 50); absent: the node only reports a fork. */
+    evidence?: { mnemonic: string; fee: StdFee; retryMs?: number };
   };
 }
 
@@ -56,6 +58,7 @@ export interface ConsumerNodeConfig {
     trust: HubTrustRoot;
     followIntervalMs?: number;
     checkpoints?: { rpcUrl: string; mnemonic: string; fee: StdFee; intervalMs?: number };
+    evidence?: { mnemonic: string; fee: StdFee; retryMs?: number };
   };
 }
 
@@ -120,7 +123,7 @@ export function parseConsumerNodeConfig(json: unknown): ConsumerNodeConfig {
       cfg.producer = { index, secretKey, ...(blockIntervalMs !== undefined ? { blockIntervalMs } : {}), ...(emptyBlockIntervalMs !== undefined ? { emptyBlockIntervalMs } : {}) };
     }
     if (o.hub !== undefined) {
-      const h = readObject(o.hub, "$.hub", ["apiUrls", "trust"], ["followIntervalMs", "checkpoints"]);
+      const h = readObject(o.hub, "$.hub", ["apiUrls", "trust"], ["followIntervalMs", "checkpoints", "evidence"]);
       const apiUrls = readArray(h.apiUrls, "$.hub.apiUrls", 32, (x, p) => readString(x, p, 512, 1), 1);
       const trust = decodeHubTrustRootJson(h.trust, "$.hub.trust");
       // The light client rebuilds the set (BLS keys, order, power) and checks the ZK keys: a bad trust root is a config error, not a crash at start.
@@ -138,24 +141,34 @@ export function parseConsumerNodeConfig(json: unknown): ConsumerNodeConfig {
       cfg.hub = { apiUrls, trust, ...(followIntervalMs !== undefined ? { followIntervalMs } : {}) };
       if (h.checkpoints !== undefined) {
         const c = readObject(h.checkpoints, "$.hub.checkpoints", ["rpcUrl", "mnemonic", "fee"], ["intervalMs"]);
-        const fee = readObject(c.fee, "$.hub.checkpoints.fee", ["amount", "gas"]);
         const intervalMs = optInt(c.intervalMs, "$.hub.checkpoints.intervalMs", 10);
         cfg.hub.checkpoints = {
           rpcUrl: readString(c.rpcUrl, "$.hub.checkpoints.rpcUrl", 512, 1),
           mnemonic: readString(c.mnemonic, "$.hub.checkpoints.mnemonic", 1024, 1),
-          fee: {
-            amount: readArray(fee.amount, "$.hub.checkpoints.fee.amount", 4, (x, p) => {
-              const a = readObject(x, p, ["denom", "amount"]);
-              return { denom: readString(a.denom, `${p}.denom`, 128, 1), amount: readString(a.amount, `${p}.amount`, 40, 1) };
-            }),
-            gas: readString(fee.gas, "$.hub.checkpoints.fee.gas", 20, 1),
-          },
+          fee: readFee(c.fee, "$.hub.checkpoints.fee"),
           ...(intervalMs !== undefined ? { intervalMs } : {}),
         };
         if (!cfg.producer) throw invalid("$.hub.checkpoints", "only a producer sends checkpoints (it signs them with its producer key)");
       }
+      if (h.evidence !== undefined) {
+        const e = readObject(h.evidence, "$.hub.evidence", ["mnemonic", "fee"], ["retryMs"]);
+        const retryMs = optInt(e.retryMs, "$.hub.evidence.retryMs", 100);
+        cfg.hub.evidence = { mnemonic: readString(e.mnemonic, "$.hub.evidence.mnemonic", 1024, 1), fee: readFee(e.fee, "$.hub.evidence.fee"), ...(retryMs !== undefined ? { retryMs } : {}) };
+      }
     }
     return cfg;
   });
+}
+
+/** A cosmjs StdFee: { amount: [{ denom, amount }] (up to 4), gas }. */
+function readFee(x: unknown, path: string): StdFee {
+  const fee = readObject(x, path, ["amount", "gas"]);
+  return {
+    amount: readArray(fee.amount, `${path}.amount`, 4, (y, p) => {
+      const a = readObject(y, p, ["denom", "amount"]);
+      return { denom: readString(a.denom, `${p}.denom`, 128, 1), amount: readString(a.amount, `${p}.amount`, 40, 1) };
+    }),
+    gas: readString(fee.gas, `${path}.gas`, 20, 1),
+  };
 }
 

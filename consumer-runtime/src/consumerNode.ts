@@ -11,6 +11,7 @@ import { ConsumerNetwork } from "./consumerNetwork.js";
 import type { ExecutionEnvironment } from "./executionEnvironment.js";
 import { HubClient } from "./hubClient.js";
 import { HubFollower } from "./hubFollower.js";
+import { EvidenceSubmitter } from "./evidenceSubmitter.js";
 import { HubStream } from "./hubStream.js";
 import { Mempool } from "./mempool.js";
 import { ConsumerMetrics } from "./metrics.js";
@@ -36,6 +37,8 @@ export class ConsumerNode {
   readonly producer: BlockProducer | undefined;
   readonly follower: HubFollower | undefined;
   readonly submitter: CheckpointSubmitter | undefined;
+  /** Submits the evidence of each hub fork the follower proves (with `hub.evidence` configured). */
+  readonly evidence: EvidenceSubmitter | undefined;
   readonly hubStream: HubStream | undefined;
   private stopped = false;
   private metricsTimer: NodeJS.Timeout | undefined;
@@ -66,6 +69,12 @@ export class ConsumerNode {
       const client = new HubClient({ urls: config.hub.apiUrls });
       this.hubStream = new HubStream(config.hub.apiUrls, log.child({ module: "hub-stream" }));
       this.follower = new HubFollower(chain, client, config.hub.trust, now, log.child({ module: "hub-follower" }), config.hub.followIntervalMs);
+      if (config.hub.evidence) {
+        const e = config.hub.evidence;
+        this.evidence = new EvidenceSubmitter({ hubChainId: config.hub.trust.chainId, hubRpcUrls: config.hub.apiUrls, mnemonic: e.mnemonic, fee: e.fee, ...pick(e, ["retryMs"]) }, log.child({ module: "fork-evidence" }));
+        const evidence = this.evidence;
+        this.follower.onForkEvidence((ev) => evidence.submit(ev));
+      }
       if (config.hub.checkpoints && config.producer) {
         const c = config.hub.checkpoints;
         this.submitter = new CheckpointSubmitter(
@@ -120,6 +129,7 @@ export class ConsumerNode {
       node.producer?.start();
       await node.follower?.start();
       await node.submitter?.start();
+      await node.evidence?.start();
       node.hubStream?.start();
       node.metricsTimer = setInterval(() => node!.sampleMetrics(), 1000);
       log.info("consumer node started", { vm: env.vm, height: chain.head.header.height, hubFinalHeight: chain.finalHeight, api: node.api.url, peerId: node.network.p2p.peerId });
@@ -146,6 +156,7 @@ export class ConsumerNode {
     this.producer?.stop();
     this.follower?.stop();
     this.submitter?.stop();
+    this.evidence?.stop();
     this.hubStream?.stop();
     await this.api.close().catch(() => {});
     await this.network.stop().catch(() => {});

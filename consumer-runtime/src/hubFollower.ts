@@ -23,6 +23,9 @@ import {
   type HubConsumer,
   type HubInclusionProof,
   type HubLightClientState,
+  type HubForkEvidence,
+  type ValidatorSet,
+  type ZkCertificate,
 } from "@aegis/consumer-sdk";
 import type { Logger } from "@aegis/p2p";
 import type { ConsumerChain } from "./chain.js";
@@ -30,6 +33,16 @@ import type { HubClient } from "./hubClient.js";
 
 /** The hub trust root (the SDK's HubTrustRoot, from the hub's genesis). */
 export type HubTrust = HubTrustRoot;
+
+/** A hub block the follower verified, and what certified it (one side of a fork's evidence). */
+interface VerifiedHubBlock {
+  hash: Uint8Array;
+  tier: FinalityTier;
+  header: BlockHeader;
+  /** The BLS certificate and the set that signed the height (absent for the trusted root itself). */
+  bls?: { certificate: CommitCertificate; signingSet: ValidatorSet };
+  zk?: ZkCertificate;
+}
 
 export interface HubFollowerStatus {
   /** The hub's latest height as a hub node reported it (unverified; for display). */
@@ -60,8 +73,9 @@ export class HubFollower {
   private running = false;
   private again = false;
   private stopped = false;
-  /** Hub block hashes this follower verified, by height (bounded). */
-  private readonly verified = new Map<number, { hash: Uint8Array; tier: FinalityTier }>();
+  /** Hub blocks this follower verified, by height (bounded), with what certified them: a conflict's evidence. */
+  private readonly verified = new Map<number, VerifiedHubBlock>();
+  private readonly evidenceListeners = new Set<(e: HubForkEvidence) => void>();
   readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
 
   constructor(
@@ -88,6 +102,16 @@ export class HubFollower {
     const final = chain.finalCheckpoint;
     if (final) this.status.tier = final.tier;
     if (trust.zk) this.status.zkFinalHeight = 0;
+  }
+
+  /**
+   * Calls `listener` with the evidence of each hub fork this follower proves (two verified
+   * certificates of one height naming who signed both: one BLS round, or two ZK statements), right
+   * after the chain halted on it. Returns the function that stops it.
+   */
+  onForkEvidence(listener: (e: HubForkEvidence) => void): () => void {
+    this.evidenceListeners.add(listener);
+    return () => this.evidenceListeners.delete(listener);
   }
 
   get lightClient(): HubLightClientState {
@@ -189,12 +213,9 @@ export class HubFollower {
     this.lc = processZkUpdate(this.lc, cert, this.now());
     verifyCheckpointInclusion(p.checkpoint, p.proof, header);
     const known = this.verified.get(Z);
-    if (known && !bytesEqual(known.hash, hash)) {
-      const event = getConflictingCertificatesEvent(this.chain.guard, Z, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: hash, tier: "zk" });
-      if (event) this.chain.halt(event);
-      throw new Error(`two certified hub blocks at height ${Z}`);
-    }
-    this.verified.set(Z, { hash, tier: "zk" });
+    // The light client verified the certificate (processZkUpdate): a conflict is a proved fork.
+    if (known && !bytesEqual(known.hash, hash)) this.conflict(known, { header, hash, zk: cert });
+    this.remember(Z, { hash, tier: "zk", header, zk: cert, ...(known?.bls ? { bls: known.bls } : {}) });
     const r = await this.chain.applyFinalCheckpoint({ checkpoint: p.checkpoint, hubHeight: Z, hubBlockHash: hash, tier: "zk" });
     if (r.status === "MISBEHAVIOUR") return;
     this.status.zkFinalHeight = Math.max(this.status.zkFinalHeight ?? 0, p.checkpoint.height);
@@ -222,12 +243,9 @@ export class HubFollower {
   private async verifyHeader(header: BlockHeader, bls: CommitCertificate, zk: HubInclusionProof["certificates"]["zk"]): Promise<FinalityTier> {
     const hash = computeBlockHash(header);
     const known = this.verified.get(header.height);
-    if (known && !bytesEqual(known.hash, hash)) {
-      const event = getConflictingCertificatesEvent(this.chain.guard, header.height, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: hash, tier: "bls" });
-      if (event) this.chain.halt(event);
-      throw new Error(`two certified hub blocks at height ${header.height}`);
-    }
+    if (known && !bytesEqual(known.hash, hash)) this.conflict(known, { header, hash, bls });
     const trusted = this.lc.bls!;
+    let signingSet: ValidatorSet | undefined;
     if (header.height <= trusted.height) {
       // Older than the trusted point: the certificate must still verify against the set that signs it,
       // which the client knows only when it is the trusted set (same epoch).
@@ -236,9 +254,11 @@ export class HubFollower {
       }
       if (!(header.height === trusted.height && bytesEqual(hash, trusted.blockHash))) {
         assertValidCommitCertificate(bls, { chainId: this.trust.chainId, validatorSet: trusted.validatorSet, expectedHeight: header.height, expectedBlockHash: hash });
+        signingSet = trusted.validatorSet;
       }
     } else {
       await this.crossEpochsTo(header);
+      signingSet = this.lc.bls!.validatorSet; // the trusted set signs the header (processBlsUpdate checks it)
       this.lc = processBlsUpdate(this.lc, { header, certificate: bls }, this.now());
     }
     let tier: FinalityTier = "bls";
@@ -251,10 +271,49 @@ export class HubFollower {
         this.log.debug("succinct certificate not accepted", { height: zk.height, code: e.code });
       }
     }
-    this.verified.set(header.height, { hash, tier });
-    if (this.verified.size > 4096) this.verified.delete(this.verified.keys().next().value!);
+    this.remember(header.height, { hash, tier, header, ...(signingSet ? { bls: { certificate: bls, signingSet } } : {}), ...(tier === "zk" && zk ? { zk } : {}) });
     this.status.verifiedHubHeight = Math.max(this.status.verifiedHubHeight, header.height);
     return tier;
+  }
+
+  private remember(height: number, v: VerifiedHubBlock): void {
+    this.verified.set(height, v);
+    if (this.verified.size > 4096) this.verified.delete(this.verified.keys().next().value!);
+  }
+
+  /**
+   * A second certified block at a verified height. Its certificate is verified first (against the set
+   * that signed the first one; a succinct one already by the light client): a node that serves an
+   * uncertified header is lying, which throws and changes nothing. A proved fork halts the chain
+   * (CONFLICTING_CERTIFICATES) and, when the two certificates name who signed both (one BLS round, two
+   * ZK statements; consumer-sdk forkEvidence.ts), is handed to the evidence listeners. Always throws:
+   * the round that met it stops there.
+   */
+  private conflict(known: VerifiedHubBlock, other: { header: BlockHeader; hash: Uint8Array; bls?: CommitCertificate; zk?: ZkCertificate }): never {
+    const h = other.header.height;
+    let evidence: HubForkEvidence | undefined;
+    if (other.bls) {
+      if (!known.bls) throw new Error(`hub header ${h} conflicts with the trusted one, whose signing set this follower does not keep`);
+      assertValidCommitCertificate(other.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet, expectedHeight: h, expectedBlockHash: other.hash });
+      if (known.bls.certificate.round === other.bls.round) {
+        evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
+      }
+    } else if (other.zk && known.zk) {
+      evidence = { zk: { a: known.zk, b: other.zk } };
+    }
+    const event = getConflictingCertificatesEvent(this.chain.guard, h, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: other.hash, tier: other.bls ? "bls" : "zk" });
+    if (event) this.chain.halt(event);
+    this.log.error("hub fork: two certified blocks at one height", { hubHeight: h, evidence: evidence ? Object.keys(evidence)[0] : "none (another round or another tier: not slashable by itself)" });
+    if (evidence) {
+      for (const l of this.evidenceListeners) {
+        try {
+          l(evidence);
+        } catch (e) {
+          this.log.error("fork evidence listener failed", { err: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    }
+    throw new Error(`two certified hub blocks at height ${h}`);
   }
 
   /** Moves the BLS trusted point through each epoch's last header until `target`'s signing set is trusted. */

@@ -15,3 +15,4 @@ export * from "./apiServer.js";
 export * from "./metrics.js";
 export * from "./config.js";
 export * from "./consumerNode.js";
+export * from "./evidenceSubmitter.js";

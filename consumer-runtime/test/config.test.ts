@@ -43,7 +43,7 @@ const producerConfig = (): ConsumerNodeConfigJson =>
   nodeConfig(
     {
       producer: { index: 0, secretKey: toHex(PRODUCER_SK), blockIntervalMs: 100, emptyBlockIntervalMs: 400 },
-      hub: { apiUrls: [URLS[0]!, URLS[1]!], trust: TRUST, followIntervalMs: 200, checkpoints: { rpcUrl: URLS[0]!, mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 } },
+      hub: { apiUrls: [URLS[0]!, URLS[1]!], trust: TRUST, followIntervalMs: 200, checkpoints: { rpcUrl: URLS[0]!, mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 }, evidence: { mnemonic: MNEMONIC, fee: FEE, retryMs: 1000 } },
     },
     URLS,
     TRUST,
@@ -64,6 +64,7 @@ describe("accepted", () => {
     expect(c.hub!.apiUrls).toEqual([URLS[0], URLS[1]]);
     expect(c.hub!.followIntervalMs).toBe(200);
     expect(c.hub!.checkpoints).toEqual({ rpcUrl: URLS[0], mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 });
+    expect(c.hub!.evidence).toEqual({ mnemonic: MNEMONIC, fee: FEE, retryMs: 1000 });
     const t = c.hub!.trust;
     expect(t).toMatchObject({ chainId: trustRoot.chainId, genesisTime: trustRoot.genesisTime, epochLength: 4, unbondingPeriodMs: trustRoot.unbondingPeriodMs, trustingPeriodMs: trustRoot.trustingPeriodMs });
     expect(t.validatorSet.validators.map((v) => toHex(v.blsPublicKey))).toEqual(trustRoot.validatorSet.validators.map((v) => toHex(v.blsPublicKey)));
@@ -74,6 +75,7 @@ describe("accepted", () => {
     const c = parse(fullConfig());
     expect(c.producer).toBeUndefined();
     expect(c.hub!.checkpoints).toBeUndefined();
+    expect(c.hub!.evidence).toBeUndefined();
     expect(c.p2p.bootstrap).toHaveLength(1);
     const { hub: _hub, ...noHub } = fullConfig();
     expect(parse(noHub).hub).toBeUndefined();
@@ -153,6 +155,12 @@ const cases: [string, (c: Json) => void, string][] = [
   ["a trust root ZK key that is degenerate", (c) => (c.hub.trust.zk.verificationKey.vk_gamma_2 = c.hub.trust.zk.verificationKey.vk_delta_2), "$.hub.trust"],
   ["a fee without a denom", (c) => delete c.hub.checkpoints.fee.amount[0].denom, "$.hub.checkpoints.fee.amount[0].denom"],
   ["checkpoints without a producer", (c) => delete c.producer, "$.hub.checkpoints"],
+  ["an unknown field in hub.evidence", (c) => (c.hub.evidence.rpcUrl = "http://x"), "$.hub.evidence.rpcUrl"],
+  ["missing hub.evidence.mnemonic", (c) => delete c.hub.evidence.mnemonic, "$.hub.evidence.mnemonic"],
+  ["an empty hub.evidence.mnemonic", (c) => (c.hub.evidence.mnemonic = ""), "$.hub.evidence.mnemonic"],
+  ["hub.evidence.fee without gas", (c) => delete c.hub.evidence.fee.gas, "$.hub.evidence.fee.gas"],
+  ["hub.evidence.retryMs below 100", (c) => (c.hub.evidence.retryMs = 50), "$.hub.evidence.retryMs"],
+  ["hub.evidence not an object", (c) => (c.hub.evidence = "yes"), "$.hub.evidence"],
 ];
 
 describe("refused with CONSUMER_CONFIG_ERROR_INVALID naming the field", () => {

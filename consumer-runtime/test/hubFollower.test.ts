@@ -5,6 +5,7 @@
 // nothing it made up ever reaches the FinalityGuard; liars alone make nothing final; two certified
 // headers for one hub height halt the chain.
 import {
+  assertBlsForkGuilt,
   bytesEqual,
   computeBlockHash,
   computeCheckpointHash,
@@ -22,6 +23,7 @@ import {
   ZERO_CHECKPOINT_HASH,
   type ConsumerCheckpoint,
   type FinalCheckpointInput,
+  type HubForkEvidence,
 } from "@aegis/consumer-sdk";
 import { nullLogger } from "@aegis/p2p";
 import { BlockError, HubClient, HubClientError, HubFollower, type ConsumerChain } from "../src/index.js";
@@ -31,8 +33,10 @@ import {
   encodeInclusionParts,
   fakeHubNetwork,
   forgeHeader,
+  HUB_CHAIN_ID,
   HUB_GENESIS_TIME,
   HUB_NOW,
+  honestSetAt,
   HubView,
   setB,
   setC,
@@ -464,6 +468,8 @@ describe("two certified headers for one hub height", () => {
     const s = await setup([a, b]);
     const events: string[] = [];
     s.chain.on((e) => e.type === "misbehaviour" && events.push(e.event.kind));
+    const evidence: HubForkEvidence[] = [];
+    s.follower.onForkEvidence((e) => evidence.push(e));
     await tickUntilFinal(s, 4);
     expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
     // Node A goes down; node B serves its own header 6, certified by the same validators.
@@ -477,6 +483,12 @@ describe("two certified headers for one hub height", () => {
     if (m?.kind !== "CONFLICTING_CERTIFICATES") throw new Error("unreachable");
     expect(toHex(m.first.hubBlockHash)).toBe(toHex(honest.chain.hashOf(6)));
     expect(toHex(m.second.hubBlockHash)).toBe(toHex(forked.chain.hashOf(6)));
+    // The evidence: both headers with their certificates (one round), naming every validator of the set.
+    expect(evidence).toHaveLength(1);
+    const e = evidence[0]!;
+    expect([toHex(computeBlockHash(e.bls!.a.header)), toHex(computeBlockHash(e.bls!.b.header))]).toEqual([toHex(honest.chain.hashOf(6)), toHex(forked.chain.hashOf(6))]);
+    const guilt = assertBlsForkGuilt(e.bls!, { chainId: HUB_CHAIN_ID, validatorSet: honestSetAt(6) });
+    expect(guilt.guilty).toEqual(honestSetAt(6).validators.map((_, i) => i));
     // Halted: no more rounds (nothing is even asked), no finality, no blocks.
     a.lie = undefined;
     a.tip = 11;
@@ -492,3 +504,32 @@ describe("two certified headers for one hub height", () => {
     expect(s.chain.head.header.height).toBe(6);
   });
 });
+
+describe("a conflicting header whose certificate does not verify", () => {
+  test("is a lying node, not a fork: no halt, no evidence, and finality goes on from honest nodes", async () => {
+    const a: FakeNode = { view: honest, tip: 7 };
+    const down: Lie = everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "down" } } }));
+    // Node B serves the forked header 6 with its state root changed after signing: the signature betrays it.
+    const b: FakeNode = { view: forked, tip: 7, lie: down };
+    const s = await setup([a, b]);
+    const evidence: HubForkEvidence[] = [];
+    s.follower.onForkEvidence((e) => evidence.push(e));
+    await tickUntilFinal(s, 4);
+    a.lie = down;
+    b.lie = onRoute("inclusion", (req, h) => {
+      const p = forked.inclusionParts(req.params.id!, Number(req.params.height), 7);
+      return p ? ok(encodeInclusionParts(forgeHeader(p, { stateRoot: fill(0xee) }))) : h;
+    });
+    await s.follower.tick();
+    expect(s.follower.status.lastError).toMatch(/CERT_ERROR_INVALID_SIGNATURE/);
+    expect(s.chain.misbehaviour).toBeUndefined();
+    expect(evidence).toEqual([]);
+    // The honest node is back with checkpoint 6: it becomes final.
+    a.lie = undefined;
+    a.tip = 11;
+    b.lie = down;
+    await tickUntilFinal(s, 6);
+    expect(s.chain.finalHeight).toBe(6);
+  });
+});
+

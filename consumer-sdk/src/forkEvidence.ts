@@ -29,6 +29,9 @@ export interface ZkForkEvidence {
   b: ZkCertificate;
 }
 
+/** Evidence of a hub fork on either tier (what MsgSubmitForkEvidence carries). */
+export type HubForkEvidence = { bls: BlsForkEvidence; zk?: undefined } | { zk: ZkForkEvidence; bls?: undefined };
+
 export type ForkEvidenceErrorType =
   /** A side is not a well-formed header and certificate pair (the header does not hash to the certificate's block, another chain or height). */
   | { code: "FORK_EVIDENCE_ERROR_MALFORMED"; side: "a" | "b"; reason: string }

@@ -26,6 +26,8 @@ export const DEVNET_CONSUMER_FUNDING = "100000000000";
 /** Each consumer's own faucet balance in its genesis. */
 export const DEVNET_CONSUMER_FAUCET_AMOUNT = "1000000000000000";
 export const DEVNET_CHECKPOINT_FEE = { gas: "400000", amountPerGas: 0.025 };
+/** Gas of a fork-evidence transaction (two certificate checks: ~0.2M gas for BLS, ~0.6M for ZK, plus the slashing). */
+export const DEVNET_EVIDENCE_GAS = "2000000";
 
 /** One consumer chain of the devnet, as devnet.json lists it. */
 export interface DevnetConsumer {
@@ -134,6 +136,8 @@ export class DevnetConsumers {
       if (role === "producer") {
         cfg.producer = { index: 0, secretKey: toHex(producerSk), blockIntervalMs: 200, emptyBlockIntervalMs: 1000 };
         cfg.hub!.checkpoints = { rpcUrl: hubUrls[0]!, mnemonic: hubAccount.mnemonic, fee, intervalMs: 300 };
+        // The same account submits fork evidence (its checkpoints stop when the chain halts on a fork).
+        cfg.hub!.evidence = { mnemonic: hubAccount.mnemonic, fee: { amount: [{ denom: o.denom, amount: String(Math.ceil(Number(DEVNET_EVIDENCE_GAS) * DEVNET_CHECKPOINT_FEE.amountPerGas)) }], gas: DEVNET_EVIDENCE_GAS } };
         if (relayerKey && o.zk) await writeFileAtomic(join(home, "relayer.json"), JSON.stringify({ relayerKey: toHex(relayerKey) }, null, 2) + "\n");
       } else {
         cfg.p2p.bootstrap = nodes[0] ? [nodes[0].p2p] : [];

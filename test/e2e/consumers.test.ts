@@ -12,6 +12,14 @@ import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import {
   assertValidCommitCertificate,
+  blsAggregateSignatures,
+  blsSign,
+  computeValidatorAddress,
+  computeVoteSignBytes,
+  createSignerBitmap,
+  VoteType,
+  type BlockHeader,
+  type CommitCertificate,
   bytesEqual,
   computeBlockHash,
   computeCheckpointHash,
@@ -28,9 +36,15 @@ import {
   CheckpointError,
   type ConsumerCheckpoint,
 } from "@aegis/consumer-sdk";
+import { nullLogger } from "@aegis/p2p";
+import { EvidenceSubmitter } from "@aegis/consumer-runtime";
+import { QuerySigningInfoRequest, QuerySigningInfoResponse } from "cosmjs-types/cosmos/slashing/v1beta1/query";
 import {
+  consensusBech32,
   CONSUMER_COSMJS_TYPES,
+  getHomePaths,
   initHomes,
+  readValidatorKeyFile,
   MSG_REGISTER_CONSUMER_TYPE_URL,
   MSG_SUBMIT_CHECKPOINT_TYPE_URL,
   startNodeFromHome,
@@ -51,6 +65,8 @@ let dir: string | undefined;
 const running: RunningNode[] = [];
 let client: SigningStargateClient;
 let faucet: string;
+let faucetMnemonic: string;
+let homes: string[] = [];
 const nodes = (): HubNode[] => running.map((r) => r.node);
 
 function checkpointAfter(parent: ConsumerCheckpoint | undefined, height: number, salt = 0): ConsumerCheckpoint {
@@ -84,6 +100,8 @@ beforeAll(async () => {
     consensus: { createEmptyBlocksIntervalMs: 150, rebroadcastIntervalMs: 500 },
   });
   for (const n of res.nodes) running.push(await startNodeFromHome(n.home, { config: (c) => ({ ...c, api: { host: HOST, port: 0 } }) }));
+  homes = res.nodes.map((n) => n.home);
+  faucetMnemonic = res.faucet!.mnemonic;
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(res.faucet!.mnemonic, { prefix: "aegis" });
   faucet = res.faucet!.address;
   const registry = new Registry([...defaultRegistryTypes, ...(CONSUMER_COSMJS_TYPES as never)]);
@@ -201,3 +219,52 @@ test("a consumer registers, its checkpoints are ordered into headers every valid
     expect([path, r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([path, status, code]);
   }
 });
+
+// Last: it slashes two of the four validators.
+test("a fork's evidence, sent by a consumer node's EvidenceSubmitter to every hub node, slashes and tombstones exactly the validators who signed both sides, once", async () => {
+  const node = nodes()[0]!;
+  const h = 3;
+  const header = (await node.db.blocks.getBlock(h))!.header;
+  const set = node.engine.getValidatorSet(h);
+  const keys = await Promise.all(homes.map((home) => readValidatorKeyFile(getHomePaths(home).validatorKey)));
+  const indexOfNode = (i: number) => set.validators.findIndex((v) => bytesEqual(v.blsPublicKey, keys[i]!.blsPublicKey));
+  /** A certificate of `hd` by the validators of nodes `who` (their real keys), round 0. */
+  const certify = (hd: BlockHeader, who: number[]): CommitCertificate => {
+    const blockHash = computeBlockHash(hd);
+    const msg = computeVoteSignBytes({ chainId: CHAIN_ID, height: h, round: 0, type: VoteType.Precommit, blockHash });
+    return { height: h, round: 0, blockHash, signers: createSignerBitmap(set.validators.length, who.map(indexOfNode)), signature: blsAggregateSignatures(who.map((i) => blsSign(keys[i]!.blsSecretKey, msg))) };
+  };
+  // Nodes 1 and 2 sign both the real block and another one at height 3; node 3 signs only the real one, node 0 only the other.
+  const forkHeader = { ...header, stateRoot: new Uint8Array(32).fill(0xfe) };
+  const evidence = { bls: { a: { header, certificate: certify(header, [1, 2, 3]) }, b: { header: forkHeader, certificate: certify(forkHeader, [0, 1, 2]) } } };
+  const fee = { amount: [{ denom: DENOM, amount: "50000" }], gas: "2000000" };
+  const submitter = new EvidenceSubmitter({ hubChainId: CHAIN_ID, hubRpcUrls: running.map((r) => r.api.url), mnemonic: faucetMnemonic, fee, retryMs: 300 }, nullLogger);
+  await submitter.start();
+  try {
+    submitter.submit(evidence);
+    submitter.submit(evidence); // the same evidence is kept once
+    await waitFor(() => submitter.statuses[0]?.state !== "pending" || undefined, 60_000, "the evidence on chain");
+    expect(submitter.statuses).toHaveLength(1);
+    expect(submitter.statuses[0]).toMatchObject({ tier: "bls", hubHeight: h, state: "slashed" });
+    const tombstoned = (i: number) => {
+      const consAddress = consensusBech32(computeValidatorAddress(keys[i]!.blsPublicKey));
+      const q = node.app.query!("/cosmos.slashing.v1beta1.Query/SigningInfo", QuerySigningInfoRequest.encode({ consAddress }).finish());
+      return q.code === 0 && QuerySigningInfoResponse.decode(q.value!).valSigningInfo!.tombstoned;
+    };
+    await waitFor(() => [1, 2].every(tombstoned) || undefined, 30_000, "validators 1 and 2 tombstoned");
+    expect([0, 1, 2, 3].map(tombstoned)).toEqual([false, true, true, false]);
+  } finally {
+    submitter.stop();
+  }
+  // Someone else's copy of the same evidence: the hub refuses it (already tombstoned) and the submitter is done too.
+  const late = new EvidenceSubmitter({ hubChainId: CHAIN_ID, hubRpcUrls: running.map((r) => r.api.url), mnemonic: faucetMnemonic, fee, retryMs: 300 }, nullLogger);
+  await late.start();
+  try {
+    late.submit({ bls: { a: evidence.bls.b, b: evidence.bls.a } });
+    await waitFor(() => late.statuses[0]?.state !== "pending" || undefined, 60_000, "the second copy settled");
+    expect(late.statuses[0]!.state).toBe("already");
+  } finally {
+    late.stop();
+  }
+});
+
