@@ -21,6 +21,9 @@ interface IAegisFinality {
         uint256 total,
         bytes32[] calldata siblings
     ) external view;
+
+    /// True after a proved hub fork, until the operator resumes it.
+    function frozen() external view returns (bool);
 }
 
 /// A payment released only on hub finality. The payer deploys it with the payment (msg.value) once it
@@ -34,7 +37,9 @@ interface IAegisFinality {
 /// consumer-checkpoint root of a hub block it has a ZK-certified hash for. Anyone may call it (a
 /// relayer, the beneficiary): the proof alone decides. On anything else it reverts, with
 /// AegisFinality's own errors (NotFinalized, HeaderMismatch, CheckpointNotIncluded, ...) for a proof
-/// that does not hold. Deliberately nothing else: no owner, no refund path, no time condition.
+/// that does not hold, and with FinalityFrozen while AegisFinality is frozen by a proved hub fork (it
+/// acts again once the operator resumes it). Deliberately nothing else: no owner, no refund path, no
+/// time condition.
 contract HubFinalEscrow {
     IAegisFinality public immutable finality;
     address payable public immutable beneficiary;
@@ -52,6 +57,8 @@ contract HubFinalEscrow {
     /// The checkpoint shown is not of the awaited block.
     error WrongCheckpoint();
     error TransferFailed();
+    /// AegisFinality saw a hub fork: hub finality is not acted on until it resumes.
+    error FinalityFrozen();
 
     constructor(IAegisFinality finality_, string memory consumerId_, uint64 height_, bytes32 blockHash_, address payable beneficiary_) payable {
         if (msg.value == 0) revert NothingEscrowed();
@@ -75,6 +82,7 @@ contract HubFinalEscrow {
         bytes32[] calldata siblings
     ) external {
         if (released) revert AlreadyReleased();
+        if (finality.frozen()) revert FinalityFrozen();
         if (keccak256(bytes(checkpoint.consumerId)) != consumerIdHash || checkpoint.height != height || checkpoint.blockHash != blockHash) revert WrongCheckpoint();
         // Reverts (its error bubbles up) unless the checkpoint is in a ZK-certified hub block.
         finality.verifyCheckpoint(hubHeight, header, checkpoint, index, total, siblings);

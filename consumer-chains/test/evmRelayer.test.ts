@@ -43,6 +43,7 @@ import {
   decodeUint256,
   encodeHubFinalEscrowConstructorArgs,
   encodeReleaseCall,
+  encodeReportConflictCall,
   encodeSubmitCall,
   encodeVerifyCheckpointCall,
   encodeWord,
@@ -111,6 +112,8 @@ let vkey: Groth16VerificationKey;
 let contracts: FinalityContracts;
 let cert42: ZkCertificate;
 let cert50: ZkCertificate;
+/** Another block at hub height 50, certified by the same validators: a hub fork. */
+let cert50Fork: ZkCertificate;
 
 async function prove(slots: ZkValidatorSlot[], statement: Pick<ZkCertificate, "chainId" | "height" | "time" | "blockHash">, next: bigint): Promise<ZkCertificate> {
   const st = { ...statement, validatorSetRoot: computeZkValidatorSetRoot(slots, 4), nextValidatorSetRoot: next };
@@ -128,6 +131,7 @@ beforeAll(async () => {
   contracts = await compileFinalityContracts(vkey, SOLC_CACHE);
   cert42 = await prove(slotsA, { chainId: HUB_CHAIN, height: 42, time: T0, blockHash: sha256(utf8("hub block 42")) }, rootB);
   cert50 = await prove(slotsB, { chainId: HUB_CHAIN, height: 50, time: header50.time, blockHash: computeBlockHash(header50) }, rootB);
+  cert50Fork = await prove(slotsB, { chainId: HUB_CHAIN, height: 50, time: header50.time, blockHash: sha256(utf8("another hub block 50")) }, rootB);
 }, 300_000);
 
 afterAll(async () => {
@@ -345,6 +349,19 @@ describe("EvmFinalityRelayer against a fake hub and a fake consumer node", () =>
     const twice = await release(inclusion(ledgerCp));
     expect(twice).toMatchObject({ code: EVM_RECEIPT_REVERTED, data: { returnData: errorData("AlreadyReleased()") } });
     expect(await balance(BENEFICIARY)).toBe(5n * ETHER);
+
+    // A hub fork at 50, shown to AegisFinality by anyone: it freezes. What was final stays final, but
+    // a second escrow (another consumer's final checkpoint) no longer releases.
+    const other = otherCps[0]!;
+    const second = await run(signEvmTx(PAYER, { chainId: CHAIN_ID, nonce: await payerNonce(PAYER), data: concatBytes(code, encodeHubFinalEscrowConstructorArgs({ finality, consumerId: other.consumerId, height: other.height, blockHash: other.blockHash, beneficiary: BENEFICIARY })), value: ETHER, gasLimit: 2_000_000 }));
+    const escrow2 = (second.data as EvmReceiptData).contractAddress!;
+    const report = await run(signEvmTx(ANYONE, { chainId: CHAIN_ID, nonce: await payerNonce(ANYONE), to: finality, data: encodeReportConflictCall(cert50Fork), gasLimit: 1_000_000 }));
+    expect(report.code).toBe(EVM_RECEIPT_OK);
+    const stillFinal = (await node.env.query(node.head, ["call", finality, hex(encodeVerifyCheckpointCall(inclusion(other)))])) as EvmCallJson;
+    expect(stillFinal).toMatchObject({ reverted: false });
+    const frozen = await run(signEvmTx(ANYONE, { chainId: CHAIN_ID, nonce: await payerNonce(ANYONE), to: escrow2, data: encodeReleaseCall(inclusion(other)), gasLimit: 500_000 }));
+    expect(frozen).toMatchObject({ code: EVM_RECEIPT_REVERTED, data: { returnData: errorData("FinalityFrozen()") } });
+    expect(await balance(escrow2)).toBe(ETHER);
   }, 60_000);
 });
 

@@ -27,6 +27,15 @@ interface IQuorumVerifier {
 /// Consumer checkpoints: `verifyCheckpoint` shows that a consumer chain's checkpoint is in the
 /// consumer-checkpoint root of a certified hub block (CheckpointInclusion.sol; the SDK's
 /// verifyCheckpointInclusion, golden vectors in test/vectors/checkpoints.json).
+///
+/// Hub forks (decision 50): anyone may `reportConflict` with a second valid certificate for a height
+/// already finalized here, for another statement (another block, time or next root), proved against
+/// the root that signed that height. The contract then freezes, as the SDK's FinalityGuard does:
+/// every block already final stays final (verifyCheckpoint still answers for them) and nothing new
+/// is accepted (`submit` reverts Frozen); contracts that act on hub finality read `frozen` and stop.
+/// The validators who signed both are named by the certificates' bitmaps and slashed on the hub
+/// (MsgSubmitForkEvidence). The operator (the deployer) resumes it from a new trusted root
+/// (`resume`), e.g. the hub's root after the guilty were removed.
 contract AegisFinality {
     /// How far a certificate's hub time may be ahead of this chain's clock (the SDK's default).
     uint256 public constant MAX_CLOCK_DRIFT_MS = 10_000;
@@ -41,8 +50,18 @@ contract AegisFinality {
     /// Hub time (Unix ms) of the certificate, or the trusted header at deployment, the root comes from.
     uint64 public trustedTime;
     mapping(uint64 => bytes32) public finalizedBlockHash;
+    /// keccak256(time, blockHash, nextValidatorSetRoot) of each finalized height's certificate, and the root that signed it.
+    mapping(uint64 => bytes32) public finalizedStatement;
+    mapping(uint64 => uint256) public signingRoot;
+    /// Who may resume a frozen contract from a new trusted root (the deployer).
+    address public immutable operator;
+    /// Set by a proved conflicting certificate; cleared by `resume`.
+    bool public frozen;
+    uint64 public frozenAtHeight;
 
     event Finalized(uint64 indexed height, bytes32 blockHash, uint64 time, uint256 signers, uint256 nextValidatorSetRoot, address prover);
+    event HubForkDetected(uint64 indexed height, bytes32 finalizedBlockHash, bytes32 conflictingBlockHash, uint256 conflictingSigners);
+    event Resumed(uint64 height, uint256 validatorSetRoot, uint64 trustedTime);
 
     error StaleHeight(uint64 height, uint64 latestHeight);
     error TrustExpired(uint64 trustedTime, uint64 trustingPeriodMs, uint256 nowMs);
@@ -54,6 +73,12 @@ contract AegisFinality {
     error NotFinalized(uint64 hubHeight);
     /// The header given is not the certified block of the height (its SHA-256 is another hash).
     error HeaderMismatch(uint64 hubHeight, bytes32 headerHash, bytes32 finalizedHash);
+    /// A conflicting certificate froze the contract at `height`: nothing new until the operator resumes it.
+    error Frozen(uint64 height);
+    /// reportConflict: the certificate is of the statement already finalized (no conflict).
+    error NotConflicting(uint64 height);
+    error NotOperator();
+    error NotFrozen();
 
     constructor(IQuorumVerifier verifier_, uint256 hubChainId_, uint256 validatorSetRoot_, uint64 trustedHeight, uint64 trustedTime_, uint64 trustingPeriodMs_) {
         if (trustingPeriodMs_ == 0) revert InvalidTrustingPeriod();
@@ -63,28 +88,62 @@ contract AegisFinality {
         latestHeight = trustedHeight;
         trustedTime = trustedTime_;
         trustingPeriodMs = trustingPeriodMs_;
+        operator = msg.sender;
     }
 
     /// `time`: the block's hub time (Unix ms), signed with it. `prover`: the account the proof names
     /// (bound by the proof; the hub pays it). `proof`: the SDK's compact proof as eight words (A.x,
     /// A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y).
     function submit(uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) external {
+        if (frozen) revert Frozen(frozenAtHeight);
         if (height <= latestHeight) revert StaleHeight(height, latestHeight);
         uint256 nowMs = block.timestamp * 1000;
         if (nowMs >= uint256(trustedTime) + trustingPeriodMs) revert TrustExpired(trustedTime, trustingPeriodMs, nowMs);
         if (time < trustedTime) revert OlderThanTrusted(time, trustedTime);
         if (time > nowMs + MAX_CLOCK_DRIFT_MS) revert FromTheFuture(time, nowMs);
-        _verify(height, time, blockHash, nextValidatorSetRoot, signers, prover, proof);
+        _verify(validatorSetRoot, height, time, blockHash, nextValidatorSetRoot, signers, prover, proof);
         latestHeight = height;
         trustedTime = time;
         finalizedBlockHash[height] = blockHash;
+        finalizedStatement[height] = keccak256(abi.encode(time, blockHash, nextValidatorSetRoot));
+        signingRoot[height] = validatorSetRoot;
         validatorSetRoot = nextValidatorSetRoot;
         emit Finalized(height, blockHash, time, signers, nextValidatorSetRoot, prover);
     }
 
-    function _verify(uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) private view {
+    /// A second certificate for a height finalized here, of another statement, proved against the
+    /// root that signed that height: a hub fork. Freezes the contract (see the contract's comment).
+    /// Reverts NotFinalized, NotConflicting or InvalidProof otherwise, changing nothing. No trusting
+    /// period applies: a fork of a finalized height is proved whenever it is shown.
+    function reportConflict(uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) external {
+        bytes32 finalized = finalizedBlockHash[height];
+        if (finalized == bytes32(0)) revert NotFinalized(height);
+        if (keccak256(abi.encode(time, blockHash, nextValidatorSetRoot)) == finalizedStatement[height]) revert NotConflicting(height);
+        _verify(signingRoot[height], height, time, blockHash, nextValidatorSetRoot, signers, prover, proof);
+        if (!frozen) {
+            frozen = true;
+            frozenAtHeight = height;
+        }
+        emit HubForkDetected(height, finalized, blockHash, signers);
+    }
+
+    /// The operator's way out of a freeze: a new trusted root (e.g. the hub's set after the guilty
+    /// were slashed and removed), the height and hub time it is trusted from. Later certificates are
+    /// accepted against it; what was final stays final.
+    function resume(uint256 validatorSetRoot_, uint64 trustedHeight, uint64 trustedTime_) external {
+        if (msg.sender != operator) revert NotOperator();
+        if (!frozen) revert NotFrozen();
+        if (trustedHeight < latestHeight) revert StaleHeight(trustedHeight, latestHeight);
+        frozen = false;
+        validatorSetRoot = validatorSetRoot_;
+        latestHeight = trustedHeight;
+        trustedTime = trustedTime_;
+        emit Resumed(trustedHeight, validatorSetRoot_, trustedTime_);
+    }
+
+    function _verify(uint256 root, uint64 height, uint64 time, bytes32 blockHash, uint256 nextValidatorSetRoot, uint256 signers, address prover, uint256[8] calldata proof) private view {
         uint256 h = uint256(blockHash);
-        uint256[9] memory pub = [validatorSetRoot, nextValidatorSetRoot, hubChainId, uint256(height), uint256(time), h >> 128, h & type(uint128).max, signers, uint256(uint160(prover))];
+        uint256[9] memory pub = [root, nextValidatorSetRoot, hubChainId, uint256(height), uint256(time), h >> 128, h & type(uint128).max, signers, uint256(uint160(prover))];
         if (!verifier.verifyProof([proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], pub)) revert InvalidProof();
     }
 

@@ -47,9 +47,23 @@ export const RELEASE_SIGNATURE = "release(uint64,bytes,(string,uint64,bytes32,by
  * are not arguments: the contract uses its own (the proof fails for any other).
  */
 export function encodeSubmitCall(cert: ZkCertificate): Uint8Array {
+  return encodeCertificateCall(SUBMIT_SIGNATURE, cert);
+}
+
+export const REPORT_CONFLICT_SIGNATURE = "reportConflict(uint64,uint64,bytes32,uint256,uint256,address,uint256[8])";
+
+/**
+ * Calldata of AegisFinality.reportConflict: the same arguments as submit, for a certificate of a
+ * height the contract finalized with another statement (a hub fork: the contract freezes).
+ */
+export function encodeReportConflictCall(cert: ZkCertificate): Uint8Array {
+  return encodeCertificateCall(REPORT_CONFLICT_SIGNATURE, cert);
+}
+
+function encodeCertificateCall(signature: string, cert: ZkCertificate): Uint8Array {
   if (!(cert.proof instanceof Uint8Array) || cert.proof.length !== 256) throw new TypeError("proof: 256 bytes expected");
   return concatBytes(
-    computeSelector(SUBMIT_SIGNATURE),
+    computeSelector(signature),
     encodeWord(cert.height),
     encodeWord(cert.time),
     bytes32(cert.blockHash, "blockHash"),
