@@ -18,7 +18,16 @@ export interface ConsumerNetworkOptions {
   privateKey?: Uint8Array;
   /** How often to compare heads with peers and fetch what is missing (default 1000 ms). */
   syncIntervalMs?: number;
+  /**
+   * How often the transactions still in the mempool are gossiped again (default 2000 ms): a
+   * transaction that arrived before any peer was subscribed (gossipsub then sends it to nobody), or
+   * that a restarted producer lost, still reaches a block.
+   */
+  txRebroadcastMs?: number;
 }
+
+/** Most transactions gossiped again per rebroadcast (the oldest first). */
+export const TX_REBROADCAST_BATCH = 64;
 
 /** The p2p chain id of a consumer: topics `/aegis/consumer.<id>/blocks/1`, protocols `/aegis/consumer.<id>/sync/1`. */
 export const consumerNetworkId = (consumerId: string): string => `consumer.${consumerId}`;
@@ -32,8 +41,10 @@ export const consumerNetworkId = (consumerId: string): string => `consumer.${con
 export class ConsumerNetwork {
   readonly p2p: P2pNetwork<ConsumerGossipKind>;
   private timer: NodeJS.Timeout | undefined;
+  private rebroadcastTimer: NodeJS.Timeout | undefined;
   private syncing = false;
   private readonly syncIntervalMs: number;
+  private readonly txRebroadcastMs: number;
 
   constructor(
     private readonly chain: ConsumerChain,
@@ -43,6 +54,7 @@ export class ConsumerNetwork {
     private readonly log: Logger,
   ) {
     this.syncIntervalMs = opts.syncIntervalMs ?? 1000;
+    this.txRebroadcastMs = opts.txRebroadcastMs ?? 2000;
     this.p2p = new P2pNetwork<ConsumerGossipKind>(
       { chainId: consumerNetworkId(chain.consumerId), kinds: CONSUMER_GOSSIP_KINDS, listen: opts.listen, bootstrap: opts.bootstrap, ...(opts.privateKey ? { privateKey: opts.privateKey } : {}) },
       { logger: log },
@@ -56,10 +68,14 @@ export class ConsumerNetwork {
   async start(): Promise<void> {
     await this.p2p.start();
     this.timer = setInterval(() => void this.syncOnce(), this.syncIntervalMs);
+    this.rebroadcastTimer = setInterval(() => {
+      for (const tx of this.mempool.candidates(TX_REBROADCAST_BATCH)) this.publishTx(tx);
+    }, this.txRebroadcastMs);
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
     await this.p2p.stop();
   }
 

@@ -48,11 +48,12 @@ interface TestNode {
 const nodes: TestNode[] = [];
 const attackers: P2pNetwork<ConsumerGossipKind>[] = [];
 
-async function startNode(bootstrap: string[] = [], prepare?: (chain: ConsumerChain) => Promise<void>): Promise<TestNode> {
+/** `txRebroadcastMs`: long by default, so the tests that watch each validation see no repeats. */
+async function startNode(bootstrap: string[] = [], prepare?: (chain: ConsumerChain) => Promise<void>, txRebroadcastMs = 600_000): Promise<TestNode> {
   const o = await openChain();
   if (prepare) await prepare(o.chain);
   const mempool = new Mempool(o.chain);
-  const network = new ConsumerNetwork(o.chain, mempool, { listen: [LOOPBACK], bootstrap, syncIntervalMs: 200 }, () => Date.now(), nullLogger);
+  const network = new ConsumerNetwork(o.chain, mempool, { listen: [LOOPBACK], bootstrap, syncIntervalMs: 200, txRebroadcastMs }, () => Date.now(), nullLogger);
   const n = { o, chain: o.chain, mempool, network };
   nodes.push(n);
   await network.start();
@@ -345,3 +346,14 @@ test("a full node on a shorter fork above its final height moves to the producer
   expect(served[0]).toEqual({ from: forkPoint + 3, count: SYNC_BATCH });
   expect(served.some((s) => s.from <= forkPoint + 1)).toBe(true);
 });
+
+test("a transaction that arrived before any peer was connected is gossiped again and reaches the producer", async () => {
+  const full = await startNode([], undefined, 300);
+  const tx = utf8("early=1");
+  await full.mempool.add(tx);
+  full.network.publishTx(tx); // no peer subscribed yet: gossipsub sends it to nobody
+  const producer = await startNode(full.network.p2p.multiaddrs);
+  await waitFor("the early transaction in the producer's mempool", () => producer.mempool.size === 1);
+  expect(producer.mempool.candidates(1)).toEqual([tx]);
+});
+

@@ -109,17 +109,18 @@ test("devnet.json lists the chains; their transactions become hub-final on the f
   const recipient = createUtxoKey();
   const spend = signUtxoTx({ chainId: utxo.id, inputs: [{ txHash: utxoGenesisTxHash(utxo.id), index: 0 }], outputs: [{ owner: recipient.address, amount: 500n }] }, [fromHex(utxo.faucet.secretKey)]);
   expect((await post(utxo.nodes[1]!.api, spend)).status).toBe(202);
-  // Both final on the full nodes.
+  // Both final on the full nodes (generous waits: under a full test run this devnet, 11 processes,
+  // shares two cores with other suites).
   const ledgerTx = await waitFor(async () => {
     const t = await tryGetJson<{ height: number; final: boolean }>(`${ledger.nodes[1]!.api}/txs/${sent.body.hash}`);
     return t?.final ? t : undefined;
-  }, 60_000, "the ledger transfer hub-final on the full node");
+  }, 120_000, "the ledger transfer hub-final on the full node");
   expect(ledgerTx.height).toBeGreaterThan(0);
   expect(await tryGetJson(`${ledger.nodes[1]!.api}/query/accounts/${to}`)).toMatchObject({ balance: "1234" });
   await waitFor(async () => {
     const b = await tryGetJson<{ amount: string }>(`${utxo.nodes[1]!.api}/query/balances/${recipient.address}`);
     return b?.amount === "500" ? b : undefined;
-  }, 60_000, "the UTXO output on the full node");
+  }, 120_000, "the UTXO output on the full node");
   // The same transfer again (replayed nonce) is refused with a typed error.
   const again = await post(ledger.nodes[1]!.api, transfer);
   expect(again.status).toBe(422);
@@ -128,7 +129,7 @@ test("devnet.json lists the chains; their transactions become hub-final on the f
   const evmTx = signEvmTx(fromHex(evm.faucet.secretKey), { chainId: computeEvmChainId(evm.id), nonce: 0, to: evmTo, value: 777n });
   const evmSent = await post(evm.nodes[1]!.api, evmTx);
   expect(evmSent.status).toBe(202);
-  await waitFor(async () => (await tryGetJson<{ final: boolean }>(`${evm.nodes[1]!.api}/txs/${evmSent.body.hash}`))?.final || undefined, 60_000, "the EVM transfer hub-final");
+  await waitFor(async () => (await tryGetJson<{ final: boolean }>(`${evm.nodes[1]!.api}/txs/${evmSent.body.hash}`))?.final || undefined, 120_000, "the EVM transfer hub-final");
   expect(await tryGetJson(`${evm.nodes[1]!.api}/query/accounts/${evmTo}`)).toMatchObject({ balance: "0x309" });
   // Both tiers on every node; the EVM chain's AegisFinality follows the hub's ZK certificates.
   for (const c of file.consumers) {
