@@ -50,6 +50,7 @@ export class ConsumerNode {
     networkKey: Uint8Array,
     private readonly log: Logger,
     private readonly now: () => number,
+    home: string,
   ) {
     this.chain = chain;
     this.metrics = new ConsumerMetrics(config.consumerId);
@@ -71,9 +72,13 @@ export class ConsumerNode {
       this.follower = new HubFollower(chain, client, config.hub.trust, now, log.child({ module: "hub-follower" }), config.hub.followIntervalMs);
       if (config.hub.evidence) {
         const e = config.hub.evidence;
-        this.evidence = new EvidenceSubmitter({ hubChainId: config.hub.trust.chainId, hubRpcUrls: config.hub.apiUrls, mnemonic: e.mnemonic, fee: e.fee, ...pick(e, ["retryMs"]) }, log.child({ module: "fork-evidence" }));
+        // Kept in <home>/fork-evidence: a restart sends what was still pending.
+        this.evidence = new EvidenceSubmitter(
+          { hubChainId: config.hub.trust.chainId, hubRpcUrls: config.hub.apiUrls, mnemonic: e.mnemonic, fee: e.fee, dir: join(home, "fork-evidence"), ...pick(e, ["retryMs"]) },
+          log.child({ module: "fork-evidence" }),
+        );
         const evidence = this.evidence;
-        this.follower.onForkEvidence((ev) => evidence.submit(ev));
+        this.follower.onForkEvidence((ev) => void evidence.submit(ev).catch((err) => log.error("fork evidence not kept", { err: err instanceof Error ? err.message : String(err) })));
       }
       if (config.hub.checkpoints && config.producer) {
         const c = config.hub.checkpoints;
@@ -123,7 +128,7 @@ export class ConsumerNode {
     let node: ConsumerNode | undefined;
     try {
       const chain = await ConsumerChain.open({ consumerId: config.consumerId, producerKeys: config.producerKeys, genesisTime: config.genesisTime }, env, store);
-      node = new ConsumerNode(config, store, chain, key, log, now);
+      node = new ConsumerNode(config, store, chain, key, log, now, home);
       await node.network.start();
       await node.api.listen(config.api.host, config.api.port);
       node.producer?.start();

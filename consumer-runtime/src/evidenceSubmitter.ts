@@ -1,7 +1,20 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient, StargateClient, type StdFee } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { toHex, type HubForkEvidence } from "@aegis/consumer-sdk";
+import {
+  decodeBlockHeaderJson,
+  decodeCommitCertificateJson,
+  decodeZkCertificateJson,
+  encodeBlockHeaderJson,
+  encodeCommitCertificateJson,
+  encodeZkCertificateJson,
+  readObject,
+  toHex,
+  type HubForkEvidence,
+} from "@aegis/consumer-sdk";
 import { MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
 import type { Logger } from "@aegis/p2p";
 import { createConsumerRegistry } from "./checkpointSubmitter.js";
@@ -16,6 +29,11 @@ export interface EvidenceSubmitterOptions {
   fee: StdFee;
   /** How often a piece of evidence not yet on chain is looked for and sent again (default 5000 ms). */
   retryMs?: number;
+  /**
+   * Where each piece of evidence is kept (one JSON file each, written before it is sent, updated when
+   * it settles): a restarted node sends what was still pending. Absent: memory only.
+   */
+  dir?: string;
 }
 
 /** What happened to one piece of evidence. */
@@ -60,7 +78,9 @@ export class EvidenceSubmitter {
   async start(): Promise<void> {
     this.wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.opts.mnemonic, { prefix: "aegis" });
     this.address = (await this.wallet.getAccounts())[0]!.address;
+    if (this.opts.dir) await this.load(this.opts.dir);
     this.timer = setInterval(() => void this.round(), this.retryMs);
+    if (this.items.some((i) => i.status.state === "pending")) void this.round();
   }
 
   stop(): void {
@@ -72,13 +92,56 @@ export class EvidenceSubmitter {
     return this.items.map((i) => i.status);
   }
 
-  /** Queues `evidence` (the same evidence twice is kept once) and starts a round at once. */
-  submit(evidence: HubForkEvidence): void {
+  /** Every piece of evidence kept, in the order it came (read back from disk after a restart). */
+  get evidence(): readonly HubForkEvidence[] {
+    return this.items.map((i) => i.evidence);
+  }
+
+  /**
+   * Queues `evidence` (the same evidence twice is kept once), keeps it on disk (with `dir`) and starts
+   * a round. Resolves once it is kept.
+   */
+  async submit(evidence: HubForkEvidence): Promise<void> {
     const key = keyOf(evidence);
     if (this.items.some((i) => keyOf(i.evidence) === key)) return;
     const hubHeight = evidence.bls ? evidence.bls.a.certificate.height : evidence.zk!.a.height;
-    this.items.push({ evidence, status: { tier: evidence.bls ? "bls" : "zk", hubHeight, attempts: 0, state: "pending" }, sent: [] });
+    const item = { evidence, status: { tier: evidence.bls ? ("bls" as const) : ("zk" as const), hubHeight, attempts: 0, state: "pending" as EvidenceStatus["state"] }, sent: [] as string[] };
+    this.items.push(item);
+    await this.persist(item);
     void this.round();
+  }
+
+  /** Writes an item's file (temp file, then rename: a crash leaves the old file or the new one). */
+  private async persist(item: { evidence: HubForkEvidence; status: EvidenceStatus; sent: string[] }): Promise<void> {
+    const dir = this.opts.dir;
+    if (!dir) return;
+    const name = createHash("sha256").update(keyOf(item.evidence)).digest("hex");
+    const tmp = join(dir, `${name}.json.tmp`);
+    await writeFile(tmp, JSON.stringify({ version: 1, evidence: encodeEvidenceJson(item.evidence), status: item.status, sent: item.sent }, null, 2) + "\n");
+    await rename(tmp, join(dir, `${name}.json`));
+  }
+
+  private async load(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith(".json")).sort()) {
+      try {
+        const j = readObject(JSON.parse(await readFile(join(dir, f), "utf8")), f, ["version", "evidence", "status", "sent"]);
+        const evidence = decodeEvidenceJson(j.evidence, this.opts.hubChainId);
+        // The status as written, each field checked (what the file says is only a record of this node's own sending).
+        const st = (typeof j.status === "object" && j.status !== null ? j.status : {}) as Record<string, unknown>;
+        const status: EvidenceStatus = {
+          tier: evidence.bls ? "bls" : "zk",
+          hubHeight: evidence.bls ? evidence.bls.a.certificate.height : evidence.zk!.a.height,
+          attempts: Number.isSafeInteger(st.attempts) && (st.attempts as number) >= 0 ? (st.attempts as number) : 0,
+          state: st.state === "slashed" || st.state === "already" ? st.state : "pending",
+          ...(typeof st.txHash === "string" ? { txHash: st.txHash } : {}),
+        };
+        const sent = Array.isArray(j.sent) ? j.sent.filter((x): x is string => typeof x === "string") : [];
+        if (!this.items.some((i) => keyOf(i.evidence) === keyOf(evidence))) this.items.push({ evidence, status, sent });
+      } catch (e) {
+        this.log.error("fork evidence file unreadable: left as it is", { file: f, err: e instanceof Error ? e.message : String(e) });
+      }
+    }
   }
 
   /** One round over the pending evidence: look up what was sent, send again what is not on chain. */
@@ -101,7 +164,7 @@ export class EvidenceSubmitter {
   }
 
   /** Whether a transaction sent for `item` is in a hub block on any node (and what it did). */
-  private async settled(item: { status: EvidenceStatus; sent: string[] }): Promise<boolean> {
+  private async settled(item: { evidence: HubForkEvidence; status: EvidenceStatus; sent: string[] }): Promise<boolean> {
     for (const hash of item.sent) {
       for (const url of this.opts.hubRpcUrls) {
         const tx = await withClient(url, (c) => c.getTx(hash)).catch(() => null);
@@ -113,6 +176,7 @@ export class EvidenceSubmitter {
           continue;
         }
         item.status.txHash = hash;
+        await this.persist(item);
         this.log.info("fork evidence on chain", { hubHeight: item.status.hubHeight, tier: item.status.tier, state: item.status.state, txHash: hash, height: tx.height });
         return true;
       }
@@ -146,6 +210,7 @@ export class EvidenceSubmitter {
     const hash = hashes[0]!;
     if (!item.sent.includes(hash)) item.sent.push(hash);
     item.status.attempts++;
+    await this.persist(item);
     this.log.info("fork evidence sent", { hubHeight: item.status.hubHeight, tier: item.status.tier, txHash: hash, nodes: hashes.length });
   }
 }
@@ -163,3 +228,27 @@ function keyOf(e: HubForkEvidence): string {
   if (e.bls) return `bls/${e.bls.a.certificate.height}/${[toHex(e.bls.a.certificate.blockHash), toHex(e.bls.b.certificate.blockHash)].sort().join("/")}`;
   return `zk/${e.zk!.a.height}/${[toHex(e.zk!.a.blockHash), toHex(e.zk!.b.blockHash)].sort().join("/")}`;
 }
+
+/** The evidence as JSON (the hub API's shapes for headers and certificates). */
+function encodeEvidenceJson(e: HubForkEvidence): unknown {
+  if (e.bls) {
+    const side = (x: NonNullable<HubForkEvidence["bls"]>["a"]) => ({ header: encodeBlockHeaderJson(x.header), certificate: encodeCommitCertificateJson(x.certificate) });
+    return { bls: { a: side(e.bls.a), b: side(e.bls.b) } };
+  }
+  return { zk: { a: encodeZkCertificateJson(e.zk!.a), b: encodeZkCertificateJson(e.zk!.b) } };
+}
+
+function decodeEvidenceJson(json: unknown, chainId: string): HubForkEvidence {
+  const o = readObject(json, "$.evidence", [], ["bls", "zk"]);
+  if (o.bls !== undefined) {
+    const b = readObject(o.bls, "$.evidence.bls", ["a", "b"]);
+    const side = (x: unknown, p: string) => {
+      const s = readObject(x, p, ["header", "certificate"]);
+      return { header: decodeBlockHeaderJson(s.header, `${p}.header`), certificate: decodeCommitCertificateJson(s.certificate, `${p}.certificate`) };
+    };
+    return { bls: { a: side(b.a, "$.evidence.bls.a"), b: side(b.b, "$.evidence.bls.b") } };
+  }
+  const z = readObject(o.zk, "$.evidence.zk", ["a", "b"]);
+  return { zk: { a: decodeZkCertificateJson(z.a, { chainId }, "$.evidence.zk.a"), b: decodeZkCertificateJson(z.b, { chainId }, "$.evidence.zk.b") } };
+}
+
