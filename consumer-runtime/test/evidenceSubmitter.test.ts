@@ -3,35 +3,21 @@
 // is kept once, and an unreadable file is left alone and logged. Sending against real hub nodes is in
 // test/e2e/consumers.test.ts.
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { computeBlockHash, fromHex, type HubForkEvidence, type ZkCertificate } from "@aegis/consumer-sdk";
+import { computeBlockHash, type HubForkEvidence } from "@aegis/consumer-sdk";
 import { EvidenceSubmitter } from "../src/index.js";
 import { buildHubChain, fill, hubKeys, makeValidatorSet } from "../../consumer-sdk/test/helpers/hubChain.js";
+import { readZkVector, zkCertificateOfVector } from "../../consumer-sdk/test/helpers/zkVectors.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const CHAIN = "aegis-evidence-1";
 const set = makeValidatorSet(hubKeys.slice(0, 4), [10n, 10n, 10n, 10n]);
 const chain = buildHubChain({ chainId: CHAIN, genesisTime: 1_750_000_000_000, setAt: () => set }, 3);
 const forked = chain.makeHeader(3, chain.hashOf(2), { stateRoot: fill(0xfe) });
 const bls: HubForkEvidence = { bls: { a: { header: chain.headers[3]!, certificate: chain.certs[3]! }, b: { header: forked, certificate: chain.sign(set, 3, computeBlockHash(forked)) } } };
-const v = JSON.parse(readFileSync(join(here, "..", "..", "test", "vectors", "zkFork.json"), "utf8"));
-const zkOf = (c: Record<string, string | number>): ZkCertificate => ({
-  circuit: String(c.circuit),
-  chainId: CHAIN,
-  height: Number(c.height),
-  time: Number(c.time),
-  blockHash: fromHex(String(c.blockHash)),
-  validatorSetRoot: BigInt(c.validatorSetRoot!),
-  nextValidatorSetRoot: BigInt(c.nextValidatorSetRoot!),
-  signers: BigInt(c.signers!),
-  prover: fromHex(String(c.prover)),
-  proof: fromHex(String(c.proof)),
-});
-const zk: HubForkEvidence = { zk: { a: zkOf(v.a), b: zkOf(v.b) } };
+const v = readZkVector("zkFork.json");
+const zk: HubForkEvidence = { zk: { a: zkCertificateOfVector(v.a, CHAIN), b: zkCertificateOfVector(v.b, CHAIN) } };
 
 let dir: string;
 let mnemonic: string;

@@ -2,25 +2,10 @@
 // two certificates of height 42 for different blocks name exactly the slots in both bitmaps (2 and 3,
 // 70 of 100), whichever comes first; a certificate of another height, a tampered bitmap, another
 // set's root or another chain is refused with its code.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { assertZkForkGuilt, ForkEvidenceError, fromHex, initZkCertificateVerifier, type Groth16VerificationKey, type ZkCertificate } from "../src/index.js";
+import { assertZkForkGuilt, ForkEvidenceError, initZkCertificateVerifier, type Groth16VerificationKey, type ZkCertificate } from "../src/index.js";
+import { readZkVector, zkCertificateOfVector as certOf } from "./helpers/zkVectors.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const v = JSON.parse(readFileSync(join(here, "..", "..", "test", "vectors", "zkFork.json"), "utf8"));
-const certOf = (c: Record<string, string | number>): ZkCertificate => ({
-  circuit: String(c.circuit),
-  chainId: String(c.chainId),
-  height: Number(c.height),
-  time: Number(c.time),
-  blockHash: fromHex(String(c.blockHash)),
-  validatorSetRoot: BigInt(c.validatorSetRoot!),
-  nextValidatorSetRoot: BigInt(c.nextValidatorSetRoot!),
-  signers: BigInt(c.signers!),
-  prover: fromHex(String(c.prover)),
-  proof: fromHex(String(c.proof)),
-});
+const v = readZkVector("zkFork.json");
 const a = certOf(v.a);
 const b = certOf(v.b);
 const next = certOf(v.next);

@@ -3,26 +3,11 @@
 // height freezes the contract — nothing new is accepted, what was final stays final — while a
 // certificate of the same statement, a tampered one or one of a height never finalized changes
 // nothing; only the operator resumes it, from a new trusted root.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { computeZkChainId, fromHex, type ZkCertificate } from "@aegis/consumer-sdk";
+import { computeZkChainId, type ZkCertificate } from "@aegis/consumer-sdk";
+import { readZkVector, zkCertificateOfVector as certOf } from "../../consumer-sdk/test/helpers/zkVectors.js";
 import { compileFinalityContracts, createFinalityChain, encodeSubmit, readUint, selector } from "./finalityEvm.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const v = JSON.parse(readFileSync(join(here, "..", "vectors", "zkFork.json"), "utf8"));
-const certOf = (c: Record<string, string | number>): ZkCertificate => ({
-  circuit: String(c.circuit),
-  chainId: String(c.chainId),
-  height: Number(c.height),
-  time: Number(c.time),
-  blockHash: fromHex(String(c.blockHash)),
-  validatorSetRoot: BigInt(c.validatorSetRoot!),
-  nextValidatorSetRoot: BigInt(c.nextValidatorSetRoot!),
-  signers: BigInt(c.signers!),
-  prover: fromHex(String(c.prover)),
-  proof: fromHex(String(c.proof)),
-});
+const v = readZkVector("zkFork.json");
 const a = certOf(v.a);
 const b = certOf(v.b);
 const next = certOf(v.next);

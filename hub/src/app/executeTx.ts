@@ -118,7 +118,8 @@ export function prepareTx(bytes: Uint8Array, ctx: { chainId: string; registry: M
   return { tx, msgs, signers, payerIndex };
 }
 
-function prepareCached(bytes: Uint8Array, ctx: ExecTxContext): PreparedTx {
+/** prepareTx through ctx.preparedCache (by the bytes' hash); simulation never uses the cache. */
+export function prepareCached(bytes: Uint8Array, ctx: ExecTxContext): PreparedTx {
   const simulate = ctx.mode === "simulate";
   if (simulate || !ctx.preparedCache) return prepareTx(bytes, { chainId: ctx.chainId, registry: ctx.registry, simulate });
   const hash = getTxHash(bytes);

@@ -29,7 +29,7 @@ import { StateStore, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
-import { executeTx, prepareTx, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
+import { executeTx, prepareCached, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
 import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry, type MsgHandler } from "./msgRegistry.js";
@@ -315,7 +315,7 @@ export class HubApplication implements Application {
     }
     const indexed: IndexedTx[] = txs.map((tx, index) => ({ hash: getTxHash(tx).toUpperCase(), height: ctx.height, index, tx, result: e.results[index]! }));
     await this.modules.db.txs.putBlock(ctx.height, indexed);
-    await this.modules.db.checkpoints.putBlock(this.checkpointHistoryOf(ctx.height, txs, e.results));
+    await this.modules.db.checkpoints.putBlock(this.checkpointHistoryOf(ctx, txs, e.results));
     const root = await this.state.commit(ctx.height, e.view);
     this.executed.clear();
     this.checkView = this.state.createView();
@@ -345,17 +345,13 @@ export class HubApplication implements Application {
    * The checkpoints a block's successful transactions recorded, in block order, for the node's
    * checkpoint history (the state keeps each consumer's latest only: decision 49).
    */
-  private checkpointHistoryOf(hubHeight: number, txs: readonly Uint8Array[], results: readonly TxResult[]): CheckpointHistoryEntry[] {
+  private checkpointHistoryOf(ctx: BlockExecutionContext, txs: readonly Uint8Array[], results: readonly TxResult[]): CheckpointHistoryEntry[] {
+    const hubHeight = ctx.height;
+    const exec = { ...this.execContext(ctx), mode: "deliver" as const };
     const out: CheckpointHistoryEntry[] = [];
     txs.forEach((tx, i) => {
       if (results[i]!.code !== 0) return;
-      const hash = getTxHash(tx);
-      let p = this.preparedTxs.get(hash);
-      if (!p) {
-        p = prepareTx(tx, { chainId: this.opts.chainId, registry: this.registry, simulate: false });
-        this.preparedTxs.set(hash, p);
-      }
-      for (const { handler, msg } of p.msgs) {
+      for (const { handler, msg } of prepareCached(tx, exec).msgs) {
         if (handler.typeUrl !== MSG_SUBMIT_CHECKPOINT_TYPE_URL) continue;
         const m = msg as MsgSubmitCheckpoint;
         const record = encodeCheckpointRecord({ checkpoint: m.checkpoint!, hubHeight, producerIndex: m.producerIndex, signature: m.signature });

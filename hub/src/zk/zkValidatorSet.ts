@@ -17,3 +17,19 @@ export function computeZkValidatorSlots(validators: readonly { attestationPublic
 export function computeZkValidatorSetRootOf(validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[], capacity: number): bigint {
   return computeZkValidatorSetRoot(computeZkValidatorSlots(validators), capacity);
 }
+
+/**
+ * computeZkValidatorSetRootOf of epoch sets, computed once per epoch number (a stored epoch's set never
+ * changes): what the zk module and fork evidence check certificates against.
+ */
+export function createEpochZkRootCache(capacity: number): (set: { epoch: number; validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[] }) => bigint {
+  const roots = new Map<number, bigint>();
+  return (set) => {
+    let root = roots.get(set.epoch);
+    if (root === undefined) {
+      root = computeZkValidatorSetRootOf(set.validators, capacity);
+      roots.set(set.epoch, root);
+    }
+    return root;
+  };
+}

@@ -19,9 +19,9 @@ export async function makeTempDir(): Promise<{ path: string; remove: () => Promi
 
 /**
  * A HubDb on a fresh temp directory for every test of the file (registers beforeEach/afterEach):
- * `t.db` is the open database, `t.reopen()` closes and opens it again on the same directory.
+ * `t.db` is the open database, `t.path` its directory, `t.reopen()` closes and opens it again there.
  */
-export function useTempHubDb(): { readonly db: HubDb; reopen(): Promise<HubDb> } {
+export function useTempHubDb(): { readonly db: HubDb; readonly path: string; reopen(): Promise<HubDb> } {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let db: HubDb;
   beforeEach(async () => {
@@ -35,6 +35,9 @@ export function useTempHubDb(): { readonly db: HubDb; reopen(): Promise<HubDb> }
   return {
     get db() {
       return db;
+    },
+    get path() {
+      return dir.path;
     },
     async reopen() {
       await db.close();

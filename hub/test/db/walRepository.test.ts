@@ -1,22 +1,10 @@
 import { VoteType } from "@aegis/consumer-sdk";
 import { Step } from "../../src/consensus/types.js";
 import { DbError } from "../../src/db/dbError.js";
-import { HubDb } from "../../src/db/hubDb.js";
 import type { WalEntry } from "../../src/db/walEntry.js";
-import { filled, makeChain, makeTempDir, makeVote } from "./fixtures.js";
+import { filled, makeChain, useTempHubDb, makeVote } from "./fixtures.js";
 
-let dir: Awaited<ReturnType<typeof makeTempDir>>;
-let db: HubDb;
-
-beforeEach(async () => {
-  dir = await makeTempDir();
-  db = await HubDb.open(dir.path);
-});
-
-afterEach(async () => {
-  if (db.isOpen) await db.close();
-  await dir.remove();
-});
+const t = useTempHubDb();
 
 function proposalEntry(height: number, time: number): WalEntry {
   const cb = makeChain(height)[height - 1]!;
@@ -40,61 +28,59 @@ const timeoutEntry = (height: number, round: number, time: number): WalEntry => 
 
 test("entries of a height read back in append order, other heights apart", async () => {
   const entries = [proposalEntry(2, 10), voteEntry(2, 0, 11), timeoutEntry(2, 0, 12), voteEntry(2, 1, 13)];
-  for (const e of entries) await db.wal.append(2, e);
-  await db.wal.append(3, voteEntry(3, 0, 20));
-  expect(await db.wal.read(2)).toEqual(entries);
-  expect(await db.wal.read(3)).toEqual([voteEntry(3, 0, 20)]);
-  expect(await db.wal.read(1)).toEqual([]);
+  for (const e of entries) await t.db.wal.append(2, e);
+  await t.db.wal.append(3, voteEntry(3, 0, 20));
+  expect(await t.db.wal.read(2)).toEqual(entries);
+  expect(await t.db.wal.read(3)).toEqual([voteEntry(3, 0, 20)]);
+  expect(await t.db.wal.read(1)).toEqual([]);
 });
 
 test("appendMany logs a batch in order and sequences keep increasing", async () => {
-  const first = await db.wal.append(4, timeoutEntry(4, 0, 1));
-  const seqs = await db.wal.appendMany(4, [voteEntry(4, 0, 2), voteEntry(4, 1, 3), voteEntry(4, 2, 4)]);
+  const first = await t.db.wal.append(4, timeoutEntry(4, 0, 1));
+  const seqs = await t.db.wal.appendMany(4, [voteEntry(4, 0, 2), voteEntry(4, 1, 3), voteEntry(4, 2, 4)]);
   expect(seqs).toEqual([first + 1, first + 2, first + 3]);
-  expect(await db.wal.appendMany(4, [])).toEqual([]);
-  expect((await db.wal.read(4)).map((e) => e.time)).toEqual([1, 2, 3, 4]);
+  expect(await t.db.wal.appendMany(4, [])).toEqual([]);
+  expect((await t.db.wal.read(4)).map((e) => e.time)).toEqual([1, 2, 3, 4]);
 });
 
 test("concurrent appends keep distinct sequence numbers and lose nothing", async () => {
-  const seqs = await Promise.all(Array.from({ length: 20 }, (_, i) => db.wal.append(7, voteEntry(7, i, i))));
+  const seqs = await Promise.all(Array.from({ length: 20 }, (_, i) => t.db.wal.append(7, voteEntry(7, i, i))));
   expect(new Set(seqs).size).toBe(20);
-  expect((await db.wal.read(7)).map((e) => e.time)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  expect((await t.db.wal.read(7)).map((e) => e.time)).toEqual(Array.from({ length: 20 }, (_, i) => i));
 });
 
 test("prune deletes the entries of lower heights only", async () => {
-  for (const h of [1, 2, 3]) await db.wal.appendMany(h, [voteEntry(h, 0, h), timeoutEntry(h, 0, h)]);
-  await db.wal.prune(3);
-  expect(await db.wal.read(1)).toEqual([]);
-  expect(await db.wal.read(2)).toEqual([]);
-  expect(await db.wal.read(3)).toHaveLength(2);
+  for (const h of [1, 2, 3]) await t.db.wal.appendMany(h, [voteEntry(h, 0, h), timeoutEntry(h, 0, h)]);
+  await t.db.wal.prune(3);
+  expect(await t.db.wal.read(1)).toEqual([]);
+  expect(await t.db.wal.read(2)).toEqual([]);
+  expect(await t.db.wal.read(3)).toHaveLength(2);
 });
 
 test("the sequence counter resumes after reopen, also after pruning everything", async () => {
-  await db.wal.appendMany(5, [voteEntry(5, 0, 1), voteEntry(5, 1, 2)]);
-  const before = await db.wal.lastSequence();
-  await db.wal.prune(6);
-  await db.close();
-  db = await HubDb.open(dir.path);
-  expect(await db.wal.lastSequence()).toBe(before);
-  await db.wal.append(6, voteEntry(6, 0, 3));
-  const next = await db.wal.append(6, voteEntry(6, 1, 4));
+  await t.db.wal.appendMany(5, [voteEntry(5, 0, 1), voteEntry(5, 1, 2)]);
+  const before = await t.db.wal.lastSequence();
+  await t.db.wal.prune(6);
+  await t.reopen();
+  expect(await t.db.wal.lastSequence()).toBe(before);
+  await t.db.wal.append(6, voteEntry(6, 0, 3));
+  const next = await t.db.wal.append(6, voteEntry(6, 1, 4));
   expect(next).toBe(before + 2);
-  expect((await db.wal.read(6)).map((e) => e.time)).toEqual([3, 4]);
+  expect((await t.db.wal.read(6)).map((e) => e.time)).toEqual([3, 4]);
 });
 
 test("entries survive reopen and later appends go after them", async () => {
-  await db.wal.append(8, voteEntry(8, 0, 1));
-  await db.close();
-  db = await HubDb.open(dir.path);
-  await db.wal.append(8, voteEntry(8, 1, 2));
-  expect((await db.wal.read(8)).map((e) => e.time)).toEqual([1, 2]);
+  await t.db.wal.append(8, voteEntry(8, 0, 1));
+  await t.reopen();
+  await t.db.wal.append(8, voteEntry(8, 1, 2));
+  expect((await t.db.wal.read(8)).map((e) => e.time)).toEqual([1, 2]);
 });
 
 test("a bad height or an unencodable entry is refused and nothing is written", async () => {
-  await expect(db.wal.append(0, voteEntry(1, 0, 1))).rejects.toMatchObject({ code: "DB_ERROR_INVALID_ARGUMENT" });
-  await expect(db.wal.append(0, voteEntry(1, 0, 1))).rejects.toBeInstanceOf(DbError);
+  await expect(t.db.wal.append(0, voteEntry(1, 0, 1))).rejects.toMatchObject({ code: "DB_ERROR_INVALID_ARGUMENT" });
+  await expect(t.db.wal.append(0, voteEntry(1, 0, 1))).rejects.toBeInstanceOf(DbError);
   const commitTimeout: WalEntry = { time: 1, kind: "timeout", height: 9, round: 0, step: Step.Commit };
-  await expect(db.wal.appendMany(9, [voteEntry(9, 0, 1), commitTimeout])).rejects.toMatchObject({ code: "CODEC_ERROR_INVALID_FIELD" });
-  expect(await db.wal.read(9)).toEqual([]);
-  expect(await db.wal.lastSequence()).toBe(0);
+  await expect(t.db.wal.appendMany(9, [voteEntry(9, 0, 1), commitTimeout])).rejects.toMatchObject({ code: "CODEC_ERROR_INVALID_FIELD" });
+  expect(await t.db.wal.read(9)).toEqual([]);
+  expect(await t.db.wal.lastSequence()).toBe(0);
 });

@@ -48,7 +48,7 @@ import {
   DEFAULT_CHECKPOINT_FEE,
   DEFAULT_CONSUMER_MIN_BOND,
   DEFAULT_PROVER_SHARE_PERMILLE,
-  getConsumer,
+  getConsumerRecord,
   getConsumersParams,
   getLatestCheckpointPointer,
   processAccrueProverShare,
@@ -119,8 +119,9 @@ export function getConsumersParamsOrDefault(store: KVStore): ConsumersParams {
   );
 }
 
+/** The consumer's record (its latest checkpoint is not read: the checkpoint handler reads it itself, the others write the record back). */
 function existingConsumer(store: KVStore, id: string, typeUrl: string): Consumer {
-  return getConsumer(store, id) ?? fail(typeUrl, `unknown consumer ${id}`);
+  return getConsumerRecord(store, id) ?? fail(typeUrl, `unknown consumer ${id}`);
 }
 
 function assertOwner(c: Consumer, owner: string, typeUrl: string): void {
@@ -153,7 +154,7 @@ export const msgRegisterConsumerHandler: MsgHandler<MsgRegisterConsumer> = {
     const amount = BigInt(m.bond.amount);
     if (m.bond.denom !== params.bondDenom) fail(T, `bond: must be in ${params.bondDenom}, got ${m.bond.denom}`);
     if (amount < params.minBond) fail(T, `bond: ${amount}${m.bond.denom} is below the minimum ${params.minBond}${params.bondDenom}`);
-    const existing = getConsumer(ctx.store, m.consumerId);
+    const existing = getConsumerRecord(ctx.store, m.consumerId);
     if (existing) fail(T, `consumer id ${m.consumerId} is taken${existing.deregisteredHeight > 0 ? " (by a deregistered consumer: ids are never reused)" : ""}`);
     const owner = account(m.owner, "owner", T);
     const bond: Coin = { denom: params.bondDenom, amount };
@@ -266,7 +267,7 @@ export function processMatureConsumerBonds(store: KVStore, now: number): TxEvent
   for (const key of matured) {
     store.delete(key);
     const id = new TextDecoder().decode(key.subarray(9));
-    const c = getConsumer(store, id);
+    const c = getConsumerRecord(store, id);
     if (!c || c.bond.amount === 0n) continue;
     const coins = [{ denom: c.bond.denom, amount: c.bond.amount }];
     const owner = parseMessageAddress(c.owner, ACCOUNT_ADDRESS_PREFIX, "owner", MSG_DEREGISTER_CONSUMER_TYPE_URL);

@@ -259,11 +259,15 @@ export function decodeConsumerRecord(raw: Uint8Array): Consumer {
   };
 }
 
-export function getConsumer(store: ReadonlyKVStore, id: string): Consumer | undefined {
+/** The stored record alone (latestHeight 0): for a handler that reads the latest checkpoint itself, or writes the record back. */
+export function getConsumerRecord(store: ReadonlyKVStore, id: string): Consumer | undefined {
   const raw = store.get(consumerKey(id));
-  if (!raw) return undefined;
-  const c = decodeConsumerRecord(raw);
-  c.latestHeight = getLatestCheckpointPointer(store, id)?.height ?? 0;
+  return raw ? decodeConsumerRecord(raw) : undefined;
+}
+
+export function getConsumer(store: ReadonlyKVStore, id: string): Consumer | undefined {
+  const c = getConsumerRecord(store, id);
+  if (c) c.latestHeight = getLatestCheckpointPointer(store, id)?.height ?? 0;
   return c;
 }
 

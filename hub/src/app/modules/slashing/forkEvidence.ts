@@ -4,7 +4,7 @@ import { AegisMsgSubmitForkEvidence as SdkMsgSubmitForkEvidence, MSG_SUBMIT_FORK
 import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate } from "../../../codec/codec.js";
 import type { Genesis } from "../../../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
-import { computeZkValidatorSetRootOf } from "../../../zk/zkValidatorSet.js";
+import { createEpochZkRootCache } from "../../../zk/zkValidatorSet.js";
 import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { formatDec } from "../staking/index.js";
@@ -74,7 +74,7 @@ function judged(f: () => ForkGuilt): ForkGuilt {
  * chain does not verify here (the chain id is in every signed message).
  */
 export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHandler<MsgSubmitForkEvidence> {
-  const zkRoots = new Map<number, bigint>();
+  const zkRootOf = zk ? createEpochZkRootCache(zk.capacity) : undefined;
   return {
     typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
     decode: (b) => AegisMsgSubmitForkEvidence.decode(b),
@@ -96,14 +96,10 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
         guilt = judged(() => assertBlsForkGuilt(m.bls!, { chainId: ctx.chainId, validatorSet: set.set }));
       } else {
         ctx.consumeGas?.(2n * FORK_ZK_VERIFY_GAS, "forkEvidenceVerify");
-        let root = zkRoots.get(set.epoch);
-        if (root === undefined) {
-          root = computeZkValidatorSetRootOf(set.validators, zk!.capacity);
-          zkRoots.set(set.epoch, root);
-        }
+        const root = zkRootOf!(set);
         const verify = { chainId: ctx.chainId, verificationKeys: { [zk!.circuit]: zk!.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
         const e = { a: { ...m.zk!.a, chainId: ctx.chainId }, b: { ...m.zk!.b, chainId: ctx.chainId } };
-        guilt = judged(() => assertZkForkGuilt(e, { validatorSetRoot: root!, powers: set.validators.map((v) => v.power), verify }));
+        guilt = judged(() => assertZkForkGuilt(e, { validatorSetRoot: root, powers: set.validators.map((v) => v.power), verify }));
       }
       const results = processForkPunishment(ctx.store, set, height, guilt.guilty, ectx);
       const slashed = results.map((r) => consensusBech32(r.consensusAddress));

@@ -28,7 +28,7 @@ import { decodeZkCertificate, encodeZkCertificate } from "../../../codec/codec.j
 import type { Genesis } from "../../../genesis.js";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, toBech32, TxError } from "../../../tx/index.js";
-import { computeZkValidatorSetRootOf } from "../../../zk/zkValidatorSet.js";
+import { createEpochZkRootCache } from "../../../zk/zkValidatorSet.js";
 import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { decodeU64, encodeU64 } from "../../storeKeys.js";
@@ -130,17 +130,8 @@ function submitterOf(m: MsgSubmitZkCertificate): Uint8Array {
  */
 export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string): MsgHandler<never>[] {
   const opts = (chainId: string) => ({ chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } });
-  // Epoch sets never change once stored: their ZK roots are computed once (by epoch number).
-  const roots = new Map<number, bigint>();
-  const rootAt = (store: ReadonlyKVStore, height: number): bigint => {
-    const e = getValidatorSetForHeight(store, height) ?? fail(`no validator set at height ${height}`);
-    let root = roots.get(e.epoch);
-    if (root === undefined) {
-      root = computeZkValidatorSetRootOf(e.validators, zk.capacity);
-      roots.set(e.epoch, root);
-    }
-    return root;
-  };
+  const rootOf = createEpochZkRootCache(zk.capacity);
+  const rootAt = (store: ReadonlyKVStore, height: number): bigint => rootOf(getValidatorSetForHeight(store, height) ?? fail(`no validator set at height ${height}`));
   const reward = BigInt(zk.proverReward);
   const handler: MsgHandler<MsgSubmitZkCertificate> = {
     typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL,
