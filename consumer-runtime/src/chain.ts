@@ -11,6 +11,7 @@ import {
   type FinalCheckpointInput,
   type FinalityGuardState,
   type FinalityMisbehaviour,
+  type HubForkFreeze,
   type ProcessFinalCheckpointResult,
 } from "@aegis/consumer-sdk";
 import {
@@ -24,7 +25,7 @@ import {
   type ConsumerBlock,
   type ConsumerBlockHeader,
 } from "./block.js";
-import type { ChainStore } from "./chainStore.js";
+import type { ChainStore, HubFreezeRecord, HubResumeRoot } from "./chainStore.js";
 import { ExecutionError, type ExecutionEnvironment, type TxReceipt } from "./executionEnvironment.js";
 import { SerialQueue } from "./serialQueue.js";
 
@@ -53,7 +54,8 @@ interface Node {
 export type ChainEvent =
   | { type: "head"; hash: Uint8Array; height: number; removedTxs: Uint8Array[]; addedTxs: Uint8Array[] }
   | { type: "reorg-refused"; hash: Uint8Array; height: number; code: string }
-  | { type: "misbehaviour"; event: FinalityMisbehaviour };
+  | { type: "misbehaviour"; event: FinalityMisbehaviour }
+  | { type: "resumed"; after: FinalityMisbehaviour; hubHeight: number };
 
 /**
  * One consumer chain's block tree, head and hub finality, over a ChainStore and an environment. The
@@ -69,6 +71,7 @@ export class ConsumerChain {
   private headNode!: Node;
   private guardState!: FinalityGuardState;
   private halted: FinalityMisbehaviour | undefined;
+  private frozen: HubFreezeRecord | undefined;
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<(e: ChainEvent) => void>();
   readonly maxClockDriftMs: number;
@@ -110,6 +113,9 @@ export class ConsumerChain {
     this.headNode = h;
     for (let n: Node | undefined = h; n; n = n.header.height === 0 ? undefined : this.nodes.get(toHex(n.header.parentHash))) this.canonical[n.header.height] = n.hash;
     this.guardState = (await this.store.getGuard()) ?? createFinalityGuardState(consumerId);
+    // A halt survives a restart: the node comes back as frozen as it went down.
+    this.frozen = await this.store.getFreeze();
+    this.halted = this.frozen?.event;
   }
 
   get consumerId(): string {
@@ -130,6 +136,10 @@ export class ConsumerChain {
   /** Set when the node saw hub-final data contradict itself: it then accepts no block and no finality. */
   get misbehaviour(): FinalityMisbehaviour | undefined {
     return this.halted;
+  }
+  /** The halt as kept on disk: with a proved hub fork, the set that signed its height and who signed both sides. */
+  get freeze(): HubFreezeRecord | undefined {
+    return this.frozen;
   }
 
   on(listener: (e: ChainEvent) => void): () => void {
@@ -289,8 +299,7 @@ export class ConsumerChain {
       if (this.halted) return { status: "MISBEHAVIOUR", state: this.guardState, event: this.halted } as const;
       const r = processFinalCheckpoint(this.guardState, input, this.ancestorHashAt);
       if (r.status === "MISBEHAVIOUR") {
-        this.halted = r.event;
-        this.emit({ type: "misbehaviour", event: r.event });
+        await this.recordHalt({ event: r.event });
         return r;
       }
       if (r.status !== "ACCEPTED") return r;
@@ -309,11 +318,41 @@ export class ConsumerChain {
     });
   }
 
-  /** Records a misbehaviour seen elsewhere (the light client: two certificates for one hub height) and halts. */
-  halt(event: FinalityMisbehaviour): void {
-    if (this.halted) return;
+  /**
+   * Records a misbehaviour seen elsewhere (the light client: two certificates for one hub height) and
+   * halts: at once in memory (nothing is accepted from here on), on disk (synced) when the returned
+   * promise resolves. `fork`: what an automatic resume needs (consumer-sdk forkRecovery.ts).
+   */
+  halt(event: FinalityMisbehaviour, fork?: HubForkFreeze): Promise<void> {
+    if (this.halted) return Promise.resolve();
+    const record = { event, ...(fork ? { fork } : {}) };
     this.halted = event;
+    this.frozen = record;
     this.emit({ type: "misbehaviour", event });
+    return this.queue.run(() => this.recordHalt(record, false));
+  }
+
+  private async recordHalt(record: HubFreezeRecord, emit = true): Promise<void> {
+    this.halted = record.event;
+    await this.store.putFreeze(record);
+    this.frozen = record;
+    if (emit) this.emit({ type: "misbehaviour", event: record.event });
+  }
+
+  /**
+   * Lifts a halt after the light client resumed from `root` (a post-slash certificate or the operator's
+   * trust root): the root is kept for the next start, the halt removed, in one synced write. The
+   * FinalityGuard is untouched: every block final before the fork stays final.
+   */
+  resume(root: HubResumeRoot): Promise<void> {
+    return this.queue.run(async () => {
+      if (!this.halted) return;
+      await this.store.putFreeze(undefined, root);
+      const event = this.halted;
+      this.halted = undefined;
+      this.frozen = undefined;
+      this.emit({ type: "resumed", after: event, hubHeight: root.header.height });
+    });
   }
 
   /** The final checkpoint record, if any. */

@@ -1,5 +1,17 @@
 import { Level, type BatchOperation } from "level";
-import { CanonicalReader, decodeFinalityGuardState, encodeFinalityGuardState, HASH_LENGTH, type FinalityGuardState } from "@aegis/consumer-sdk";
+import {
+  CanonicalReader,
+  decodeFinalityGuardState,
+  encodeFinalityGuardState,
+  fromHex,
+  HASH_LENGTH,
+  toHex,
+  type BlockHeader,
+  type FinalityGuardState,
+  type FinalityMisbehaviour,
+  type HubForkFreeze,
+  type ValidatorSet,
+} from "@aegis/consumer-sdk";
 import { decodeBlock, encodeBlock, encodeBlockHeader, type ConsumerBlock, type ConsumerBlockHeader } from "./block.js";
 import type { TxReceipt } from "./executionEnvironment.js";
 import { StateDb, type StateSublevel } from "./stateDb.js";
@@ -33,7 +45,9 @@ const fromUtf8 = new TextDecoder();
  * - `receipts` hash → JSON of the block's receipts
  * - `canon`   u64 height → hash of the canonical block; `meta` "head" → head hash
  * - `txs`     tx hash → (height, block hash, index) of its canonical block
- * - `guard`   the FinalityGuard's bytes, written with `sync`
+ * - `guard`   the FinalityGuard's bytes, written with `sync`; "freeze": the hub misbehaviour that halted the
+ *             node (with the fork's signing set and guilty, when proved); "resume-root": the hub header and set
+ *             the light client resumed from after a fork (both JSON, synced)
  * - `state`   the environment's trie nodes (StateDb)
  *
  * A block is stored with its header and receipts in one batch after its state was written; a new head
@@ -146,4 +160,60 @@ export class ChainStore {
   async putGuard(state: FinalityGuardState): Promise<void> {
     await this.db.batch([{ type: "put", sublevel: this.guard, key: utf8.encode("state"), value: encodeFinalityGuardState(state) }], { sync: true });
   }
+
+  /** The halt that survives a restart (synced before anything acts on it); undefined when not halted. */
+  async getFreeze(): Promise<HubFreezeRecord | undefined> {
+    const raw = await this.guard.get(FREEZE_KEY);
+    return raw ? (fromTaggedJson(fromUtf8.decode(raw)) as HubFreezeRecord) : undefined;
+  }
+
+  /** Records a halt, or (undefined) lifts it together with recording the root the light client resumed from. */
+  async putFreeze(record: HubFreezeRecord | undefined, resumeRoot?: HubResumeRoot): Promise<void> {
+    const ops: Op[] = [record ? { type: "put", sublevel: this.guard, key: FREEZE_KEY, value: utf8.encode(toTaggedJson(record)) } : { type: "del", sublevel: this.guard, key: FREEZE_KEY }];
+    if (resumeRoot) ops.push({ type: "put", sublevel: this.guard, key: RESUME_ROOT_KEY, value: utf8.encode(toTaggedJson(resumeRoot)) });
+    await this.db.batch(ops, { sync: true });
+  }
+
+  /** The hub root the light client last resumed from after a fork (it starts there, not at genesis, after a restart). */
+  async getResumeRoot(): Promise<HubResumeRoot | undefined> {
+    const raw = await this.guard.get(RESUME_ROOT_KEY);
+    return raw ? (fromTaggedJson(fromUtf8.decode(raw)) as HubResumeRoot) : undefined;
+  }
+}
+
+/** A halt kept on disk: the misbehaviour, and for a proved hub fork what a resume needs (consumer-sdk forkRecovery.ts). */
+export interface HubFreezeRecord {
+  event: FinalityMisbehaviour;
+  fork?: HubForkFreeze;
+}
+
+/** A trusted hub header and the set its nextValidatorSetRoot names: where the light client starts after a resume. */
+export interface HubResumeRoot {
+  header: BlockHeader;
+  nextValidatorSet: ValidatorSet;
+}
+
+const FREEZE_KEY = utf8.encode("freeze");
+const RESUME_ROOT_KEY = utf8.encode("resume-root");
+
+/** JSON with bytes as {"$hex": ...} and bigints as {"$big": ...}, so a record of SDK values round-trips exactly. */
+function toTaggedJson(v: unknown): string {
+  return JSON.stringify(v, function (this: Record<string, unknown>, k) {
+    const x = this[k];
+    if (x instanceof Uint8Array) return { $hex: toHex(x) };
+    if (typeof x === "bigint") return { $big: x.toString() };
+    return x;
+  });
+}
+
+function fromTaggedJson(s: string): unknown {
+  return JSON.parse(s, (_k, x: unknown) => {
+    if (x && typeof x === "object" && !Array.isArray(x)) {
+      const o = x as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && typeof o.$hex === "string") return fromHex(o.$hex);
+      if (keys.length === 1 && typeof o.$big === "string") return BigInt(o.$big);
+    }
+    return x;
+  });
 }

@@ -41,6 +41,11 @@ export interface ConsumerNodeConfigJson {
     checkpoints?: { rpcUrl: string; mnemonic: string; fee: StdFee; intervalMs?: number };
     /** A funded hub account that submits hub-fork evidence to every hub node in apiUrls (decision 50); absent: the node only reports a fork. */
     evidence?: { mnemonic: string; fee: StdFee; retryMs?: number };
+    /**
+     * A hub block the operator trusts, { height, hash (hex) }: a node halted by a hub fork below it
+     * resumes from there (decision 51). Take it from a source you trust, not from the node that forked.
+     */
+    resumeFrom?: { height: number; hash: string };
   };
 }
 
@@ -59,6 +64,7 @@ export interface ConsumerNodeConfig {
     followIntervalMs?: number;
     checkpoints?: { rpcUrl: string; mnemonic: string; fee: StdFee; intervalMs?: number };
     evidence?: { mnemonic: string; fee: StdFee; retryMs?: number };
+    resumeFrom?: { height: number; hash: Uint8Array };
   };
 }
 
@@ -123,7 +129,7 @@ export function parseConsumerNodeConfig(json: unknown): ConsumerNodeConfig {
       cfg.producer = { index, secretKey, ...(blockIntervalMs !== undefined ? { blockIntervalMs } : {}), ...(emptyBlockIntervalMs !== undefined ? { emptyBlockIntervalMs } : {}) };
     }
     if (o.hub !== undefined) {
-      const h = readObject(o.hub, "$.hub", ["apiUrls", "trust"], ["followIntervalMs", "checkpoints", "evidence"]);
+      const h = readObject(o.hub, "$.hub", ["apiUrls", "trust"], ["followIntervalMs", "checkpoints", "evidence", "resumeFrom"]);
       const apiUrls = readArray(h.apiUrls, "$.hub.apiUrls", 32, (x, p) => readString(x, p, 512, 1), 1);
       const trust = decodeHubTrustRootJson(h.trust, "$.hub.trust");
       // The light client rebuilds the set (BLS keys, order, power) and checks the ZK keys: a bad trust root is a config error, not a crash at start.
@@ -154,6 +160,10 @@ export function parseConsumerNodeConfig(json: unknown): ConsumerNodeConfig {
         const e = readObject(h.evidence, "$.hub.evidence", ["mnemonic", "fee"], ["retryMs"]);
         const retryMs = optInt(e.retryMs, "$.hub.evidence.retryMs", 100);
         cfg.hub.evidence = { mnemonic: readString(e.mnemonic, "$.hub.evidence.mnemonic", 1024, 1), fee: readFee(e.fee, "$.hub.evidence.fee"), ...(retryMs !== undefined ? { retryMs } : {}) };
+      }
+      if (h.resumeFrom !== undefined) {
+        const r = readObject(h.resumeFrom, "$.hub.resumeFrom", ["height", "hash"]);
+        cfg.hub.resumeFrom = { height: readInt(r.height, "$.hub.resumeFrom.height", 1), hash: hexKey(r.hash, "$.hub.resumeFrom.hash", 32) };
       }
     }
     return cfg;

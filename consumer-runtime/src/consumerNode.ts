@@ -69,7 +69,7 @@ export class ConsumerNode {
     if (config.hub) {
       const client = new HubClient({ urls: config.hub.apiUrls });
       this.hubStream = new HubStream(config.hub.apiUrls, log.child({ module: "hub-stream" }));
-      this.follower = new HubFollower(chain, client, config.hub.trust, now, log.child({ module: "hub-follower" }), config.hub.followIntervalMs);
+      this.follower = new HubFollower(chain, client, config.hub.trust, now, log.child({ module: "hub-follower" }), config.hub.followIntervalMs, pick(config.hub, ["resumeFrom"]));
       if (config.hub.evidence) {
         const e = config.hub.evidence;
         // Kept in <home>/fork-evidence: a restart sends what was still pending.
@@ -107,6 +107,7 @@ export class ConsumerNode {
         log.warn("refused a branch that would drop hub-final blocks", { height: e.height, hash: toHex(e.hash), code: e.code });
       }
       if (e.type === "misbehaviour") log.error("hub misbehaviour: the node halts", { event: e.event.kind });
+      if (e.type === "resumed") log.warn("the node resumes after hub misbehaviour", { event: e.after.kind, hubHeight: e.hubHeight });
     });
   }
 

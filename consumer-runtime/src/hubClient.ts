@@ -81,6 +81,20 @@ export class HubClient {
     return answers.flatMap((a) => (a.kind === "ok" ? [a.value] : []));
   }
 
+  /** The hub nodes this client asks, in configuration order. */
+  get nodeUrls(): readonly string[] {
+    return this.urls;
+  }
+
+  /**
+   * GET a route from one node (a witness the caller cross-checks): decoded, or undefined on a 404, a
+   * failure or a malformed answer (a witness that cannot answer is simply not heard).
+   */
+  async getFrom<R extends HubApiRouteName, T>(url: string, route: R, params: HubApiPathParams<R>, query: Record<string, string | number | undefined>, decode: (json: unknown) => T): Promise<T | undefined> {
+    const a = await this.ask(url.replace(/\/+$/, ""), computeHubApiPath(route, params, query), decode);
+    return a.kind === "ok" ? a.value : undefined;
+  }
+
   /**
    * The caller found an answer unusable after decoding (it failed verification): ask the next node
    * first from now on, so a node that serves well-formed lies cannot stay the preferred one.

@@ -1,4 +1,5 @@
 import {
+  assertBlsForkGuilt,
   assertValidCommitCertificate,
   bytesEqual,
   computeBlockHash,
@@ -15,7 +16,11 @@ import {
   LightClientError,
   processBlsUpdate,
   processZkUpdate,
+  resumeHubLightClientAfterFork,
+  getPostSlashTally,
+  getZkSigners,
   verifyCheckpointInclusion,
+  type HubForkFreeze,
   type BlockHeader,
   type CommitCertificate,
   type FinalityTier,
@@ -30,6 +35,7 @@ import {
 import type { Logger } from "@aegis/p2p";
 import type { ConsumerChain } from "./chain.js";
 import type { HubClient } from "./hubClient.js";
+import type { HubResumeRoot } from "./chainStore.js";
 
 /** The hub trust root (the SDK's HubTrustRoot, from the hub's genesis). */
 export type HubTrust = HubTrustRoot;
@@ -42,6 +48,15 @@ interface VerifiedHubBlock {
   /** The BLS certificate and the set that signed the height (absent for the trusted root itself). */
   bls?: { certificate: CommitCertificate; signingSet: ValidatorSet };
   zk?: ZkCertificate;
+}
+
+/** How a frozen follower may resume (decision 51). */
+export interface HubFollowerRecovery {
+  /**
+   * A hub block the operator trusts (from a source of their own): when the node is halted at a lower
+   * hub height, the light client restarts from this header (its hash checked) and the set it names.
+   */
+  resumeFrom?: { height: number; hash: Uint8Array };
 }
 
 export interface HubFollowerStatus {
@@ -76,6 +91,8 @@ export class HubFollower {
   /** Hub blocks this follower verified, by height (bounded), with what certified them: a conflict's evidence. */
   private readonly verified = new Map<number, VerifiedHubBlock>();
   private readonly evidenceListeners = new Set<(e: HubForkEvidence) => void>();
+  /** By hub node: the highest verified height it answered for (compared; a node that could not answer is asked again). */
+  private readonly crossChecked = new Map<string, number>();
   readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
 
   constructor(
@@ -85,6 +102,7 @@ export class HubFollower {
     private readonly now: () => number,
     private readonly log: Logger,
     private readonly intervalMs = 500,
+    private readonly recovery: HubFollowerRecovery = {},
   ) {
     this.lc = createHubLightClient(
       {
@@ -120,6 +138,9 @@ export class HubFollower {
 
   async start(): Promise<void> {
     if (this.timer) return;
+    // After a resume, the light client starts from the root it resumed from (the genesis is on the other side of the fork).
+    const root = await this.chain.store.getResumeRoot();
+    if (root && !this.chain.misbehaviour) this.lc = this.lightClientFrom(root);
     if (this.trust.zk) await initZkCertificateVerifier();
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
   }
@@ -133,7 +154,7 @@ export class HubFollower {
   /** One round: status, the consumer's latest checkpoint, and (when newer than what is final) its proof. */
   /** One round (the timer calls it; so do hub-commit wake-ups while started, and tests directly). */
   async tick(): Promise<void> {
-    if (this.chain.misbehaviour || this.stopped) return;
+    if (this.stopped) return;
     if (this.running) {
       this.again = true; // a wake-up during a round: one more round right after it
       return;
@@ -141,6 +162,11 @@ export class HubFollower {
     this.running = true;
     this.again = false;
     try {
+      if (this.chain.misbehaviour) {
+        await this.tryResume();
+        this.status.lastError = undefined;
+        return;
+      }
       const status = await this.client.get("status", {}, {}, (j) => decodeStatusJson(j));
       if (status) this.status.hubHeight = status.height;
       // Every node's claim of the consumer's latest checkpoint: a node that withholds (claims less) cannot
@@ -162,6 +188,7 @@ export class HubFollower {
       // A checkpoint the hub reported and no node proves: a failed round (the reporting node may be lying).
       if (!proved) throw new Error(`hub nodes reported checkpoint ${heights.join(", ")} of ${this.chain.consumerId}, which no hub node proves`);
       if (this.trust.zk) await this.followZk();
+      await this.crossCheck();
       this.status.lastError = undefined;
     } catch (e) {
       this.status.lastError = e instanceof Error ? e.message : String(e);
@@ -292,17 +319,26 @@ export class HubFollower {
   private conflict(known: VerifiedHubBlock, other: { header: BlockHeader; hash: Uint8Array; bls?: CommitCertificate; zk?: ZkCertificate }): never {
     const h = other.header.height;
     let evidence: HubForkEvidence | undefined;
+    let guilty: number[] = [];
     if (other.bls) {
       if (!known.bls) throw new Error(`hub header ${h} conflicts with the trusted one, whose signing set this follower does not keep`);
       assertValidCommitCertificate(other.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet, expectedHeight: h, expectedBlockHash: other.hash });
       if (known.bls.certificate.round === other.bls.round) {
         evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
+        guilty = assertBlsForkGuilt(evidence.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet }).guilty;
       }
     } else if (other.zk && known.zk) {
       evidence = { zk: { a: known.zk, b: other.zk } };
+      // Both verified by the light client against one trusted root; its slots are the epoch's set in order.
+      const capacity = this.trust.zk?.capacities[known.zk.circuit];
+      if (capacity && known.zk.circuit === other.zk.circuit) guilty = getZkSigners(known.zk.signers & other.zk.signers, capacity);
     }
     const event = getConflictingCertificatesEvent(this.chain.guard, h, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: other.hash, tier: other.bls ? "bls" : "zk" });
-    if (event) this.chain.halt(event);
+    // What an automatic resume needs: the set that signed h and who signed both sides (none proved: the operator's path only).
+    const fork: HubForkFreeze | undefined = known.bls ? { height: h, time: known.header.time, signingSet: known.bls.signingSet, guilty } : undefined;
+    if (event) {
+      this.chain.halt(event, fork).catch((e: unknown) => this.log.error("the halt was not written to disk", { err: e instanceof Error ? e.message : String(e) }));
+    }
     this.log.error("hub fork: two certified blocks at one height", { hubHeight: h, evidence: evidence ? Object.keys(evidence)[0] : "none (another round or another tier: not slashable by itself)" });
     if (evidence) {
       for (const l of this.evidenceListeners) {
@@ -314,6 +350,94 @@ export class HubFollower {
       }
     }
     throw new Error(`two certified hub blocks at height ${h}`);
+  }
+
+  /**
+   * The detector (CometBFT's light client compares its primary with witnesses the same way): the
+   * latest verified height, asked of every hub node. A node that serves another block there with a
+   * certificate of the set that signed it proves a fork (conflict: halt and evidence); one that serves
+   * an uncertified block is lying and only logged. Each node is asked once per newly verified height
+   * it has not answered for yet (one that was down or behind is asked at the next round).
+   */
+  private async crossCheck(): Promise<void> {
+    const height = this.status.verifiedHubHeight;
+    const known = this.verified.get(height);
+    if (!known || this.client.nodeUrls.length < 2) return;
+    const chainId = this.trust.chainId;
+    await Promise.all(
+      this.client.nodeUrls.map(async (url) => {
+        if ((this.crossChecked.get(url) ?? 0) >= height) return;
+        const h = await this.client.getFrom(url, "header", { height }, {}, (j) => decodeHeaderResponseJson(j));
+        if (!h) return;
+        this.crossChecked.set(url, height);
+        if (bytesEqual(h.blockHash, known.hash) || this.chain.misbehaviour) return;
+        const c = await this.client.getFrom(url, "certificates", { height }, {}, (j) => decodeCertificateResponseJson(j, { chainId }));
+        try {
+          if (!c || !bytesEqual(c.blockHash, h.blockHash)) throw new Error("no certificate for it");
+          this.conflict(known, { header: h.header, hash: h.blockHash, bls: c.bls.certificate });
+        } catch (e) {
+          if (this.chain.misbehaviour) return; // the fork is proved: conflict halted and handed the evidence on
+          this.log.warn("a hub node serves an uncertified block at a verified height", { url, hubHeight: height, err: e instanceof Error ? e.message : String(e) });
+        }
+      }),
+    );
+  }
+
+  /** The light client state that starts from a resume root (BLS tier only: see consumer-sdk forkRecovery.ts). */
+  private lightClientFrom(root: HubResumeRoot): HubLightClientState {
+    return createHubLightClient(
+      { bls: { header: root.header, nextValidatorSet: root.nextValidatorSet } },
+      { chainId: this.trust.chainId, trustingPeriodMs: this.trust.trustingPeriodMs, unbondingPeriodMs: this.trust.unbondingPeriodMs },
+      this.now(),
+    );
+  }
+
+  /**
+   * While halted, each round tries the two ways out (decision 51): the operator's trust root when it is
+   * above the halt, else (for a fork whose evidence named the guilty) the hub's latest block when more
+   * than 2/3 of the post-slash stake certifies it. Anything unverified throws (the round fails; the next
+   * asks another node first) and leaves the node halted.
+   */
+  private async tryResume(): Promise<void> {
+    const freeze = this.chain.freeze;
+    const event = this.chain.misbehaviour!;
+    const haltHeight = freeze?.fork?.height ?? (event.kind === "CONFLICTING_CERTIFICATES" ? event.hubHeight : event.conflicting.hubHeight);
+    const op = this.recovery.resumeFrom;
+    if (op && op.height > haltHeight) {
+      const h = await this.client.get("header", { height: op.height }, {}, (j) => decodeHeaderResponseJson(j));
+      if (!h) throw new Error(`no hub node serves header ${op.height}, the operator's trust root`);
+      if (!bytesEqual(h.blockHash, op.hash)) throw new Error(`hub header ${op.height} is not the operator's trusted block`);
+      const root = { header: h.header, nextValidatorSet: await this.setAt(op.height + 1) };
+      return this.resumeWith(this.lightClientFrom(root), root, "the operator's trust root");
+    }
+    const fork = freeze?.fork;
+    // Nobody proved guilty, or nobody left outside the guilty: only the operator's root resumes.
+    if (!fork || fork.guilty.length === 0 || getPostSlashTally(fork, fork.signingSet, []).total === 0n) return;
+    const status = await this.client.get("status", {}, {}, (j) => decodeStatusJson(j));
+    if (!status || status.height <= fork.height) return;
+    const H = status.height;
+    const h = await this.client.get("header", { height: H }, {}, (j) => decodeHeaderResponseJson(j));
+    const c = await this.client.get("certificates", { height: H }, {}, (j) => decodeCertificateResponseJson(j, { chainId: this.trust.chainId }));
+    if (!h || !c) return;
+    const signingSet = await this.setAt(H);
+    const nextValidatorSet = bytesEqual(h.header.nextValidatorSetRoot, h.header.validatorSetRoot) ? signingSet : await this.setAt(H + 1);
+    const lc = resumeHubLightClientAfterFork(this.lc, fork, { header: h.header, certificate: c.bls.certificate, signingSet, nextValidatorSet }, this.now());
+    return this.resumeWith(lc, { header: h.header, nextValidatorSet }, "more than 2/3 of the post-slash stake");
+  }
+
+  private async setAt(height: number): Promise<ValidatorSet> {
+    const v = await this.client.get("validators", {}, { height }, (j) => decodeValidatorSetJson(j));
+    if (!v) throw new Error(`the hub has no validator set for height ${height}`);
+    return v.validatorSet;
+  }
+
+  private async resumeWith(lc: HubLightClientState, root: HubResumeRoot, how: string): Promise<void> {
+    this.lc = lc;
+    this.verified.clear();
+    this.crossChecked.clear();
+    this.status.verifiedHubHeight = root.header.height;
+    await this.chain.resume(root);
+    this.log.warn("resumed after a hub fork", { hubHeight: root.header.height, by: how });
   }
 
   /** Moves the BLS trusted point through each epoch's last header until `target`'s signing set is trusted. */

@@ -43,7 +43,7 @@ const producerConfig = (): ConsumerNodeConfigJson =>
   nodeConfig(
     {
       producer: { index: 0, secretKey: toHex(PRODUCER_SK), blockIntervalMs: 100, emptyBlockIntervalMs: 400 },
-      hub: { apiUrls: [URLS[0]!, URLS[1]!], trust: TRUST, followIntervalMs: 200, checkpoints: { rpcUrl: URLS[0]!, mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 }, evidence: { mnemonic: MNEMONIC, fee: FEE, retryMs: 1000 } },
+      hub: { apiUrls: [URLS[0]!, URLS[1]!], trust: TRUST, followIntervalMs: 200, checkpoints: { rpcUrl: URLS[0]!, mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 }, evidence: { mnemonic: MNEMONIC, fee: FEE, retryMs: 1000 }, resumeFrom: { height: 120, hash: "ab".repeat(32) } },
     },
     URLS,
     TRUST,
@@ -65,6 +65,7 @@ describe("accepted", () => {
     expect(c.hub!.followIntervalMs).toBe(200);
     expect(c.hub!.checkpoints).toEqual({ rpcUrl: URLS[0], mnemonic: MNEMONIC, fee: FEE, intervalMs: 200 });
     expect(c.hub!.evidence).toEqual({ mnemonic: MNEMONIC, fee: FEE, retryMs: 1000 });
+    expect(c.hub!.resumeFrom).toEqual({ height: 120, hash: new Uint8Array(32).fill(0xab) });
     const t = c.hub!.trust;
     expect(t).toMatchObject({ chainId: trustRoot.chainId, genesisTime: trustRoot.genesisTime, epochLength: 4, unbondingPeriodMs: trustRoot.unbondingPeriodMs, trustingPeriodMs: trustRoot.trustingPeriodMs });
     expect(t.validatorSet.validators.map((v) => toHex(v.blsPublicKey))).toEqual(trustRoot.validatorSet.validators.map((v) => toHex(v.blsPublicKey)));
@@ -76,6 +77,7 @@ describe("accepted", () => {
     expect(c.producer).toBeUndefined();
     expect(c.hub!.checkpoints).toBeUndefined();
     expect(c.hub!.evidence).toBeUndefined();
+    expect(c.hub!.resumeFrom).toBeUndefined();
     expect(c.p2p.bootstrap).toHaveLength(1);
     const { hub: _hub, ...noHub } = fullConfig();
     expect(parse(noHub).hub).toBeUndefined();
@@ -161,6 +163,10 @@ const cases: [string, (c: Json) => void, string][] = [
   ["hub.evidence.fee without gas", (c) => delete c.hub.evidence.fee.gas, "$.hub.evidence.fee.gas"],
   ["hub.evidence.retryMs below 100", (c) => (c.hub.evidence.retryMs = 50), "$.hub.evidence.retryMs"],
   ["hub.evidence not an object", (c) => (c.hub.evidence = "yes"), "$.hub.evidence"],
+  ["hub.resumeFrom without a hash", (c) => delete c.hub.resumeFrom.hash, "$.hub.resumeFrom.hash"],
+  ["hub.resumeFrom.hash of 31 bytes", (c) => (c.hub.resumeFrom.hash = "ab".repeat(31)), "$.hub.resumeFrom.hash"],
+  ["hub.resumeFrom.height 0", (c) => (c.hub.resumeFrom.height = 0), "$.hub.resumeFrom.height"],
+  ["an unknown field in hub.resumeFrom", (c) => (c.hub.resumeFrom.round = 1), "$.hub.resumeFrom.round"],
 ];
 
 describe("refused with CONSUMER_CONFIG_ERROR_INVALID naming the field", () => {

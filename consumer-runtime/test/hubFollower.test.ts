@@ -21,12 +21,14 @@ import {
   LightClientError,
   toHex,
   ZERO_CHECKPOINT_HASH,
+  type CommitCertificate,
   type ConsumerCheckpoint,
   type FinalCheckpointInput,
+  type ValidatorSet,
   type HubForkEvidence,
 } from "@aegis/consumer-sdk";
 import { nullLogger } from "@aegis/p2p";
-import { BlockError, HubClient, HubClientError, HubFollower, type ConsumerChain } from "../src/index.js";
+import { BlockError, HubClient, HubClientError, HubFollower, type ConsumerChain, type HubFollowerRecovery } from "../src/index.js";
 import { fill, makeValidatorSet, hubKeys } from "../../consumer-sdk/test/helpers/hubChain.js";
 import { buildOn, CONSUMER, extend, openChain, PRODUCER_PK, removeDir, type OpenChain } from "./helpers/chainFixtures.js";
 import {
@@ -38,6 +40,7 @@ import {
   HUB_NOW,
   honestSetAt,
   HubView,
+  setA,
   setB,
   setC,
   setM,
@@ -141,8 +144,8 @@ interface Setup {
   guardInputs: FinalCheckpointInput[];
 }
 
-async function setup(nodes: FakeNode[], now = () => HUB_NOW): Promise<Setup> {
-  const chain = await freshChain();
+async function setup(nodes: FakeNode[], now = () => HUB_NOW, recovery: HubFollowerRecovery = {}, chainIn?: ConsumerChain): Promise<Setup> {
+  const chain = chainIn ?? (await freshChain());
   const guardInputs: FinalCheckpointInput[] = [];
   const apply = chain.applyFinalCheckpoint.bind(chain);
   chain.applyFinalCheckpoint = (input) => {
@@ -151,7 +154,7 @@ async function setup(nodes: FakeNode[], now = () => HUB_NOW): Promise<Setup> {
   };
   const net = fakeHubNetwork(nodes);
   const client = new HubClient({ urls: net.urls, fetch: net.fetch, timeoutMs: TIMEOUT_MS });
-  const follower = new HubFollower(chain, client, trustRoot, now, nullLogger);
+  const follower = new HubFollower(chain, client, trustRoot, now, nullLogger, 500, recovery);
   return { chain, follower, log: net.log, guardInputs };
 }
 
@@ -366,8 +369,8 @@ describe("a lying node next to an honest one: the checkpoint still becomes final
   test("the liar second: never needed", async () => {
     const s = await setup([{ view: honest, tip: 7 }, liarNode(inclusionLie((p) => forgeHeader(p, { stateRoot: fill(0xee) })))]);
     expect(await tickUntilFinal(s, 4)).toBe(1);
-    // Every node is asked for the consumer's claim; only the first for the proof.
-    expect(s.log.filter((l) => !l.includes(`/consumers/${CONSUMER}`) || l.includes("/inclusion/")).every((l) => l.startsWith("0 "))).toBe(true);
+    // Every node is asked for the consumer's claim and (the detector) for the header of the verified height; only the first for the proof.
+    expect(s.log.filter((l) => !(l.includes(`/consumers/${CONSUMER}`) || l.includes("/headers/6")) || l.includes("/inclusion/")).every((l) => l.startsWith("0 "))).toBe(true);
     expectNothingForged(s);
   });
 });
@@ -533,3 +536,161 @@ describe("a conflicting header whose certificate does not verify", () => {
   });
 });
 
+
+// ---- a fork, and the ways out of it (decision 51) ----
+
+/** Indices into `set` of hubKeys[k] for each k. */
+const ix = (set: ValidatorSet, ...keys: number[]) => keys.map((k) => set.validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(hubKeys[k]!.publicKey)));
+/** Set B's coalition: keys 2, 3, 4 (40 + 10 + 10 of 80, a quorum). Keys 5 and 6 (10 + 10) are honest. */
+const COALITION_KEYS = [2, 3, 4];
+/** After the slash: the honest rest of set B, from hub height 9 on. */
+const setR = makeValidatorSet([hubKeys[5]!, hubKeys[6]!], [10n, 10n]);
+
+/**
+ * The coalition's side: another checkpoint at hub height 6, and from there on certified by the
+ * coalition alone (`forge`: by outsiders' keys in the coalition's places, an invalid certificate).
+ */
+function coalitionSide(forge = false): HubView {
+  const v = new HubView(forked.records, 12, { genesisHash: forked.consumerInfo.genesisHash, producerKeys: forked.consumerInfo.producerKeys }, (h) => (h <= 4 ? setA : setB));
+  for (let h = 6; h <= 12; h++) (v.chain.certs as CommitCertificate[])[h] = v.chain.sign(v.setAt(h), h, v.chain.hashOf(h), { signers: ix(v.setAt(h), ...COALITION_KEYS), forge });
+  return v;
+}
+
+/** The chain that goes on: the honest records, the coalition slashed and out of the set from height 9 (setR signs). */
+function survivingChain(): HubView {
+  return new HubView(honest.records, 14, { genesisHash: honest.consumerInfo.genesisHash, producerKeys: honest.consumerInfo.producerKeys }, (h) => (h <= 4 ? setA : h <= 8 ? setB : setR));
+}
+
+const down: Lie = everywhere(() => ({ status: 500, json: { error: { code: "API_ERROR_INTERNAL", message: "down" } } }));
+
+/** Checkpoint 4 final from node a (hub height 6) while b is down; then b comes up and the detector compares height 6 with it. */
+async function forkedSetup(b: FakeNode, recovery: HubFollowerRecovery = {}, lieOnceUp?: Lie) {
+  const a: FakeNode = { view: honest, tip: 7 };
+  b.lie = down;
+  const s = await setup([a, b], () => HUB_NOW, recovery);
+  const evidence: HubForkEvidence[] = [];
+  s.follower.onForkEvidence((e) => evidence.push(e));
+  const events: string[] = [];
+  s.chain.on((e) => events.push(e.type));
+  await tickUntilFinal(s, 4);
+  expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
+  if (lieOnceUp) b.lie = lieOnceUp;
+  else delete b.lie;
+  await s.follower.tick();
+  return { a, b, s, evidence, events };
+}
+
+describe("the detector: every hub node is asked for each newly verified height", () => {
+  test("a node on the other side of a fork serves its own certified block 6: the chain halts, the evidence names the coalition, and the halt is on disk", async () => {
+    const { s, evidence, events } = await forkedSetup({ view: coalitionSide(), tip: 7 });
+    expect(s.chain.misbehaviour).toMatchObject({ kind: "CONFLICTING_CERTIFICATES", hubHeight: 6 });
+    expect(events).toEqual(["misbehaviour"]);
+    expect(evidence).toHaveLength(1);
+    const guilt = assertBlsForkGuilt(evidence[0]!.bls!, { chainId: HUB_CHAIN_ID, validatorSet: setB });
+    expect(guilt.guilty).toEqual(ix(setB, ...COALITION_KEYS).sort((x, y) => x - y));
+    // The freeze keeps what a resume needs, and it survives a restart (the store reopened from disk).
+    const o = opened.at(-1)!;
+    await s.chain.exclusive(async () => {}); // the halt's write has run
+    await o.close();
+    const again = await openChain(o.dir);
+    opened[opened.length - 1] = again;
+    expect(again.chain.misbehaviour).toMatchObject({ kind: "CONFLICTING_CERTIFICATES", hubHeight: 6 });
+    expect(again.chain.freeze?.fork).toMatchObject({ height: 6, guilty: guilt.guilty });
+    expect(toHex(computeValidatorSetRoot(again.chain.freeze!.fork!.signingSet))).toBe(toHex(computeValidatorSetRoot(setB)));
+    expect(again.chain.finalHeight).toBe(4);
+  });
+
+  test("a node that serves another block 6 without a valid certificate is a liar: logged, no halt", async () => {
+    // b serves its own block 6 (and its checkpoint 5) with certificates made with outsiders' keys.
+    const { s, evidence } = await forkedSetup({ view: coalitionSide(true), tip: 7 });
+    expect(s.follower.status.lastError).toMatch(/CERT_ERROR_INVALID_SIGNATURE/); // its inclusion proof, tried first (the highest claim)
+    expect(s.chain.misbehaviour).toBeUndefined();
+    expect(evidence).toEqual([]);
+    // The honest node's checkpoint 4 stays final, and the detector (asking b for header 6) finds nothing to halt on.
+    await s.follower.tick();
+    expect(s.chain.misbehaviour).toBeUndefined();
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
+    expect(s.log.some((l) => l === "1 /headers/6")).toBe(true);
+  });
+});
+
+describe("recovery without governance", () => {
+  test("automatic: once the coalition is out of the set, the surviving chain's certificate (the honest rest, all of the post-slash stake) resumes the node; what was final stays; finality goes on; a restart starts from there", async () => {
+    const { a, b, s } = await forkedSetup({ view: coalitionSide(), tip: 7 });
+    expect(s.chain.misbehaviour).toBeDefined();
+    const resumed: number[] = [];
+    s.chain.on((e) => e.type === "resumed" && resumed.push(e.hubHeight));
+    // The coalition's side first: its latest block (12) is certified by the coalition alone, which counts for nothing.
+    b.tip = 12;
+    a.lie = down;
+    await s.follower.tick();
+    expect(s.follower.status.lastError).toMatch(/FORK_RECOVERY|post-slash/);
+    expect(s.chain.misbehaviour).toBeDefined();
+    // The surviving chain, the coalition slashed and out of the set from height 9: setR certifies 14.
+    const surviving = survivingChain();
+    a.view = surviving;
+    a.tip = 14;
+    delete a.lie;
+    b.lie = down;
+    await s.follower.tick();
+    expect(s.chain.misbehaviour).toBeUndefined();
+    expect(resumed).toEqual([14]);
+    expect(s.follower.lightClient.bls!.height).toBe(14);
+    expect(toHex(s.follower.lightClient.bls!.blockHash)).toBe(toHex(surviving.chain.hashOf(14)));
+    expect(s.follower.lightClient.zk).toBeUndefined();
+    // Nothing final was lost, and checkpoint 6 (hub height 10, set R) becomes final on the surviving chain.
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 4, hubHeight: 6 });
+    await tickUntilFinal(s, 6);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 6, hubHeight: 10 });
+    expect(toHex(s.chain.finalCheckpoint!.hubBlockHash)).toBe(toHex(surviving.chain.hashOf(10)));
+    // A restart: not halted, and the light client starts from the resume root (the genesis is across the fork).
+    const o = opened.at(-1)!;
+    await o.close();
+    const again = await openChain(o.dir);
+    opened[opened.length - 1] = again;
+    expect(again.chain.misbehaviour).toBeUndefined();
+    expect(again.chain.finalHeight).toBe(6);
+    expect((await again.store.getResumeRoot())?.header.height).toBe(14);
+    const s2 = await setup([{ view: surviving, tip: 14 }], () => HUB_NOW, {}, again.chain);
+    await s2.follower.start();
+    s2.follower.stop();
+    expect(s2.follower.lightClient.bls!.height).toBe(14);
+  });
+
+  test("a fork whose evidence names every validator (nobody left to certify): no automatic resume, nothing asked; the operator's trust root resumes it, a wrong hash does not", async () => {
+    const surviving = survivingChain();
+    const good = { height: 12, hash: surviving.chain.hashOf(12) };
+    const bad = { height: 12, hash: flip(surviving.chain.hashOf(12)) };
+    for (const [root, resumes] of [[bad, false], [good, true]] as const) {
+      const { a, b, s } = await forkedSetup({ view: forked, tip: 7 }, { resumeFrom: root });
+      expect(s.chain.misbehaviour).toBeDefined();
+      b.lie = down;
+      a.view = surviving;
+      a.tip = 14;
+      await s.follower.tick();
+      if (!resumes) {
+        expect(s.chain.misbehaviour).toBeDefined();
+        expect(s.follower.status.lastError).toMatch(/not the operator's trusted block/);
+        continue;
+      }
+      expect(s.chain.misbehaviour).toBeUndefined();
+      expect(s.follower.lightClient.bls!.height).toBe(12);
+      await tickUntilFinal(s, 6);
+      expect(s.chain.finalCheckpoint).toMatchObject({ height: 6, hubHeight: 10 });
+    }
+    // Without an operator root, the all-guilty fork stays halted and asks nobody.
+    const { s } = await forkedSetup({ view: forked, tip: 7 });
+    const asked = s.log.length;
+    await s.follower.tick();
+    expect(s.log.length).toBe(asked);
+    expect(s.chain.misbehaviour).toBeDefined();
+  });
+
+  test("an operator root at or below the fork's height is not a way out", async () => {
+    const { a, s } = await forkedSetup({ view: forked, tip: 7 }, { resumeFrom: { height: 6, hash: honest.chain.hashOf(6) } });
+    a.view = survivingChain();
+    a.tip = 14;
+    await s.follower.tick();
+    expect(s.chain.misbehaviour).toBeDefined();
+  });
+});

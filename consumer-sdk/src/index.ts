@@ -24,3 +24,4 @@ export * from "./ed25519Strict.js";
 export * from "./finalityGuard.js";
 export * from "./hubApi/index.js";
 export * from "./forkEvidence.js";
+export * from "./forkRecovery.js";
