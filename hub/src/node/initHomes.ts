@@ -18,7 +18,13 @@ export interface InitHomesOpts {
   /** Node i listens for p2p on p2pBasePort + i and serves its API on apiBasePort + i. */
   p2pBasePort?: number;
   apiBasePort?: number;
+  /** Staking power of every validator (tokens = power × POWER_REDUCTION); default 100. */
   power?: bigint;
+  /**
+   * Staking power of each validator, in the unit of `power` (one per validator, each > 0); overrides
+   * `power`. For networks where validators differ, e.g. a coalition holding more than 1/3.
+   */
+  powers?: bigint[];
   genesisTime?: number;
   consensus?: Partial<NodeConfig["consensus"]>;
   timeouts?: GenesisFile["consensus"];
@@ -81,6 +87,13 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   if (!Number.isInteger(o.validators) || o.validators < 1 || o.validators > MAX_INIT_VALIDATORS) {
     throw new RangeError(`--validators must be an integer between 1 and ${MAX_INIT_VALIDATORS}`);
   }
+  if (o.powers !== undefined) {
+    if (!Array.isArray(o.powers) || o.powers.length !== o.validators) {
+      throw new RangeError(`powers: one power per validator (${o.validators}), got ${Array.isArray(o.powers) ? o.powers.length : typeof o.powers}`);
+    }
+    const bad = o.powers.findIndex((p) => typeof p !== "bigint" || p <= 0n);
+    if (bad >= 0) throw new RangeError(`powers[${bad}]: must be a bigint > 0, got ${String(o.powers[bad])}`);
+  }
   const host = o.host ?? "127.0.0.1";
   const p2pBase = o.p2pBasePort ?? 26656;
   const apiBase = o.apiBasePort ?? 26756;
@@ -108,7 +121,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   if (o.zk && o.validators > o.zk.capacity) throw new RangeError(`--validators ${o.validators} exceeds the ZK circuit's capacity (${o.zk.capacity})`);
   const staking = o.zk ? { maxValidators: o.zk.capacity, ...(o.staking ?? {}) } : o.staking;
   const denom = o.denom ?? DEFAULT_DENOM;
-  const power = o.power ?? 100n;
+  const defaultPower = o.power ?? 100n;
+  const powerOf = (i: number): bigint => o.powers?.[i] ?? defaultPower;
   let faucet: FaucetInfo | null = null;
   /** Genesis validators (like gentxs): each validator's operator account self-delegates its power. */
   const operators: FaucetInfo[] = [];
@@ -132,7 +146,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
         blsProofOfPossession: blsProofs[i]!,
         attestationPublicKey: toHex(n.attestation.publicKey),
         attestationProofOfPossession: toHex(createAttestationProofOfPossession(n.attestation.secretKey, operatorBytes[i]!)),
-        selfDelegation: String(power * POWER_REDUCTION),
+        selfDelegation: String(powerOf(i) * POWER_REDUCTION),
       });
     }
   }
@@ -144,7 +158,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       operator: operators[i]!.address,
       blsPublicKey: toHex(n.blsPublicKey),
       proofOfPossession: blsProofs[i]!,
-      power: String(power),
+      power: String(powerOf(i)),
     })),
     ...(o.timeouts ? { consensus: o.timeouts } : {}),
     ...(faucet
@@ -155,7 +169,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
             accounts: [
               { address: faucet.address, coins: [{ denom, amount: String(o.faucetAmount ?? 10n ** 15n) }] },
               // Each operator holds its self-delegation plus some for fees.
-              ...operators.map((op) => ({ address: op.address, coins: [{ denom, amount: String(power * POWER_REDUCTION + 10n ** 9n) }] })),
+              ...operators.map((op, i) => ({ address: op.address, coins: [{ denom, amount: String(powerOf(i) * POWER_REDUCTION + 10n ** 9n) }] })),
             ],
             validators: genesisValidators,
             ...(staking ? { staking } : {}),
