@@ -47,6 +47,22 @@ export interface CommitCertificateContext {
  * malformed input never reaches the expensive step.
  */
 export function assertValidCommitCertificate(cert: CommitCertificate, ctx: CommitCertificateContext): void {
+  assertValidVoteCertificate(cert, ctx, VoteType.Precommit);
+}
+
+/**
+ * A polka: an aggregate BLS signature of more than 2/3 of the set's prevotes for one block in one
+ * round, in a CommitCertificate's shape. A hub node keeps each polka it saw (the justification of its
+ * votes); a fork case across rounds asks for them (decision 52).
+ */
+export type PolkaCertificate = CommitCertificate;
+
+/** assertValidCommitCertificate for prevotes: the same checks over the PREVOTE sign bytes (a nil polka is not one). */
+export function assertValidPolkaCertificate(cert: PolkaCertificate, ctx: CommitCertificateContext): void {
+  assertValidVoteCertificate(cert, ctx, VoteType.Prevote);
+}
+
+function assertValidVoteCertificate(cert: CommitCertificate, ctx: CommitCertificateContext, type: VoteType): void {
   if (!Number.isSafeInteger(cert.height) || cert.height < 1) throw structure("height");
   if (!Number.isSafeInteger(cert.round) || cert.round < 0 || cert.round > 0xffffffff) throw structure("round");
   if (!(cert.blockHash instanceof Uint8Array) || cert.blockHash.length !== HASH_LENGTH) throw structure("blockHash");
@@ -79,7 +95,7 @@ export function assertValidCommitCertificate(cert: CommitCertificate, ctx: Commi
     chainId: ctx.chainId,
     height: cert.height,
     round: cert.round,
-    type: VoteType.Precommit,
+    type,
     blockHash: cert.blockHash,
   });
   if (!blsVerifyAggregate(keys, msg, cert.signature)) {
