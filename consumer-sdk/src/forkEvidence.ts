@@ -40,7 +40,9 @@ export type ForkEvidenceErrorType =
   /** A certificate does not verify against the set given for its height (forged, partial, another chain's, another set's). */
   | { code: "FORK_EVIDENCE_ERROR_INVALID_CERTIFICATE"; side: "a" | "b"; reason: string }
   /** Two BLS certificates of different rounds: a fork, but not one that names the guilty by itself. */
-  | { code: "FORK_EVIDENCE_ERROR_CROSS_ROUND"; roundA: number; roundB: number };
+  | { code: "FORK_EVIDENCE_ERROR_CROSS_ROUND"; roundA: number; roundB: number }
+  /** assertBlsCrossRoundFork given two certificates of one round (assertBlsForkGuilt judges those). */
+  | { code: "FORK_EVIDENCE_ERROR_SAME_ROUND"; round: number };
 
 export class ForkEvidenceError extends AegisError<ForkEvidenceErrorType> {}
 
@@ -81,6 +83,40 @@ function guiltOf(tier: "bls" | "zk", height: number, guilty: number[], powers: r
  * blocks, rounds, then the two aggregate signatures. Throws ForkEvidenceError.
  */
 export function assertBlsForkGuilt(e: BlsForkEvidence, ctx: { chainId: string; validatorSet: ValidatorSet }): ForkGuilt {
+  const { a, b } = assertBlsForkSides(e, ctx, "same");
+  const guilty = intersect(getSignerIndices(a.signers), getSignerIndices(b.signers));
+  return guiltOf("bls", a.height, guilty, ctx.validatorSet.validators.map((v) => v.power), ctx.validatorSet.totalPower);
+}
+
+/** One side of a fork across rounds: a commit's round, block and signers (indices into the set of its height). */
+export interface ForkCommitRef {
+  round: number;
+  blockHash: Uint8Array;
+  signers: number[];
+}
+
+/** A verified fork across rounds: the lower round's commit and the higher round's. */
+export interface CrossRoundFork {
+  height: number;
+  low: ForkCommitRef;
+  high: ForkCommitRef;
+}
+
+/**
+ * Two BLS certificates of one height for different blocks in different rounds, checked exactly as
+ * assertBlsForkGuilt checks a same-round pair (headers, chain, heights, blocks, both aggregates against
+ * the verifier's set). They prove no guilt by themselves: an honest validator may precommit one block,
+ * see a later polka for another and precommit that. What they open is a case that asks for the polkas
+ * (decision 52). Throws ForkEvidenceError (CROSS_ROUND is not an error here: one round is).
+ */
+export function assertBlsCrossRoundFork(e: BlsForkEvidence, ctx: { chainId: string; validatorSet: ValidatorSet }): CrossRoundFork {
+  const { a, b } = assertBlsForkSides(e, ctx, "different");
+  const ref = (c: CommitCertificate): ForkCommitRef => ({ round: c.round, blockHash: c.blockHash.slice(), signers: getSignerIndices(c.signers) });
+  const [low, high] = a.round < b.round ? [a, b] : [b, a];
+  return { height: a.height, low: ref(low), high: ref(high) };
+}
+
+function assertBlsForkSides(e: BlsForkEvidence, ctx: { chainId: string; validatorSet: ValidatorSet }, rounds: "same" | "different"): { a: CommitCertificate; b: CommitCertificate } {
   if (!e || typeof e !== "object") throw malformed("a", "not an object");
   for (const side of SIDES) {
     const s = e[side];
@@ -101,7 +137,8 @@ export function assertBlsForkGuilt(e: BlsForkEvidence, ctx: { chainId: string; v
   const b = e.b.certificate;
   if (a.height !== b.height) throw notConflicting(`heights ${a.height} and ${b.height}`);
   if (bytesEqual(a.blockHash, b.blockHash)) throw notConflicting(`one block (${toHex(a.blockHash)})`);
-  if (a.round !== b.round) throw new ForkEvidenceError({ code: "FORK_EVIDENCE_ERROR_CROSS_ROUND", roundA: a.round, roundB: b.round }, `certificates of rounds ${a.round} and ${b.round}`);
+  if (rounds === "same" && a.round !== b.round) throw new ForkEvidenceError({ code: "FORK_EVIDENCE_ERROR_CROSS_ROUND", roundA: a.round, roundB: b.round }, `certificates of rounds ${a.round} and ${b.round}`);
+  if (rounds === "different" && a.round === b.round) throw new ForkEvidenceError({ code: "FORK_EVIDENCE_ERROR_SAME_ROUND", round: a.round }, `certificates of one round (${a.round}): the signers of both are guilty by themselves`);
   for (const side of SIDES) {
     try {
       assertValidCommitCertificate(e[side].certificate, { chainId: ctx.chainId, validatorSet: ctx.validatorSet });
@@ -110,8 +147,7 @@ export function assertBlsForkGuilt(e: BlsForkEvidence, ctx: { chainId: string; v
       throw invalidCertificate(side, err);
     }
   }
-  const guilty = intersect(getSignerIndices(a.signers), getSignerIndices(b.signers));
-  return guiltOf("bls", a.height, guilty, ctx.validatorSet.validators.map((v) => v.power), ctx.validatorSet.totalPower);
+  return { a, b };
 }
 
 /**

@@ -97,6 +97,8 @@ export interface AppGenesis {
     downtimeJailDurationMs?: number;
     slashFractionDoubleSign?: string;
     slashFractionDowntime?: string;
+    /** How long a fork case's obligation stays open, in ms (default one day; decision 52). */
+    forkCaseResponseMs?: number;
   };
   /**
    * Consumer chains. `minBond`: the least bond a MsgRegisterConsumer must lock, in the staking denom
@@ -324,7 +326,7 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
       : pickParams(
           a.slashing,
           "appState.slashing",
-          { signedBlocksWindow: "int", minSignedPerWindow: "dec", downtimeJailDurationMs: "int", slashFractionDoubleSign: "dec", slashFractionDowntime: "dec" },
+          { signedBlocksWindow: "int", minSignedPerWindow: "dec", downtimeJailDurationMs: "int", slashFractionDoubleSign: "dec", slashFractionDowntime: "dec", forkCaseResponseMs: "int" },
           bad,
         );
   let consumers: AppGenesis["consumers"];
@@ -352,6 +354,7 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
   if (staking?.maxValidators !== undefined && (staking.maxValidators as number) < 1) throw bad("appState.staking.maxValidators", "at least 1");
   if (staking?.maxEntries !== undefined && (staking.maxEntries as number) < 1) throw bad("appState.staking.maxEntries", "at least 1");
   if (slashing?.signedBlocksWindow !== undefined && (slashing.signedBlocksWindow as number) < 1) throw bad("appState.slashing.signedBlocksWindow", "at least 1");
+  if (slashing?.forkCaseResponseMs !== undefined && (slashing.forkCaseResponseMs as number) < 1) throw bad("appState.slashing.forkCaseResponseMs", "at least 1 (ms)");
   for (const k of ["minSignedPerWindow", "slashFractionDoubleSign", "slashFractionDowntime"] as const) {
     const d = slashing?.[k] === undefined ? undefined : parseDec(slashing[k] as string)!;
     if (d !== undefined && d > DEC_ONE) throw bad(`appState.slashing.${k}`, "a fraction in [0, 1]");

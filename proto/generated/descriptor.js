@@ -560,6 +560,91 @@ export const descriptor = {
           "nested": {
             "v1": {
               "nested": {
+                "ForkVoteSet": {
+                  "fields": {
+                    "round": {
+                      "type": "uint32",
+                      "id": 1
+                    },
+                    "block_hash": {
+                      "type": "bytes",
+                      "id": 2
+                    },
+                    "signers": {
+                      "rule": "repeated",
+                      "type": "uint32",
+                      "id": 3
+                    }
+                  }
+                },
+                "ForkObligation": {
+                  "fields": {
+                    "block_hash": {
+                      "type": "bytes",
+                      "id": 1
+                    },
+                    "min_round": {
+                      "type": "uint32",
+                      "id": 2
+                    },
+                    "max_round": {
+                      "type": "uint32",
+                      "id": 3
+                    },
+                    "owers": {
+                      "rule": "repeated",
+                      "type": "uint32",
+                      "id": 4
+                    },
+                    "deadline_ms": {
+                      "type": "uint64",
+                      "id": 5
+                    },
+                    "status": {
+                      "type": "uint32",
+                      "id": 6
+                    }
+                  }
+                },
+                "ForkCase": {
+                  "fields": {
+                    "id": {
+                      "type": "uint64",
+                      "id": 1
+                    },
+                    "height": {
+                      "type": "uint64",
+                      "id": 2
+                    },
+                    "low": {
+                      "type": "ForkVoteSet",
+                      "id": 3
+                    },
+                    "high": {
+                      "type": "ForkVoteSet",
+                      "id": 4
+                    },
+                    "opened_ms": {
+                      "type": "uint64",
+                      "id": 5
+                    },
+                    "polkas": {
+                      "rule": "repeated",
+                      "type": "ForkVoteSet",
+                      "id": 6
+                    },
+                    "obligations": {
+                      "rule": "repeated",
+                      "type": "ForkObligation",
+                      "id": 7
+                    },
+                    "convicted": {
+                      "rule": "repeated",
+                      "type": "uint32",
+                      "id": 8
+                    }
+                  }
+                },
                 "MsgSubmitEvidence": {
                   "fields": {
                     "submitter": {
@@ -622,6 +707,36 @@ export const descriptor = {
                       "rule": "repeated",
                       "type": "string",
                       "id": 1
+                    },
+                    "case_id": {
+                      "type": "uint64",
+                      "id": 2
+                    }
+                  }
+                },
+                "MsgPostPolka": {
+                  "fields": {
+                    "submitter": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "polka": {
+                      "type": "aegis.v1.CommitCertificate",
+                      "id": 2
+                    }
+                  }
+                },
+                "MsgPostPolkaResponse": {
+                  "fields": {
+                    "case_ids": {
+                      "rule": "repeated",
+                      "type": "uint64",
+                      "id": 1
+                    },
+                    "slashed": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 2
                     }
                   }
                 }

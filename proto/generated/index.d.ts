@@ -1080,6 +1080,118 @@ export namespace aegis {
 
         namespace v1 {
 
+            interface IForkVoteSet extends aegis.slashing.v1.ForkVoteSet.$Properties {
+            }
+
+            class ForkVoteSet {
+                constructor(properties?: aegis.slashing.v1.ForkVoteSet.$Properties);
+                $unknowns?: Uint8Array[];
+                round: number;
+                block_hash: Uint8Array;
+                signers: number[];
+                static create(properties: aegis.slashing.v1.ForkVoteSet.$Shape): aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape;
+                static create(properties?: aegis.slashing.v1.ForkVoteSet.$Properties): aegis.slashing.v1.ForkVoteSet;
+                static encode(message: aegis.slashing.v1.ForkVoteSet.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.ForkVoteSet.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.ForkVoteSet;
+                static toObject(message: aegis.slashing.v1.ForkVoteSet, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ForkVoteSet {
+                interface $Properties {
+                    round?: (number|null);
+                    block_hash?: (Uint8Array|null);
+                    signers?: (number[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.ForkVoteSet.$Properties;
+            }
+
+            interface IForkObligation extends aegis.slashing.v1.ForkObligation.$Properties {
+            }
+
+            class ForkObligation {
+                constructor(properties?: aegis.slashing.v1.ForkObligation.$Properties);
+                $unknowns?: Uint8Array[];
+                block_hash: Uint8Array;
+                min_round: number;
+                max_round: number;
+                owers: number[];
+                deadline_ms: (number|Long);
+                status: number;
+                static create(properties: aegis.slashing.v1.ForkObligation.$Shape): aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape;
+                static create(properties?: aegis.slashing.v1.ForkObligation.$Properties): aegis.slashing.v1.ForkObligation;
+                static encode(message: aegis.slashing.v1.ForkObligation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.ForkObligation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.ForkObligation;
+                static toObject(message: aegis.slashing.v1.ForkObligation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ForkObligation {
+                interface $Properties {
+                    block_hash?: (Uint8Array|null);
+                    min_round?: (number|null);
+                    max_round?: (number|null);
+                    owers?: (number[]|null);
+                    deadline_ms?: (number|Long|null);
+                    status?: (number|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.ForkObligation.$Properties;
+            }
+
+            interface IForkCase extends aegis.slashing.v1.ForkCase.$Properties {
+            }
+
+            class ForkCase {
+                constructor(properties?: aegis.slashing.v1.ForkCase.$Properties);
+                $unknowns?: Uint8Array[];
+                id: (number|Long);
+                height: (number|Long);
+                low?: (aegis.slashing.v1.ForkVoteSet.$Properties|null);
+                high?: (aegis.slashing.v1.ForkVoteSet.$Properties|null);
+                opened_ms: (number|Long);
+                polkas: aegis.slashing.v1.ForkVoteSet.$Properties[];
+                obligations: aegis.slashing.v1.ForkObligation.$Properties[];
+                convicted: number[];
+                static create(properties: aegis.slashing.v1.ForkCase.$Shape): aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape;
+                static create(properties?: aegis.slashing.v1.ForkCase.$Properties): aegis.slashing.v1.ForkCase;
+                static encode(message: aegis.slashing.v1.ForkCase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.ForkCase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.ForkCase;
+                static toObject(message: aegis.slashing.v1.ForkCase, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace ForkCase {
+                interface $Properties {
+                    id?: (number|Long|null);
+                    height?: (number|Long|null);
+                    low?: (aegis.slashing.v1.ForkVoteSet.$Properties|null);
+                    high?: (aegis.slashing.v1.ForkVoteSet.$Properties|null);
+                    opened_ms?: (number|Long|null);
+                    polkas?: (aegis.slashing.v1.ForkVoteSet.$Properties[]|null);
+                    obligations?: (aegis.slashing.v1.ForkObligation.$Properties[]|null);
+                    convicted?: (number[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.ForkCase.$Properties;
+            }
+
             interface IMsgSubmitEvidence extends aegis.slashing.v1.MsgSubmitEvidence.$Properties {
             }
 
@@ -1187,6 +1299,7 @@ export namespace aegis {
                 constructor(properties?: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties);
                 $unknowns?: Uint8Array[];
                 slashed: string[];
+                case_id: (number|Long);
                 static create(properties: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape): aegis.slashing.v1.MsgSubmitForkEvidenceResponse & aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Shape;
                 static create(properties?: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties): aegis.slashing.v1.MsgSubmitForkEvidenceResponse;
                 static encode(message: aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1203,9 +1316,70 @@ export namespace aegis {
             namespace MsgSubmitForkEvidenceResponse {
                 interface $Properties {
                     slashed?: (string[]|null);
+                    case_id?: (number|Long|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties;
+            }
+
+            interface IMsgPostPolka extends aegis.slashing.v1.MsgPostPolka.$Properties {
+            }
+
+            class MsgPostPolka {
+                constructor(properties?: aegis.slashing.v1.MsgPostPolka.$Properties);
+                $unknowns?: Uint8Array[];
+                submitter: string;
+                polka?: (aegis.v1.CommitCertificate.$Properties|null);
+                static create(properties: aegis.slashing.v1.MsgPostPolka.$Shape): aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgPostPolka.$Properties): aegis.slashing.v1.MsgPostPolka;
+                static encode(message: aegis.slashing.v1.MsgPostPolka.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgPostPolka.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgPostPolka;
+                static toObject(message: aegis.slashing.v1.MsgPostPolka, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgPostPolka {
+                interface $Properties {
+                    submitter?: (string|null);
+                    polka?: (aegis.v1.CommitCertificate.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgPostPolka.$Properties;
+            }
+
+            interface IMsgPostPolkaResponse extends aegis.slashing.v1.MsgPostPolkaResponse.$Properties {
+            }
+
+            class MsgPostPolkaResponse {
+                constructor(properties?: aegis.slashing.v1.MsgPostPolkaResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                case_ids: (number|Long)[];
+                slashed: string[];
+                static create(properties: aegis.slashing.v1.MsgPostPolkaResponse.$Shape): aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgPostPolkaResponse.$Properties): aegis.slashing.v1.MsgPostPolkaResponse;
+                static encode(message: aegis.slashing.v1.MsgPostPolkaResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgPostPolkaResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgPostPolkaResponse;
+                static toObject(message: aegis.slashing.v1.MsgPostPolkaResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgPostPolkaResponse {
+                interface $Properties {
+                    case_ids?: ((number|Long)[]|null);
+                    slashed?: (string[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgPostPolkaResponse.$Properties;
             }
         }
     }

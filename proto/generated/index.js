@@ -11568,6 +11568,1413 @@ export const aegis = $root.aegis = (() => {
              */
             const v1 = {};
 
+            v1.ForkVoteSet = (function() {
+
+                /**
+                 * Properties of a ForkVoteSet.
+                 * @typedef {Object} aegis.slashing.v1.ForkVoteSet.$Properties
+                 * @property {number|null} [round] ForkVoteSet round
+                 * @property {Uint8Array|null} [block_hash] ForkVoteSet block_hash
+                 * @property {Array.<number>|null} [signers] ForkVoteSet signers
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ForkVoteSet.
+                 * @memberof aegis.slashing.v1
+                 * @interface IForkVoteSet
+                 * @augments aegis.slashing.v1.ForkVoteSet.$Properties
+                 * @deprecated Use aegis.slashing.v1.ForkVoteSet.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ForkVoteSet.
+                 * @typedef {aegis.slashing.v1.ForkVoteSet.$Properties} aegis.slashing.v1.ForkVoteSet.$Shape
+                 */
+
+                /**
+                 * Constructs a new ForkVoteSet.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a ForkVoteSet.
+                 * @constructor
+                 * @param {aegis.slashing.v1.ForkVoteSet.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ForkVoteSet = function (properties) {
+                    this.signers = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ForkVoteSet round.
+                 * @member {number} round
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @instance
+                 */
+                ForkVoteSet.prototype.round = 0;
+
+                /**
+                 * ForkVoteSet block_hash.
+                 * @member {Uint8Array} block_hash
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @instance
+                 */
+                ForkVoteSet.prototype.block_hash = $util.newBuffer([]);
+
+                /**
+                 * ForkVoteSet signers.
+                 * @member {Array.<number>} signers
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @instance
+                 */
+                ForkVoteSet.prototype.signers = $util.emptyArray;
+
+                /**
+                 * Creates a new ForkVoteSet instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {aegis.slashing.v1.ForkVoteSet.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.ForkVoteSet} ForkVoteSet instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.ForkVoteSet.$Shape): aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape;
+                 *   (properties?: aegis.slashing.v1.ForkVoteSet.$Properties): aegis.slashing.v1.ForkVoteSet;
+                 * }}
+                 */
+                ForkVoteSet.create = function(properties) {
+                    return new ForkVoteSet(properties);
+                };
+
+                /**
+                 * Encodes the specified ForkVoteSet message. Does not implicitly {@link aegis.slashing.v1.ForkVoteSet.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {aegis.slashing.v1.ForkVoteSet.$Properties} message ForkVoteSet message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkVoteSet.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.round != null && $Object.hasOwnProperty.call(message, "round") && message.round !== 0)
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.round);
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.block_hash);
+                    if (message.signers != null && message.signers.length)
+                        writer.uint32(/* id 3, wireType 2 =*/26).uint32s(message.signers);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ForkVoteSet message, length delimited. Does not implicitly {@link aegis.slashing.v1.ForkVoteSet.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {aegis.slashing.v1.ForkVoteSet.$Properties} message ForkVoteSet message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkVoteSet.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ForkVoteSet message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape} ForkVoteSet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkVoteSet.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.ForkVoteSet();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.round = value;
+                                else
+                                    delete message.round;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.block_hash = value;
+                                else
+                                    delete message.block_hash;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType === 2) {
+                                    if (!(message.signers && message.signers.length))
+                                        message.signers = [];
+                                    reader.uint32s(message.signers);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.signers && message.signers.length))
+                                    message.signers = [];
+                                message.signers.push(reader.uint32());
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ForkVoteSet message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.ForkVoteSet & aegis.slashing.v1.ForkVoteSet.$Shape} ForkVoteSet
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkVoteSet.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ForkVoteSet message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ForkVoteSet.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                        if (!$util.isInteger(message.round))
+                            return "round: integer expected";
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                            return "block_hash: buffer expected";
+                    if (message.signers != null && $Object.hasOwnProperty.call(message, "signers")) {
+                        if (!$Array.isArray(message.signers))
+                            return "signers: array expected";
+                        for (let i = 0; i < message.signers.length; ++i)
+                            if (!$util.isInteger(message.signers[i]))
+                                return "signers: integer[] expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ForkVoteSet message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.ForkVoteSet} ForkVoteSet
+                 */
+                ForkVoteSet.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.ForkVoteSet)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.ForkVoteSet: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.ForkVoteSet();
+                    if (object.round != null)
+                        if ($Number(object.round) !== 0)
+                            message.round = object.round >>> 0;
+                    if (object.block_hash != null)
+                        if (object.block_hash.length)
+                            if (typeof object.block_hash === "string")
+                                $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                            else if (object.block_hash.length >= 0)
+                                message.block_hash = object.block_hash;
+                    if (object.signers) {
+                        if (!$Array.isArray(object.signers))
+                            throw $TypeError(".aegis.slashing.v1.ForkVoteSet.signers: array expected");
+                        message.signers = $Array(object.signers.length);
+                        for (let i = 0; i < object.signers.length; ++i)
+                            message.signers[i] = object.signers[i] >>> 0;
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ForkVoteSet message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {aegis.slashing.v1.ForkVoteSet} message ForkVoteSet
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ForkVoteSet.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.signers = [];
+                    if (options.defaults) {
+                        object.round = 0;
+                        if (options.bytes === $String)
+                            object.block_hash = "";
+                        else {
+                            object.block_hash = [];
+                            if (options.bytes !== $Array)
+                                object.block_hash = $util.newBuffer(object.block_hash);
+                        }
+                    }
+                    if (message.round != null && $Object.hasOwnProperty.call(message, "round"))
+                        object.round = message.round;
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                    if (message.signers && message.signers.length) {
+                        object.signers = $Array(message.signers.length);
+                        for (let j = 0; j < message.signers.length; ++j)
+                            object.signers[j] = message.signers[j];
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this ForkVoteSet to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ForkVoteSet.prototype.toJSON = function() {
+                    return ForkVoteSet.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ForkVoteSet
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.ForkVoteSet
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ForkVoteSet.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.ForkVoteSet";
+                };
+
+                return ForkVoteSet;
+            })();
+
+            v1.ForkObligation = (function() {
+
+                /**
+                 * Properties of a ForkObligation.
+                 * @typedef {Object} aegis.slashing.v1.ForkObligation.$Properties
+                 * @property {Uint8Array|null} [block_hash] ForkObligation block_hash
+                 * @property {number|null} [min_round] ForkObligation min_round
+                 * @property {number|null} [max_round] ForkObligation max_round
+                 * @property {Array.<number>|null} [owers] ForkObligation owers
+                 * @property {number|Long|null} [deadline_ms] ForkObligation deadline_ms
+                 * @property {number|null} [status] ForkObligation status
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ForkObligation.
+                 * @memberof aegis.slashing.v1
+                 * @interface IForkObligation
+                 * @augments aegis.slashing.v1.ForkObligation.$Properties
+                 * @deprecated Use aegis.slashing.v1.ForkObligation.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ForkObligation.
+                 * @typedef {aegis.slashing.v1.ForkObligation.$Properties} aegis.slashing.v1.ForkObligation.$Shape
+                 */
+
+                /**
+                 * Constructs a new ForkObligation.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a ForkObligation.
+                 * @constructor
+                 * @param {aegis.slashing.v1.ForkObligation.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ForkObligation = function (properties) {
+                    this.owers = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ForkObligation block_hash.
+                 * @member {Uint8Array} block_hash
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.block_hash = $util.newBuffer([]);
+
+                /**
+                 * ForkObligation min_round.
+                 * @member {number} min_round
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.min_round = 0;
+
+                /**
+                 * ForkObligation max_round.
+                 * @member {number} max_round
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.max_round = 0;
+
+                /**
+                 * ForkObligation owers.
+                 * @member {Array.<number>} owers
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.owers = $util.emptyArray;
+
+                /**
+                 * ForkObligation deadline_ms.
+                 * @member {number|Long} deadline_ms
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.deadline_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ForkObligation status.
+                 * @member {number} status
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 */
+                ForkObligation.prototype.status = 0;
+
+                /**
+                 * Creates a new ForkObligation instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {aegis.slashing.v1.ForkObligation.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.ForkObligation} ForkObligation instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.ForkObligation.$Shape): aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape;
+                 *   (properties?: aegis.slashing.v1.ForkObligation.$Properties): aegis.slashing.v1.ForkObligation;
+                 * }}
+                 */
+                ForkObligation.create = function(properties) {
+                    return new ForkObligation(properties);
+                };
+
+                /**
+                 * Encodes the specified ForkObligation message. Does not implicitly {@link aegis.slashing.v1.ForkObligation.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {aegis.slashing.v1.ForkObligation.$Properties} message ForkObligation message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkObligation.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash") && message.block_hash.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.block_hash);
+                    if (message.min_round != null && $Object.hasOwnProperty.call(message, "min_round") && message.min_round !== 0)
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.min_round);
+                    if (message.max_round != null && $Object.hasOwnProperty.call(message, "max_round") && message.max_round !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.max_round);
+                    if (message.owers != null && message.owers.length)
+                        writer.uint32(/* id 4, wireType 2 =*/34).uint32s(message.owers);
+                    if (message.deadline_ms != null && $Object.hasOwnProperty.call(message, "deadline_ms") && (typeof message.deadline_ms === "object" ? message.deadline_ms.low || message.deadline_ms.high : message.deadline_ms !== 0))
+                        writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.deadline_ms);
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                        writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.status);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ForkObligation message, length delimited. Does not implicitly {@link aegis.slashing.v1.ForkObligation.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {aegis.slashing.v1.ForkObligation.$Properties} message ForkObligation message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkObligation.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ForkObligation message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape} ForkObligation
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkObligation.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.ForkObligation();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.block_hash = value;
+                                else
+                                    delete message.block_hash;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.min_round = value;
+                                else
+                                    delete message.min_round;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.max_round = value;
+                                else
+                                    delete message.max_round;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType === 2) {
+                                    if (!(message.owers && message.owers.length))
+                                        message.owers = [];
+                                    reader.uint32s(message.owers);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.owers && message.owers.length))
+                                    message.owers = [];
+                                message.owers.push(reader.uint32());
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.deadline_ms = value;
+                                else
+                                    delete message.deadline_ms;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.status = value;
+                                else
+                                    delete message.status;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ForkObligation message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.ForkObligation & aegis.slashing.v1.ForkObligation.$Shape} ForkObligation
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkObligation.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ForkObligation message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ForkObligation.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        if (!(message.block_hash && typeof message.block_hash.length === "number" || $util.isString(message.block_hash)))
+                            return "block_hash: buffer expected";
+                    if (message.min_round != null && $Object.hasOwnProperty.call(message, "min_round"))
+                        if (!$util.isInteger(message.min_round))
+                            return "min_round: integer expected";
+                    if (message.max_round != null && $Object.hasOwnProperty.call(message, "max_round"))
+                        if (!$util.isInteger(message.max_round))
+                            return "max_round: integer expected";
+                    if (message.owers != null && $Object.hasOwnProperty.call(message, "owers")) {
+                        if (!$Array.isArray(message.owers))
+                            return "owers: array expected";
+                        for (let i = 0; i < message.owers.length; ++i)
+                            if (!$util.isInteger(message.owers[i]))
+                                return "owers: integer[] expected";
+                    }
+                    if (message.deadline_ms != null && $Object.hasOwnProperty.call(message, "deadline_ms"))
+                        if (!$util.isInteger(message.deadline_ms) && !(message.deadline_ms && $util.isInteger(message.deadline_ms.low) && $util.isInteger(message.deadline_ms.high)))
+                            return "deadline_ms: integer|Long expected";
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                        if (!$util.isInteger(message.status))
+                            return "status: integer expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a ForkObligation message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.ForkObligation} ForkObligation
+                 */
+                ForkObligation.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.ForkObligation)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.ForkObligation: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.ForkObligation();
+                    if (object.block_hash != null)
+                        if (object.block_hash.length)
+                            if (typeof object.block_hash === "string")
+                                $util.base64.decode(object.block_hash, message.block_hash = $util.newBuffer($util.base64.length(object.block_hash)), 0);
+                            else if (object.block_hash.length >= 0)
+                                message.block_hash = object.block_hash;
+                    if (object.min_round != null)
+                        if ($Number(object.min_round) !== 0)
+                            message.min_round = object.min_round >>> 0;
+                    if (object.max_round != null)
+                        if ($Number(object.max_round) !== 0)
+                            message.max_round = object.max_round >>> 0;
+                    if (object.owers) {
+                        if (!$Array.isArray(object.owers))
+                            throw $TypeError(".aegis.slashing.v1.ForkObligation.owers: array expected");
+                        message.owers = $Array(object.owers.length);
+                        for (let i = 0; i < object.owers.length; ++i)
+                            message.owers[i] = object.owers[i] >>> 0;
+                    }
+                    if (object.deadline_ms != null)
+                        if (typeof object.deadline_ms === "object" ? object.deadline_ms.low || object.deadline_ms.high : $Number(object.deadline_ms) !== 0)
+                            if ($util.Long)
+                                message.deadline_ms = $util.Long.fromValue(object.deadline_ms, true);
+                            else if (typeof object.deadline_ms === "string")
+                                message.deadline_ms = $parseInt(object.deadline_ms, 10);
+                            else if (typeof object.deadline_ms === "number")
+                                message.deadline_ms = object.deadline_ms;
+                            else if (typeof object.deadline_ms === "object")
+                                message.deadline_ms = new $util.LongBits(object.deadline_ms.low >>> 0, object.deadline_ms.high >>> 0).toNumber(true);
+                    if (object.status != null)
+                        if ($Number(object.status) !== 0)
+                            message.status = object.status >>> 0;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ForkObligation message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {aegis.slashing.v1.ForkObligation} message ForkObligation
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ForkObligation.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.owers = [];
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.block_hash = "";
+                        else {
+                            object.block_hash = [];
+                            if (options.bytes !== $Array)
+                                object.block_hash = $util.newBuffer(object.block_hash);
+                        }
+                        object.min_round = 0;
+                        object.max_round = 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.deadline_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.deadline_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.status = 0;
+                    }
+                    if (message.block_hash != null && $Object.hasOwnProperty.call(message, "block_hash"))
+                        object.block_hash = options.bytes === $String ? $util.base64.encode(message.block_hash, 0, message.block_hash.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.block_hash) : message.block_hash;
+                    if (message.min_round != null && $Object.hasOwnProperty.call(message, "min_round"))
+                        object.min_round = message.min_round;
+                    if (message.max_round != null && $Object.hasOwnProperty.call(message, "max_round"))
+                        object.max_round = message.max_round;
+                    if (message.owers && message.owers.length) {
+                        object.owers = $Array(message.owers.length);
+                        for (let j = 0; j < message.owers.length; ++j)
+                            object.owers[j] = message.owers[j];
+                    }
+                    if (message.deadline_ms != null && $Object.hasOwnProperty.call(message, "deadline_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.deadline_ms = typeof message.deadline_ms === "number" ? $BigInt(message.deadline_ms) : $util.Long.fromBits(message.deadline_ms.low >>> 0, message.deadline_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.deadline_ms === "number")
+                            object.deadline_ms = options.longs === $String ? $String(message.deadline_ms) : message.deadline_ms;
+                        else
+                            object.deadline_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.deadline_ms) : options.longs === $Number ? new $util.LongBits(message.deadline_ms.low >>> 0, message.deadline_ms.high >>> 0).toNumber(true) : message.deadline_ms;
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                        object.status = message.status;
+                    return object;
+                };
+
+                /**
+                 * Converts this ForkObligation to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ForkObligation.prototype.toJSON = function() {
+                    return ForkObligation.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ForkObligation
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.ForkObligation
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ForkObligation.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.ForkObligation";
+                };
+
+                return ForkObligation;
+            })();
+
+            v1.ForkCase = (function() {
+
+                /**
+                 * Properties of a ForkCase.
+                 * @typedef {Object} aegis.slashing.v1.ForkCase.$Properties
+                 * @property {number|Long|null} [id] ForkCase id
+                 * @property {number|Long|null} [height] ForkCase height
+                 * @property {aegis.slashing.v1.ForkVoteSet.$Properties|null} [low] ForkCase low
+                 * @property {aegis.slashing.v1.ForkVoteSet.$Properties|null} [high] ForkCase high
+                 * @property {number|Long|null} [opened_ms] ForkCase opened_ms
+                 * @property {Array.<aegis.slashing.v1.ForkVoteSet.$Properties>|null} [polkas] ForkCase polkas
+                 * @property {Array.<aegis.slashing.v1.ForkObligation.$Properties>|null} [obligations] ForkCase obligations
+                 * @property {Array.<number>|null} [convicted] ForkCase convicted
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ForkCase.
+                 * @memberof aegis.slashing.v1
+                 * @interface IForkCase
+                 * @augments aegis.slashing.v1.ForkCase.$Properties
+                 * @deprecated Use aegis.slashing.v1.ForkCase.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ForkCase.
+                 * @typedef {aegis.slashing.v1.ForkCase.$Properties} aegis.slashing.v1.ForkCase.$Shape
+                 */
+
+                /**
+                 * Constructs a new ForkCase.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a ForkCase.
+                 * @constructor
+                 * @param {aegis.slashing.v1.ForkCase.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ForkCase = function (properties) {
+                    this.polkas = [];
+                    this.obligations = [];
+                    this.convicted = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ForkCase id.
+                 * @member {number|Long} id
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ForkCase height.
+                 * @member {number|Long} height
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ForkCase low.
+                 * @member {aegis.slashing.v1.ForkVoteSet.$Properties|null|undefined} low
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.low = null;
+
+                /**
+                 * ForkCase high.
+                 * @member {aegis.slashing.v1.ForkVoteSet.$Properties|null|undefined} high
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.high = null;
+
+                /**
+                 * ForkCase opened_ms.
+                 * @member {number|Long} opened_ms
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.opened_ms = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * ForkCase polkas.
+                 * @member {Array.<aegis.slashing.v1.ForkVoteSet.$Properties>} polkas
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.polkas = $util.emptyArray;
+
+                /**
+                 * ForkCase obligations.
+                 * @member {Array.<aegis.slashing.v1.ForkObligation.$Properties>} obligations
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.obligations = $util.emptyArray;
+
+                /**
+                 * ForkCase convicted.
+                 * @member {Array.<number>} convicted
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.convicted = $util.emptyArray;
+
+                /**
+                 * Creates a new ForkCase instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {aegis.slashing.v1.ForkCase.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.ForkCase} ForkCase instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.ForkCase.$Shape): aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape;
+                 *   (properties?: aegis.slashing.v1.ForkCase.$Properties): aegis.slashing.v1.ForkCase;
+                 * }}
+                 */
+                ForkCase.create = function(properties) {
+                    return new ForkCase(properties);
+                };
+
+                /**
+                 * Encodes the specified ForkCase message. Does not implicitly {@link aegis.slashing.v1.ForkCase.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {aegis.slashing.v1.ForkCase.$Properties} message ForkCase message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkCase.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height") && (typeof message.height === "object" ? message.height.low || message.height.high : message.height !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.height);
+                    if (message.low != null && $Object.hasOwnProperty.call(message, "low"))
+                        $root.aegis.slashing.v1.ForkVoteSet.encode(message.low, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.high != null && $Object.hasOwnProperty.call(message, "high"))
+                        $root.aegis.slashing.v1.ForkVoteSet.encode(message.high, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                    if (message.opened_ms != null && $Object.hasOwnProperty.call(message, "opened_ms") && (typeof message.opened_ms === "object" ? message.opened_ms.low || message.opened_ms.high : message.opened_ms !== 0))
+                        writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.opened_ms);
+                    if (message.polkas != null && message.polkas.length)
+                        for (let i = 0; i < message.polkas.length; ++i)
+                            $root.aegis.slashing.v1.ForkVoteSet.encode(message.polkas[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.obligations != null && message.obligations.length)
+                        for (let i = 0; i < message.obligations.length; ++i)
+                            $root.aegis.slashing.v1.ForkObligation.encode(message.obligations[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.convicted != null && message.convicted.length)
+                        writer.uint32(/* id 8, wireType 2 =*/66).uint32s(message.convicted);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified ForkCase message, length delimited. Does not implicitly {@link aegis.slashing.v1.ForkCase.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {aegis.slashing.v1.ForkCase.$Properties} message ForkCase message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ForkCase.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a ForkCase message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape} ForkCase
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkCase.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.ForkCase();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.id = value;
+                                else
+                                    delete message.id;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.height = value;
+                                else
+                                    delete message.height;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.low = $root.aegis.slashing.v1.ForkVoteSet.decode(reader, reader.size(), $undefined, _depth + 1, message.low);
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.high = $root.aegis.slashing.v1.ForkVoteSet.decode(reader, reader.size(), $undefined, _depth + 1, message.high);
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.opened_ms = value;
+                                else
+                                    delete message.opened_ms;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.polkas && message.polkas.length))
+                                    message.polkas = [];
+                                message.polkas.push($root.aegis.slashing.v1.ForkVoteSet.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.obligations && message.obligations.length))
+                                    message.obligations = [];
+                                message.obligations.push($root.aegis.slashing.v1.ForkObligation.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType === 2) {
+                                    if (!(message.convicted && message.convicted.length))
+                                        message.convicted = [];
+                                    reader.uint32s(message.convicted);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.convicted && message.convicted.length))
+                                    message.convicted = [];
+                                message.convicted.push(reader.uint32());
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a ForkCase message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape} ForkCase
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ForkCase.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a ForkCase message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ForkCase.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                        if (!$util.isInteger(message.id) && !(message.id && $util.isInteger(message.id.low) && $util.isInteger(message.id.high)))
+                            return "id: integer|Long expected";
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (!$util.isInteger(message.height) && !(message.height && $util.isInteger(message.height.low) && $util.isInteger(message.height.high)))
+                            return "height: integer|Long expected";
+                    if (message.low != null && $Object.hasOwnProperty.call(message, "low")) {
+                        let error = $root.aegis.slashing.v1.ForkVoteSet.verify(message.low, _depth + 1);
+                        if (error)
+                            return "low." + error;
+                    }
+                    if (message.high != null && $Object.hasOwnProperty.call(message, "high")) {
+                        let error = $root.aegis.slashing.v1.ForkVoteSet.verify(message.high, _depth + 1);
+                        if (error)
+                            return "high." + error;
+                    }
+                    if (message.opened_ms != null && $Object.hasOwnProperty.call(message, "opened_ms"))
+                        if (!$util.isInteger(message.opened_ms) && !(message.opened_ms && $util.isInteger(message.opened_ms.low) && $util.isInteger(message.opened_ms.high)))
+                            return "opened_ms: integer|Long expected";
+                    if (message.polkas != null && $Object.hasOwnProperty.call(message, "polkas")) {
+                        if (!$Array.isArray(message.polkas))
+                            return "polkas: array expected";
+                        for (let i = 0; i < message.polkas.length; ++i) {
+                            let error = $root.aegis.slashing.v1.ForkVoteSet.verify(message.polkas[i], _depth + 1);
+                            if (error)
+                                return "polkas." + error;
+                        }
+                    }
+                    if (message.obligations != null && $Object.hasOwnProperty.call(message, "obligations")) {
+                        if (!$Array.isArray(message.obligations))
+                            return "obligations: array expected";
+                        for (let i = 0; i < message.obligations.length; ++i) {
+                            let error = $root.aegis.slashing.v1.ForkObligation.verify(message.obligations[i], _depth + 1);
+                            if (error)
+                                return "obligations." + error;
+                        }
+                    }
+                    if (message.convicted != null && $Object.hasOwnProperty.call(message, "convicted")) {
+                        if (!$Array.isArray(message.convicted))
+                            return "convicted: array expected";
+                        for (let i = 0; i < message.convicted.length; ++i)
+                            if (!$util.isInteger(message.convicted[i]))
+                                return "convicted: integer[] expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ForkCase message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.ForkCase} ForkCase
+                 */
+                ForkCase.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.ForkCase)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.ForkCase: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.ForkCase();
+                    if (object.id != null)
+                        if (typeof object.id === "object" ? object.id.low || object.id.high : $Number(object.id) !== 0)
+                            if ($util.Long)
+                                message.id = $util.Long.fromValue(object.id, true);
+                            else if (typeof object.id === "string")
+                                message.id = $parseInt(object.id, 10);
+                            else if (typeof object.id === "number")
+                                message.id = object.id;
+                            else if (typeof object.id === "object")
+                                message.id = new $util.LongBits(object.id.low >>> 0, object.id.high >>> 0).toNumber(true);
+                    if (object.height != null)
+                        if (typeof object.height === "object" ? object.height.low || object.height.high : $Number(object.height) !== 0)
+                            if ($util.Long)
+                                message.height = $util.Long.fromValue(object.height, true);
+                            else if (typeof object.height === "string")
+                                message.height = $parseInt(object.height, 10);
+                            else if (typeof object.height === "number")
+                                message.height = object.height;
+                            else if (typeof object.height === "object")
+                                message.height = new $util.LongBits(object.height.low >>> 0, object.height.high >>> 0).toNumber(true);
+                    if (object.low != null) {
+                        if (!$util.isObject(object.low))
+                            throw $TypeError(".aegis.slashing.v1.ForkCase.low: object expected");
+                        message.low = $root.aegis.slashing.v1.ForkVoteSet.fromObject(object.low, _depth + 1);
+                    }
+                    if (object.high != null) {
+                        if (!$util.isObject(object.high))
+                            throw $TypeError(".aegis.slashing.v1.ForkCase.high: object expected");
+                        message.high = $root.aegis.slashing.v1.ForkVoteSet.fromObject(object.high, _depth + 1);
+                    }
+                    if (object.opened_ms != null)
+                        if (typeof object.opened_ms === "object" ? object.opened_ms.low || object.opened_ms.high : $Number(object.opened_ms) !== 0)
+                            if ($util.Long)
+                                message.opened_ms = $util.Long.fromValue(object.opened_ms, true);
+                            else if (typeof object.opened_ms === "string")
+                                message.opened_ms = $parseInt(object.opened_ms, 10);
+                            else if (typeof object.opened_ms === "number")
+                                message.opened_ms = object.opened_ms;
+                            else if (typeof object.opened_ms === "object")
+                                message.opened_ms = new $util.LongBits(object.opened_ms.low >>> 0, object.opened_ms.high >>> 0).toNumber(true);
+                    if (object.polkas) {
+                        if (!$Array.isArray(object.polkas))
+                            throw $TypeError(".aegis.slashing.v1.ForkCase.polkas: array expected");
+                        message.polkas = $Array(object.polkas.length);
+                        for (let i = 0; i < object.polkas.length; ++i) {
+                            if (!$util.isObject(object.polkas[i]))
+                                throw $TypeError(".aegis.slashing.v1.ForkCase.polkas: object expected");
+                            message.polkas[i] = $root.aegis.slashing.v1.ForkVoteSet.fromObject(object.polkas[i], _depth + 1);
+                        }
+                    }
+                    if (object.obligations) {
+                        if (!$Array.isArray(object.obligations))
+                            throw $TypeError(".aegis.slashing.v1.ForkCase.obligations: array expected");
+                        message.obligations = $Array(object.obligations.length);
+                        for (let i = 0; i < object.obligations.length; ++i) {
+                            if (!$util.isObject(object.obligations[i]))
+                                throw $TypeError(".aegis.slashing.v1.ForkCase.obligations: object expected");
+                            message.obligations[i] = $root.aegis.slashing.v1.ForkObligation.fromObject(object.obligations[i], _depth + 1);
+                        }
+                    }
+                    if (object.convicted) {
+                        if (!$Array.isArray(object.convicted))
+                            throw $TypeError(".aegis.slashing.v1.ForkCase.convicted: array expected");
+                        message.convicted = $Array(object.convicted.length);
+                        for (let i = 0; i < object.convicted.length; ++i)
+                            message.convicted[i] = object.convicted[i] >>> 0;
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ForkCase message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {aegis.slashing.v1.ForkCase} message ForkCase
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ForkCase.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults) {
+                        object.polkas = [];
+                        object.obligations = [];
+                        object.convicted = [];
+                    }
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.low = null;
+                        object.high = null;
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.opened_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.opened_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    }
+                    if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.id = typeof message.id === "number" ? $BigInt(message.id) : $util.Long.fromBits(message.id.low >>> 0, message.id.high >>> 0, true).toBigInt();
+                        else if (typeof message.id === "number")
+                            object.id = options.longs === $String ? $String(message.id) : message.id;
+                        else
+                            object.id = options.longs === $String ? $util.Long.prototype.toString.call(message.id) : options.longs === $Number ? new $util.LongBits(message.id.low >>> 0, message.id.high >>> 0).toNumber(true) : message.id;
+                    if (message.height != null && $Object.hasOwnProperty.call(message, "height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.height = typeof message.height === "number" ? $BigInt(message.height) : $util.Long.fromBits(message.height.low >>> 0, message.height.high >>> 0, true).toBigInt();
+                        else if (typeof message.height === "number")
+                            object.height = options.longs === $String ? $String(message.height) : message.height;
+                        else
+                            object.height = options.longs === $String ? $util.Long.prototype.toString.call(message.height) : options.longs === $Number ? new $util.LongBits(message.height.low >>> 0, message.height.high >>> 0).toNumber(true) : message.height;
+                    if (message.low != null && $Object.hasOwnProperty.call(message, "low"))
+                        object.low = $root.aegis.slashing.v1.ForkVoteSet.toObject(message.low, options, _depth + 1);
+                    if (message.high != null && $Object.hasOwnProperty.call(message, "high"))
+                        object.high = $root.aegis.slashing.v1.ForkVoteSet.toObject(message.high, options, _depth + 1);
+                    if (message.opened_ms != null && $Object.hasOwnProperty.call(message, "opened_ms"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.opened_ms = typeof message.opened_ms === "number" ? $BigInt(message.opened_ms) : $util.Long.fromBits(message.opened_ms.low >>> 0, message.opened_ms.high >>> 0, true).toBigInt();
+                        else if (typeof message.opened_ms === "number")
+                            object.opened_ms = options.longs === $String ? $String(message.opened_ms) : message.opened_ms;
+                        else
+                            object.opened_ms = options.longs === $String ? $util.Long.prototype.toString.call(message.opened_ms) : options.longs === $Number ? new $util.LongBits(message.opened_ms.low >>> 0, message.opened_ms.high >>> 0).toNumber(true) : message.opened_ms;
+                    if (message.polkas && message.polkas.length) {
+                        object.polkas = $Array(message.polkas.length);
+                        for (let j = 0; j < message.polkas.length; ++j)
+                            object.polkas[j] = $root.aegis.slashing.v1.ForkVoteSet.toObject(message.polkas[j], options, _depth + 1);
+                    }
+                    if (message.obligations && message.obligations.length) {
+                        object.obligations = $Array(message.obligations.length);
+                        for (let j = 0; j < message.obligations.length; ++j)
+                            object.obligations[j] = $root.aegis.slashing.v1.ForkObligation.toObject(message.obligations[j], options, _depth + 1);
+                    }
+                    if (message.convicted && message.convicted.length) {
+                        object.convicted = $Array(message.convicted.length);
+                        for (let j = 0; j < message.convicted.length; ++j)
+                            object.convicted[j] = message.convicted[j];
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this ForkCase to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ForkCase.prototype.toJSON = function() {
+                    return ForkCase.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for ForkCase
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                ForkCase.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.ForkCase";
+                };
+
+                return ForkCase;
+            })();
+
             v1.MsgSubmitEvidence = (function() {
 
                 /**
@@ -12650,6 +14057,7 @@ export const aegis = $root.aegis = (() => {
                  * Properties of a MsgSubmitForkEvidenceResponse.
                  * @typedef {Object} aegis.slashing.v1.MsgSubmitForkEvidenceResponse.$Properties
                  * @property {Array.<string>|null} [slashed] MsgSubmitForkEvidenceResponse slashed
+                 * @property {number|Long|null} [case_id] MsgSubmitForkEvidenceResponse case_id
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -12691,6 +14099,14 @@ export const aegis = $root.aegis = (() => {
                 MsgSubmitForkEvidenceResponse.prototype.slashed = $util.emptyArray;
 
                 /**
+                 * MsgSubmitForkEvidenceResponse case_id.
+                 * @member {number|Long} case_id
+                 * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
+                 * @instance
+                 */
+                MsgSubmitForkEvidenceResponse.prototype.case_id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
                  * Creates a new MsgSubmitForkEvidenceResponse instance using the specified properties.
                  * @function create
                  * @memberof aegis.slashing.v1.MsgSubmitForkEvidenceResponse
@@ -12725,6 +14141,8 @@ export const aegis = $root.aegis = (() => {
                     if (message.slashed != null && message.slashed.length)
                         for (let i = 0; i < message.slashed.length; ++i)
                             writer.uint32(/* id 1, wireType 2 =*/10).string(message.slashed[i]);
+                    if (message.case_id != null && $Object.hasOwnProperty.call(message, "case_id") && (typeof message.case_id === "object" ? message.case_id.low || message.case_id.high : message.case_id !== 0))
+                        writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.case_id);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -12762,7 +14180,7 @@ export const aegis = $root.aegis = (() => {
                         _depth = 0;
                     if (_depth > $Reader.recursionLimit)
                         throw $Error("max depth exceeded");
-                    let end, message;
+                    let end, message, value;
                     if (length === $undefined)
                         end = reader.len;
                     else {
@@ -12788,6 +14206,15 @@ export const aegis = $root.aegis = (() => {
                                 if (!(message.slashed && message.slashed.length))
                                     message.slashed = [];
                                 message.slashed.push(reader.stringVerify());
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.case_id = value;
+                                else
+                                    delete message.case_id;
                                 continue;
                             }
                         }
@@ -12845,6 +14272,9 @@ export const aegis = $root.aegis = (() => {
                             if (!$util.isString(message.slashed[i]))
                                 return "slashed: string[] expected";
                     }
+                    if (message.case_id != null && $Object.hasOwnProperty.call(message, "case_id"))
+                        if (!$util.isInteger(message.case_id) && !(message.case_id && $util.isInteger(message.case_id.low) && $util.isInteger(message.case_id.high)))
+                            return "case_id: integer|Long expected";
                     return null;
                 };
 
@@ -12873,6 +14303,16 @@ export const aegis = $root.aegis = (() => {
                         for (let i = 0; i < object.slashed.length; ++i)
                             message.slashed[i] = $String(object.slashed[i]);
                     }
+                    if (object.case_id != null)
+                        if (typeof object.case_id === "object" ? object.case_id.low || object.case_id.high : $Number(object.case_id) !== 0)
+                            if ($util.Long)
+                                message.case_id = $util.Long.fromValue(object.case_id, true);
+                            else if (typeof object.case_id === "string")
+                                message.case_id = $parseInt(object.case_id, 10);
+                            else if (typeof object.case_id === "number")
+                                message.case_id = object.case_id;
+                            else if (typeof object.case_id === "object")
+                                message.case_id = new $util.LongBits(object.case_id.low >>> 0, object.case_id.high >>> 0).toNumber(true);
                     return message;
                 };
 
@@ -12895,11 +14335,24 @@ export const aegis = $root.aegis = (() => {
                     let object = {};
                     if (options.arrays || options.defaults)
                         object.slashed = [];
+                    if (options.defaults)
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.case_id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.case_id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (message.slashed && message.slashed.length) {
                         object.slashed = $Array(message.slashed.length);
                         for (let j = 0; j < message.slashed.length; ++j)
                             object.slashed[j] = message.slashed[j];
                     }
+                    if (message.case_id != null && $Object.hasOwnProperty.call(message, "case_id"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.case_id = typeof message.case_id === "number" ? $BigInt(message.case_id) : $util.Long.fromBits(message.case_id.low >>> 0, message.case_id.high >>> 0, true).toBigInt();
+                        else if (typeof message.case_id === "number")
+                            object.case_id = options.longs === $String ? $String(message.case_id) : message.case_id;
+                        else
+                            object.case_id = options.longs === $String ? $util.Long.prototype.toString.call(message.case_id) : options.longs === $Number ? new $util.LongBits(message.case_id.low >>> 0, message.case_id.high >>> 0).toNumber(true) : message.case_id;
                     return object;
                 };
 
@@ -12929,6 +14382,658 @@ export const aegis = $root.aegis = (() => {
                 };
 
                 return MsgSubmitForkEvidenceResponse;
+            })();
+
+            v1.MsgPostPolka = (function() {
+
+                /**
+                 * Properties of a MsgPostPolka.
+                 * @typedef {Object} aegis.slashing.v1.MsgPostPolka.$Properties
+                 * @property {string|null} [submitter] MsgPostPolka submitter
+                 * @property {aegis.v1.CommitCertificate.$Properties|null} [polka] MsgPostPolka polka
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgPostPolka.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgPostPolka
+                 * @augments aegis.slashing.v1.MsgPostPolka.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgPostPolka.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgPostPolka.
+                 * @typedef {aegis.slashing.v1.MsgPostPolka.$Properties} aegis.slashing.v1.MsgPostPolka.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgPostPolka.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgPostPolka.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgPostPolka.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgPostPolka = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgPostPolka submitter.
+                 * @member {string} submitter
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @instance
+                 */
+                MsgPostPolka.prototype.submitter = "";
+
+                /**
+                 * MsgPostPolka polka.
+                 * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} polka
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @instance
+                 */
+                MsgPostPolka.prototype.polka = null;
+
+                /**
+                 * Creates a new MsgPostPolka instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolka.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgPostPolka} MsgPostPolka instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgPostPolka.$Shape): aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgPostPolka.$Properties): aegis.slashing.v1.MsgPostPolka;
+                 * }}
+                 */
+                MsgPostPolka.create = function(properties) {
+                    return new MsgPostPolka(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgPostPolka message. Does not implicitly {@link aegis.slashing.v1.MsgPostPolka.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolka.$Properties} message MsgPostPolka message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostPolka.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
+                    if (message.polka != null && $Object.hasOwnProperty.call(message, "polka"))
+                        $root.aegis.v1.CommitCertificate.encode(message.polka, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgPostPolka message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgPostPolka.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolka.$Properties} message MsgPostPolka message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostPolka.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgPostPolka message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape} MsgPostPolka
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostPolka.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgPostPolka();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.submitter = value;
+                                else
+                                    delete message.submitter;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.polka = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.polka);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgPostPolka message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgPostPolka & aegis.slashing.v1.MsgPostPolka.$Shape} MsgPostPolka
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostPolka.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgPostPolka message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgPostPolka.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
+                    if (message.polka != null && $Object.hasOwnProperty.call(message, "polka")) {
+                        let error = $root.aegis.v1.CommitCertificate.verify(message.polka, _depth + 1);
+                        if (error)
+                            return "polka." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgPostPolka message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgPostPolka} MsgPostPolka
+                 */
+                MsgPostPolka.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgPostPolka)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgPostPolka: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgPostPolka();
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
+                    if (object.polka != null) {
+                        if (!$util.isObject(object.polka))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostPolka.polka: object expected");
+                        message.polka = $root.aegis.v1.CommitCertificate.fromObject(object.polka, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgPostPolka message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolka} message MsgPostPolka
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgPostPolka.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.submitter = "";
+                        object.polka = null;
+                    }
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
+                    if (message.polka != null && $Object.hasOwnProperty.call(message, "polka"))
+                        object.polka = $root.aegis.v1.CommitCertificate.toObject(message.polka, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgPostPolka to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgPostPolka.prototype.toJSON = function() {
+                    return MsgPostPolka.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgPostPolka
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgPostPolka
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgPostPolka.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgPostPolka";
+                };
+
+                return MsgPostPolka;
+            })();
+
+            v1.MsgPostPolkaResponse = (function() {
+
+                /**
+                 * Properties of a MsgPostPolkaResponse.
+                 * @typedef {Object} aegis.slashing.v1.MsgPostPolkaResponse.$Properties
+                 * @property {Array.<number|Long>|null} [case_ids] MsgPostPolkaResponse case_ids
+                 * @property {Array.<string>|null} [slashed] MsgPostPolkaResponse slashed
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgPostPolkaResponse.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgPostPolkaResponse
+                 * @augments aegis.slashing.v1.MsgPostPolkaResponse.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgPostPolkaResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgPostPolkaResponse.
+                 * @typedef {aegis.slashing.v1.MsgPostPolkaResponse.$Properties} aegis.slashing.v1.MsgPostPolkaResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgPostPolkaResponse.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgPostPolkaResponse.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgPostPolkaResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgPostPolkaResponse = function (properties) {
+                    this.case_ids = [];
+                    this.slashed = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgPostPolkaResponse case_ids.
+                 * @member {Array.<number|Long>} case_ids
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @instance
+                 */
+                MsgPostPolkaResponse.prototype.case_ids = $util.emptyArray;
+
+                /**
+                 * MsgPostPolkaResponse slashed.
+                 * @member {Array.<string>} slashed
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @instance
+                 */
+                MsgPostPolkaResponse.prototype.slashed = $util.emptyArray;
+
+                /**
+                 * Creates a new MsgPostPolkaResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolkaResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgPostPolkaResponse} MsgPostPolkaResponse instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgPostPolkaResponse.$Shape): aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgPostPolkaResponse.$Properties): aegis.slashing.v1.MsgPostPolkaResponse;
+                 * }}
+                 */
+                MsgPostPolkaResponse.create = function(properties) {
+                    return new MsgPostPolkaResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgPostPolkaResponse message. Does not implicitly {@link aegis.slashing.v1.MsgPostPolkaResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolkaResponse.$Properties} message MsgPostPolkaResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostPolkaResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.case_ids != null && message.case_ids.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).uint64s(message.case_ids);
+                    if (message.slashed != null && message.slashed.length)
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            writer.uint32(/* id 2, wireType 2 =*/18).string(message.slashed[i]);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgPostPolkaResponse message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgPostPolkaResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolkaResponse.$Properties} message MsgPostPolkaResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostPolkaResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgPostPolkaResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape} MsgPostPolkaResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostPolkaResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgPostPolkaResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType === 2) {
+                                    if (!(message.case_ids && message.case_ids.length))
+                                        message.case_ids = [];
+                                    reader.uint64s(message.case_ids);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.case_ids && message.case_ids.length))
+                                    message.case_ids = [];
+                                message.case_ids.push(reader.uint64());
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.slashed && message.slashed.length))
+                                    message.slashed = [];
+                                message.slashed.push(reader.stringVerify());
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgPostPolkaResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgPostPolkaResponse & aegis.slashing.v1.MsgPostPolkaResponse.$Shape} MsgPostPolkaResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostPolkaResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgPostPolkaResponse message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgPostPolkaResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.case_ids != null && $Object.hasOwnProperty.call(message, "case_ids")) {
+                        if (!$Array.isArray(message.case_ids))
+                            return "case_ids: array expected";
+                        for (let i = 0; i < message.case_ids.length; ++i)
+                            if (!$util.isInteger(message.case_ids[i]) && !(message.case_ids[i] && $util.isInteger(message.case_ids[i].low) && $util.isInteger(message.case_ids[i].high)))
+                                return "case_ids: integer|Long[] expected";
+                    }
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed")) {
+                        if (!$Array.isArray(message.slashed))
+                            return "slashed: array expected";
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            if (!$util.isString(message.slashed[i]))
+                                return "slashed: string[] expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgPostPolkaResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgPostPolkaResponse} MsgPostPolkaResponse
+                 */
+                MsgPostPolkaResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgPostPolkaResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgPostPolkaResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgPostPolkaResponse();
+                    if (object.case_ids) {
+                        if (!$Array.isArray(object.case_ids))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostPolkaResponse.case_ids: array expected");
+                        message.case_ids = $Array(object.case_ids.length);
+                        for (let i = 0; i < object.case_ids.length; ++i)
+                            if ($util.Long)
+                                message.case_ids[i] = $util.Long.fromValue(object.case_ids[i], true);
+                            else if (typeof object.case_ids[i] === "string")
+                                message.case_ids[i] = $parseInt(object.case_ids[i], 10);
+                            else if (typeof object.case_ids[i] === "number")
+                                message.case_ids[i] = object.case_ids[i];
+                            else if (typeof object.case_ids[i] === "object")
+                                message.case_ids[i] = new $util.LongBits(object.case_ids[i].low >>> 0, object.case_ids[i].high >>> 0).toNumber(true);
+                    }
+                    if (object.slashed) {
+                        if (!$Array.isArray(object.slashed))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostPolkaResponse.slashed: array expected");
+                        message.slashed = $Array(object.slashed.length);
+                        for (let i = 0; i < object.slashed.length; ++i)
+                            message.slashed[i] = $String(object.slashed[i]);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgPostPolkaResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostPolkaResponse} message MsgPostPolkaResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgPostPolkaResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults) {
+                        object.case_ids = [];
+                        object.slashed = [];
+                    }
+                    if (message.case_ids && message.case_ids.length) {
+                        object.case_ids = $Array(message.case_ids.length);
+                        for (let j = 0; j < message.case_ids.length; ++j)
+                            if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                                object.case_ids[j] = typeof message.case_ids[j] === "number" ? $BigInt(message.case_ids[j]) : $util.Long.fromBits(message.case_ids[j].low >>> 0, message.case_ids[j].high >>> 0, true).toBigInt();
+                            else if (typeof message.case_ids[j] === "number")
+                                object.case_ids[j] = options.longs === $String ? $String(message.case_ids[j]) : message.case_ids[j];
+                            else
+                                object.case_ids[j] = options.longs === $String ? $util.Long.prototype.toString.call(message.case_ids[j]) : options.longs === $Number ? new $util.LongBits(message.case_ids[j].low >>> 0, message.case_ids[j].high >>> 0).toNumber(true) : message.case_ids[j];
+                    }
+                    if (message.slashed && message.slashed.length) {
+                        object.slashed = $Array(message.slashed.length);
+                        for (let j = 0; j < message.slashed.length; ++j)
+                            object.slashed[j] = message.slashed[j];
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgPostPolkaResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgPostPolkaResponse.prototype.toJSON = function() {
+                    return MsgPostPolkaResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgPostPolkaResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgPostPolkaResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgPostPolkaResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgPostPolkaResponse";
+                };
+
+                return MsgPostPolkaResponse;
             })();
 
             return v1;

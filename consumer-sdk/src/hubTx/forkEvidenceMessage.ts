@@ -1,5 +1,6 @@
 import { aegis } from "@aegis/proto";
 import { BinaryWriter } from "cosmjs-types/binary";
+import type { PolkaCertificate } from "../commitCertificate.js";
 import type { BlsForkEvidence, ZkForkEvidence } from "../forkEvidence.js";
 import { certificateToProto, headerToProto, zkCertificateToProto } from "./hubTypes.js";
 
@@ -44,5 +45,30 @@ export const AegisMsgSubmitForkEvidence = {
   },
   fromPartial(p: Partial<MsgSubmitForkEvidence>): MsgSubmitForkEvidence {
     return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}) };
+  },
+};
+
+export const MSG_POST_POLKA_TYPE_URL = "/aegis.slashing.v1.MsgPostPolka";
+
+/** /aegis.slashing.v1.MsgPostPolka (decision 52): a polka for the open fork cases of its height. */
+export interface MsgPostPolka {
+  /** aegis1…: signs the transaction and pays its fee. */
+  submitter: string;
+  polka: PolkaCertificate;
+}
+
+/** The message's encoder in the cosmjs-types shape (as AegisMsgSubmitForkEvidence). */
+export const AegisMsgPostPolka = {
+  typeUrl: MSG_POST_POLKA_TYPE_URL,
+  encode(m: MsgPostPolka, w: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    if (m.submitter !== "") w.uint32(10).string(m.submitter);
+    if (m.polka) w.uint32(18).bytes(aegis.v1.CommitCertificate.encode(certificateToProto(m.polka)).finish());
+    return w;
+  },
+  decode(input: Uint8Array): aegis.slashing.v1.MsgPostPolka {
+    return aegis.slashing.v1.MsgPostPolka.decode(input);
+  },
+  fromPartial(p: Partial<MsgPostPolka>): MsgPostPolka {
+    return { submitter: p.submitter ?? "", polka: p.polka! };
   },
 };

@@ -55,6 +55,8 @@ import {
   type SlashingParams,
   SLASHING_HANDLERS,
   createForkEvidenceHandler,
+  createPostPolkaHandler,
+  processForkCaseDeadlines,
 } from "./modules/slashing/index.js";
 import { computeEvidenceHash } from "../consensus/blockRules.js";
 import { isDoubleAttestationEvidence } from "../consensus/evidence.js";
@@ -135,7 +137,8 @@ export class HubApplication implements Application {
     this.checkView = state.createView();
     const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
     const forkEvidence = createForkEvidenceHandler(opts.zk) as unknown as MsgHandler<never>;
-    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, forkEvidence, ...CONSUMER_HANDLERS, ...zk]);
+    const postPolka = createPostPolkaHandler() as unknown as MsgHandler<never>;
+    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, forkEvidence, postPolka, ...CONSUMER_HANDLERS, ...zk]);
   }
 
   /** Opens the state (writing the genesis state as version 0 on first start). */
@@ -255,10 +258,11 @@ export class HubApplication implements Application {
       txs.push(tx);
       results.push(out.result);
     }
-    const nextValidatorSetRoot = processEndBlock(view, ctx, this.epochLength);
+    const end = processEndBlock(view, ctx, this.epochLength);
+    const nextValidatorSetRoot = end.nextValidatorSetRoot;
     // After the block's end: its checkpoints (and any bond returned) are in the root the header carries.
     const consumerCheckpointRoot = getConsumerCheckpointRoot(view);
-    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, consumerCheckpointRoot, blockEvents: begin.events };
+    const executed: Executed = { view, root: await this.state.computeRoot(view), results, nextValidatorSetRoot, consumerCheckpointRoot, blockEvents: [...begin.events, ...end.events] };
     return { executed, txs, evidence: begin.evidence };
   }
 
@@ -477,16 +481,18 @@ export class HubApplication implements Application {
  * the block's fees (and block reward) go to the validators of the set that signs this height, by
  * power (with no staking set yet they go to the community pool); then matured unbondings pay out.
  */
-function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLength: number): Uint8Array | undefined {
+function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLength: number): { nextValidatorSetRoot: Uint8Array | undefined; events: TxEvent[] } {
   const set = getValidatorSetForHeight(view, ctx.height);
   const votes = (set?.validators ?? []).map((v) => ({ operator: v.operatorAddress, power: v.power }));
   processAllocateRewards(view, { height: ctx.height, votes });
+  // Fork cases' obligations past their deadline convict their owers (decision 52), before unbondings mature.
+  const events = processForkCaseDeadlines(view, { height: ctx.height, time: ctx.time, chainId: ctx.chainId });
   processMatureUnbondings(view, ctx.time);
   processMatureConsumerBonds(view, ctx.time);
   // The last block of an epoch computes the next epoch's set from stake; its root goes in this
   // block's header (nextValidatorSetRoot) and the set signs from the next height on.
-  if (set && ctx.height % epochLength === 0) return processEpochEnd(view, { height: ctx.height, time: ctx.time }).root;
-  return undefined;
+  const nextValidatorSetRoot = set && ctx.height % epochLength === 0 ? processEpochEnd(view, { height: ctx.height, time: ctx.time }).root : undefined;
+  return { nextValidatorSetRoot, events };
 }
 
 function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
@@ -498,6 +504,7 @@ function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
     downtimeJailDurationMs: s.downtimeJailDurationMs,
     slashFractionDoubleSign: dec(s.slashFractionDoubleSign),
     slashFractionDowntime: dec(s.slashFractionDowntime),
+    forkCaseResponseMs: s.forkCaseResponseMs,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }

@@ -118,7 +118,6 @@ test("forged, partial, stale and foreign evidence is refused with the state unch
   const b = m.bls!.b;
   const hb = b.header;
   expectRefused(s, { ...m, bls: { a, b: a } }, /NOT_CONFLICTING/);
-  expectRefused(s, fork(s, { roundB: 1 }), /CROSS_ROUND/);
   expectRefused(s, fork(s, { whoB: [1, 3] }), /CERT_ERROR_INSUFFICIENT_POWER \[FORK_EVIDENCE_ERROR_INVALID_CERTIFICATE\]/); // 40 of 60 M
   expectRefused(s, { ...m, bls: { a, b: { ...b, certificate: { ...b.certificate, signers: signersExcept(set, []), signature: certify(set, hb, [2, 3]).signature } } } }, /CERT_ERROR_INVALID_SIGNATURE \[FORK_EVIDENCE_ERROR_INVALID_CERTIFICATE\]/); // bitmap names 1, who did not sign
   expectRefused(s, { ...m, bls: { a, b: { header: hb, certificate: certify(set, hb, [1, 2, 3], 0, "aegis-other") } } }, /INVALID_SIGNATURE/); // signed for another chain

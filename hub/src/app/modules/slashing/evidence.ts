@@ -58,8 +58,12 @@ function isVote(v: Vote | undefined): v is Vote {
   );
 }
 
-/** The slash event's `reason` for each offence ("hub_fork": named by two conflicting certificates, decision 50). */
-export type DoubleSignReason = "double_sign" | "double_attestation" | "hub_fork";
+/**
+ * The slash event's `reason` for each offence ("hub_fork": named by two conflicting certificates,
+ * decision 50; a fork case across rounds, decision 52: "hub_fork_double_prevote" for two polkas of one
+ * round, "hub_fork_unanswered" for an obligation left open past its deadline).
+ */
+export type DoubleSignReason = "double_sign" | "double_attestation" | "hub_fork" | "hub_fork_double_prevote" | "hub_fork_unanswered";
 
 /** The validator behind an offence, resolved against the hub's own set for the infraction height. */
 interface Offender {
@@ -108,11 +112,19 @@ function getUntombstoned(store: KVStore, member: ActiveValidator, fail: (reason:
  * skipped (the same guilt is slashed once); none left: TX_ERROR_INVALID_MESSAGE, nothing written.
  */
 export function processForkPunishment(store: KVStore, set: EpochValidatorSet, height: number, guilty: readonly number[], ctx: EvidenceContext): DuplicateVoteResult[] {
+  const results = processForkConvictions(store, set, height, guilty, ctx, "hub_fork");
+  if (results.length === 0) failWith(ctx)(`every validator the fork at height ${height} names is already tombstoned`);
+  return results;
+}
+
+/**
+ * processForkPunishment without the refusal: punishes those of `guilty` not yet tombstoned (a fork
+ * case's convictions, decision 52, where "already punished" is not an error) with `reason`.
+ */
+export function processForkConvictions(store: KVStore, set: EpochValidatorSet, height: number, guilty: readonly number[], ctx: EvidenceContext, reason: DoubleSignReason): DuplicateVoteResult[] {
   const fail = failWith(ctx);
   const offenders = guilty.map((i) => set.validators[i] ?? fail(`unknown validator index ${i} at height ${height}`)).map((m) => getUntombstoned(store, m, fail));
-  const open = offenders.filter((o): o is Offender => o !== undefined);
-  if (open.length === 0) fail(`every validator the fork at height ${height} names is already tombstoned`);
-  return open.map((o) => processDoubleSignPunishment(store, o, height, ctx, "hub_fork"));
+  return offenders.filter((o): o is Offender => o !== undefined).map((o) => processDoubleSignPunishment(store, o, height, ctx, reason));
 }
 
 /**

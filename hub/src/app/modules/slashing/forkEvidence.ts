@@ -1,6 +1,13 @@
 import { aegis } from "@aegis/proto";
-import { assertBlsForkGuilt, assertZkForkGuilt, ForkEvidenceError, type ForkGuilt } from "@aegis/consumer-sdk";
-import { AegisMsgSubmitForkEvidence as SdkMsgSubmitForkEvidence, MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgSubmitForkEvidence } from "@aegis/consumer-sdk/hub-tx";
+import { assertBlsCrossRoundFork, assertBlsForkGuilt, assertValidPolkaCertificate, assertZkForkGuilt, CertificateError, ForkEvidenceError, getSignerIndices, type ForkGuilt } from "@aegis/consumer-sdk";
+import {
+  AegisMsgPostPolka as SdkMsgPostPolka,
+  AegisMsgSubmitForkEvidence as SdkMsgSubmitForkEvidence,
+  MSG_POST_POLKA_TYPE_URL,
+  MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+  type MsgPostPolka,
+  type MsgSubmitForkEvidence,
+} from "@aegis/consumer-sdk/hub-tx";
 import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate } from "../../../codec/codec.js";
 import type { Genesis } from "../../../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
@@ -9,10 +16,12 @@ import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { formatDec } from "../staking/index.js";
 import { getPunishableSet, processForkPunishment } from "./evidence.js";
+import { getCasesWantingPolka, processOpenForkCase, processPostPolka, slashedAddresses } from "./forkCase.js";
 import { consensusBech32 } from "./state.js";
 
-export { MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgSubmitForkEvidence };
+export { MSG_POST_POLKA_TYPE_URL, MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgPostPolka, type MsgSubmitForkEvidence };
 export const MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidenceResponse";
+export const MSG_POST_POLKA_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgPostPolkaResponse";
 /** Gas of verifying one BLS commit certificate (one aggregate check, two pairings) on top of the store's gas. */
 export const FORK_BLS_VERIFY_GAS = 100_000n;
 /** Gas of verifying one ZK certificate (as MsgSubmitZkCertificate charges). */
@@ -56,6 +65,15 @@ function submitterOf(m: MsgSubmitForkEvidence): Uint8Array {
 }
 
 /** The SDK's verdict, or TX_ERROR_INVALID_MESSAGE naming its code. */
+function judgedFork<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ForkEvidenceError) fail(`${e.message} [${e.code}]`);
+    throw e;
+  }
+}
+
 function judged(f: () => ForkGuilt): ForkGuilt {
   try {
     return f();
@@ -91,6 +109,18 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
       const height = m.bls ? m.bls.a.certificate.height : m.zk!.a.height;
       const set = getPunishableSet(ctx.store, height, ectx, fail);
       let guilt: ForkGuilt;
+      if (m.bls && m.bls.a.certificate.round !== m.bls.b.certificate.round) {
+        // Across rounds: nobody is named yet; a case asks for the polkas (decision 52).
+        ctx.consumeGas?.(2n * FORK_BLS_VERIFY_GAS, "forkEvidenceVerify");
+        const fork = judgedFork(() => assertBlsCrossRoundFork(m.bls!, { chainId: ctx.chainId, validatorSet: set.set }));
+        const opened = processOpenForkCase(ctx.store, fork, ectx, fail);
+        ctx.events.push(
+          { type: "message", attributes: [{ key: "action", value: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "slashing" }] },
+          ...opened.events,
+        );
+        const value = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.encode({ slashed: [], case_id: opened.caseId }).finish();
+        return { response: { typeUrl: MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL, value } };
+      }
       if (m.bls) {
         ctx.consumeGas?.(2n * FORK_BLS_VERIFY_GAS, "forkEvidenceVerify");
         guilt = judged(() => assertBlsForkGuilt(m.bls!, { chainId: ctx.chainId, validatorSet: set.set }));
@@ -119,6 +149,63 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
       );
       const value = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.encode({ slashed }).finish();
       return { response: { typeUrl: MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL, value } };
+    },
+  };
+}
+
+
+function failPolka(reason: string): never {
+  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_POST_POLKA_TYPE_URL, reason });
+}
+
+/** MsgPostPolka's codec: the SDK's encoder and the hub's strict decoder (the certificate codec checks every length). */
+export const AegisMsgPostPolka = {
+  typeUrl: MSG_POST_POLKA_TYPE_URL,
+  encode: SdkMsgPostPolka.encode,
+  fromPartial: SdkMsgPostPolka.fromPartial,
+  decode(input: Uint8Array): MsgPostPolka {
+    const m = aegis.slashing.v1.MsgPostPolka.decode(input);
+    if (!m.polka) failPolka("polka: missing");
+    return { submitter: m.submitter, polka: decodeCommitCertificate(aegis.v1.CommitCertificate.encode(m.polka).finish()) };
+  },
+};
+
+/**
+ * The polka handler (decision 52): refused unless an open fork case of the polka's height wants it
+ * (cheap, before any pairing), then the polka is checked against the set the hub keeps for that height
+ * (assertValidPolkaCertificate) and posted to each such case (forkCase.ts processPostPolka), which may
+ * meet obligations, open the next one and convict double prevoters at once. Refused: nothing changes
+ * but the fee and sequence.
+ */
+export function createPostPolkaHandler(): MsgHandler<MsgPostPolka> {
+  const submitter = (m: MsgPostPolka) => parseMessageAddress(m.submitter, ACCOUNT_ADDRESS_PREFIX, "submitter", MSG_POST_POLKA_TYPE_URL);
+  return {
+    typeUrl: MSG_POST_POLKA_TYPE_URL,
+    decode: (b) => AegisMsgPostPolka.decode(b),
+    getSigners: (m) => [submitter(m)],
+    validateBasic(m) {
+      submitter(m);
+      if (!m.polka) failPolka("polka: missing");
+    },
+    process(ctx, m): MsgResult {
+      const p = m.polka;
+      const ectx = { height: ctx.height, time: ctx.time, chainId: ctx.chainId, typeUrl: MSG_POST_POLKA_TYPE_URL };
+      if (getCasesWantingPolka(ctx.store, p.height, p).length === 0) failPolka(`no open fork case at height ${p.height} wants a polka for round ${p.round} of that block`);
+      const set = getPunishableSet(ctx.store, p.height, ectx, failPolka);
+      ctx.consumeGas?.(FORK_BLS_VERIFY_GAS, "polkaVerify");
+      try {
+        assertValidPolkaCertificate(p, { chainId: ctx.chainId, validatorSet: set.set });
+      } catch (e) {
+        if (e instanceof CertificateError) failPolka(`polka: ${e.message === e.code ? e.code : `${e.message} (${e.code})`}`);
+        throw e;
+      }
+      const outcomes = processPostPolka(ctx.store, { height: p.height, round: p.round, blockHash: p.blockHash, signers: getSignerIndices(p.signers) }, ectx);
+      ctx.events.push(
+        { type: "message", attributes: [{ key: "action", value: MSG_POST_POLKA_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "slashing" }] },
+        ...outcomes.flatMap((o) => o.events),
+      );
+      const value = aegis.slashing.v1.MsgPostPolkaResponse.encode({ case_ids: outcomes.map((o) => o.caseId), slashed: slashedAddresses(outcomes) }).finish();
+      return { response: { typeUrl: MSG_POST_POLKA_RESPONSE_TYPE_URL, value } };
     },
   };
 }

@@ -19,3 +19,5 @@ export * from "./handlers.js";
 export * from "./submitEvidence.js";
 export * from "./query.js";
 export * from "./forkEvidence.js";
+export * from "./forkCase.js";
+export * from "./forkCaseRules.js";

@@ -21,6 +21,16 @@ export const SlashingKeyPrefix = {
   MissedBlock: 0x42,
   /** 0x43 | height(8) -> block time (u64 ms), kept for the unbonding period (evidence age) */
   BlockTime: 0x43,
+  /** 0x44 -> forkCaseResponseMs (u64): how long a fork case's obligation stays open (decision 52) */
+  ForkCaseResponse: 0x44,
+  /** 0x45 | case id(8) -> aegis.slashing.v1.ForkCase */
+  ForkCase: 0x45,
+  /** 0x46 -> the next fork case id (u64, from 1) */
+  NextForkCaseId: 0x46,
+  /** 0x47 | case id(8) -> 0x01 while the case has an open obligation */
+  OpenForkCase: 0x47,
+  /** 0x48 | height(8) | sha256(low round, low block, high round, high block) -> case id: one case per fork */
+  ForkCaseByFork: 0x48,
 } as const;
 
 export const SLASHING_PARAMS_KEY = Uint8Array.of(SlashingKeyPrefix.Params);
@@ -50,6 +60,8 @@ export interface SlashingParams {
   downtimeJailDurationMs: number;
   slashFractionDoubleSign: bigint;
   slashFractionDowntime: bigint;
+  /** How long a fork case's obligation stays open before its owers are slashed (decision 52). */
+  forkCaseResponseMs: number;
 }
 
 export const DEFAULT_SLASHING_PARAMS: Readonly<SlashingParams> = Object.freeze({
@@ -58,7 +70,9 @@ export const DEFAULT_SLASHING_PARAMS: Readonly<SlashingParams> = Object.freeze({
   downtimeJailDurationMs: 10 * 60 * 1000,
   slashFractionDoubleSign: DEC_ONE / 20n,
   slashFractionDowntime: DEC_ONE / 10_000n,
+  forkCaseResponseMs: 24 * 60 * 60 * 1000,
 });
+const FORK_CASE_RESPONSE_KEY = Uint8Array.of(SlashingKeyPrefix.ForkCaseResponse);
 
 export class SlashingParamsError extends Error {
   override name = "SlashingParamsError";
@@ -74,6 +88,7 @@ export function validateSlashingParams(p: SlashingParams): void {
   frac("minSignedPerWindow", p.minSignedPerWindow);
   frac("slashFractionDoubleSign", p.slashFractionDoubleSign);
   frac("slashFractionDowntime", p.slashFractionDowntime);
+  if (!Number.isSafeInteger(p.forkCaseResponseMs) || p.forkCaseResponseMs < 1) throw bad("forkCaseResponseMs", "must be a positive safe integer");
 }
 
 const enc = new TextEncoder();
@@ -103,12 +118,22 @@ export function getSlashingParams(store: ReadonlyKVStore): SlashingParams {
     downtimeJailDurationMs: Number(m.downtimeJailDuration.seconds) * 1000 + Math.floor(m.downtimeJailDuration.nanos / 1_000_000),
     slashFractionDoubleSign: bytesDec(m.slashFractionDoubleSign),
     slashFractionDowntime: bytesDec(m.slashFractionDowntime),
+    forkCaseResponseMs: getForkCaseResponseMs(store),
   };
+}
+
+/** The fork case response period (kept apart from the SDK's Params record, which has no such field). */
+export function getForkCaseResponseMs(store: ReadonlyKVStore): number {
+  const raw = store.get(FORK_CASE_RESPONSE_KEY);
+  return raw ? Number(decodeU64(raw)) : DEFAULT_SLASHING_PARAMS.forkCaseResponseMs;
 }
 
 export function setSlashingParams(store: KVStore, p: SlashingParams): void {
   validateSlashingParams(p);
   store.set(SLASHING_PARAMS_KEY, CosmosSlashingParams.encode(toCosmosSlashingParams(p)).finish());
+  // Written only when not the default: chains from before the parameter keep their state as it was.
+  if (p.forkCaseResponseMs !== DEFAULT_SLASHING_PARAMS.forkCaseResponseMs) store.set(FORK_CASE_RESPONSE_KEY, encodeU64(BigInt(p.forkCaseResponseMs)));
+  else if (store.get(FORK_CASE_RESPONSE_KEY)) store.delete(FORK_CASE_RESPONSE_KEY);
 }
 
 /** Genesis: the params (defaults for the fields not given). */
