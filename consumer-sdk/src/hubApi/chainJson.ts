@@ -1,6 +1,6 @@
 /**
  * JSON shapes of the hub API for chain data: headers, blocks (transactions, last commit, evidence),
- * BLS and succinct (ZK) certificates, and the certificate stream. For each: the JSON type (what goes
+ * BLS and succinct (ZK) certificates, polkas, and the certificate stream. For each: the JSON type (what goes
  * over the wire), `encode*Json` (what the hub's server calls) and `decode*Json` (what a client calls:
  * every field checked, cheapest first, then the fields against each other; HubApiError otherwise).
  *
@@ -8,7 +8,7 @@
  * strings, header and evidence times ISO-8601 with milliseconds, a ZK certificate's time Unix ms.
  */
 import { BLS_SIGNATURE_LENGTH } from "../bls.js";
-import { computeCommitCertificateHash, type CommitCertificate } from "../commitCertificate.js";
+import { computeCommitCertificateHash, type CommitCertificate, type PolkaCertificate } from "../commitCertificate.js";
 import { HASH_LENGTH } from "../hash.js";
 import { ADDRESS_LENGTH, computeBlockHash, type BlockHeader } from "../header.js";
 import { VoteType } from "../signBytes.js";
@@ -283,6 +283,76 @@ export function decodeBlsCertificateJson(json: unknown, path = "$"): HubBlsCerti
   const signedPower = readDecimal(o.signedPower, `${path}.signedPower`, MAX_TOTAL_POWER);
   if (signedPower > totalPower) throw inconsistent(`${path}.signedPower`, "above totalPower");
   return { certificate, signedPower, totalPower };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Polkas: GET /polkas/:height
+// ---------------------------------------------------------------------------------------------
+
+/** Most polkas a `/polkas` answer may list (one per round and block: far above any real height). */
+export const HUB_MAX_POLKAS_PER_HEIGHT = 4096;
+
+/** One polka of the height: a commit certificate's fields without the height, over PREVOTE sign bytes. */
+export interface PolkaJson {
+  round: number;
+  blockHash: string;
+  /** Signer bitmap (hex, bit i LSB-first = validator i of the set that signs the height). */
+  signers: string;
+  /** Aggregate BLS signature of those prevotes (96 bytes). */
+  signature: string;
+}
+
+/** `GET /polkas/:height`: every polka the node stored at `height`, by round then block hash. */
+export interface PolkasJson {
+  height: number;
+  polkas: PolkaJson[];
+}
+
+export interface HubPolkas {
+  height: number;
+  /** Each with the response's height; ordered by round, then block hash. */
+  polkas: PolkaCertificate[];
+}
+
+/** `polkas` must all be of `height` (the hub's store answers one height). */
+export function encodePolkasJson(height: number, polkas: readonly PolkaCertificate[]): PolkasJson {
+  return {
+    height,
+    polkas: polkas.map((p) => {
+      if (p.height !== height) throw new TypeError(`encodePolkasJson: a polka of height ${p.height} in the answer for ${height}`);
+      return { round: p.round, blockHash: encodeHex(p.blockHash), signers: encodeHex(p.signers), signature: encodeHex(p.signature) };
+    }),
+  };
+}
+
+const POLKA_KEYS = ["round", "blockHash", "signers", "signature"] as const;
+
+/**
+ * Checks structure and lengths, then that the polkas are in (round, block hash) order without
+ * repeats. Whether each is a polka is `assertValidPolkaCertificate`'s to say (with the set that
+ * signs the height).
+ */
+export function decodePolkasJson(json: unknown, path = "$"): HubPolkas {
+  const o = readObject(json, path, ["height", "polkas"]);
+  const height = readHeight(o.height, `${path}.height`);
+  const polkas = readArray(o.polkas, `${path}.polkas`, HUB_MAX_POLKAS_PER_HEIGHT, (x, p): PolkaCertificate => {
+    const e = readObject(x, p, POLKA_KEYS);
+    return {
+      height,
+      round: readInt(e.round, `${p}.round`, 0, U32_MAX),
+      blockHash: readHash(e.blockHash, `${p}.blockHash`),
+      signers: readHex(e.signers, `${p}.signers`, { min: 1, max: HUB_MAX_SIGNER_BITMAP_BYTES }),
+      signature: readHex(e.signature, `${p}.signature`, BLS_SIGNATURE_LENGTH),
+    };
+  });
+  for (let i = 1; i < polkas.length; i++) {
+    const a = polkas[i - 1]!;
+    const b = polkas[i]!;
+    if (a.round > b.round || (a.round === b.round && encodeHex(a.blockHash) >= encodeHex(b.blockHash))) {
+      throw inconsistent(`${path}.polkas[${i}]`, "not after the previous polka (by round, then block hash, no repeats)");
+    }
+  }
+  return { height, polkas };
 }
 
 // ---------------------------------------------------------------------------------------------

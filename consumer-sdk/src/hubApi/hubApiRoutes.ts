@@ -9,6 +9,7 @@ import type {
   CertificateResponseJson,
   CertificateStreamMessageJson,
   HeaderResponseJson,
+  PolkasJson,
 } from "./chainJson.js";
 import type { ConsumerJson, ConsumersJson, InclusionProofJson } from "./consumersJson.js";
 import type {
@@ -39,6 +40,7 @@ export interface HubApiJsonTypes {
   ConsumersJson: ConsumersJson;
   ConsumerJson: ConsumerJson;
   InclusionProofJson: InclusionProofJson;
+  PolkasJson: PolkasJson;
 }
 
 export type HubApiJsonTypeName = keyof HubApiJsonTypes;
@@ -60,6 +62,12 @@ export const HUB_API_ROUTES = {
   block: { method: "GET", path: "/blocks/:height", response: "BlockJson" },
   header: { method: "GET", path: "/headers/:height", response: "HeaderResponseJson" },
   certificates: { method: "GET", path: "/certificates/:height", response: "CertificateResponseJson" },
+  /**
+   * The polkas (more than 2/3 of the prevotes for one block in one round) the node stored at
+   * `:height` (a positive integer or `latest`): 404 when it has no block there, an empty list when
+   * it has the block but kept no polka (it saw none, or pruned them).
+   */
+  polkas: { method: "GET", path: "/polkas/:height", response: "PolkasJson" },
   /** The set that signs `height` (default: the next height); 404 above the next height. */
   validators: { method: "GET", path: "/validators", query: ["height"], response: "ValidatorSetJson" },
   /** 404 when the chain makes no ZK certificates; `height` defaults to the next height. */

@@ -20,6 +20,7 @@ import {
   encodeCommitsJson,
   encodeEvidenceListJson,
   encodeHeaderResponseJson,
+  encodePolkasJson,
   encodeStatusJson,
   encodeSubmitTxResponseJson,
   encodeValidatorSetJson,
@@ -35,6 +36,7 @@ import {
   type CommitsJson,
   type EvidenceListJson,
   type HeaderResponseJson,
+  type PolkasJson,
   type StatusJson,
   type ValidatorSetJson,
   type ZkInfoJson,
@@ -253,6 +255,14 @@ export class ApiServer {
       // A succinct certificate for a later height finalizes this one too.
       const covering = zk ?? (await node.db.zkCertificates.firstAtOrAbove(h, node.chainId));
       return encodeCertificateResponseJson({ certificate: cert, validatorSet: node.engine.getValidatorSet(h), zk: zk ?? null, zkFinalizedBy: covering ? covering.height : null });
+    });
+
+    // The polkas this node kept at a height it has a block at (decision 52: a fork case across rounds asks for them).
+    app.get<{ Params: { height: string }; Reply: PolkasJson }>("/polkas/:height", async (req, reply) => {
+      const h = parseHeight(req.params.height, reply);
+      if (h === null) return reply;
+      if (!(await node.db.blocks.getBlockHashAt(h))) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h} (latest is ${node.engine.height})`);
+      return encodePolkasJson(h, await node.db.polkas.getPolkas(h));
     });
 
     app.get<{ Querystring: { limit?: string }; Reply: CommitsJson }>("/commits", async (req, reply) => {

@@ -12,6 +12,7 @@ import {
   VoteType,
   ZERO_HASH,
   type CommitCertificate,
+  type PolkaCertificate,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
 import { getEvidenceId, type HubDb, type WalEntry } from "../db/index.js";
@@ -48,6 +49,11 @@ export interface ConsensusEngineOpts {
    * not count a slow but live validator as absent (default 50 ms; 0: never wait).
    */
   lastCommitWaitMs?: number;
+  /**
+   * Keep the polkas of this many heights up to the last committed one, pruning older ones at each
+   * commit (0, the default: keep every polka). See NodeConfig's `consensus.polkaRetentionHeights`.
+   */
+  polkaRetentionHeights?: number;
 }
 
 /** Where the engine's outgoing messages go (the node wires this to gossip). */
@@ -108,8 +114,8 @@ const MAX_FUTURE_MESSAGES = 20_000;
 /**
  * The one loop that owns the consensus state. Inputs (verified proposals and votes, timeouts, synced
  * blocks) queue up; each batch is written to the WAL, applied to the pure round state machine, and the
- * resulting effects are carried out in order: sign (through the double-sign guard), send, schedule,
- * persist the commit, start the next height at once.
+ * resulting effects are carried out in order: store a polka (ahead of the votes it allows), sign
+ * (through the double-sign guard), send, schedule, persist the commit, start the next height at once.
  */
 export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal: [Error] }> {
   private readonly genesis: Genesis;
@@ -124,6 +130,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private readonly maxBlockTxs: number;
   private readonly rebroadcastMs: number;
   private readonly lastCommitWaitMs: number;
+  private readonly polkaRetentionHeights: number;
 
   private tip!: ChainTip;
   /** The certificate of the tip, grown by precommits that arrive after the commit (null at genesis). */
@@ -161,6 +168,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.maxBlockTxs = opts.maxBlockTxs ?? 10_000;
     this.rebroadcastMs = opts.rebroadcastIntervalMs ?? 1000;
     this.lastCommitWaitMs = opts.lastCommitWaitMs ?? 50;
+    this.polkaRetentionHeights = opts.polkaRetentionHeights ?? 0;
   }
 
   get chainId(): string {
@@ -555,6 +563,9 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         case "commit":
           await this.commit(eff);
           break;
+        case "polka":
+          await this.recordPolka(eff);
+          break;
         case "evidence":
           await this.recordEvidence(eff.voteA, eff.voteB);
           break;
@@ -688,6 +699,27 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     await this.execute(applyConsensusEvent(this.state, { kind: "proposal", proposal: msg.proposal, block, blockHash, valid: true }, now));
   }
 
+  /**
+   * Stores a polka before the effects that follow it run: the round state reports it ahead of the
+   * lock, precommit or proposal it allows, so it is written before this node signs anything that
+   * relies on it. The write is not fsynced: it reaches the OS at once (surviving a process crash),
+   * and the guard's synced record of our next signature flushes it before that signature leaves
+   * (as for the WAL). Prevote signatures were verified on arrival; they are only aggregated here.
+   */
+  private async recordPolka(eff: Extract<ConsensusEffect, { kind: "polka" }>): Promise<void> {
+    const set = this.getValidatorSet(eff.height);
+    const polka: PolkaCertificate = {
+      height: eff.height,
+      round: eff.round,
+      blockHash: eff.blockHash,
+      signers: createSignerBitmap(set.validators.length, eff.prevotes.map((v) => v.validatorIndex)),
+      signature: blsAggregateSignatures(eff.prevotes.map((v) => v.signature)),
+    };
+    if (await this.modules.db.polkas.putPolka(polka, { sync: false })) {
+      this.log.debug("polka stored", { height: eff.height, round: eff.round, signers: eff.prevotes.length });
+    }
+  }
+
   private async recordEvidence(voteA: Vote, voteB: Vote): Promise<void> {
     const e: DuplicateVoteEvidence = { voteA, voteB, time: this.clock.now() };
     const added = await this.modules.db.evidence.add(e);
@@ -748,6 +780,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       txCount: cb.block.txs.length,
     });
     await db.wal.prune(height + 1);
+    if (this.polkaRetentionHeights > 0 && height > this.polkaRetentionHeights) await db.polkas.prunePolkasBelow(height - this.polkaRetentionHeights + 1);
     await this.enterHeight(height + 1);
   }
 

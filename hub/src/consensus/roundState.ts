@@ -93,6 +93,12 @@ export type ConsensusEffect =
   | { kind: "scheduleTimeout"; height: number; round: number; step: Step.Propose | Step.Prevote | Step.Precommit; durationMs: number }
   /** Decided: the engine persists the block with a certificate built from `precommits`, then starts the next height. */
   | { kind: "commit"; height: number; round: number; block: Block; blockHash: Uint8Array; precommits: Vote[] }
+  /**
+   * A polka: the prevotes of `round` for `blockHash` just reached more than 2/3 of the power (once
+   * per round and block). `prevotes` are exactly those votes, one per validator. Reported before any
+   * effect it causes, so the engine stores the polka before it signs a vote that relies on it.
+   */
+  | { kind: "polka"; height: number; round: number; blockHash: Uint8Array; prevotes: Vote[] }
   /** Two conflicting votes of one validator. */
   | { kind: "evidence"; voteA: Vote; voteB: Vote }
   /** More than 2/3 precommitted a block we do not have: fetch it from peers. */
@@ -249,6 +255,15 @@ function onVote(state: RoundState, vote: Vote, effects: ConsensusEffect[]): void
   if (res.kind === "conflict") {
     effects.push({ kind: "evidence", voteA: res.existing, voteB: vote });
     if (!res.counted) return;
+  }
+  if (vote.type === VoteType.Prevote && vote.blockHash) {
+    // The vote that takes the block's power over 2/3 (power only grows, so this happens once).
+    const key = getVoteKey(vote.blockHash);
+    const power = set.powerFor(key);
+    const total = state.validatorSet.totalPower;
+    if (hasQuorum(power, total) && !hasQuorum(power - validator.power, total)) {
+      effects.push({ kind: "polka", height: state.height, round: vote.round, blockHash: vote.blockHash, prevotes: set.votesFor(key) });
+    }
   }
   notePartipant(state, vote.round, vote.validatorIndex);
   checkRules(state, effects);

@@ -4,6 +4,7 @@ import { CheckpointHistoryRepository } from "./checkpointHistoryRepository.js";
 import { DbError } from "./dbError.js";
 import { EvidenceRepository } from "./evidenceRepository.js";
 import { MetaRepository } from "./metaRepository.js";
+import { PolkaRepository } from "./polkaRepository.js";
 import { SignerGuardRepository } from "./signerGuardRepository.js";
 import { WalRepository } from "./walRepository.js";
 import { TxIndexRepository } from "./txIndexRepository.js";
@@ -33,7 +34,7 @@ export interface RepositoryOptions {
   sync: boolean;
 }
 
-export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex", "zkcerts", "checkpoints"] as const;
+export const HUB_DB_SUBLEVELS = ["meta", "blocks", "wal", "evidence", "guard", "state", "txindex", "zkcerts", "checkpoints", "polkas"] as const;
 
 /**
  * The hub's single on-disk LevelDB database. Every key space is a sublevel, and a write that spans key
@@ -51,6 +52,8 @@ export class HubDb {
   readonly zkCertificates: ZkCertificateRepository;
   /** Every consumer checkpoint the hub accepted (the state holds each consumer's latest only). */
   readonly checkpoints: CheckpointHistoryRepository;
+  /** Every polka (more than 2/3 prevotes for one block in one round) the node saw, for fork cases across rounds. */
+  readonly polkas: PolkaRepository;
   readonly #root: HubLevel;
   readonly #state: HubSublevel;
 
@@ -67,6 +70,7 @@ export class HubDb {
     this.txs = new TxIndexRepository(repo, { root, sublevel: openSublevel(root, "txindex") });
     this.zkCertificates = new ZkCertificateRepository(repo, { root, sublevel: openSublevel(root, "zkcerts") });
     this.checkpoints = new CheckpointHistoryRepository(repo, { root, sublevel: openSublevel(root, "checkpoints") });
+    this.polkas = new PolkaRepository(repo, { root, sublevel: openSublevel(root, "polkas") });
     this.#state = openSublevel(root, "state");
   }
 

@@ -13,3 +13,4 @@ export * from "./decodeStored.js";
 export * from "./txIndexRepository.js";
 export * from "./zkCertificateRepository.js";
 export * from "./checkpointHistoryRepository.js";
+export * from "./polkaRepository.js";

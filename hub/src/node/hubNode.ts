@@ -136,6 +136,7 @@ export class HubNode {
           rebroadcastIntervalMs: config.consensus.rebroadcastIntervalMs,
           maxBlockTxs: config.consensus.maxBlockTxs,
           maxBlockBytes: config.consensus.maxBlockBytes,
+          polkaRetentionHeights: config.consensus.polkaRetentionHeights,
         },
         {
           db: this.db,

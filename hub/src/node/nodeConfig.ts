@@ -10,7 +10,15 @@ export interface NodeConfig {
   moniker: string;
   p2p: { listen: string[]; bootstrap: string[] };
   api: { host: string; port: number };
-  consensus: { createEmptyBlocksIntervalMs: number; rebroadcastIntervalMs: number; maxBlockTxs: number; maxBlockBytes: number };
+  /**
+   * `polkaRetentionHeights`: the polkas (more than 2/3 of the prevotes for one block in one round) this
+   * node stored are kept for this many heights up to its last committed one; older ones are pruned at
+   * each commit. 0 (the default) keeps every polka. A fork case across rounds (decision 52) asks a
+   * validator for the polkas behind its votes for as long as the stake that cast them can be slashed:
+   * a value other than 0 must cover at least the unbonding period's worth of heights (the staking
+   * `unbondingTimeMs` divided by the shortest block interval, with a margin).
+   */
+  consensus: { createEmptyBlocksIntervalMs: number; rebroadcastIntervalMs: number; maxBlockTxs: number; maxBlockBytes: number; polkaRetentionHeights: number };
   /** Mempool admission: minimum gas prices, e.g. ["0.025uaeg"] (a node's own policy). */
   app: { minGasPrices: string[] };
   /**
@@ -31,7 +39,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   moniker: "node",
   p2p: { listen: ["/ip4/127.0.0.1/tcp/26656"], bootstrap: [] },
   api: { host: "127.0.0.1", port: 26757 },
-  consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 1000, maxBlockBytes: 4 * 1024 * 1024 },
+  consensus: { createEmptyBlocksIntervalMs: 1000, rebroadcastIntervalMs: 1000, maxBlockTxs: 1000, maxBlockBytes: 4 * 1024 * 1024, polkaRetentionHeights: 0 },
   app: { minGasPrices: [] },
   mempool: { maxTxs: 5000 },
   zk: { prover: false, wasm: "", zkey: "" },
