@@ -25,3 +25,4 @@ export * from "./finalityGuard.js";
 export * from "./hubApi/index.js";
 export * from "./forkEvidence.js";
 export * from "./forkRecovery.js";
+export * from "./forkCase.js";

@@ -12,6 +12,7 @@ import type {
   PolkasJson,
 } from "./chainJson.js";
 import type { ConsumerJson, ConsumersJson, InclusionProofJson } from "./consumersJson.js";
+import type { ForkCasesJson } from "./forkCaseJson.js";
 import type {
   ApiErrorJson,
   CommitsJson,
@@ -41,6 +42,7 @@ export interface HubApiJsonTypes {
   ConsumerJson: ConsumerJson;
   InclusionProofJson: InclusionProofJson;
   PolkasJson: PolkasJson;
+  ForkCasesJson: ForkCasesJson;
 }
 
 export type HubApiJsonTypeName = keyof HubApiJsonTypes;
@@ -68,6 +70,8 @@ export const HUB_API_ROUTES = {
    * it has the block but kept no polka (it saw none, or pruned them).
    */
   polkas: { method: "GET", path: "/polkas/:height", response: "PolkasJson" },
+  /** The fork cases across rounds in the node's committed state (decision 52), by id; `height`: only that height's. */
+  forkCases: { method: "GET", path: "/fork-cases", query: ["height"], response: "ForkCasesJson" },
   /** The set that signs `height` (default: the next height); 404 above the next height. */
   validators: { method: "GET", path: "/validators", query: ["height"], response: "ValidatorSetJson" },
   /** 404 when the chain makes no ZK certificates; `height` defaults to the next height. */

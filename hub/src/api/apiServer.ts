@@ -20,6 +20,7 @@ import {
   encodeCommitsJson,
   encodeEvidenceListJson,
   encodeHeaderResponseJson,
+  encodeForkCasesJson,
   encodePolkasJson,
   encodeStatusJson,
   encodeSubmitTxResponseJson,
@@ -36,6 +37,7 @@ import {
   type CommitsJson,
   type EvidenceListJson,
   type HeaderResponseJson,
+  type ForkCasesJson,
   type PolkasJson,
   type StatusJson,
   type ValidatorSetJson,
@@ -263,6 +265,18 @@ export class ApiServer {
       if (h === null) return reply;
       if (!(await node.db.blocks.getBlockHashAt(h))) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no block at height ${h} (latest is ${node.engine.height})`);
       return encodePolkasJson(h, await node.db.polkas.getPolkas(h));
+    });
+
+    // The fork cases across rounds (decision 52): what each asks for, what was posted, who was convicted.
+    app.get<{ Querystring: { height?: string }; Reply: ForkCasesJson }>("/fork-cases", async (req, reply) => {
+      if (!node.app.forkCases) return fail(reply, 404, "API_ERROR_NOT_FOUND", "this chain has no application, so no fork cases");
+      let height: number | undefined;
+      if (req.query.height !== undefined) {
+        const h = parseHeight(req.query.height, reply);
+        if (h === null) return reply;
+        height = h;
+      }
+      return encodeForkCasesJson(node.app.forkCases().filter((c) => height === undefined || c.height === height));
     });
 
     app.get<{ Querystring: { limit?: string }; Reply: CommitsJson }>("/commits", async (req, reply) => {

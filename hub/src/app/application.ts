@@ -1,4 +1,4 @@
-import { AegisError, type ConsumerCheckpoint, type ValidatorSet } from "@aegis/consumer-sdk";
+import { AegisError, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
 import type { Evidence } from "../consensus/types.js";
 import type { CheckpointRecord, Consumer } from "./modules/consumers/index.js";
 
@@ -81,6 +81,8 @@ export interface Application {
   zkRecordedHeight?(): number;
   /** The registered consumer chains of the committed state, by id (absent: the chain has none). */
   consumers?(): Consumer[];
+  /** The fork cases across rounds of the committed state, by id (decision 52; absent: no application). */
+  forkCases?(): ForkCase[];
   /** One registered consumer of the committed state (undefined: none with that id). */
   consumer?(consumerId: string): Consumer | undefined;
   /**

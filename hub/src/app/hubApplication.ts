@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { initZkCertificateVerifier, toHex, type ConsumerCheckpoint, type ValidatorSet } from "@aegis/consumer-sdk";
+import { initZkCertificateVerifier, toHex, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
@@ -56,6 +56,7 @@ import {
   SLASHING_HANDLERS,
   createForkEvidenceHandler,
   createPostPolkaHandler,
+  getForkCases,
   processForkCaseDeadlines,
 } from "./modules/slashing/index.js";
 import { computeEvidenceHash } from "../consensus/blockRules.js";
@@ -339,6 +340,10 @@ export class HubApplication implements Application {
 
   consumers(): Consumer[] {
     return listConsumers(this.state.committed);
+  }
+
+  forkCases(): ForkCase[] {
+    return getForkCases(this.state.committed);
   }
 
   consumer(consumerId: string): Consumer | undefined {

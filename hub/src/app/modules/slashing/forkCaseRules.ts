@@ -1,4 +1,16 @@
-import { bytesEqual, type CrossRoundFork, type ForkCommitRef } from "@aegis/consumer-sdk";
+import {
+  bytesEqual,
+  FORK_OBLIGATION_EXPIRED,
+  FORK_OBLIGATION_MET,
+  FORK_OBLIGATION_OPEN,
+  isForkCaseOpen as isOpen,
+  isPolkaWantedByForkCase,
+  type CrossRoundFork,
+  type ForkCase,
+  type ForkCommitRef,
+  type ForkObligation as SdkForkObligation,
+  type ForkObligationStatus,
+} from "@aegis/consumer-sdk";
 
 /*
  * Fork cases across rounds (decision 52): the pure rules, no store. Two commits of one height for
@@ -23,34 +35,16 @@ import { bytesEqual, type CrossRoundFork, type ForkCommitRef } from "@aegis/cons
  * on if it prevoted v' after precommitting v; it never prevotes twice in one round.
  */
 
-export const OBLIGATION_OPEN = 0;
-export const OBLIGATION_MET = 1;
-export const OBLIGATION_EXPIRED = 2;
-export type ObligationStatus = typeof OBLIGATION_OPEN | typeof OBLIGATION_MET | typeof OBLIGATION_EXPIRED;
+export const OBLIGATION_OPEN = FORK_OBLIGATION_OPEN;
+export const OBLIGATION_MET = FORK_OBLIGATION_MET;
+export const OBLIGATION_EXPIRED = FORK_OBLIGATION_EXPIRED;
+export type ObligationStatus = ForkObligationStatus;
 
 /** A polka as a case keeps it: its round, block and prevoters (indices into the set of the case's height). */
 export type PolkaRef = ForkCommitRef;
-
-export interface ForkObligation {
-  blockHash: Uint8Array;
-  minRound: number;
-  maxRound: number;
-  owers: number[];
-  deadlineMs: number;
-  status: ObligationStatus;
-}
-
-export interface ForkCaseState {
-  id: number;
-  height: number;
-  low: ForkCommitRef;
-  high: ForkCommitRef;
-  openedMs: number;
-  polkas: PolkaRef[];
-  obligations: ForkObligation[];
-  /** Indices convicted by this case, ascending. */
-  convicted: number[];
-}
+/** The case and its obligations are the SDK's types (what the hub serves at GET /fork-cases). */
+export type ForkObligation = SdkForkObligation;
+export type ForkCaseState = ForkCase;
 
 export interface ForkCaseStep {
   next: ForkCaseState;
@@ -76,13 +70,8 @@ export function openForkCase(id: number, fork: CrossRoundFork, nowMs: number, re
   return { id, height: fork.height, low: fork.low, high: fork.high, openedMs: nowMs, polkas: [], obligations: [owe(fork.high), owe(fork.low)], convicted: [] };
 }
 
-/** Whether `p` can matter to the case: a polka for v' in [r, r'], or for v in r (and not posted yet). */
-export function isPolkaWanted(c: ForkCaseState, p: { round: number; blockHash: Uint8Array }): boolean {
-  if (!isForkCaseOpen(c)) return false;
-  if (c.polkas.some((q) => q.round === p.round && bytesEqual(q.blockHash, p.blockHash))) return false;
-  if (bytesEqual(p.blockHash, c.high.blockHash)) return p.round >= c.low.round && p.round <= c.high.round;
-  return bytesEqual(p.blockHash, c.low.blockHash) && p.round === c.low.round;
-}
+/** Whether `p` can matter to the case: a polka for v' in [r, r'], or for v in r (and not posted yet). The SDK's rule. */
+export const isPolkaWanted = isPolkaWantedByForkCase;
 
 const satisfies = (o: ForkObligation, p: PolkaRef) => bytesEqual(o.blockHash, p.blockHash) && p.round >= o.minRound && p.round <= o.maxRound;
 
@@ -121,9 +110,7 @@ export function expireForkCase(c: ForkCaseState, nowMs: number): ForkCaseStep {
 }
 
 /** A case is open while one of its obligations is. */
-export function isForkCaseOpen(c: ForkCaseState): boolean {
-  return c.obligations.some((o) => o.status === OBLIGATION_OPEN);
-}
+export const isForkCaseOpen = isOpen;
 
 /** The earliest deadline among the open obligations (undefined when closed). */
 export function getNextForkCaseDeadline(c: ForkCaseState): number | undefined {
