@@ -124,8 +124,9 @@ export class HubFollower {
 
   /**
    * Calls `listener` with the evidence of each hub fork this follower proves (two verified
-   * certificates of one height naming who signed both: one BLS round, or two ZK statements), right
-   * after the chain halted on it. Returns the function that stops it.
+   * certificates of one height: BLS of one round or two ZK statements, which name who signed both; BLS
+   * of two rounds, which open a case on the hub, decision 52), right after the chain halted on it.
+   * Returns the function that stops it.
    */
   onForkEvidence(listener: (e: HubForkEvidence) => void): () => void {
     this.evidenceListeners.add(listener);
@@ -312,8 +313,8 @@ export class HubFollower {
    * A second certified block at a verified height. Its certificate is verified first (against the set
    * that signed the first one; a succinct one already by the light client): a node that serves an
    * uncertified header is lying, which throws and changes nothing. A proved fork halts the chain
-   * (CONFLICTING_CERTIFICATES) and, when the two certificates name who signed both (one BLS round, two
-   * ZK statements; consumer-sdk forkEvidence.ts), is handed to the evidence listeners. Always throws:
+   * (CONFLICTING_CERTIFICATES) and, when both certificates are of one tier (BLS of one round or two,
+   * two ZK statements; consumer-sdk forkEvidence.ts), is handed to the evidence listeners. Always throws:
    * the round that met it stops there.
    */
   private conflict(known: VerifiedHubBlock, other: { header: BlockHeader; hash: Uint8Array; bls?: CommitCertificate; zk?: ZkCertificate }): never {
@@ -323,10 +324,9 @@ export class HubFollower {
     if (other.bls) {
       if (!known.bls) throw new Error(`hub header ${h} conflicts with the trusted one, whose signing set this follower does not keep`);
       assertValidCommitCertificate(other.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet, expectedHeight: h, expectedBlockHash: other.hash });
-      if (known.bls.certificate.round === other.bls.round) {
-        evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
-        guilty = assertBlsForkGuilt(evidence.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet }).guilty;
-      }
+      // One round: the signers of both are guilty. Different rounds: the hub opens a case that asks for the polkas (decision 52).
+      evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
+      if (known.bls.certificate.round === other.bls.round) guilty = assertBlsForkGuilt(evidence.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet }).guilty;
     } else if (other.zk && known.zk) {
       evidence = { zk: { a: known.zk, b: other.zk } };
       // Both verified by the light client against one trusted root; its slots are the epoch's set in order.
@@ -339,7 +339,10 @@ export class HubFollower {
     if (event) {
       this.chain.halt(event, fork).catch((e: unknown) => this.log.error("the halt was not written to disk", { err: e instanceof Error ? e.message : String(e) }));
     }
-    this.log.error("hub fork: two certified blocks at one height", { hubHeight: h, evidence: evidence ? Object.keys(evidence)[0] : "none (another round or another tier: not slashable by itself)" });
+    this.log.error("hub fork: two certified blocks at one height", {
+      hubHeight: h,
+      evidence: !evidence ? "none (another tier: not slashable by itself yet)" : evidence.bls && guilty.length === 0 ? "bls across rounds (a case)" : Object.keys(evidence)[0],
+    });
     if (evidence) {
       for (const l of this.evidenceListeners) {
         try {
