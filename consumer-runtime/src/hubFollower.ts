@@ -327,6 +327,9 @@ export class HubFollower {
       // One round: the signers of both are guilty. Different rounds: the hub opens a case that asks for the polkas (decision 52).
       evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
       if (known.bls.certificate.round === other.bls.round) guilty = assertBlsForkGuilt(evidence.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet }).guilty;
+    } else if (other.zk && known.bls && !known.zk) {
+      // Across tiers: a BLS commit of one block, a ZK certificate of another (both verified); the hub opens a case (decision 52).
+      evidence = { mixed: { bls: { header: known.header, certificate: known.bls.certificate }, zk: other.zk } };
     } else if (other.zk && known.zk) {
       evidence = { zk: { a: known.zk, b: other.zk } };
       // Both verified by the light client against one trusted root; its slots are the epoch's set in order.
@@ -341,7 +344,7 @@ export class HubFollower {
     }
     this.log.error("hub fork: two certified blocks at one height", {
       hubHeight: h,
-      evidence: !evidence ? "none (another tier: not slashable by itself yet)" : evidence.bls && guilty.length === 0 ? "bls across rounds (a case)" : Object.keys(evidence)[0],
+      evidence: !evidence ? "none" : evidence.bls && guilty.length === 0 ? "bls across rounds (a case)" : evidence.mixed ? "across tiers (a case)" : Object.keys(evidence)[0],
     });
     if (evidence) {
       for (const l of this.evidenceListeners) {

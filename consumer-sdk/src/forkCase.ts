@@ -26,7 +26,9 @@ export interface ForkObligation {
 export interface ForkCase {
   id: number;
   height: number;
-  /** The lower round's commit and the higher round's. */
+  /** "rounds": two BLS commits of different rounds; "tiers": a BLS commit and a ZK certificate. */
+  kind: "rounds" | "tiers";
+  /** Across rounds: the lower round's commit and the higher round's. Across tiers: the BLS commit, and the ZK certificate's block and signers (round 0). */
   low: ForkCommitRef;
   high: ForkCommitRef;
   openedMs: number;
@@ -44,8 +46,13 @@ export function isForkCaseOpen(c: ForkCase): boolean {
 
 /** Whether an open case still wants a polka for (round, block): for the higher block in [low round, high round], for the lower block in the low round, not posted yet. */
 export function isPolkaWantedByForkCase(c: ForkCase, p: { round: number; blockHash: Uint8Array }): boolean {
-  if (!isForkCaseOpen(c)) return false;
+  if (c.kind !== "rounds" || !isForkCaseOpen(c)) return false;
   if (c.polkas.some((q) => q.round === p.round && bytesEqual(q.blockHash, p.blockHash))) return false;
   if (bytesEqual(p.blockHash, c.high.blockHash)) return p.round >= c.low.round && p.round <= c.high.round;
   return bytesEqual(p.blockHash, c.low.blockHash) && p.round === c.low.round;
+}
+
+/** Whether an open case across tiers still asks for a BLS commit of `blockHash` (the ZK certificate's block). */
+export function isCommitWantedByForkCase(c: ForkCase, blockHash: Uint8Array): boolean {
+  return c.kind === "tiers" && isForkCaseOpen(c) && bytesEqual(blockHash, c.high.blockHash);
 }

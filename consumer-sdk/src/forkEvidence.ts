@@ -29,8 +29,22 @@ export interface ZkForkEvidence {
   b: ZkCertificate;
 }
 
-/** Evidence of a hub fork on either tier (what MsgSubmitForkEvidence carries). */
-export type HubForkEvidence = { bls: BlsForkEvidence; zk?: undefined } | { zk: ZkForkEvidence; bls?: undefined };
+/** A BLS commit of one block and a ZK certificate of another at one height (decision 52: a case across tiers). */
+export interface CrossTierForkEvidence {
+  bls: { header: BlockHeader; certificate: CommitCertificate };
+  zk: ZkCertificate;
+}
+
+/** Evidence of a hub fork on either tier, or across them (what MsgSubmitForkEvidence carries). */
+export type HubForkEvidence =
+  | { bls: BlsForkEvidence; zk?: undefined; mixed?: undefined }
+  | { zk: ZkForkEvidence; bls?: undefined; mixed?: undefined }
+  | { mixed: CrossTierForkEvidence; bls?: undefined; zk?: undefined };
+
+/** The hub height a piece of evidence is about. */
+export function getForkEvidenceHeight(e: HubForkEvidence): number {
+  return e.bls ? e.bls.a.certificate.height : e.zk ? e.zk.a.height : e.mixed!.bls.certificate.height;
+}
 
 export type ForkEvidenceErrorType =
   /** A side is not a well-formed header and certificate pair (the header does not hash to the certificate's block, another chain or height). */
@@ -148,6 +162,52 @@ function assertBlsForkSides(e: BlsForkEvidence, ctx: { chainId: string; validato
     }
   }
   return { a, b };
+}
+
+/** A verified fork across tiers: the BLS commit, and the ZK certificate's block and signers (slots are the set's indices). */
+export interface CrossTierFork {
+  height: number;
+  bls: ForkCommitRef;
+  zk: { blockHash: Uint8Array; signers: number[] };
+}
+
+/**
+ * A BLS commit certificate of one block and a ZK certificate of another at one height, each checked
+ * against the verifier's own set (`validatorSet` and its ZK root `validatorSetRoot`). They prove no
+ * guilt by themselves (an honest validator may precommit A in one round and attest B, decided in a
+ * later one), and open a case that asks the ZK signers for a BLS commit of B (decision 52). Throws
+ * ForkEvidenceError: side "a" is the BLS one, "b" the ZK one.
+ */
+export function assertCrossTierFork(e: CrossTierForkEvidence, ctx: { chainId: string; validatorSet: ValidatorSet; validatorSetRoot: bigint; verify: VerifyZkCertificateOptions }): CrossTierFork {
+  if (!e || typeof e !== "object" || !e.bls || !e.bls.header || !e.bls.certificate) throw malformed("a", "a header and a certificate are required");
+  if (!e.zk) throw malformed("b", "a ZK certificate is required");
+  const { header, certificate } = e.bls;
+  if (header.chainId !== ctx.chainId) throw malformed("a", `header of chain ${JSON.stringify(header.chainId)}, not ${JSON.stringify(ctx.chainId)}`);
+  if (header.height !== certificate.height) throw malformed("a", `header height ${header.height}, certificate height ${certificate.height}`);
+  let hash: Uint8Array;
+  try {
+    hash = computeBlockHash(header);
+  } catch (err) {
+    throw malformed("a", `header: ${(err as Error).message}`);
+  }
+  if (!(certificate.blockHash instanceof Uint8Array) || !bytesEqual(hash, certificate.blockHash)) throw malformed("a", "the header does not hash to the certificate's block hash");
+  if (e.zk.height !== certificate.height) throw notConflicting(`heights ${certificate.height} and ${e.zk.height}`);
+  if (!(e.zk.blockHash instanceof Uint8Array) || bytesEqual(e.zk.blockHash, certificate.blockHash)) throw notConflicting("one block on both tiers");
+  try {
+    assertValidCommitCertificate(certificate, { chainId: ctx.chainId, validatorSet: ctx.validatorSet });
+  } catch (err) {
+    if (!(err instanceof CertificateError)) throw err;
+    throw invalidCertificate("a", err);
+  }
+  let signers: number[];
+  try {
+    signers = assertValidZkCertificate(e.zk, ctx.validatorSetRoot, { ...ctx.verify, trust: undefined }).signers;
+  } catch (err) {
+    if (!(err instanceof ZkCertificateError)) throw err;
+    throw invalidCertificate("b", err);
+  }
+  if (signers.some((i) => i >= ctx.validatorSet.validators.length)) throw invalidCertificate("b", { code: "ZK_SLOT_OUT_OF_SET", message: "a signer slot beyond the set" });
+  return { height: certificate.height, bls: { round: certificate.round, blockHash: certificate.blockHash.slice(), signers: getSignerIndices(certificate.signers) }, zk: { blockHash: e.zk.blockHash.slice(), signers } };
 }
 
 /**

@@ -642,6 +642,10 @@ export const descriptor = {
                       "rule": "repeated",
                       "type": "uint32",
                       "id": 8
+                    },
+                    "kind": {
+                      "type": "uint32",
+                      "id": 9
                     }
                   }
                 },
@@ -737,6 +741,36 @@ export const descriptor = {
                       "rule": "repeated",
                       "type": "string",
                       "id": 2
+                    }
+                  }
+                },
+                "MsgPostCommit": {
+                  "fields": {
+                    "submitter": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "commit": {
+                      "type": "aegis.v1.CommitCertificate",
+                      "id": 2
+                    }
+                  }
+                },
+                "MsgPostCommitResponse": {
+                  "fields": {
+                    "case_ids": {
+                      "rule": "repeated",
+                      "type": "uint64",
+                      "id": 1
+                    },
+                    "slashed": {
+                      "rule": "repeated",
+                      "type": "string",
+                      "id": 2
+                    },
+                    "opened_case_id": {
+                      "type": "uint64",
+                      "id": 3
                     }
                   }
                 }

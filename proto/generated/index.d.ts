@@ -1164,6 +1164,7 @@ export namespace aegis {
                 polkas: aegis.slashing.v1.ForkVoteSet.$Properties[];
                 obligations: aegis.slashing.v1.ForkObligation.$Properties[];
                 convicted: number[];
+                kind: number;
                 static create(properties: aegis.slashing.v1.ForkCase.$Shape): aegis.slashing.v1.ForkCase & aegis.slashing.v1.ForkCase.$Shape;
                 static create(properties?: aegis.slashing.v1.ForkCase.$Properties): aegis.slashing.v1.ForkCase;
                 static encode(message: aegis.slashing.v1.ForkCase.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1187,6 +1188,7 @@ export namespace aegis {
                     polkas?: (aegis.slashing.v1.ForkVoteSet.$Properties[]|null);
                     obligations?: (aegis.slashing.v1.ForkObligation.$Properties[]|null);
                     convicted?: (number[]|null);
+                    kind?: (number|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.slashing.v1.ForkCase.$Properties;
@@ -1380,6 +1382,68 @@ export namespace aegis {
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = aegis.slashing.v1.MsgPostPolkaResponse.$Properties;
+            }
+
+            interface IMsgPostCommit extends aegis.slashing.v1.MsgPostCommit.$Properties {
+            }
+
+            class MsgPostCommit {
+                constructor(properties?: aegis.slashing.v1.MsgPostCommit.$Properties);
+                $unknowns?: Uint8Array[];
+                submitter: string;
+                commit?: (aegis.v1.CommitCertificate.$Properties|null);
+                static create(properties: aegis.slashing.v1.MsgPostCommit.$Shape): aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgPostCommit.$Properties): aegis.slashing.v1.MsgPostCommit;
+                static encode(message: aegis.slashing.v1.MsgPostCommit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgPostCommit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgPostCommit;
+                static toObject(message: aegis.slashing.v1.MsgPostCommit, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgPostCommit {
+                interface $Properties {
+                    submitter?: (string|null);
+                    commit?: (aegis.v1.CommitCertificate.$Properties|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgPostCommit.$Properties;
+            }
+
+            interface IMsgPostCommitResponse extends aegis.slashing.v1.MsgPostCommitResponse.$Properties {
+            }
+
+            class MsgPostCommitResponse {
+                constructor(properties?: aegis.slashing.v1.MsgPostCommitResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                case_ids: (number|Long)[];
+                slashed: string[];
+                opened_case_id: (number|Long);
+                static create(properties: aegis.slashing.v1.MsgPostCommitResponse.$Shape): aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape;
+                static create(properties?: aegis.slashing.v1.MsgPostCommitResponse.$Properties): aegis.slashing.v1.MsgPostCommitResponse;
+                static encode(message: aegis.slashing.v1.MsgPostCommitResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.slashing.v1.MsgPostCommitResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.slashing.v1.MsgPostCommitResponse;
+                static toObject(message: aegis.slashing.v1.MsgPostCommitResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgPostCommitResponse {
+                interface $Properties {
+                    case_ids?: ((number|Long)[]|null);
+                    slashed?: (string[]|null);
+                    opened_case_id?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.slashing.v1.MsgPostCommitResponse.$Properties;
             }
         }
     }

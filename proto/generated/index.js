@@ -12406,6 +12406,7 @@ export const aegis = $root.aegis = (() => {
                  * @property {Array.<aegis.slashing.v1.ForkVoteSet.$Properties>|null} [polkas] ForkCase polkas
                  * @property {Array.<aegis.slashing.v1.ForkObligation.$Properties>|null} [obligations] ForkCase obligations
                  * @property {Array.<number>|null} [convicted] ForkCase convicted
+                 * @property {number|null} [kind] ForkCase kind
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -12505,6 +12506,14 @@ export const aegis = $root.aegis = (() => {
                 ForkCase.prototype.convicted = $util.emptyArray;
 
                 /**
+                 * ForkCase kind.
+                 * @member {number} kind
+                 * @memberof aegis.slashing.v1.ForkCase
+                 * @instance
+                 */
+                ForkCase.prototype.kind = 0;
+
+                /**
                  * Creates a new ForkCase instance using the specified properties.
                  * @function create
                  * @memberof aegis.slashing.v1.ForkCase
@@ -12554,6 +12563,8 @@ export const aegis = $root.aegis = (() => {
                             $root.aegis.slashing.v1.ForkObligation.encode(message.obligations[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
                     if (message.convicted != null && message.convicted.length)
                         writer.uint32(/* id 8, wireType 2 =*/66).uint32s(message.convicted);
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                        writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.kind);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -12680,6 +12691,15 @@ export const aegis = $root.aegis = (() => {
                                 message.convicted.push(reader.uint32());
                                 continue;
                             }
+                        case 9: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.kind = value;
+                                else
+                                    delete message.kind;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -12772,6 +12792,9 @@ export const aegis = $root.aegis = (() => {
                             if (!$util.isInteger(message.convicted[i]))
                                 return "convicted: integer[] expected";
                     }
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        if (!$util.isInteger(message.kind))
+                            return "kind: integer expected";
                     return null;
                 };
 
@@ -12860,6 +12883,9 @@ export const aegis = $root.aegis = (() => {
                         for (let i = 0; i < object.convicted.length; ++i)
                             message.convicted[i] = object.convicted[i] >>> 0;
                     }
+                    if (object.kind != null)
+                        if ($Number(object.kind) !== 0)
+                            message.kind = object.kind >>> 0;
                     return message;
                 };
 
@@ -12903,6 +12929,7 @@ export const aegis = $root.aegis = (() => {
                             object.opened_ms = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                         } else
                             object.opened_ms = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.kind = 0;
                     }
                     if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                         if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -12944,6 +12971,8 @@ export const aegis = $root.aegis = (() => {
                         for (let j = 0; j < message.convicted.length; ++j)
                             object.convicted[j] = message.convicted[j];
                     }
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        object.kind = message.kind;
                     return object;
                 };
 
@@ -15034,6 +15063,704 @@ export const aegis = $root.aegis = (() => {
                 };
 
                 return MsgPostPolkaResponse;
+            })();
+
+            v1.MsgPostCommit = (function() {
+
+                /**
+                 * Properties of a MsgPostCommit.
+                 * @typedef {Object} aegis.slashing.v1.MsgPostCommit.$Properties
+                 * @property {string|null} [submitter] MsgPostCommit submitter
+                 * @property {aegis.v1.CommitCertificate.$Properties|null} [commit] MsgPostCommit commit
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgPostCommit.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgPostCommit
+                 * @augments aegis.slashing.v1.MsgPostCommit.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgPostCommit.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgPostCommit.
+                 * @typedef {aegis.slashing.v1.MsgPostCommit.$Properties} aegis.slashing.v1.MsgPostCommit.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgPostCommit.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgPostCommit.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgPostCommit.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgPostCommit = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgPostCommit submitter.
+                 * @member {string} submitter
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @instance
+                 */
+                MsgPostCommit.prototype.submitter = "";
+
+                /**
+                 * MsgPostCommit commit.
+                 * @member {aegis.v1.CommitCertificate.$Properties|null|undefined} commit
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @instance
+                 */
+                MsgPostCommit.prototype.commit = null;
+
+                /**
+                 * Creates a new MsgPostCommit instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommit.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgPostCommit} MsgPostCommit instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgPostCommit.$Shape): aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgPostCommit.$Properties): aegis.slashing.v1.MsgPostCommit;
+                 * }}
+                 */
+                MsgPostCommit.create = function(properties) {
+                    return new MsgPostCommit(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgPostCommit message. Does not implicitly {@link aegis.slashing.v1.MsgPostCommit.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommit.$Properties} message MsgPostCommit message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostCommit.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter") && message.submitter !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.submitter);
+                    if (message.commit != null && $Object.hasOwnProperty.call(message, "commit"))
+                        $root.aegis.v1.CommitCertificate.encode(message.commit, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgPostCommit message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgPostCommit.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommit.$Properties} message MsgPostCommit message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostCommit.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgPostCommit message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape} MsgPostCommit
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostCommit.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgPostCommit();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.submitter = value;
+                                else
+                                    delete message.submitter;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.commit = $root.aegis.v1.CommitCertificate.decode(reader, reader.size(), $undefined, _depth + 1, message.commit);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgPostCommit message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgPostCommit & aegis.slashing.v1.MsgPostCommit.$Shape} MsgPostCommit
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostCommit.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgPostCommit message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgPostCommit.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        if (!$util.isString(message.submitter))
+                            return "submitter: string expected";
+                    if (message.commit != null && $Object.hasOwnProperty.call(message, "commit")) {
+                        let error = $root.aegis.v1.CommitCertificate.verify(message.commit, _depth + 1);
+                        if (error)
+                            return "commit." + error;
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgPostCommit message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgPostCommit} MsgPostCommit
+                 */
+                MsgPostCommit.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgPostCommit)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgPostCommit: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgPostCommit();
+                    if (object.submitter != null)
+                        if (typeof object.submitter !== "string" || object.submitter.length)
+                            message.submitter = $String(object.submitter);
+                    if (object.commit != null) {
+                        if (!$util.isObject(object.commit))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostCommit.commit: object expected");
+                        message.commit = $root.aegis.v1.CommitCertificate.fromObject(object.commit, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgPostCommit message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommit} message MsgPostCommit
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgPostCommit.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.submitter = "";
+                        object.commit = null;
+                    }
+                    if (message.submitter != null && $Object.hasOwnProperty.call(message, "submitter"))
+                        object.submitter = message.submitter;
+                    if (message.commit != null && $Object.hasOwnProperty.call(message, "commit"))
+                        object.commit = $root.aegis.v1.CommitCertificate.toObject(message.commit, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgPostCommit to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgPostCommit.prototype.toJSON = function() {
+                    return MsgPostCommit.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgPostCommit
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgPostCommit
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgPostCommit.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgPostCommit";
+                };
+
+                return MsgPostCommit;
+            })();
+
+            v1.MsgPostCommitResponse = (function() {
+
+                /**
+                 * Properties of a MsgPostCommitResponse.
+                 * @typedef {Object} aegis.slashing.v1.MsgPostCommitResponse.$Properties
+                 * @property {Array.<number|Long>|null} [case_ids] MsgPostCommitResponse case_ids
+                 * @property {Array.<string>|null} [slashed] MsgPostCommitResponse slashed
+                 * @property {number|Long|null} [opened_case_id] MsgPostCommitResponse opened_case_id
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgPostCommitResponse.
+                 * @memberof aegis.slashing.v1
+                 * @interface IMsgPostCommitResponse
+                 * @augments aegis.slashing.v1.MsgPostCommitResponse.$Properties
+                 * @deprecated Use aegis.slashing.v1.MsgPostCommitResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgPostCommitResponse.
+                 * @typedef {aegis.slashing.v1.MsgPostCommitResponse.$Properties} aegis.slashing.v1.MsgPostCommitResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgPostCommitResponse.
+                 * @memberof aegis.slashing.v1
+                 * @classdesc Represents a MsgPostCommitResponse.
+                 * @constructor
+                 * @param {aegis.slashing.v1.MsgPostCommitResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgPostCommitResponse = function (properties) {
+                    this.case_ids = [];
+                    this.slashed = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgPostCommitResponse case_ids.
+                 * @member {Array.<number|Long>} case_ids
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @instance
+                 */
+                MsgPostCommitResponse.prototype.case_ids = $util.emptyArray;
+
+                /**
+                 * MsgPostCommitResponse slashed.
+                 * @member {Array.<string>} slashed
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @instance
+                 */
+                MsgPostCommitResponse.prototype.slashed = $util.emptyArray;
+
+                /**
+                 * MsgPostCommitResponse opened_case_id.
+                 * @member {number|Long} opened_case_id
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @instance
+                 */
+                MsgPostCommitResponse.prototype.opened_case_id = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new MsgPostCommitResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommitResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.slashing.v1.MsgPostCommitResponse} MsgPostCommitResponse instance
+                 * @type {{
+                 *   (properties: aegis.slashing.v1.MsgPostCommitResponse.$Shape): aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape;
+                 *   (properties?: aegis.slashing.v1.MsgPostCommitResponse.$Properties): aegis.slashing.v1.MsgPostCommitResponse;
+                 * }}
+                 */
+                MsgPostCommitResponse.create = function(properties) {
+                    return new MsgPostCommitResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgPostCommitResponse message. Does not implicitly {@link aegis.slashing.v1.MsgPostCommitResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommitResponse.$Properties} message MsgPostCommitResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostCommitResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.case_ids != null && message.case_ids.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).uint64s(message.case_ids);
+                    if (message.slashed != null && message.slashed.length)
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            writer.uint32(/* id 2, wireType 2 =*/18).string(message.slashed[i]);
+                    if (message.opened_case_id != null && $Object.hasOwnProperty.call(message, "opened_case_id") && (typeof message.opened_case_id === "object" ? message.opened_case_id.low || message.opened_case_id.high : message.opened_case_id !== 0))
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.opened_case_id);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgPostCommitResponse message, length delimited. Does not implicitly {@link aegis.slashing.v1.MsgPostCommitResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommitResponse.$Properties} message MsgPostCommitResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgPostCommitResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgPostCommitResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape} MsgPostCommitResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostCommitResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.slashing.v1.MsgPostCommitResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType === 2) {
+                                    if (!(message.case_ids && message.case_ids.length))
+                                        message.case_ids = [];
+                                    reader.uint64s(message.case_ids);
+                                    continue;
+                                }
+                                if (wireType !== 0)
+                                    break;
+                                if (!(message.case_ids && message.case_ids.length))
+                                    message.case_ids = [];
+                                message.case_ids.push(reader.uint64());
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.slashed && message.slashed.length))
+                                    message.slashed = [];
+                                message.slashed.push(reader.stringVerify());
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.opened_case_id = value;
+                                else
+                                    delete message.opened_case_id;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgPostCommitResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.slashing.v1.MsgPostCommitResponse & aegis.slashing.v1.MsgPostCommitResponse.$Shape} MsgPostCommitResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgPostCommitResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgPostCommitResponse message.
+                 * @function verify
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgPostCommitResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.case_ids != null && $Object.hasOwnProperty.call(message, "case_ids")) {
+                        if (!$Array.isArray(message.case_ids))
+                            return "case_ids: array expected";
+                        for (let i = 0; i < message.case_ids.length; ++i)
+                            if (!$util.isInteger(message.case_ids[i]) && !(message.case_ids[i] && $util.isInteger(message.case_ids[i].low) && $util.isInteger(message.case_ids[i].high)))
+                                return "case_ids: integer|Long[] expected";
+                    }
+                    if (message.slashed != null && $Object.hasOwnProperty.call(message, "slashed")) {
+                        if (!$Array.isArray(message.slashed))
+                            return "slashed: array expected";
+                        for (let i = 0; i < message.slashed.length; ++i)
+                            if (!$util.isString(message.slashed[i]))
+                                return "slashed: string[] expected";
+                    }
+                    if (message.opened_case_id != null && $Object.hasOwnProperty.call(message, "opened_case_id"))
+                        if (!$util.isInteger(message.opened_case_id) && !(message.opened_case_id && $util.isInteger(message.opened_case_id.low) && $util.isInteger(message.opened_case_id.high)))
+                            return "opened_case_id: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgPostCommitResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.slashing.v1.MsgPostCommitResponse} MsgPostCommitResponse
+                 */
+                MsgPostCommitResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.slashing.v1.MsgPostCommitResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.slashing.v1.MsgPostCommitResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.slashing.v1.MsgPostCommitResponse();
+                    if (object.case_ids) {
+                        if (!$Array.isArray(object.case_ids))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostCommitResponse.case_ids: array expected");
+                        message.case_ids = $Array(object.case_ids.length);
+                        for (let i = 0; i < object.case_ids.length; ++i)
+                            if ($util.Long)
+                                message.case_ids[i] = $util.Long.fromValue(object.case_ids[i], true);
+                            else if (typeof object.case_ids[i] === "string")
+                                message.case_ids[i] = $parseInt(object.case_ids[i], 10);
+                            else if (typeof object.case_ids[i] === "number")
+                                message.case_ids[i] = object.case_ids[i];
+                            else if (typeof object.case_ids[i] === "object")
+                                message.case_ids[i] = new $util.LongBits(object.case_ids[i].low >>> 0, object.case_ids[i].high >>> 0).toNumber(true);
+                    }
+                    if (object.slashed) {
+                        if (!$Array.isArray(object.slashed))
+                            throw $TypeError(".aegis.slashing.v1.MsgPostCommitResponse.slashed: array expected");
+                        message.slashed = $Array(object.slashed.length);
+                        for (let i = 0; i < object.slashed.length; ++i)
+                            message.slashed[i] = $String(object.slashed[i]);
+                    }
+                    if (object.opened_case_id != null)
+                        if (typeof object.opened_case_id === "object" ? object.opened_case_id.low || object.opened_case_id.high : $Number(object.opened_case_id) !== 0)
+                            if ($util.Long)
+                                message.opened_case_id = $util.Long.fromValue(object.opened_case_id, true);
+                            else if (typeof object.opened_case_id === "string")
+                                message.opened_case_id = $parseInt(object.opened_case_id, 10);
+                            else if (typeof object.opened_case_id === "number")
+                                message.opened_case_id = object.opened_case_id;
+                            else if (typeof object.opened_case_id === "object")
+                                message.opened_case_id = new $util.LongBits(object.opened_case_id.low >>> 0, object.opened_case_id.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgPostCommitResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {aegis.slashing.v1.MsgPostCommitResponse} message MsgPostCommitResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgPostCommitResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults) {
+                        object.case_ids = [];
+                        object.slashed = [];
+                    }
+                    if (options.defaults)
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.opened_case_id = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.opened_case_id = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (message.case_ids && message.case_ids.length) {
+                        object.case_ids = $Array(message.case_ids.length);
+                        for (let j = 0; j < message.case_ids.length; ++j)
+                            if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                                object.case_ids[j] = typeof message.case_ids[j] === "number" ? $BigInt(message.case_ids[j]) : $util.Long.fromBits(message.case_ids[j].low >>> 0, message.case_ids[j].high >>> 0, true).toBigInt();
+                            else if (typeof message.case_ids[j] === "number")
+                                object.case_ids[j] = options.longs === $String ? $String(message.case_ids[j]) : message.case_ids[j];
+                            else
+                                object.case_ids[j] = options.longs === $String ? $util.Long.prototype.toString.call(message.case_ids[j]) : options.longs === $Number ? new $util.LongBits(message.case_ids[j].low >>> 0, message.case_ids[j].high >>> 0).toNumber(true) : message.case_ids[j];
+                    }
+                    if (message.slashed && message.slashed.length) {
+                        object.slashed = $Array(message.slashed.length);
+                        for (let j = 0; j < message.slashed.length; ++j)
+                            object.slashed[j] = message.slashed[j];
+                    }
+                    if (message.opened_case_id != null && $Object.hasOwnProperty.call(message, "opened_case_id"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.opened_case_id = typeof message.opened_case_id === "number" ? $BigInt(message.opened_case_id) : $util.Long.fromBits(message.opened_case_id.low >>> 0, message.opened_case_id.high >>> 0, true).toBigInt();
+                        else if (typeof message.opened_case_id === "number")
+                            object.opened_case_id = options.longs === $String ? $String(message.opened_case_id) : message.opened_case_id;
+                        else
+                            object.opened_case_id = options.longs === $String ? $util.Long.prototype.toString.call(message.opened_case_id) : options.longs === $Number ? new $util.LongBits(message.opened_case_id.low >>> 0, message.opened_case_id.high >>> 0).toNumber(true) : message.opened_case_id;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgPostCommitResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgPostCommitResponse.prototype.toJSON = function() {
+                    return MsgPostCommitResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgPostCommitResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.slashing.v1.MsgPostCommitResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgPostCommitResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.slashing.v1.MsgPostCommitResponse";
+                };
+
+                return MsgPostCommitResponse;
             })();
 
             return v1;

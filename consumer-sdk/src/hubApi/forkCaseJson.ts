@@ -32,6 +32,7 @@ export interface ForkObligationJson {
 export interface ForkCaseJson {
   id: number;
   height: number;
+  kind: "rounds" | "tiers";
   low: ForkCommitRefJson;
   high: ForkCommitRefJson;
   openedMs: number;
@@ -54,6 +55,7 @@ export function encodeForkCasesJson(cases: readonly ForkCase[]): ForkCasesJson {
     cases: cases.map((c) => ({
       id: c.id,
       height: c.height,
+      kind: c.kind,
       low: refJson(c.low),
       high: refJson(c.high),
       openedMs: c.openedMs,
@@ -79,13 +81,15 @@ function readRef(v: unknown, path: string): ForkCommitRef {
 export function decodeForkCasesJson(json: unknown, path = "$"): ForkCase[] {
   const o = readObject(json, path, ["cases"]);
   return readArray(o.cases, `${path}.cases`, HUB_MAX_FORK_CASES, (x, p): ForkCase => {
-    const c = readObject(x, p, ["id", "height", "low", "high", "openedMs", "polkas", "obligations", "convicted"]);
+    const c = readObject(x, p, ["id", "height", "kind", "low", "high", "openedMs", "polkas", "obligations", "convicted"]);
+    const kind = readLiteral(c.kind, `${p}.kind`, ["rounds", "tiers"] as const);
     const low = readRef(c.low, `${p}.low`);
     const high = readRef(c.high, `${p}.high`);
-    if (low.round >= high.round) throw inconsistent(`${p}.high.round`, "the higher commit's round must be above the lower's");
+    if (kind === "rounds" && low.round >= high.round) throw inconsistent(`${p}.high.round`, "the higher commit's round must be above the lower's");
     return {
       id: readInt(c.id, `${p}.id`, 1),
       height: readInt(c.height, `${p}.height`, 1),
+      kind,
       low,
       high,
       openedMs: readInt(c.openedMs, `${p}.openedMs`, 0),

@@ -1,7 +1,7 @@
 import { aegis } from "@aegis/proto";
 import { BinaryWriter } from "cosmjs-types/binary";
-import type { PolkaCertificate } from "../commitCertificate.js";
-import type { BlsForkEvidence, ZkForkEvidence } from "../forkEvidence.js";
+import type { CommitCertificate, PolkaCertificate } from "../commitCertificate.js";
+import type { BlsForkEvidence, CrossTierForkEvidence, ZkForkEvidence } from "../forkEvidence.js";
 import { certificateToProto, headerToProto, zkCertificateToProto } from "./hubTypes.js";
 
 export const MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidence";
@@ -15,6 +15,8 @@ export interface MsgSubmitForkEvidence {
   submitter: string;
   bls?: BlsForkEvidence;
   zk?: ZkForkEvidence;
+  /** A BLS commit and a ZK certificate of another block (decision 52): header_a, certificate_a and zk_b on the wire. */
+  mixed?: CrossTierForkEvidence;
 }
 
 /**
@@ -38,13 +40,18 @@ export const AegisMsgSubmitForkEvidence = {
       w.uint32(50).bytes(pb.ZkFinalityCertificate.encode(zkCertificateToProto(m.zk.a)).finish());
       w.uint32(58).bytes(pb.ZkFinalityCertificate.encode(zkCertificateToProto(m.zk.b)).finish());
     }
+    if (m.mixed) {
+      w.uint32(18).bytes(pb.BlockHeader.encode(headerToProto(m.mixed.bls.header)).finish());
+      w.uint32(26).bytes(pb.CommitCertificate.encode(certificateToProto(m.mixed.bls.certificate)).finish());
+      w.uint32(58).bytes(pb.ZkFinalityCertificate.encode(zkCertificateToProto(m.mixed.zk)).finish());
+    }
     return w;
   },
   decode(input: Uint8Array): aegis.slashing.v1.MsgSubmitForkEvidence {
     return aegis.slashing.v1.MsgSubmitForkEvidence.decode(input);
   },
   fromPartial(p: Partial<MsgSubmitForkEvidence>): MsgSubmitForkEvidence {
-    return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}) };
+    return { submitter: p.submitter ?? "", ...(p.bls ? { bls: p.bls } : {}), ...(p.zk ? { zk: p.zk } : {}), ...(p.mixed ? { mixed: p.mixed } : {}) };
   },
 };
 
@@ -70,5 +77,28 @@ export const AegisMsgPostPolka = {
   },
   fromPartial(p: Partial<MsgPostPolka>): MsgPostPolka {
     return { submitter: p.submitter ?? "", polka: p.polka! };
+  },
+};
+
+export const MSG_POST_COMMIT_TYPE_URL = "/aegis.slashing.v1.MsgPostCommit";
+
+/** /aegis.slashing.v1.MsgPostCommit (decision 52): a BLS commit for the open fork cases across tiers of its height. */
+export interface MsgPostCommit {
+  submitter: string;
+  commit: CommitCertificate;
+}
+
+export const AegisMsgPostCommit = {
+  typeUrl: MSG_POST_COMMIT_TYPE_URL,
+  encode(m: MsgPostCommit, w: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    if (m.submitter !== "") w.uint32(10).string(m.submitter);
+    if (m.commit) w.uint32(18).bytes(aegis.v1.CommitCertificate.encode(certificateToProto(m.commit)).finish());
+    return w;
+  },
+  decode(input: Uint8Array): aegis.slashing.v1.MsgPostCommit {
+    return aegis.slashing.v1.MsgPostCommit.decode(input);
+  },
+  fromPartial(p: Partial<MsgPostCommit>): MsgPostCommit {
+    return { submitter: p.submitter ?? "", commit: p.commit! };
   },
 };

@@ -55,6 +55,7 @@ import {
   type SlashingParams,
   SLASHING_HANDLERS,
   createForkEvidenceHandler,
+  createPostCommitHandler,
   createPostPolkaHandler,
   getForkCases,
   processForkCaseDeadlines,
@@ -139,7 +140,8 @@ export class HubApplication implements Application {
     const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
     const forkEvidence = createForkEvidenceHandler(opts.zk) as unknown as MsgHandler<never>;
     const postPolka = createPostPolkaHandler() as unknown as MsgHandler<never>;
-    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, forkEvidence, postPolka, ...CONSUMER_HANDLERS, ...zk]);
+    const postCommit = createPostCommitHandler() as unknown as MsgHandler<never>;
+    this.registry = new MsgRegistry([...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, forkEvidence, postPolka, postCommit, ...CONSUMER_HANDLERS, ...zk]);
   }
 
   /** Opens the state (writing the genesis state as version 0 on first start). */

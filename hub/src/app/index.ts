@@ -17,4 +17,4 @@ export * from "./pagination.js";
 export * from "./modules/consumers/index.js";
 // The hub's strict codec of the fork-evidence message (the SDK's hub-tx, re-exported with the
 // consumers module, has the encoder only).
-export { AegisMsgPostPolka, AegisMsgSubmitForkEvidence } from "./modules/slashing/index.js";
+export { AegisMsgPostCommit, AegisMsgPostPolka, AegisMsgSubmitForkEvidence } from "./modules/slashing/index.js";

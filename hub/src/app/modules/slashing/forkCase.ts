@@ -1,5 +1,5 @@
 import { aegis } from "@aegis/proto";
-import { concatBytes, sha256, type CrossRoundFork } from "@aegis/consumer-sdk";
+import { concatBytes, isCommitWantedByForkCase, sha256, utf8, type CrossRoundFork, type CrossTierFork, type ForkCommitRef } from "@aegis/consumer-sdk";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
 import { decodeU64, encodeU64 } from "../../storeKeys.js";
 import type { TxEvent } from "../../txEvents.js";
@@ -10,7 +10,9 @@ import {
   getNextForkCaseDeadline,
   isForkCaseOpen,
   isPolkaWanted,
+  openCrossTierCase,
   openForkCase,
+  postCommitToForkCase,
   postPolkaToForkCase,
   type ForkCaseState,
   type ForkCaseStep,
@@ -32,10 +34,23 @@ const caseKey = (id: number) => concatBytes(Uint8Array.of(SlashingKeyPrefix.Fork
 const openKey = (id: number) => concatBytes(Uint8Array.of(SlashingKeyPrefix.OpenForkCase), encodeU64(BigInt(id)));
 const NEXT_ID_KEY = Uint8Array.of(SlashingKeyPrefix.NextForkCaseId);
 
+const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+
 function forkKey(fork: CrossRoundFork): Uint8Array {
-  const r = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-  const digest = sha256(concatBytes(r(fork.low.round), fork.low.blockHash, r(fork.high.round), fork.high.blockHash));
+  const digest = sha256(concatBytes(u32(fork.low.round), fork.low.blockHash, u32(fork.high.round), fork.high.blockHash));
   return concatBytes(Uint8Array.of(SlashingKeyPrefix.ForkCaseByFork), encodeU64(BigInt(fork.height)), digest);
+}
+
+function crossTierKey(fork: CrossTierFork): Uint8Array {
+  const digest = sha256(concatBytes(utf8("tiers"), u32(fork.bls.round), fork.bls.blockHash, fork.zk.blockHash));
+  return concatBytes(Uint8Array.of(SlashingKeyPrefix.ForkCaseByFork), encodeU64(BigInt(fork.height)), digest);
+}
+
+function nextCaseId(store: KVStore): number {
+  const raw = store.get(NEXT_ID_KEY);
+  const id = raw ? Number(decodeU64(raw)) : 1;
+  store.set(NEXT_ID_KEY, encodeU64(BigInt(id + 1)));
+  return id;
 }
 
 function encodeCase(c: ForkCaseState): Uint8Array {
@@ -44,6 +59,7 @@ function encodeCase(c: ForkCaseState): Uint8Array {
   return pb.ForkCase.encode({
     id: c.id,
     height: c.height,
+    kind: c.kind === "tiers" ? 1 : 0,
     low: vs(c.low),
     high: vs(c.high),
     opened_ms: c.openedMs,
@@ -60,6 +76,7 @@ function decodeCase(raw: Uint8Array): ForkCaseState {
   return {
     id: num(m.id),
     height: num(m.height),
+    kind: m.kind === 1 ? "tiers" : "rounds",
     low: vs(m.low),
     high: vs(m.high),
     openedMs: num(m.opened_ms),
@@ -138,9 +155,7 @@ export function processOpenForkCase(store: KVStore, fork: CrossRoundFork, ctx: E
   if (ctx.time - infractionTime + longest > getStakingParams(store).unbondingTimeMs) {
     fail(`a case for height ${fork.height} could take ${longest} ms more and would outlive the unbonding period`);
   }
-  const raw = store.get(NEXT_ID_KEY);
-  const id = raw ? Number(decodeU64(raw)) : 1;
-  store.set(NEXT_ID_KEY, encodeU64(BigInt(id + 1)));
+  const id = nextCaseId(store);
   store.set(key, encodeU64(BigInt(id)));
   const c = openForkCase(id, fork, ctx.time, responseMs);
   putForkCase(store, c);
@@ -152,6 +167,64 @@ export function processOpenForkCase(store: KVStore, fork: CrossRoundFork, ctx: E
     ]),
   ];
   return { caseId: id, results: [], events };
+}
+
+/**
+ * Opens a case across tiers for a verified pair (consumer-sdk assertCrossTierFork). Refused (`fail`)
+ * when this pair already has a case, or when the case and the case across rounds it may lead to could
+ * not end within the unbonding period (the infraction's age plus three response periods).
+ */
+export function processOpenCrossTierCase(store: KVStore, fork: CrossTierFork, ctx: EvidenceContext, fail: (reason: string) => never): ForkCaseOutcome {
+  const key = crossTierKey(fork);
+  const existing = store.get(key);
+  if (existing) fail(`this fork at height ${fork.height} already has case ${decodeU64(existing)}`);
+  const responseMs = getForkCaseResponseMs(store);
+  const infractionTime = getBlockTime(store, fork.height) ?? ctx.time;
+  if (ctx.time - infractionTime + 3 * responseMs > getStakingParams(store).unbondingTimeMs) {
+    fail(`a case for height ${fork.height} could take ${3 * responseMs} ms more and would outlive the unbonding period`);
+  }
+  const id = nextCaseId(store);
+  store.set(key, encodeU64(BigInt(id)));
+  const c = openCrossTierCase(id, fork, ctx.time, responseMs);
+  putForkCase(store, c);
+  return { caseId: id, results: [], events: [caseEvent("hub_fork_case", c, [{ key: "kind", value: "tiers" }, { key: "bls_round", value: String(fork.bls.round) }, { key: "deadline_ms", value: String(getNextForkCaseDeadline(c)) }])] };
+}
+
+/** The open cases across tiers of `height` that ask for a BLS commit of `blockHash`. */
+export function getCasesWantingCommit(store: ReadonlyKVStore, height: number, blockHash: Uint8Array): ForkCaseState[] {
+  return getOpenForkCases(store).filter((c) => c.height === height && isCommitWantedByForkCase(c, blockHash));
+}
+
+/**
+ * Posts a verified BLS commit (of the ZK certificate's block) to each open case across tiers that asks
+ * for it: the obligation is met, and with the case's own BLS commit it makes a pair, judged at once:
+ * of one round, those in both are slashed (reason "hub_fork"); of two rounds, a case across rounds
+ * opens (unless that fork has one already). `fail` is for that opening's refusals.
+ */
+export function processPostCommit(store: KVStore, commit: ForkCommitRef & { height: number }, ctx: EvidenceContext, fail: (reason: string) => never): { outcomes: ForkCaseOutcome[]; openedCaseId: number } {
+  let openedCaseId = 0;
+  const outcomes = getCasesWantingCommit(store, commit.height, commit.blockHash).map((c) => {
+    const next = postCommitToForkCase(c, commit)!;
+    putForkCase(store, next);
+    const events: TxEvent[] = [caseEvent("hub_fork_case_commit", next, [{ key: "round", value: String(commit.round) }])];
+    let results: DuplicateVoteResult[] = [];
+    if (commit.round === c.low.round) {
+      const both = c.low.signers.filter((i) => commit.signers.includes(i));
+      const step = { next: { ...next, convicted: [...new Set([...next.convicted, ...both])].sort((a, b) => a - b) }, convicted: both.filter((i) => !next.convicted.includes(i)) };
+      putForkCase(store, step.next);
+      results = convict(store, step.next, step, ctx, "hub_fork");
+    } else {
+      const pair: CrossRoundFork = commit.round < c.low.round ? { height: c.height, low: commit, high: c.low } : { height: c.height, low: c.low, high: commit };
+      if (!store.get(forkKey(pair))) {
+        const opened = processOpenForkCase(store, pair, ctx, fail);
+        openedCaseId = opened.caseId;
+        events.push(...opened.events);
+      }
+    }
+    events.push(...results.flatMap((r) => r.events));
+    return { caseId: c.id, results, events };
+  });
+  return { outcomes, openedCaseId };
 }
 
 /** The open cases of `height` that want a polka for (round, block). */

@@ -4,8 +4,10 @@ import {
   FORK_OBLIGATION_MET,
   FORK_OBLIGATION_OPEN,
   isForkCaseOpen as isOpen,
+  isCommitWantedByForkCase,
   isPolkaWantedByForkCase,
   type CrossRoundFork,
+  type CrossTierFork,
   type ForkCase,
   type ForkCommitRef,
   type ForkObligation as SdkForkObligation,
@@ -67,7 +69,26 @@ function withConvicted(c: ForkCaseState, guilty: readonly number[]): ForkCaseSte
 export function openForkCase(id: number, fork: CrossRoundFork, nowMs: number, responseMs: number): ForkCaseState {
   const deadlineMs = nowMs + responseMs;
   const owe = (c: ForkCommitRef): ForkObligation => ({ blockHash: c.blockHash, minRound: c.round, maxRound: c.round, owers: [...c.signers].sort((a, b) => a - b), deadlineMs, status: OBLIGATION_OPEN });
-  return { id, height: fork.height, low: fork.low, high: fork.high, openedMs: nowMs, polkas: [], obligations: [owe(fork.high), owe(fork.low)], convicted: [] };
+  return { id, height: fork.height, kind: "rounds", low: fork.low, high: fork.high, openedMs: nowMs, polkas: [], obligations: [owe(fork.high), owe(fork.low)], convicted: [] };
+}
+
+/**
+ * A case across tiers (consumer-sdk assertCrossTierFork): a BLS commit C(r, A) and a ZK certificate
+ * of B at one height. An honest validator attests only a block it committed, so it holds a BLS commit
+ * of B: the ZK certificate's signers owe one (any round), due at `nowMs + responseMs`. Posted, it
+ * makes a pair of BLS commits with C(r, A), judged as such (forkCase.ts processPostCommit); unposted,
+ * the signers are convicted (more than 2/3 of the power).
+ */
+export function openCrossTierCase(id: number, fork: CrossTierFork, nowMs: number, responseMs: number): ForkCaseState {
+  const zk = { round: 0, blockHash: fork.zk.blockHash, signers: [...fork.zk.signers].sort((a, b) => a - b) };
+  const obligation: ForkObligation = { blockHash: zk.blockHash, minRound: 0, maxRound: 0xffffffff, owers: zk.signers, deadlineMs: nowMs + responseMs, status: OBLIGATION_OPEN };
+  return { id, height: fork.height, kind: "tiers", low: fork.bls, high: zk, openedMs: nowMs, polkas: [], obligations: [obligation], convicted: [] };
+}
+
+/** Meets a case across tiers' obligation with a verified BLS commit of the ZK certificate's block (undefined when the case does not ask for it). */
+export function postCommitToForkCase(c: ForkCaseState, commit: { blockHash: Uint8Array }): ForkCaseState | undefined {
+  if (!isCommitWantedByForkCase(c, commit.blockHash)) return undefined;
+  return { ...c, obligations: c.obligations.map((o) => (o.status === OBLIGATION_OPEN ? { ...o, status: OBLIGATION_MET as ObligationStatus } : o)) };
 }
 
 /** Whether `p` can matter to the case: a polka for v' in [r, r'], or for v in r (and not posted yet). The SDK's rule. */

@@ -1,10 +1,13 @@
 import { aegis } from "@aegis/proto";
-import { assertBlsCrossRoundFork, assertBlsForkGuilt, assertValidPolkaCertificate, assertZkForkGuilt, CertificateError, ForkEvidenceError, getSignerIndices, type ForkGuilt } from "@aegis/consumer-sdk";
+import { assertBlsCrossRoundFork, assertBlsForkGuilt, assertCrossTierFork, assertValidCommitCertificate, assertValidPolkaCertificate, assertZkForkGuilt, CertificateError, ForkEvidenceError, getSignerIndices, type ForkGuilt } from "@aegis/consumer-sdk";
 import {
+  AegisMsgPostCommit as SdkMsgPostCommit,
   AegisMsgPostPolka as SdkMsgPostPolka,
+  MSG_POST_COMMIT_TYPE_URL,
   AegisMsgSubmitForkEvidence as SdkMsgSubmitForkEvidence,
   MSG_POST_POLKA_TYPE_URL,
   MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
+  type MsgPostCommit,
   type MsgPostPolka,
   type MsgSubmitForkEvidence,
 } from "@aegis/consumer-sdk/hub-tx";
@@ -16,10 +19,11 @@ import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { formatDec } from "../staking/index.js";
 import { getPunishableSet, processForkPunishment } from "./evidence.js";
-import { getCasesWantingPolka, processOpenForkCase, processPostPolka, slashedAddresses } from "./forkCase.js";
+import { getCasesWantingCommit, getCasesWantingPolka, processOpenCrossTierCase, processOpenForkCase, processPostCommit, processPostPolka, slashedAddresses } from "./forkCase.js";
 import { consensusBech32 } from "./state.js";
 
-export { MSG_POST_POLKA_TYPE_URL, MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgPostPolka, type MsgSubmitForkEvidence };
+export { MSG_POST_COMMIT_TYPE_URL, MSG_POST_POLKA_TYPE_URL, MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, type MsgPostCommit, type MsgPostPolka, type MsgSubmitForkEvidence };
+export const MSG_POST_COMMIT_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgPostCommitResponse";
 export const MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgSubmitForkEvidenceResponse";
 export const MSG_POST_POLKA_RESPONSE_TYPE_URL = "/aegis.slashing.v1.MsgPostPolkaResponse";
 /** Gas of verifying one BLS commit certificate (one aggregate check, two pairings) on top of the store's gas. */
@@ -40,6 +44,14 @@ export const AegisMsgSubmitForkEvidence = {
     const pb = aegis.v1;
     const blsFields = [m.header_a, m.certificate_a, m.header_b, m.certificate_b];
     const out: MsgSubmitForkEvidence = { submitter: m.submitter };
+    // Across tiers: side a's BLS header and certificate, side b's ZK certificate, nothing else.
+    if (m.header_a && m.certificate_a && m.zk_b && !m.header_b && !m.certificate_b && !m.zk_a) {
+      out.mixed = {
+        bls: { header: decodeBlockHeader(pb.BlockHeader.encode(m.header_a).finish()), certificate: decodeCommitCertificate(pb.CommitCertificate.encode(m.certificate_a).finish()) },
+        zk: decodeZkCertificate(pb.ZkFinalityCertificate.encode(m.zk_b).finish(), "?"),
+      };
+      return out;
+    }
     if (blsFields.some(Boolean)) {
       if (!blsFields.every(Boolean)) fail("header_a, certificate_a, header_b and certificate_b: all four or none");
       out.bls = {
@@ -99,15 +111,28 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
     getSigners: (m) => [submitterOf(m)],
     validateBasic(m) {
       submitterOf(m);
-      if (!m.bls && !m.zk) fail("evidence: missing (the four BLS fields or the two ZK fields)");
-      if (m.bls && m.zk) fail("evidence: the BLS fields or the ZK fields, not both");
-      if (m.zk && !zk) fail("this chain has no ZK certificates");
+      if (!m.bls && !m.zk && !m.mixed) fail("evidence: missing (the four BLS fields, the two ZK fields, or header_a, certificate_a and zk_b)");
+      if ([m.bls, m.zk, m.mixed].filter(Boolean).length > 1) fail("evidence: the BLS fields, the ZK fields, or header_a, certificate_a and zk_b: one of them");
+      if ((m.zk || m.mixed) && !zk) fail("this chain has no ZK certificates");
       if (m.zk && zk && (m.zk.a.circuit !== zk.circuit || m.zk.b.circuit !== zk.circuit)) fail(`zk: the chain's circuit is ${zk.circuit}`);
+      if (m.mixed && zk && m.mixed.zk.circuit !== zk.circuit) fail(`zk: the chain's circuit is ${zk.circuit}`);
     },
     process(ctx, m): MsgResult {
       const ectx = { height: ctx.height, time: ctx.time, chainId: ctx.chainId, typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL };
-      const height = m.bls ? m.bls.a.certificate.height : m.zk!.a.height;
+      const height = m.bls ? m.bls.a.certificate.height : m.zk ? m.zk.a.height : m.mixed!.bls.certificate.height;
       const set = getPunishableSet(ctx.store, height, ectx, fail);
+      const message = { type: "message", attributes: [{ key: "action", value: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "slashing" }] };
+      if (m.mixed) {
+        // Across tiers: nobody is named yet; a case asks the ZK signers for a BLS commit of their block (decision 52).
+        ctx.consumeGas?.(FORK_BLS_VERIFY_GAS + FORK_ZK_VERIFY_GAS, "forkEvidenceVerify");
+        const verify = { chainId: ctx.chainId, verificationKeys: { [zk!.circuit]: zk!.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
+        const mixed = { bls: m.mixed.bls, zk: { ...m.mixed.zk, chainId: ctx.chainId } };
+        const fork = judgedFork(() => assertCrossTierFork(mixed, { chainId: ctx.chainId, validatorSet: set.set, validatorSetRoot: zkRootOf!(set), verify }));
+        const opened = processOpenCrossTierCase(ctx.store, fork, ectx, fail);
+        ctx.events.push(message, ...opened.events);
+        const value = aegis.slashing.v1.MsgSubmitForkEvidenceResponse.encode({ slashed: [], case_id: opened.caseId }).finish();
+        return { response: { typeUrl: MSG_SUBMIT_FORK_EVIDENCE_RESPONSE_TYPE_URL, value } };
+      }
       let guilt: ForkGuilt;
       if (m.bls && m.bls.a.certificate.round !== m.bls.b.certificate.round) {
         // Across rounds: nobody is named yet; a case asks for the polkas (decision 52).
@@ -206,6 +231,61 @@ export function createPostPolkaHandler(): MsgHandler<MsgPostPolka> {
       );
       const value = aegis.slashing.v1.MsgPostPolkaResponse.encode({ case_ids: outcomes.map((o) => o.caseId), slashed: slashedAddresses(outcomes) }).finish();
       return { response: { typeUrl: MSG_POST_POLKA_RESPONSE_TYPE_URL, value } };
+    },
+  };
+}
+
+function failCommit(reason: string): never {
+  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_POST_COMMIT_TYPE_URL, reason });
+}
+
+/** MsgPostCommit's codec: the SDK's encoder and the hub's strict decoder. */
+export const AegisMsgPostCommit = {
+  typeUrl: MSG_POST_COMMIT_TYPE_URL,
+  encode: SdkMsgPostCommit.encode,
+  fromPartial: SdkMsgPostCommit.fromPartial,
+  decode(input: Uint8Array): MsgPostCommit {
+    const m = aegis.slashing.v1.MsgPostCommit.decode(input);
+    if (!m.commit) failCommit("commit: missing");
+    return { submitter: m.submitter, commit: decodeCommitCertificate(aegis.v1.CommitCertificate.encode(m.commit).finish()) };
+  },
+};
+
+/**
+ * The commit handler (decision 52): refused unless an open case across tiers of the commit's height
+ * asks for a BLS commit of its block (cheap, before the pairing check), then the commit is checked
+ * against the hub's set for that height and posted (forkCase.ts processPostCommit): the obligation is
+ * met, and the pair it makes with the case's BLS commit is judged at once.
+ */
+export function createPostCommitHandler(): MsgHandler<MsgPostCommit> {
+  const submitter = (m: MsgPostCommit) => parseMessageAddress(m.submitter, ACCOUNT_ADDRESS_PREFIX, "submitter", MSG_POST_COMMIT_TYPE_URL);
+  return {
+    typeUrl: MSG_POST_COMMIT_TYPE_URL,
+    decode: (b) => AegisMsgPostCommit.decode(b),
+    getSigners: (m) => [submitter(m)],
+    validateBasic(m) {
+      submitter(m);
+      if (!m.commit) failCommit("commit: missing");
+    },
+    process(ctx, m): MsgResult {
+      const c = m.commit;
+      const ectx = { height: ctx.height, time: ctx.time, chainId: ctx.chainId, typeUrl: MSG_POST_COMMIT_TYPE_URL };
+      if (getCasesWantingCommit(ctx.store, c.height, c.blockHash).length === 0) failCommit(`no open fork case at height ${c.height} asks for a commit of that block`);
+      const set = getPunishableSet(ctx.store, c.height, ectx, failCommit);
+      ctx.consumeGas?.(FORK_BLS_VERIFY_GAS, "commitVerify");
+      try {
+        assertValidCommitCertificate(c, { chainId: ctx.chainId, validatorSet: set.set });
+      } catch (e) {
+        if (e instanceof CertificateError) failCommit(`commit: ${e.message === e.code ? e.code : `${e.message} (${e.code})`}`);
+        throw e;
+      }
+      const { outcomes, openedCaseId } = processPostCommit(ctx.store, { height: c.height, round: c.round, blockHash: c.blockHash, signers: getSignerIndices(c.signers) }, ectx, failCommit);
+      ctx.events.push(
+        { type: "message", attributes: [{ key: "action", value: MSG_POST_COMMIT_TYPE_URL }, { key: "sender", value: m.submitter }, { key: "module", value: "slashing" }] },
+        ...outcomes.flatMap((o) => o.events),
+      );
+      const value = aegis.slashing.v1.MsgPostCommitResponse.encode({ case_ids: outcomes.map((o) => o.caseId), slashed: slashedAddresses(outcomes), opened_case_id: openedCaseId }).finish();
+      return { response: { typeUrl: MSG_POST_COMMIT_RESPONSE_TYPE_URL, value } };
     },
   };
 }
