@@ -19,6 +19,7 @@ const W = h(0x0b);
 const theCase: ForkCase = {
   id: 3,
   height: 42,
+  kind: "rounds",
   low: { round: 1, blockHash: V, signers: [0, 1, 2] },
   high: { round: 3, blockHash: W, signers: [1, 2, 3] },
   openedMs: 1_767_225_600_000,

@@ -133,8 +133,10 @@ test("forged, partial, stale and foreign evidence is refused with the state unch
   expectRefused(s, { ...m, bls: { a: { header: futureA, certificate: certify(set, futureA, [2, 3]) }, b: { header: future, certificate: certify(set, future, [1, 2, 3]) } } }, /from the future/);
   // Malformed messages: no evidence, both tiers, ZK on a chain without ZK.
   expect(() => handler.validateBasic({ submitter: acc(9) })).toThrow(/missing/);
-  expect(() => handler.validateBasic({ ...m, zk: { a: {} as never, b: {} as never } })).toThrow(/not both/);
+  expect(() => handler.validateBasic({ ...m, zk: { a: {} as never, b: {} as never } })).toThrow(/one of them/);
+  expect(() => handler.validateBasic({ ...m, mixed: { bls: m.bls!.a, zk: {} as never } })).toThrow(/one of them/);
   expect(() => handler.validateBasic({ submitter: acc(9), zk: { a: {} as never, b: {} as never } })).toThrow(/no ZK certificates/);
+  expect(() => handler.validateBasic({ submitter: acc(9), mixed: { bls: m.bls!.a, zk: {} as never } })).toThrow(/no ZK certificates/);
 });
 
 test("the wire codec round-trips; half of a side is refused at decoding", () => {
