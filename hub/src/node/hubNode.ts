@@ -21,7 +21,7 @@ import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
 import { getTxHash } from "../tx/txHash.js";
-import { computeFeeAmount, HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
+import { HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
 import {
   GossipError,
   getGossipAction,
@@ -34,9 +34,12 @@ import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 import type { AttestationKeyPair } from "../attestation/index.js";
 import { ZK_CERTIFICATES_PROTOCOL, ZkService } from "../zk/zkService.js";
-import { SUBMIT_ZK_CERTIFICATE_GAS, ZkCertificateSubmitter } from "../zk/certificateSubmitter.js";
+import { createZkCertificateSubmission, SUBMIT_ZK_CERTIFICATE_GAS } from "../zk/certificateSubmitter.js";
 import type { ZkCertificate } from "@aegis/consumer-sdk";
 import { ConfigError } from "./nodeConfig.js";
+import { AccountSigner } from "./accountSigner.js";
+import { NodeAccount } from "./nodeAccount.js";
+import { ForkCaseResponder } from "./forkCaseResponder.js";
 
 export interface HubNodeOpts {
   genesis: Genesis;
@@ -51,6 +54,11 @@ export interface HubNodeOpts {
   attestationKey?: AttestationKeyPair | null;
   /** A prover's account mnemonic: certificates it proves are submitted for the reward (MsgSubmitZkCertificate); absent: not submitted. */
   proverMnemonic?: string;
+  /**
+   * The validator's operator account mnemonic (keys/operator.json): the node posts, from it, the polkas
+   * a fork case asks for (MsgPostPolka, decision 52); absent: the node cannot defend its validator in a case.
+   */
+  operatorMnemonic?: string;
 }
 
 export interface HubNodeModules {
@@ -84,6 +92,8 @@ export class HubNode {
   sync!: SyncService;
   /** The succinct-certificate tier; null when the genesis has no `zk` section. */
   zk: ZkService | null = null;
+  /** Posts the polkas fork cases ask for; null without the application or without an operator account. */
+  forkCaseResponder: ForkCaseResponder | null = null;
   private readonly verifier: VoteBatchVerifier;
   private readonly verified = new VerifiedCache();
   private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
@@ -156,15 +166,25 @@ export class HubNode {
         },
       );
       this.engine.on("commit", (c) => this.onCommit(c));
+      if (app.forkCases) {
+        const forkCases = app.forkCases.bind(app);
+        if (this.opts.operatorMnemonic) {
+          const account = await this.nodeAccount(this.opts.operatorMnemonic);
+          const logger = this.logger.child({ module: "fork-cases" });
+          this.forkCaseResponder = new ForkCaseResponder({}, { forkCases, getPolkas: (h) => this.db.polkas.getPolkas(h), account, logger });
+        } else if (privValidator) {
+          this.logger.warn("no operator account (keys/operator.json): this node cannot defend its validator in a fork case (it will not post the polkas a case asks for)");
+        }
+      }
       if (genesis.zk) {
         const { prover, wasm, zkey } = config.zk;
         if (prover && (!wasm || !zkey)) {
           throw new ConfigError({ code: "CONFIG_ERROR_INVALID", path: "config.json", field: "zk", reason: "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)" });
         }
-        if (prover && this.opts.proverMnemonic) this.submitter = await ZkCertificateSubmitter.fromMnemonic(this.opts.proverMnemonic);
+        if (prover && this.opts.proverMnemonic) this.proverAccount = await this.nodeAccount(this.opts.proverMnemonic);
         else if (prover) this.logger.info("no prover account (keys/prover.json): certificates are proved and gossiped, they name no prover and pay no reward");
         // The proof commits to the prover's account: its reward goes there, whoever submits it.
-        const proverAddress = this.submitter?.addressBytes ?? new Uint8Array(20);
+        const proverAddress = this.proverAccount?.addressBytes ?? new Uint8Array(20);
         this.zk = new ZkService(
           {
             chainId: genesis.chainId,
@@ -197,6 +217,7 @@ export class HubNode {
       this.network.on("peer:connect", () => this.metrics.peers.set(this.network.connectedPeers().length));
       this.network.on("peer:disconnect", () => this.metrics.peers.set(this.network.connectedPeers().length));
       this.sync.start();
+      this.forkCaseResponder?.start(this.engine.height);
       this.started = true;
       this.logger.info("hub node started", { chainId: genesis.chainId, peerId: this.network.peerId, addrs: this.network.multiaddrs });
     } catch (e) {
@@ -213,6 +234,7 @@ export class HubNode {
   }
 
   private async shutdown(): Promise<void> {
+    await this.forkCaseResponder?.stop();
     await this.zk?.stop();
     if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
     this.txGossipTimer = null;
@@ -283,27 +305,35 @@ export class HubNode {
     this.publish("tx", encodeTxBatch(batch));
   }
 
-  private submitter: ZkCertificateSubmitter | null = null;
+  private proverAccount: NodeAccount | null = null;
+  /** The accounts this node signs its own transactions with, by address (a prover that is also the operator is one account, one sequence). */
+  private readonly accounts = new Map<string, NodeAccount>();
+
+  private async nodeAccount(mnemonic: string): Promise<NodeAccount> {
+    const signer = await AccountSigner.fromMnemonic(mnemonic);
+    const known = this.accounts.get(signer.address);
+    if (known) return known;
+    const price = this.config.app.minGasPrices[0];
+    const account = new NodeAccount(
+      { chainId: this.chainId, gasPrice: price ? parseGasPrice(price) : null },
+      { signer, checkAccount: (a) => this.app.checkAccount?.(a), submitTx: (tx) => this.submitTx(tx) },
+    );
+    this.accounts.set(signer.address, account);
+    return account;
+  }
 
   /**
-   * Claims the reward of a certificate this node proved: signs MsgSubmitZkCertificate with the prover
-   * account (its next sequence as CheckTx sees it) and the node's own minimum gas price, and submits
-   * it like any client transaction. A failure is logged, never thrown (the certificate stands either way).
+   * Claims the reward of a certificate this node proved: MsgSubmitZkCertificate from the prover
+   * account (NodeAccount: its next sequence as CheckTx sees it, the node's own minimum gas price),
+   * submitted like any client transaction. A failure is logged, never thrown (the certificate stands either way).
    */
   private async submitZkCertificate(cert: ZkCertificate): Promise<void> {
-    const s = this.submitter;
+    const s = this.proverAccount;
     if (!s || !this.started) return;
     try {
-      const account = this.app.checkAccount?.(s.addressBytes);
-      if (!account) {
-        this.logger.warn("prover account does not exist on the hub (fund it first)", { address: s.address });
-        return;
-      }
-      const price = this.config.app.minGasPrices[0];
-      const fee = price ? [{ denom: parseGasPrice(price).denom, amount: computeFeeAmount(parseGasPrice(price), SUBMIT_ZK_CERTIFICATE_GAS) }] : [];
-      const tx = await s.signSubmission(cert, { chainId: this.chainId, accountNumber: account.accountNumber, sequence: account.sequence, fee });
-      const res = await this.submitTx(tx);
-      if (res.code !== 0) this.logger.warn("certificate submission refused", { height: cert.height, code: res.code, log: res.log });
+      const res = await s.send([createZkCertificateSubmission(s.address, cert)], SUBMIT_ZK_CERTIFICATE_GAS);
+      if (res.status === "no_account") this.logger.warn("prover account does not exist on the hub (fund it first)", { address: s.address });
+      else if (res.status === "refused") this.logger.warn("certificate submission refused", { height: cert.height, code: res.code, log: res.log });
       else this.logger.info("certificate submitted for the reward", { height: cert.height, tx: res.hash });
     } catch (e) {
       this.logger.warn("certificate submission failed", { height: cert.height, error: (e as Error).message });
@@ -337,6 +367,11 @@ export class HubNode {
     this.metrics.height.set(c.height);
     this.metrics.committedTxs.inc(c.txCount);
     if (c.finalityMs !== null) this.metrics.finality.observe(c.finalityMs / 1000);
+    // Fork cases: looked at once the commit's own work is done (a block without transactions is skipped while none is open).
+    if (this.forkCaseResponder) {
+      const responder = this.forkCaseResponder;
+      setImmediate(() => responder.onCommit(c.height, c.txCount));
+    }
     // Signing an attestation (~30 ms) waits until the commit's own work is done. Blocks that come from
     // sync (a node catching up) are not attested: their attestations would come too late to matter.
     if (this.zk) {

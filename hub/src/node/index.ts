@@ -6,3 +6,6 @@ export * from "./nodeMetrics.js";
 export * from "./initHomes.js";
 export * from "./runNode.js";
 export * from "./hubTrustRoot.js";
+export * from "./accountSigner.js";
+export * from "./nodeAccount.js";
+export * from "./forkCaseResponder.js";

@@ -205,7 +205,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     await writeFileAtomic(paths.genesis, genesisJson);
     await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile({ ...n, operator: operatorBytes[i]! }), 0o600);
     await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(n.nodeKey).toString("base64"), peerId: n.peerId }, null, 2) + "\n", 0o600);
-    if (operators[i]) await writeFileAtomic(join(n.home, "keys", "operator.json"), JSON.stringify(operators[i], null, 2) + "\n", 0o600);
+    if (operators[i]) await writeFileAtomic(paths.operatorKey, JSON.stringify(operators[i], null, 2) + "\n", 0o600);
     // A prover claims its certificate rewards with its operator account.
     if (o.zk && operators[i] && (o.zk.provers ?? [0]).includes(i)) await writeFileAtomic(paths.proverKey, JSON.stringify(operators[i], null, 2) + "\n", 0o600);
   }

@@ -60,6 +60,8 @@ export function getHomePaths(home: string) {
     nodeKey: join(home, "keys", "node_key.json"),
     /** { mnemonic, address } of the account a prover claims certificate rewards with. */
     proverKey: join(home, "keys", "prover.json"),
+    /** { mnemonic, address } of the validator's operator account: the node signs its defence in a fork case with it (decision 52). */
+    operatorKey: join(home, "keys", "operator.json"),
     data: join(home, "data"),
   };
 }
@@ -240,8 +242,17 @@ export async function loadNodeKey(home: string): Promise<Uint8Array | undefined>
 }
 
 /** The prover account's mnemonic (keys/prover.json), or undefined when the node has none. */
-export async function loadProverMnemonic(home: string): Promise<string | undefined> {
-  const path = getHomePaths(home).proverKey;
+export function loadProverMnemonic(home: string): Promise<string | undefined> {
+  return loadAccountMnemonic(getHomePaths(home).proverKey);
+}
+
+/** The validator's operator account mnemonic (keys/operator.json), or undefined when the node has none. */
+export function loadOperatorMnemonic(home: string): Promise<string | undefined> {
+  return loadAccountMnemonic(getHomePaths(home).operatorKey);
+}
+
+/** The mnemonic of an account file ({ mnemonic, address }), or undefined when there is no such file. */
+async function loadAccountMnemonic(path: string): Promise<string | undefined> {
   try {
     const raw = (await readJson(path)) as { mnemonic?: unknown };
     if (typeof raw.mnemonic !== "string" || raw.mnemonic.split(/\s+/).length < 12) {

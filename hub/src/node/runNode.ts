@@ -1,7 +1,7 @@
 import { ApiServer } from "../api/apiServer.js";
 import { createConsoleLogger, type Logger } from "../logger.js";
 import { HubNode, type HubNodeModules } from "./hubNode.js";
-import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadProverMnemonic, loadValidatorKey, loadValidatorKeys, type NodeConfig } from "./nodeConfig.js";
+import { getHomePaths, loadGenesis, loadNodeConfig, loadNodeKey, loadOperatorMnemonic, loadProverMnemonic, loadValidatorKey, loadValidatorKeys, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 
 export interface RunningNode {
@@ -23,8 +23,10 @@ export async function startNodeFromHome(
   const keys = genesis.zk ? await loadValidatorKeys(home) : null;
   const blsSecretKey = genesis.zk ? (keys?.blsSecretKey ?? null) : await loadValidatorKey(home);
   const proverMnemonic = genesis.zk && config.zk.prover ? await loadProverMnemonic(home) : undefined;
+  // The operator account defends the validator in a fork case (only the application has cases).
+  const operatorMnemonic = genesis.appState ? await loadOperatorMnemonic(home) : undefined;
   const node = new HubNode(
-    { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey, attestationKey: keys?.attestation ?? null, nodeKey: await loadNodeKey(home), ...(proverMnemonic ? { proverMnemonic } : {}) },
+    { genesis, config, dataDir: getHomePaths(home).data, blsSecretKey, attestationKey: keys?.attestation ?? null, nodeKey: await loadNodeKey(home), ...(proverMnemonic ? { proverMnemonic } : {}), ...(operatorMnemonic ? { operatorMnemonic } : {}) },
     { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }), ...(overrides.createApp ? { createApp: overrides.createApp } : {}) },
   );
   await node.start();
