@@ -1,5 +1,5 @@
-import { bytesEqual, getSignerIndices, isForkCaseOpen, isPolkaWantedByForkCase, toHex, type ForkCase, type PolkaCertificate } from "@aegis/consumer-sdk";
-import { AegisMsgPostPolka } from "@aegis/consumer-sdk/hub-tx";
+import { bytesEqual, getSignerIndices, isCommitWantedByForkCase, isForkCaseOpen, isPolkaWantedByForkCase, toHex, type CommitCertificate, type ForkCase, type PolkaCertificate } from "@aegis/consumer-sdk";
+import { AegisMsgPostCommit, AegisMsgPostPolka } from "@aegis/consumer-sdk/hub-tx";
 import type { Logger } from "../logger.js";
 import { encodeMessage, type EncodedMessage } from "./accountSigner.js";
 import type { NodeTxResult } from "./nodeAccount.js";
@@ -52,6 +52,8 @@ export interface ForkCaseResponderModules {
   forkCases(): readonly ForkCase[];
   /** The polkas this node stored at a height (HubDb polkas). */
   getPolkas(height: number): Promise<PolkaCertificate[]>;
+  /** The commit certificate of this node's block at a height (a case across tiers asks the ZK signers for theirs). */
+  getCommit?(height: number): Promise<CommitCertificate | undefined>;
   /** The operator account the node posts with. */
   account: { readonly address: string; send(messages: readonly EncodedMessage[], gasLimit: bigint): Promise<NodeTxResult> };
   logger: Logger;
@@ -60,9 +62,10 @@ export interface ForkCaseResponderModules {
 const keyOf = (p: { height: number; round: number; blockHash: Uint8Array }) => `${p.height}/${p.round}/${toHex(p.blockHash)}`;
 
 /**
- * A validator's defence in a fork case across rounds (decision 52): after each commit, the polkas this
- * node stored at an open case's height that the case still wants (the SDK's isPolkaWantedByForkCase,
- * the rule the hub judges MsgPostPolka by) are posted with MsgPostPolka from the operator account,
+ * A validator's defence in a fork case (decision 52): after each commit, the polkas this node stored
+ * at an open case's height that the case still wants (the SDK's isPolkaWantedByForkCase, the rule the
+ * hub judges MsgPostPolka by) are posted with MsgPostPolka from the operator account, and for a case
+ * across tiers that asks for a BLS commit of this node's own block there, that commit (MsgPostCommit),
  * before the deadline would slash the validators that owe them.
  *
  * Cost per block: a case opens only by a transaction, so while no case is open a block without
@@ -172,8 +175,37 @@ export class ForkCaseResponder {
         await this.post(polka, cases, computePostPolkaGas(polka, cases) << BigInt(Math.min(times, MAX_GAS_DOUBLINGS)), times > 0);
       }
     }
+    // Cases across tiers ask the ZK certificate's signers for a BLS commit of their block: this node's own, when that is its block.
+    for (const caseHeight of [...new Set(open.filter((c) => c.kind === "tiers").map((c) => c.height))]) {
+      const commit = await this.modules.getCommit?.(caseHeight);
+      if (!commit || this.stopped) continue;
+      const cases = open.filter((c) => c.height === caseHeight && isCommitWantedByForkCase(c, commit.blockHash));
+      if (cases.length === 0) continue;
+      const key = `commit/${keyOf(commit)}`;
+      wanted.add(key);
+      const sent = this.sent.get(key);
+      if (sent && height < sent.height + this.resendAfterBlocks) continue;
+      const times = sent?.times ?? 0;
+      this.sent.set(key, { height, times: times + 1 });
+      // A posted commit is judged at once with the case's own: the same conviction allowance for each signer of both.
+      const both = cases.reduce((n, c) => n + c.low.signers.filter((i) => getSignerIndices(commit.signers).includes(i)).length, 0);
+      const gas = (POST_POLKA_GAS + POST_POLKA_GAS_PER_VALIDATOR * BigInt(8 * commit.signers.length) + POST_POLKA_GAS_PER_CONVICTION * BigInt(both)) << BigInt(Math.min(times, MAX_GAS_DOUBLINGS));
+      await this.postCommit(commit, cases, gas, times > 0);
+    }
     // Forget what no case wants any more (posted, or its case closed).
     for (const key of this.sent.keys()) if (!wanted.has(key)) this.sent.delete(key);
+  }
+
+  private async postCommit(commit: CommitCertificate, cases: readonly ForkCase[], gasLimit: bigint, again: boolean): Promise<void> {
+    const fields = { caseIds: cases.map((c) => c.id), height: commit.height, round: commit.round, blockHash: toHex(commit.blockHash), again, gasLimit: gasLimit.toString() };
+    try {
+      const res = await this.modules.account.send([encodeMessage(AegisMsgPostCommit, { submitter: this.address, commit })], gasLimit);
+      if (res.status === "submitted") this.log.info("posted the commit a fork case asks for", { ...fields, tx: res.hash });
+      else if (res.status === "refused") this.log.warn("commit post refused", { ...fields, tx: res.hash, code: res.code, log: res.log });
+      else this.log.warn("operator account does not exist on the hub: cannot post the commit a fork case asks for (fund it)", { ...fields, address: this.address });
+    } catch (e) {
+      this.log.warn("fork case commit not posted", { ...fields, error: (e as Error).message });
+    }
   }
 
   private async post(polka: PolkaCertificate, cases: readonly ForkCase[], gasLimit: bigint, again: boolean): Promise<void> {

@@ -171,7 +171,7 @@ export class HubNode {
         if (this.opts.operatorMnemonic) {
           const account = await this.nodeAccount(this.opts.operatorMnemonic);
           const logger = this.logger.child({ module: "fork-cases" });
-          this.forkCaseResponder = new ForkCaseResponder({}, { forkCases, getPolkas: (h) => this.db.polkas.getPolkas(h), account, logger });
+          this.forkCaseResponder = new ForkCaseResponder({}, { forkCases, getPolkas: (h) => this.db.polkas.getPolkas(h), getCommit: (h) => this.db.blocks.getCertificate(h), account, logger });
         } else if (privValidator) {
           this.logger.warn("no operator account (keys/operator.json): this node cannot defend its validator in a fork case (it will not post the polkas a case asks for)");
         }

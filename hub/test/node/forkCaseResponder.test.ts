@@ -46,12 +46,12 @@ import {
   type ForkCase,
   type PolkaCertificate,
 } from "@aegis/consumer-sdk";
-import { AegisMsgSubmitForkEvidence, MSG_POST_POLKA_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
+import { AegisMsgSubmitForkEvidence, MSG_POST_COMMIT_TYPE_URL, MSG_POST_POLKA_TYPE_URL } from "@aegis/consumer-sdk/hub-tx";
 import { computeFeeAmount, parseGasPrice } from "../../src/app/index.js";
 import { executeTx } from "../../src/app/executeTx.js";
 import { processEnsureAccount } from "../../src/app/modules/auth.js";
 import { processMint } from "../../src/app/modules/bank.js";
-import { AegisMsgPostPolka, getForkCase, createForkEvidenceHandler, createPostPolkaHandler, FORK_BLS_VERIFY_GAS, processBlockSignatures, processSlashingGenesis } from "../../src/app/modules/slashing/index.js";
+import { AegisMsgPostCommit, AegisMsgPostPolka, getForkCase, createForkEvidenceHandler, createPostPolkaHandler, FORK_BLS_VERIFY_GAS, processBlockSignatures, processSlashingGenesis } from "../../src/app/modules/slashing/index.js";
 import { getValidatorSetForHeight, isTombstoned, msgCreateValidatorHandler, processEpochEnd } from "../../src/app/modules/staking/index.js";
 import { MsgRegistry } from "../../src/app/msgRegistry.js";
 import { HubDb, type IndexedTx } from "../../src/db/index.js";
@@ -254,6 +254,54 @@ describe("ForkCaseResponder over a real polka store and a real signing account",
     expect(looks).toBe(looked + 1);
     expect(submitted).toHaveLength(4);
   });
+});
+
+test("a case across tiers asks for a BLS commit of the ZK certificate's block: the node posts its own commit when that is its block, once (until the resend delay), never another block's", async () => {
+  const CHAIN_ID = "aegis-responder-tiers-1";
+  const B = hash(0xb0);
+  const keys = [createBlsKeyPair(), createBlsKeyPair(), createBlsKeyPair()];
+  const msg = computeVoteSignBytes({ chainId: CHAIN_ID, height: 5, round: 2, type: VoteType.Precommit, blockHash: B });
+  const own = { height: 5, round: 2, blockHash: B, signers: createSignerBitmap(4, [0, 1, 3]), signature: blsAggregateSignatures(keys.map((k) => blsSign(k.secretKey, msg))) };
+  const tiersCase = (wants: Uint8Array): ForkCase => ({
+    id: 9,
+    height: 5,
+    kind: "tiers",
+    low: { round: 0, blockHash: hash(0xa0), signers: [0, 1, 2] },
+    high: { round: 0, blockHash: wants, signers: [0, 1, 3] },
+    openedMs: 0,
+    polkas: [],
+    obligations: [{ blockHash: wants, minRound: 0, maxRound: 0xffffffff, owers: [0, 1, 3], deadlineMs: 9_000, status: FORK_OBLIGATION_OPEN }],
+    convicted: [],
+  });
+  const signer = await AccountSigner.fromMnemonic((await DirectSecp256k1HdWallet.generate(12, { prefix: ACCOUNT_ADDRESS_PREFIX })).mnemonic);
+  let sequence = 0n;
+  const submitted: Uint8Array[] = [];
+  const account = new NodeAccount(
+    { chainId: CHAIN_ID, gasPrice: parseGasPrice(GAS_PRICE) },
+    { signer, checkAccount: () => ({ accountNumber: 1n, sequence }), submitTx: async (tx) => (submitted.push(tx), sequence++, { hash: `T${submitted.length}`, code: 0, log: "" }) },
+  );
+  let cases = [tiersCase(hash(0xc3))]; // asks for another block's commit: this node's is B
+  const responder = new ForkCaseResponder({ resendAfterBlocks: 5 }, { forkCases: () => cases, getPolkas: async () => [], getCommit: async (h) => (h === 5 ? own : undefined), account, logger: createRecordingLogger([]) });
+  const commit = async (height: number) => {
+    responder.onCommit(height, 1);
+    await responder.whenIdle();
+  };
+  await commit(10);
+  expect(submitted).toHaveLength(0);
+  cases = [tiersCase(B)];
+  await commit(11);
+  expect(submitted).toHaveLength(1);
+  const tx = decodeTx(submitted[0]!);
+  expect(tx.messages.map((m) => m.typeUrl)).toEqual([MSG_POST_COMMIT_TYPE_URL]);
+  expect(AegisMsgPostCommit.decode(tx.messages[0]!.value)).toEqual({ submitter: signer.address, commit: own });
+  // Signers 0 and 1 are in both commits: the post may convict them, and its gas covers it.
+  expect(tx.fee.gasLimit).toBe(POST_POLKA_GAS + 8n * POST_POLKA_GAS_PER_VALIDATOR + 2n * POST_POLKA_GAS_PER_CONVICTION);
+  for (let h = 12; h <= 15; h++) await commit(h);
+  expect(submitted).toHaveLength(1);
+  cases = [{ ...tiersCase(B), obligations: [{ ...tiersCase(B).obligations[0]!, status: FORK_OBLIGATION_MET }] }];
+  for (let h = 16; h <= 25; h++) await commit(h);
+  expect(submitted).toHaveLength(1);
+  await responder.stop();
 });
 
 test("computePostPolkaGas: the base and set-size term, plus an allowance for each signer a posted polka of the same round for another block names, not convicted yet, in each case", () => {
