@@ -37,6 +37,9 @@ import type { ConsumerChain } from "./chain.js";
 import type { HubClient } from "./hubClient.js";
 import type { HubResumeRoot } from "./chainStore.js";
 
+/** The most verified heights kept per hub node for a later comparison (the detector). */
+const CROSS_CHECK_PENDING_MAX = 64;
+
 /** The hub trust root (the SDK's HubTrustRoot, from the hub's genesis). */
 export type HubTrust = HubTrustRoot;
 
@@ -91,8 +94,10 @@ export class HubFollower {
   /** Hub blocks this follower verified, by height (bounded), with what certified them: a conflict's evidence. */
   private readonly verified = new Map<number, VerifiedHubBlock>();
   private readonly evidenceListeners = new Set<(e: HubForkEvidence) => void>();
-  /** By hub node: the highest verified height it answered for (compared; a node that could not answer is asked again). */
+  /** By hub node: the highest verified height it answered for (compared). */
   private readonly crossChecked = new Map<string, number>();
+  /** By hub node: verified heights it could not answer yet (asked again each round, oldest first). */
+  private readonly crossPending = new Map<string, number[]>();
   readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
 
   constructor(
@@ -362,29 +367,39 @@ export class HubFollower {
    * The detector (CometBFT's light client compares its primary with witnesses the same way): the
    * latest verified height, asked of every hub node. A node that serves another block there with a
    * certificate of the set that signed it proves a fork (conflict: halt and evidence); one that serves
-   * an uncertified block is lying and only logged. Each node is asked once per newly verified height
-   * it has not answered for yet (one that was down or behind is asked at the next round).
+   * an uncertified block is lying and only logged. Each node is asked once per newly verified height;
+   * one it could not answer yet (down, behind, or a header above the hub's own height: a lunatic one
+   * ahead of the chain) is asked again each round until it does, up to CROSS_CHECK_PENDING_MAX heights.
    */
   private async crossCheck(): Promise<void> {
-    const height = this.status.verifiedHubHeight;
-    const known = this.verified.get(height);
-    if (!known || this.client.nodeUrls.length < 2) return;
+    const latest = this.status.verifiedHubHeight;
+    if (!this.verified.has(latest) || this.client.nodeUrls.length < 2) return;
     const chainId = this.trust.chainId;
     await Promise.all(
       this.client.nodeUrls.map(async (url) => {
-        if ((this.crossChecked.get(url) ?? 0) >= height) return;
-        const h = await this.client.getFrom(url, "header", { height }, {}, (j) => decodeHeaderResponseJson(j));
-        if (!h) return;
-        this.crossChecked.set(url, height);
-        if (bytesEqual(h.blockHash, known.hash) || this.chain.misbehaviour) return;
-        const c = await this.client.getFrom(url, "certificates", { height }, {}, (j) => decodeCertificateResponseJson(j, { chainId }));
-        try {
-          if (!c || !bytesEqual(c.blockHash, h.blockHash)) throw new Error("no certificate for it");
-          this.conflict(known, { header: h.header, hash: h.blockHash, bls: c.bls.certificate });
-        } catch (e) {
-          if (this.chain.misbehaviour) return; // the fork is proved: conflict halted and handed the evidence on
-          this.log.warn("a hub node serves an uncertified block at a verified height", { url, hubHeight: height, err: e instanceof Error ? e.message : String(e) });
+        // The newest verified height, and the older ones this node could not answer yet (a node behind, or a
+        // header above the hub's height: it is compared once the hub gets there), oldest first, bounded.
+        const pending = this.crossPending.get(url) ?? [];
+        if ((this.crossChecked.get(url) ?? 0) < latest && !pending.includes(latest)) pending.push(latest);
+        this.crossPending.set(url, pending);
+        for (const height of [...pending]) {
+          const known = this.verified.get(height);
+          const h = known && (await this.client.getFrom(url, "header", { height }, {}, (j) => decodeHeaderResponseJson(j)));
+          if (known && !h) continue; // not there yet: asked again next round
+          pending.splice(pending.indexOf(height), 1);
+          if (!known || !h) continue;
+          this.crossChecked.set(url, Math.max(this.crossChecked.get(url) ?? 0, height));
+          if (bytesEqual(h.blockHash, known.hash) || this.chain.misbehaviour) continue;
+          const c = await this.client.getFrom(url, "certificates", { height }, {}, (j) => decodeCertificateResponseJson(j, { chainId }));
+          try {
+            if (!c || !bytesEqual(c.blockHash, h.blockHash)) throw new Error("no certificate for it");
+            this.conflict(known, { header: h.header, hash: h.blockHash, bls: c.bls.certificate });
+          } catch (e) {
+            if (this.chain.misbehaviour) return; // the fork is proved: conflict halted and handed the evidence on
+            this.log.warn("a hub node serves an uncertified block at a verified height", { url, hubHeight: height, err: e instanceof Error ? e.message : String(e) });
+          }
         }
+        if (pending.length > CROSS_CHECK_PENDING_MAX) pending.splice(0, pending.length - CROSS_CHECK_PENDING_MAX);
       }),
     );
   }
@@ -441,6 +456,7 @@ export class HubFollower {
     this.lc = lc;
     this.verified.clear();
     this.crossChecked.clear();
+    this.crossPending.clear();
     this.status.verifiedHubHeight = root.header.height;
     await this.chain.resume(root);
     this.log.warn("resumed after a hub fork", { hubHeight: root.header.height, by: how });

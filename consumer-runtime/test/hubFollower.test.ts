@@ -614,6 +614,22 @@ describe("the detector: every hub node is asked for each newly verified height",
   });
 });
 
+describe("the detector keeps asking a node that was behind", () => {
+  test("a header verified above another node's height (a node behind, or a lunatic chain ahead of the hub) is compared once that node gets there", async () => {
+    const a: FakeNode = { view: honest, tip: 11 };
+    const b: FakeNode = { view: forked, tip: 7 };
+    const s = await setup([a, b]);
+    await tickUntilFinal(s, 6);
+    expect(s.chain.finalCheckpoint).toMatchObject({ height: 6, hubHeight: 10 });
+    expect(s.chain.misbehaviour).toBeUndefined(); // b has no block 10 yet: nothing to compare
+    await s.follower.tick();
+    expect(s.log.filter((l) => l === "1 /headers/10").length).toBeGreaterThanOrEqual(2); // asked again
+    b.tip = 12; // b reaches height 10, with another block there certified by the same set
+    await s.follower.tick();
+    expect(s.chain.misbehaviour).toMatchObject({ kind: "CONFLICTING_CERTIFICATES", hubHeight: 10 });
+  });
+});
+
 describe("recovery without governance", () => {
   test("automatic: once the coalition is out of the set, the surviving chain's certificate (the honest rest, all of the post-slash stake) resumes the node; what was final stays; finality goes on; a restart starts from there", async () => {
     const { a, b, s } = await forkedSetup({ view: coalitionSide(), tip: 7 });
