@@ -640,7 +640,7 @@ describe("recovery without governance", () => {
     b.tip = 12;
     a.lie = down;
     await s.follower.tick();
-    expect(s.follower.status.lastError).toMatch(/FORK_RECOVERY|post-slash/);
+    expect(s.follower.status.lastError).toMatch(/fork recovery: .*not removed the guilty/);
     expect(s.chain.misbehaviour).toBeDefined();
     // The surviving chain, the coalition slashed and out of the set from height 9: setR certifies 14.
     const surviving = survivingChain();

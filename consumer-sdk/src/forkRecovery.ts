@@ -10,10 +10,11 @@ import { computeValidatorSetRoot, type ValidatorSet } from "./validatorSet.js";
  * Recovery of a frozen light client without governance (decision 51). A client that saw two
  * certified blocks at one hub height froze (it keeps what was final and accepts nothing new). When
  * the fork's evidence named who signed both sides (guilty G, > 1/3 of the set V that signed that
- * height), the client may resume from a later header certified by more than 2/3 of the post-slash
- * stake: validators of V \ G holding, by their power in V, more than 2/3 of V \ G's power. The hub
- * tombstones G once the evidence is on chain and the next epoch's set leaves them out, so the honest
- * rest of V signs the chain that continues. The resume header becomes the client's new BLS trusted
+ * height), the client may resume from a later header signed by a set without G and certified by more
+ * than 2/3 of the post-slash stake: validators of V \ G holding, by their power in V, more than 2/3 of
+ * V \ G's power. The hub tombstones G once the evidence is on chain and the next epoch's set leaves
+ * them out, so the honest rest of V signs the chain that continues; a chain whose set still holds G
+ * (the fork's other side, or this one before the slash took effect) resumes nobody. The resume header becomes the client's new BLS trusted
  * root; the ZK tier is dropped (its next root cannot be derived from a BLS-certified header) until an
  * operator supplies a new trust root.
  *
@@ -55,7 +56,9 @@ export type ForkRecoveryErrorType =
   | { code: "FORK_RECOVERY_ERROR_WRONG_VALIDATOR_SET"; field: string; expected: string; actual: string }
   | { code: "FORK_RECOVERY_ERROR_CERTIFICATE_INVALID"; certificateCode: string }
   /** The certificate's signers outside G do not hold more than 2/3 of the post-slash stake. */
-  | { code: "FORK_RECOVERY_ERROR_INSUFFICIENT_POST_SLASH_POWER"; signed: bigint; total: bigint };
+  | { code: "FORK_RECOVERY_ERROR_INSUFFICIENT_POST_SLASH_POWER"; signed: bigint; total: bigint }
+  /** The set that signs the header still holds a validator of G: the hub has not removed the guilty yet. */
+  | { code: "FORK_RECOVERY_ERROR_GUILTY_IN_SET"; index: number };
 
 export class ForkRecoveryError extends AegisError<ForkRecoveryErrorType> {}
 
@@ -112,6 +115,12 @@ export function resumeHubLightClientAfterFork(state: HubLightClientState, freeze
   } catch (e) {
     if (e instanceof CertificateError) throw fail({ code: "FORK_RECOVERY_ERROR_CERTIFICATE_INVALID", certificateCode: e.code }, `fork recovery: the certificate does not verify (${e.code})`);
     throw e;
+  }
+  // "From that chain": the one whose set no longer holds the guilty (the hub slashed them and its next epoch left them out).
+  const guiltyKeys = new Set(freeze.guilty.map((i) => toHex(freeze.signingSet.validators[i]!.blsPublicKey)));
+  const stillIn = signingSet.validators.findIndex((v) => guiltyKeys.has(toHex(v.blsPublicKey)));
+  if (stillIn >= 0) {
+    throw fail({ code: "FORK_RECOVERY_ERROR_GUILTY_IN_SET", index: stillIn }, `fork recovery: validator ${stillIn} of the header's set signed both sides of the fork: the hub has not removed the guilty yet`);
   }
   const { signed, total } = getPostSlashTally(freeze, signingSet, getSignerIndices(certificate.signers));
   if (!(3n * signed > 2n * total)) {

@@ -59,7 +59,7 @@ const codeOf = (f: () => unknown): string | undefined => {
 describe("resume after a fork", () => {
   // The post-slash set: {2: 30, 3: 10} (40); more than 2/3 of it needs validator 2 (30 > 26.7); 3 alone (10) is not enough.
   test("the remaining honest validators (2 and 3, or 2 alone: 30 of 40) certify the resume header: the client trusts it, BLS tier only", () => {
-    for (const [set, signers] of [[postSet, ix(postSet, 2, 3)], [postSet, ix(postSet, 2)], [forkSet, ix(forkSet, 0, 1, 2)]] as const) {
+    for (const [set, signers] of [[postSet, ix(postSet, 2, 3)], [postSet, ix(postSet, 2)]] as const) {
       const u = updateOf(set, signers);
       const s = resumeHubLightClientAfterFork(frozenState, freezeOf(G), u, NOW);
       expect(s.bls!.height).toBe(20);
@@ -70,11 +70,17 @@ describe("resume after a fork", () => {
     }
   });
 
-  test("signers in G do not count: the coalition with validator 3 (70 % of the old set, 10 of 40 post-slash) cannot resume anyone", () => {
-    const signers = ix(forkSet, 0, 1, 3);
-    const u = updateOf(forkSet, signers);
-    expect(codeOf(() => resumeHubLightClientAfterFork(frozenState, freezeOf(G), u, NOW))).toBe("FORK_RECOVERY_ERROR_INSUFFICIENT_POST_SLASH_POWER");
-    expect(getPostSlashTally(freezeOf(G), forkSet, signers)).toEqual({ signed: 10n, total: 40n });
+  test("a header whose set still holds the guilty resumes nobody, whoever signed it (the fork's other side, or this side before the slash took effect)", () => {
+    for (const signers of [ix(forkSet, 0, 1, 3), ix(forkSet, 0, 1, 2), ix(forkSet, 0, 1, 2, 3)]) {
+      expect(codeOf(() => resumeHubLightClientAfterFork(frozenState, freezeOf(G), updateOf(forkSet, signers), NOW))).toBe("FORK_RECOVERY_ERROR_GUILTY_IN_SET");
+    }
+    // One guilty key among newcomers is enough to refuse.
+    const withOne = makeValidatorSet([hubKeys[2]!, hubKeys[3]!, hubKeys[1]!], [30n, 10n, 1n]);
+    expect(codeOf(() => resumeHubLightClientAfterFork(frozenState, freezeOf(G), updateOf(withOne, ix(withOne, 2, 3)), NOW))).toBe("FORK_RECOVERY_ERROR_GUILTY_IN_SET");
+  });
+
+  test("signers in G do not count: the tally of a certificate by the coalition and validator 3 is 10 of 40 post-slash", () => {
+    expect(getPostSlashTally(freezeOf(G), forkSet, ix(forkSet, 0, 1, 3))).toEqual({ signed: 10n, total: 40n });
   });
 
   test("a later set (the guilty gone, a newcomer in, order and powers changed): the old honest count by key at their fork-time power; the newcomer not at all", () => {
@@ -156,8 +162,18 @@ describe("resume after a fork", () => {
           const rest = [...Array(n).keys()].filter((i) => !inG[i]);
           const quorum = 3n * sum(signers) > 2n * sum([...Array(n).keys()]);
           const postSlash = 3n * sum(signers.filter((i) => !inG[i])) > 2n * sum(rest);
-          const code = codeOf(() => resumeHubLightClientAfterFork(state, freeze, updateOf(set, signers), NOW));
-          expect(code).toBe(!quorum ? "FORK_RECOVERY_ERROR_CERTIFICATE_INVALID" : !postSlash ? "FORK_RECOVERY_ERROR_INSUFFICIENT_POST_SLASH_POWER" : undefined);
+          // The header's set: the fork's set without G (the hub removed them), same keys and powers.
+          const post = makeValidatorSet(rest.map((i) => ({ publicKey: set.validators[i]!.blsPublicKey })), rest.map((i) => set.validators[i]!.power));
+          const postSigners = signers.filter((i) => !inG[i]).map((i) => post.validators.findIndex((v) => toHex(v.blsPublicKey) === toHex(set.validators[i]!.blsPublicKey)));
+          const quorumOfPost = 3n * sum(signers.filter((i) => !inG[i])) > 2n * sum(rest);
+          if (postSigners.length > 0) {
+            const code = codeOf(() => resumeHubLightClientAfterFork(state, freeze, updateOf(post, postSigners), NOW));
+            // Over the post-slash set (same keys and powers), the certificate's own quorum and the post-slash rule coincide.
+            expect(quorumOfPost).toBe(postSlash);
+            expect(code).toBe(postSlash ? undefined : "FORK_RECOVERY_ERROR_CERTIFICATE_INVALID");
+          }
+          // And over the fork's own set (G still in it), never.
+          if (quorum) expect(codeOf(() => resumeHubLightClientAfterFork(state, freeze, updateOf(set, signers), NOW))).toBe("FORK_RECOVERY_ERROR_GUILTY_IN_SET");
         },
       ),
       { numRuns: 60 },
