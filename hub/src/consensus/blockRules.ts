@@ -173,7 +173,6 @@ export function assertValidBlock(
     validatorSet: ValidatorSet;
     /** The set that signed `tip.height` (required from height 2 on). */
     lastValidatorSet: ValidatorSet | null;
-    proposerIndex: number;
     now: number;
     maxBlockBytes?: number;
   },
@@ -190,8 +189,10 @@ export function assertValidBlock(
     for (const t of block.txs) bytes += t.length;
     if (bytes > ctx.maxBlockBytes) throw new BlockError({ code: "BLOCK_ERROR_TOO_LARGE", bytes, max: ctx.maxBlockBytes });
   }
-  const proposer = ctx.validatorSet.validators[ctx.proposerIndex];
-  if (!proposer || !bytesEqual(h.proposer, proposer.address)) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PROPOSER" });
+  // The builder is a member of the set, not necessarily this round's proposer: a later round's proposer
+  // re-proposes the block a polka formed on (Tendermint's validValue) with the header its builder made.
+  // Who may propose in a round is the proposal's signature's rule (gossip validation, the round state).
+  if (!ctx.validatorSet.validators.some((v) => bytesEqual(h.proposer, v.address))) throw new BlockError({ code: "BLOCK_ERROR_WRONG_PROPOSER" });
   const setRoot = computeValidatorSetRoot(ctx.validatorSet);
   // nextValidatorSetRoot and consumerCheckpointRoot are checked against the block's execution (only
   // execution knows an epoch's end and the checkpoints its transactions record).

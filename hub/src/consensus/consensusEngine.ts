@@ -450,7 +450,6 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         tip: this.tip,
         validatorSet: this.getValidatorSet(msg.proposal.height),
         lastValidatorSet: this.lastValidatorSet(),
-        proposerIndex: msg.proposal.proposerIndex,
         now,
         maxBlockBytes: this.maxBlockBytes,
       });
@@ -752,7 +751,6 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       tip: this.tip,
       validatorSet: this.getValidatorSet(h),
       lastValidatorSet: this.lastValidatorSet(),
-      proposerIndex: this.getValidatorSet(h).validators.findIndex((v) => toHex(v.address) === toHex(cb.block.header.proposer)),
       now: Number.MAX_SAFE_INTEGER,
     });
     await this.assertExecutes(cb.block);

@@ -76,7 +76,7 @@ test.each([
   ["wrong parent", withHeader({ parentHash: new Uint8Array(32).fill(1) }), "BLOCK_ERROR_WRONG_PARENT"],
   ["time not after parent", withHeader({ time: 1000 }), "BLOCK_ERROR_TIME_NOT_INCREASING"],
   ["time too far ahead", withHeader({ time: 5000 + 10_001 }), "BLOCK_ERROR_TIME_IN_FUTURE"],
-  ["another proposer", withHeader({ proposer: set.validators[0]!.address }), "BLOCK_ERROR_WRONG_PROPOSER"],
+  ["a builder outside the set", withHeader({ proposer: new Uint8Array(20).fill(0xee) }), "BLOCK_ERROR_WRONG_PROPOSER"],
   ["wrong validator-set root", withHeader({ validatorSetRoot: new Uint8Array(32) }), "BLOCK_ERROR_WRONG_VALIDATOR_SET"],
   ["tx root not matching txs", withHeader({}, [Uint8Array.of(9)]), "BLOCK_ERROR_WRONG_TX_ROOT"],
   ["evidence root not matching its evidence", { ...good, evidence: [evidence] }, "BLOCK_ERROR_WRONG_EVIDENCE_ROOT"],
@@ -84,6 +84,10 @@ test.each([
   ["a last-commit hash at height 1", withHeader({ lastCommitHash: new Uint8Array(32).fill(1) }), "BLOCK_ERROR_WRONG_LAST_COMMIT"],
 ])("rejects a block with %s", (_n, block, code) => {
   expect(codeOf(block as Block)).toBe(code);
+});
+
+test("a block built by another member of the set is valid: a later round's proposer re-proposes the block a polka formed on, with its builder's header", () => {
+  for (const i of [0, 2, 3]) expect(codeOf(createBlock({ tip, validatorSet: set, proposerIndex: i, txs: [], stateRoot: ROOT, lastCommit: null, evidence: [], now: 2000 }))).toBeUndefined();
 });
 
 test("the consumer-checkpoint root is the application's, as given; execution (not these rules) judges it", () => {
