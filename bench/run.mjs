@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
-const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs", "consumer-finality": "consumerFinality.mjs", "light-client": "lightClient.mjs" };
+const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs", "consumer-finality": "consumerFinality.mjs", "light-client": "lightClient.mjs", forks: "forks.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
-  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --batch B --no-bank (consumers)] [--tx send|checkpoint (app)] [--seconds S --txs R --poll-ms M --zk none|prove (consumer-finality)] [--epochs N --zk-epochs N --validators N,N --runs K --prove-only --no-prove --no-zk (light-client)]\n`);
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --batch B --no-bank (consumers)] [--tx send|checkpoint (app)] [--seconds S --txs R --poll-ms M --zk none|prove (consumer-finality)] [--epochs N --zk-epochs N --validators N,N --runs K --prove-only --no-prove --no-zk (light-client)] [--forks N --bound-ms M --no-y-traffic (forks)]\n`);
   console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
   console.log("  txs         cosmjs-signed bank sends to a 4-validator hub at offered rates of 500, 1000, 1500 tx/s and a burst:");
   console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s;");
@@ -31,6 +31,13 @@ if (!name || name === "--help" || !BENCHES[name]) {
   console.log("              ~/.cache/aegis/bench/; target >= 40 epochs/s) (--quick: 100 epochs, 4 validators, 1 run; --epochs N;");
   console.log("              --zk-epochs N (ZK only); --validators 4,8; --runs K; --prove-only: only make the cached proofs;");
   console.log("              --no-prove: verify only what is cached; --no-zk)");
+  console.log("  forks       real hub forks (4 processes, 30/30/30/10; 0 and 1 run twins on the other side of a partition) against a");
+  console.log("              kv consumer full node that follows one node of each side: split -> detected (its chain's misbehaviour),");
+  console.log("              -> evidence on chain, -> 0 and 1 slashed on side X, -> resumed past the next epoch boundary (p50/p90/max);");
+  console.log("              forks caught / made, same- or cross-round first detection (cross-round: no evidence from the node, the");
+  console.log("              bench submits a same-round pair), honest validators slashed (must be 0), re-halts after a resume");
+  console.log("              (default 20 forks; --quick: 3; --forks N; --bound-ms M detection bound, default 60000; --no-y-traffic:");
+  console.log("              side Y gets no bank sends and commits one empty block a second)");
   process.exit(name && name !== "--help" ? 1 : 0);
 }
 const file = join(dirname(fileURLToPath(import.meta.url)), BENCHES[name]);

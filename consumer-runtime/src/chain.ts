@@ -239,6 +239,9 @@ export class ConsumerChain {
       throw e;
     }
     if (!bytesEqual(result.stateRoot, h.stateRoot)) throw blockError({ code: "BLOCK_ERROR_WRONG_STATE_ROOT", expected: toHex(result.stateRoot), actual: toHex(h.stateRoot) });
+    // A halt that came while the block executed (halt() does not wait for the queue): nothing more is accepted.
+    const haltedMeanwhile = this.misbehaviour;
+    if (haltedMeanwhile) throw blockError({ code: "BLOCK_ERROR_HALTED", misbehaviour: haltedMeanwhile.kind }, `the node is halted after hub misbehaviour (${haltedMeanwhile.kind})`);
     await this.store.putBlock(hash, block, result.receipts);
     const node: Node = { hash, header: h };
     this.nodes.set(toHex(hash), node);

@@ -172,4 +172,26 @@ describe("ConsumerChain", () => {
     }
     c = await openChain(c.dir);
   });
+
+  it("a halt that comes while a block executes refuses that block: nothing is stored or followed after the halt", async () => {
+    const [b1] = await extend(c.chain, c.chain.genesisHash, 1, "a");
+    const next = await buildOn(c.chain, b1!, ["late=1"]);
+    const env = c.chain.env;
+    const execute = env.executeBlock.bind(env);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    env.executeBlock = async (...args) => {
+      await gate;
+      return execute(...args);
+    };
+    const adding = c.chain.addBlock(next, next.header.time);
+    await new Promise((r) => setTimeout(r, 20)); // the block is executing
+    const halted = c.chain.halt({ kind: "CONFLICTING_CERTIFICATES", consumerId: c.chain.consumerId, hubHeight: 9, first: { hubBlockHash: new Uint8Array(32).fill(1), tier: "bls" }, second: { hubBlockHash: new Uint8Array(32).fill(2), tier: "bls" } });
+    release();
+    await expect(adding).rejects.toMatchObject({ code: "BLOCK_ERROR_HALTED" });
+    await halted;
+    expect(c.chain.head.header.height).toBe(1);
+    expect(c.chain.header(computeBlockHash(next.header))).toBeUndefined();
+    env.executeBlock = execute;
+  });
 });
