@@ -9,8 +9,12 @@ import {
   type ConsumerCheckpoint,
 } from "@aegis/consumer-sdk";
 import {
+  AegisMsgPostCommit,
+  AegisMsgPostPolka,
   AegisMsgSubmitForkEvidence,
   CONSUMER_COSMJS_TYPES,
+  MSG_POST_COMMIT_TYPE_URL,
+  MSG_POST_POLKA_TYPE_URL,
   MSG_REGISTER_CONSUMER_TYPE_URL,
   MSG_SUBMIT_CHECKPOINT_TYPE_URL,
   MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
@@ -38,7 +42,13 @@ export interface CheckpointSubmitterOptions {
 
 /** The cosmjs registry with the hub's consumer messages and its fork evidence. */
 export function createConsumerRegistry(): Registry {
-  return new Registry([...defaultRegistryTypes, ...(CONSUMER_COSMJS_TYPES as never), [MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, AegisMsgSubmitForkEvidence as never]]);
+  return new Registry([
+    ...defaultRegistryTypes,
+    ...(CONSUMER_COSMJS_TYPES as never),
+    [MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL, AegisMsgSubmitForkEvidence as never],
+    [MSG_POST_POLKA_TYPE_URL, AegisMsgPostPolka as never],
+    [MSG_POST_COMMIT_TYPE_URL, AegisMsgPostCommit as never],
+  ]);
 }
 
 /**

@@ -111,6 +111,9 @@ function evidenceKeyString(e: Evidence): string {
 const FUTURE_HEIGHTS = 2;
 const MAX_FUTURE_MESSAGES = 20_000;
 
+/** How many rounds of its own votes a node re-sends at each rebroadcast (the current one and those before it). */
+const REBROADCAST_ROUNDS = 8;
+
 /**
  * The one loop that owns the consensus state. Inputs (verified proposals and votes, timeouts, synced
  * blocks) queue up; each batch is written to the WAL, applied to the pure round state machine, and the
@@ -837,14 +840,23 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   }
 
   /** Gossip is best effort: re-send our own messages of the current round so a peer that missed them catches up. */
+  /**
+   * Re-sends this node's proposal of the current round and its own votes of every round of the height
+   * so far (the last REBROADCAST_ROUNDS): a peer that missed an earlier round's votes (it restarted, or
+   * was cut off) still gets the polka a re-proposal names as its POL, and the precommits of a round it
+   * is stuck in. Re-sending only the current round's votes once stalled a height after four nodes
+   * restarted mid-height: two were locked on a round-0 block the third had no polka for.
+   */
   private rebroadcast(): void {
     if (!this.running || this.selfIndex === null || !this.state || this.state.decided) return;
     const r = this.state.round;
     const own = this.ownProposals.get(r);
     if (own) this.modules.outbox.proposal(own);
-    for (const sets of [this.state.prevotes, this.state.precommits]) {
-      const v = sets.get(r)?.get(this.selfIndex);
-      if (v) this.modules.outbox.vote(v);
+    for (let round = Math.max(0, r - REBROADCAST_ROUNDS + 1); round <= r; round++) {
+      for (const sets of [this.state.prevotes, this.state.precommits]) {
+        const v = sets.get(round)?.get(this.selfIndex);
+        if (v) this.modules.outbox.vote(v);
+      }
     }
   }
 }
