@@ -34,8 +34,9 @@ if (!name || name === "--help" || !BENCHES[name]) {
   console.log("  forks       real hub forks (4 processes, 30/30/30/10; 0 and 1 run twins on the other side of a partition) against a");
   console.log("              kv consumer full node that follows one node of each side: split -> detected (its chain's misbehaviour),");
   console.log("              -> evidence on chain, -> 0 and 1 slashed on side X, -> resumed past the next epoch boundary (p50/p90/max);");
-  console.log("              forks caught / made, same- or cross-round first detection (cross-round: no evidence from the node, the");
-  console.log("              bench submits a same-round pair), honest validators slashed (must be 0), re-halts after a resume");
+  console.log("              forks caught / made, same- or cross-round first detection (cross-round: the node's evidence opens a case,");
+  console.log("              which convicts after its response period; the bench submits a same-round pair to measure the slash),");
+  console.log("              honest validators slashed (must be 0), re-halts after a resume");
   console.log("              (default 20 forks; --quick: 3; --forks N; --bound-ms M detection bound, default 60000; --no-y-traffic:");
   console.log("              side Y gets no bank sends and commits one empty block a second)");
   process.exit(name && name !== "--help" ? 1 : 0);
