@@ -18,6 +18,7 @@ import {
   processZkUpdate,
   resumeHubLightClientAfterFork,
   getPostSlashTally,
+  getSignerIndices,
   getZkSigners,
   verifyCheckpointInclusion,
   type HubForkFreeze,
@@ -332,6 +333,10 @@ export class HubFollower {
       // One round: the signers of both are guilty. Different rounds: the hub opens a case that asks for the polkas (decision 52).
       evidence = { bls: { a: { header: known.header, certificate: known.bls.certificate }, b: { header: other.header, certificate: other.bls } } };
       if (known.bls.certificate.round === other.bls.round) guilty = assertBlsForkGuilt(evidence.bls, { chainId: this.trust.chainId, validatorSet: known.bls.signingSet }).guilty;
+      // Across rounds nobody is proved guilty by the pair, but who signed both is the most a case can
+      // convict: the freeze counts them out for a resume, which then also needs them all gone from the
+      // set (honest ones among them stay: no resume, only the operator's root; never a wrong one).
+      else guilty = getSignerIndices(known.bls.certificate.signers).filter((i) => getSignerIndices(other.bls!.signers).includes(i));
     } else if (other.zk && known.bls && !known.zk) {
       // Across tiers: a BLS commit of one block, a ZK certificate of another (both verified); the hub opens a case (decision 52).
       evidence = { mixed: { bls: { header: known.header, certificate: known.bls.certificate }, zk: other.zk } };
@@ -349,7 +354,7 @@ export class HubFollower {
     }
     this.log.error("hub fork: two certified blocks at one height", {
       hubHeight: h,
-      evidence: !evidence ? "none" : evidence.bls && guilty.length === 0 ? "bls across rounds (a case)" : evidence.mixed ? "across tiers (a case)" : Object.keys(evidence)[0],
+      evidence: !evidence ? "none" : evidence.bls && evidence.bls.a.certificate.round !== evidence.bls.b.certificate.round ? "bls across rounds (a case)" : evidence.mixed ? "across tiers (a case)" : Object.keys(evidence)[0],
     });
     if (evidence) {
       for (const l of this.evidenceListeners) {

@@ -550,9 +550,9 @@ const setR = makeValidatorSet([hubKeys[5]!, hubKeys[6]!], [10n, 10n]);
  * The coalition's side: another checkpoint at hub height 6, and from there on certified by the
  * coalition alone (`forge`: by outsiders' keys in the coalition's places, an invalid certificate).
  */
-function coalitionSide(forge = false): HubView {
+function coalitionSide(forge = false, round = 0): HubView {
   const v = new HubView(forked.records, 12, { genesisHash: forked.consumerInfo.genesisHash, producerKeys: forked.consumerInfo.producerKeys }, (h) => (h <= 4 ? setA : setB));
-  for (let h = 6; h <= 12; h++) (v.chain.certs as CommitCertificate[])[h] = v.chain.sign(v.setAt(h), h, v.chain.hashOf(h), { signers: ix(v.setAt(h), ...COALITION_KEYS), forge });
+  for (let h = 6; h <= 12; h++) (v.chain.certs as CommitCertificate[])[h] = v.chain.sign(v.setAt(h), h, v.chain.hashOf(h), { signers: ix(v.setAt(h), ...COALITION_KEYS), forge, round });
   return v;
 }
 
@@ -631,8 +631,11 @@ describe("the detector keeps asking a node that was behind", () => {
 });
 
 describe("recovery without governance", () => {
-  test("automatic: once the coalition is out of the set, the surviving chain's certificate (the honest rest, all of the post-slash stake) resumes the node; what was final stays; finality goes on; a restart starts from there", async () => {
-    const { a, b, s } = await forkedSetup({ view: coalitionSide(), tip: 7 });
+  test.each([0, 1])("automatic (the coalition's commit in round %i): once the coalition is out of the set, the surviving chain's certificate (the honest rest, all of the post-slash stake) resumes the node; what was final stays; finality goes on; a restart starts from there", async (round) => {
+    const { a, b, s, evidence } = await forkedSetup({ view: coalitionSide(false, round), tip: 7 });
+    // One round: the pair names the coalition. Across rounds: a case will; the freeze counts out who signed both (the coalition here).
+    expect(evidence).toHaveLength(1);
+    expect(s.chain.freeze?.fork?.guilty).toEqual(ix(setB, ...COALITION_KEYS).sort((x, y) => x - y));
     expect(s.chain.misbehaviour).toBeDefined();
     const resumed: number[] = [];
     s.chain.on((e) => e.type === "resumed" && resumed.push(e.hubHeight));

@@ -32,7 +32,11 @@ export interface HubForkFreeze {
   time: number;
   /** The set that signed `height` (the one both certificates were verified against). */
   signingSet: ValidatorSet;
-  /** Indices into `signingSet` proved to have signed both sides (empty: nobody proved, no automatic resume). */
+  /**
+   * Indices into `signingSet` of who signed both sides: proved guilty by a pair of one round (or two ZK
+   * certificates); across rounds, the most a case can convict. Counted out of the post-slash stake, and
+   * a resume needs them all gone from the set. Empty: no automatic resume.
+   */
   guilty: number[];
 }
 
