@@ -6,7 +6,7 @@
  * the jest e2e (test/e2e/consumerFork.test.ts) and the bench (bench/forks.mjs) share it; types in
  * forkConsumer.d.mts. Also the hub-side reads and writes both need: each validator's standing on a
  * side (staking tokens, jailed, tombstoned), a same-round fork pair built from the two sides' API
- * answers (as test/e2e/hubFork.test.ts does by hand), and MsgSubmitForkEvidence sent with cosmjs.
+ * answers, and MsgSubmitForkEvidence sent with cosmjs.
  * And what a fork run needs around net.split: splitAtRest (split right after a commit, the producer
  * paused), startTraffic (bank sends that keep one side committing at consensus speed) and describeHub
  * (heights and WRONG_PROPOSER refusals, for a wait that timed out).
