@@ -15,9 +15,9 @@
 // Per fork, from the split's restart (all nodes answering again):
 // - detect: the full node's chain emits `misbehaviour` (its detector saw the second certificate);
 //   not caught when that does not happen within --bound-ms (default 60 s).
-// - same-round or cross-round: the two certificates of the first detection. A cross-round pair
-//   names nobody and sends no evidence (cross-round accountability is not built yet): then this bench
-//   finds a same-round pair itself and submits it (counted as "evidence by bench").
+// - same-round or cross-round: the two certificates of the first detection. A cross-round pair's
+//   evidence opens a fork case (decision 52), which convicts after its response period (a day here):
+//   then this bench finds a same-round pair itself and submits it (counted as "evidence by bench").
 // - on chain: the side-X block holding the evidence (from the EvidenceSubmitter's settled txHash, or
 //   the bench's own tx) committed on node 2 (its /stream/certificates).
 // - slash: a side-X query (staking + slashing, polled every 100 ms) shows 0 and 1 tombstoned with
@@ -211,7 +211,8 @@ async function runFork(i, { boundMs, yTraffic }) {
     r.hubHeight = halt.hubHeight;
     const [bx, by] = await Promise.all([getCertifiedBlock(net, api[2], halt.hubHeight), getCertifiedBlock(net, api[3], halt.hubHeight)]);
     r.rounds = bx && by ? `${bx.certificate.round}/${by.certificate.round}` : "?";
-    r.firstDetection = halt.guilty.length > 0 ? "same-round" : "cross-round";
+    // The pair's rounds decide (a freeze across rounds also names who signed both commits, decision 51).
+    r.firstDetection = bx && by && bx.certificate.round === by.certificate.round ? "same-round" : "cross-round";
 
     // ---- the slash, polled from the detection on (with side X's height before each poll: the block
     // that slashed is above the last height polled without it and at most the first polled with it)
@@ -321,7 +322,7 @@ async function runFork(i, { boundMs, yTraffic }) {
       }
     }
     r.halts = events.filter((e) => e.type === "misbehaviour").length;
-    r.haltsCrossRound = events.filter((e) => e.type === "misbehaviour" && e.guilty.length === 0).length;
+    r.haltsCrossRound = Math.max(0, events.filter((e) => e.type === "misbehaviour").length - 1); // halts after the first
     r.headsWhileHalted = headsWhileHalted;
     // What became of each piece of evidence the node kept, at the end of the fork.
     r.nodeEvidenceFinal = full.evidence.statuses.map((s) => ({ hubHeight: s.hubHeight, state: s.state, attempts: s.attempts, ...(s.caseId !== undefined ? { caseId: s.caseId } : {}), ...(s.lastError ? { lastError: s.lastError.slice(0, 200) } : {}) }));
