@@ -2,7 +2,7 @@
 // and how long the node stays halted.
 //
 // Each fork is a fresh hub (test/helpers/forkNetwork.mjs: four `aegis hub start` processes, powers
-// 30/30/30/10, epochs of 10 blocks, a signing window far longer than a fork) and a fresh kv consumer run
+// 30/30/30/10, epochs of 10 blocks, a signing window far longer than a fork) and a fresh ledger consumer run
 // in this process with the built runtime (test/helpers/forkConsumer.mjs): a producer that follows and
 // checkpoints through side X, and a full node that follows validator 2 (side X) and validator 3 (side Y)
 // and has an evidence account. Once the consumer is hub-final on the full node, validators 0 and 1
@@ -29,8 +29,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StargateClient } from "@cosmjs/stargate";
-import { toHex, utf8 } from "@aegis/consumer-sdk";
-import { executionError } from "@aegis/consumer-runtime";
+import { toHex } from "@aegis/consumer-sdk";
+import { LedgerEnvironment } from "@aegis/consumer-chains";
 import { createForkNetwork } from "../test/helpers/forkNetwork.mjs";
 import {
   connectHubQueries,
@@ -49,7 +49,7 @@ const EPOCH = 10;
 const POWERS = [30n, 30n, 30n, 10n];
 const TOKENS = POWERS.map((p) => p * 1_000_000n);
 const COALITION = [0, 1];
-const CONSUMER = "kv-fork";
+const CONSUMER = "ledger-fork";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function opt(args, name) {
@@ -57,54 +57,6 @@ function opt(args, name) {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** The runtime tests' kv environment (consumer-runtime/test/helpers/kvEnvironment.ts) in plain JS: "key=value" transactions in the trie. */
-class KvEnvironment {
-  vm = "kv";
-  async open(db) {
-    this.db = db;
-  }
-  async initGenesis() {
-    const t = await this.db.openTrie();
-    await t.put(utf8("genesis"), utf8("1"));
-    return t.root();
-  }
-  parse(tx) {
-    const m = /^([a-z0-9]{1,32})=(.{0,256})$/s.exec(new TextDecoder().decode(tx));
-    if (!m) throw executionError({ code: "EXECUTION_ERROR_MALFORMED_TX", reason: "not key=value" });
-    return { key: m[1], value: m[2] };
-  }
-  async checkTx(_root, tx) {
-    this.parse(tx);
-  }
-  async executeBlock(parentStateRoot, txs, ctx) {
-    const t = await this.db.openTrie(parentStateRoot);
-    const receipts = [];
-    for (const tx of txs) {
-      const p = this.parse(tx);
-      await t.put(utf8(p.key), utf8(p.value));
-      receipts.push({ code: 0, log: "", data: { height: ctx.height } });
-    }
-    return { stateRoot: t.root(), receipts };
-  }
-  async buildBlock(parentStateRoot, candidates, ctx) {
-    const ok = [];
-    const rejected = [];
-    for (const tx of candidates) {
-      try {
-        this.parse(tx);
-        ok.push(tx);
-      } catch (e) {
-        rejected.push({ tx, error: e });
-      }
-    }
-    return { ...(await this.executeBlock(parentStateRoot, ok, ctx)), txs: ok, rejected };
-  }
-  async query(stateRoot, path) {
-    if (path.length !== 2 || path[0] !== "kv") throw executionError({ code: "EXECUTION_ERROR_BAD_QUERY", reason: "kv/<key>" });
-    const v = await (await this.db.openTrie(stateRoot)).get(utf8(path[1]));
-    return v ? { key: path[1], value: new TextDecoder().decode(v), root: toHex(stateRoot) } : undefined;
-  }
-}
 
 /** A hub node's /stream/certificates: when each height committed there (reconnects until closed: the node restarts at the split). */
 function watchCommits(url) {
@@ -168,7 +120,8 @@ async function runFork(i, { boundMs, yTraffic }) {
       net,
       dir,
       consumerId: CONSUMER,
-      env: () => new KvEnvironment(),
+      env: () => new LedgerEnvironment({ consumerId: CONSUMER, genesis: { allocations: [] } }),
+      vm: "ledger",
       producerApis: [api[0], api[1], api[2]],
       checkpointApi: api[2],
       fullApis: [api[2], api[3]],

@@ -32,7 +32,7 @@ if (!name || name === "--help" || !BENCHES[name]) {
   console.log("              --zk-epochs N (ZK only); --validators 4,8; --runs K; --prove-only: only make the cached proofs;");
   console.log("              --no-prove: verify only what is cached; --no-zk)");
   console.log("  forks       real hub forks (4 processes, 30/30/30/10; 0 and 1 run twins on the other side of a partition) against a");
-  console.log("              kv consumer full node that follows one node of each side: split -> detected (its chain's misbehaviour),");
+  console.log("              ledger consumer full node that follows one node of each side: split -> detected (its chain's misbehaviour),");
   console.log("              -> evidence on chain, -> 0 and 1 slashed on side X, -> resumed past the next epoch boundary (p50/p90/max);");
   console.log("              forks caught / made, same- or cross-round first detection (cross-round: the node's evidence opens a case,");
   console.log("              which convicts after its response period; the bench submits a same-round pair to measure the slash),");

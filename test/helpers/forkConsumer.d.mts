@@ -16,6 +16,8 @@ export interface ForkConsumerOptions {
   consumerId: string;
   /** A fresh "kv" execution environment per node start. */
   env: () => ExecutionEnvironment;
+  /** The environment's label in the consumer's config and its hub registration (default "kv"). */
+  vm?: string;
   /** Hub API URLs the producer follows. */
   producerApis: string[];
   /** The hub node the producer sends checkpoints to (also funds the accounts and registers the consumer). */

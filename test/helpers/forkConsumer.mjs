@@ -53,6 +53,7 @@ export async function startForkConsumer({
   dir,
   consumerId,
   env,
+  vm = "kv",
   producerApis,
   checkpointApi,
   fullApis,
@@ -83,7 +84,7 @@ export async function startForkConsumer({
 
   const base = {
     consumerId,
-    vm: "kv",
+    vm,
     genesisTime: 1_700_000_000_000,
     producerKeys: [toHex(ed25519.getPublicKey(PRODUCER_SK))],
     genesis: {},
@@ -107,7 +108,7 @@ export async function startForkConsumer({
       hubRpcUrl: checkpointApi,
       mnemonic: net.faucet.mnemonic,
       consumerId,
-      vm: "kv",
+      vm,
       genesisHash: producer.chain.genesisHash,
       producerKeys: [ed25519.getPublicKey(PRODUCER_SK)],
       bond: { denom, amount: "10000000" },
