@@ -16,15 +16,12 @@
  *    test prints which path convicted them (double prevote, or which obligation went unanswered).
  */
 import { jest } from "@jest/globals";
-import { fromBech32, toBech32 } from "@cosmjs/encoding";
-import { QueryClient, setupSlashingExtension, setupStakingExtension, StargateClient } from "@cosmjs/stargate";
-import { connectComet } from "@cosmjs/tendermint-rpc";
+import { StargateClient } from "@cosmjs/stargate";
 import {
   assertBlsCrossRoundFork,
   assertValidCommitCertificate,
   bytesEqual,
   computeBlockHash,
-  computeValidatorAddress,
   decodeCertificateResponseJson,
   decodeForkCasesJson,
   decodeHeaderResponseJson,
@@ -32,7 +29,6 @@ import {
   decodeValidatorSetJson,
   FORK_OBLIGATION_EXPIRED,
   FORK_OBLIGATION_OPEN,
-  fromHex,
   toHex,
   type BlsForkEvidence,
   type ForkCase,
@@ -40,6 +36,7 @@ import {
 } from "@aegis/consumer-sdk";
 import { EvidenceSubmitter } from "@aegis/consumer-runtime";
 import { createForkNetwork, type ForkNetwork, type ForkNetworkOptions } from "../helpers/forkNetwork.mjs";
+import { connectHubQueries } from "../helpers/forkConsumer.mjs";
 import { makeTempDir, removeDir } from "../helpers/e2eUtils.js";
 
 jest.setTimeout(180_000);
@@ -157,21 +154,11 @@ test("a fork across rounds opens a case; the consumer's submitter relays each si
   const yRound = pair.b.certificate.round;
 
   // ---- 2. the consumer's submitter gets the evidence
-  const comet = await connectComet(xUrl);
-  clients.push(comet);
-  const q = QueryClient.withExtensions(comet, setupStakingExtension, setupSlashingExtension);
-  const valoper = (v: number) => toBech32("aegisvaloper", fromBech32(n.keys[v]!.operator, 90).data);
-  const consAddress = (v: number) => toBech32("aegisvalcons", computeValidatorAddress(fromHex(n.keys[v]!.blsPublicKey)));
-  const standing = async () =>
-    Promise.all(
-      POWERS.map(async (_p, v) => {
-        const val = (await q.staking.validator(valoper(v))).validator!;
-        const info = (await q.slashing.signingInfo(consAddress(v))).valSigningInfo;
-        return { tokens: BigInt(val.tokens), jailed: val.jailed, tombstoned: info?.tombstoned ?? false };
-      }),
-    );
+  const hubX = await connectHubQueries(n, xUrl);
+  clients.push({ disconnect: hubX.close });
+  const standing = () => hubX.standing();
   expect(await standing()).toEqual(TOKENS.map((tokens) => ({ tokens, jailed: false, tombstoned: false })));
-  const slashFraction = BigInt(new TextDecoder().decode((await q.slashing.params()).params.slashFractionDoubleSign));
+  const slashFraction = await hubX.slashFractionDoubleSign();
 
   const logLines: string[] = [];
   const record = (level: string) => (msg: string, fields?: Record<string, unknown>) => void logLines.push(`${((Date.now() - t0) / 1000).toFixed(1)} ${level} ${msg} ${JSON.stringify(fields ?? {})}`);
