@@ -14,6 +14,7 @@ import {
   openForkCase,
   postCommitToForkCase,
   postPolkaToForkCase,
+  withConvicted,
   type ForkCaseState,
   type ForkCaseStep,
   type ForkObligation,
@@ -209,8 +210,7 @@ export function processPostCommit(store: KVStore, commit: ForkCommitRef & { heig
     const events: TxEvent[] = [caseEvent("hub_fork_case_commit", next, [{ key: "round", value: String(commit.round) }])];
     let results: DuplicateVoteResult[] = [];
     if (commit.round === c.low.round) {
-      const both = c.low.signers.filter((i) => commit.signers.includes(i));
-      const step = { next: { ...next, convicted: [...new Set([...next.convicted, ...both])].sort((a, b) => a - b) }, convicted: both.filter((i) => !next.convicted.includes(i)) };
+      const step = withConvicted(next, c.low.signers.filter((i) => commit.signers.includes(i)));
       putForkCase(store, step.next);
       results = convict(store, step.next, step, ctx, "hub_fork");
     } else {

@@ -59,7 +59,8 @@ const intersect = (x: readonly number[], y: readonly number[]) => {
   return x.filter((i) => ys.has(i));
 };
 
-function withConvicted(c: ForkCaseState, guilty: readonly number[]): ForkCaseStep {
+/** Adds `guilty` to the case's convicted; the step names those it had not convicted before. */
+export function withConvicted(c: ForkCaseState, guilty: readonly number[]): ForkCaseStep {
   const had = new Set(c.convicted);
   const fresh = [...new Set(guilty)].filter((i) => !had.has(i)).sort((a, b) => a - b);
   return { next: { ...c, convicted: [...c.convicted, ...fresh].sort((a, b) => a - b) }, convicted: fresh };
