@@ -72,3 +72,54 @@ export function createProgressLogger({ quiet = false, stream = process.stderr } 
     done: stop,
   };
 }
+
+/**
+ * A quieter logger for one long job seen from outside (the devnet's first start): one progress bar
+ * over the whole job, filled by elapsed time against `estimateSeconds` (held at 99 % until `finish`),
+ * labelled with the current stage — the build's own "<circuit>: …" lines. snarkjs's own lines (its
+ * parallel chunks report out of order) are dropped; warnings and errors are printed. Without a
+ * terminal it prints each stage once, with the elapsed time.
+ */
+export function createStageProgressLogger({ title, estimateSeconds, stream = process.stderr }) {
+  const tty = Boolean(stream.isTTY);
+  const started = Date.now();
+  const elapsed = () => Math.round((Date.now() - started) / 1000);
+  let stage = "starting";
+  let bar = null;
+  let timer = null;
+  if (tty) {
+    bar = new cliProgress.SingleBar(
+      { format: `  ${title} [{bar}] {percentage}% {elapsed_s} s (est. ${estimateSeconds} s) {stage}`, stream, hideCursor: true, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(100, 0, { stage, elapsed_s: 0 });
+    timer = setInterval(() => bar.update(Math.min(99, Math.floor((100 * elapsed()) / Math.max(1, estimateSeconds))), { stage, elapsed_s: elapsed() }), 500);
+    timer.unref?.();
+  } else {
+    stream.write(`  ${title} (est. ${estimateSeconds} s)\n`);
+  }
+  const setStage = (text) => {
+    stage = text.replace(/^[^:]+:\s*/, "").slice(0, 60);
+    if (!tty) stream.write(`  ${elapsed()} s: ${stage}\n`);
+  };
+  const finish = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+    if (bar) {
+      bar.update(100, { stage: "done", elapsed_s: elapsed() });
+      bar.stop();
+      bar = null;
+    }
+  };
+  const ours = /^\S+: /;
+  const info = (msg) => {
+    const text = String(msg);
+    if (ours.test(text) && !/^(Reading|Writing|Applying|Circuit|Contribution)/.test(text)) setStage(text);
+  };
+  const loud = (level) => (msg) => {
+    if (bar) stream.write("\n");
+    stream.write(`${level}: ${String(msg)}\n`);
+  };
+  // `done` ends a build step (the build calls it between stages); `finish` ends the whole bar.
+  return { debug: () => {}, info, log: info, warn: loud("warning"), error: loud("error"), step: () => {}, done: () => {}, finish };
+}

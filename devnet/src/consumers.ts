@@ -55,6 +55,8 @@ export interface DevnetConsumersOpts {
   /** Whether the hub makes ZK certificates (an EVM chain then runs the finality relayer). */
   zk: boolean;
   log: (line: string) => void;
+  /** Called when a node keeps crashing at start (see SupervisedProcess). */
+  onGiveUp?: (p: SupervisedProcess, reason: string) => void;
 }
 
 /**
@@ -189,7 +191,7 @@ export class DevnetConsumers {
   }
 
   private spawn(name: string, home: string): void {
-    const p = new SupervisedProcess(`consumer ${name}`, [CONSUMER_BIN, "start", "--home", home], join(home, "node.log"), this.o.log);
+    const p = new SupervisedProcess(`consumer ${name}`, [CONSUMER_BIN, "start", "--home", home], join(home, "node.log"), this.o.log, this.o.onGiveUp);
     this.children.push(p);
     p.start();
   }

@@ -1,17 +1,22 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rename } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
-import { getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
-import { createProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
+import { DEFAULT_MIN_GAS_PRICE, initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
+import { cacheDir, getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
+import { createStageProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
+import { DevnetError } from "./errors.js";
+import { acquireDevnetLock, DEVNET_PID_FILE } from "./lock.js";
+import { assertPortsFree, portOf } from "./ports.js";
 import { SupervisedProcess } from "./supervisor.js";
+import { buildChainRegistryJson, buildKeplrChainInfo } from "./wallets.js";
 
 export interface DevnetOpts {
   home: string;
   validators: number;
-  chainId: string;
+  /** Chain id of a new devnet (default DEFAULT_DEVNET_CHAIN_ID); when given, a home of another chain is refused. */
+  chainId?: string;
   host: string;
   p2pBasePort: number;
   apiBasePort: number;
@@ -24,7 +29,7 @@ export interface DevnetOpts {
   zkCircuit?: string | null;
   /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
   zkProvers?: number[];
-  /** Reference consumer chains to run (ledger, utxo, … in turn), each a producer and a full node; default 0. */
+  /** Reference consumer chains to run (ledger, utxo, evm, … in turn), each a producer and a full node; default: a new devnet 3 (DEFAULT_DEVNET_CONSUMERS), a resumed one as many as it had. */
   consumers?: number;
   /** First API and p2p ports of the consumer nodes (default: the hub's + CONSUMER_PORT_OFFSET); consumer i uses base + 2i and + 2i + 1. */
   consumerApiBasePort?: number;
@@ -32,6 +37,8 @@ export interface DevnetOpts {
   /** Extra Node.js flags for every node process (profiling, V8 options). */
   nodeArgs?: string[];
   log?: (line: string) => void;
+  /** A node that keeps crashing at start (the supervisor gave up on it): the devnet cannot go on. */
+  onFatal?: (err: DevnetError, logPath: string) => void;
 }
 
 /** DIR/devnet.json: what other tools read to find the network. */
@@ -48,7 +55,15 @@ export interface DevnetFile {
   nodes: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string }[];
   /** The consumer chains (producer and full node each; `api` is the producer's). */
   consumers?: DevnetConsumer[];
+  /** Files wallets and explorers read to add the hub: a Cosmos chain-registry chain.json and a Keplr chain info. */
+  wallets?: { chainRegistry: string; keplr: string };
+  /** The dashboard's URL, while the devnet runs with one. */
+  dashboard?: string;
 }
+
+export const DEFAULT_DEVNET_CHAIN_ID = "aegis-devnet-1";
+/** Consumer chains a new devnet runs unless told otherwise: the three reference chains. */
+export const DEFAULT_DEVNET_CONSUMERS = 3;
 
 /** Consumer node ports start this far above the hub's (API and p2p alike). */
 export const CONSUMER_PORT_OFFSET = 1000;
@@ -65,6 +80,7 @@ export const AEGIS_BIN = join(dirname(require.resolve("@aegis/hub/package.json")
 export class Devnet {
   private children: SupervisedProcess[] = [];
   private consumerSet: DevnetConsumers | undefined;
+  private releaseLock: (() => void) | undefined;
   private readonly log: (line: string) => void;
   file: DevnetFile | null = null;
 
@@ -75,15 +91,55 @@ export class Devnet {
   async start(): Promise<DevnetFile> {
     const home = resolve(this.opts.home);
     const devnetPath = join(home, "devnet.json");
+    const bad = (this.opts.zkProvers ?? []).find((i) => !Number.isInteger(i) || i < 0 || i >= this.opts.validators);
+    if (bad !== undefined) throw new RangeError(`zkProvers: ${bad} is not a node index of a ${this.opts.validators}-validator devnet`);
+    await assertDevnetHome(home);
+    this.releaseLock = await acquireDevnetLock(home);
+    try {
+      return await this.startLocked(home, devnetPath);
+    } catch (e) {
+      await this.stop(2000);
+      throw e;
+    }
+  }
+
+  private async startLocked(home: string, devnetPath: string): Promise<DevnetFile> {
     let nodes: InitializedNode[];
     let chainId: string;
     let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet" | "zk"> = {};
     let existingConsumers: DevnetConsumer[] | undefined;
-    if (existsSync(devnetPath)) {
-      const existing = JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile;
-      if (existing.nodes.length !== this.opts.validators) {
-        throw new Error(`${home} holds a devnet of ${existing.nodes.length} validators, not ${this.opts.validators}: use that count, another --home, or delete the folder`);
+    const existing = existsSync(devnetPath) ? (JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile) : null;
+    if (existing) {
+      if (this.opts.chainId !== undefined && existing.chainId !== this.opts.chainId) {
+        throw new DevnetError("DEVNET_FOREIGN_HOME", `${home} holds the devnet of chain ${existing.chainId}, not ${this.opts.chainId}: drop --chain-id to resume it, pass another --home, or \`npm run devnet -- reset\` to delete it`);
       }
+      if (existing.nodes.length !== this.opts.validators) {
+        throw new DevnetError("DEVNET_WRONG_SHAPE", `${home} holds a devnet of ${existing.nodes.length} validators, not ${this.opts.validators}: use that count, another --home, or \`npm run devnet -- reset\``);
+      }
+      const missing = existing.nodes.find((n) => !existsSync(join(n.home, "genesis.json")));
+      if (missing) throw new DevnetError("DEVNET_FOREIGN_HOME", `${home}/devnet.json names ${missing.home}, which holds no genesis.json: the folder was changed by hand; \`npm run devnet -- reset\` starts afresh`);
+    }
+    const consumerCount = this.opts.consumers ?? existing?.consumers?.length ?? (existing ? 0 : DEFAULT_DEVNET_CONSUMERS);
+    const hubPorts = existing
+      ? existing.nodes.map((n) => ({ p2p: portOf(n.p2p), api: portOf(n.api) }))
+      : Array.from({ length: this.opts.validators }, (_, i) => ({ p2p: this.opts.p2pBasePort + i, api: this.opts.apiBasePort + i }));
+    const consumerApiBase = this.opts.consumerApiBasePort ?? hubPorts[0]!.api + CONSUMER_PORT_OFFSET;
+    const consumerP2pBase = this.opts.consumerP2pBasePort ?? hubPorts[0]!.p2p + CONSUMER_PORT_OFFSET;
+    await assertPortsFree(this.opts.host, [
+      ...hubPorts.flatMap((p, i) => [
+        { port: p.p2p, what: `node${i} p2p` },
+        { port: p.api, what: `node${i} API` },
+      ]),
+      ...Array.from({ length: consumerCount }, (_, i) => {
+        const prior = existing?.consumers?.[i];
+        const ports = prior ? prior.nodes.map((n) => ({ api: portOf(n.api), p2p: portOf(n.p2p) })) : [0, 1].map((k) => ({ api: consumerApiBase + 2 * i + k, p2p: consumerP2pBase + 2 * i + k }));
+        return ports.flatMap((p, k) => [
+          { port: p.api, what: `consumer ${i} ${k === 0 ? "producer" : "full node"} API` },
+          { port: p.p2p, what: `consumer ${i} ${k === 0 ? "producer" : "full node"} p2p` },
+        ]);
+      }).flat(),
+    ]);
+    if (existing) {
       nodes = existing.nodes;
       chainId = existing.chainId;
       extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet, zk: existing.zk ?? null };
@@ -94,7 +150,7 @@ export class Devnet {
       const res = await initHomes({
         home,
         validators: this.opts.validators,
-        chainId: this.opts.chainId,
+        chainId: this.opts.chainId ?? DEFAULT_DEVNET_CHAIN_ID,
         host: this.opts.host,
         p2pBasePort: this.opts.p2pBasePort,
         apiBasePort: this.opts.apiBasePort,
@@ -113,26 +169,26 @@ export class Devnet {
       ...extra,
       nodes: nodes.map((n) => ({ moniker: n.moniker, api: n.api, rpc: `${n.api}/rpc`, p2p: n.p2p, peerId: n.peerId, home: n.home })),
     };
+    if (this.file.denom && this.file.bech32Prefix) this.file.wallets = await writeWalletFiles(home, this.file);
     await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
-    this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log));
+    const giveUp = (p: SupervisedProcess, reason: string) => this.opts.onFatal?.(new DevnetError("DEVNET_NODE_CRASH_LOOP", reason), p.logPath);
+    this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log, giveUp));
     for (const c of this.children) c.start();
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
-    const count = this.opts.consumers ?? existingConsumers?.length ?? 0;
-    if (count > 0) {
+    if (consumerCount > 0) {
       if (!this.file.faucet || !this.file.denom) throw new Error("consumer chains need a hub with an application (a faucet pays their registration)");
-      const first = nodes[0]!;
-      const port = (addr: string, re: RegExp) => Number(re.exec(addr)![1]);
       this.consumerSet = new DevnetConsumers({
         home,
         host: this.opts.host,
-        count,
-        apiBasePort: this.opts.consumerApiBasePort ?? port(first.api, /:(\d+)$/) + CONSUMER_PORT_OFFSET,
-        p2pBasePort: this.opts.consumerP2pBasePort ?? port(first.p2p, /\/tcp\/(\d+)/) + CONSUMER_PORT_OFFSET,
+        count: consumerCount,
+        apiBasePort: consumerApiBase,
+        p2pBasePort: consumerP2pBase,
         hubNodes: nodes,
         hubFaucet: this.file.faucet,
         denom: this.file.denom,
         zk: !!this.file.zk,
         log: this.log,
+        onGiveUp: giveUp,
       });
       this.file.consumers = await this.consumerSet.start(existingConsumers);
       await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
@@ -151,17 +207,18 @@ export class Devnet {
     const circuit = await getCircuit(name);
     const capacity = circuit.params[0]!;
     const provers = this.opts.zkProvers ?? [0];
-    const bad = provers.find((i) => !Number.isInteger(i) || i < 0 || i >= this.opts.validators);
-    if (bad !== undefined) throw new RangeError(`zkProvers: ${bad} is not a node index of a ${this.opts.validators}-validator devnet`);
     if (this.opts.validators > capacity) {
       this.log(`no ZK certificates: ${this.opts.validators} validators do not fit ${name} (${capacity} slots); pass a larger --zk-circuit`);
       return null;
     }
-    this.log(`preparing ZK circuit ${name} (compiled and set up once, then cached)…`);
+    this.log(`preparing ZK circuit ${name} (compiled and set up once, then cached in ${cacheDir()})…`);
+    // Compiling ~1.2 s a slot, phase 2 ~10 s a slot on two cores (measured: quorum4 49 s in all).
+    const progress = createStageProgressLogger({ title: `ZK circuit ${name}`, estimateSeconds: Math.round(5 + 11 * capacity) });
     let built;
     try {
-      built = await setupCircuit(circuit, { logger: createProgressLogger() });
+      built = await setupCircuit(circuit, { logger: progress });
     } finally {
+      progress.finish();
       await terminateCurve();
     }
     const dir = join(home, "zk");
@@ -177,11 +234,45 @@ export class Devnet {
     return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers };
   }
 
-  /** Stops every node (SIGTERM, then SIGKILL after `graceMs`). */
+  /** Stops every node (SIGTERM, then SIGKILL after `graceMs`) and releases the home. */
   async stop(graceMs = 10_000): Promise<void> {
     await this.consumerSet?.stop(graceMs);
     await Promise.all(this.children.map((c) => c.stop(graceMs)));
+    this.releaseLock?.();
+    this.releaseLock = undefined;
   }
+}
+
+/**
+ * Refuses a folder that is not a devnet's: one that exists, is not empty, and holds neither
+ * devnet.json nor a devnet.pid (the latter: a first start stopped before devnet.json was written).
+ */
+export async function assertDevnetHome(home: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(home);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") throw new DevnetError("DEVNET_FOREIGN_HOME", `${home} is a file, not a folder: pass another --home`);
+    throw e;
+  }
+  if (entries.length === 0 || entries.includes("devnet.json") || entries.includes(DEVNET_PID_FILE)) return;
+  throw new DevnetError("DEVNET_FOREIGN_HOME", `${home} is not a devnet folder (no devnet.json; it holds ${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""}): pass another --home, or empty it`);
+}
+
+async function writeWalletFiles(home: string, f: DevnetFile): Promise<NonNullable<DevnetFile["wallets"]>> {
+  const input = {
+    chainId: f.chainId,
+    denom: f.denom!,
+    bech32Prefix: f.bech32Prefix!,
+    rpc: f.nodes.map((n) => n.rpc),
+    rest: f.nodes.map((n) => n.api),
+    minGasPrice: Number(DEFAULT_MIN_GAS_PRICE),
+  };
+  const out = { chainRegistry: join(home, "chain.json"), keplr: join(home, "keplr-chain-info.json") };
+  await writeFileAtomic(out.chainRegistry, JSON.stringify(buildChainRegistryJson(input), null, 2) + "\n");
+  await writeFileAtomic(out.keplr, JSON.stringify(buildKeplrChainInfo(input), null, 2) + "\n");
+  return out;
 }
 
 export async function waitForApi(api: string, timeoutMs: number): Promise<void> {

@@ -1,3 +1,5 @@
+import { pino, type Logger as PinoLogger } from "pino";
+
 /**
  * Minimal structured logger used across the hub. Implementations must never throw.
  */
@@ -21,33 +23,46 @@ export const nullLogger: Logger = {
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-function jsonSafe(_key: string, value: unknown): unknown {
+/** Field values JSON cannot carry as they are: bigints as decimal strings, bytes as hex, errors as objects. */
+function jsonSafe(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   return value;
 }
 
-/** Logger writing one JSON object per line to stderr. */
-export function createConsoleLogger(level: LogLevel = "info", bound: Record<string, unknown> = {}): Logger {
-  const min = LEVEL_ORDER[level];
-  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (LEVEL_ORDER[lvl] < min) return;
-    let line: string;
-    try {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...bound, ...fields }, jsonSafe);
-    } catch {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, unserializableFields: true });
-    }
-    process.stderr.write(line + "\n");
-  };
+function safeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!fields) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = jsonSafe(v);
+  return out;
+}
+
+function wrap(p: PinoLogger): Logger {
   return {
-    debug: (msg, fields) => write("debug", msg, fields),
-    info: (msg, fields) => write("info", msg, fields),
-    warn: (msg, fields) => write("warn", msg, fields),
-    error: (msg, fields) => write("error", msg, fields),
-    child: (fields) => createConsoleLogger(level, { ...bound, ...fields }),
+    debug: (msg, fields) => p.debug(safeFields(fields), msg),
+    info: (msg, fields) => p.info(safeFields(fields), msg),
+    warn: (msg, fields) => p.warn(safeFields(fields), msg),
+    error: (msg, fields) => p.error(safeFields(fields), msg),
+    child: (fields) => wrap(p.child(safeFields(fields))),
   };
+}
+
+/**
+ * Logger writing one JSON object per line (pino) to stderr, synchronously, so the last lines before a
+ * crash are in the log: `{"level":"info","time":"2026-…Z","msg":"…",…fields}`. The level is a label
+ * and the time ISO-8601; `npx pino-pretty < node.log` reads it.
+ */
+export function createConsoleLogger(level: LogLevel = "info", bound: Record<string, unknown> = {}): Logger {
+  const p = pino(
+    {
+      level,
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
+  return wrap(Object.keys(bound).length > 0 ? p.child(safeFields(bound)) : p);
 }

@@ -1,7 +1,9 @@
 /**
  * End to end: the devnet CLI as a user runs it (`node devnet/dist/cli.js --validators 4 --home ...`):
- * start, watch the chain grow, SIGTERM (exit 0, every node gone), resume the same chain from the same
- * home, and the two refusals (--validators 0; another validator count on an existing home).
+ * start, watch the chain grow, a second start on the same home refused while it runs, `status`,
+ * SIGTERM (exit 0, every node gone), resume the same chain from the same home, `stop` from another
+ * process, `reset`, and the refusals (--validators 0; another validator count on an existing home;
+ * ports in use).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -44,7 +46,7 @@ function devnet(args: string[]): SpawnedProcess {
 
 /** quorum4 (the circuit the other ZK tests set up and cache) rather than the default quorum8: the same path, less setup. */
 function devnetArgs(validators: number | string): string[] {
-  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4"];
+  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4", "--consumers", "0"];
 }
 
 /** Pids of live `aegis hub start` processes whose --home is under `root` (Linux /proc; [] elsewhere). */
@@ -99,6 +101,31 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   for (const n of file.nodes) expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
   const block1 = (await tryGetJson<{ blockHash: string }>(`${file.nodes[0]!.api}/blocks/1`))!.blockHash;
   expect(hubProcessesUnder(home)).toHaveLength(4);
+  // Wallet files: a Keplr chain info and a chain-registry chain.json next to devnet.json.
+  expect(JSON.parse(await readFile(join(home, "keplr-chain-info.json"), "utf8"))).toMatchObject({ chainId: file.chainId, rpc: file.nodes[0]!.rpc, bip44: { coinType: 118 } });
+  expect(JSON.parse(await readFile(join(home, "chain.json"), "utf8"))).toMatchObject({ chain_id: file.chainId, bech32_prefix: "aegis" });
+
+  // A second devnet on the same home is refused at once, and starts nothing.
+  const twin = devnet(devnetArgs(4));
+  const twinExit = await exitWithin(twin, 30_000);
+  expect(twinExit).toEqual({ code: 1, signal: null });
+  expect(twin.stderr()).toMatch(new RegExp(`a devnet is already running on ${home} \\(pid ${first.proc.pid}`));
+  expect(twin.stdout()).not.toMatch(/is running/);
+  expect(hubProcessesUnder(home)).toHaveLength(4);
+  // Another home on the same ports: the taken ports are named, nothing is created.
+  const otherHome = join(dir, "other");
+  const clash = devnet(["--validators", "4", "--home", otherHome, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--no-zk", "--consumers", "0"]);
+  expect(await exitWithin(clash, 30_000)).toEqual({ code: 1, signal: null });
+  expect(clash.stderr()).toMatch(new RegExp(`ports ${p2pPort} \\(node0 p2p\\), ${apiPort} \\(node0 API\\).* in use.*Nothing was started`));
+  expect(existsSync(join(otherHome, "devnet.json"))).toBe(false);
+  // status: running, every node up with a height.
+  const status = devnet(["status", "--home", home, "--json"]);
+  expect(await exitWithin(status, 30_000)).toEqual({ code: 0, signal: null });
+  const st = JSON.parse(status.stdout()) as { chainId: string; running: { pid: number }; nodes: { name: string; up: boolean; height: number }[] };
+  expect(st.chainId).toBe(file.chainId);
+  expect(st.running.pid).toBe(first.proc.pid);
+  expect(st.nodes.map((n) => [n.name, n.up])).toEqual(file.nodes.map((n) => [n.moniker, true]));
+  expect(st.nodes.every((n) => n.height >= 3)).toBe(true);
   // Succinct certificates: node0 proves, every node stores them (proving artifacts copied into the home).
   expect(file.zk).toEqual({ circuit: "quorum4", capacity: 4, provers: ["node0"] });
   expect(existsSync(join(home, "zk", "quorum4.zkey"))).toBe(true);
@@ -137,10 +164,17 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
     expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
     expect((await tryGetJson<{ blockHash: string }>(`${n.api}/blocks/1`))!.blockHash).toBe(block1);
   }
-  second.proc.kill("SIGTERM");
+  // `stop` from another process: the running devnet shuts down cleanly (exit 0).
+  const stop = devnet(["stop", "--home", home]);
+  expect(await exitWithin(stop, 40_000)).toEqual({ code: 0, signal: null });
+  expect(stop.stdout()).toMatch(/stopped/);
   expect(await exitWithin(second, 15_000)).toEqual({ code: 0, signal: null });
   for (const n of file2.nodes) expect(await tryGetJson(`${n.api}/status`)).toBeUndefined();
   expect(hubProcessesUnder(home)).toEqual([]);
+  const stopped = devnet(["status", "--home", home]);
+  expect(await exitWithin(stopped, 30_000)).toEqual({ code: 3, signal: null });
+  expect(stopped.stdout()).toMatch(new RegExp(`devnet ${file.chainId} in .*: stopped`));
+  expect(stopped.stdout()).toMatch(/node0 +down/);
 
   // ---- refusals
   const zero = devnet(devnetArgs(0));
@@ -155,6 +189,18 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   expect(threeExit?.code).not.toBeNull();
   expect(three.stderr()).toMatch(/holds a devnet of 4 validators, not 3/);
   expect(hubProcessesUnder(home)).toEqual([]);
-  // The refused run left the existing devnet untouched.
+  const otherChain = devnet([...devnetArgs(4), "--chain-id", "aegis-other-7"]);
+  expect(await exitWithin(otherChain, 30_000)).toEqual({ code: 1, signal: null });
+  expect(otherChain.stderr()).toMatch(new RegExp(`holds the devnet of chain ${file.chainId}, not aegis-other-7`));
+  expect(hubProcessesUnder(home)).toEqual([]);
+  // The refused runs left the existing devnet untouched.
   expect(JSON.parse(await readFile(join(home, "devnet.json"), "utf8"))).toEqual(file2);
+
+  // reset deletes it; status then finds none (exit 1).
+  const reset = devnet(["reset", "--home", home]);
+  expect(await exitWithin(reset, 30_000)).toEqual({ code: 0, signal: null });
+  expect(existsSync(home)).toBe(false);
+  const none = devnet(["status", "--home", home]);
+  expect(await exitWithin(none, 30_000)).toEqual({ code: 1, signal: null });
+  expect(none.stdout()).toMatch(/no devnet in/);
 });

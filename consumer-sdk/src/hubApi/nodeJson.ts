@@ -447,6 +447,14 @@ export const API_ERROR_CODES = [
   "API_ERROR_TX_REJECTED",
   "API_ERROR_BAD_REQUEST",
   "API_ERROR_INTERNAL",
+  /** 426: a plain HTTP request to a WebSocket route (`/stream/certificates`). */
+  "API_ERROR_UPGRADE_REQUIRED",
+  /** 413: a request body over the limit. */
+  "API_ERROR_BODY_TOO_LARGE",
+  /** 408: the headers or the body did not arrive in time. */
+  "API_ERROR_REQUEST_TIMEOUT",
+  /** 414: a path segment (route parameter) over the length limit. */
+  "API_ERROR_URI_TOO_LONG",
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

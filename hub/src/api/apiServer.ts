@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import websocket from "@fastify/websocket";
 import type { CommitEvent } from "../consensus/index.js";
 import {
@@ -28,6 +30,7 @@ import {
   encodeZkInfoJson,
   encodeZkStreamMessageJson,
   fromHex,
+  toHex,
   HubApiError,
   HUB_MAX_TX_BYTES,
   type ApiErrorCode,
@@ -40,6 +43,7 @@ import {
   type ForkCasesJson,
   type PolkasJson,
   type StatusJson,
+  type ValidatorSet,
   type ValidatorSetJson,
   type ZkInfoJson,
 } from "@aegis/consumer-sdk";
@@ -47,11 +51,14 @@ import type { Logger } from "../logger.js";
 import { getConsumerStatus, type Consumer } from "../app/index.js";
 import type { HubNode } from "../node/hubNode.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
+import { clipUserInput, DEFAULT_HTTP_SERVER_LIMITS, drainRequestBody, type HttpServerLimits } from "./httpServerLimits.js";
 
 export interface ApiServerOpts {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Timeouts and sizes; DEFAULT_HTTP_SERVER_LIMITS for what is not given. */
+  limits?: Partial<HttpServerLimits>;
 }
 
 export interface ApiServerModules {
@@ -63,26 +70,54 @@ export interface ApiServerModules {
 export type { ApiErrorCode } from "@aegis/consumer-sdk";
 
 const MAX_TX_BODY = HUB_MAX_TX_BYTES;
+/** The longest message of an error body: whatever a message quotes, no more than this of it is sent. */
+const MAX_ERROR_MESSAGE = 300;
 /** Bytes a stream client may have unread before it is disconnected. */
 const MAX_STREAM_BACKLOG = 1024 * 1024;
 
-/** The node's HTTP (JSON) API. Malformed requests get a 4xx with `{ error: { code, message } }`, never a crash. */
+/**
+ * The node's HTTP (JSON) API. Malformed requests get a 4xx with `{ error: { code, message } }`, never a
+ * crash: route errors, the router's own (a bad percent-encoding, an over-long parameter) and the HTTP
+ * server's (timeouts, malformed requests) alike. Header, body and idle times are bounded (`limits`).
+ */
 export class ApiServer {
   private readonly app: FastifyInstance;
   private address: string | null = null;
+  readonly limits: Readonly<HttpServerLimits>;
 
   constructor(
     private readonly opts: ApiServerOpts,
     private readonly modules: ApiServerModules,
   ) {
-    this.app = Fastify({ logger: false, bodyLimit: MAX_TX_BODY * 2 });
+    const limits = (this.limits = { ...DEFAULT_HTTP_SERVER_LIMITS, ...opts.limits });
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: limits.maxBodyBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionTimeout: limits.connectionTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+      routerOptions: { maxParamLength: limits.maxParamLength },
+      // The router's errors (before any route, so before the error handler): the same error body.
+      frameworkErrors: (err, req, reply) => {
+        const url = clipUserInput(req.raw.url ?? "");
+        if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
+          return sendApiError(reply, 414, "API_ERROR_URI_TOO_LONG", `a path segment is longer than ${limits.maxParamLength} characters: ${url}`);
+        }
+        if (err.code === "FST_ERR_BAD_URL") return sendApiError(reply, 400, "API_ERROR_BAD_REQUEST", `the URL is not valid (malformed percent-encoding): ${url}`);
+        this.modules.logger.error("api router error", { code: err.code });
+        return sendApiError(reply, 500, "API_ERROR_INTERNAL", "internal error");
+      },
+      // The HTTP server's errors before a request reaches fastify (timeouts, unparseable requests).
+      clientErrorHandler: (err, socket) => writeClientError(err, socket, limits),
+    });
     this.routes();
     this.app.register(async (scope) => {
       await scope.register(websocket, { options: { maxPayload: 1024 } });
       this.streams(scope);
     });
     // CometBFT-compatible JSON-RPC for cosmjs and other Cosmos clients: POST / and POST /rpc.
-    new CometRpc(createNodeRpcBackend(modules.node)).register(this.app);
+    new CometRpc(createNodeRpcBackend(modules.node)).register(this.app, ["/", "/rpc"], limits.maxDiscardedBodyBytes);
   }
 
   /** Base URL, e.g. http://127.0.0.1:26757 (after start). */
@@ -104,38 +139,69 @@ export class ApiServer {
    * `GET /stream/certificates` (WebSocket): one JSON message per new certificate of either tier,
    * `{ type: "bls", height, blockHash, bls }` at every commit and `{ type: "zk", height, zk }` when a
    * succinct certificate is stored. Nothing is replayed; a client that falls more than 1 MiB behind
-   * is disconnected (code 1008) rather than buffered without bound.
+   * is disconnected (code 1008) rather than buffered without bound. A plain HTTP GET (no
+   * `Upgrade: websocket`) gets 426 with API_ERROR_UPGRADE_REQUIRED.
    */
   private streams(scope: FastifyInstance): void {
     const { node } = this.modules;
-    scope.get("/stream/certificates", { websocket: true }, (socket) => {
-      const send = (msg: CertificateStreamMessageJson) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_STREAM_BACKLOG) return socket.close(1008, "too far behind");
-        socket.send(JSON.stringify(msg));
-      };
-      const onCommit = (c: CommitEvent) => send(encodeBlsStreamMessageJson(c.certificate, node.engine.getValidatorSet(c.height)));
-      node.engine.on("commit", onCommit);
-      const stopZk = node.db.zkCertificates.onStored((zk) => send(encodeZkStreamMessageJson(zk)));
-      socket.on("close", () => {
-        node.engine.off("commit", onCommit);
-        stopZk();
-      });
-      socket.on("message", () => socket.close(1003, "this stream takes no messages"));
+    scope.route({
+      method: "GET",
+      url: "/stream/certificates",
+      // A plain GET (no Upgrade: websocket) is told what to do instead of getting an empty 404.
+      handler: (_req, reply) =>
+        sendApiError(reply.header("upgrade", "websocket").header("connection", "upgrade"), 426, "API_ERROR_UPGRADE_REQUIRED", "/stream/certificates is a WebSocket: connect with Upgrade: websocket"),
+      wsHandler: (socket) => {
+        const send = (msg: CertificateStreamMessageJson) => {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_STREAM_BACKLOG) return socket.close(1008, "too far behind");
+          socket.send(JSON.stringify(msg));
+        };
+        const onCommit = (c: CommitEvent) => send(encodeBlsStreamMessageJson(c.certificate, node.engine.getValidatorSet(c.height)));
+        node.engine.on("commit", onCommit);
+        const stopZk = node.db.zkCertificates.onStored((zk) => send(encodeZkStreamMessageJson(zk)));
+        socket.on("close", () => {
+          node.engine.off("commit", onCommit);
+          stopZk();
+        });
+        socket.on("message", () => socket.close(1003, "this stream takes no messages"));
+      },
     });
+  }
+
+  /**
+   * Each validator's moniker by BLS key (hex): its staking description's, as the committed state has it
+   * now (a validator created by MsgCreateValidator has one), else the genesis file's.
+   */
+  private monikersOf(set: ValidatorSet): Map<string, string> {
+    const { node } = this.modules;
+    const monikers = new Map<string, string>();
+    for (const v of set.validators) {
+      const key = toHex(v.blsPublicKey);
+      const moniker = node.app.validatorMoniker?.(v.address) ?? node.genesis.monikers.get(key);
+      if (moniker !== undefined) monikers.set(key, moniker);
+    }
+    return monikers;
   }
 
   private routes(): void {
     const { node } = this.modules;
     const app = this.app;
-    const fail = (reply: FastifyReply, status: number, code: ApiErrorCode, message: string) => reply.code(status).send(encodeApiErrorJson(code, message));
+    const fail = sendApiError;
+    const { limits } = this;
 
-    app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    app.setErrorHandler(async (err: FastifyError, req, reply) => {
+      if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        // Read (and drop) what the client is still sending, up to a bound, so that it reads the 413
+        // instead of a connection reset; then close the connection.
+        await drainRequestBody(req.raw, limits.maxDiscardedBodyBytes);
+        reply.header("connection", "close");
+        return fail(reply, 413, "API_ERROR_BODY_TOO_LARGE", `the request body is over ${limits.maxBodyBytes} bytes`);
+      }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.modules.logger.error("api error", { error: err.message });
-      return reply.code(status).send(encodeApiErrorJson(status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", err.message));
+      return fail(reply, status, status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", err.message);
     });
-    app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${req.url}`));
+    app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${clipUserInput(req.url)}`));
 
     const parseHeight = (raw: string, reply: FastifyReply): number | null => {
       if (raw === "latest") {
@@ -161,7 +227,8 @@ export class ApiServer {
         height: tip.height,
         latestBlockHash: tip.height === 0 ? null : tip.blockHash,
         latestBlockTime: tip.height === 0 ? null : tip.time,
-        validatorSetSize: node.genesis.validatorSet.validators.length,
+        // The set that signs the next height (the engine's current set), not the genesis set.
+        validatorSetSize: node.engine.getValidatorSet(tip.height + 1).validators.length,
         validatorIndex: node.engine.validatorIndex,
         round: node.engine.round,
         peerId: node.network.peerId,
@@ -313,7 +380,8 @@ export class ApiServer {
       const h = req.query.height === undefined ? node.engine.height + 1 : parseHeight(req.query.height, reply);
       if (h === null) return reply;
       if (h > node.engine.height + 1) return fail(reply, 404, "API_ERROR_NOT_FOUND", `the set of height ${h} is not known yet (latest is ${node.engine.height})`);
-      return encodeValidatorSetJson(node.engine.getValidatorSet(h), node.genesis.monikers);
+      const set = node.engine.getValidatorSet(h);
+      return encodeValidatorSetJson(set, this.monikersOf(set));
     });
 
     app.get("/evidence", async (): Promise<EvidenceListJson> => encodeEvidenceListJson(await node.db.evidence.list({ limit: 100 })));
@@ -324,7 +392,7 @@ export class ApiServer {
         tx = decodeSubmitTxRequestJson(req.body);
       } catch (e) {
         if (!(e instanceof HubApiError)) throw e;
-        return fail(reply, 400, "API_ERROR_INVALID_TX", `body must be JSON { "tx": "<base64 of 1..${MAX_TX_BODY} bytes>" }: ${e.message}`);
+        return fail(reply, 400, "API_ERROR_INVALID_TX", `body must be JSON { "tx": "<base64 of 1..${MAX_TX_BODY} bytes>" }: ${clipUserInput(e.message, 120)}`);
       }
       const res = await node.submitTx(tx);
       if (!res.added && res.reason !== "duplicate") return fail(reply, 422, "API_ERROR_TX_REJECTED", `transaction rejected (code ${res.code}): ${res.log}`);
@@ -336,4 +404,27 @@ export class ApiServer {
       return node.metrics.registry.metrics();
     });
   }
+}
+
+function sendApiError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
+  return reply.code(status).send(encodeApiErrorJson(code, clipUserInput(message, MAX_ERROR_MESSAGE)));
+}
+
+/**
+ * Answers what the HTTP server refuses before fastify sees a request (fastify's `clientErrorHandler`):
+ * a timeout (408), headers too large (431) or an unparseable request (400), with the API's error body,
+ * then closes the connection.
+ */
+function writeClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: HttpServerLimits): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message]: [number, ApiErrorCode, string] =
+    err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "API_ERROR_REQUEST_TIMEOUT", `the request did not arrive in time (headers within ${limits.headersTimeoutMs} ms, all of it within ${limits.requestTimeoutMs} ms)`]
+      : err.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "API_ERROR_BAD_REQUEST", "the request headers are too large"]
+        : [400, "API_ERROR_BAD_REQUEST", "not a valid HTTP request"];
+  const body = JSON.stringify(encodeApiErrorJson(code, message));
+  if (!socket.writable) return void socket.destroy();
+  // Ends the connection once the answer is written (destroying it at once could drop the answer).
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }

@@ -1,1 +1,2 @@
 export * from "./apiServer.js";
+export * from "./httpServerLimits.js";

@@ -77,6 +77,11 @@ export interface Application {
   zkValidatorsAt?(height: number): { validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[]; startHeight: number } | undefined;
   /** An account as CheckTx sees it (committed state plus admitted transactions): what a transaction signed now must use. */
   checkAccount?(address: Uint8Array): { accountNumber: bigint; sequence: bigint } | undefined;
+  /**
+   * The staking description's moniker (as it is now, in the committed state) of the validator whose
+   * BLS key hashes to `consensusAddress` (ValidatorSet.validators[i].address); absent or undefined: not known.
+   */
+  validatorMoniker?(consensusAddress: Uint8Array): string | undefined;
   /** Height of the last ZK certificate recorded (and rewarded) in the committed state; 0: none. */
   zkRecordedHeight?(): number;
   /** The registered consumer chains of the committed state, by id (absent: the chain has none). */

@@ -35,6 +35,7 @@ import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
 import { DEFAULT_HANDLERS, MsgRegistry, type MsgHandler } from "./msgRegistry.js";
 import {
   getEpochForHeight,
+  getValidatorByConsensusAddress,
   getValidatorSetForEpoch,
   getValidatorSetForHeight,
   parseDec,
@@ -342,6 +343,10 @@ export class HubApplication implements Application {
 
   consumers(): Consumer[] {
     return listConsumers(this.state.committed);
+  }
+
+  validatorMoniker(consensusAddress: Uint8Array): string | undefined {
+    return getValidatorByConsensusAddress(this.state.committed, consensusAddress)?.description.moniker || undefined;
   }
 
   forkCases(): ForkCase[] {

@@ -9,3 +9,4 @@ export * from "./hubTrustRoot.js";
 export * from "./accountSigner.js";
 export * from "./nodeAccount.js";
 export * from "./forkCaseResponder.js";
+export * from "./joinValidator.js";

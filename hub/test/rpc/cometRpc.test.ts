@@ -23,6 +23,7 @@ const record: IndexedTxRecord = {
   },
 };
 const queries: string[] = [];
+let broadcastCount = 0;
 const backend: CometRpcBackend = {
   status: () => ({ chainId: "aegis-rpc-1", moniker: "n0", nodeId: "12D3KooWtest", latestBlockHash: new Uint8Array(32).fill(1), latestStateRoot: new Uint8Array(32).fill(2), latestHeight: 9, latestTime: 1_764_000_000_123 }),
   abciQuery: async (path) => {
@@ -33,7 +34,7 @@ const backend: CometRpcBackend = {
     return { code: 22, codespace: "sdk", log: "rpc error: code = NotFound desc = account x not found: key not found", height: 9 };
   },
   broadcastTxSync: async (t) =>
-    t.length === 1 ? { code: 32, codespace: "sdk", log: "account sequence mismatch, expected 5, got 99: incorrect account sequence" } : { code: 0, codespace: "", log: "" },
+    ++broadcastCount && t.length === 1 ? { code: 32, codespace: "sdk", log: "account sequence mismatch, expected 5, got 99: incorrect account sequence" } : { code: 0, codespace: "", log: "" },
   searchTxs: async (conds) => (conds.some((c) => c.key === "tx.hash" && c.value.toUpperCase() === txHash) || conds.some((c) => c.key === "tx.height" && c.value === "7") ? [record] : []),
   block: async (h) =>
     h === null || h === 9
@@ -129,7 +130,7 @@ describe("broadcast_tx_commit and validators", () => {
   test("validators: the set signing a height, BLS keys, paged; unknown heights and pages are errors", async () => {
     const r = await rpc("validators", { height: "8" });
     expect(r.result).toMatchObject({ block_height: "8", count: "3", total: "3" });
-    expect(r.result.validators[0]).toEqual({ address: "01".repeat(20).toUpperCase(), pub_key: { type: "cometbft/PubKeyBls12_381", value: b64(new Uint8Array(48).fill(1)) }, voting_power: "30", proposer_priority: "0" });
+    expect(r.result.validators[0]).toEqual({ address: "01".repeat(20).toUpperCase(), pub_key: { type: "tendermint/PubKeyEd25519", value: b64(new Uint8Array(48).fill(1)) }, voting_power: "30", proposer_priority: "0" });
     const page2 = await rpc("validators", { page: "2", per_page: "2" });
     expect(page2.result).toMatchObject({ block_height: "10", count: "1", total: "3" });
     expect((await rpc("validators", { page: "3", per_page: "2" })).error?.code).toBe(-32602);
@@ -137,6 +138,108 @@ describe("broadcast_tx_commit and validators", () => {
     expect((await rpc("validators", { height: "x" })).error?.code).toBe(-32602);
   });
 });
+
+describe("what CometBFT's JSON-RPC handler accepts and how it refuses", () => {
+  const send = async (body: string, headers: Record<string, string> = {}, target = url) => {
+    const r = await fetch(target, { method: "POST", headers, body });
+    const text = await r.text();
+    return { status: r.status, text, json: JSON.parse(text) as any };
+  };
+  const call = (method: string, params: unknown, id: unknown = 1) => JSON.stringify({ jsonrpc: "2.0", id, method, params });
+
+  test("any content type, or none, is read as JSON, on / and /rpc", async () => {
+    for (const headers of [{}, { "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, { "content-type": "application/octet-stream" }, { "content-type": "application/json; charset=utf-8" }]) {
+      for (const target of [url, `${url}/rpc`]) {
+        const r = await send(call("health", {}, 7), headers, target);
+        expect({ headers, target, status: r.status, json: r.json }).toEqual({ headers, target, status: 200, json: { jsonrpc: "2.0", id: 7, result: {} } });
+      }
+    }
+    // fetch sends a string body as text/plain: the content type cosmjs' fetch fallback would send too.
+    const r = await fetch(url, { method: "POST", body: call("status", {}) });
+    expect(((await r.json()) as any).result.node_info.network).toBe("aegis-rpc-1");
+  });
+
+  test("a body that is not JSON: HTTP 500 and a -32700 parse error with a null id, quoting a short prefix at most", async () => {
+    for (const body of ["{", "not json", "", '{"jsonrpc":"2.0","id":1,"method":"status",}', `{"a":"${"x".repeat(50_000)}`]) {
+      const r = await send(body, { "content-type": "application/json" });
+      expect({ body: body.slice(0, 40), status: r.status }).toEqual({ body: body.slice(0, 40), status: 500 });
+      expect(r.json).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error. Invalid JSON", data: expect.stringMatching(/^error unmarshaling request: /) } });
+      expect(r.text.length).toBeLessThan(400);
+    }
+  });
+
+  test("params of the wrong type are invalid params (-32602), not internal errors; nothing is broadcast", async () => {
+    const broadcasts = countBroadcasts();
+    const cases: [string, unknown][] = [
+      ["tx", { hash: { a: 1 } }],
+      ["tx", { hash: ["AB"] }],
+      ["tx", { hash: 5 }],
+      ["tx", { hash: "AB" }], // not 32 bytes
+      ["tx", { hash: txHash, prove: "yes" }],
+      ["tx", {}],
+      ["block", { height: true }],
+      ["block", { height: ["9"] }],
+      ["block", { height: -1 }],
+      ["block", { height: 1.5 }],
+      ["validators", { height: [8] }],
+      ["validators", { page: { n: 1 } }],
+      ["validators", { per_page: "ten" }],
+      ["abci_query", { path: 5 }],
+      ["abci_query", { path: `/${"x".repeat(300)}` }],
+      ["abci_query", { path: "/x", data: 7 }],
+      ["abci_query", { path: "/x", height: {} }],
+      ["abci_query", { path: "/x", prove: "true" }],
+      ["tx_search", { query: { "tx.height": 7 } }],
+      ["tx_search", { query: "tx.height=7", order_by: "sideways" }],
+      ["tx_search", { query: "tx.height=7", page: [1] }],
+      ["broadcast_tx_sync", { tx: { a: 1 } }],
+      ["broadcast_tx_commit", { tx: [1, 2] }],
+      ["status", "oops"],
+      ["block", 9],
+      ["block", ["9", "10"]], // by position: exactly the method's parameters
+      ["status", [1]],
+    ];
+    for (const [method, params] of cases) {
+      const r = await send(call(method, params));
+      expect({ method, params, status: r.status, code: r.json.error?.code }).toEqual({ method, params, status: 200, code: -32602 });
+      expect(r.json.error.message).toBe("Invalid params");
+      expect(r.json.error.data).not.toMatch(/object Object/i);
+    }
+    expect(broadcasts()).toBe(0);
+  });
+
+  test("tx: by base64 (as cosmjs sends it) or hex; an unknown hash is CometBFT's not-found internal error", async () => {
+    const b64Hash = Buffer.from(txHash, "hex").toString("base64");
+    expect((await send(call("tx", { hash: b64Hash }))).json.result).toMatchObject({ hash: txHash, height: "7" });
+    expect((await send(call("tx", { hash: txHash.toLowerCase() }))).json.result).toMatchObject({ hash: txHash });
+    expect((await send(call("tx", [b64Hash, false]))).json.result).toMatchObject({ hash: txHash });
+    const missing = await send(call("tx", { hash: "00".repeat(32) }));
+    expect(missing.json.error).toEqual({ code: -32603, message: "Internal error", data: `tx (${"00".repeat(32)}) not found` });
+  });
+
+  test("params by position, as CometBFT's routes name them; unknown methods and non-objects in a batch", async () => {
+    expect((await send(call("validators", ["8", "1", "2"]))).json.result).toMatchObject({ block_height: "8", count: "2", total: "3" });
+    expect((await send(call("block", ["9"]))).json.result.block.header.height).toBe("9");
+    expect((await send(call("tx_search", ["tx.height=7", false, "1", "30", "desc"]))).json.result).toMatchObject({ total_count: "1" });
+    expect((await send(call("health", null))).json.result).toEqual({});
+    expect((await send(call("constructor", {}))).json.error.code).toBe(-32601);
+    expect((await send(call("__proto__", {}))).json.error.code).toBe(-32601);
+    const batch = await send(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "health" }, 5, [], { jsonrpc: "2.0", id: 2, method: "tx", params: { hash: {} } }]));
+    expect(batch.status).toBe(200);
+    expect(batch.json.map((r: any) => [r.id, r.error?.code ?? "ok"])).toEqual([
+      [1, "ok"],
+      [-1, -32600],
+      [-1, -32600],
+      [2, -32602],
+    ]);
+  });
+});
+
+/** Counts broadcast_tx_* calls that reach the backend from now on. */
+function countBroadcasts(): () => number {
+  const start = broadcastCount;
+  return () => broadcastCount - start;
+}
 
 test("tx_search queries parse into conditions", () => {
   expect(parseTxQuery("tx.hash='AB' AND tx.height=7 AND message.sender='aegis1x'")).toEqual([
