@@ -32,6 +32,8 @@ async function realRow(validators, seconds) {
     // Validators attest (their share of the succinct tier); nobody proves on these cores (provers run on
     // their own machines; a proof keeps every core busy for seconds), as in the txs benchmark.
     zkProvers: [],
+    consumers: 0,
+    dashboardPort: null,
     log: () => {},
   });
   try {

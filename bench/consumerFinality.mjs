@@ -158,6 +158,7 @@ export async function run(args) {
     apiBasePort: base + validators,
     ...(withZk ? { zkCircuit: "quorum4", zkProvers: [0] } : { zkCircuit: null }),
     consumers: 1,
+    dashboardPort: null,
     log: (l) => console.error(`devnet: ${l}`),
   });
   const stops = [];

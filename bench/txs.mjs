@@ -71,6 +71,8 @@ export async function run(args) {
     apiBasePort: base + validators,
     ...(zk === "none" ? { zkCircuit: null } : { zkProvers: zk === "prove" ? [0] : [] }),
     nodeArgs,
+    consumers: 0,
+    dashboardPort: null,
     log: () => {},
   });
   try {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { formatDevnetStatus, getDevnetStatus, resetDevnet, stopDevnet } from "./control.js";
-import { DEFAULT_DEVNET_CHAIN_ID, DEFAULT_DEVNET_CONSUMERS, Devnet, type DevnetFile } from "./devnet.js";
+import { DEFAULT_DASHBOARD_PORT, DEFAULT_DEVNET_CHAIN_ID, DEFAULT_DEVNET_CONSUMERS, Devnet, type DevnetFile } from "./devnet.js";
 import { DevnetError } from "./errors.js";
 
 function intArg(name: string, min: number, max: number) {
@@ -30,7 +30,8 @@ const HOME_OPTION = ["--home <dir>", "data folder (devnet.json, node<i>/, consum
 
 const program = new Command("devnet")
   .description("a local Aegis network on loopback: hub validators over libp2p, a prover, the reference consumer chains; data under --home, run again to resume")
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText("after", "\nWithout a command it starts: `npm run devnet -- --validators 4` is `npm run devnet -- start --validators 4`.\nThe options of each command: `npm run devnet -- start --help` (likewise status, stop, reset). docs/devnet.md explains it all.");
 
 program
   .command("start", { isDefault: true })
@@ -46,7 +47,9 @@ program
   .option("--consumers <n>", `reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node (default: ${DEFAULT_DEVNET_CONSUMERS} for a new devnet, as many as it had for a resumed one)`, intArg("--consumers", 0, 16))
   .option("--consumer-api-port <port>", "HTTP API port of the first consumer node (consumer i: producer port + 2i, full node + 2i + 1); default the hub's API port + 1000", intArg("--consumer-api-port", 1, 65535))
   .option("--consumer-p2p-port <port>", "p2p port of the first consumer node, likewise; default the hub's p2p port + 1000", intArg("--consumer-p2p-port", 1, 65535))
-  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number }) => {
+  .option("--dashboard-port <port>", "port of the dashboard (a web page of the whole network)", intArg("--dashboard-port", 1, 65535), DEFAULT_DASHBOARD_PORT)
+  .option("--no-dashboard", "run without the dashboard")
+  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number; dashboardPort: number; dashboard: boolean }) => {
     let stopping = false;
     const stopAll = async (why: string, code: number) => {
       if (stopping) return;
@@ -64,6 +67,7 @@ program
       p2pBasePort: o.p2pPort,
       apiBasePort: o.apiPort,
       zkCircuit: o.zk ? o.zkCircuit : null,
+      dashboardPort: o.dashboard ? o.dashboardPort : null,
       ...(o.consumers !== undefined ? { consumers: o.consumers } : {}),
       ...(o.consumerApiPort !== undefined ? { consumerApiBasePort: o.consumerApiPort } : {}),
       ...(o.consumerP2pPort !== undefined ? { consumerP2pBasePort: o.consumerP2pPort } : {}),
@@ -87,7 +91,7 @@ program
     for (const c of file.consumers ?? []) console.log(`  consumer ${c.id.padEnd(9)} (${c.vm}) api ${c.api}  full node ${c.nodes[1]?.api ?? "-"}  — curl ${c.api}/finality`);
     if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);
     if (file.wallets) console.log(`wallets: ${file.wallets.keplr} (Keplr chain info), ${file.wallets.chainRegistry} (chain registry)`);
-    if (file.dashboard) console.log(`dashboard ${file.dashboard}`);
+    if (file.dashboard) console.log(`dashboard: ${file.dashboard}  ← open it in a browser`);
     console.log(`logs: JSON lines in each node's node.log (npx pino-pretty < ${file.nodes[0]!.home}/node.log)`);
     console.log(`try: curl ${file.nodes[0]!.api}/status   — Ctrl-C stops, \`npm run devnet -- status\` from another terminal`);
   });

@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { DEFAULT_MIN_GAS_PRICE, initHomes, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
+import { encodeHubTrustRootJson } from "@aegis/consumer-sdk";
+import { computeHubTrustRoot, DEFAULT_MIN_GAS_PRICE, initHomes, loadGenesis, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
 import { cacheDir, getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
 import { createStageProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
+import { startDashboard, type DashboardServer } from "./dashboard/server.js";
 import { DevnetError } from "./errors.js";
 import { acquireDevnetLock, DEVNET_PID_FILE } from "./lock.js";
 import { assertPortsFree, portOf } from "./ports.js";
@@ -34,6 +36,8 @@ export interface DevnetOpts {
   /** First API and p2p ports of the consumer nodes (default: the hub's + CONSUMER_PORT_OFFSET); consumer i uses base + 2i and + 2i + 1. */
   consumerApiBasePort?: number;
   consumerP2pBasePort?: number;
+  /** Port of the dashboard (default DEFAULT_DASHBOARD_PORT), null for none. */
+  dashboardPort?: number | null;
   /** Extra Node.js flags for every node process (profiling, V8 options). */
   nodeArgs?: string[];
   log?: (line: string) => void;
@@ -57,11 +61,15 @@ export interface DevnetFile {
   consumers?: DevnetConsumer[];
   /** Files wallets and explorers read to add the hub: a Cosmos chain-registry chain.json and a Keplr chain info. */
   wallets?: { chainRegistry: string; keplr: string };
+  /** hub-trust-root.json: the trust root a consumer chain's config names (`hub.trust`), from the hub's genesis. */
+  hubTrustRoot?: string;
   /** The dashboard's URL, while the devnet runs with one. */
   dashboard?: string;
 }
 
 export const DEFAULT_DEVNET_CHAIN_ID = "aegis-devnet-1";
+/** The dashboard's port unless told otherwise (below the hub's p2p ports). */
+export const DEFAULT_DASHBOARD_PORT = 26600;
 /** Consumer chains a new devnet runs unless told otherwise: the three reference chains. */
 export const DEFAULT_DEVNET_CONSUMERS = 3;
 
@@ -81,6 +89,7 @@ export class Devnet {
   private children: SupervisedProcess[] = [];
   private consumerSet: DevnetConsumers | undefined;
   private releaseLock: (() => void) | undefined;
+  private dashboard: DashboardServer | undefined;
   private readonly log: (line: string) => void;
   file: DevnetFile | null = null;
 
@@ -125,7 +134,9 @@ export class Devnet {
       : Array.from({ length: this.opts.validators }, (_, i) => ({ p2p: this.opts.p2pBasePort + i, api: this.opts.apiBasePort + i }));
     const consumerApiBase = this.opts.consumerApiBasePort ?? hubPorts[0]!.api + CONSUMER_PORT_OFFSET;
     const consumerP2pBase = this.opts.consumerP2pBasePort ?? hubPorts[0]!.p2p + CONSUMER_PORT_OFFSET;
+    const dashboardPort = this.opts.dashboardPort === undefined ? DEFAULT_DASHBOARD_PORT : this.opts.dashboardPort;
     await assertPortsFree(this.opts.host, [
+      ...(dashboardPort !== null ? [{ port: dashboardPort, what: "dashboard" }] : []),
       ...hubPorts.flatMap((p, i) => [
         { port: p.p2p, what: `node${i} p2p` },
         { port: p.api, what: `node${i} API` },
@@ -170,6 +181,9 @@ export class Devnet {
       nodes: nodes.map((n) => ({ moniker: n.moniker, api: n.api, rpc: `${n.api}/rpc`, p2p: n.p2p, peerId: n.peerId, home: n.home })),
     };
     if (this.file.denom && this.file.bech32Prefix) this.file.wallets = await writeWalletFiles(home, this.file);
+    // What a consumer chain trusts the hub by: its genesis validator set (and ZK keys), chain id, periods.
+    this.file.hubTrustRoot = join(home, "hub-trust-root.json");
+    await writeFileAtomic(this.file.hubTrustRoot, JSON.stringify(encodeHubTrustRootJson(computeHubTrustRoot(await loadGenesis(nodes[0]!.home))), null, 2) + "\n");
     await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
     const giveUp = (p: SupervisedProcess, reason: string) => this.opts.onFatal?.(new DevnetError("DEVNET_NODE_CRASH_LOOP", reason), p.logPath);
     this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log, giveUp));
@@ -193,6 +207,13 @@ export class Devnet {
       this.file.consumers = await this.consumerSet.start(existingConsumers);
       await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
     }
+    if (dashboardPort !== null) {
+      this.dashboard = await startDashboard({ host: this.opts.host, port: dashboardPort, devnetJsonPath: devnetPath, log: this.log });
+      this.file.dashboard = this.dashboard.url;
+    } else {
+      delete this.file.dashboard;
+    }
+    await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
     return this.file;
   }
 
@@ -236,6 +257,8 @@ export class Devnet {
 
   /** Stops every node (SIGTERM, then SIGKILL after `graceMs`) and releases the home. */
   async stop(graceMs = 10_000): Promise<void> {
+    await this.dashboard?.close();
+    this.dashboard = undefined;
     await this.consumerSet?.stop(graceMs);
     await Promise.all(this.children.map((c) => c.stop(graceMs)));
     this.releaseLock?.();

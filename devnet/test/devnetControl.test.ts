@@ -54,7 +54,7 @@ describe("home lock", () => {
     const holder = await holdLockInChild(home);
     const before = await readFile(join(home, DEVNET_PID_FILE), "utf8");
     expect((await readDevnetLock(home))?.pid).toBe(holder.pid);
-    const devnet = new Devnet({ home, validators: 1, host: "127.0.0.1", p2pBasePort: 40000, apiBasePort: 40100, log: () => {} });
+    const devnet = new Devnet({ home, validators: 1, host: "127.0.0.1", p2pBasePort: 40000, apiBasePort: 40100, dashboardPort: null, log: () => {} });
     const err = await devnet.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DevnetError);
     expect((err as DevnetError).code).toBe("DEVNET_ALREADY_RUNNING");
@@ -93,7 +93,7 @@ describe("folders and ports", () => {
     await mkdir(foreign);
     await writeFile(join(foreign, "cat.jpg"), "meow");
     await expect(assertDevnetHome(foreign)).rejects.toMatchObject({ code: "DEVNET_FOREIGN_HOME", message: expect.stringMatching(/not a devnet folder .*cat\.jpg/) });
-    const devnet = new Devnet({ home: foreign, validators: 1, host: "127.0.0.1", p2pBasePort: 40000, apiBasePort: 40100, log: () => {} });
+    const devnet = new Devnet({ home: foreign, validators: 1, host: "127.0.0.1", p2pBasePort: 40000, apiBasePort: 40100, dashboardPort: null, log: () => {} });
     await expect(devnet.start()).rejects.toMatchObject({ code: "DEVNET_FOREIGN_HOME" });
     await expect(resetDevnet(foreign)).rejects.toMatchObject({ code: "DEVNET_FOREIGN_HOME" });
     expect(existsSync(join(foreign, "cat.jpg"))).toBe(true);
@@ -126,7 +126,7 @@ describe("folders and ports", () => {
       });
       await expect(assertPortsFree("127.0.0.1", [{ port: port + 1, what: "a" }, { port: port + 1, what: "b" }])).rejects.toThrow(/planned twice \(a and b\)/);
       const home = join(dir, "net");
-      const devnet = new Devnet({ home, validators: 2, host: "127.0.0.1", p2pBasePort: port - 1, apiBasePort: port + 100, consumers: 0, zkCircuit: null, log: () => {} });
+      const devnet = new Devnet({ home, validators: 2, host: "127.0.0.1", p2pBasePort: port - 1, apiBasePort: port + 100, consumers: 0, zkCircuit: null, dashboardPort: null, log: () => {} });
       await expect(devnet.start()).rejects.toMatchObject({ code: "DEVNET_PORT_TAKEN", message: expect.stringContaining(`${port} (node1 p2p)`) });
       expect(existsSync(join(home, "devnet.json"))).toBe(false);
       expect(existsSync(join(home, DEVNET_PID_FILE))).toBe(false);

@@ -36,6 +36,7 @@ let dir: string;
 let home: string;
 let p2pPort: number;
 let apiPort: number;
+let dashboardPort: number;
 const started: SpawnedProcess[] = [];
 
 function devnet(args: string[]): SpawnedProcess {
@@ -46,7 +47,7 @@ function devnet(args: string[]): SpawnedProcess {
 
 /** quorum4 (the circuit the other ZK tests set up and cache) rather than the default quorum8: the same path, less setup. */
 function devnetArgs(validators: number | string): string[] {
-  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4", "--consumers", "0"];
+  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4", "--consumers", "0", "--dashboard-port", String(dashboardPort)];
 }
 
 /** Pids of live `aegis hub start` processes whose --home is under `root` (Linux /proc; [] elsewhere). */
@@ -75,6 +76,7 @@ beforeAll(async () => {
   home = join(dir, "home");
   p2pPort = await reservePortRange(4);
   apiPort = await reservePortRange(4);
+  dashboardPort = await reservePortRange(1);
 });
 
 afterAll(async () => {
@@ -105,6 +107,15 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   expect(JSON.parse(await readFile(join(home, "keplr-chain-info.json"), "utf8"))).toMatchObject({ chainId: file.chainId, rpc: file.nodes[0]!.rpc, bip44: { coinType: 118 } });
   expect(JSON.parse(await readFile(join(home, "chain.json"), "utf8"))).toMatchObject({ chain_id: file.chainId, bech32_prefix: "aegis" });
 
+  // The dashboard is served and named in devnet.json; its snapshot lists the hub's nodes.
+  expect((file as DevnetFile & { dashboard?: string }).dashboard).toBe(`http://127.0.0.1:${dashboardPort}`);
+  expect(first.stdout()).toMatch(new RegExp(`dashboard: http://127\\.0\\.0\\.1:${dashboardPort}`));
+  const page = await fetch(`http://127.0.0.1:${dashboardPort}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toMatch(/<script[^>]+app\.js/);
+  const snap = await tryGetJson<{ nodes: { moniker: string }[] }>(`http://127.0.0.1:${dashboardPort}/api/snapshot`);
+  expect(snap?.nodes.map((n) => n.moniker)).toEqual(file.nodes.map((n) => n.moniker));
+
   // A second devnet on the same home is refused at once, and starts nothing.
   const twin = devnet(devnetArgs(4));
   const twinExit = await exitWithin(twin, 30_000);
@@ -114,7 +125,7 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   expect(hubProcessesUnder(home)).toHaveLength(4);
   // Another home on the same ports: the taken ports are named, nothing is created.
   const otherHome = join(dir, "other");
-  const clash = devnet(["--validators", "4", "--home", otherHome, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--no-zk", "--consumers", "0"]);
+  const clash = devnet(["--validators", "4", "--home", otherHome, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--no-zk", "--consumers", "0", "--no-dashboard"]);
   expect(await exitWithin(clash, 30_000)).toEqual({ code: 1, signal: null });
   expect(clash.stderr()).toMatch(new RegExp(`ports ${p2pPort} \\(node0 p2p\\), ${apiPort} \\(node0 API\\).* in use.*Nothing was started`));
   expect(existsSync(join(otherHome, "devnet.json"))).toBe(false);

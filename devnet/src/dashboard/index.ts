@@ -1,0 +1,5 @@
+export * from "./applyDashboardUpdate.js";
+export * from "./dashboardMetrics.js";
+export * from "./dashboardSnapshot.js";
+export * from "./networkAggregator.js";
+export * from "./server.js";
