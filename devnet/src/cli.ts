@@ -42,7 +42,7 @@ program
   .option("--host <ip>", "loopback address to listen on", "127.0.0.1")
   .option("--p2p-port <port>", "p2p port of node0 (node i: port + i)", intArg("--p2p-port", 1, 65535), 26656)
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
-  .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; node0 proves", "quorum8")
+  .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; a prover process (a full node) proves them", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
   .option("--consumers <n>", `reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node (default: ${DEFAULT_DEVNET_CONSUMERS} for a new devnet, as many as it had for a resumed one)`, intArg("--consumers", 0, 16))
   .option("--consumer-api-port <port>", "HTTP API port of the first consumer node (consumer i: producer port + 2i, full node + 2i + 1); default the hub's API port + 1000", intArg("--consumer-api-port", 1, 65535))
@@ -87,6 +87,7 @@ program
     }
     console.log(`devnet ${file.chainId} is running (${file.home}/devnet.json):`);
     for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  rpc ${n.rpc}  p2p ${n.p2p}`);
+    if (file.prover) console.log(`  ${file.prover.moniker.padEnd(7)} api ${file.prover.api}  (a full node that proves the ZK certificates; rewards to ${file.prover.address})`);
     if (file.zk) console.log(`ZK certificates: ${file.zk.circuit} (${file.zk.capacity} slots), proved by ${file.zk.provers.join(", ")} — curl ${file.nodes[0]!.api}/zk`);
     for (const c of file.consumers ?? []) console.log(`  consumer ${c.id.padEnd(9)} (${c.vm}) api ${c.api}  full node ${c.nodes[1]?.api ?? "-"}  — curl ${c.api}/finality`);
     if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);

@@ -46,7 +46,7 @@ export async function getDevnetStatus(homeArg: string): Promise<DevnetStatus> {
   const file = await readDevnetFile(home);
   const running = await readDevnetLock(home);
   const nodes: Promise<NodeStatus>[] = [];
-  for (const n of file?.nodes ?? []) {
+  for (const n of [...(file?.nodes ?? []), ...(file?.prover ? [file.prover] : [])]) {
     nodes.push(
       getJson(`${n.api}/status`, 2000).then((s) => ({
         name: n.moniker,

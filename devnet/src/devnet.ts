@@ -3,7 +3,9 @@ import { copyFile, mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { encodeHubTrustRootJson } from "@aegis/consumer-sdk";
-import { computeHubTrustRoot, DEFAULT_MIN_GAS_PRICE, initHomes, loadGenesis, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { computeHubTrustRoot, DEFAULT_MIN_GAS_PRICE, initHomes, loadGenesis, prepareFullNodeHome, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
 import { cacheDir, getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
 import { createStageProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
@@ -31,6 +33,11 @@ export interface DevnetOpts {
   zkCircuit?: string | null;
   /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
   zkProvers?: number[];
+  /**
+   * A separate prover process (a hub full node, not a validator, with --prover) for a new devnet with
+   * ZK certificates; default: when `zkProvers` is not given. Its account is funded from the faucet.
+   */
+  proverNode?: boolean;
   /** Reference consumer chains to run (ledger, utxo, evm, … in turn), each a producer and a full node; default: a new devnet 3 (DEFAULT_DEVNET_CONSUMERS), a resumed one as many as it had. */
   consumers?: number;
   /** First API and p2p ports of the consumer nodes (default: the hub's + CONSUMER_PORT_OFFSET); consumer i uses base + 2i and + 2i + 1. */
@@ -55,6 +62,8 @@ export interface DevnetFile {
   faucet?: { mnemonic: string; address: string } | null;
   /** The succinct certificates: circuit, capacity and the node that proves (null: the devnet makes none). */
   zk?: { circuit: string; capacity: number; provers: string[] } | null;
+  /** The prover: a hub full node (not a validator) that proves the ZK certificates and claims their rewards to `address`. */
+  prover?: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string; address: string } | null;
   /** `rpc`: the CometBFT-compatible JSON-RPC endpoint (cosmjs StargateClient.connect(rpc)). */
   nodes: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string }[];
   /** The consumer chains (producer and full node each; `api` is the producer's). */
@@ -79,6 +88,8 @@ export const CONSUMER_PORT_OFFSET = 1000;
 const require = createRequire(import.meta.url);
 /** Minted to the prover for each certificate recorded on the devnet (1 AEG). */
 export const DEVNET_PROVER_REWARD = "1000000";
+/** Sent from the faucet to the prover's account at its first start: fees for its certificate transactions (their rewards pay them back). */
+export const DEVNET_PROVER_FUNDING = "100000000";
 export const AEGIS_BIN = join(dirname(require.resolve("@aegis/hub/package.json")), "bin", "aegis.js");
 
 /**
@@ -112,10 +123,50 @@ export class Devnet {
     }
   }
 
+  private wantsProverNode(): boolean {
+    return this.opts.proverNode ?? this.opts.zkProvers === undefined;
+  }
+
+  /** The prover's home: a full node of the new chain with --prover and a fresh reward account (funded at its first start). */
+  private async createProverHome(home: string, nodes: InitializedNode[], zk: { wasm: string; zkey: string }): Promise<NonNullable<DevnetFile["prover"]>> {
+    const proverHome = join(home, "prover");
+    const account = await DirectSecp256k1HdWallet.generate(24, { prefix: "aegis" });
+    const address = (await account.getAccounts())[0]!.address;
+    const p2pPort = this.opts.p2pBasePort + nodes.length;
+    const apiPort = this.opts.apiBasePort + nodes.length;
+    const made = await prepareFullNodeHome({
+      home: proverHome,
+      genesisJson: await readFile(join(nodes[0]!.home, "genesis.json"), "utf8"),
+      peers: nodes.map((n) => n.p2p),
+      moniker: "prover",
+      host: this.opts.host,
+      p2pPort,
+      apiPort,
+      zk: { wasm: zk.wasm, zkey: zk.zkey, prover: true },
+      proverMnemonic: account.mnemonic,
+    });
+    const api = `http://${this.opts.host}:${apiPort}`;
+    return { moniker: "prover", api, rpc: `${api}/rpc`, p2p: `/ip4/${this.opts.host}/tcp/${p2pPort}/p2p/${made.peerId}`, peerId: made.peerId, home: proverHome, address };
+  }
+
+  /** Sends the prover's account its fees from the faucet, once (an account that exists is left alone). */
+  private async fundProver(hubRpc: string, prover: NonNullable<DevnetFile["prover"]>): Promise<void> {
+    const f = this.file!;
+    const faucet = await DirectSecp256k1HdWallet.fromMnemonic(f.faucet!.mnemonic, { prefix: "aegis" });
+    const client = await SigningStargateClient.connectWithSigner(hubRpc, faucet, { gasPrice: GasPrice.fromString(`${DEFAULT_MIN_GAS_PRICE}${f.denom}`), broadcastPollIntervalMs: 200 });
+    try {
+      if ((await client.getAccount(prover.address)) !== null) return;
+      const sent = await client.sendTokens(f.faucet!.address, prover.address, [{ denom: f.denom!, amount: DEVNET_PROVER_FUNDING }], "auto");
+      if (sent.code !== 0) throw new Error(`funding the prover's account failed (code ${sent.code}): ${sent.rawLog ?? ""}`);
+    } finally {
+      client.disconnect();
+    }
+  }
+
   private async startLocked(home: string, devnetPath: string): Promise<DevnetFile> {
     let nodes: InitializedNode[];
     let chainId: string;
-    let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet" | "zk"> = {};
+    let extra: Pick<DevnetFile, "denom" | "bech32Prefix" | "faucet" | "zk" | "prover"> = {};
     let existingConsumers: DevnetConsumer[] | undefined;
     const existing = existsSync(devnetPath) ? (JSON.parse(await readFile(devnetPath, "utf8")) as DevnetFile) : null;
     if (existing) {
@@ -141,6 +192,17 @@ export class Devnet {
         { port: p.p2p, what: `node${i} p2p` },
         { port: p.api, what: `node${i} API` },
       ]),
+      ...(existing?.prover
+        ? [
+            { port: portOf(existing.prover.p2p), what: "prover p2p" },
+            { port: portOf(existing.prover.api), what: "prover API" },
+          ]
+        : !existing && this.opts.zkCircuit !== null && this.wantsProverNode()
+          ? [
+              { port: this.opts.p2pBasePort + this.opts.validators, what: "prover p2p" },
+              { port: this.opts.apiBasePort + this.opts.validators, what: "prover API" },
+            ]
+          : []),
       ...Array.from({ length: consumerCount }, (_, i) => {
         const prior = existing?.consumers?.[i];
         const ports = prior ? prior.nodes.map((n) => ({ api: portOf(n.api), p2p: portOf(n.p2p) })) : [0, 1].map((k) => ({ api: consumerApiBase + 2 * i + k, p2p: consumerP2pBase + 2 * i + k }));
@@ -153,7 +215,7 @@ export class Devnet {
     if (existing) {
       nodes = existing.nodes;
       chainId = existing.chainId;
-      extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet, zk: existing.zk ?? null };
+      extra = { denom: existing.denom, bech32Prefix: existing.bech32Prefix, faucet: existing.faucet, zk: existing.zk ?? null, prover: existing.prover ?? null };
       existingConsumers = existing.consumers;
       this.log(`resuming devnet ${chainId} from ${home}`);
     } else {
@@ -171,7 +233,14 @@ export class Devnet {
       });
       nodes = res.nodes;
       chainId = res.chainId;
-      extra = { denom: res.denom, bech32Prefix: res.bech32Prefix, faucet: res.faucet, zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: zk.provers.map((i) => nodes[i]!.moniker) } : null };
+      const prover = zk && this.wantsProverNode() ? await this.createProverHome(home, res.nodes, zk) : null;
+      extra = {
+        denom: res.denom,
+        bech32Prefix: res.bech32Prefix,
+        faucet: res.faucet,
+        zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: [...zk.provers.map((i) => res.nodes[i]!.moniker), ...(prover ? [prover.moniker] : [])] } : null,
+        prover,
+      };
       this.log(`created devnet ${chainId} with ${nodes.length} validators in ${home}`);
     }
     this.file = {
@@ -189,6 +258,14 @@ export class Devnet {
     this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log, giveUp));
     for (const c of this.children) c.start();
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
+    const prover = this.file.prover;
+    if (prover) {
+      if (this.file.faucet && this.file.denom) await this.fundProver(this.file.nodes[0]!.rpc, prover);
+      const p = new SupervisedProcess(prover.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", prover.home], join(prover.home, "node.log"), this.log, giveUp);
+      this.children.push(p);
+      p.start();
+      await waitForApi(prover.api, 60_000);
+    }
     if (consumerCount > 0) {
       if (!this.file.faucet || !this.file.denom) throw new Error("consumer chains need a hub with an application (a faucet pays their registration)");
       this.consumerSet = new DevnetConsumers({
@@ -227,7 +304,7 @@ export class Devnet {
     if (name === null) return null;
     const circuit = await getCircuit(name);
     const capacity = circuit.params[0]!;
-    const provers = this.opts.zkProvers ?? [0];
+    const provers = this.opts.zkProvers ?? [];
     if (this.opts.validators > capacity) {
       this.log(`no ZK certificates: ${this.opts.validators} validators do not fit ${name} (${capacity} slots); pass a larger --zk-circuit`);
       return null;

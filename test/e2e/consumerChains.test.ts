@@ -1,6 +1,6 @@
 /**
  * The reference consumer chains as a user runs them: `devnet --consumers 3` (real processes: four hub
- * validators, node0 proving ZK certificates on quorum4, a producer and a full node per chain),
+ * validators, a prover process proving ZK certificates on quorum4, a producer and a full node per chain),
  * transactions of each chain signed with the keys devnet.json lists, hub finality on every node (both
  * tiers), the EVM chain's relayer feeding AegisFinality with the hub's ZK certificates, and kill -9 of
  * consumer nodes at random moments: every node comes back (the devnet restarts it), nothing hub-final
@@ -73,8 +73,8 @@ beforeAll(async () => {
   if (!existsSync(DEVNET_CLI)) throw new Error("devnet/dist/cli.js is missing: run `npm run build` first");
   dir = await makeTempDir("consumer-chains");
   home = join(dir, "home");
-  const p2p = await reservePortRange(4);
-  const api = await reservePortRange(4);
+  const p2p = await reservePortRange(5);
+  const api = await reservePortRange(5);
   const consumerApi = await reservePortRange(6);
   const consumerP2p = await reservePortRange(6);
   const ports = ["--p2p-port", String(p2p), "--api-port", String(api), "--consumer-api-port", String(consumerApi), "--consumer-p2p-port", String(consumerP2p)];

@@ -1,5 +1,5 @@
 /**
- * The devnet dashboard end to end: a real devnet from the CLI (four hub validators, node0 proving ZK
+ * The devnet dashboard end to end: a real devnet from the CLI (four hub validators, a prover process proving ZK
  * certificates on quorum4, three consumer chains), the dashboard server started in this process on
  * its devnet.json, and the page in headless Chromium (@sparticuz/chromium through playwright-core,
  * launched as test/browser/sdkBrowser.test.ts does). Every panel shows real data: the hub height
@@ -72,7 +72,7 @@ beforeAll(async () => {
   if (built.status !== 0) throw new Error(`build-dashboard.mjs failed (${built.status}): ${built.stderr}`);
   dir = await makeTempDir("dashboard");
   home = join(dir, "home");
-  const ports = ["--p2p-port", String(await reservePortRange(4)), "--api-port", String(await reservePortRange(4))];
+  const ports = ["--p2p-port", String(await reservePortRange(5)), "--api-port", String(await reservePortRange(5))];
   ports.push("--consumer-api-port", String(await reservePortRange(6)), "--consumer-p2p-port", String(await reservePortRange(6)));
   devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
   await waitFor(() => /is running/.test(devnet!.stdout()) || devnet!.proc.exitCode !== null, 240_000, "devnet says it is running");

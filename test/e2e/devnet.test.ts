@@ -29,6 +29,7 @@ const DEVNET_CLI = fileURLToPath(new URL("../../devnet/dist/cli.js", import.meta
 interface DevnetFile {
   chainId: string;
   zk?: { circuit: string; capacity: number; provers: string[] } | null;
+  prover?: { moniker: string; api: string; home: string; address: string } | null;
   nodes: { moniker: string; api: string; p2p: string; home: string }[];
 }
 
@@ -74,8 +75,8 @@ beforeAll(async () => {
   if (!existsSync(DEVNET_CLI)) throw new Error("devnet/dist/cli.js is missing: run `npm run build` first");
   dir = await makeTempDir("devnet");
   home = join(dir, "home");
-  p2pPort = await reservePortRange(4);
-  apiPort = await reservePortRange(4);
+  p2pPort = await reservePortRange(5);
+  apiPort = await reservePortRange(5);
   dashboardPort = await reservePortRange(1);
 });
 
@@ -102,7 +103,7 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   await waitFor(async () => (await heights(file)).every((h) => h >= 3), 90_000, "every node at height >= 3");
   for (const n of file.nodes) expect((await tryGetJson(`${n.api}/status`))!.chainId).toBe(file.chainId);
   const block1 = (await tryGetJson<{ blockHash: string }>(`${file.nodes[0]!.api}/blocks/1`))!.blockHash;
-  expect(hubProcessesUnder(home)).toHaveLength(4);
+  expect(hubProcessesUnder(home)).toHaveLength(5);
   // Wallet files: a Keplr chain info and a chain-registry chain.json next to devnet.json.
   expect(JSON.parse(await readFile(join(home, "keplr-chain-info.json"), "utf8"))).toMatchObject({ chainId: file.chainId, rpc: file.nodes[0]!.rpc, bip44: { coinType: 118 } });
   expect(JSON.parse(await readFile(join(home, "chain.json"), "utf8"))).toMatchObject({ chain_id: file.chainId, bech32_prefix: "aegis" });
@@ -122,7 +123,7 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   expect(twinExit).toEqual({ code: 1, signal: null });
   expect(twin.stderr()).toMatch(new RegExp(`a devnet is already running on ${home} \\(pid ${first.proc.pid}`));
   expect(twin.stdout()).not.toMatch(/is running/);
-  expect(hubProcessesUnder(home)).toHaveLength(4);
+  expect(hubProcessesUnder(home)).toHaveLength(5);
   // Another home on the same ports: the taken ports are named, nothing is created.
   const otherHome = join(dir, "other");
   const clash = devnet(["--validators", "4", "--home", otherHome, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--no-zk", "--consumers", "0", "--no-dashboard"]);
@@ -135,12 +136,15 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   const st = JSON.parse(status.stdout()) as { chainId: string; running: { pid: number }; nodes: { name: string; up: boolean; height: number }[] };
   expect(st.chainId).toBe(file.chainId);
   expect(st.running.pid).toBe(first.proc.pid);
-  expect(st.nodes.map((n) => [n.name, n.up])).toEqual(file.nodes.map((n) => [n.moniker, true]));
+  expect(st.nodes.map((n) => [n.name, n.up])).toEqual([...file.nodes.map((n) => [n.moniker, true]), ["prover", true]]);
   expect(st.nodes.every((n) => n.height >= 3)).toBe(true);
-  // Succinct certificates: node0 proves, every node stores them (proving artifacts copied into the home).
-  expect(file.zk).toEqual({ circuit: "quorum4", capacity: 4, provers: ["node0"] });
+  // Succinct certificates: a prover process (a full node, not a validator) proves, every node stores
+  // them (proving artifacts copied into the home).
+  expect(file.zk).toEqual({ circuit: "quorum4", capacity: 4, provers: ["prover"] });
+  expect(file.prover).toMatchObject({ moniker: "prover", home: join(home, "prover"), address: expect.stringMatching(/^aegis1/) });
   expect(existsSync(join(home, "zk", "quorum4.zkey"))).toBe(true);
-  expect(first.stdout()).toMatch(/ZK certificates: quorum4 \(4 slots\), proved by node0/);
+  expect(first.stdout()).toMatch(/ZK certificates: quorum4 \(4 slots\), proved by prover/);
+  expect(((await tryGetJson<{ validatorIndex: number | null }>(`${file.prover!.api}/status`))!).validatorIndex).toBeNull();
   const certified = await waitFor(
     async () => {
       const z = await tryGetJson<{ latestCertifiedHeight: number | null; prover: boolean }>(`${file.nodes[3]!.api}/zk`);
@@ -150,6 +154,7 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
     "a ZK certificate on node3",
   );
   expect(certified.prover).toBe(false);
+  expect((await tryGetJson<{ prover: boolean }>(`${file.prover!.api}/zk`))!.prover).toBe(true);
   const zkCert = (await tryGetJson<{ zk: { height: number; circuit: string } | null }>(`${file.nodes[3]!.api}/certificates/${certified.latestCertifiedHeight}`))!;
   expect(zkCert.zk).toMatchObject({ height: certified.latestCertifiedHeight, circuit: "quorum4" });
 

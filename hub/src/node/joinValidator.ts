@@ -25,7 +25,7 @@ import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, VALIDATOR_OPERATOR_ADDRES
 import { DEFAULT_MIN_GAS_PRICE } from "./initHomes.js";
 import { DEFAULT_NODE_CONFIG, encodeValidatorKeyFile, getHomePaths, readValidatorKeyFile, writeFileAtomic, type NodeConfig } from "./nodeConfig.js";
 
-export interface JoiningHomeOpts {
+export interface FullNodeHomeOpts {
   home: string;
   /** The hub's genesis file, as text (byte for byte the one its nodes run). */
   genesisJson: string;
@@ -35,38 +35,33 @@ export interface JoiningHomeOpts {
   host: string;
   p2pPort: number;
   apiPort: number;
-  operatorMnemonic: string;
-  /** Circuit artifacts, when the chain makes ZK certificates and this node should prove too. */
+  /** Circuit artifacts, when the chain makes ZK certificates and this node proves them. */
   zk?: { wasm: string; zkey: string; prover: boolean };
+  /** { mnemonic } of the account a prover claims certificate rewards with (keys/prover.json). */
+  proverMnemonic?: string;
 }
 
-export interface JoiningHome {
+export interface FullNodeHome {
   home: string;
   peerId: string;
-  operator: string;
   /** False when the home existed already (a rerun): nothing was written. */
   created: boolean;
 }
 
-/** Makes the joining node's home (see the module comment); an existing home for the same chain and operator is kept as it is. */
-export async function prepareJoiningHome(o: JoiningHomeOpts): Promise<JoiningHome> {
+/**
+ * Makes the home of a hub node that is not (yet) a validator: the hub's genesis, a config that dials
+ * `peers`, a node key (its peer id stays the same across restarts) and, for a prover, its reward
+ * account. The config is written last: a home with a config is complete, and is kept as it is.
+ */
+export async function prepareFullNodeHome(o: FullNodeHomeOpts, extraKeys?: () => Promise<void>): Promise<FullNodeHome> {
   const paths = getHomePaths(o.home);
   const genesis = parseGenesis(JSON.parse(o.genesisJson));
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(o.operatorMnemonic, { prefix: ACCOUNT_ADDRESS_PREFIX });
-  const operator = (await wallet.getAccounts())[0]!.address;
-  const operatorBytes = fromBech32(operator, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
   if (existsSync(paths.config)) {
     const existing = parseGenesis(JSON.parse(await readFile(paths.genesis, "utf8")));
     if (existing.chainId !== genesis.chainId) throw new Error(`${o.home} holds a node of chain ${existing.chainId}, not ${genesis.chainId}: pass another --home`);
-    const keys = await readValidatorKeyFile(paths.validatorKey);
-    if (!keys.operator || toBech32(ACCOUNT_ADDRESS_PREFIX, keys.operator) !== operator) {
-      throw new Error(`${o.home} holds the validator keys of another operator than ${operator}: pass another --home`);
-    }
     const nodeKey = JSON.parse(await readFile(paths.nodeKey, "utf8")) as { peerId: string };
-    return { home: o.home, peerId: nodeKey.peerId, operator, created: false };
+    return { home: o.home, peerId: nodeKey.peerId, created: false };
   }
-  const bls = createBlsKeyPair();
-  const attestation = createAttestationKeyPair();
   const nodeKey = await createPeerPrivateKey();
   const peerId = peerIdFromPrivateKey(nodeKey);
   const denom = genesis.appState?.denom;
@@ -78,14 +73,50 @@ export async function prepareJoiningHome(o: JoiningHomeOpts): Promise<JoiningHom
     app: { minGasPrices: denom ? [`${DEFAULT_MIN_GAS_PRICE}${denom}`] : [] },
     zk: o.zk && genesis.zk ? o.zk : DEFAULT_NODE_CONFIG.zk,
   };
-  // Keys first, config last: a home with a config is complete (a crash before it leaves a home the next run redoes).
   await writeFileAtomic(paths.genesis, o.genesisJson);
-  await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation, operator: operatorBytes }), 0o600);
   await writeFileAtomic(paths.nodeKey, JSON.stringify({ privateKey: Buffer.from(nodeKey).toString("base64"), peerId }, null, 2) + "\n", 0o600);
-  await writeFileAtomic(paths.operatorKey, JSON.stringify({ mnemonic: o.operatorMnemonic, address: operator }, null, 2) + "\n", 0o600);
-  if (o.zk?.prover) await writeFileAtomic(paths.proverKey, JSON.stringify({ mnemonic: o.operatorMnemonic, address: operator }, null, 2) + "\n", 0o600);
+  if (o.zk?.prover && o.proverMnemonic) {
+    const w = await DirectSecp256k1HdWallet.fromMnemonic(o.proverMnemonic, { prefix: ACCOUNT_ADDRESS_PREFIX });
+    await writeFileAtomic(paths.proverKey, JSON.stringify({ mnemonic: o.proverMnemonic, address: (await w.getAccounts())[0]!.address }, null, 2) + "\n", 0o600);
+  }
+  await extraKeys?.();
   await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
-  return { home: o.home, peerId, operator, created: true };
+  return { home: o.home, peerId, created: true };
+}
+
+export interface JoiningHomeOpts extends Omit<FullNodeHomeOpts, "proverMnemonic"> {
+  /** The operator's mnemonic: the validator keys' proofs of possession are bound to its account, and the node defends its validator with it. */
+  operatorMnemonic: string;
+}
+
+export interface JoiningHome extends FullNodeHome {
+  operator: string;
+}
+
+/**
+ * A full node's home (prepareFullNodeHome) plus the validator's BLS and attestation keys, with proofs
+ * of possession bound to the operator, and the operator's key (keys/operator.json). A prover among
+ * them claims its rewards with the operator's account. An existing home is kept as it is (it must be
+ * the same chain's and the same operator's).
+ */
+export async function prepareJoiningHome(o: JoiningHomeOpts): Promise<JoiningHome> {
+  const paths = getHomePaths(o.home);
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(o.operatorMnemonic, { prefix: ACCOUNT_ADDRESS_PREFIX });
+  const operator = (await wallet.getAccounts())[0]!.address;
+  const operatorBytes = fromBech32(operator, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+  const home = await prepareFullNodeHome({ ...o, proverMnemonic: o.operatorMnemonic }, async () => {
+    const bls = createBlsKeyPair();
+    const attestation = createAttestationKeyPair();
+    await writeFileAtomic(paths.validatorKey, encodeValidatorKeyFile({ blsSecretKey: bls.secretKey, attestation, operator: operatorBytes }), 0o600);
+    await writeFileAtomic(paths.operatorKey, JSON.stringify({ mnemonic: o.operatorMnemonic, address: operator }, null, 2) + "\n", 0o600);
+  });
+  if (!home.created) {
+    const keys = await readValidatorKeyFile(paths.validatorKey);
+    if (!keys.operator || toBech32(ACCOUNT_ADDRESS_PREFIX, keys.operator) !== operator) {
+      throw new Error(`${o.home} holds the validator keys of another operator than ${operator}: pass another --home`);
+    }
+  }
+  return { ...home, operator };
 }
 
 export interface CreateValidatorWhenSyncedOpts {
