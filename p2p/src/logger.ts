@@ -50,11 +50,11 @@ function wrap(p: PinoLogger): Logger {
 }
 
 /**
- * Logger writing one JSON object per line (pino) to stderr, synchronously, so the last lines before a
+ * Logger writing one JSON object per line (pino) to stderr (or the file `dest`, appended), synchronously, so the last lines before a
  * crash are in the log: `{"level":"info","time":"2026-…Z","msg":"…",…fields}`. The level is a label
  * and the time ISO-8601; `npx pino-pretty < node.log` reads it.
  */
-export function createConsoleLogger(level: LogLevel = "info", bound: Record<string, unknown> = {}): Logger {
+export function createConsoleLogger(level: LogLevel = "info", bound: Record<string, unknown> = {}, dest: number | string = 2): Logger {
   const p = pino(
     {
       level,
@@ -62,7 +62,7 @@ export function createConsoleLogger(level: LogLevel = "info", bound: Record<stri
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ dest: 2, sync: true }),
+    pino.destination({ dest, sync: true, ...(typeof dest === "string" ? { mkdir: true, append: true } : {}) }),
   );
   return wrap(Object.keys(bound).length > 0 ? p.child(safeFields(bound)) : p);
 }

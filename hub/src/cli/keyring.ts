@@ -17,6 +17,9 @@ export type KeyringErrorType =
   | { code: "KEYRING_ERROR_EXISTS"; name: string }
   | { code: "KEYRING_ERROR_INVALID_NAME"; name: string }
   | { code: "KEYRING_ERROR_NO_PASSWORD" }
+  | { code: "KEYRING_ERROR_PASSWORD_MISMATCH"; name: string }
+  | { code: "KEYRING_ERROR_WRONG_PASSWORD"; name: string }
+  | { code: "KEYRING_ERROR_CORRUPT"; name: string; reason: string }
   | { code: "KEYRING_ERROR_BAD_MNEMONIC" };
 export class KeyringError extends AegisError<KeyringErrorType> {}
 
@@ -37,9 +40,13 @@ interface StoredKey {
 const NAME_RE = /^[a-zA-Z0-9_.-]{1,64}$/;
 
 export class Keyring {
+  /**
+   * `password` gives the file backend's password, for a new key ("create") or to decrypt one
+   * ("unlock"); it is only called when one is needed (never for the test backend or to read an address).
+   */
   constructor(
     private readonly dir: string,
-    private readonly password: () => Promise<string>,
+    private readonly password: (purpose: "create" | "unlock", name: string) => Promise<string>,
   ) {}
 
   private path(name: string): string {
@@ -63,7 +70,7 @@ export class Keyring {
     const stored: StoredKey =
       opts.backend === "test"
         ? { name, address, backend: "test", mnemonic: wallet.mnemonic }
-        : { name, address, backend: "file", wallet: await wallet.serialize(await this.requirePassword()) };
+        : { name, address, backend: "file", wallet: await wallet.serialize(await this.requirePassword("create", name)) };
     await writeFileAtomic(path, JSON.stringify(stored, null, 2) + "\n", 0o600);
     return { address, mnemonic: wallet.mnemonic };
   }
@@ -92,24 +99,44 @@ export class Keyring {
     }
   }
 
-  /** The signer for a key name. */
-  async wallet(name: string): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
+  private async read(name: string): Promise<StoredKey> {
     let raw: string;
     try {
       raw = await readFile(this.path(name), "utf8");
-    } catch {
+    } catch (e) {
+      if (e instanceof KeyringError) throw e;
       throw new KeyringError({ code: "KEYRING_ERROR_NOT_FOUND", name }, `no key named ${name} in ${this.dir} (aegis keys list)`);
     }
-    const k = JSON.parse(raw) as StoredKey;
-    const wallet =
-      k.backend === "test"
-        ? await DirectSecp256k1HdWallet.fromMnemonic(k.mnemonic!, { prefix: ACCOUNT_ADDRESS_PREFIX })
-        : await DirectSecp256k1HdWallet.deserialize(k.wallet!, await this.requirePassword());
+    try {
+      const k = JSON.parse(raw) as StoredKey;
+      if (typeof k.address !== "string" || (k.backend !== "test" && k.backend !== "file")) throw new Error("missing address or backend");
+      return k;
+    } catch (e) {
+      throw new KeyringError({ code: "KEYRING_ERROR_CORRUPT", name, reason: (e as Error).message }, `key file of ${name} in ${this.dir} is unreadable: ${(e as Error).message}`);
+    }
+  }
+
+  /** A key's address (stored in clear: no password needed). */
+  async address(name: string): Promise<string> {
+    return (await this.read(name)).address;
+  }
+
+  /** The signer for a key name (asks for the password of a file-backend key). */
+  async wallet(name: string): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
+    const k = await this.read(name);
+    if (k.backend === "test") return { wallet: await DirectSecp256k1HdWallet.fromMnemonic(k.mnemonic!, { prefix: ACCOUNT_ADDRESS_PREFIX }), address: k.address };
+    const password = await this.requirePassword("unlock", name);
+    let wallet: DirectSecp256k1HdWallet;
+    try {
+      wallet = await DirectSecp256k1HdWallet.deserialize(k.wallet!, password);
+    } catch {
+      throw new KeyringError({ code: "KEYRING_ERROR_WRONG_PASSWORD", name }, `wrong password for key ${name} (or its file is damaged)`);
+    }
     return { wallet, address: k.address };
   }
 
-  private async requirePassword(): Promise<string> {
-    const p = await this.password();
+  private async requirePassword(purpose: "create" | "unlock", name: string): Promise<string> {
+    const p = await this.password(purpose, name);
     if (!p) throw new KeyringError({ code: "KEYRING_ERROR_NO_PASSWORD" }, "the file keyring needs a password: set AEGIS_KEYRING_PASSWORD or use --keyring-backend test");
     return p;
   }

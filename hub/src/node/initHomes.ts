@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { copyFile, mkdir, rename } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { createAttestationKeyPair, createAttestationProofOfPossession, type AttestationKeyPair } from "../attestation/index.js";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
@@ -43,8 +44,10 @@ export interface InitHomesOpts {
   /**
    * Succinct certificates: the genesis `zk` section (staking.maxValidators defaults to its capacity),
    * and the circuit's proving artifacts for the nodes listed in `provers` (indexes; default [0]).
+   * `copyArtifacts`: copy `wasm` and `zkey` into every node's home (`<node home>/zk/`) and point its
+   * config there, so each node folder works on its own machine; otherwise configs name them as given.
    */
-  zk?: ZkGenesis & { wasm: string; zkey: string; provers?: number[] };
+  zk?: ZkGenesis & { wasm: string; zkey: string; provers?: number[]; copyArtifacts?: boolean };
 }
 
 /** Staking power = tokens / POWER_REDUCTION (the staking module's default). */
@@ -192,6 +195,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   const genesisJson = JSON.stringify(genesis, null, 2) + "\n";
   for (const [i, n] of nodes.entries()) {
     const paths = getHomePaths(n.home);
+    const zkArtifacts = o.zk ? (o.zk.copyArtifacts ? await copyZkArtifacts(n.home, o.zk) : { wasm: o.zk.wasm, zkey: o.zk.zkey }) : null;
     const config: NodeConfig = {
       ...DEFAULT_NODE_CONFIG,
       moniker: n.moniker,
@@ -199,7 +203,7 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
       api: { host, port: apiBase + i },
       consensus: { ...DEFAULT_NODE_CONFIG.consensus, ...(o.consensus ?? {}) },
       app: { minGasPrices: withApp ? [`${DEFAULT_MIN_GAS_PRICE}${denom}`] : [] },
-      zk: o.zk ? { prover: (o.zk.provers ?? [0]).includes(i), wasm: o.zk.wasm, zkey: o.zk.zkey } : DEFAULT_NODE_CONFIG.zk,
+      zk: o.zk && zkArtifacts ? { prover: (o.zk.provers ?? [0]).includes(i), ...zkArtifacts } : DEFAULT_NODE_CONFIG.zk,
     };
     await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + "\n");
     await writeFileAtomic(paths.genesis, genesisJson);
@@ -219,4 +223,17 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
     bech32Prefix: ACCOUNT_ADDRESS_PREFIX,
     faucet,
   };
+}
+
+/** Copies the circuit's artifacts into `<home>/zk/` (each under a temporary name, then renamed). */
+async function copyZkArtifacts(home: string, zk: { wasm: string; zkey: string }): Promise<{ wasm: string; zkey: string }> {
+  const dir = join(home, "zk");
+  await mkdir(dir, { recursive: true });
+  const copy = async (from: string): Promise<string> => {
+    const to = join(dir, basename(from));
+    await copyFile(from, `${to}.tmp`);
+    await rename(`${to}.tmp`, to);
+    return to;
+  };
+  return { wasm: await copy(zk.wasm), zkey: await copy(zk.zkey) };
 }

@@ -1,5 +1,5 @@
 import { readFile, writeFile, rename, mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { AegisError, blsPublicKeyFromSecret, createBlsProofOfPossession, fromHex, isValidBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { parseGenesis, type Genesis } from "../genesis.js";
 import { createAttestationKeyPair, createAttestationProofOfPossession, isValidAttestationProofOfPossession, type AttestationKeyPair } from "../attestation/index.js";
@@ -116,6 +116,9 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (typeof c.zk.wasm !== "string" || typeof c.zk.zkey !== "string") throw bad("zk", "wasm and zkey must be paths (strings)");
   if (c.zk.prover && (!c.zk.wasm || !c.zk.zkey)) throw bad("zk", "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)");
   if (!["debug", "info", "warn", "error"].includes(c.logLevel)) throw bad("logLevel", "must be debug, info, warn or error");
+  // Relative artifact paths are the home's, not the working folder's: a home can be moved as a whole.
+  if (c.zk.wasm) c.zk.wasm = resolve(home, c.zk.wasm);
+  if (c.zk.zkey) c.zk.zkey = resolve(home, c.zk.zkey);
   return c;
 }
 

@@ -32,6 +32,11 @@ test("a prover with its artifacts is kept", async () => {
   expect((await loadNodeConfig(home)).zk).toEqual({ prover: true, wasm: "/a/quorum8.wasm", zkey: "/a/quorum8.zkey" });
 });
 
+test("relative artifact paths are the home's, not the working folder's", async () => {
+  await write({ moniker: "n", zk: { prover: true, wasm: "zk/quorum8.wasm", zkey: "./zk/quorum8.zkey" } });
+  expect((await loadNodeConfig(home)).zk).toEqual({ prover: true, wasm: join(home, "zk/quorum8.wasm"), zkey: join(home, "zk/quorum8.zkey") });
+});
+
 test.each([
   ["a prover without artifacts", { zk: { prover: true } }, "zk"],
   ["a prover flag that is not a boolean", { zk: { prover: "yes" } }, "zk.prover"],
