@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { isAbsolute, join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_EPOCH_LENGTH, parseGenesis } from "../genesis.js";
@@ -17,6 +18,15 @@ import { parseCoinArg } from "./txArgs.js";
 /** Ports of a joining node unless told otherwise: above a 4-validator devnet and its prover. */
 export const JOIN_DEFAULT_P2P_PORT = 26670;
 export const JOIN_DEFAULT_API_PORT = 26770;
+
+/** Whether `host:port` can be listened on now. */
+function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.once("error", () => res(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => res(true)));
+  });
+}
 
 interface JoinOpts {
   home: string;
@@ -82,6 +92,10 @@ export function addJoinCommand(program: Command, ctx: { env: NodeJS.ProcessEnv; 
         if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new Error(`${name} must be a port (1–65535), got ${JSON.stringify(v)}`);
         return n;
       };
+      const ports = { p2p: port("--p2p-port", o.p2pPort), api: port("--api-port", o.apiPort) };
+      for (const [what, p] of [["--p2p-port", ports.p2p], ["--api-port", ports.api]] as const) {
+        if (!(await isPortFree(o.host, p))) throw new Error(`port ${p} on ${o.host} is in use (another node?): pass another ${what}; nothing was started`);
+      }
       const genesisJson = await readFile(resolve(ctx.cwd, genesisPath), "utf8");
       const genesis = parseGenesis(JSON.parse(genesisJson));
       if (genesis.appState && value.denom !== genesis.appState.denom) throw new Error(`<self-delegation> must be in ${genesis.appState.denom}, the hub's staking denom`);
@@ -97,8 +111,8 @@ export function addJoinCommand(program: Command, ctx: { env: NodeJS.ProcessEnv; 
         peers,
         moniker: o.moniker,
         host: o.host,
-        p2pPort: port("--p2p-port", o.p2pPort),
-        apiPort: port("--api-port", o.apiPort),
+        p2pPort: ports.p2p,
+        apiPort: ports.api,
         operatorMnemonic: wallet.mnemonic,
       });
       console.log(made.created ? `made ${home} (node ${made.peerId}, operator ${made.operator})` : `using ${home} (node ${made.peerId})`);
