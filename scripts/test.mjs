@@ -1,0 +1,52 @@
+// `npm test`: every suite, in two jest runs side by side, each one suite at a time:
+//   unit — the packages' own tests (p2p/, consumer-sdk/, …, devnet/): pure rules, in-process nodes;
+//          mostly one core of computation;
+//   e2e  — test/: real processes (devnets, CLIs, a browser), mostly waiting for blocks.
+// Together they fill the two cores that one run at a time leaves half idle; each run alone keeps its
+// suites from contending with each other (ports, the shared devnet's default ports in test/e2e/docs).
+// Output lines are prefixed with their run; the exit code is non-zero when either run fails.
+// With arguments (`npm test -- path …`) it is one plain jest run with them.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const jest = join(root, "node_modules", ".bin", "jest");
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules`.trim() };
+const args = process.argv.slice(2);
+
+function run(name, jestArgs) {
+  return new Promise((resolve) => {
+    const p = spawn(jest, jestArgs, { cwd: root, env, stdio: name ? ["ignore", "pipe", "pipe"] : "inherit" });
+    if (name) {
+      for (const [from, to] of [
+        [p.stdout, process.stdout],
+        [p.stderr, process.stderr],
+      ]) {
+        let rest = "";
+        from.on("data", (d) => {
+          const lines = (rest + d.toString()).split("\n");
+          rest = lines.pop();
+          for (const l of lines) to.write(`[${name}] ${l}\n`);
+        });
+        from.on("end", () => rest && to.write(`[${name}] ${rest}\n`));
+      }
+    }
+    p.on("exit", (code, signal) => resolve({ name, code: code ?? (signal ? 1 : 0) }));
+  });
+}
+
+if (args.length > 0) {
+  const r = await run(null, args);
+  process.exit(r.code);
+}
+const testDir = join(root, "test");
+const started = Date.now();
+const results = await Promise.all([
+  run("unit", ["--maxWorkers=1", "--testPathIgnorePatterns", "/node_modules/", "/dist/", `^${testDir}/`]),
+  run("e2e", ["--maxWorkers=1", "--roots", testDir]),
+]);
+const took = Math.round((Date.now() - started) / 1000);
+for (const r of results) console.log(`${r.name}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`}`);
+console.log(`npm test: ${took} s`);
+process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
