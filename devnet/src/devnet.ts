@@ -93,8 +93,10 @@ export const DEVNET_PROVER_FUNDING = "100000000";
 export const AEGIS_BIN = join(dirname(require.resolve("@aegis/hub/package.json")), "bin", "aegis.js");
 
 /**
- * Runs a local multi-validator hub: one `aegis hub start` process per validator on loopback, data under
- * `home`. A second run with the same home resumes the same chain. A node that dies is restarted.
+ * Runs a local network on loopback, data under `home`: one `aegis hub start` process per validator, a
+ * prover (a hub full node with --prover) when the chain makes ZK certificates, the reference consumer
+ * chains (a producer and a full node each) and the dashboard. The home is locked while it runs; a
+ * second run with the same home resumes the same chains. A node that dies is restarted (supervisor.ts).
  */
 export class Devnet {
   private children: SupervisedProcess[] = [];
