@@ -1,19 +1,12 @@
-import { createServer } from "node:net";
+import { isPortFree } from "@aegis/hub";
 import { DevnetError } from "./errors.js";
+
+export { isPortFree };
 
 /** A port the devnet is about to listen on, and what for (named in the refusal). */
 export interface PlannedPort {
   port: number;
   what: string;
-}
-
-/** Whether `host:port` can be listened on now (a quick listen and close). */
-export function isPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
 }
 
 /**

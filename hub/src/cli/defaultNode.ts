@@ -27,6 +27,12 @@ export const readTextFileSync: ReadTextFile = (path) => {
   }
 };
 
+/** Where the devnet description is looked for: `$AEGIS_DEVNET` (a devnet.json, or the folder holding it), else `./.devnet/devnet.json`. */
+export function getDevnetFilePath(env: NodeJS.ProcessEnv, cwd: string): { path: string; fromEnv: string | undefined } {
+  const fromEnv = env.AEGIS_DEVNET?.trim() || undefined;
+  return { path: fromEnv ? (isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv)) : join(cwd, DEVNET_FILE), fromEnv };
+}
+
 /**
  * The node a client command talks to without `--node`: `nodes[0].rpc` of the devnet described by
  * `$AEGIS_DEVNET` (a devnet.json, or the folder holding it), else of `./.devnet/devnet.json`, else
@@ -34,8 +40,7 @@ export const readTextFileSync: ReadTextFile = (path) => {
  * so is an `$AEGIS_DEVNET` naming nothing: silently using another node would send elsewhere.
  */
 export function getDefaultNode(env: NodeJS.ProcessEnv, cwd: string, read: ReadTextFile = readTextFileSync): DefaultNode {
-  const fromEnv = env.AEGIS_DEVNET?.trim();
-  const path = fromEnv ? (isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv)) : join(cwd, DEVNET_FILE);
+  const { path, fromEnv } = getDevnetFilePath(env, cwd);
   let text: string | null;
   try {
     text = read(path);

@@ -4,13 +4,12 @@
  * the node's home is made once, the node starts and syncs, and create-validator is sent only once it
  * has caught up. The command then keeps running as the validator's node.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_EPOCH_LENGTH, parseGenesis } from "../genesis.js";
-import { DEVNET_FILE } from "./defaultNode.js";
+import { isPortFree } from "../node/portCheck.js";
+import { DEVNET_FILE, getDevnetFilePath, readTextFileSync } from "./defaultNode.js";
 import { defaultKeyringDir, Keyring } from "./keyring.js";
 import { getKeyringPassword, KEYRING_PASSWORD_ENV, type PromptIo } from "./prompts.js";
 import { parseCoinArg } from "./txArgs.js";
@@ -18,15 +17,6 @@ import { parseCoinArg } from "./txArgs.js";
 /** Ports of a joining node unless told otherwise: above a 4-validator devnet and its prover. */
 export const JOIN_DEFAULT_P2P_PORT = 26670;
 export const JOIN_DEFAULT_API_PORT = 26770;
-
-/** Whether `host:port` can be listened on now. */
-function isPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.once("error", () => res(false));
-    srv.listen({ host, port, exclusive: true }, () => srv.close(() => res(true)));
-  });
-}
 
 interface JoinOpts {
   home: string;
@@ -48,13 +38,10 @@ interface DevnetDescription {
   nodes: { rpc: string; p2p: string; home: string }[];
 }
 
-/** The devnet.json of $AEGIS_DEVNET or ./.devnet, when there is one (where the genesis, peers and RPC come from by default). */
-function findDevnet(env: NodeJS.ProcessEnv, cwd: string): { path: string; devnet: DevnetDescription } | null {
-  const fromEnv = env.AEGIS_DEVNET?.trim();
-  let path = fromEnv ? (isAbsolute(fromEnv) ? fromEnv : resolve(cwd, fromEnv)) : join(cwd, DEVNET_FILE);
-  if (existsSync(path) && !path.endsWith(".json")) path = join(path, "devnet.json");
-  if (!existsSync(path)) return null;
-  return { path, devnet: JSON.parse(readFileSync(path, "utf8")) as DevnetDescription };
+/** The devnet.json of $AEGIS_DEVNET or ./.devnet (the client commands' rule), when there is one: where the genesis, peers and RPC come from by default. */
+function findDevnet(env: NodeJS.ProcessEnv, cwd: string): DevnetDescription | null {
+  const text = readTextFileSync(getDevnetFilePath(env, cwd).path);
+  return text === null ? null : (JSON.parse(text) as DevnetDescription);
 }
 
 export function addJoinCommand(program: Command, ctx: { env: NodeJS.ProcessEnv; cwd: string; io: PromptIo }): void {
@@ -81,11 +68,11 @@ export function addJoinCommand(program: Command, ctx: { env: NodeJS.ProcessEnv; 
     .action(async (from: string, amount: string, o: JoinOpts) => {
       const value = parseCoinArg("<self-delegation>", amount);
       const found = findDevnet(ctx.env, ctx.cwd);
-      const genesisPath = o.genesis ?? (found ? join(found.devnet.nodes[0]!.home, "genesis.json") : undefined);
+      const genesisPath = o.genesis ?? (found ? join(found.nodes[0]!.home, "genesis.json") : undefined);
       if (!genesisPath) throw new Error(`--genesis <file> is needed: no devnet at $AEGIS_DEVNET or ./${DEVNET_FILE} to take it from`);
-      const peers = o.peers ?? found?.devnet.nodes.map((n) => n.p2p);
+      const peers = o.peers ?? found?.nodes.map((n) => n.p2p);
       if (!peers?.length) throw new Error("--peers <multiaddr...> is needed: no devnet to take the hub's nodes from");
-      const hubRpc = o.node ?? found?.devnet.nodes[0]!.rpc;
+      const hubRpc = o.node ?? found?.nodes[0]!.rpc;
       if (!hubRpc) throw new Error("--node <rpc> is needed: no devnet to take a hub node from");
       const port = (name: string, v: string) => {
         const n = Number(v);

@@ -10,3 +10,4 @@ export * from "./accountSigner.js";
 export * from "./nodeAccount.js";
 export * from "./forkCaseResponder.js";
 export * from "./joinValidator.js";
+export * from "./portCheck.js";
