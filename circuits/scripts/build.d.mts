@@ -37,4 +37,6 @@ export function getCircuit(name: string): Promise<CircuitDeclaration>;
 export function sourceHash(c: CircuitDeclaration): Promise<string>;
 export function compileCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean }): Promise<CompiledCircuit>;
 export function setupCircuit(c: CircuitDeclaration, opts?: { logger?: Logger; updateManifest?: boolean; ptau?: { path: string } }): Promise<SetUpCircuit>;
+/** Whether the cache holds the circuit's phase 2 for its current sources (a quick look; setupCircuit checks the hashes). */
+export function isCircuitSetUp(c: CircuitDeclaration): Promise<boolean>;
 export function terminateCurve(): Promise<void>;

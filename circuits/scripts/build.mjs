@@ -282,6 +282,18 @@ async function setupUnlocked(c, opts) {
   return { ...compiled, zkey, vkeyPath, vkey };
 }
 
+/**
+ * Whether the cache holds the circuit's phase 2 for its current sources (records and files present):
+ * a quick look, so a caller knows whether setupCircuit will take seconds or minutes. setupCircuit
+ * still checks every hash.
+ */
+export async function isCircuitSetUp(c) {
+  const dir = join(cacheDir(), c.name);
+  const compiled = await readJson(join(dir, "compiled.json"));
+  const files = [`${c.name}.r1cs`, `${c.name}.wasm`, `${c.name}.zkey`, `${c.name}.vkey.json`, "phase2.json"];
+  return !!compiled && compiled.source === (await sourceHash(c)) && files.every((f) => existsSync(join(dir, f)));
+}
+
 /** The declared circuit called `name`. */
 export async function getCircuit(name) {
   const c = (await loadCircuits()).find((x) => x.name === name);

@@ -59,14 +59,15 @@ export async function main(argv: string[]): Promise<void> {
 /**
  * An EVM chain's node with `<home>/relayer.json` (`{ "relayerKey": "<hex secp256k1 key>", "hubUrl"?: … }`)
  * also runs the finality relayer: it deploys AegisFinality on the chain (the hub's verification key,
- * the trust root from consumer.json) and feeds it the hub's ZK certificates. The deployed address is
+ * the trust root from consumer.json, or the hub's activation record when its key was set after
+ * genesis) and feeds it the hub's ZK certificates. The deployed address is
  * kept in `<home>/relayer-state.json` so a restart does not deploy again.
  */
 async function startRelayer(node: ConsumerNode, home: string, log: ReturnType<typeof createConsoleLogger>): Promise<EvmFinalityRelayer | undefined> {
   const path = join(home, "relayer.json");
   if (node.config.vm !== "evm" || !existsSync(path)) return undefined;
   const hub = node.config.hub;
-  if (!hub?.trust.zk) {
+  if (!hub?.trust.zk && !hub?.trust.zkActivation) {
     log.warn("relayer.json is ignored: the hub's trust root has no ZK tier (a hub without succinct certificates)");
     return undefined;
   }
@@ -80,7 +81,8 @@ async function startRelayer(node: ConsumerNode, home: string, log: ReturnType<ty
     consumerUrl: node.api.url,
     chainId: (node.config.genesis as EvmGenesisConfig).chainId,
     relayerKey: fromHex(cfg.relayerKey, "relayerKey", 32),
-    trust: { validatorSetRoot: hub.trust.zk.genesisValidatorSetRoot, height: 0, time: hub.trust.genesisTime },
+    // A hub whose key is set after genesis: the relayer deploys once it is, trusting the activation's point.
+    ...(hub.trust.zk ? { trust: { validatorSetRoot: hub.trust.zk.genesisValidatorSetRoot, height: 0, time: hub.trust.genesisTime } } : {}),
     trustingPeriodMs: hub.trust.trustingPeriodMs,
     ...(state.finalityAddress ? { finalityAddress: state.finalityAddress } : {}),
     cacheDir: join(homedir(), ".cache", "aegis", "solc"),

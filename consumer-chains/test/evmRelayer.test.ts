@@ -19,6 +19,8 @@ import {
   concatBytes,
   encodeCommitCertificateJson,
   encodeHeaderCanonical as encodeHeaderBytes,
+  encodeZkActivation,
+  encodeZkActivationProofJson,
   encodeZkCertificateJson,
   encodeZkProof,
   initZkCertificateVerifier,
@@ -143,7 +145,7 @@ afterAll(async () => {
  * set A's epoch) and 50, heights 39–49 certified by the next one (zkFinalizedBy). `faults`: answers
  * given instead of the real one, once each, by path.
  */
-function fakeHub(faults: Map<string, { status: number; body: string }[]> = new Map()) {
+function fakeHub(faults: Map<string, { status: number; body: string }[]> = new Map(), activation?: { record: () => Uint8Array | null }) {
   const certs = new Map([
     [42, cert42],
     [50, cert50],
@@ -155,6 +157,7 @@ function fakeHub(faults: Map<string, { status: number; body: string }[]> = new M
     attestationIntervalMs: 1000,
     // Only the fields a verifier reads, as the hub serves them (snarkjs' export has more).
     verificationKey: (({ protocol, curve, nPublic, vk_alpha_1, vk_beta_2, vk_gamma_2, vk_delta_2, IC }) => ({ protocol, curve, nPublic, vk_alpha_1, vk_beta_2, vk_gamma_2, vk_delta_2, IC }))(vkey),
+    fromHeight: 1,
     prover: true,
     latestCertifiedHeight: 50,
     recordedHeight: 50,
@@ -173,7 +176,16 @@ function fakeHub(faults: Map<string, { status: number; body: string }[]> = new M
     requests.push(path);
     const fault = faults.get(path)?.shift();
     if (fault) return fault;
-    if (path === computeHubApiPath("zk", {})) return { status: 200, body: JSON.stringify(zkInfo()) };
+    if (path === computeHubApiPath("zk", {})) {
+      // A hub whose key is set after genesis (decision 58): no key, no certificates until it is.
+      const pending = activation && !activation.record();
+      const info = pending ? { ...zkInfo(), verificationKey: null, fromHeight: null, latestCertifiedHeight: null, recordedHeight: null } : zkInfo();
+      return { status: 200, body: JSON.stringify(info) };
+    }
+    if (activation && path === computeHubApiPath("zkActivation", {})) {
+      const body = encodeZkActivationProofJson({ height: 51, stateRoot: new Uint8Array(32).fill(7), activation: activation.record(), proof: [] });
+      return { status: 200, body: JSON.stringify(body) };
+    }
     const m = /^\/certificates\/(\d+)$/.exec(path);
     const c = m ? certificate(Number(m[1])) : undefined;
     return c ? { status: 200, body: JSON.stringify(c) } : { status: 404, body: JSON.stringify({ code: "API_ERROR_NOT_FOUND", message: path }) };
@@ -300,6 +312,30 @@ describe("EvmFinalityRelayer against a fake hub and a fake consumer node", () =>
     await expect(nowhere.step()).rejects.toMatchObject({ code: "EVM_RELAYER_ERROR_NOT_DEPLOYED" });
   });
 
+  it("a hub whose key is set after genesis: the relayer waits, then deploys trusting the activation's point", async () => {
+    let active = false;
+    const record = encodeZkActivation({ circuit: "quorum4", capacity: 4, verificationKey: vkey, trust: { height: 38, time: T0 - 3_600_000, blockHash: sha256(utf8("hub block 38")), nextValidatorSetRoot: rootA } });
+    const hub = fakeHub(new Map(), { record: () => (active ? record : null) });
+    const { trust: _given, ...withoutTrust } = options({ fetch: hub.fetch, logger: captureLogger().logger });
+    const relayer = new EvmFinalityRelayer(withoutTrust);
+    for (let i = 0; i < 2; i++) expect(await relayer.step()).toEqual({ kind: "waiting", reason: expect.stringMatching(/have not started .*MsgActivateZk/) });
+    expect(relayer.finalityAddress).toBeUndefined();
+    active = true;
+    const deploying = await relayer.step();
+    expect(deploying).toMatchObject({ kind: "deploying" });
+    expect(hub.requests).toContain("/zk/activation");
+    now += 1000;
+    await node.produce(now);
+    const deployed = (deploying as { finality: string }).finality;
+    // Deployed with the record's point (not a genesis root): set A trusted from height 38, at its time.
+    expect(await view(deployed, "latestHeight()")).toBe(38n);
+    expect(await view(deployed, "validatorSetRoot()")).toBe(rootA);
+    expect(await view(deployed, "trustedTime()")).toBe(BigInt(T0 - 3_600_000));
+    expect(await relayer.step()).toMatchObject({ kind: "deployed", finality: deployed });
+    // Leave no transaction of this relayer in the node's mempool for the next test.
+    for (let i = 0; i < 5 && (await node.produce((now += 1000))).length > 0; i++);
+  }, 60_000);
+
   it("HubFinalEscrow pays only for the ledger checkpoint in the ZK-certified hub block, once", async () => {
     expect(finality).toBeDefined();
     // AegisFinality itself: the checkpoint is final.
@@ -420,7 +456,7 @@ describe("EvmFinalityRelayer: failures of a step", () => {
       const fetch: FetchLike = async (url) => {
         const path = url.slice(HUB_URL.length);
         const latest = Math.max(...certs.map((c) => c.height));
-        if (path === "/zk") return json(200, { circuit: "quorum4", capacity: 4, attestationIntervalMs: 1000, verificationKey: { protocol: "groth16", curve: "bn128", nPublic: 9, vk_alpha_1: vkey.vk_alpha_1, vk_beta_2: vkey.vk_beta_2, vk_gamma_2: vkey.vk_gamma_2, vk_delta_2: vkey.vk_delta_2, IC: vkey.IC }, prover: false, latestCertifiedHeight: latest, recordedHeight: latest, proverReward: "0", height: latest + 1, validatorSetRoot: null });
+        if (path === "/zk") return json(200, { circuit: "quorum4", capacity: 4, attestationIntervalMs: 1000, verificationKey: { protocol: "groth16", curve: "bn128", nPublic: 9, vk_alpha_1: vkey.vk_alpha_1, vk_beta_2: vkey.vk_beta_2, vk_gamma_2: vkey.vk_gamma_2, vk_delta_2: vkey.vk_delta_2, IC: vkey.IC }, fromHeight: 1, prover: false, latestCertifiedHeight: latest, recordedHeight: latest, proverReward: "0", height: latest + 1, validatorSetRoot: null });
         const height = Number(/^\/certificates\/(\d+)$/.exec(path)![1]);
         reads.push(height);
         const zk = certs.find((c) => c.height === height) ?? null;

@@ -10,7 +10,10 @@ import {
   decodeInclusionProofJson,
   decodeStatusJson,
   decodeValidatorSetJson,
+  decodeZkActivationProofJson,
   decodeZkInfoJson,
+  addZkTrustRoot,
+  verifyZkActivationProof,
   initZkCertificateVerifier,
   getConflictingCertificatesEvent,
   LightClientError,
@@ -40,6 +43,9 @@ import type { HubResumeRoot } from "./chainStore.js";
 
 /** The most verified heights kept per hub node for a later comparison (the detector). */
 const CROSS_CHECK_PENDING_MAX = 64;
+
+/** While a hub's ZK key is not set (decision 58), how often a follower asks whether it is (ms). */
+const ZK_ACTIVATION_CHECK_MS = 5_000;
 
 /** The hub trust root (the SDK's HubTrustRoot, from the hub's genesis). */
 export type HubTrust = HubTrustRoot;
@@ -99,6 +105,12 @@ export class HubFollower {
   private readonly crossChecked = new Map<string, number>();
   /** By hub node: verified heights it could not answer yet (asked again each round, oldest first). */
   private readonly crossPending = new Map<string, number[]>();
+  /** Unix ms before which adoptZk does not ask the hub again. */
+  private nextZkActivationCheck = 0;
+  /** adoptZk found the activation unusable (below a resume root, or older than the trusting period): it stops asking. */
+  private zkAdoptionGivenUp = false;
+  /** The height of the root a resume started the light client from (undefined: from the trust root). */
+  private resumedFrom: number | undefined;
   readonly status: HubFollowerStatus = { hubHeight: 0, verifiedHubHeight: 0, tier: null, zkFinalHeight: null, hubCheckpointHeight: 0, consumer: undefined, lastError: undefined };
 
   constructor(
@@ -147,8 +159,11 @@ export class HubFollower {
     if (this.timer) return;
     // After a resume, the light client starts from the root it resumed from (the genesis is on the other side of the fork).
     const root = await this.chain.store.getResumeRoot();
-    if (root && !this.chain.misbehaviour) this.lc = this.lightClientFrom(root);
-    if (this.trust.zk) await initZkCertificateVerifier();
+    if (root && !this.chain.misbehaviour) {
+      this.lc = this.lightClientFrom(root);
+      this.resumedFrom = root.header.height;
+    }
+    if (this.trust.zk || this.trust.zkActivation) await initZkCertificateVerifier();
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
   }
 
@@ -194,9 +209,20 @@ export class HubFollower {
       }
       // A checkpoint the hub reported and no node proves: a failed round (the reporting node may be lying).
       if (!proved) throw new Error(`hub nodes reported checkpoint ${heights.join(", ")} of ${this.chain.consumerId}, which no hub node proves`);
-      if (this.trust.zk) await this.followZk();
+      // A failed adoption (a node claiming an activation it cannot prove) fails the round's report, not
+      // its other work: the cross-check still runs.
+      let zkError: string | undefined;
+      if (this.trust.zkActivation && !this.lc.zk) {
+        try {
+          await this.adoptZk();
+        } catch (e) {
+          zkError = e instanceof Error ? e.message : String(e);
+          this.client.skipPreferred();
+        }
+      }
+      if (this.lc.zk) await this.followZk();
       await this.crossCheck();
-      this.status.lastError = undefined;
+      this.status.lastError = zkError;
     } catch (e) {
       this.status.lastError = e instanceof Error ? e.message : String(e);
       this.log.debug("hub follow round failed", { err: this.status.lastError });
@@ -222,6 +248,54 @@ export class HubFollower {
     } else if (r.status === "MISBEHAVIOUR") {
       this.log.error("hub misbehaviour", { kind: r.event.kind });
     }
+  }
+
+  /**
+   * A hub whose ZK key is set after genesis (trust root `zkActivation`, decision 58): once the hub
+   * says its succinct tier started at or below the newest header this light client verified (BLS), the
+   * activation record is read with its state proof at that header and checked against the header's
+   * `stateRoot` (verifyZkActivationProof): the key, and the point the ZK tier starts from, are then as
+   * certain as the header. Asks at most every few seconds while the hub is not activated.
+   */
+  private async adoptZk(): Promise<void> {
+    const expected = this.trust.zkActivation!;
+    const header = this.lc.bls?.header;
+    if (!header || this.zkAdoptionGivenUp || this.now() < this.nextZkActivationCheck) return;
+    this.nextZkActivationCheck = this.now() + ZK_ACTIVATION_CHECK_MS;
+    // Every node's word: one that withholds (says "not activated") cannot hold the tier back; one that
+    // claims an activation it cannot prove only fails this round.
+    const claims = await this.client.getEach("zk", {}, {}, (j) => decodeZkInfoJson(j));
+    const from = Math.min(...claims.map((c) => c.fromHeight ?? Infinity).filter((h) => h <= header.height));
+    if (!Number.isFinite(from)) return; // not activated, or not yet in a state this client verified
+    const p = await this.client.get("zkActivation", {}, { height: header.height }, (j) => decodeZkActivationProofJson(j));
+    if (!p) return;
+    const a = await verifyZkActivationProof(header.stateRoot, p.proof);
+    if (!a) throw new Error(`a hub node reports the succinct tier from height ${from}, but the state proof at verified header ${header.height} shows no activation`);
+    if (a.circuit !== expected.circuit || a.capacity !== expected.capacity) {
+      throw new Error(`the hub activated circuit ${a.circuit} (${a.capacity} slots); the trust root names ${expected.circuit} (${expected.capacity})`);
+    }
+    // A point below the root a resume started from may be on the other side of the fork: as a follower
+    // with the key in its trust root, a resumed one goes on with the BLS tier only.
+    const resumedAt = this.resumedFrom;
+    if (resumedAt !== undefined && a.trust.height < resumedAt) {
+      this.zkAdoptionGivenUp = true;
+      this.log.warn("the hub's succinct tier starts below the root this node resumed from: following the BLS tier only", { zkFrom: a.trust.height + 1, resumedFrom: resumedAt });
+      return;
+    }
+    if (this.now() - a.trust.time >= this.trust.trustingPeriodMs) {
+      this.zkAdoptionGivenUp = true;
+      this.log.warn("the hub's succinct tier started longer ago than the trusting period: following the BLS tier only", { zkFrom: a.trust.height + 1, trustingPeriodMs: this.trust.trustingPeriodMs });
+      return;
+    }
+    const t = a.trust;
+    this.lc = addZkTrustRoot(
+      this.lc,
+      { height: t.height, time: t.time, ...(t.height > 0 ? { blockHash: t.blockHash } : {}), nextValidatorSetRoot: t.nextValidatorSetRoot },
+      { verificationKeys: { [a.circuit]: a.verificationKey }, capacities: { [a.circuit]: a.capacity } },
+      this.now(),
+    );
+    this.status.zkFinalHeight ??= 0;
+    this.log.info("succinct tier adopted from the hub's certified state", { circuit: a.circuit, fromHeight: t.height + 1, provedAt: header.height });
   }
 
   /**
@@ -343,7 +417,7 @@ export class HubFollower {
     } else if (other.zk && known.zk) {
       evidence = { zk: { a: known.zk, b: other.zk } };
       // Both verified by the light client against one trusted root; its slots are the epoch's set in order.
-      const capacity = this.trust.zk?.capacities[known.zk.circuit];
+      const capacity = this.lc.zk?.capacities[known.zk.circuit] ?? this.trust.zk?.capacities[known.zk.circuit];
       if (capacity && known.zk.circuit === other.zk.circuit) guilty = getZkSigners(known.zk.signers & other.zk.signers, capacity);
     }
     const event = getConflictingCertificatesEvent(this.chain.guard, h, { hubBlockHash: known.hash, tier: known.tier }, { hubBlockHash: other.hash, tier: other.bls ? "bls" : "zk" });
@@ -459,6 +533,7 @@ export class HubFollower {
 
   private async resumeWith(lc: HubLightClientState, root: HubResumeRoot, how: string): Promise<void> {
     this.lc = lc;
+    this.resumedFrom = root.header.height;
     this.verified.clear();
     this.crossChecked.clear();
     this.crossPending.clear();

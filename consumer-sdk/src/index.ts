@@ -17,6 +17,7 @@ export * from "./commitCertificate.js";
 export * from "./zkFinality.js";
 export * from "./zkCertificate.js";
 export * from "./zkAttestation.js";
+export * from "./zkActivation.js";
 export * from "./lightClient.js";
 export * from "./merkleProof.js";
 export * from "./checkpoint.js";

@@ -197,43 +197,59 @@ export function createHubLightClient(trust: HubLightClientTrust, opts: HubLightC
     }
   }
 
-  let zk: ZkTrustedState | undefined;
-  if (trust.zk) {
-    const t = trust.zk;
-    if (!Number.isSafeInteger(t.height) || t.height < 0) throw malformed("trust.zk.height", "not a height");
-    if (!isTime(t.time)) throw malformed("trust.zk.time", "not a Unix ms time");
-    if (t.blockHash !== undefined ? !isBytes(t.blockHash, HASH_LENGTH) : t.height !== 0) throw malformed("trust.zk.blockHash", "32 bytes required above genesis");
-    if (typeof t.nextValidatorSetRoot !== "bigint" || t.nextValidatorSetRoot < 0n || t.nextValidatorSetRoot >= BN254_SCALAR_FIELD) throw malformed("trust.zk.nextValidatorSetRoot", "not a field element");
-    const keys = opts.zk;
-    if (!keys || typeof keys.verificationKeys !== "object" || typeof keys.capacities !== "object" || Object.keys(keys.verificationKeys).length === 0) {
-      throw malformed("opts.zk", "verification keys and capacities are required with a ZK trust root");
-    }
-    const verificationKeys: Record<string, Groth16VerificationKey> = {};
-    const capacities: Record<string, number> = {};
-    for (const [name, vk] of Object.entries(keys.verificationKeys)) {
-      if (!isZkCircuitName(name)) throw malformed("opts.zk.verificationKeys", `not a circuit name: ${JSON.stringify(name)}`);
-      const capacity = keys.capacities[name];
-      if (!Number.isSafeInteger(capacity) || capacity! < 1) throw malformed(`opts.zk.capacities.${name}`, "not a capacity");
-      try {
-        assertNonDegenerateZkVerificationKey(vk);
-      } catch (e) {
-        if (e instanceof ZkCertificateError) throw malformed(`opts.zk.verificationKeys.${name}`, e.code);
-        throw e;
-      }
-      verificationKeys[name] = vk;
-      capacities[name] = capacity!;
-    }
-    checkTime("zk", t.time);
-    zk = Object.freeze({
-      height: t.height,
-      time: t.time,
-      blockHash: (t.blockHash ?? ZERO_HASH).slice(),
-      nextValidatorSetRoot: t.nextValidatorSetRoot,
-      verificationKeys: Object.freeze(verificationKeys),
-      capacities: Object.freeze(capacities),
-    });
-  }
+  const zk = trust.zk ? makeZkTrusted(trust.zk, opts.zk, checkTime) : undefined;
   return Object.freeze({ ...base, bls, zk });
+}
+
+function makeZkTrusted(t: ZkTrustRoot, keys: HubLightClientOptions["zk"], checkTime: (tier: LightClientTier, time: number) => void): ZkTrustedState {
+  if (!Number.isSafeInteger(t.height) || t.height < 0) throw malformed("trust.zk.height", "not a height");
+  if (!isTime(t.time)) throw malformed("trust.zk.time", "not a Unix ms time");
+  if (t.blockHash !== undefined ? !isBytes(t.blockHash, HASH_LENGTH) : t.height !== 0) throw malformed("trust.zk.blockHash", "32 bytes required above genesis");
+  if (typeof t.nextValidatorSetRoot !== "bigint" || t.nextValidatorSetRoot < 0n || t.nextValidatorSetRoot >= BN254_SCALAR_FIELD) throw malformed("trust.zk.nextValidatorSetRoot", "not a field element");
+  if (!keys || typeof keys.verificationKeys !== "object" || typeof keys.capacities !== "object" || Object.keys(keys.verificationKeys).length === 0) {
+    throw malformed("opts.zk", "verification keys and capacities are required with a ZK trust root");
+  }
+  const verificationKeys: Record<string, Groth16VerificationKey> = {};
+  const capacities: Record<string, number> = {};
+  for (const [name, vk] of Object.entries(keys.verificationKeys)) {
+    if (!isZkCircuitName(name)) throw malformed("opts.zk.verificationKeys", `not a circuit name: ${JSON.stringify(name)}`);
+    const capacity = keys.capacities[name];
+    if (!Number.isSafeInteger(capacity) || capacity! < 1) throw malformed(`opts.zk.capacities.${name}`, "not a capacity");
+    try {
+      assertNonDegenerateZkVerificationKey(vk);
+    } catch (e) {
+      if (e instanceof ZkCertificateError) throw malformed(`opts.zk.verificationKeys.${name}`, e.code);
+      throw e;
+    }
+    verificationKeys[name] = vk;
+    capacities[name] = capacity!;
+  }
+  checkTime("zk", t.time);
+  return Object.freeze({
+    height: t.height,
+    time: t.time,
+    blockHash: (t.blockHash ?? ZERO_HASH).slice(),
+    nextValidatorSetRoot: t.nextValidatorSetRoot,
+    verificationKeys: Object.freeze(verificationKeys),
+    capacities: Object.freeze(capacities),
+  });
+}
+
+/**
+ * Starts the ZK tier of a light client that has none, at `trust` with `keys` — for a hub whose
+ * succinct tier was activated after genesis: the caller takes both from the activation record it
+ * verified under a header of its BLS tier (verifyZkActivationProof). The same checks as a ZK trust
+ * root given at creation (LightClientError: malformed, expired, from the future); refused
+ * (LIGHT_CLIENT_ERROR_MALFORMED, field "state.zk") when the state has a ZK tier already.
+ */
+export function addZkTrustRoot(state: HubLightClientState, trust: ZkTrustRoot, keys: NonNullable<HubLightClientOptions["zk"]>, now: number): HubLightClientState {
+  if (state.zk) throw malformed("state.zk", "this light client has a ZK tier already");
+  if (!isTime(now)) throw malformed("now", "not a Unix ms time");
+  const checkTime = (tier: LightClientTier, time: number) => {
+    if (now - time >= state.trustingPeriodMs) throw expired(tier, time, state, now);
+    if (time > now + state.maxClockDriftMs) throw fromTheFuture(tier, time, state, now);
+  };
+  return Object.freeze({ ...state, zk: makeZkTrusted(trust, keys, checkTime) });
 }
 
 /**

@@ -22,12 +22,15 @@ import {
   decodeCommitsJson,
   decodeEvidenceListJson,
   decodeHeaderResponseJson,
+  decodeHubTrustRootJson,
   decodeStatusJson,
   decodeSubmitTxRequestJson,
   decodeSubmitTxResponseJson,
   decodeValidatorSetJson,
+  decodeZkActivationProofJson,
   decodeZkCertificateJson,
   decodeZkInfoJson,
+  EMPTY_TRIE_ROOT,
   encodeApiErrorJson,
   encodeBlockHeaderJson,
   encodeBlockJson,
@@ -37,10 +40,16 @@ import {
   encodeCommitsJson,
   encodeEvidenceListJson,
   encodeHeaderResponseJson,
+  encodeHexPrefix,
+  encodeHubTrustRootJson,
+  encodeRlpBytes,
+  encodeRlpList,
   encodeStatusJson,
   encodeSubmitTxRequestJson,
   encodeSubmitTxResponseJson,
   encodeValidatorSetJson,
+  encodeZkActivation,
+  encodeZkActivationProofJson,
   encodeZkCertificateJson,
   encodeZkInfoJson,
   encodeZkStreamMessageJson,
@@ -48,11 +57,16 @@ import {
   HUB_API_ROUTES,
   HubApiError,
   initZkCertificateVerifier,
+  keccak256,
   MAX_TOTAL_POWER,
   sha256,
   toHex,
+  toNibbles,
+  verifyZkActivationProof,
   VoteType,
   ZERO_HASH,
+  ZK_ACTIVATION_STATE_KEY,
+  ZK_MAX_CAPACITY,
   type BlockHeader,
   type BlockJson,
   type CommitCertificate,
@@ -61,7 +75,10 @@ import {
   type HubBlock,
   type HubEvidence,
   type HubStatus,
+  type HubTrustRoot,
+  type HubZkActivationProof,
   type HubZkInfo,
+  type ZkActivation,
   type ZkCertificate,
 } from "../src/index.js";
 
@@ -227,6 +244,7 @@ describe("round trips: encode (the hub's view) → JSON text → decode gives th
       capacity: 4,
       attestationIntervalMs: 5000,
       verificationKey: verificationKey as Groth16VerificationKey,
+      fromHeight: 1,
       prover: true,
       latestCertifiedHeight: 40,
       recordedHeight: null,
@@ -235,6 +253,9 @@ describe("round trips: encode (the hub's view) → JSON text → decode gives th
       validatorSetRoot: zkCert.validatorSetRoot,
     };
     expect(decodeZkInfoJson(wire(encodeZkInfoJson(zk)))).toEqual(zk);
+    // A chain waiting for MsgActivateZk (decision 58): no key, no first height.
+    const pending: HubZkInfo = { ...zk, verificationKey: null, fromHeight: null, latestCertifiedHeight: null };
+    expect(decodeZkInfoJson(wire(encodeZkInfoJson(pending)))).toEqual(pending);
 
     const commits = [{ height: 42, round: 0, time: header42.time, finalityMs: 212, txCount: 3 }, { height: 43, round: 1, time: header42.time + 1000, finalityMs: null, txCount: 0 }];
     expect(decodeCommitsJson(wire(encodeCommitsJson(commits)))).toEqual(commits);
@@ -397,7 +418,7 @@ describe("malformed node answers", () => {
     ["negative peers", (j) => void (j.peers = -1), M, "$.peers"],
     ["validatorIndex as a string", (j) => void (j.validatorIndex = "0"), M, "$.validatorIndex"],
   ]);
-  const zkInfo: HubZkInfo = { circuit: "quorum4", capacity: 4, attestationIntervalMs: 1, verificationKey, prover: false, latestCertifiedHeight: null, recordedHeight: null, proverReward: 0n, height: 1, validatorSetRoot: null };
+  const zkInfo: HubZkInfo = { circuit: "quorum4", capacity: 4, attestationIntervalMs: 1, verificationKey, fromHeight: 1, prover: false, latestCertifiedHeight: null, recordedHeight: null, proverReward: 0n, height: 1, validatorSetRoot: null };
   runCases(() => encodeZkInfoJson(zkInfo), decodeZkInfoJson, [
     ["capacity not a power of two", (j) => void (j.capacity = 3), M, "$.capacity"],
     ["key for 8 public inputs", (j) => void (j.verificationKey.nPublic = 8), M, "$.verificationKey.nPublic"],
@@ -448,4 +469,133 @@ test("hubApi stays browser-safe: no Buffer, no node:*, no process", () => {
     const src = readFileSync(join(dir, f), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     expect({ f, bad: src.match(/\bBuffer\b|["']node:|\bprocess\./g) }).toEqual({ f, bad: null });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// A ZK tier activated after genesis (decision 58): the trust root's `zkActivation`, /zk before and
+// after activation, and /zk/activation (the record with its state proof).
+
+describe("trust root JSON with zkActivation", () => {
+  const base: HubTrustRoot = { chainId: CHAIN_ID, genesisTime: 1764028700000, validatorSet, epochLength: 100, unbondingPeriodMs: 1_814_400_000, trustingPeriodMs: 1_209_600_000 };
+  const pending: HubTrustRoot = { ...base, zkActivation: { circuit: "quorum4", capacity: 4 } };
+  const withKey: HubTrustRoot = {
+    ...base,
+    zk: { verificationKeys: { quorum4: verificationKey as Groth16VerificationKey }, capacities: { quorum4: 4 }, genesisValidatorSetRoot: zkCert.validatorSetRoot },
+  };
+
+  test("round trips, with either zk or zkActivation or neither", () => {
+    const json = wire(encodeHubTrustRootJson(pending));
+    expect(json.zkActivation).toEqual({ circuit: "quorum4", capacity: 4 });
+    expect(Object.hasOwn(json, "zk")).toBe(false);
+    expect(decodeHubTrustRootJson(json)).toEqual(pending);
+    for (const t of [base, withKey]) {
+      const j = wire(encodeHubTrustRootJson(t));
+      expect(Object.hasOwn(j, "zkActivation")).toBe(false);
+      expect(decodeHubTrustRootJson(j)).toEqual(t);
+    }
+    for (const capacity of [1, ZK_MAX_CAPACITY]) {
+      const t = { ...base, zkActivation: { circuit: "a_b-9", capacity } };
+      expect(decodeHubTrustRootJson(wire(encodeHubTrustRootJson(t)))).toEqual(t);
+    }
+  });
+
+  runCases(() => encodeHubTrustRootJson(pending), decodeHubTrustRootJson, [
+    ["both zk and zkActivation", (j) => void (j.zk = wire(encodeHubTrustRootJson(withKey)).zk), I, "$.zkActivation"],
+    ["zkActivation null", (j) => void (j.zkActivation = null), M, "$.zkActivation"],
+    ["zkActivation an array", (j) => void (j.zkActivation = ["quorum4", 4]), M, "$.zkActivation"],
+    ["an uppercase circuit name", (j) => void (j.zkActivation.circuit = "Quorum4"), M, "$.zkActivation.circuit"],
+    ["a circuit name with a space", (j) => void (j.zkActivation.circuit = "quorum 4"), M, "$.zkActivation.circuit"],
+    ["an empty circuit name", (j) => void (j.zkActivation.circuit = ""), M, "$.zkActivation.circuit"],
+    ["a circuit name of 65 characters", (j) => void (j.zkActivation.circuit = "q".repeat(65)), M, "$.zkActivation.circuit"],
+    ["a circuit name as a number", (j) => void (j.zkActivation.circuit = 4), M, "$.zkActivation.circuit"],
+    ["circuit missing", (j) => void delete j.zkActivation.circuit, M, "$.zkActivation.circuit"],
+    ["capacity 0", (j) => void (j.zkActivation.capacity = 0), M, "$.zkActivation.capacity"],
+    ["capacity 3 (not a power of two)", (j) => void (j.zkActivation.capacity = 3), M, "$.zkActivation.capacity"],
+    ["capacity above the largest circuit", (j) => void (j.zkActivation.capacity = 2 * ZK_MAX_CAPACITY), M, "$.zkActivation.capacity"],
+    ["capacity as a string", (j) => void (j.zkActivation.capacity = "4"), M, "$.zkActivation.capacity"],
+    ["a fractional capacity", (j) => void (j.zkActivation.capacity = 4.5), M, "$.zkActivation.capacity"],
+    ["capacity missing", (j) => void delete j.zkActivation.capacity, M, "$.zkActivation.capacity"],
+    ["a key given with it", (j) => void (j.zkActivation.verificationKey = verificationKey), M, "$.zkActivation.verificationKey"],
+  ]);
+});
+
+describe("ZK info before and after activation", () => {
+  const activated: HubZkInfo = { circuit: "quorum4", capacity: 4, attestationIntervalMs: 1, verificationKey, fromHeight: 42, prover: false, latestCertifiedHeight: 42, recordedHeight: null, proverReward: 0n, height: 43, validatorSetRoot: null };
+  const waiting: HubZkInfo = { ...activated, verificationKey: null, fromHeight: null, latestCertifiedHeight: null };
+
+  test("a key set later round-trips with the first height it certifies", () => {
+    expect(decodeZkInfoJson(wire(encodeZkInfoJson(activated)))).toEqual(activated);
+    expect(decodeZkInfoJson(wire(encodeZkInfoJson(waiting)))).toEqual(waiting);
+  });
+
+  runCases(() => encodeZkInfoJson(activated), decodeZkInfoJson, [
+    ["a key without a first height", (j) => void (j.fromHeight = null), I, "$.fromHeight"],
+    ["fromHeight 0", (j) => void (j.fromHeight = 0), M, "$.fromHeight"],
+    ["fromHeight as a string", (j) => void (j.fromHeight = "42"), M, "$.fromHeight"],
+    ["fromHeight missing", (j) => void delete j.fromHeight, M, "$.fromHeight"],
+    ["verificationKey missing", (j) => void delete j.verificationKey, M, "$.verificationKey"],
+  ]);
+  runCases(() => encodeZkInfoJson(waiting), decodeZkInfoJson, [
+    ["a first height without a key", (j) => void (j.fromHeight = 1), I, "$.fromHeight"],
+    ["a key that is not a key", (j) => void (j.verificationKey = {}), M, "$.verificationKey.protocol"],
+  ]);
+});
+
+describe("/zk/activation: the activation record with its state proof", () => {
+  const activation: ZkActivation = {
+    circuit: "quorum4",
+    capacity: 4,
+    verificationKey: verificationKey as Groth16VerificationKey,
+    trust: { height: 41, time: 1764028700000, blockHash: sha256(Uint8Array.of(41)), nextValidatorSetRoot: zkCert.validatorSetRoot },
+  };
+  const record = encodeZkActivation(activation);
+  // A state of that one key: its root is the leaf's hash, its proof the leaf.
+  const leaf = encodeRlpList([encodeRlpBytes(encodeHexPrefix(toNibbles(ZK_ACTIVATION_STATE_KEY), true)), encodeRlpBytes(record)]);
+  const proven: HubZkActivationProof = { height: 43, stateRoot: keccak256(leaf), activation: record, proof: [leaf] };
+  const absent: HubZkActivationProof = { height: 2, stateRoot: EMPTY_TRIE_ROOT, activation: null, proof: [] };
+
+  test("round trips, and what it decodes to proves the record (or its absence) against the state root", async () => {
+    const json = wire(encodeZkActivationProofJson(proven));
+    expect(json).toEqual({ height: 43, stateRoot: toHex(proven.stateRoot), activation: toHex(record), proof: [toHex(leaf)] });
+    const d = decodeZkActivationProofJson(json);
+    expect(d).toEqual(proven);
+    expect(await verifyZkActivationProof(d.stateRoot, d.proof)).toEqual(activation);
+    const a = decodeZkActivationProofJson(wire(encodeZkActivationProofJson(absent)));
+    expect(a).toEqual(absent);
+    expect(await verifyZkActivationProof(a.stateRoot, a.proof)).toBeNull();
+  });
+
+  test("64 proof nodes are the most", () => {
+    const json = wire(encodeZkActivationProofJson({ ...proven, proof: Array.from({ length: 64 }, () => leaf) }));
+    expect(decodeZkActivationProofJson(json).proof).toHaveLength(64);
+  });
+
+  runCases(() => encodeZkActivationProofJson(proven), decodeZkActivationProofJson, [
+    ["an uppercase state root", (j) => void (j.stateRoot = "AB" + j.stateRoot.slice(2)), M, "$.stateRoot"],
+    ["an uppercase proof node", (j) => void (j.proof[0] = j.proof[0].toUpperCase()), M, "$.proof[0]"],
+    ["an uppercase record", (j) => void (j.activation = j.activation.toUpperCase()), M, "$.activation"],
+    ["65 proof nodes", (j) => void (j.proof = Array.from({ length: 65 }, () => j.proof[0])), M, "$.proof"],
+    ["a proof node over 64 KiB", (j) => void (j.proof[0] = "00".repeat(64 * 1024 + 1)), M, "$.proof[0]"],
+    ["an empty proof node", (j) => void j.proof.push(""), M, "$.proof[1]"],
+    ["an odd-length proof node", (j) => void (j.proof[0] = j.proof[0].slice(1)), M, "$.proof[0]"],
+    ["a 0x-prefixed proof node", (j) => void (j.proof[0] = "0x" + j.proof[0]), M, "$.proof[0]"],
+    ["proof not an array", (j) => void (j.proof = j.proof[0]), M, "$.proof"],
+    ["proof missing", (j) => void delete j.proof, M, "$.proof"],
+    ["activation missing (null when absent)", (j) => void delete j.activation, M, "$.activation"],
+    ["an empty record", (j) => void (j.activation = ""), M, "$.activation"],
+    ["stateRoot missing", (j) => void delete j.stateRoot, M, "$.stateRoot"],
+    ["a state root of 31 bytes", (j) => void (j.stateRoot = j.stateRoot.slice(2)), M, "$.stateRoot"],
+    ["height missing", (j) => void delete j.height, M, "$.height"],
+    ["height 0", (j) => void (j.height = 0), M, "$.height"],
+    ["height as a string", (j) => void (j.height = "43"), M, "$.height"],
+    ["another field", (j) => void (j.valid = true), M, "$.valid"],
+  ]);
+
+  test("the route", () => {
+    expect(HUB_API_ROUTES.zkActivation).toEqual({ method: "GET", path: "/zk/activation", query: ["height"], response: "ZkActivationProofJson" });
+    expect(computeHubApiPath("zkActivation", {}, { height: 43 })).toBe("/zk/activation?height=43");
+    expect(computeHubApiPath("zkActivation", {})).toBe("/zk/activation");
+    const typed: HubApiResponseJson<"zkActivation"> = wire(encodeZkActivationProofJson(proven));
+    expect(decodeZkActivationProofJson(typed)).toEqual(proven);
+  });
 });

@@ -12,6 +12,11 @@ function intArg(name: string, min: number, max: number) {
   };
 }
 
+function zkActivationArg(v: string): "genesis" | "later" | "auto" {
+  if (v !== "genesis" && v !== "later" && v !== "auto") throw new InvalidArgumentError("--zk-activation must be genesis, later or auto");
+  return v;
+}
+
 /** The last `n` lines of a log file (what a crash-looping node said before it died). */
 function tail(path: string, n: number): string {
   try {
@@ -44,12 +49,13 @@ program
   .option("--api-port <port>", "HTTP API port of node0 (node i: port + i)", intArg("--api-port", 1, 65535), 26756)
   .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; a prover process (a full node) proves them", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
+  .option("--zk-activation <when>", "when a new devnet's ZK key is set: genesis (build the circuit before the chain starts), later (start at once; build in the background, then the faucet activates the key with MsgActivateZk), auto (genesis when the circuit is cached)", zkActivationArg, "auto")
   .option("--consumers <n>", `reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node (default: ${DEFAULT_DEVNET_CONSUMERS} for a new devnet, as many as it had for a resumed one)`, intArg("--consumers", 0, 16))
   .option("--consumer-api-port <port>", "HTTP API port of the first consumer node (consumer i: producer port + 2i, full node + 2i + 1); default the hub's API port + 1000", intArg("--consumer-api-port", 1, 65535))
   .option("--consumer-p2p-port <port>", "p2p port of the first consumer node, likewise; default the hub's p2p port + 1000", intArg("--consumer-p2p-port", 1, 65535))
   .option("--dashboard-port <port>", "port of the dashboard (a web page of the whole network)", intArg("--dashboard-port", 1, 65535), DEFAULT_DASHBOARD_PORT)
   .option("--no-dashboard", "run without the dashboard")
-  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number; dashboardPort: number; dashboard: boolean }) => {
+  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; zkActivation: "genesis" | "later" | "auto"; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number; dashboardPort: number; dashboard: boolean }) => {
     let stopping = false;
     const stopAll = async (why: string, code: number) => {
       if (stopping) return;
@@ -67,6 +73,7 @@ program
       p2pBasePort: o.p2pPort,
       apiBasePort: o.apiPort,
       zkCircuit: o.zk ? o.zkCircuit : null,
+      zkActivation: o.zkActivation,
       dashboardPort: o.dashboard ? o.dashboardPort : null,
       ...(o.consumers !== undefined ? { consumers: o.consumers } : {}),
       ...(o.consumerApiPort !== undefined ? { consumerApiBasePort: o.consumerApiPort } : {}),
@@ -88,7 +95,10 @@ program
     console.log(`devnet ${file.chainId} is running (${file.home}/devnet.json):`);
     for (const n of file.nodes) console.log(`  ${n.moniker.padEnd(7)} api ${n.api}  rpc ${n.rpc}  p2p ${n.p2p}`);
     if (file.prover) console.log(`  ${file.prover.moniker.padEnd(7)} api ${file.prover.api}  (a full node that proves the ZK certificates; rewards to ${file.prover.address})`);
-    if (file.zk) console.log(`ZK certificates: ${file.zk.circuit} (${file.zk.capacity} slots), proved by ${file.zk.provers.join(", ")} — curl ${file.nodes[0]!.api}/zk`);
+    if (file.zk) {
+      const when = devnet.zkPending ? "; they join once the circuit is built (progress below) and its key activated" : "";
+      console.log(`ZK certificates: ${file.zk.circuit} (${file.zk.capacity} slots), proved by ${file.zk.provers.join(", ")}${when} — curl ${file.nodes[0]!.api}/zk`);
+    }
     for (const c of file.consumers ?? []) console.log(`  consumer ${c.id.padEnd(9)} (${c.vm}) api ${c.api}  full node ${c.nodes[1]?.api ?? "-"}  — curl ${c.api}/finality`);
     if (file.faucet) console.log(`faucet ${file.faucet.address} (mnemonic in devnet.json), denom ${file.denom}`);
     if (file.wallets) console.log(`wallets: ${file.wallets.keplr} (Keplr chain info), ${file.wallets.chainRegistry} (chain registry)`);

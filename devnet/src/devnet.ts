@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { encodeHubTrustRootJson } from "@aegis/consumer-sdk";
+import { decodeZkInfoJson, encodeHubTrustRootJson, type Groth16VerificationKey } from "@aegis/consumer-sdk";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
-import { computeHubTrustRoot, DEFAULT_MIN_GAS_PRICE, initHomes, loadGenesis, prepareFullNodeHome, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
-import { cacheDir, getCircuit, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
+import { activateZk, computeHubTrustRoot, DEFAULT_MIN_GAS_PRICE, initHomes, loadGenesis, prepareFullNodeHome, writeFileAtomic, type InitializedNode, type ZkGenesis } from "@aegis/hub";
+import { cacheDir, getCircuit, isCircuitSetUp, setupCircuit, terminateCurve } from "@aegis/circuits/scripts/build.mjs";
 import { createStageProgressLogger } from "@aegis/circuits/scripts/progress.mjs";
 import { DevnetConsumers, type DevnetConsumer } from "./consumers.js";
 import { startDashboard, type DashboardServer } from "./dashboard/server.js";
@@ -28,9 +28,17 @@ export interface DevnetOpts {
   createEmptyBlocksIntervalMs?: number;
   /**
    * The circuit of the succinct (ZK) certificates of a new devnet (circuits/circuits.json; default
-   * "quorum8"), null for none. Its phase 2 runs on the test phase-1 file once and is cached; node0 proves.
+   * "quorum8"), null for none. Its phase 2 runs on the test phase-1 file once and is cached; the
+   * prover process (or the `zkProvers`) proves.
    */
   zkCircuit?: string | null;
+  /**
+   * When a new devnet's ZK key is set (decision 58): "genesis" (the circuit is built before the chain
+   * starts), "later" (the chain starts at once; the circuit is built in the background and the faucet,
+   * the genesis's zk.authority, activates it with MsgActivateZk), "auto" (default: "genesis" when the
+   * circuit is in the cache, else "later").
+   */
+  zkActivation?: "genesis" | "later" | "auto";
   /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
   zkProvers?: number[];
   /**
@@ -60,8 +68,11 @@ export interface DevnetFile {
   denom?: string;
   bech32Prefix?: string;
   faucet?: { mnemonic: string; address: string } | null;
-  /** The succinct certificates: circuit, capacity and the node that proves (null: the devnet makes none). */
-  zk?: { circuit: string; capacity: number; provers: string[] } | null;
+  /**
+   * The succinct certificates: circuit, capacity, the nodes that prove, and whether the key is in the
+   * genesis or set after it by the faucet (MsgActivateZk; GET /zk `fromHeight` says from which height). Null: none.
+   */
+  zk?: { circuit: string; capacity: number; provers: string[]; activation?: "genesis" | "later" } | null;
   /** The prover: a hub full node (not a validator) that proves the ZK certificates and claims their rewards to `address`. */
   prover?: { moniker: string; api: string; rpc: string; p2p: string; peerId: string; home: string; address: string } | null;
   /** `rpc`: the CometBFT-compatible JSON-RPC endpoint (cosmjs StargateClient.connect(rpc)). */
@@ -103,11 +114,20 @@ export class Devnet {
   private consumerSet: DevnetConsumers | undefined;
   private releaseLock: (() => void) | undefined;
   private dashboard: DashboardServer | undefined;
+  /** The background build and activation of a devnet whose ZK key is set after genesis. */
+  private zkTask: Promise<void> | undefined;
+  private zkDone = false;
+  private stopping = false;
   private readonly log: (line: string) => void;
   file: DevnetFile | null = null;
 
   constructor(private readonly opts: DevnetOpts) {
     this.log = opts.log ?? ((l) => console.log(l));
+  }
+
+  /** Whether the ZK circuit is being built and activated in the background (the key is set after genesis, decision 58). */
+  get zkPending(): boolean {
+    return this.zkTask !== undefined && !this.zkDone;
   }
 
   async start(): Promise<DevnetFile> {
@@ -222,6 +242,7 @@ export class Devnet {
       this.log(`resuming devnet ${chainId} from ${home}`);
     } else {
       const zk = await this.prepareZk(home);
+      const faucetMnemonic = zk?.authority ? zk.faucetMnemonic : undefined;
       const res = await initHomes({
         home,
         validators: this.opts.validators,
@@ -232,6 +253,7 @@ export class Devnet {
         force: true,
         consensus: this.opts.createEmptyBlocksIntervalMs !== undefined ? { createEmptyBlocksIntervalMs: this.opts.createEmptyBlocksIntervalMs } : {},
         ...(zk ? { zk } : {}),
+        ...(faucetMnemonic ? { faucetMnemonic } : {}),
       });
       nodes = res.nodes;
       chainId = res.chainId;
@@ -240,7 +262,9 @@ export class Devnet {
         denom: res.denom,
         bech32Prefix: res.bech32Prefix,
         faucet: res.faucet,
-        zk: zk ? { circuit: zk.circuit, capacity: zk.capacity, provers: [...zk.provers.map((i) => res.nodes[i]!.moniker), ...(prover ? [prover.moniker] : [])] } : null,
+        zk: zk
+          ? { circuit: zk.circuit, capacity: zk.capacity, provers: [...zk.provers.map((i) => res.nodes[i]!.moniker), ...(prover ? [prover.moniker] : [])], activation: zk.authority ? "later" : "genesis" }
+          : null,
         prover,
       };
       this.log(`created devnet ${chainId} with ${nodes.length} validators in ${home}`);
@@ -260,14 +284,10 @@ export class Devnet {
     this.children = nodes.map((n) => new SupervisedProcess(n.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", n.home], join(n.home, "node.log"), this.log, giveUp));
     for (const c of this.children) c.start();
     await Promise.all(nodes.map((n) => waitForApi(n.api, 60_000)));
-    const prover = this.file.prover;
-    if (prover) {
-      if (this.file.faucet && this.file.denom) await this.fundProver(this.file.nodes[0]!.rpc, prover);
-      const p = new SupervisedProcess(prover.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", prover.home], join(prover.home, "node.log"), this.log, giveUp);
-      this.children.push(p);
-      p.start();
-      await waitForApi(prover.api, 60_000);
-    }
+    // A key set after genesis and not yet set: everything else starts now; the circuit is built and
+    // activated in the background, and the prover starts once it is (decision 58).
+    const zkPending = !!this.file.zk && (await getZkFromHeight(nodes[0]!.api)) === null;
+    if (this.file.prover && !zkPending) await this.startProver(giveUp);
     if (consumerCount > 0) {
       if (!this.file.faucet || !this.file.denom) throw new Error("consumer chains need a hub with an application (a faucet pays their registration)");
       this.consumerSet = new DevnetConsumers({
@@ -286,6 +306,7 @@ export class Devnet {
       this.file.consumers = await this.consumerSet.start(existingConsumers);
       await writeFileAtomic(devnetPath, JSON.stringify(this.file, null, 2) + "\n");
     }
+    if (zkPending) this.zkTask = this.activateZkLater(home, giveUp).finally(() => (this.zkDone = true));
     if (dashboardPort !== null) {
       this.dashboard = await startDashboard({ host: this.opts.host, port: dashboardPort, devnetJsonPath: devnetPath, log: this.log });
       this.file.dashboard = this.dashboard.url;
@@ -297,11 +318,14 @@ export class Devnet {
   }
 
   /**
-   * Builds (or takes from the cache) the ZK circuit of a new devnet and copies its proving artifacts
-   * into `home/zk/`, so the devnet keeps working with the proving key that matches its genesis even
-   * when the cache is cleared (a new phase 2 would make another key). Null when there is none.
+   * The ZK section of a new devnet (null: none). With the key at genesis (`zkActivation`, default
+   * when the circuit is cached), the circuit is built (or taken from the cache) and its artifacts
+   * copied now; otherwise the genesis names the faucet as zk.authority (a new faucet mnemonic is made
+   * here for it) and activateZkLater builds and activates it once the chain runs. The artifacts live
+   * in `home/zk/`, so the devnet keeps the proving key that matches its chain even when the cache is
+   * cleared (a new phase 2 would make another key).
    */
-  private async prepareZk(home: string): Promise<(ZkGenesis & { wasm: string; zkey: string; provers: number[] }) | null> {
+  private async prepareZk(home: string): Promise<(ZkGenesis & { wasm: string; zkey: string; provers: number[]; faucetMnemonic?: string }) | null> {
     const name = this.opts.zkCircuit === undefined ? "quorum8" : this.opts.zkCircuit;
     if (name === null) return null;
     const circuit = await getCircuit(name);
@@ -311,6 +335,22 @@ export class Devnet {
       this.log(`no ZK certificates: ${this.opts.validators} validators do not fit ${name} (${capacity} slots); pass a larger --zk-circuit`);
       return null;
     }
+    const when = this.opts.zkActivation ?? "auto";
+    const paths = { wasm: join(home, "zk", `${name}.wasm`), zkey: join(home, "zk", `${name}.zkey`) };
+    if (when === "genesis" || (when === "auto" && (await isCircuitSetUp(circuit)))) {
+      const vkey = await this.buildZkArtifacts(home, name);
+      return { circuit: name, capacity, verificationKey: vkey, proverReward: DEVNET_PROVER_REWARD, ...paths, provers };
+    }
+    const faucet = await DirectSecp256k1HdWallet.generate(24, { prefix: "aegis" });
+    const authority = (await faucet.getAccounts())[0]!.address;
+    this.log(`ZK circuit ${name} is not built yet: the chain starts now, and ZK certificates join once it is (the faucet activates its key)`);
+    return { circuit: name, capacity, authority, proverReward: DEVNET_PROVER_REWARD, ...paths, provers, faucetMnemonic: faucet.mnemonic };
+  }
+
+  /** Builds (or takes from the cache) circuit `name`, behind a progress bar, and copies its proving artifacts into `home/zk/`; resolves its verification key. */
+  private async buildZkArtifacts(home: string, name: string): Promise<Groth16VerificationKey> {
+    const circuit = await getCircuit(name);
+    const capacity = circuit.params[0]!;
     this.log(`preparing ZK circuit ${name} (compiled and set up once, then cached in ${cacheDir()})…`);
     // Compiling ~1.2 s a slot, phase 2 ~10 s a slot on two cores (measured: quorum4 49 s in all).
     const progress = createStageProgressLogger({ title: `ZK circuit ${name}`, estimateSeconds: Math.round(5 + 11 * capacity) });
@@ -327,15 +367,48 @@ export class Devnet {
       await copyFile(from, `${to}.tmp`);
       await rename(`${to}.tmp`, to);
     };
-    const wasm = join(dir, `${name}.wasm`);
-    const zkey = join(dir, `${name}.zkey`);
-    await copy(built.wasm, wasm);
-    await copy(built.zkey, zkey);
-    return { circuit: name, capacity, verificationKey: built.vkey as unknown as ZkGenesis["verificationKey"], proverReward: DEVNET_PROVER_REWARD, wasm, zkey, provers };
+    await copy(built.wasm, join(dir, `${name}.wasm`));
+    await copy(built.zkey, join(dir, `${name}.zkey`));
+    return built.vkey as unknown as Groth16VerificationKey;
+  }
+
+  /** Starts the prover process (its account funded from the faucet once). */
+  private async startProver(giveUp: (p: SupervisedProcess, reason: string) => void): Promise<void> {
+    const prover = this.file!.prover!;
+    if (this.file!.faucet && this.file!.denom) await this.fundProver(this.file!.nodes[0]!.rpc, prover);
+    if (this.stopping) return; // stop() has read (or will read) the children: spawn nothing it would miss
+    const p = new SupervisedProcess(prover.moniker, [...(this.opts.nodeArgs ?? []), AEGIS_BIN, "hub", "start", "--home", prover.home], join(prover.home, "node.log"), this.log, giveUp);
+    this.children.push(p);
+    p.start();
+    await waitForApi(prover.api, 60_000);
+  }
+
+  /**
+   * A devnet whose ZK key is set after genesis, not set yet: builds the circuit (or takes it from the
+   * cache) while the chain runs, copies its artifacts, sends MsgActivateZk from the faucet (the
+   * genesis's zk.authority), and starts the prover. Never throws: a failure is logged, and blocks,
+   * BLS certificates and consumers go on; the next start of the devnet tries again.
+   */
+  private async activateZkLater(home: string, giveUp: (p: SupervisedProcess, reason: string) => void): Promise<void> {
+    const f = this.file!;
+    const zk = f.zk!;
+    try {
+      const vkey = await this.buildZkArtifacts(home, zk.circuit);
+      if (this.stopping) return;
+      if ((await getZkFromHeight(f.nodes[0]!.api)) === null) {
+        const r = await activateZk({ hubRpc: f.nodes[0]!.rpc, mnemonic: f.faucet!.mnemonic, circuit: zk.circuit, verificationKey: vkey, denom: f.denom! });
+        this.log(`ZK certificates start at hub height ${r.fromHeight} (MsgActivateZk ${r.txHash})`);
+      }
+      if (this.stopping) return;
+      if (f.prover) await this.startProver(giveUp);
+    } catch (e) {
+      if (!this.stopping) this.log(`ZK activation failed: ${(e as Error).message}; blocks, BLS certificates and consumers go on (the next start of the devnet tries again)`);
+    }
   }
 
   /** Stops every node (SIGTERM, then SIGKILL after `graceMs`) and releases the home. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
     await this.dashboard?.close();
     this.dashboard = undefined;
     await this.consumerSet?.stop(graceMs);
@@ -375,6 +448,13 @@ async function writeWalletFiles(home: string, f: DevnetFile): Promise<NonNullabl
   await writeFileAtomic(out.chainRegistry, JSON.stringify(buildChainRegistryJson(input), null, 2) + "\n");
   await writeFileAtomic(out.keplr, JSON.stringify(buildKeplrChainInfo(input), null, 2) + "\n");
   return out;
+}
+
+/** The first height a ZK certificate may be of, from a hub node's GET /zk; null while the key is not set (decision 58). */
+export async function getZkFromHeight(api: string): Promise<number | null> {
+  const r = await fetch(`${api}/zk`);
+  if (!r.ok) throw new Error(`${api}/zk answered HTTP ${r.status}`);
+  return decodeZkInfoJson(await r.json()).fromHeight;
 }
 
 export async function waitForApi(api: string, timeoutMs: number): Promise<void> {

@@ -4,13 +4,12 @@ import {
   createValidatorSet,
   fromHex,
   isValidBlsProofOfPossession,
-  assertNonDegenerateZkVerificationKey,
   isZkCircuitName,
+  parseZkVerificationKey,
   MAX_TOTAL_POWER,
   sha256,
   toHex,
   ZK_MAX_CAPACITY,
-  ZK_PUBLIC_INPUTS,
   ValidatorSetError,
   ZkCertificateError,
   type Groth16VerificationKey,
@@ -49,8 +48,14 @@ export interface ZkGenesis {
   circuit: string;
   /** Its number of validator slots (a power of two); `appState.staking.maxValidators` must not exceed it. */
   capacity: number;
-  /** The circuit's Groth16 verification key as snarkjs exports it. */
-  verificationKey: Groth16VerificationKey;
+  /** The circuit's Groth16 verification key as snarkjs exports it; omit it to set it later (`authority`). */
+  verificationKey?: Groth16VerificationKey;
+  /**
+   * Instead of `verificationKey`: the account (aegis1…) that sets the key once, after genesis, with
+   * MsgActivateZk (decision 58). Until then the chain makes no ZK certificates; after it, it does, and
+   * light clients adopt the key from the hub's certified state.
+   */
+  authority?: string;
   /**
    * Validators attest the first block of each window of this many ms of block time, and the last
    * block of every epoch (default 2000). Deterministic, so every validator attests the same heights.
@@ -58,6 +63,19 @@ export interface ZkGenesis {
   attestationIntervalMs?: number;
   /** Minted to the prover of each certificate recorded in the state (MsgSubmitZkCertificate), in the staking denom's base unit (default "0"). */
   proverReward?: string;
+}
+
+/** The parsed `zk` section. */
+export interface ZkGenesisParams {
+  circuit: string;
+  capacity: number;
+  /** Null when the genesis leaves it to `authority` (MsgActivateZk). */
+  verificationKey: Groth16VerificationKey | null;
+  /** The account that may set the key (20 bytes), null when the genesis has the key. */
+  authority: Uint8Array | null;
+  attestationIntervalMs: number;
+  proverReward: string;
+  epochLength: number;
 }
 
 /** A consensus genesis validator as genesis.json lists it (hex keys, decimal power). */
@@ -135,7 +153,7 @@ export interface Genesis {
   timeouts: TimeoutConfig;
   appState: AppGenesis | null;
   /** The succinct-certificate circuit, null when the chain makes no ZK certificates. */
-  zk: (Required<ZkGenesis> & { epochLength: number }) | null;
+  zk: ZkGenesisParams | null;
   /** SHA-256 of the canonical genesis encoding; a node refuses a data folder made for another one. */
   hash: Uint8Array;
 }
@@ -196,7 +214,10 @@ export function parseGenesis(raw: unknown): Genesis {
   for (const k of Object.keys(DEFAULT_TIMEOUTS) as (keyof TimeoutConfig)[]) w.u64(timeouts[k], k);
   w.string(appState ? JSON.stringify(appState) : "");
   // Appended only when present, so the hash of a genesis without it is what it was before.
-  if (zk) w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, proverReward: zk.proverReward, verificationKey: zk.verificationKey }));
+  if (zk) {
+    const pending = zk.authority ? { authority: toHex(zk.authority) } : {};
+    w.string(JSON.stringify({ circuit: zk.circuit, capacity: zk.capacity, attestationIntervalMs: zk.attestationIntervalMs, proverReward: zk.proverReward, verificationKey: zk.verificationKey, ...pending }));
+  }
   return { chainId: g.chainId, genesisTime: g.genesisTime, validatorSet, monikers, timeouts, appState, zk, hash: sha256(w.finish()) };
 }
 
@@ -234,7 +255,6 @@ function assertSameOperators(
   });
 }
 
-const decimalString = (v: unknown) => typeof v === "string" && /^[0-9]{1,78}$/.test(v);
 
 function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: string, reason: string) => GenesisError): Genesis["zk"] {
   const z = raw as ZkGenesis;
@@ -251,36 +271,30 @@ function parseZkGenesis(raw: unknown, appState: AppGenesis | null, bad: (field: 
   if ((appState.validators?.length ?? 0) > z.capacity) throw bad("appState.validators", `more than zk.capacity (${z.capacity})`);
   const interval = z.attestationIntervalMs ?? DEFAULT_ATTESTATION_INTERVAL_MS;
   if (!Number.isSafeInteger(interval) || interval < 1) throw bad("zk.attestationIntervalMs", "a positive integer (ms)");
-  const vk = z.verificationKey;
-  const g1 = (p: unknown) => Array.isArray(p) && p.length === 3 && p.every(decimalString);
-  const g2 = (p: unknown) => Array.isArray(p) && p.length === 3 && p.every((c) => Array.isArray(c) && c.length === 2 && c.every(decimalString));
-  if (
-    !vk || typeof vk !== "object" || vk.protocol !== "groth16" || vk.curve !== "bn128" || vk.nPublic !== ZK_PUBLIC_INPUTS.length ||
-    !g1(vk.vk_alpha_1) || !g2(vk.vk_beta_2) || !g2(vk.vk_gamma_2) || !g2(vk.vk_delta_2) ||
-    !Array.isArray(vk.IC) || vk.IC.length !== ZK_PUBLIC_INPUTS.length + 1 || !vk.IC.every(g1)
-  ) {
-    throw bad("zk.verificationKey", `a snarkjs Groth16 bn128 verification key with ${ZK_PUBLIC_INPUTS.length} public inputs`);
+  if ((z.verificationKey === undefined) === (z.authority === undefined)) {
+    throw bad("zk", "either verificationKey (the key, at genesis) or authority (the account that sets it later with MsgActivateZk)");
   }
-  try {
-    assertNonDegenerateZkVerificationKey(vk);
-  } catch (e) {
-    if (e instanceof ZkCertificateError) throw bad("zk.verificationKey", e.message);
-    throw e;
+  let verificationKey: Groth16VerificationKey | null = null;
+  let authority: Uint8Array | null = null;
+  if (z.verificationKey !== undefined) {
+    try {
+      // Only the fields a verifier reads, in a fixed order (the genesis hash does not depend on extra fields).
+      verificationKey = parseZkVerificationKey(z.verificationKey, "zk.verificationKey");
+    } catch (e) {
+      if (e instanceof ZkCertificateError) throw bad("zk.verificationKey", e.message);
+      throw e;
+    }
+  } else {
+    try {
+      authority = fromBech32(String(z.authority), ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+    } catch (e) {
+      if (e instanceof TxError) throw bad("zk.authority", `an account address (${ACCOUNT_ADDRESS_PREFIX}1…, 20 bytes): ${e.log}`);
+      throw e;
+    }
   }
-  // Only the fields a verifier reads, in a fixed order (the genesis hash does not depend on extra fields).
-  const verificationKey: Groth16VerificationKey = {
-    protocol: "groth16",
-    curve: "bn128",
-    nPublic: vk.nPublic,
-    vk_alpha_1: vk.vk_alpha_1,
-    vk_beta_2: vk.vk_beta_2,
-    vk_gamma_2: vk.vk_gamma_2,
-    vk_delta_2: vk.vk_delta_2,
-    IC: vk.IC,
-  };
   const proverReward = z.proverReward ?? "0";
   if (typeof proverReward !== "string" || !/^(0|[1-9][0-9]{0,30})$/.test(proverReward)) throw bad("zk.proverReward", 'an integer amount string, e.g. "1000000"');
-  return { circuit: z.circuit, capacity: z.capacity, verificationKey, attestationIntervalMs: interval, proverReward, epochLength: appState.epochLength ?? DEFAULT_EPOCH_LENGTH };
+  return { circuit: z.circuit, capacity: z.capacity, verificationKey, authority, attestationIntervalMs: interval, proverReward, epochLength: appState.epochLength ?? DEFAULT_EPOCH_LENGTH };
 }
 
 function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => GenesisError): AppGenesis {

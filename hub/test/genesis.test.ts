@@ -156,6 +156,7 @@ describe("the zk section", () => {
       proverReward: "0",
       epochLength: DEFAULT_EPOCH_LENGTH,
       verificationKey: expect.objectContaining({ IC: verificationKey.IC }),
+      authority: null,
     });
     expect(g.zk!.verificationKey).not.toHaveProperty("vk_alphabeta_12");
     expect(g.hash).toEqual(parseGenesis(withZk()).hash); // fields a verifier does not read do not count

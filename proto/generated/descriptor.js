@@ -1278,6 +1278,30 @@ export const descriptor = {
                       "id": 3
                     }
                   }
+                },
+                "MsgActivateZk": {
+                  "fields": {
+                    "authority": {
+                      "type": "string",
+                      "id": 1
+                    },
+                    "circuit": {
+                      "type": "string",
+                      "id": 2
+                    },
+                    "verification_key_json": {
+                      "type": "string",
+                      "id": 3
+                    }
+                  }
+                },
+                "MsgActivateZkResponse": {
+                  "fields": {
+                    "from_height": {
+                      "type": "uint64",
+                      "id": 1
+                    }
+                  }
                 }
               }
             }

@@ -2288,6 +2288,66 @@ export namespace aegis {
                 }
                 type $Shape = aegis.zk.v1.MsgSubmitZkCertificateResponse.$Properties;
             }
+
+            interface IMsgActivateZk extends aegis.zk.v1.MsgActivateZk.$Properties {
+            }
+
+            class MsgActivateZk {
+                constructor(properties?: aegis.zk.v1.MsgActivateZk.$Properties);
+                $unknowns?: Uint8Array[];
+                authority: string;
+                circuit: string;
+                verification_key_json: string;
+                static create(properties: aegis.zk.v1.MsgActivateZk.$Shape): aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape;
+                static create(properties?: aegis.zk.v1.MsgActivateZk.$Properties): aegis.zk.v1.MsgActivateZk;
+                static encode(message: aegis.zk.v1.MsgActivateZk.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.zk.v1.MsgActivateZk.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.zk.v1.MsgActivateZk;
+                static toObject(message: aegis.zk.v1.MsgActivateZk, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgActivateZk {
+                interface $Properties {
+                    authority?: (string|null);
+                    circuit?: (string|null);
+                    verification_key_json?: (string|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.zk.v1.MsgActivateZk.$Properties;
+            }
+
+            interface IMsgActivateZkResponse extends aegis.zk.v1.MsgActivateZkResponse.$Properties {
+            }
+
+            class MsgActivateZkResponse {
+                constructor(properties?: aegis.zk.v1.MsgActivateZkResponse.$Properties);
+                $unknowns?: Uint8Array[];
+                from_height: (number|Long);
+                static create(properties: aegis.zk.v1.MsgActivateZkResponse.$Shape): aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape;
+                static create(properties?: aegis.zk.v1.MsgActivateZkResponse.$Properties): aegis.zk.v1.MsgActivateZkResponse;
+                static encode(message: aegis.zk.v1.MsgActivateZkResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static encodeDelimited(message: aegis.zk.v1.MsgActivateZkResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape;
+                static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape;
+                static verify(message: { [k: string]: any }): (string|null);
+                static fromObject(object: { [k: string]: any }): aegis.zk.v1.MsgActivateZkResponse;
+                static toObject(message: aegis.zk.v1.MsgActivateZkResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                toJSON(): { [k: string]: any };
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace MsgActivateZkResponse {
+                interface $Properties {
+                    from_height?: (number|Long|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = aegis.zk.v1.MsgActivateZkResponse.$Properties;
+            }
         }
     }
 }

@@ -25148,6 +25148,631 @@ export const aegis = $root.aegis = (() => {
                 return MsgSubmitZkCertificateResponse;
             })();
 
+            v1.MsgActivateZk = (function() {
+
+                /**
+                 * Properties of a MsgActivateZk.
+                 * @typedef {Object} aegis.zk.v1.MsgActivateZk.$Properties
+                 * @property {string|null} [authority] MsgActivateZk authority
+                 * @property {string|null} [circuit] MsgActivateZk circuit
+                 * @property {string|null} [verification_key_json] MsgActivateZk verification_key_json
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgActivateZk.
+                 * @memberof aegis.zk.v1
+                 * @interface IMsgActivateZk
+                 * @augments aegis.zk.v1.MsgActivateZk.$Properties
+                 * @deprecated Use aegis.zk.v1.MsgActivateZk.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgActivateZk.
+                 * @typedef {aegis.zk.v1.MsgActivateZk.$Properties} aegis.zk.v1.MsgActivateZk.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgActivateZk.
+                 * @memberof aegis.zk.v1
+                 * @classdesc Represents a MsgActivateZk.
+                 * @constructor
+                 * @param {aegis.zk.v1.MsgActivateZk.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgActivateZk = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgActivateZk authority.
+                 * @member {string} authority
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @instance
+                 */
+                MsgActivateZk.prototype.authority = "";
+
+                /**
+                 * MsgActivateZk circuit.
+                 * @member {string} circuit
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @instance
+                 */
+                MsgActivateZk.prototype.circuit = "";
+
+                /**
+                 * MsgActivateZk verification_key_json.
+                 * @member {string} verification_key_json
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @instance
+                 */
+                MsgActivateZk.prototype.verification_key_json = "";
+
+                /**
+                 * Creates a new MsgActivateZk instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZk.$Properties=} [properties] Properties to set
+                 * @returns {aegis.zk.v1.MsgActivateZk} MsgActivateZk instance
+                 * @type {{
+                 *   (properties: aegis.zk.v1.MsgActivateZk.$Shape): aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape;
+                 *   (properties?: aegis.zk.v1.MsgActivateZk.$Properties): aegis.zk.v1.MsgActivateZk;
+                 * }}
+                 */
+                MsgActivateZk.create = function(properties) {
+                    return new MsgActivateZk(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgActivateZk message. Does not implicitly {@link aegis.zk.v1.MsgActivateZk.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZk.$Properties} message MsgActivateZk message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgActivateZk.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.authority != null && $Object.hasOwnProperty.call(message, "authority") && message.authority !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.authority);
+                    if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit") && message.circuit !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.circuit);
+                    if (message.verification_key_json != null && $Object.hasOwnProperty.call(message, "verification_key_json") && message.verification_key_json !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.verification_key_json);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgActivateZk message, length delimited. Does not implicitly {@link aegis.zk.v1.MsgActivateZk.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZk.$Properties} message MsgActivateZk message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgActivateZk.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgActivateZk message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape} MsgActivateZk
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgActivateZk.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.zk.v1.MsgActivateZk();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.authority = value;
+                                else
+                                    delete message.authority;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.circuit = value;
+                                else
+                                    delete message.circuit;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.verification_key_json = value;
+                                else
+                                    delete message.verification_key_json;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgActivateZk message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.zk.v1.MsgActivateZk & aegis.zk.v1.MsgActivateZk.$Shape} MsgActivateZk
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgActivateZk.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgActivateZk message.
+                 * @function verify
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgActivateZk.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.authority != null && $Object.hasOwnProperty.call(message, "authority"))
+                        if (!$util.isString(message.authority))
+                            return "authority: string expected";
+                    if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit"))
+                        if (!$util.isString(message.circuit))
+                            return "circuit: string expected";
+                    if (message.verification_key_json != null && $Object.hasOwnProperty.call(message, "verification_key_json"))
+                        if (!$util.isString(message.verification_key_json))
+                            return "verification_key_json: string expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgActivateZk message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.zk.v1.MsgActivateZk} MsgActivateZk
+                 */
+                MsgActivateZk.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.zk.v1.MsgActivateZk)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.zk.v1.MsgActivateZk: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.zk.v1.MsgActivateZk();
+                    if (object.authority != null)
+                        if (typeof object.authority !== "string" || object.authority.length)
+                            message.authority = $String(object.authority);
+                    if (object.circuit != null)
+                        if (typeof object.circuit !== "string" || object.circuit.length)
+                            message.circuit = $String(object.circuit);
+                    if (object.verification_key_json != null)
+                        if (typeof object.verification_key_json !== "string" || object.verification_key_json.length)
+                            message.verification_key_json = $String(object.verification_key_json);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgActivateZk message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZk} message MsgActivateZk
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgActivateZk.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.authority = "";
+                        object.circuit = "";
+                        object.verification_key_json = "";
+                    }
+                    if (message.authority != null && $Object.hasOwnProperty.call(message, "authority"))
+                        object.authority = message.authority;
+                    if (message.circuit != null && $Object.hasOwnProperty.call(message, "circuit"))
+                        object.circuit = message.circuit;
+                    if (message.verification_key_json != null && $Object.hasOwnProperty.call(message, "verification_key_json"))
+                        object.verification_key_json = message.verification_key_json;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgActivateZk to JSON.
+                 * @function toJSON
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgActivateZk.prototype.toJSON = function() {
+                    return MsgActivateZk.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgActivateZk
+                 * @function getTypeUrl
+                 * @memberof aegis.zk.v1.MsgActivateZk
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgActivateZk.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.zk.v1.MsgActivateZk";
+                };
+
+                return MsgActivateZk;
+            })();
+
+            v1.MsgActivateZkResponse = (function() {
+
+                /**
+                 * Properties of a MsgActivateZkResponse.
+                 * @typedef {Object} aegis.zk.v1.MsgActivateZkResponse.$Properties
+                 * @property {number|Long|null} [from_height] MsgActivateZkResponse from_height
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MsgActivateZkResponse.
+                 * @memberof aegis.zk.v1
+                 * @interface IMsgActivateZkResponse
+                 * @augments aegis.zk.v1.MsgActivateZkResponse.$Properties
+                 * @deprecated Use aegis.zk.v1.MsgActivateZkResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MsgActivateZkResponse.
+                 * @typedef {aegis.zk.v1.MsgActivateZkResponse.$Properties} aegis.zk.v1.MsgActivateZkResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new MsgActivateZkResponse.
+                 * @memberof aegis.zk.v1
+                 * @classdesc Represents a MsgActivateZkResponse.
+                 * @constructor
+                 * @param {aegis.zk.v1.MsgActivateZkResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MsgActivateZkResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MsgActivateZkResponse from_height.
+                 * @member {number|Long} from_height
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @instance
+                 */
+                MsgActivateZkResponse.prototype.from_height = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                /**
+                 * Creates a new MsgActivateZkResponse instance using the specified properties.
+                 * @function create
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZkResponse.$Properties=} [properties] Properties to set
+                 * @returns {aegis.zk.v1.MsgActivateZkResponse} MsgActivateZkResponse instance
+                 * @type {{
+                 *   (properties: aegis.zk.v1.MsgActivateZkResponse.$Shape): aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape;
+                 *   (properties?: aegis.zk.v1.MsgActivateZkResponse.$Properties): aegis.zk.v1.MsgActivateZkResponse;
+                 * }}
+                 */
+                MsgActivateZkResponse.create = function(properties) {
+                    return new MsgActivateZkResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified MsgActivateZkResponse message. Does not implicitly {@link aegis.zk.v1.MsgActivateZkResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZkResponse.$Properties} message MsgActivateZkResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgActivateZkResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height") && (typeof message.from_height === "object" ? message.from_height.low || message.from_height.high : message.from_height !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.from_height);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Encodes the specified MsgActivateZkResponse message, length delimited. Does not implicitly {@link aegis.zk.v1.MsgActivateZkResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZkResponse.$Properties} message MsgActivateZkResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MsgActivateZkResponse.encodeDelimited = function(message, writer) {
+                    return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+                };
+
+                /**
+                 * Decodes a MsgActivateZkResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape} MsgActivateZkResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgActivateZkResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.aegis.zk.v1.MsgActivateZkResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    message.from_height = value;
+                                else
+                                    delete message.from_height;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Decodes a MsgActivateZkResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {aegis.zk.v1.MsgActivateZkResponse & aegis.zk.v1.MsgActivateZkResponse.$Shape} MsgActivateZkResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MsgActivateZkResponse.decodeDelimited = function(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.size());
+                };
+
+                /**
+                 * Verifies a MsgActivateZkResponse message.
+                 * @function verify
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {Object.<string,*>} message Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                MsgActivateZkResponse.verify = function (message, _depth) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        return "max depth exceeded";
+                    if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                        if (!$util.isInteger(message.from_height) && !(message.from_height && $util.isInteger(message.from_height.low) && $util.isInteger(message.from_height.high)))
+                            return "from_height: integer|Long expected";
+                    return null;
+                };
+
+                /**
+                 * Creates a MsgActivateZkResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {aegis.zk.v1.MsgActivateZkResponse} MsgActivateZkResponse
+                 */
+                MsgActivateZkResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.aegis.zk.v1.MsgActivateZkResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".aegis.zk.v1.MsgActivateZkResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.aegis.zk.v1.MsgActivateZkResponse();
+                    if (object.from_height != null)
+                        if (typeof object.from_height === "object" ? object.from_height.low || object.from_height.high : $Number(object.from_height) !== 0)
+                            if ($util.Long)
+                                message.from_height = $util.Long.fromValue(object.from_height, true);
+                            else if (typeof object.from_height === "string")
+                                message.from_height = $parseInt(object.from_height, 10);
+                            else if (typeof object.from_height === "number")
+                                message.from_height = object.from_height;
+                            else if (typeof object.from_height === "object")
+                                message.from_height = new $util.LongBits(object.from_height.low >>> 0, object.from_height.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MsgActivateZkResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {aegis.zk.v1.MsgActivateZkResponse} message MsgActivateZkResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MsgActivateZkResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.from_height = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.from_height = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (message.from_height != null && $Object.hasOwnProperty.call(message, "from_height"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.from_height = typeof message.from_height === "number" ? $BigInt(message.from_height) : $util.Long.fromBits(message.from_height.low >>> 0, message.from_height.high >>> 0, true).toBigInt();
+                        else if (typeof message.from_height === "number")
+                            object.from_height = options.longs === $String ? $String(message.from_height) : message.from_height;
+                        else
+                            object.from_height = options.longs === $String ? $util.Long.prototype.toString.call(message.from_height) : options.longs === $Number ? new $util.LongBits(message.from_height.low >>> 0, message.from_height.high >>> 0).toNumber(true) : message.from_height;
+                    return object;
+                };
+
+                /**
+                 * Converts this MsgActivateZkResponse to JSON.
+                 * @function toJSON
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MsgActivateZkResponse.prototype.toJSON = function() {
+                    return MsgActivateZkResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the type url for MsgActivateZkResponse
+                 * @function getTypeUrl
+                 * @memberof aegis.zk.v1.MsgActivateZkResponse
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                MsgActivateZkResponse.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/aegis.zk.v1.MsgActivateZkResponse";
+                };
+
+                return MsgActivateZkResponse;
+            })();
+
             return v1;
         })();
 

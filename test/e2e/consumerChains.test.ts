@@ -1,6 +1,7 @@
 /**
  * The reference consumer chains as a user runs them: `devnet --consumers 3` (real processes: four hub
- * validators, a prover process proving ZK certificates on quorum4, a producer and a full node per chain),
+ * validators, a prover process proving ZK certificates on quorum4 — a key the faucet activates after
+ * the chain started, `--zk-activation later` (decision 58) — a producer and a full node per chain),
  * transactions of each chain signed with the keys devnet.json lists, hub finality on every node (both
  * tiers), the EVM chain's relayer feeding AegisFinality with the hub's ZK certificates, and kill -9 of
  * consumer nodes at random moments: every node comes back (the devnet restarts it), nothing hub-final
@@ -78,7 +79,7 @@ beforeAll(async () => {
   const consumerApi = await reservePortRange(6);
   const consumerP2p = await reservePortRange(6);
   const ports = ["--p2p-port", String(p2p), "--api-port", String(api), "--consumer-api-port", String(consumerApi), "--consumer-p2p-port", String(consumerP2p)];
-  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
+  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--zk-activation", "later", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
   await waitFor(() => /is running/.test(devnet.stdout()) || devnet.proc.exitCode !== null, 240_000, "devnet says it is running");
   if (devnet.proc.exitCode !== null) throw new Error(`the devnet exited (${devnet.proc.exitCode}):\n${devnet.stdout().slice(-2000)}\n${devnet.stderr().slice(-2000)}`);
   file = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;
@@ -131,6 +132,10 @@ test("devnet.json lists the chains; their transactions become hub-final on the f
   expect(evmSent.status).toBe(202);
   await waitFor(async () => (await tryGetJson<{ final: boolean }>(`${evm.nodes[1]!.api}/txs/${evmSent.body.hash}`))?.final || undefined, 120_000, "the EVM transfer hub-final");
   expect(await tryGetJson(`${evm.nodes[1]!.api}/query/accounts/${evmTo}`)).toMatchObject({ balance: "0x309" });
+  // The succinct tier started after genesis (decision 58): the faucet activated the key once the
+  // devnet ran; the consumers adopted it from the hub's certified state, the relayer deployed then.
+  const zkFrom = await waitFor(async () => (await tryGetJson<{ fromHeight: number | null }>(`${file.nodes[0]!.api}/zk`))?.fromHeight ?? undefined, 120_000, "the hub's ZK key activated");
+  expect(zkFrom).toBeGreaterThan(1);
   // Both tiers on every node; the EVM chain's AegisFinality follows the hub's ZK certificates.
   for (const c of file.consumers) {
     for (const n of c.nodes) {

@@ -24,7 +24,7 @@
  * does not decode, a refused transaction — is logged and retried with exponential backoff; the loop
  * never throws. `fetch`, the clock and `sleep` are injected for tests.
  */
-import { computeHubApiPath, decodeCertificateResponseJson, decodeZkInfoJson, AegisError, concatBytes, type HubCertificateResponse, type ZkCertificate, type Groth16VerificationKey } from "@aegis/consumer-sdk";
+import { computeHubApiPath, decodeCertificateResponseJson, decodeZkActivation, decodeZkActivationProofJson, decodeZkInfoJson, AegisError, concatBytes, type HubCertificateResponse, type ZkCertificate, type Groth16VerificationKey } from "@aegis/consumer-sdk";
 import { createAddressFromPrivateKey, createContractAddress } from "@ethereumjs/util";
 import { compileFinalityContracts, type FinalityContracts } from "./contracts.js";
 import { decodeUint256, encodeFinalityConstructorArgs, encodeSubmitCall, computeSelector } from "./finalityAbi.js";
@@ -72,9 +72,12 @@ export interface EvmFinalityRelayerOptions {
   relayerKey: Uint8Array;
   /**
    * The trust root AegisFinality is deployed with (e.g. from the hub's genesis): the ZK root of the
-   * set that signs height + 1, that height, and the hub time (Unix ms) it was signed at.
+   * set that signs height + 1, that height, and the hub time (Unix ms) it was signed at. Absent (a hub
+   * whose key is set after genesis, decision 58): the trusted point of the hub's activation record
+   * (GET /zk/activation), read with the key when the relayer deploys; until the hub is activated the
+   * relayer waits.
    */
-  trust: { validatorSetRoot: bigint; height: number; time: number };
+  trust?: { validatorSetRoot: bigint; height: number; time: number };
   /** AegisFinality's trusting period (shorter than the hub's unbonding period). */
   trustingPeriodMs: number;
   /** An AegisFinality already deployed (e.g. by an earlier run): used instead of deploying. */
@@ -293,13 +296,15 @@ export class EvmFinalityRelayer {
     }
     const zkPath = computeHubApiPath("zk", {});
     const zk = this.#hubDecode(zkPath, await this.#hubGet(zkPath), (j) => decodeZkInfoJson(j));
+    if (!zk.verificationKey) return { kind: "waiting", reason: "the hub's succinct certificates have not started (its key is set by MsgActivateZk)" };
+    const t = this.#o.trust ?? (await this.#activationTrust());
+    if (!t) return { kind: "waiting", reason: "the hub has no activation record yet" };
     const contracts = await (this.#o.compile ?? ((vkey) => compileFinalityContracts(vkey, this.#o.cacheDir)))(zk.verificationKey);
     const nonce = await this.#nonce();
     const me = createAddressFromPrivateKey(this.#o.relayerKey);
     const verifier = createContractAddress(me, nonce).toString();
     const finality = createContractAddress(me, nonce + 1n).toString();
     const gas = this.#o.gas?.deploy ?? 6_000_000n;
-    const t = this.#o.trust;
     const args = encodeFinalityConstructorArgs({
       verifier,
       hubChainId: this.#o.hubChainId,
@@ -313,6 +318,15 @@ export class EvmFinalityRelayer {
     await this.#send(this.#sign(nonce + 1n, undefined, concatBytes(contracts.finality, args), gas));
     this.#log.info(`deploying the verifier (${zk.circuit}) at ${verifier} and AegisFinality at ${finality}`);
     return { kind: "deploying", verifier, finality };
+  }
+
+  /** The trusted point of the hub's activation record (its latest state), as AegisFinality's trust root; undefined when there is none. */
+  async #activationTrust(): Promise<{ validatorSetRoot: bigint; height: number; time: number } | undefined> {
+    const path = computeHubApiPath("zkActivation", {});
+    const p = this.#hubDecode(path, await this.#hubGet(path), (j) => decodeZkActivationProofJson(j));
+    if (!p.activation) return undefined;
+    const a = this.#hubDecode(path, null, () => decodeZkActivation(p.activation!));
+    return { validatorSetRoot: a.trust.nextValidatorSetRoot, height: a.trust.height, time: a.trust.time };
   }
 
   // -------------------------------------------------------------------------------------------

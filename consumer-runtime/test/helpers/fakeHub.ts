@@ -3,8 +3,11 @@
  * (consumer-sdk/test/helpers/hubChain.ts) whose headers' consumer-checkpoint roots commit to real
  * checkpoints, served as the hub API's JSON (the SDK's encoders, the routes of hubApiRoutes.ts) by an
  * injected `fetch`. A node is honest (a HubView up to its tip) or a liar: the honest answer passed
- * through a `lie` that may replace it (another JSON, a status, raw text, a timeout).
+ * through a `lie` that may replace it (another JSON, a status, raw text, a timeout). A hub whose
+ * succinct tier was activated after genesis (decision 58; createZkActivatedHubView) has headers whose
+ * `stateRoot` is the root of a real Merkle Patricia trie, and answers /zk and /zk/activation.
  */
+import { createMerkleProof, createMPT } from "@ethereumjs/mpt";
 import {
   computeBlockHash,
   computeCheckpointInclusionProof,
@@ -16,11 +19,18 @@ import {
   encodeInclusionProofJson,
   encodeStatusJson,
   encodeValidatorSetJson,
+  encodeZkActivation,
+  encodeZkActivationProofJson,
+  encodeZkInfoJson,
+  parseZkVerificationKey,
+  ZK_ACTIVATION_STATE_KEY,
   type BlockHeader,
   type CommitCertificate,
   type ConsumerCheckpoint,
   type MerkleProof,
   type ValidatorSet,
+  type Groth16VerificationKey,
+  type ZkActivation,
 } from "@aegis/consumer-sdk";
 import { buildHubChain, hubKeys, makeValidatorSet, outsiderKeys, type HubChain } from "../../../consumer-sdk/test/helpers/hubChain.js";
 import type { HubTrust } from "../../src/index.js";
@@ -75,6 +85,35 @@ export const encodeInclusionParts = (p: InclusionParts) =>
     certificates: encodeCertificateResponseJson({ certificate: p.certificate, validatorSet: p.set, zk: null, zkFinalizedBy: null }),
   });
 
+/** A state trie's root and the proof of ZK_ACTIVATION_STATE_KEY in it (root first); `value` the record's bytes, null when absent. */
+export interface FakeStateProof {
+  root: Uint8Array;
+  value: Uint8Array | null;
+  proof: Uint8Array[];
+}
+
+/**
+ * A hub's succinct tier activated after genesis (MsgActivateZk in block `height`, decision 58): the
+ * state committed at each height below it (the header's `stateRoot`) is `before`, from it on `after`
+ * (the same trie with the activation record). What /zk and /zk/activation answer.
+ */
+export interface FakeZk {
+  circuit: string;
+  capacity: number;
+  /** The activation block: the /zk `fromHeight` (the record's trust height + 1) of a node at or above it. */
+  height: number;
+  activation: ZkActivation;
+  before: FakeStateProof;
+  after: FakeStateProof;
+}
+
+export interface HubViewOptions {
+  /** Header h's stateRoot (default: the chain helper's). */
+  stateRootAt?: (h: number) => Uint8Array;
+  /** The hub's succinct tier (activated after genesis); without it /zk and /zk/activation are 404. */
+  zk?: FakeZk;
+}
+
 /**
  * What one hub knows: its chain (heights 1..`height`, signed by `setAt`), each header's
  * consumerCheckpointRoot over the latest checkpoint of every consumer recorded at or below it, and the
@@ -88,8 +127,22 @@ export class HubView {
     readonly height: number,
     readonly consumerInfo: { genesisHash: Uint8Array; producerKeys: Uint8Array[] },
     readonly setAt: (h: number) => ValidatorSet = honestSetAt,
+    readonly opts: HubViewOptions = {},
   ) {
-    this.chain = buildHubChain({ chainId: HUB_CHAIN_ID, genesisTime: HUB_GENESIS_TIME, setAt, fieldsAt: (h) => ({ consumerCheckpointRoot: computeConsumerCheckpointRoot(this.leavesAt(h)) }) }, height);
+    const stateRootAt = opts.stateRootAt;
+    this.chain = buildHubChain(
+      {
+        chainId: HUB_CHAIN_ID,
+        genesisTime: HUB_GENESIS_TIME,
+        setAt,
+        fieldsAt: (h) => ({ consumerCheckpointRoot: computeConsumerCheckpointRoot(this.leavesAt(h)), ...(stateRootAt ? { stateRoot: stateRootAt(h) } : {}) }),
+      },
+      height,
+    );
+  }
+
+  get zk(): FakeZk | undefined {
+    return this.opts.zk;
   }
 
   /** The latest checkpoint of each consumer at hub height `h`. */
@@ -112,10 +165,66 @@ export class HubView {
   }
 }
 
+/** Other state of the synthetic hub (so that the activation record's proof has branches to walk). */
+const OTHER_STATE: [Uint8Array, Uint8Array][] = [
+  [Uint8Array.of(0x01), new Uint8Array(40).fill(0x11)],
+  [Uint8Array.of(0x50, 0x01), new Uint8Array(40).fill(0x22)],
+  [Uint8Array.of(0x52), new Uint8Array(40).fill(0x33)],
+  [Uint8Array.of(0x54, 0x07), new Uint8Array(40).fill(0x44)],
+];
+
+/** A plain (unhashed-key) trie of OTHER_STATE and `entries`, and its proof of ZK_ACTIVATION_STATE_KEY. */
+export async function makeStateProof(entries: [Uint8Array, Uint8Array][] = []): Promise<FakeStateProof> {
+  const trie = await createMPT({ useKeyHashing: false });
+  for (const [k, v] of [...OTHER_STATE, ...entries]) await trie.put(k, v);
+  const value = (await trie.get(ZK_ACTIVATION_STATE_KEY)) ?? null;
+  return { root: trie.root(), value, proof: await createMerkleProof(trie, ZK_ACTIVATION_STATE_KEY) };
+}
+
+/** The state of a hub whose record is `activation`: OTHER_STATE and the record under ZK_ACTIVATION_STATE_KEY. */
+export const makeActivatedStateProof = (activation: ZkActivation): Promise<FakeStateProof> => makeStateProof([[ZK_ACTIVATION_STATE_KEY, encodeZkActivation(activation)]]);
+
+export interface ZkActivationSpec {
+  circuit: string;
+  capacity: number;
+  verificationKey: Groth16VerificationKey;
+  /** The activation block (MsgActivateZk's): the record's trust point is its parent (height ≥ 1). */
+  height: number;
+  /** The Poseidon root of the set that signs the activation block (any field element: the synthetic sets have no ZK keys). */
+  nextValidatorSetRoot: bigint;
+}
+
+/**
+ * A HubView (as `new HubView(records, height, info, setAt)`) whose succinct tier was activated in block
+ * `spec.height`: headers below it commit to a state without the record, from it on to the same state
+ * with the record, whose trust point is block `spec.height - 1` of this very chain.
+ */
+export async function createZkActivatedHubView(
+  records: readonly CheckpointRecord[],
+  height: number,
+  consumerInfo: { genesisHash: Uint8Array; producerKeys: Uint8Array[] },
+  spec: ZkActivationSpec,
+  setAt: (h: number) => ValidatorSet = honestSetAt,
+): Promise<HubView> {
+  const before = await makeStateProof();
+  const t = spec.height - 1;
+  // The chain up to the trust point is the same with or without the record (it is only in later states).
+  const prefix = t > 0 ? new HubView(records, t, consumerInfo, setAt, { stateRootAt: () => before.root }).chain : undefined;
+  const activation: ZkActivation = {
+    circuit: spec.circuit,
+    capacity: spec.capacity,
+    verificationKey: parseZkVerificationKey(spec.verificationKey),
+    trust: { height: t, time: prefix ? prefix.timeOf(t) : HUB_GENESIS_TIME, blockHash: prefix ? prefix.hashOf(t) : new Uint8Array(32), nextValidatorSetRoot: spec.nextValidatorSetRoot },
+  };
+  const after = await makeActivatedStateProof(activation);
+  const zk: FakeZk = { circuit: spec.circuit, capacity: spec.capacity, height: spec.height, activation, before, after };
+  return new HubView(records, height, consumerInfo, setAt, { stateRootAt: (h) => (h < spec.height ? before.root : after.root), zk });
+}
+
 export type FakeAnswer = { status: number; json?: unknown; text?: string } | "timeout";
 
 export interface FakeRequest {
-  route: "status" | "consumer" | "inclusion" | "header" | "certificates" | "validators" | "unknown";
+  route: "status" | "consumer" | "inclusion" | "header" | "certificates" | "validators" | "zk" | "zkActivation" | "unknown";
   params: Record<string, string>;
   query: URLSearchParams;
 }
@@ -170,6 +279,36 @@ export function honestAnswer(view: HubView, tip: number, req: FakeRequest): Fake
       const h = height(req.query.get("height")) || tip + 1;
       return h >= 1 && h <= tip + 1 ? { status: 200, json: encodeValidatorSetJson(view.setAt(h), new Map()) } : notFound(`no set for ${h}`);
     }
+    case "zk": {
+      const zk = view.zk;
+      if (!zk) return notFound("this chain makes no ZK certificates");
+      const active = tip >= zk.height;
+      return {
+        status: 200,
+        json: encodeZkInfoJson({
+          circuit: zk.circuit,
+          capacity: zk.capacity,
+          attestationIntervalMs: 1000,
+          verificationKey: active ? zk.activation.verificationKey : null,
+          fromHeight: active ? zk.height : null,
+          prover: false,
+          latestCertifiedHeight: null,
+          recordedHeight: null,
+          proverReward: 0n,
+          height: tip + 1,
+          validatorSetRoot: null,
+        }),
+      };
+    }
+    case "zkActivation": {
+      const zk = view.zk;
+      if (!zk) return notFound("this chain makes no ZK certificates");
+      const q = req.query.get("height");
+      const h = q === null ? tip : height(q);
+      if (!(h >= 1 && h <= tip)) return notFound(`no state of height ${h}`);
+      const s = h < zk.height ? zk.before : zk.after;
+      return { status: 200, json: encodeZkActivationProofJson({ height: h, stateRoot: s.root, activation: s.value, proof: s.proof }) };
+    }
     default:
       return notFound("no route");
   }
@@ -184,6 +323,8 @@ function parseRequest(url: URL): FakeRequest {
   if (seg.length === 2 && seg[0] === "headers") return { route: "header", params: { height: seg[1]! }, query: q };
   if (seg.length === 2 && seg[0] === "certificates") return { route: "certificates", params: { height: seg[1]! }, query: q };
   if (seg.length === 1 && seg[0] === "validators") return { route: "validators", params: {}, query: q };
+  if (seg.length === 1 && seg[0] === "zk") return { route: "zk", params: {}, query: q };
+  if (seg.length === 2 && seg[0] === "zk" && seg[1] === "activation") return { route: "zkActivation", params: {}, query: q };
   return { route: "unknown", params: {}, query: q };
 }
 

@@ -21,6 +21,7 @@ import type {
   SubmitTxRequestJson,
   SubmitTxResponseJson,
   ValidatorSetJson,
+  ZkActivationProofJson,
   ZkInfoJson,
 } from "./nodeJson.js";
 
@@ -32,6 +33,7 @@ export interface HubApiJsonTypes {
   CertificateResponseJson: CertificateResponseJson;
   ValidatorSetJson: ValidatorSetJson;
   ZkInfoJson: ZkInfoJson;
+  ZkActivationProofJson: ZkActivationProofJson;
   CommitsJson: CommitsJson;
   EvidenceListJson: EvidenceListJson;
   SubmitTxRequestJson: SubmitTxRequestJson;
@@ -76,6 +78,11 @@ export const HUB_API_ROUTES = {
   validators: { method: "GET", path: "/validators", query: ["height"], response: "ValidatorSetJson" },
   /** 404 when the chain makes no ZK certificates; `height` defaults to the next height. */
   zk: { method: "GET", path: "/zk", query: ["height"], response: "ZkInfoJson" },
+  /**
+   * The ZK activation record (decision 58) in the state committed at `height` (default: the latest),
+   * with its Merkle proof under that height's header `stateRoot`; 404 without a ZK section or state there.
+   */
+  zkActivation: { method: "GET", path: "/zk/activation", query: ["height"], response: "ZkActivationProofJson" },
   /** `limit` 1 to 1000, default 100. */
   commits: { method: "GET", path: "/commits", query: ["limit"], response: "CommitsJson" },
   evidence: { method: "GET", path: "/evidence", response: "EvidenceListJson" },

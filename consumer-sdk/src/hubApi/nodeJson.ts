@@ -199,8 +199,10 @@ export interface ZkInfoJson {
   circuit: string;
   capacity: number;
   attestationIntervalMs: number;
-  /** The genesis key, only the fields a verifier reads. */
-  verificationKey: Groth16VerificationKey;
+  /** The chain's key (the genesis's, or the one MsgActivateZk set), only the fields a verifier reads; null before activation. */
+  verificationKey: Groth16VerificationKey | null;
+  /** The first height a certificate may be of (1 with a genesis key); null while the chain waits for MsgActivateZk. */
+  fromHeight: number | null;
   /** Whether this node proves. */
   prover: boolean;
   latestCertifiedHeight: number | null;
@@ -218,7 +220,8 @@ export interface HubZkInfo {
   circuit: string;
   capacity: number;
   attestationIntervalMs: number;
-  verificationKey: Groth16VerificationKey;
+  verificationKey: Groth16VerificationKey | null;
+  fromHeight: number | null;
   prover: boolean;
   latestCertifiedHeight: number | null;
   recordedHeight: number | null;
@@ -258,11 +261,11 @@ export function decodeGroth16VerificationKeyJson(json: unknown, path = "$"): Gro
 }
 
 export function decodeZkInfoJson(json: unknown, path = "$"): HubZkInfo {
-  const o = readObject(json, path, ["circuit", "capacity", "attestationIntervalMs", "verificationKey", "prover", "latestCertifiedHeight", "recordedHeight", "proverReward", "height", "validatorSetRoot"]);
+  const o = readObject(json, path, ["circuit", "capacity", "attestationIntervalMs", "verificationKey", "fromHeight", "prover", "latestCertifiedHeight", "recordedHeight", "proverReward", "height", "validatorSetRoot"]);
   if (!isZkCircuitName(o.circuit)) throw malformed(`${path}.circuit`, "not a circuit name (1-64 of a-z 0-9 _ -)");
   const capacity = readInt(o.capacity, `${path}.capacity`, 1, ZK_MAX_CAPACITY);
   if ((capacity & (capacity - 1)) !== 0) throw malformed(`${path}.capacity`, "not a power of two");
-  return {
+  const info: HubZkInfo = {
     circuit: o.circuit,
     capacity,
     attestationIntervalMs: readInt(o.attestationIntervalMs, `${path}.attestationIntervalMs`, 1),
@@ -272,7 +275,57 @@ export function decodeZkInfoJson(json: unknown, path = "$"): HubZkInfo {
     proverReward: readDecimal(o.proverReward, `${path}.proverReward`, MAX_PROVER_REWARD),
     height: readHeight(o.height, `${path}.height`),
     validatorSetRoot: readNullable(o.validatorSetRoot, `${path}.validatorSetRoot`, (x, p) => readDecimal(x, p, BN254_SCALAR_FIELD - 1n)),
-    verificationKey: decodeGroth16VerificationKeyJson(o.verificationKey, `${path}.verificationKey`),
+    verificationKey: readNullable(o.verificationKey, `${path}.verificationKey`, decodeGroth16VerificationKeyJson),
+    fromHeight: readNullable(o.fromHeight, `${path}.fromHeight`, (x, p) => readInt(x, p, 1)),
+  };
+  if ((info.verificationKey === null) !== (info.fromHeight === null)) throw inconsistent(`${path}.fromHeight`, "null exactly when verificationKey is null");
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /zk/activation?height=H
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The ZK activation record (decision 58) in the state committed at `height`, with its Merkle proof:
+ * check it with verifyZkActivationProof against the `stateRoot` of the header of `height` that you
+ * verified yourself (the answer's own `stateRoot` is the node's word, for reference). `activation`
+ * null: the proof shows the chain not activated there. 404 on a chain without a ZK section or a
+ * height the node has no state for.
+ */
+export interface ZkActivationProofJson {
+  height: number;
+  /** Hex. */
+  stateRoot: string;
+  /** Hex of the record's bytes (consumer-sdk encodeZkActivation); null when absent. */
+  activation: string | null;
+  /** Trie nodes, hex, root first. */
+  proof: string[];
+}
+
+export interface HubZkActivationProof {
+  height: number;
+  stateRoot: Uint8Array;
+  activation: Uint8Array | null;
+  proof: Uint8Array[];
+}
+
+/** Trie nodes in a proof: at most this many, each at most MAX_PROOF_NODE_LENGTH bytes. */
+const MAX_PROOF_NODES = 64;
+const MAX_PROOF_NODE_LENGTH = 64 * 1024;
+
+export function encodeZkActivationProofJson(p: HubZkActivationProof): ZkActivationProofJson {
+  return { height: p.height, stateRoot: encodeHex(p.stateRoot), activation: p.activation === null ? null : encodeHex(p.activation), proof: p.proof.map(encodeHex) };
+}
+
+/** Shapes only: the proof itself is checked by verifyZkActivationProof against a header you verified. */
+export function decodeZkActivationProofJson(json: unknown, path = "$"): HubZkActivationProof {
+  const o = readObject(json, path, ["height", "stateRoot", "activation", "proof"]);
+  return {
+    height: readHeight(o.height, `${path}.height`),
+    stateRoot: readHex(o.stateRoot, `${path}.stateRoot`, 32),
+    activation: readNullable(o.activation, `${path}.activation`, (x, p) => readHex(x, p, { min: 1, max: MAX_PROOF_NODE_LENGTH })),
+    proof: readArray(o.proof, `${path}.proof`, MAX_PROOF_NODES, (x, p) => readHex(x, p, { min: 1, max: MAX_PROOF_NODE_LENGTH })),
   };
 }
 

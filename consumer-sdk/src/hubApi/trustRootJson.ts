@@ -1,5 +1,6 @@
 import type { ValidatorSet } from "../validatorSet.js";
-import type { Groth16VerificationKey } from "../zkCertificate.js";
+import { isZkCircuitName, type Groth16VerificationKey } from "../zkCertificate.js";
+import { ZK_MAX_CAPACITY } from "../zkFinality.js";
 import { encodeValidatorSetJson, decodeGroth16VerificationKeyJson, decodeValidatorSetJson, type ValidatorSetJson } from "./nodeJson.js";
 import { inconsistent, malformed, readChainId, readInt, readObject, readString } from "./jsonCodec.js";
 
@@ -19,6 +20,12 @@ export interface HubTrustRoot {
   unbondingPeriodMs: number;
   trustingPeriodMs: number;
   zk?: { verificationKeys: Record<string, Groth16VerificationKey>; capacities: Record<string, number>; genesisValidatorSetRoot: bigint };
+  /**
+   * Instead of `zk`: the hub's genesis names its circuit but not its key, which is set later on the
+   * hub (MsgActivateZk, decision 58). A light client follows the BLS tier and adopts the key, and the
+   * point the ZK tier starts from, with a state proof under a header it verified (verifyZkActivationProof).
+   */
+  zkActivation?: { circuit: string; capacity: number };
 }
 
 export interface HubTrustRootJson {
@@ -30,6 +37,7 @@ export interface HubTrustRootJson {
   unbondingPeriodMs: number;
   trustingPeriodMs: number;
   zk?: { circuit: string; capacity: number; verificationKey: Groth16VerificationKey; genesisValidatorSetRoot: string };
+  zkActivation?: { circuit: string; capacity: number };
 }
 
 export function encodeHubTrustRootJson(t: HubTrustRoot): HubTrustRootJson {
@@ -45,12 +53,13 @@ export function encodeHubTrustRootJson(t: HubTrustRoot): HubTrustRootJson {
     const [circuit, verificationKey] = Object.entries(t.zk.verificationKeys)[0]!;
     json.zk = { circuit, capacity: t.zk.capacities[circuit]!, verificationKey, genesisValidatorSetRoot: t.zk.genesisValidatorSetRoot.toString() };
   }
+  if (t.zkActivation) json.zkActivation = { circuit: t.zkActivation.circuit, capacity: t.zkActivation.capacity };
   return json;
 }
 
 /** Shapes, and the trusting period shorter than the unbonding period (HUB_API_ERROR_INCONSISTENT otherwise). */
 export function decodeHubTrustRootJson(json: unknown, path = "$"): HubTrustRoot {
-  const t = readObject(json, path, ["chainId", "genesisTime", "validators", "epochLength", "unbondingPeriodMs", "trustingPeriodMs"], ["zk"]);
+  const t = readObject(json, path, ["chainId", "genesisTime", "validators", "epochLength", "unbondingPeriodMs", "trustingPeriodMs"], ["zk", "zkActivation"]);
   const trust: HubTrustRoot = {
     chainId: readChainId(t.chainId, `${path}.chainId`),
     genesisTime: readInt(t.genesisTime, `${path}.genesisTime`, 0),
@@ -70,6 +79,15 @@ export function decodeHubTrustRootJson(json: unknown, path = "$"): HubTrustRoot 
       capacities: { [circuit]: readInt(z.capacity, `${path}.zk.capacity`, 1) },
       genesisValidatorSetRoot: BigInt(root),
     };
+  }
+  if (t.zkActivation !== undefined) {
+    if (t.zk !== undefined) throw inconsistent(`${path}.zkActivation`, "either zk (the genesis key) or zkActivation (a key set later), not both");
+    const z = readObject(t.zkActivation, `${path}.zkActivation`, ["circuit", "capacity"]);
+    const circuit = readString(z.circuit, `${path}.zkActivation.circuit`, 64, 1);
+    if (!isZkCircuitName(circuit)) throw malformed(`${path}.zkActivation.circuit`, "not a circuit name (1-64 of a-z 0-9 _ -)");
+    const capacity = readInt(z.capacity, `${path}.zkActivation.capacity`, 1, ZK_MAX_CAPACITY);
+    if ((capacity & (capacity - 1)) !== 0) throw malformed(`${path}.zkActivation.capacity`, "not a power of two");
+    trust.zkActivation = { circuit, capacity };
   }
   return trust;
 }

@@ -28,6 +28,8 @@ import {
   encodeSubmitTxResponseJson,
   encodeValidatorSetJson,
   encodeZkInfoJson,
+  encodeZkActivationProofJson,
+  type ZkActivationProofJson,
   encodeZkStreamMessageJson,
   fromHex,
   toHex,
@@ -361,12 +363,14 @@ export class ApiServer {
       if (h === null) return reply;
       if (h > node.engine.height + 1) return fail(reply, 404, "API_ERROR_NOT_FOUND", `the set of height ${h} is not known yet (latest is ${node.engine.height})`);
       const root = zk.validatorSetRootAt(h);
-      const { circuit, capacity, attestationIntervalMs, verificationKey } = node.genesis.zk;
+      const { circuit, capacity, attestationIntervalMs } = node.genesis.zk;
+      const key = zk.key;
       return encodeZkInfoJson({
         circuit,
         capacity,
         attestationIntervalMs,
-        verificationKey,
+        verificationKey: key?.verificationKey ?? null,
+        fromHeight: key?.fromHeight ?? null,
         prover: zk.isProver,
         latestCertifiedHeight: zk.latestCertifiedHeight || null,
         recordedHeight: node.app.zkRecordedHeight?.() || null,
@@ -374,6 +378,15 @@ export class ApiServer {
         height: h,
         validatorSetRoot: root ?? null,
       });
+    });
+
+    app.get<{ Querystring: { height?: string }; Reply: ZkActivationProofJson }>("/zk/activation", async (req, reply) => {
+      if (!node.genesis.zk || !node.app.zkActivationProof) return fail(reply, 404, "API_ERROR_NOT_FOUND", "this chain makes no ZK certificates (its genesis has no zk section)");
+      const h = req.query.height === undefined ? node.engine.height : parseHeight(req.query.height, reply);
+      if (h === null) return reply;
+      const p = h <= node.engine.height ? await node.app.zkActivationProof(h) : undefined;
+      if (!p) return fail(reply, 404, "API_ERROR_NOT_FOUND", `no state of height ${h} here (latest is ${node.engine.height})`);
+      return encodeZkActivationProofJson({ height: h, stateRoot: p.root, activation: p.value, proof: p.proof });
     });
 
     app.get<{ Querystring: { height?: string }; Reply: ValidatorSetJson }>("/validators", async (req, reply) => {

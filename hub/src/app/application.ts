@@ -1,4 +1,5 @@
-import { AegisError, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
+import { AegisError, type ConsumerCheckpoint, type ForkCase, type Groth16VerificationKey, type ValidatorSet } from "@aegis/consumer-sdk";
+import type { StateProof } from "../state/index.js";
 import type { Evidence } from "../consensus/types.js";
 import type { CheckpointRecord, Consumer } from "./modules/consumers/index.js";
 
@@ -82,6 +83,13 @@ export interface Application {
    * BLS key hashes to `consensusAddress` (ValidatorSet.validators[i].address); absent or undefined: not known.
    */
   validatorMoniker?(consensusAddress: Uint8Array): string | undefined;
+  /**
+   * The chain's ZK verification key and the first height a certificate may be of, from the committed
+   * state (the genesis key, or the one MsgActivateZk set); undefined before activation or without ZK.
+   */
+  zkKey?(): { verificationKey: Groth16VerificationKey; fromHeight: number } | undefined;
+  /** Merkle proof of the ZK activation record (or its absence) in the state committed at `height`; undefined: no such version. */
+  zkActivationProof?(height: number): Promise<StateProof | undefined>;
   /** Height of the last ZK certificate recorded (and rewarded) in the committed state; 0: none. */
   zkRecordedHeight?(): number;
   /** The registered consumer chains of the committed state, by id (absent: the chain has none). */

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { initZkCertificateVerifier, toHex, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
+import { initZkCertificateVerifier, toHex, ZK_ACTIVATION_STATE_KEY, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import type { CheckpointHistoryEntry, HubDb, IndexedTx } from "../db/index.js";
 import { DEFAULT_EPOCH_LENGTH, parseProverSharePermille, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
-import { createZkHandlers, getLastCertifiedHeight, processRecordBlock } from "./modules/zk/index.js";
+import { createZkHandlers, createZkKeyReader, getLastCertifiedHeight, processRecordBlock, type ZkKey } from "./modules/zk/index.js";
 import {
   CONSUMER_HANDLERS,
   DEFAULT_PROVER_SHARE_PERMILLE,
@@ -25,7 +25,7 @@ import {
   type Consumer,
 } from "./modules/consumers/index.js";
 import type { Logger } from "../logger.js";
-import { StateStore, type StateView } from "../state/index.js";
+import { StateStore, type ReadonlyKVStore, type StateProof, type StateView } from "../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
@@ -129,6 +129,7 @@ export class HubApplication implements Application {
   private readonly verifiedSigs = new BoundedSet(200_000);
   /** Decoded, statelessly checked transactions by hash (mempool, re-check, proposal and block share them). */
   private readonly preparedTxs = new BoundedMap<PreparedTx>(20_000);
+  private readonly zkKeyOf: ((store: ReadonlyKVStore) => ZkKey | undefined) | undefined;
   private readonly epochSets = new Map<number, { set: ValidatorSet; startHeight: number; validators: readonly { attestationPublicKey: Uint8Array; power: bigint }[] }>();
 
   private constructor(
@@ -138,7 +139,8 @@ export class HubApplication implements Application {
   ) {
     this.log = modules.logger.child({ module: "app" });
     this.checkView = state.createView();
-    const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom) : [];
+    const zk = opts.zk ? createZkHandlers(opts.zk, opts.genesis.denom, opts.genesisTime ?? 0) : [];
+    this.zkKeyOf = opts.zk ? createZkKeyReader(opts.zk) : undefined;
     const forkEvidence = createForkEvidenceHandler(opts.zk) as unknown as MsgHandler<never>;
     const postPolka = createPostPolkaHandler() as unknown as MsgHandler<never>;
     const postCommit = createPostCommitHandler() as unknown as MsgHandler<never>;
@@ -335,6 +337,14 @@ export class HubApplication implements Application {
     const out = executeTx(this.checkView, tx, { ...this.execContext({ height: this.height + 1, time: Date.now() }), mode: "check" });
     if (out.kind === "rejected") return { ...out.error.toAbci(), gasWanted: 0n };
     return { code: 0, codespace: "", log: "", gasWanted: out.result.gasWanted };
+  }
+
+  zkKey(): ZkKey | undefined {
+    return this.zkKeyOf?.(this.state.committed);
+  }
+
+  async zkActivationProof(height: number): Promise<StateProof | undefined> {
+    return this.state.getProofAt(height, ZK_ACTIVATION_STATE_KEY);
   }
 
   zkRecordedHeight(): number {

@@ -21,7 +21,10 @@ export function computeHubTrustRoot(genesis: Genesis, opts: { trustingPeriodMs?:
   };
   const zk = genesis.zk;
   const validators = genesis.appState?.validators;
-  if (zk && validators) {
+  if (zk && !zk.verificationKey) {
+    // The key is set later on the hub (MsgActivateZk): light clients adopt it from the certified state.
+    trust.zkActivation = { circuit: zk.circuit, capacity: zk.capacity };
+  } else if (zk && zk.verificationKey && validators) {
     // Epoch 0's set is the genesis validators in consensus order (the genesis checks they are the same set).
     const byKey = new Map(validators.map((v) => [v.blsPublicKey.toLowerCase(), v]));
     const ordered = genesis.validatorSet.validators.map((v) => {

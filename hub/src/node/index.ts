@@ -11,3 +11,4 @@ export * from "./nodeAccount.js";
 export * from "./forkCaseResponder.js";
 export * from "./joinValidator.js";
 export * from "./portCheck.js";
+export * from "./activateZk.js";

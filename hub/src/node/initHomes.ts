@@ -34,6 +34,8 @@ export interface InitHomesOpts {
   withApp?: boolean;
   /** Staking/fee denom (default "uaeg"). */
   denom?: string;
+  /** The faucet's mnemonic (default: a new one), e.g. to name the faucet in the genesis (`zk.authority`). */
+  faucetMnemonic?: string;
   /** Faucet balance in genesis (default 10^15). */
   faucetAmount?: bigint;
   /** Blocks per epoch (staking changes reach the consensus set at epoch boundaries); default 100. */
@@ -139,7 +141,9 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
   const operatorBytes = operators.map((op) => fromBech32(op.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
   const blsProofs = nodes.map((n, i) => toHex(createBlsProofOfPossession(n.blsSecretKey, operatorBytes[i]!)));
   if (withApp) {
-    const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
+    const wallet = o.faucetMnemonic !== undefined
+      ? await DirectSecp256k1HdWallet.fromMnemonic(o.faucetMnemonic, { prefix: ACCOUNT_ADDRESS_PREFIX })
+      : await DirectSecp256k1HdWallet.generate(24, { prefix: ACCOUNT_ADDRESS_PREFIX });
     faucet = { mnemonic: wallet.mnemonic, address: (await wallet.getAccounts())[0]!.address };
     for (const [i, n] of nodes.entries()) {
       genesisValidators.push({
@@ -185,7 +189,8 @@ export async function initHomes(o: InitHomesOpts): Promise<InitHomesResult> {
           zk: {
             circuit: o.zk.circuit,
             capacity: o.zk.capacity,
-            verificationKey: o.zk.verificationKey,
+            ...(o.zk.verificationKey ? { verificationKey: o.zk.verificationKey } : {}),
+            ...(o.zk.authority ? { authority: o.zk.authority } : {}),
             ...(o.zk.proverReward !== undefined ? { proverReward: o.zk.proverReward } : {}),
             ...(o.zk.attestationIntervalMs !== undefined ? { attestationIntervalMs: o.zk.attestationIntervalMs } : {}),
           },

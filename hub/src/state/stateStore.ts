@@ -221,6 +221,18 @@ export class StateStore {
     return { root: copyBytes(root), key: copyBytes(key), value: value === null ? null : copyBytes(value), proof: proof.map(copyBytes) };
   }
 
+  /**
+   * Merkle proof of `key` in the version committed at `height` (trie nodes of every version are kept);
+   * undefined when there is no such version.
+   */
+  async getProofAt(height: number, key: Uint8Array): Promise<StateProof | undefined> {
+    assertValidKey(key);
+    const root = await this.rootAt(height);
+    if (!root) return undefined;
+    const { value, proof } = await this.#trie.prove(root, key);
+    return { root, key: copyBytes(key), value: value === null ? null : copyBytes(value), proof: proof.map(copyBytes) };
+  }
+
   #newSnapshot(): CommittedState {
     const s = new CommittedState({}, { kv: this.#kv });
     this.#snapshots.add(s);

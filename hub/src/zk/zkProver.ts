@@ -130,7 +130,7 @@ export class ZkProver {
 
   /**
    * Throws ZK_PROVER_ERROR_KEY_MISMATCH unless the proving key's verification key is
-   * `opts.verificationKey` (the chain's, from its genesis): a prover with another setup's key would
+   * `opts.verificationKey` (the chain's, from its genesis or MsgActivateZk): a prover with another setup's key would
    * only make proofs that every node refuses. Reads the zkey once (about a second for small circuits).
    */
   async assertKeyMatches(): Promise<void> {
@@ -139,7 +139,7 @@ export class ZkProver {
     if (pick(verificationKey) !== pick(this.opts.verificationKey)) {
       throw new ZkProverError(
         { code: "ZK_PROVER_ERROR_KEY_MISMATCH", zkeyPath: this.opts.zkeyPath },
-        `${this.opts.zkeyPath} is not the proving key of the chain's verification key (genesis zk.verificationKey)`,
+        `${this.opts.zkeyPath} is not the proving key of the chain's verification key (its genesis zk.verificationKey, or the one MsgActivateZk set)`,
       );
     }
   }

@@ -8,6 +8,7 @@ import {
   toHex,
   verifyZkAttestationSignature,
   ZkCertificateError,
+  type Groth16VerificationKey,
   type ZkCertificate,
   type ZkValidatorSlot,
 } from "@aegis/consumer-sdk";
@@ -113,7 +114,9 @@ const RECENT_COMMITS = 256;
  */
 export class ZkService {
   readonly #pool = new AttestationPool({ keepHeights: KEEP_HEIGHTS });
-  readonly #prover: ZkProver | null;
+  /** Made once the chain's key is known (at start, or when MsgActivateZk commits); null until then or on a node that does not prove. */
+  #prover: ZkProver | null = null;
+  #proverStarting: Promise<void> | null = null;
   readonly #epochs = new Map<number, ZkEpoch>();
   readonly #commits = new Map<number, { time: number; hash: Uint8Array }>();
   /** Attestations verified, by height and slot index (the signature, hex). */
@@ -136,27 +139,62 @@ export class ZkService {
     private readonly m: ZkServiceModules,
   ) {
     this.#log = m.logger.child({ module: "zk" });
-    this.#prover = opts.prover
-      ? new ZkProver({
-          chainId: opts.chainId,
-          circuit: opts.zk.circuit,
-          capacity: opts.zk.capacity,
-          wasmPath: opts.prover.wasmPath,
-          zkeyPath: opts.prover.zkeyPath,
-          proverAddress: opts.prover.address,
-          verificationKey: opts.zk.verificationKey,
-        })
-      : null;
   }
 
   get isProver(): boolean {
-    return this.#prover !== null;
+    return this.opts.prover !== null;
   }
 
-  /** What a verifier needs (circuit, capacity, key), for the API. */
+  /**
+   * The chain's key and the first height a certificate may be of, from the committed state (the
+   * genesis key, or MsgActivateZk's); undefined while the chain's succinct tier has not started.
+   */
+  get key(): { verificationKey: Groth16VerificationKey; fromHeight: number } | undefined {
+    if (this.m.app.zkKey) return this.m.app.zkKey();
+    // An application that does not say (tests' stand-ins): the genesis key, from height 1.
+    const vk = this.opts.zk.verificationKey;
+    return vk ? { verificationKey: vk, fromHeight: 1 } : undefined;
+  }
+
+  /** What a verifier needs (circuit, capacity, key); undefined before activation. */
   get verifierOptions() {
     const { chainId, zk } = this.opts;
-    return { chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } };
+    const key = this.key;
+    return key && { chainId, verificationKeys: { [zk.circuit]: key.verificationKey }, capacities: { [zk.circuit]: zk.capacity } };
+  }
+
+  /**
+   * Starts proving once the key is known: the prover's process, and the check that its proving key
+   * is the chain's (ZK_PROVER_ERROR_KEY_MISMATCH otherwise). Called at start, where a mismatch stops
+   * the node, and after each commit until the chain is activated, where it is logged and proving stays off.
+   */
+  #startProver(): Promise<void> {
+    if (this.#proverStarting) return this.#proverStarting;
+    const p = this.opts.prover;
+    const key = this.key;
+    if (!p || !key) return Promise.resolve();
+    const prover = new ZkProver({
+      chainId: this.opts.chainId,
+      circuit: this.opts.zk.circuit,
+      capacity: this.opts.zk.capacity,
+      wasmPath: p.wasmPath,
+      zkeyPath: p.zkeyPath,
+      proverAddress: p.address,
+      verificationKey: key.verificationKey,
+    });
+    this.#proverStarting = (async () => {
+      prover.start();
+      try {
+        await prover.assertKeyMatches();
+      } catch (e) {
+        await prover.stop();
+        throw e;
+      }
+      if (this.#stopped) return prover.stop();
+      this.#prover = prover;
+      this.#log.info("prover ready", { circuit: this.opts.zk.circuit, fromHeight: key.fromHeight });
+    })();
+    return this.#proverStarting;
   }
 
   async start(): Promise<void> {
@@ -170,11 +208,8 @@ export class ZkService {
       this.#catchUpTimer = setInterval(() => void this.catchUp(), CATCH_UP_INTERVAL_MS);
       this.#catchUpTimer.unref();
     }
-    if (this.#prover) {
-      this.#prover.start();
-      await this.#prover.assertKeyMatches();
-      this.#log.info("prover ready", { circuit: this.opts.zk.circuit });
-    }
+    if (this.opts.prover && !this.key) this.#log.info("prover waits for the chain's verification key (MsgActivateZk)", { circuit: this.opts.zk.circuit });
+    await this.#startProver();
   }
 
   async stop(): Promise<void> {
@@ -234,8 +269,13 @@ export class ZkService {
     }
     for (const h of this.#verified.keys()) if (h <= height - KEEP_HEIGHTS) this.#verified.delete(h);
     this.#doubleAttestations.pruneThrough(height - KEEP_HEIGHTS);
+    const active = this.key;
+    if (!active) return; // the succinct tier has not started: nothing to attest or prove
+    if (this.opts.prover && !this.#proverStarting && !this.#stopped) {
+      void this.#track(this.#startProver().catch((e) => this.#log.error("cannot prove", { error: (e as Error).message })));
+    }
     const key = this.opts.attestationKey;
-    if (!key || opts.attest === false || this.#stopped || !(await this.#isScheduled(height))) return;
+    if (!key || opts.attest === false || this.#stopped || height < active.fromHeight || !(await this.#isScheduled(height))) return;
     const epoch = this.epochAt(height);
     const next = this.epochAt(height + 1);
     const index = epoch?.indexOf.get(toHex(key.publicKey));
@@ -352,6 +392,8 @@ export class ZkService {
     }
     if (a.height <= this.m.committedHeight() - KEEP_HEIGHTS) return this.#result("attestation", "ignore", "stale");
     if (!(await this.#awaitHeight(a.height))) return this.#result("attestation", "ignore", "not_committed");
+    const active = this.key;
+    if (!active || a.height < active.fromHeight) return this.#result("attestation", "ignore", "not_active");
     const commit = await this.#commitAt(a.height);
     const epoch = this.epochAt(a.height);
     const next = this.epochAt(a.height + 1);
@@ -402,10 +444,12 @@ export class ZkService {
         if (this.#stopped) return;
         this.#pool.pruneThrough(this.#latestCertified);
         const setOf = (h: number) => this.epochAt(h)?.set;
+        // Before the first certificate, the chain of them starts at the activation's trusted point.
+        const after = Math.max(this.#latestCertified, (this.key?.fromHeight ?? 1) - 1);
         // A consumer that follows certificates trusts the set named by the last one's next root: the
         // next certificate must be signed by that set, so it is at most the end of its epoch. Only
         // when the pool can no longer give one there (all its heights are newer) is that skipped.
-        const epochEnd = getEpochEndHeight(this.#latestCertified + 1, this.opts.zk.epochLength);
+        const epochEnd = getEpochEndHeight(after + 1, this.opts.zk.epochLength);
         let q = this.#pool.newestQuorum(setOf, epochEnd);
         if (!q && this.#pool.heights.every((h) => h > epochEnd)) q = this.#pool.newestQuorum(setOf);
         if (!q) return;
@@ -471,13 +515,16 @@ export class ZkService {
    */
   async #check(cert: ZkCertificate): Promise<{ action: ValidationResult; reason: string }> {
     if (cert.circuit !== this.opts.zk.circuit) return { action: "reject", reason: "unknown_circuit" };
+    const verify = this.verifierOptions;
+    if (!verify) return { action: "ignore", reason: "not_active" };
+    if (cert.height < this.key!.fromHeight) return { action: "reject", reason: "before_activation" };
     if (await this.m.db.zkCertificates.get(cert.height, this.opts.chainId)) return { action: "ignore", reason: "duplicate" };
     const commit = await this.#commitAt(cert.height);
     const root = this.validatorSetRootAt(cert.height);
     const nextRoot = this.validatorSetRootAt(cert.height + 1);
     if (!commit || root === undefined || nextRoot === undefined) return { action: "ignore", reason: "unknown_height" };
     try {
-      assertValidZkCertificate(cert, root, this.verifierOptions);
+      assertValidZkCertificate(cert, root, verify);
     } catch (e) {
       if (e instanceof ZkCertificateError) return { action: "reject", reason: e.code };
       throw e;

@@ -35,6 +35,7 @@ import {
   decodeHeaderResponseJson,
   decodeStatusJson,
   decodeValidatorSetJson,
+  decodeZkActivationProofJson,
   decodeZkInfoJson,
   encodeBlockJson,
   encodeEvidenceSummaryJson,
@@ -42,6 +43,7 @@ import {
   encodeValidatorSetJson,
   fromHex,
   sha256,
+  verifyZkActivationProof,
   VoteType,
   type BlockHeader,
   type HubApiRouteName,
@@ -266,6 +268,25 @@ describe("a running node's API, read with the SDK's decoders", () => {
       socket.close();
     }
   });
+
+  test("a genesis key: GET /zk names it from height 1; GET /zk/activation proves there is no activation record under a header's stateRoot", async () => {
+    const zk = decodeZkInfoJson(await route("zk"));
+    expect(zk.verificationKey).toEqual(verificationKey);
+    expect(zk.fromHeight).toBe(1);
+    const proof = decodeZkActivationProofJson(await route("zkActivation", {}, { height: 2 }));
+    const h2 = decodeHeaderResponseJson(await route("header", { height: 2 }));
+    expect(proof).toMatchObject({ height: 2, activation: null });
+    expect(proof.stateRoot).toEqual(h2.header.stateRoot);
+    expect(await verifyZkActivationProof(h2.header.stateRoot, proof.proof)).toBeNull();
+    for (const [q, status, code] of [
+      ["x", 400, "API_ERROR_INVALID_HEIGHT"],
+      ["0", 400, "API_ERROR_INVALID_HEIGHT"],
+      ["999999", 404, "API_ERROR_NOT_FOUND"],
+    ] as const) {
+      const r = await get(`/zk/activation?height=${q}`);
+      expect({ q, status: r.status, code: decodeApiErrorJson(r.body).code }).toEqual({ q, status, code });
+    }
+  });
 });
 
 /**
@@ -487,5 +508,13 @@ describe("a running node's API at its limits: refusals keep the error body, noth
     expect(afterAnswer.answer).toMatch(/^HTTP\/1\.1 200 /);
     const silent = await rawExchange(tight.url, "", () => null);
     expect(silent.answer === "" || /^HTTP\/1\.1 408 /.test(silent.answer)).toBe(true);
+  });
+
+  test("a chain without a zk section: GET /zk/activation is 404 with the error body, whatever the height", async () => {
+    for (const path of ["/zk/activation", "/zk/activation?height=1", "/zk/activation?height=abc"]) {
+      const r = await getText(path);
+      expect({ path, status: r.status, code: decodeApiErrorJson(JSON.parse(r.text)).code }).toEqual({ path, status: 404, code: "API_ERROR_NOT_FOUND" });
+      expect(decodeApiErrorJson(JSON.parse(r.text)).message).toMatch(/no zk section/);
+    }
   });
 });

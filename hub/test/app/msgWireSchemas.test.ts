@@ -264,7 +264,7 @@ describe("MsgCreateValidator signed by cosmjs with an unknown field inside its D
 function allHandlers(): MsgHandler<never>[] {
   // The handlers only close over the genesis: a placeholder verification key is enough to register them.
   const genesis = { circuit: "quorum8", capacity: 8, verificationKey: {}, proverReward: "0", attestationIntervalMs: 2000, epochLength: 100 };
-  const zk = createZkHandlers(genesis as unknown as Parameters<typeof createZkHandlers>[0], DENOM);
+  const zk = createZkHandlers(genesis as unknown as Parameters<typeof createZkHandlers>[0], DENOM, 0);
   return [...DEFAULT_HANDLERS, ...STAKING_HANDLERS, ...DISTRIBUTION_HANDLERS, ...SLASHING_HANDLERS, ...CONSUMER_HANDLERS, ...zk];
 }
 
@@ -392,6 +392,7 @@ describe("every registered message type", () => {
       "/aegis.slashing.v1.MsgSubmitEvidence",
       "/aegis.staking.v1.MsgCreateValidator",
       "/aegis.staking.v1.MsgEditValidator",
+      "/aegis.zk.v1.MsgActivateZk",
       "/aegis.zk.v1.MsgSubmitZkCertificate",
       "/cosmos.bank.v1beta1.MsgSend",
       "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",

@@ -78,7 +78,7 @@ const cert: ZkCertificate = {
 const CHAIN_ID: string = vector.certificate.chainId;
 const DENOM = "uaeg";
 const REWARD = 1_000_000n;
-const zk = { circuit: cert.circuit, capacity: vector.capacity, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: String(REWARD), epochLength: 10 };
+const zk = { circuit: cert.circuit, capacity: vector.capacity, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: String(REWARD), epochLength: 10, authority: null };
 const SUBMITTER = toBech32("aegis", new Uint8Array(20).fill(1));
 /** The account the vector's proof was made for. */
 const PROVER = cert.prover;
@@ -128,7 +128,7 @@ test.each([
   ["a bad submitter address", { submitter: toBech32("cosmos", new Uint8Array(20).fill(1)), certificate: cert }, /submitter/],
   ["no submitter", { submitter: "", certificate: cert }, /submitter/],
 ])("validateBasic refuses %s", (_n, msg, reason) => {
-  const [handler] = createZkHandlers(zk, DENOM) as unknown as [{ validateBasic(m: unknown): void }];
+  const [handler] = createZkHandlers(zk, DENOM, 0) as unknown as [{ validateBasic(m: unknown): void }];
   let err: unknown;
   try {
     handler.validateBasic(msg);
@@ -140,7 +140,7 @@ test.each([
 });
 
 test("the signer is the submitter, not the certificate's prover", () => {
-  const [handler] = createZkHandlers(zk, DENOM) as unknown as [MsgHandler<MsgSubmitZkCertificate>];
+  const [handler] = createZkHandlers(zk, DENOM, 0) as unknown as [MsgHandler<MsgSubmitZkCertificate>];
   expect(handler.getSigners({ submitter: SUBMITTER, certificate: cert })).toEqual([new Uint8Array(20).fill(1)]);
 });
 
@@ -196,7 +196,7 @@ interface Outcome {
 
 /** The message as executeTx runs it (validateBasic, then process on a branch: committed on success, discarded on a TxError). */
 function submit(s: StateView, msg: MsgSubmitZkCertificate, handlerZk = zk, height = HEIGHT): Outcome {
-  const [handler] = createZkHandlers(handlerZk, DENOM) as unknown as [MsgHandler<MsgSubmitZkCertificate>];
+  const [handler] = createZkHandlers(handlerZk, DENOM, 0) as unknown as [MsgHandler<MsgSubmitZkCertificate>];
   const events: TxEvent[] = [];
   const branch = s.branch();
   try {
@@ -323,7 +323,7 @@ describe("the reward goes to the account the proof commits to (certificate.prove
   describe("as transactions (cosmjs-signed, executeTx): the submitter pays the fee and nothing else", () => {
     const FEE: StdFee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "2000000" };
     const FUNDS = 10_000_000n;
-    const registry = new MsgRegistry([...DEFAULT_HANDLERS, ...createZkHandlers(zk, DENOM)]);
+    const registry = new MsgRegistry([...DEFAULT_HANDLERS, ...createZkHandlers(zk, DENOM, 0)]);
     const cosmjsRegistry = new Registry([...defaultRegistryTypes, [AegisMsgSubmitZkCertificate.typeUrl, AegisMsgSubmitZkCertificate]]);
 
     function fundedChain(): StateView {

@@ -223,7 +223,7 @@ describe("consumers through HubApplication", () => {
   test("genesis: the consumers parameters reach the state; the prover share is 20 % by default with a zk section, 0 without", async () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const vector = JSON.parse(readFileSync(join(here, "..", "..", "..", "..", "test", "vectors", "zkCertificates.json"), "utf8"));
-    const zk = { circuit: "quorum4", capacity: 4, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 100 };
+    const zk = { circuit: "quorum4", capacity: 4, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 100, authority: null };
     const paramsOf = async (consumers: AppGenesis["consumers"], withZk: boolean) => {
       const d = await mkdtemp(join(tmpdir(), "aegis-consumers-params-"));
       dirs.push(d);

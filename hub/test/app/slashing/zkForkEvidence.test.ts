@@ -47,7 +47,7 @@ import { getCircuit, setupCircuit, terminateCurve } from "../../../../circuits/s
 
 const H = 3;
 const CAPACITY = 4;
-let zk: { circuit: string; capacity: number; verificationKey: Groth16VerificationKey; attestationIntervalMs: number; proverReward: string; epochLength: number };
+let zk: { circuit: string; capacity: number; verificationKey: Groth16VerificationKey; attestationIntervalMs: number; proverReward: string; epochLength: number; authority: null };
 let handler: ReturnType<typeof createForkEvidenceHandler>;
 /** Certificates by name, proved once for all tests. */
 const certs: Record<string, ZkCertificate> = {};
@@ -64,7 +64,7 @@ const fixtureOf = (set: EpochValidatorSet) => set.validators.map((v) => [1, 2, 3
 beforeAll(async () => {
   await initZkCertificateVerifier();
   const built = await setupCircuit(await getCircuit("quorum4"));
-  zk = { circuit: "quorum4", capacity: CAPACITY, verificationKey: built.vkey as unknown as Groth16VerificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 10 };
+  zk = { circuit: "quorum4", capacity: CAPACITY, verificationKey: built.vkey as unknown as Groth16VerificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 10, authority: null };
   handler = createForkEvidenceHandler(zk);
   const set = setAt(chain(), H);
   const who = fixtureOf(set);

@@ -15,6 +15,8 @@ import { decodeBlockHeader, decodeCommitCertificate, decodeZkCertificate } from 
 import type { Genesis } from "../../../genesis.js";
 import { ACCOUNT_ADDRESS_PREFIX, TxError } from "../../../tx/index.js";
 import { createEpochZkRootCache } from "../../../zk/zkValidatorSet.js";
+import { createZkKeyReader } from "../zk/index.js";
+import type { ReadonlyKVStore } from "../../../state/index.js";
 import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { formatDec } from "../staking/index.js";
@@ -105,6 +107,12 @@ function judged(f: () => ForkGuilt): ForkGuilt {
  */
 export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHandler<MsgSubmitForkEvidence> {
   const zkRootOf = zk ? createEpochZkRootCache(zk.capacity) : undefined;
+  const keyOf = zk ? createZkKeyReader(zk) : undefined;
+  // A chain whose key is set after genesis (MsgActivateZk) judges ZK evidence once it is set.
+  const verifyOpts = (store: ReadonlyKVStore, chainId: string) => {
+    const key = keyOf!(store) ?? fail("this chain's ZK certificates have not started (its verification key is not set yet)");
+    return { chainId, verificationKeys: { [zk!.circuit]: key.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
+  };
   return {
     typeUrl: MSG_SUBMIT_FORK_EVIDENCE_TYPE_URL,
     decode: (b) => AegisMsgSubmitForkEvidence.decode(b),
@@ -125,7 +133,7 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
       if (m.mixed) {
         // Across tiers: nobody is named yet; a case asks the ZK signers for a BLS commit of their block (decision 52).
         ctx.consumeGas?.(FORK_BLS_VERIFY_GAS + FORK_ZK_VERIFY_GAS, "forkEvidenceVerify");
-        const verify = { chainId: ctx.chainId, verificationKeys: { [zk!.circuit]: zk!.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
+        const verify = verifyOpts(ctx.store, ctx.chainId);
         const mixed = { bls: m.mixed.bls, zk: { ...m.mixed.zk, chainId: ctx.chainId } };
         const fork = judgedFork(() => assertCrossTierFork(mixed, { chainId: ctx.chainId, validatorSet: set.set, validatorSetRoot: zkRootOf!(set), verify }));
         const opened = processOpenCrossTierCase(ctx.store, fork, ectx, fail);
@@ -152,7 +160,7 @@ export function createForkEvidenceHandler(zk: Genesis["zk"] | undefined): MsgHan
       } else {
         ctx.consumeGas?.(2n * FORK_ZK_VERIFY_GAS, "forkEvidenceVerify");
         const root = zkRootOf!(set);
-        const verify = { chainId: ctx.chainId, verificationKeys: { [zk!.circuit]: zk!.verificationKey }, capacities: { [zk!.circuit]: zk!.capacity } };
+        const verify = verifyOpts(ctx.store, ctx.chainId);
         const e = { a: { ...m.zk!.a, chainId: ctx.chainId }, b: { ...m.zk!.b, chainId: ctx.chainId } };
         guilt = judged(() => assertZkForkGuilt(e, { validatorSetRoot: root, powers: set.validators.map((v) => v.power), verify }));
       }

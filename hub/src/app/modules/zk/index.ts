@@ -18,12 +18,32 @@
  *   heights are the ones its certificate covers. A certificate for the all-zero prover pays nothing
  *   and leaves the shares for the next certificate with a named prover.
  *
+ * - On a chain whose genesis names an authority instead of a key (decision 58), MsgActivateZk sets the
+ *   key once, with the point the succinct tier starts from (two blocks below the activation's); before it
+ *   no certificate is accepted, after it only those above that point. getZkKey is the one answer to
+ *   "which key, from which height" for the module, fork evidence and the node.
+ *
  * Key layout (prefixes 0x50–0x5f): 0x50 | height (u64 BE) -> block hash (32); 0x51 -> last recorded
- * height (u64 BE); 0x52 | height (u64 BE) -> block time (u64 BE, Unix ms).
+ * height (u64 BE); 0x52 | height (u64 BE) -> block time (u64 BE, Unix ms); 0x53 -> the activation
+ * record (consumer-sdk ZK_ACTIVATION_STATE_KEY, encodeZkActivation).
  */
 import { aegis } from "@aegis/proto";
 import { BinaryWriter } from "cosmjs-types/binary";
-import { assertValidZkCertificate, bytesEqual, toHex, ZkCertificateError, type ZkCertificate } from "@aegis/consumer-sdk";
+import {
+  assertValidZkCertificate,
+  bytesEqual,
+  decodeZkActivation,
+  encodeZkActivation,
+  parseZkVerificationKey,
+  toHex,
+  ZERO_HASH,
+  ZK_ACTIVATION_STATE_KEY,
+  ZK_MAX_VERIFICATION_KEY_JSON_LENGTH,
+  ZkCertificateError,
+  type Groth16VerificationKey,
+  type ZkActivation,
+  type ZkCertificate,
+} from "@aegis/consumer-sdk";
 import { decodeZkCertificate, encodeZkCertificate } from "../../../codec/codec.js";
 import type { Genesis } from "../../../genesis.js";
 import type { KVStore, ReadonlyKVStore } from "../../../state/index.js";
@@ -40,6 +60,8 @@ import { getValidatorSetForHeight } from "../staking/validatorSet.js";
 
 export const MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL = "/aegis.zk.v1.MsgSubmitZkCertificate";
 export const MSG_SUBMIT_ZK_CERTIFICATE_RESPONSE_TYPE_URL = "/aegis.zk.v1.MsgSubmitZkCertificateResponse";
+export const MSG_ACTIVATE_ZK_TYPE_URL = "/aegis.zk.v1.MsgActivateZk";
+export const MSG_ACTIVATE_ZK_RESPONSE_TYPE_URL = "/aegis.zk.v1.MsgActivateZkResponse";
 /** Heights whose block hash the state keeps: a certificate older than this cannot be recorded. */
 export const ZK_BLOCK_HASH_WINDOW = 1000;
 /** Gas of the certificate's verification, on top of the store's gas (priced for ~25 ms of pairings; mcl checks one in ~6 ms, decision 26). */
@@ -86,6 +108,64 @@ export function getLastCertifiedHeight(store: ReadonlyKVStore): number {
   return raw ? Number(decodeU64(raw)) : 0;
 }
 
+/** The chain's verification key and the first height a certificate may be of. */
+export interface ZkKey {
+  verificationKey: Groth16VerificationKey;
+  fromHeight: number;
+}
+
+/** The activation record in `store` (undefined: not activated, or a chain with the key in its genesis). */
+export function getZkActivation(store: ReadonlyKVStore): ZkActivation | undefined {
+  const raw = store.get(ZK_ACTIVATION_STATE_KEY);
+  return raw ? decodeZkActivation(raw) : undefined;
+}
+
+/**
+ * A reader of the chain's key: the genesis key from height 1, or the activated one from the height
+ * after its record's trusted point; undefined before activation. The decoded key is reused while the
+ * record's bytes stay the same (the verifier prepares each key object once).
+ */
+export function createZkKeyReader(zk: NonNullable<Genesis["zk"]>): (store: ReadonlyKVStore) => ZkKey | undefined {
+  if (zk.verificationKey) {
+    const fixed = { verificationKey: zk.verificationKey, fromHeight: 1 };
+    return () => fixed;
+  }
+  let cached: { raw: Uint8Array; key: ZkKey } | undefined;
+  return (store) => {
+    const raw = store.get(ZK_ACTIVATION_STATE_KEY);
+    if (!raw) return undefined;
+    if (cached && bytesEqual(cached.raw, raw)) return cached.key;
+    const a = decodeZkActivation(raw);
+    cached = { raw: raw.slice(), key: { verificationKey: a.verificationKey, fromHeight: a.trust.height + 1 } };
+    return cached.key;
+  };
+}
+
+/** /aegis.zk.v1.MsgActivateZk in domain form. */
+export interface MsgActivateZk {
+  authority: string;
+  circuit: string;
+  verificationKeyJson: string;
+}
+
+/** Codec of MsgActivateZk in the cosmjs-types shape (for a cosmjs Registry). */
+export const AegisMsgActivateZk = {
+  typeUrl: MSG_ACTIVATE_ZK_TYPE_URL,
+  encode(m: MsgActivateZk, writer: BinaryWriter = BinaryWriter.create()): BinaryWriter {
+    if (m.authority !== "") writer.uint32(10).string(m.authority);
+    if (m.circuit !== "") writer.uint32(18).string(m.circuit);
+    if (m.verificationKeyJson !== "") writer.uint32(26).string(m.verificationKeyJson);
+    return writer;
+  },
+  decode(input: Uint8Array): MsgActivateZk {
+    const m = aegis.zk.v1.MsgActivateZk.decode(input);
+    return { authority: m.authority, circuit: m.circuit, verificationKeyJson: m.verification_key_json };
+  },
+  fromPartial(p: Partial<MsgActivateZk>): MsgActivateZk {
+    return { authority: p.authority ?? "", circuit: p.circuit ?? "", verificationKeyJson: p.verificationKeyJson ?? "" };
+  },
+};
+
 /** /aegis.zk.v1.MsgSubmitZkCertificate in domain form (the certificate's chain id is the hub's own). */
 export interface MsgSubmitZkCertificate {
   /** aegis1…: signs and pays the fee (the reward goes to certificate.prover). */
@@ -115,8 +195,8 @@ export const AegisMsgSubmitZkCertificate = {
   },
 };
 
-const fail = (reason: string): never => {
-  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL, reason });
+const fail = (reason: string, typeUrl = MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL): never => {
+  throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl, reason });
 };
 
 function submitterOf(m: MsgSubmitZkCertificate): Uint8Array {
@@ -128,10 +208,11 @@ function submitterOf(m: MsgSubmitZkCertificate): Uint8Array {
  * `denom`) per recorded certificate; `denom` is also the consumers module's bond denom, the prover
  * pool's.
  */
-export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string): MsgHandler<never>[] {
-  const opts = (chainId: string) => ({ chainId, verificationKeys: { [zk.circuit]: zk.verificationKey }, capacities: { [zk.circuit]: zk.capacity } });
+export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string, genesisTime: number): MsgHandler<never>[] {
+  const keyOf = createZkKeyReader(zk);
   const rootOf = createEpochZkRootCache(zk.capacity);
-  const rootAt = (store: ReadonlyKVStore, height: number): bigint => rootOf(getValidatorSetForHeight(store, height) ?? fail(`no validator set at height ${height}`));
+  const rootAt = (store: ReadonlyKVStore, height: number, typeUrl = MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL): bigint =>
+    rootOf(getValidatorSetForHeight(store, height) ?? fail(`no validator set at height ${height}`, typeUrl));
   const reward = BigInt(zk.proverReward);
   const handler: MsgHandler<MsgSubmitZkCertificate> = {
     typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_TYPE_URL,
@@ -144,6 +225,8 @@ export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string):
     },
     process(ctx, m): MsgResult {
       const cert = { ...m.certificate!, chainId: ctx.chainId };
+      const key = keyOf(ctx.store) ?? fail("this chain's ZK certificates have not started: its verification key is set by MsgActivateZk, not yet sent");
+      if (cert.height < key.fromHeight) fail(`certificate height ${cert.height} is before the chain's ZK certificates start (${key.fromHeight})`);
       const last = getLastCertifiedHeight(ctx.store);
       if (cert.height <= last) fail(`certificate height ${cert.height} is not above the last recorded certificate (${last})`);
       if (cert.height >= ctx.height) fail(`certificate height ${cert.height} is not a committed height (this block is ${ctx.height})`);
@@ -154,7 +237,7 @@ export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string):
       if (cert.nextValidatorSetRoot !== rootAt(ctx.store, cert.height + 1)) fail("next validator set root is not the set of the next height");
       ctx.consumeGas?.(ZK_VERIFY_GAS, "zkVerify");
       try {
-        assertValidZkCertificate(cert, rootAt(ctx.store, cert.height), opts(ctx.chainId));
+        assertValidZkCertificate(cert, rootAt(ctx.store, cert.height), { chainId: ctx.chainId, verificationKeys: { [zk.circuit]: key.verificationKey }, capacities: { [zk.circuit]: zk.capacity } });
       } catch (e) {
         if (e instanceof ZkCertificateError) fail(`certificate: ${e.message} [${e.code}]`);
         throw e;
@@ -190,5 +273,55 @@ export function createZkHandlers(zk: NonNullable<Genesis["zk"]>, denom: string):
       return { response: { typeUrl: MSG_SUBMIT_ZK_CERTIFICATE_RESPONSE_TYPE_URL, value } };
     },
   };
-  return [handler as unknown as MsgHandler<never>];
+  const activate: MsgHandler<MsgActivateZk> = {
+    typeUrl: MSG_ACTIVATE_ZK_TYPE_URL,
+    decode: (b) => AegisMsgActivateZk.decode(b),
+    getSigners: (m) => [parseMessageAddress(m.authority, ACCOUNT_ADDRESS_PREFIX, "authority", MSG_ACTIVATE_ZK_TYPE_URL)],
+    validateBasic(m) {
+      parseMessageAddress(m.authority, ACCOUNT_ADDRESS_PREFIX, "authority", MSG_ACTIVATE_ZK_TYPE_URL);
+      if (m.circuit !== zk.circuit) fail(`circuit: ${JSON.stringify(m.circuit.slice(0, 64))} is not the genesis's (${zk.circuit})`, MSG_ACTIVATE_ZK_TYPE_URL);
+      parseActivationKey(m.verificationKeyJson);
+    },
+    process(ctx, m): MsgResult {
+      const A = MSG_ACTIVATE_ZK_TYPE_URL;
+      if (!zk.authority) fail("this chain's verification key is in its genesis: there is nothing to activate", A);
+      const signer = parseMessageAddress(m.authority, ACCOUNT_ADDRESS_PREFIX, "authority", A);
+      if (!bytesEqual(signer, zk.authority!)) fail(`authority: ${m.authority} is not the genesis's zk.authority (${toBech32(ACCOUNT_ADDRESS_PREFIX, zk.authority!)})`, A);
+      const done = getZkActivation(ctx.store);
+      if (done) fail(`the chain's ZK certificates started already, from height ${done.trust.height + 1}: the key is set once`, A);
+      const verificationKey = parseActivationKey(m.verificationKeyJson);
+      // The succinct tier starts at the newest block whose hash the state holds however the transaction
+      // runs (in a block, or checked against the committed state): two below this one, whose hash the
+      // previous block recorded. Certificates are of heights above it.
+      const point = Math.max(0, ctx.height - 2);
+      const blockHash = point === 0 ? ZERO_HASH.slice() : (getRecordedBlockHash(ctx.store, point) ?? fail(`the block hash of height ${point} is not recorded`, A));
+      const time = point === 0 ? genesisTime : (getRecordedBlockTime(ctx.store, point) ?? fail(`the block time of height ${point} is not recorded`, A));
+      const record: ZkActivation = { circuit: zk.circuit, capacity: zk.capacity, verificationKey, trust: { height: point, time, blockHash, nextValidatorSetRoot: rootAt(ctx.store, point + 1, A) } };
+      ctx.store.set(ZK_ACTIVATION_STATE_KEY, encodeZkActivation(record));
+      ctx.events.push(
+        { type: "message", attributes: [{ key: "action", value: A }, { key: "sender", value: m.authority }, { key: "module", value: "zk" }] },
+        { type: "zk_activated", attributes: [{ key: "circuit", value: zk.circuit }, { key: "from_height", value: String(point + 1) }] },
+      );
+      const value = aegis.zk.v1.MsgActivateZkResponse.encode({ from_height: point + 1 }).finish();
+      return { response: { typeUrl: MSG_ACTIVATE_ZK_RESPONSE_TYPE_URL, value } };
+    },
+  };
+  return [handler as unknown as MsgHandler<never>, activate as unknown as MsgHandler<never>];
+}
+
+function parseActivationKey(json: string): Groth16VerificationKey {
+  const A = MSG_ACTIVATE_ZK_TYPE_URL;
+  if (json.length > ZK_MAX_VERIFICATION_KEY_JSON_LENGTH) fail(`verification_key_json: ${json.length} characters, at most ${ZK_MAX_VERIFICATION_KEY_JSON_LENGTH}`, A);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return fail("verification_key_json: not JSON", A);
+  }
+  try {
+    return parseZkVerificationKey(raw, "verification_key_json");
+  } catch (e) {
+    if (e instanceof ZkCertificateError) return fail(e.message, A);
+    throw e;
+  }
 }
