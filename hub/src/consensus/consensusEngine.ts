@@ -15,10 +15,10 @@ import {
   type PolkaCertificate,
   type ValidatorSet,
 } from "@aegis/consumer-sdk";
-import { getEvidenceId, type HubDb, type WalEntry } from "../db/index.js";
+import { getEvidenceId, type WalEntry } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
-import type { Mempool } from "../node/mempool.js";
+import { realTicker, type EngineMempool, type EngineStore, type TickerHandle, type TimeoutTicker } from "./engineModules.js";
 import type { PrivValidator } from "../signer/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "../app/application.js";
 import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
@@ -70,15 +70,19 @@ export interface Clock {
 }
 
 export interface ConsensusEngineModules {
-  db: HubDb;
-  mempool: Mempool;
+  /** The block store, WAL, evidence pool and polka store (a HubDb in a node). */
+  db: EngineStore;
+  mempool: EngineMempool;
   outbox: ConsensusOutbox;
   /** null on a node that follows without voting. */
   privValidator: PrivValidator | null;
   /** The state machine that executes blocks. */
   app: Application;
   logger: Logger;
+  /** Default Date.now. */
   clock?: Clock;
+  /** Default realTicker (setTimeout). */
+  ticker?: TimeoutTicker;
 }
 
 export interface CommitEvent {
@@ -146,8 +150,10 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   private draining = false;
   private running = false;
   private replaying = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private rebroadcastTimer: NodeJS.Timeout | null = null;
+  private readonly ticker: TimeoutTicker;
+  /** The height's round timeouts and deferred proposal (cancelled when the height changes or the engine stops). */
+  private readonly timers = new Set<TickerHandle>();
+  private rebroadcastTimer: TickerHandle | null = null;
   private readonly future = new Map<number, Input[]>();
   private futureCount = 0;
   /** Proposal first seen at (round → Unix ms), for the finality metric. */
@@ -166,6 +172,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.genesis = opts.genesis;
     this.log = modules.logger.child({ module: "consensus" });
     this.clock = modules.clock ?? { now: () => Date.now() };
+    this.ticker = modules.ticker ?? realTicker;
     this.emptyBlockWaitMs = opts.createEmptyBlocksIntervalMs ?? 1000;
     this.maxBlockBytes = opts.maxBlockBytes ?? 4 * 1024 * 1024;
     this.maxBlockTxs = opts.maxBlockTxs ?? 10_000;
@@ -278,17 +285,39 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
       this.replaying = false;
       await this.resumeAfterReplay();
     }
-    this.rebroadcastTimer = setInterval(() => this.push({ kind: "task", run: async () => this.rebroadcast() }), this.rebroadcastMs);
+    this.scheduleRebroadcast();
     this.log.info("consensus started", { height: this.tip.height + 1, validatorIndex: this.selfIndex });
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    if (this.rebroadcastTimer) clearInterval(this.rebroadcastTimer);
+    this.cancelTimers();
+    if (this.rebroadcastTimer !== null) this.ticker.cancel(this.rebroadcastTimer);
     this.rebroadcastTimer = null;
     await this.whenIdle();
+  }
+
+  /** Every rebroadcastMs, while running: our votes and proposal of the height again (a lost message does not stall it). */
+  private scheduleRebroadcast(): void {
+    this.rebroadcastTimer = this.ticker.schedule(this.rebroadcastMs, () => {
+      if (!this.running) return;
+      this.push({ kind: "task", run: async () => this.rebroadcast() });
+      this.scheduleRebroadcast();
+    });
+  }
+
+  /** Runs `fn` after `ms` unless the height changes or the engine stops first. */
+  private after(ms: number, fn: () => void): void {
+    const t = this.ticker.schedule(ms, () => {
+      this.timers.delete(t);
+      fn();
+    });
+    this.timers.add(t);
+  }
+
+  private cancelTimers(): void {
+    for (const t of this.timers) this.ticker.cancel(t);
+    this.timers.clear();
   }
 
   /** Resolves when the inbox is empty and nothing is being processed. */
@@ -582,11 +611,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   }
 
   private scheduleTimeout(height: number, round: number, step: Step.Propose | Step.Prevote | Step.Precommit, ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.push({ kind: "timeout", height, round, step });
-    }, ms);
-    this.timers.add(t);
+    this.after(ms, () => this.push({ kind: "timeout", height, round, step }));
   }
 
   private async castVote(eff: Extract<ConsensusEffect, { kind: "vote" }>): Promise<void> {
@@ -620,11 +645,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
 
   private deferPropose(p: NonNullable<ConsensusEngine["pendingPropose"]>, ms: number): void {
     this.pendingPropose = p;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.push({ kind: "task", run: async () => this.tryPendingPropose(false) });
-    }, ms);
-    this.timers.add(t);
+    this.after(ms, () => this.push({ kind: "task", run: async () => this.tryPendingPropose(false) }));
   }
 
   /** Defers a new block while the tip's certificate lacks validators and the wait has time left. */
@@ -786,8 +807,7 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   }
 
   private async enterHeight(height: number): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.cancelTimers();
     this.pendingPropose = null;
     this.proposalSeenAt = new Map();
     this.ownProposals = new Map();

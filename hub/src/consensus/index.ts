@@ -6,3 +6,4 @@ export * from "./roundState.js";
 export * from "./blockRules.js";
 export * from "./voteBatchVerifier.js";
 export * from "./consensusEngine.js";
+export * from "./engineModules.js";

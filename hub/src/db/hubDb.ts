@@ -95,6 +95,15 @@ export class HubDb {
     return new HubDb({ path }, { root });
   }
 
+  /**
+   * A database over a level the caller opened (the simulator's in-memory disk, hub/src/sim/simDisk.ts):
+   * the same repositories as open() gives. `label` stands for the path in messages.
+   */
+  static fromLevel(root: HubLevel, label: string): HubDb {
+    if (root.status !== "open") throw new DbError({ code: "DB_ERROR_OPEN_FAILED", path: label, reason: `the level is ${root.status}` }, `cannot use the level ${label}: it is ${root.status}`);
+    return new HubDb({ path: label }, { root });
+  }
+
   get isOpen(): boolean {
     return this.#root.status === "open";
   }
