@@ -18,8 +18,7 @@ import {
 import { getEvidenceId, type WalEntry } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Genesis } from "../genesis.js";
-import { realTicker, type EngineMempool, type EngineStore, type TickerHandle, type TimeoutTicker } from "./engineModules.js";
-import type { PrivValidator } from "../signer/index.js";
+import { realTicker, type EngineMempool, type EngineSigner, type EngineStore, type TickerHandle, type TimeoutTicker } from "./engineModules.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "../app/application.js";
 import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
 import { MAX_EVIDENCE_PER_BLOCK } from "../codec/codec.js";
@@ -75,7 +74,7 @@ export interface ConsensusEngineModules {
   mempool: EngineMempool;
   outbox: ConsensusOutbox;
   /** null on a node that follows without voting. */
-  privValidator: PrivValidator | null;
+  privValidator: EngineSigner | null;
   /** The state machine that executes blocks. */
   app: Application;
   logger: Logger;

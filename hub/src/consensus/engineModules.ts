@@ -1,5 +1,6 @@
 import type { HubDb } from "../db/index.js";
 import type { Mempool } from "../node/mempool.js";
+import type { PrivValidator } from "../signer/index.js";
 
 /**
  * What the consensus engine needs of its collaborators, and nothing more: so that the same engine
@@ -25,6 +26,9 @@ export interface EngineStore {
 
 /** The mempool as the proposer sees it: its size (an empty one defers the block), a batch to propose, and the committed ones out. */
 export type EngineMempool = Pick<Mempool, "size" | "reap" | "removeCommitted">;
+
+/** The validator's signer: its key, and signatures through the double-sign guard (PrivValidator in a node). */
+export type EngineSigner = Pick<PrivValidator, "publicKey" | "signVote" | "signProposal">;
 
 /** An opaque handle of a scheduled callback. */
 export type TickerHandle = unknown;

@@ -27,6 +27,7 @@ export class SimDisk {
   /** Index in #log of the last synced write (-1: none). */
   #lastSynced = -1;
   #level: SimLevel | null = null;
+  #failAt: { left: number; onFail: () => void } | null = null;
 
   /** Writes since the last synced one (what a crash may lose). */
   get unsyncedWrites(): number {
@@ -55,6 +56,7 @@ export class SimDisk {
   async crash(keep: KeepUnsynced = () => 0): Promise<void> {
     const level = this.#level;
     this.#level = null;
+    this.#failAt = null;
     if (level) {
       level.dead = true;
       await level.close().catch(() => undefined);
@@ -62,6 +64,26 @@ export class SimDisk {
     const n = this.unsyncedWrites;
     const k = Math.max(0, Math.min(n, Math.floor(keep(n))));
     this.#log.length = this.#lastSynced + 1 + k;
+  }
+
+  /**
+   * The process dies in the middle of its `k`-th write from now: that write fails (the caller's
+   * promise rejects, nothing of it is stored) and so does every later one, and `onFail` is called
+   * (the simulation then crash()es the disk and restarts the node).
+   */
+  failAtWrite(k: number, onFail: () => void): void {
+    this.#failAt = { left: Math.max(1, Math.floor(k)), onFail };
+  }
+
+  /** @internal SimLevel asks before each write: throws when the process is to die at this one. */
+  beforeWrite(level: SimLevel): void {
+    const f = this.#failAt;
+    if (!f) return;
+    if (--f.left > 0) return;
+    this.#failAt = null;
+    level.dead = true;
+    queueMicrotask(f.onFail);
+    throw new Error("SimDisk: the process crashed during this write");
   }
 
   /** @internal SimLevel's writes. */
@@ -81,7 +103,7 @@ interface LevelInternals {
 const memory = MemoryLevel.prototype as unknown as LevelInternals;
 
 /** A MemoryLevel whose writes go to its SimDisk's log too. */
-class SimLevel extends MemoryLevel<string, Uint8Array> {
+export class SimLevel extends MemoryLevel<string, Uint8Array> {
   /** Set by a crash: later writes are refused (the process is gone). */
   dead = false;
 
@@ -99,6 +121,7 @@ class SimLevel extends MemoryLevel<string, Uint8Array> {
 
   #check(): void {
     if (this.dead) throw new Error("SimDisk: the process crashed");
+    this.disk.beforeWrite(this);
   }
 
   async _put(key: unknown, value: unknown, options: { sync?: boolean }): Promise<void> {

@@ -57,110 +57,11 @@ import {
   type TimeoutConfig,
   type Vote,
 } from "../consensus/index.js";
+import { EventQueue } from "./eventQueue.js";
+import { Prng } from "./random.js";
 
-// ------------------------------------------------------------------------------------------ PRNG
-
-/** mulberry32: small, fast, seedable; good enough for simulation. */
-export class Prng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  nextU32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.nextU32() / 4294967296;
-  }
-  /** Uniform integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i += 4) {
-      let x = this.nextU32();
-      for (let k = 0; k < 4 && i + k < n; k++, x >>>= 8) out[i + k] = x & 0xff;
-    }
-    return out;
-  }
-}
-
-// ---------------------------------------------------------------------------------- event queue
-
-interface QueueEntry<T> {
-  time: number;
-  seq: number;
-  item: T;
-}
-
-/** Binary min-heap by (time, seq): equal times pop in insertion order, so runs are deterministic. */
-export class EventQueue<T> {
-  private heap: QueueEntry<T>[] = [];
-  private seq = 0;
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  push(time: number, item: T): void {
-    const e = { time, seq: this.seq++, item };
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(e, h[p]!)) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = e;
-  }
-
-  pop(): QueueEntry<T> | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && less(h[r]!, h[l]!) ? r : l;
-        if (!less(h[c]!, last)) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
-}
-
-function less<T>(a: QueueEntry<T>, b: QueueEntry<T>): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
-}
+export { Prng } from "./random.js";
+export { EventQueue } from "./eventQueue.js";
 
 // ------------------------------------------------------------------------------------- options
 
