@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
-const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs", "consumer-finality": "consumerFinality.mjs", "light-client": "lightClient.mjs", forks: "forks.mjs" };
+const BENCHES = { consensus: "consensus.mjs", txs: "txs.mjs", app: "app.mjs", zk: "zk.mjs", consumers: "consumers.mjs", "consumer-finality": "consumerFinality.mjs", "light-client": "lightClient.mjs", forks: "forks.mjs", chaos: "chaos.mjs" };
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === "--help" || !BENCHES[name]) {
-  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --batch B --no-bank (consumers)] [--tx send|checkpoint (app)] [--seconds S --txs R --poll-ms M --zk none|prove (consumer-finality)] [--epochs N --zk-epochs N --validators N,N --runs K --prove-only --no-prove --no-zk (light-client)] [--forks N --bound-ms M --no-y-traffic (forks)]\n`);
+  console.log(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--quick] [--validators N --rate R --seconds S --zk M --node-flags F (txs)] [--sizes N,N (zk)] [--make-ptau K (zk)] [--consumers N,N --seconds S --batch B --no-bank (consumers)] [--tx send|checkpoint (app)] [--seconds S --txs R --poll-ms M --zk none|prove (consumer-finality)] [--epochs N --zk-epochs N --validators N,N --runs K --prove-only --no-prove --no-zk (light-client)] [--forks N --bound-ms M --no-y-traffic (forks)] [--seconds S --seed N --validators N --senders K --bound-ms M --port-base P --keep (chaos)]\n`);
   console.log("  consensus   finality latency and block rate: simulation (4/16/64 validators) and real processes over libp2p (4/16)");
   console.log("  txs         cosmjs-signed bank sends to a 4-validator hub at offered rates of 500, 1000, 1500 tx/s and a burst:");
   console.log("              finalized tx/s, tx latency, finality, node CPU per tx (--quick: 1000 tx/s for 4 s;");
@@ -39,6 +39,14 @@ if (!name || name === "--help" || !BENCHES[name]) {
   console.log("              honest validators slashed (must be 0), re-halts after a resume");
   console.log("              (default 20 forks; --quick: 3; --forks N; --bound-ms M detection bound, default 60000; --no-y-traffic:");
   console.log("              side Y gets no bank sends and commits one empty block a second)");
+  console.log("  chaos       fault campaign over real processes on loopback: 4 validators (--validators 4..7), a ledger consumer chain");
+  console.log("              (producer + full node) and cosmjs bank sends (--senders K, default 4); at seeded random moments (--seed N):");
+  console.log("              kill -9 and restart a validator or a consumer node, SIGSTOP/SIGCONT one, isolate a validator or split the");
+  console.log("              validators into two groups without 2/3 (deny lists, p2p.denyPeersFile), then heal. Checks after every fault");
+  console.log("              and at the end: same block hash at every height on every node, no evidence or fork case, nobody slashed,");
+  console.log("              the consumer's hub-final blocks never lost, progress within --bound-ms (30000) of each heal, every");
+  console.log("              acknowledged tx on every node (default 600 s of faults; --quick: 120 s; --seconds S; --port-base P, default");
+  console.log("              29500; --keep: keep the homes and logs); exits 1 when a check failed");
   process.exit(name && name !== "--help" ? 1 : 0);
 }
 const file = join(dirname(fileURLToPath(import.meta.url)), BENCHES[name]);

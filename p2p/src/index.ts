@@ -3,6 +3,7 @@ export { createPeerPrivateKey, decodePeerPrivateKey, peerIdFromPrivateKey } from
 export { isNetworkError, NetworkError, type NetworkErrorCode, type NetworkErrorType } from "./errors.js";
 export { gossipTopic, requestProtocol } from "./gossipTopic.js";
 export { computeGossipMessageId, GOSSIP_HEARTBEAT_MS, GOSSIP_MAX_PAYLOAD_BYTES, gossipsubOptions } from "./gossipsubOptions.js";
+export { DEFAULT_DENY_PEERS_POLL_MS, parseDenyPeersFile, PeerGate, type DenyListListener, type PeerGateModules, type PeerGateOpts } from "./peerGate.js";
 export { readFrame, StreamEndedError, writeFrame } from "./readFrame.js";
 export {
   DEFAULT_BOOTSTRAP_REDIAL_MS,

@@ -13,6 +13,7 @@ import { decodePeerPrivateKey } from "./createPeerPrivateKey.js";
 import { NetworkError } from "./errors.js";
 import { gossipTopic, requestProtocol } from "./gossipTopic.js";
 import { GOSSIP_MAX_PAYLOAD_BYTES, gossipsubOptions } from "./gossipsubOptions.js";
+import { PeerGate } from "./peerGate.js";
 import { readFrame, StreamEndedError, writeFrame } from "./readFrame.js";
 
 export type ValidationResult = "accept" | "ignore" | "reject";
@@ -41,6 +42,14 @@ export interface P2pNetworkOpts<K extends string = string> {
   maxMessageBytes?: number;
   /** Bootstrap re-dial period; default 2000 ms. */
   bootstrapRedialMs?: number;
+  /**
+   * A JSON file holding an array of peer ids this node must not be connected to (peerGate.ts): read
+   * at start and again every `denyPeersPollMs` (default 200); connections to a peer that becomes
+   * denied are closed, and a peer taken off the list is re-dialled like any bootstrap peer. A missing
+   * file denies nobody; a malformed one is logged and the previous list kept.
+   */
+  denyPeersFile?: string;
+  denyPeersPollMs?: number;
 }
 
 export interface P2pNetworkModules {
@@ -107,6 +116,7 @@ export class P2pNetwork<GossipKind extends string = string> {
   private readonly registeredProtocols = new Set<string>();
   private readonly listeners = new Map<P2pNetworkEvent, Set<PeerEventListener>>();
   private readonly dialing = new Set<string>();
+  private readonly gate: PeerGate | undefined;
   private privateKey: PrivateKey | undefined;
   private peerIdStr: string | undefined;
   private node: Libp2p<Services> | undefined;
@@ -127,6 +137,10 @@ export class P2pNetwork<GossipKind extends string = string> {
     if (opts.privateKey !== undefined) this.privateKey = decodePeerPrivateKey(opts.privateKey);
     this.kinds = [...opts.kinds];
     for (const kind of this.kinds) this.topicToKind.set(gossipTopic(this.chainId, kind), kind);
+    if (opts.denyPeersFile !== undefined) {
+      this.gate = new PeerGate({ denyPeersFile: opts.denyPeersFile, pollMs: opts.denyPeersPollMs }, { logger: this.log });
+      this.gate.onChange(() => this.closeDeniedConnections());
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -141,24 +155,21 @@ export class P2pNetwork<GossipKind extends string = string> {
 
   private async doStart(): Promise<void> {
     this.privateKey ??= await generateKeyPair("Ed25519");
-    const node = await createLibp2p<Services>({
-      start: false,
-      privateKey: this.privateKey,
-      addresses: { listen: this.listen },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      connectionManager: {
-        // Devnets run many nodes on one loopback host; the default (5/s per host) is too tight.
-        inboundConnectionThreshold: 100,
-      },
-      services: {
-        identify: identify(),
-        pubsub: gossipsub(gossipsubOptions(this.chainId, this.kinds)),
-      },
-    });
+    // The deny list is read before the first connection, so a denied peer is never connected.
+    await this.gate?.start();
+    let node: Libp2p<Services>;
+    try {
+      node = await this.createNode();
+    } catch (err) {
+      this.gate?.stop();
+      throw err;
+    }
 
-    node.addEventListener("peer:connect", (evt) => this.emit("peer:connect", evt.detail.toString()));
+    node.addEventListener("peer:connect", (evt) => {
+      // A connection that was being upgraded while its peer became denied got past the gater.
+      if (this.gate?.isDenied(evt.detail.toString())) return void this.closeDeniedConnections(node);
+      this.emit("peer:connect", evt.detail.toString());
+    });
     node.addEventListener("peer:disconnect", (evt) => this.emit("peer:disconnect", evt.detail.toString()));
     node.services.pubsub.addEventListener("message", (evt) => this.onGossipMessage(evt.detail));
 
@@ -169,6 +180,7 @@ export class P2pNetwork<GossipKind extends string = string> {
       await node.start();
     } catch (err) {
       await Promise.resolve(node.stop()).catch(() => {});
+      this.gate?.stop();
       throw err;
     }
     this.node = node;
@@ -180,10 +192,31 @@ export class P2pNetwork<GossipKind extends string = string> {
     this.redialTimer.unref();
   }
 
+  private createNode(): Promise<Libp2p<Services>> {
+    return createLibp2p<Services>({
+      start: false,
+      privateKey: this.privateKey,
+      addresses: { listen: this.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        // Devnets run many nodes on one loopback host; the default (5/s per host) is too tight.
+        inboundConnectionThreshold: 100,
+      },
+      ...(this.gate !== undefined ? { connectionGater: this.gate.connectionGater } : {}),
+      services: {
+        identify: identify(),
+        pubsub: gossipsub(gossipsubOptions(this.chainId, this.kinds)),
+      },
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.starting !== undefined) await this.starting.catch(() => {});
     if (this.redialTimer !== undefined) clearInterval(this.redialTimer);
     this.redialTimer = undefined;
+    this.gate?.stop();
     const node = this.node;
     this.node = undefined;
     if (node === undefined) return;
@@ -241,13 +274,27 @@ export class P2pNetwork<GossipKind extends string = string> {
     if (node === undefined) return;
     for (const { addr, peerId } of this.bootstrapPeers) {
       const id = peerId.toString();
-      if (peerId.equals(node.peerId) || this.dialing.has(id) || node.getConnections(peerId).length > 0) continue;
+      if (peerId.equals(node.peerId) || this.dialing.has(id) || this.gate?.isDenied(id) || node.getConnections(peerId).length > 0) continue;
       this.dialing.add(id);
       node
         .dial(addr, { signal: AbortSignal.timeout(Math.max(this.redialMs, 1000)) })
         .then(() => this.log.debug("bootstrap peer dialled", { peer: id }))
         .catch((err: unknown) => this.log.debug("bootstrap dial failed", { peer: id, addr: addr.toString(), err: errMessage(err) }))
         .finally(() => this.dialing.delete(id));
+    }
+  }
+
+  /** Closes every connection to a peer the deny list now names (the gater refuses new ones). */
+  private closeDeniedConnections(node: Libp2p<Services> | undefined = this.node): void {
+    const gate = this.gate;
+    if (node === undefined || gate === undefined) return;
+    for (const peer of node.getPeers()) {
+      const id = peer.toString();
+      if (!gate.isDenied(id)) continue;
+      node.hangUp(peer).then(
+        () => this.log.debug("denied peer disconnected", { peer: id }),
+        (err: unknown) => this.log.warn("failed to disconnect a denied peer", { peer: id, err: errMessage(err) }),
+      );
     }
   }
 

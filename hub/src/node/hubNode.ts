@@ -136,7 +136,13 @@ export class HubNode {
       this.app = app;
       const privValidator = this.opts.blsSecretKey ? await PrivValidator.load({ blsSecretKey: this.opts.blsSecretKey }, { db: this.db }) : null;
       this.network = new HubNetwork(
-        { chainId: genesis.chainId, listen: config.p2p.listen, bootstrap: config.p2p.bootstrap, privateKey: this.opts.nodeKey },
+        {
+          chainId: genesis.chainId,
+          listen: config.p2p.listen,
+          bootstrap: config.p2p.bootstrap,
+          privateKey: this.opts.nodeKey,
+          ...(config.p2p.denyPeersFile !== undefined ? { denyPeersFile: config.p2p.denyPeersFile } : {}),
+        },
         { logger: this.logger.child({ module: "p2p" }) },
       );
       this.engine = new ConsensusEngine(

@@ -8,7 +8,14 @@ import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, TxError } from "../tx/ind
 /** config.json in a node's home folder. */
 export interface NodeConfig {
   moniker: string;
-  p2p: { listen: string[]; bootstrap: string[] };
+  /**
+   * `denyPeersFile` (optional, a path; relative paths are the home's): a JSON array of peer ids this
+   * node refuses to be connected to, re-read when it changes (about every 200 ms); connections to a
+   * peer added to it are closed, and one removed from it is dialled again. A missing file denies
+   * nobody; a malformed one is logged and the previous list kept. For cutting links between nodes on
+   * one host (the chaos bench); absent by default.
+   */
+  p2p: { listen: string[]; bootstrap: string[]; denyPeersFile?: string };
   api: { host: string; port: number };
   /**
    * `polkaRetentionHeights`: the polkas (more than 2/3 of the prevotes for one block in one round) this
@@ -109,6 +116,7 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (typeof c.moniker !== "string" || c.moniker.length === 0) throw bad("moniker", "must be a non-empty string");
   if (!Array.isArray(c.p2p.listen) || !c.p2p.listen.every((a) => typeof a === "string")) throw bad("p2p.listen", "must be a list of multiaddrs");
   if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");
+  if (c.p2p.denyPeersFile !== undefined && (typeof c.p2p.denyPeersFile !== "string" || c.p2p.denyPeersFile.length === 0)) throw bad("p2p.denyPeersFile", "must be a path (a non-empty string)");
   if (!Number.isInteger(c.api.port) || c.api.port < 0 || c.api.port > 65535) throw bad("api.port", "must be a port number");
   for (const [k, v] of Object.entries(c.consensus)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.${k}`, "must be a non-negative integer");
   if (!Number.isSafeInteger(c.mempool.maxTxs) || c.mempool.maxTxs < 1) throw bad("mempool.maxTxs", "must be a positive integer");
@@ -116,7 +124,8 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (typeof c.zk.wasm !== "string" || typeof c.zk.zkey !== "string") throw bad("zk", "wasm and zkey must be paths (strings)");
   if (c.zk.prover && (!c.zk.wasm || !c.zk.zkey)) throw bad("zk", "a prover needs zk.wasm and zk.zkey (the circuit's artifacts)");
   if (!["debug", "info", "warn", "error"].includes(c.logLevel)) throw bad("logLevel", "must be debug, info, warn or error");
-  // Relative artifact paths are the home's, not the working folder's: a home can be moved as a whole.
+  // Relative paths (artifacts, the deny list) are the home's, not the working folder's: a home can be moved as a whole.
+  if (c.p2p.denyPeersFile !== undefined) c.p2p.denyPeersFile = resolve(home, c.p2p.denyPeersFile);
   if (c.zk.wasm) c.zk.wasm = resolve(home, c.zk.wasm);
   if (c.zk.zkey) c.zk.zkey = resolve(home, c.zk.zkey);
   return c;

@@ -37,7 +37,18 @@ test("relative artifact paths are the home's, not the working folder's", async (
   expect((await loadNodeConfig(home)).zk).toEqual({ prover: true, wasm: join(home, "zk/quorum8.wasm"), zkey: join(home, "zk/quorum8.zkey") });
 });
 
+test("no deny list by default; a relative deny list path is the home's", async () => {
+  await write({ moniker: "n" });
+  expect((await loadNodeConfig(home)).p2p.denyPeersFile).toBeUndefined();
+  await write({ moniker: "n", p2p: { denyPeersFile: "deny-peers.json" } });
+  expect((await loadNodeConfig(home)).p2p.denyPeersFile).toBe(join(home, "deny-peers.json"));
+  await write({ moniker: "n", p2p: { denyPeersFile: "/tmp/x/deny.json" } });
+  expect((await loadNodeConfig(home)).p2p.denyPeersFile).toBe("/tmp/x/deny.json");
+});
+
 test.each([
+  ["an empty deny list path", { p2p: { denyPeersFile: "" } }, "p2p.denyPeersFile"],
+  ["a deny list path that is not a string", { p2p: { denyPeersFile: ["a"] } }, "p2p.denyPeersFile"],
   ["a prover without artifacts", { zk: { prover: true } }, "zk"],
   ["a prover flag that is not a boolean", { zk: { prover: "yes" } }, "zk.prover"],
   ["an artifact path that is not a string", { zk: { wasm: 5 } }, "zk"],
