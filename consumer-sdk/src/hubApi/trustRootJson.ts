@@ -1,8 +1,8 @@
 import type { ValidatorSet } from "../validatorSet.js";
 import { isZkCircuitName, type Groth16VerificationKey } from "../zkCertificate.js";
-import { ZK_MAX_CAPACITY } from "../zkFinality.js";
+import { BN254_SCALAR_FIELD, ZK_MAX_CAPACITY } from "../zkFinality.js";
 import { encodeValidatorSetJson, decodeGroth16VerificationKeyJson, decodeValidatorSetJson, type ValidatorSetJson } from "./nodeJson.js";
-import { inconsistent, malformed, readChainId, readInt, readObject, readString } from "./jsonCodec.js";
+import { inconsistent, malformed, readChainId, readDecimal, readInt, readObject, readString } from "./jsonCodec.js";
 
 /**
  * What a consumer trusts about its hub, from a source its operator trusts (the hub's genesis file,
@@ -72,12 +72,12 @@ export function decodeHubTrustRootJson(json: unknown, path = "$"): HubTrustRoot 
   if (t.zk !== undefined) {
     const z = readObject(t.zk, `${path}.zk`, ["circuit", "capacity", "verificationKey", "genesisValidatorSetRoot"]);
     const circuit = readString(z.circuit, `${path}.zk.circuit`, 64, 1);
-    const root = readString(z.genesisValidatorSetRoot, `${path}.zk.genesisValidatorSetRoot`, 80, 1);
-    if (!/^[0-9]+$/.test(root)) throw malformed(`${path}.zk.genesisValidatorSetRoot`, "a decimal field element");
+    // A field element in the API's decimal form (no leading zeros: one string per root).
+    const root = readDecimal(z.genesisValidatorSetRoot, `${path}.zk.genesisValidatorSetRoot`, BN254_SCALAR_FIELD - 1n);
     trust.zk = {
       verificationKeys: { [circuit]: decodeGroth16VerificationKeyJson(z.verificationKey, `${path}.zk.verificationKey`) },
       capacities: { [circuit]: readInt(z.capacity, `${path}.zk.capacity`, 1) },
-      genesisValidatorSetRoot: BigInt(root),
+      genesisValidatorSetRoot: root,
     };
   }
   if (t.zkActivation !== undefined) {

@@ -1,4 +1,5 @@
 import { aegis } from "@aegis/proto";
+import protobuf from "protobufjs/minimal.js";
 import {
   AegisError,
   ADDRESS_LENGTH,
@@ -43,6 +44,10 @@ export const MAX_TXS_PER_BLOCK = 100_000;
 export const MAX_TXS_PER_BATCH = 1024;
 /** Double-sign evidence items a block may carry. */
 export const MAX_EVIDENCE_PER_BLOCK = 64;
+/** Certified blocks one `blocks` answer may carry (a responder sends at most 100: SyncService). */
+export const MAX_BLOCKS_PER_RESPONSE = 1000;
+/** Certificates one `zk-certificates` answer may carry (a responder sends at most 64: ZkService). */
+export const MAX_ZK_CERTIFICATES_PER_RESPONSE = 1000;
 
 function invalid(message: string, field: string, reason: string): CodecError {
   return new CodecError({ code: "CODEC_ERROR_INVALID_FIELD", message, field, reason }, `${message}.${field}: ${reason}`);
@@ -56,6 +61,68 @@ function decodeWith<T>(message: string, fn: () => T): T {
     const reason = e instanceof Error ? e.message : String(e);
     throw new CodecError({ code: "CODEC_ERROR_MALFORMED", message, reason }, `malformed ${message}: ${reason}`);
   }
+}
+
+/**
+ * Calls `visit` with each top-level field of the protobuf message in `bytes[start, end)` (its number
+ * and, for a length-delimited one, its content's range), without decoding anything: the same framing
+ * as the generated decoders (protobufjs' Reader: 32-bit tags and lengths, groups skipped), so what is
+ * counted here is what they would allocate. Stops at the first broken framing, which the decoder then
+ * reports. Used to refuse a message for carrying too many items before protobufjs makes an object per
+ * item: an empty entry of a repeated field is two bytes, so a 4 MiB gossip message would otherwise
+ * make two million of them (~0.5 s, ~250 MB) before the count is checked.
+ */
+function forEachField(bytes: Uint8Array, start: number, end: number, visit: (field: number, contentStart: number, contentEnd: number) => void): void {
+  const reader = protobuf.Reader.create(bytes);
+  reader.pos = start;
+  reader.len = end;
+  while (reader.pos < end) {
+    let field: number;
+    let contentStart = -1;
+    try {
+      const tag = reader.tag();
+      field = tag >>> 3;
+      if ((tag & 7) === 2) {
+        const len = reader.size();
+        contentStart = reader.pos;
+        reader.skip(len);
+      } else {
+        reader.skipType(tag & 7, 0, field);
+      }
+    } catch {
+      return;
+    }
+    visit(field, contentStart, reader.pos);
+  }
+}
+
+/** Occurrences of top-level field `field` in `bytes[start, end)`. */
+function countField(bytes: Uint8Array, field: number, start = 0, end = bytes.length): number {
+  let n = 0;
+  forEachField(bytes, start, end, (f, s) => {
+    if (f === field && s >= 0) n++; // length-delimited: what the decoder reads as an item
+  });
+  return n;
+}
+
+/** The item limits of a Block (aegis.v1.Block: txs = 2, evidence = 4, double_attestation_evidence = 5), checked on its bytes. */
+function assertBlockItemCounts(bytes: Uint8Array, start = 0, end = bytes.length): void {
+  let txs = 0;
+  let evidence = 0;
+  forEachField(bytes, start, end, (f, s) => {
+    if (s < 0) return; // not length-delimited: the decoder skips it
+    if (f === 2) txs++;
+    else if (f === 4 || f === 5) evidence++;
+  });
+  if (txs > MAX_TXS_PER_BLOCK) throw invalid("Block", "txs", `more than ${MAX_TXS_PER_BLOCK} transactions`);
+  if (evidence > MAX_EVIDENCE_PER_BLOCK) throw invalid("Block", "evidence", `more than ${MAX_EVIDENCE_PER_BLOCK} items`);
+}
+
+/** assertBlockItemCounts of each occurrence of the Block field `field` of the message in `bytes[start, end)`. */
+function assertNestedBlockItemCounts(bytes: Uint8Array, field: number, start = 0, end = bytes.length): void {
+  forEachField(bytes, start, end, (f, s, e) => {
+    if (f === field && s >= 0) assertBlockItemCounts(bytes, s, e);
+  });
 }
 
 function toSafe(v: LongLike, message: string, field: string, min = 0): number {
@@ -133,7 +200,10 @@ export function encodeBlock(b: Block): Uint8Array {
   return pb.Block.encode(blockToProto(b)).finish();
 }
 export function decodeBlock(bytes: Uint8Array): Block {
-  return decodeWith("Block", () => blockFromProto(pb.Block.decode(bytes)));
+  return decodeWith("Block", () => {
+    assertBlockItemCounts(bytes);
+    return blockFromProto(pb.Block.decode(bytes));
+  });
 }
 
 export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
@@ -141,6 +211,7 @@ export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
 }
 export function decodeTxBatch(bytes: Uint8Array): Uint8Array[] {
   return decodeWith("TxBatch", () => {
+    if (countField(bytes, 1) > MAX_TXS_PER_BATCH) throw invalid("TxBatch", "txs", `more than ${MAX_TXS_PER_BATCH} transactions`);
     const txs = pb.TxBatch.decode(bytes).txs ?? [];
     if (txs.length === 0) throw invalid("TxBatch", "txs", "empty");
     if (txs.length > MAX_TXS_PER_BATCH) throw invalid("TxBatch", "txs", `more than ${MAX_TXS_PER_BATCH} transactions`);
@@ -215,6 +286,7 @@ export function encodeProposalMessage(msg: ProposalMessage): Uint8Array {
 }
 export function decodeProposalMessage(bytes: Uint8Array): ProposalMessage {
   return decodeWith("ProposalMessage", () => {
+    assertNestedBlockItemCounts(bytes, 2);
     const p = pb.ProposalMessage.decode(bytes);
     return { proposal: proposalFromProto(p.proposal), block: blockFromProto(p.block) };
   });
@@ -399,7 +471,15 @@ export function encodeBlocksResponse(blocks: CertifiedBlock[]): Uint8Array {
   return pb.BlocksResponse.encode({ blocks: blocks.map(certifiedBlockToProto) }).finish();
 }
 export function decodeBlocksResponse(bytes: Uint8Array): CertifiedBlock[] {
-  return decodeWith("BlocksResponse", () => (pb.BlocksResponse.decode(bytes).blocks ?? []).map(certifiedBlockFromProto));
+  return decodeWith("BlocksResponse", () => {
+    let blocks = 0;
+    forEachField(bytes, 0, bytes.length, (f, s, e) => {
+      if (f !== 1 || s < 0) return;
+      if (++blocks > MAX_BLOCKS_PER_RESPONSE) throw invalid("BlocksResponse", "blocks", `more than ${MAX_BLOCKS_PER_RESPONSE} blocks`);
+      assertNestedBlockItemCounts(bytes, 1, s, e);
+    });
+    return (pb.BlocksResponse.decode(bytes).blocks ?? []).map(certifiedBlockFromProto);
+  });
 }
 
 export function encodeZkCertificatesRequest(r: BlocksRequest): Uint8Array {
@@ -416,7 +496,10 @@ export function encodeZkCertificatesResponse(certs: readonly ZkCertificate[]): U
 }
 /** Certificates of the hub `chainId`, shapes checked (the proofs not yet). */
 export function decodeZkCertificatesResponse(bytes: Uint8Array, chainId: string): ZkCertificate[] {
-  const list = decodeWith("ZkCertificatesResponse", () => pb.ZkCertificatesResponse.decode(bytes).certificates ?? []);
+  const list = decodeWith("ZkCertificatesResponse", () => {
+    if (countField(bytes, 1) > MAX_ZK_CERTIFICATES_PER_RESPONSE) throw invalid("ZkCertificatesResponse", "certificates", `more than ${MAX_ZK_CERTIFICATES_PER_RESPONSE} certificates`);
+    return pb.ZkCertificatesResponse.decode(bytes).certificates ?? [];
+  });
   return list.map((c) => decodeZkCertificate(c, chainId));
 }
 

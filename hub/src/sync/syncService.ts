@@ -174,6 +174,8 @@ export class SyncService {
         }
         await engine.submitCertifiedBlock(cb);
       }
+      // An answer without the block asked for (only blocks this node has) would be asked for again forever.
+      if (engine.height < from) throw new SyncError({ code: "SYNC_ERROR_BAD_RESPONSE", peer, reason: `no block at height ${from}` });
     }
   }
 }

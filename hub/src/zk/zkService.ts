@@ -603,7 +603,9 @@ export class ZkService {
           b.writeBigUInt64BE(BigInt(through));
           await this.m.db.meta.putMeta(CATCH_UP_META_KEY, b);
         }
-        if (bad || certs.length < CATCH_UP_BATCH) break;
+        // A full answer the cursor could not pass (its certificates are above the committed height, or not
+        // checkable yet) would be asked for again at once, forever: the next round asks again instead.
+        if (bad || certs.length < CATCH_UP_BATCH || through === from - 1) break;
       }
     } finally {
       this.#catchingUp = false;
