@@ -1,4 +1,4 @@
-// `npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C]`: the real consensus engine
+// `npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn]`: the real consensus engine
 // under deterministic simulation (hub/src/sim/engineSim.ts) for N seeds from S (default 1,000 from 1);
 // prints each failing seed with its replay command and a summary, and exits 1 when any seed fails.
 import { runEngineSimulation } from "../hub/dist/sim/engineSim.js";
@@ -9,17 +9,22 @@ const sim = {};
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--help" || a === "-h") {
-    console.log("usage: npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C]\n  runs seeds S..S+N-1 of the real-engine simulation; a failing seed prints its replay command");
+    console.log("usage: npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn]\n  runs seeds S..S+N-1 of the real-engine simulation (--byzantine: K double voters, or a number drawn per seed;\n  default none); a failing seed prints its replay command");
     process.exit(0);
   }
   const v = argv[++i];
-  if (!["--seeds", "--from", "--validators", "--crashes"].includes(a) || !v || !/^[0-9]+$/.test(v)) {
+  if (a === "--byzantine" && v === "drawn") {
+    sim.byzantine = "drawn";
+    continue;
+  }
+  if (!["--seeds", "--from", "--validators", "--crashes", "--byzantine"].includes(a) || !v || !/^[0-9]+$/.test(v)) {
     console.error(`unknown or malformed option ${a} ${v ?? ""} (see --help)`);
     process.exit(2);
   }
   if (a === "--seeds") opt.seeds = Number(v);
   else if (a === "--from") opt.from = Number(v);
   else if (a === "--validators") sim.validators = Number(v);
+  else if (a === "--byzantine") sim.byzantine = Number(v);
   else sim.crashes = Number(v);
 }
 if (sim.validators !== undefined && sim.validators < 1) {
@@ -38,7 +43,7 @@ for (let seed = opt.from; seed < opt.from + opt.seeds; seed++) {
   totals.votes += r.votesSigned;
   if (r.violations.length > 0) {
     totals.failed++;
-    const flags = [sim.validators !== undefined ? ` --validators ${sim.validators}` : "", sim.crashes !== undefined ? ` --crashes ${sim.crashes}` : ""].join("");
+    const flags = [sim.validators !== undefined ? ` --validators ${sim.validators}` : "", sim.crashes !== undefined ? ` --crashes ${sim.crashes}` : "", sim.byzantine !== undefined ? ` --byzantine ${sim.byzantine}` : ""].join("");
     console.log(`FAIL seed ${seed}: ${r.violations.join("; ")}\n  replay: npm run sim -- --from ${seed} --seeds 1${flags}`);
   }
   if (totals.seeds % 100 === 0) process.stderr.write(`  ${totals.seeds}/${opt.seeds} seeds, ${totals.failed} failed, ${Math.round((Date.now() - t0) / 1000)} s\n`);

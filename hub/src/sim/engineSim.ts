@@ -14,7 +14,7 @@
  * asynchrony is drained between events). Honest validators only: the Byzantine adversary of
  * simulation.ts drives the pure state machine.
  */
-import { blsPublicKeyFromSecret, blsSign, computeBlockHash, computeProposalSignBytes, computeVoteSignBytes, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
+import { blsPublicKeyFromSecret, blsSign, computeBlockHash, computeProposalSignBytes, computeVoteSignBytes, createBlsKeyPair, createBlsProofOfPossession, toHex, VoteType } from "@aegis/consumer-sdk";
 import { toBech32 } from "../tx/toBech32.js";
 import { PlaceholderApplication } from "../app/placeholderApplication.js";
 import { ConsensusEngine } from "../consensus/consensusEngine.js";
@@ -22,7 +22,7 @@ import type { EngineSigner, TimeoutTicker } from "../consensus/engineModules.js"
 import type { CertifiedBlock, Vote } from "../consensus/types.js";
 import { HubDb } from "../db/hubDb.js";
 import { parseGenesis, type Genesis } from "../genesis.js";
-import { nullLogger } from "../logger.js";
+import { nullLogger, type Logger } from "../logger.js";
 import { Mempool } from "../node/mempool.js";
 import { PrivValidator } from "../signer/index.js";
 import { EventQueue } from "./eventQueue.js";
@@ -46,6 +46,16 @@ export interface EngineSimOptions {
    * again differently.
    */
   fault?: "unguardedSigner";
+  /**
+   * Byzantine double voters (default none; the state-machine simulation covers them too): they run no
+   * engine; for each proposal they see they sign a prevote and a precommit for its block to a random
+   * part of the network and for nil to the rest; gossip floods their votes to everyone. As many as fit
+   * while their power stays below a third of the total; "drawn": a number drawn from the seed (none in a
+   * third of the seeds).
+   */
+  byzantine?: number | "drawn";
+  /** The engines' logger (default none): a replayed seed can say what each engine did. */
+  logger?: Logger;
 }
 
 export interface EngineSimResult {
@@ -59,6 +69,9 @@ export interface EngineSimResult {
   crashesInWrite: number;
   restarts: number;
   messages: { sent: number; dropped: number; duplicated: number };
+  /** The Byzantine double voters (node indexes), and the evidence honest engines made against them. */
+  byzantine: number[];
+  evidence: number;
   votesSigned: number;
   syncs: number;
   /** Virtual ms at the end of the run. */
@@ -80,6 +93,10 @@ interface SimNode {
   engine: ConsensusEngine | null;
   db: HubDb | null;
   syncing: boolean;
+  /** A double voter: no engine, no disk of its own that matters. */
+  byzantine: boolean;
+  /** Its index in the validator set (what its votes carry). */
+  validatorIndex: number;
 }
 
 type SimEvent =
@@ -115,6 +132,16 @@ class EngineSimulation {
   private crashesInWrite = 0;
   private restarts = 0;
   private syncs = 0;
+  private evidence = 0;
+  /** Proposals a double voter has answered (height:round:block). */
+  private readonly answered = new Set<string>();
+  /** A double voter's votes, and those already relayed by an honest node. */
+  private readonly byzantineVotes = new WeakSet<Vote>();
+  private readonly relayed = new WeakSet<Vote>();
+
+  private get honest(): SimNode[] {
+    return this.nodes.filter((n) => !n.byzantine);
+  }
 
   constructor(
     private readonly seed: number,
@@ -125,7 +152,7 @@ class EngineSimulation {
     this.target = opts.targetHeight ?? 6;
     this.maxTimeMs = opts.maxTimeMs ?? 120_000;
     this.gstMs = this.rng.int(0, 20_000);
-    const validators = [];
+    const validators: { moniker: string; operator: string; blsPublicKey: string; proofOfPossession: string; power: string }[] = [];
     for (let i = 0; i < n; i++) {
       const { secretKey, publicKey } = createBlsKeyPair(this.rng.bytes(32));
       const operator = this.rng.bytes(20);
@@ -136,11 +163,26 @@ class EngineSimulation {
         proofOfPossession: toHex(createBlsProofOfPossession(secretKey, operator)),
         power: String(this.rng.int(1, 10)),
       });
-      this.nodes.push({ index: i, secretKey, disk: new SimDisk(), incarnation: 0, up: false, engine: null, db: null, syncing: false });
+      this.nodes.push({ index: i, secretKey, disk: new SimDisk(), incarnation: 0, up: false, engine: null, db: null, syncing: false, byzantine: false, validatorIndex: -1 });
     }
     // Short timeouts: more rounds, more interleavings per virtual second.
     const timeouts = { proposeMs: 1000, proposeDeltaMs: 200, prevoteMs: 500, prevoteDeltaMs: 200, precommitMs: 500, precommitDeltaMs: 200 };
     this.genesis = parseGenesis({ chainId: CHAIN_ID, genesisTime: GENESIS_TIME, validators, consensus: { timeouts } });
+    const byKey = new Map(this.genesis.validatorSet.validators.map((v, i) => [toHex(v.blsPublicKey), i]));
+    this.nodes.forEach((node, i) => (node.validatorIndex = byKey.get(validators[i]!.blsPublicKey)!));
+    // Double voters while their power stays below a third of the total.
+    const total = this.genesis.validatorSet.totalPower;
+    let byzPower = 0n;
+    // Drawn on every seed (so a seed is the same scenario with or without them), used when asked for.
+    const drawn = this.rng.chance(1 / 3) ? 0 : this.rng.int(1, Math.floor((n - 1) / 3));
+    const wanted = opts.byzantine === "drawn" ? drawn : (opts.byzantine ?? 0);
+    for (const node of this.rng.shuffle(this.nodes)) {
+      if (this.nodes.filter((x) => x.byzantine).length >= wanted) break;
+      const power = this.genesis.validatorSet.validators[node.validatorIndex]!.power;
+      if (3n * (byzPower + power) >= total) continue;
+      node.byzantine = true;
+      byzPower += power;
+    }
     const partitions: SimNetworkOptions["partitions"] = [];
     for (let k = this.rng.int(0, 2); k > 0; k--) {
       const from = this.rng.int(0, this.gstMs);
@@ -150,14 +192,15 @@ class EngineSimulation {
     this.network = new SimNetwork(n, { gstMs: this.gstMs, maxDelayBeforeGstMs: this.rng.int(5, 2000), maxDelayAfterGstMs: this.rng.int(5, 300), dropRate: this.rng.next() * 0.3, duplicateRate: this.rng.next() * 0.1, partitions }, this.rng);
     this.checker = new SimChecker(n);
     const crashes = opts.crashes ?? this.rng.int(0, 3);
-    for (let k = 0; k < crashes; k++) this.queue.push(this.rng.int(0, Math.max(1, this.gstMs)), { kind: "crash", node: this.rng.int(0, n - 1) });
+    const honest = this.honest;
+    for (let k = 0; k < crashes; k++) this.queue.push(this.rng.int(0, Math.max(1, this.gstMs)), { kind: "crash", node: this.rng.pick(honest).index });
   }
 
   async run(): Promise<EngineSimResult> {
-    for (const node of this.nodes) await this.startNode(node);
+    for (const node of this.honest) await this.startNode(node);
     await this.settle();
     while (this.now <= this.maxTimeMs) {
-      if (this.nodes.every((n) => n.up && this.checker.committedHeight[n.index]! >= this.target)) break;
+      if (this.honest.every((n) => n.up && this.checker.committedHeight[n.index]! >= this.target)) break;
       const e = this.queue.pop();
       if (!e) break;
       this.now = Math.max(this.now, e.time);
@@ -165,7 +208,7 @@ class EngineSimulation {
       await this.settle();
     }
     const heights = [...this.checker.committedHeight];
-    const behind = this.nodes.filter((n) => heights[n.index]! < this.target || !n.up);
+    const behind = this.honest.filter((n) => heights[n.index]! < this.target || !n.up);
     if (behind.length > 0) {
       this.checker.violations.push(`liveness: by ${this.maxTimeMs} ms (GST ${this.gstMs} ms) node(s) ${behind.map((n) => `${n.index} at ${heights[n.index]}${n.up ? "" : " (down)"}`).join(", ")} had not committed height ${this.target}`);
     }
@@ -180,6 +223,8 @@ class EngineSimulation {
       restarts: this.restarts,
       messages: { sent: this.network.sent, dropped: this.network.dropped, duplicated: this.network.duplicated },
       votesSigned: this.checker.votesSigned,
+      byzantine: this.nodes.filter((n) => n.byzantine).map((n) => n.index),
+      evidence: this.evidence,
       syncs: this.syncs,
       timeMs: this.now,
     };
@@ -200,8 +245,15 @@ class EngineSimulation {
         if (!e.cancelled && node.up && e.incarnation === node.incarnation) e.fn();
         return;
       case "deliver": {
+        if (node.byzantine) return this.doubleVote(node, e.message);
         if (!node.up || !node.engine) return;
         // No seen-cache as gossip has: the engine must take duplicates and rebroadcasts as they come.
+        // But gossip floods: a double voter's vote sent to a few reaches everyone through the first
+        // honest node that takes it in (what the algorithm's liveness needs, and gossipsub does).
+        if (e.message.kind === "vote" && this.byzantineVotes.has(e.message.vote) && !this.relayed.has(e.message.vote)) {
+          this.relayed.add(e.message.vote);
+          this.broadcast(node, e.message);
+        }
         if (e.message.kind === "vote") node.engine.submitVote(e.message.vote);
         else node.engine.submitProposal(e.message.msg, computeBlockHash(e.message.msg.block.header));
         return;
@@ -266,7 +318,7 @@ class EngineSimulation {
           mempool: new Mempool({ maxTxs: 100 }),
           privValidator: pv,
           app,
-          logger: nullLogger,
+          logger: (this.opts.logger ?? nullLogger).child({ node: node.index, incarnation }),
           clock: { now: () => GENESIS_TIME + this.now },
           ticker: this.ticker(node),
           outbox: {
@@ -275,7 +327,11 @@ class EngineSimulation {
               this.checker.onVoteSigned(node.index, vote);
               this.broadcast(node, { kind: "vote", vote });
             },
-            evidence: () => undefined,
+            evidence: (ev) => {
+              this.evidence++;
+              const accused = this.nodes.find((x) => x.validatorIndex === ev.voteA.validatorIndex);
+              if (!accused?.byzantine) this.checker.violations.push(`evidence against honest validator ${ev.voteA.validatorIndex} by node ${node.index} at ${ev.voteA.height}/${ev.voteA.round}`);
+            },
             requestSync: () => this.requestSync(node),
           },
         },
@@ -319,6 +375,29 @@ class EngineSimulation {
     node.incarnation++;
     await node.engine?.stop();
     await node.db?.close();
+  }
+
+  /** A double voter answers a proposal: a prevote and a precommit for its block to some, for nil to the others. */
+  private doubleVote(node: SimNode, message: Message): void {
+    if (message.kind !== "proposal") return;
+    const { height, round } = message.msg.proposal;
+    const blockHash = computeBlockHash(message.msg.block.header);
+    const key = `${node.index}:${height}:${round}:${toHex(blockHash)}`;
+    if (this.answered.has(key)) return;
+    this.answered.add(key);
+    const others = this.rng.shuffle(this.nodes.filter((x) => x !== node).map((x) => x.index));
+    const cut = this.rng.int(1, Math.max(1, others.length - 1));
+    for (const type of [VoteType.Prevote, VoteType.Precommit]) {
+      for (const [part, hash] of [
+        [others.slice(0, cut), blockHash],
+        [others.slice(cut), null],
+      ] as const) {
+        const signature = blsSign(node.secretKey, computeVoteSignBytes({ chainId: CHAIN_ID, height, round, type, blockHash: hash }));
+        const vote: Vote = { type, height, round, blockHash: hash, validatorIndex: node.validatorIndex, signature };
+        this.byzantineVotes.add(vote);
+        for (const to of part) this.network.send(node.index, to, this.now, (t, at) => this.queue.push(at, { kind: "deliver", node: t, message: { kind: "vote", vote } }));
+      }
+    }
   }
 
   private broadcast(from: SimNode, message: Message): void {

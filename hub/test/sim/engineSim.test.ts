@@ -2,8 +2,10 @@
  * The real consensus engine under deterministic simulation (hub/src/sim/engineSim.ts): ConsensusEngine
  * with its WAL, signer guard, block store and sync path, each node over a SimDisk, crashed at random
  * moments (half of them in the middle of a write) and restarted from what its disk kept, on a lossy,
- * partitioned network until GST. 1,000 seeds: agreement, no double sign across crashes, every committed
- * block kept across restarts, every node at the target height after GST.
+ * partitioned network until GST, with Byzantine double voters (below a third of the power) in two seeds
+ * of three. 1,000 seeds: agreement, no double sign by an honest validator across crashes, every committed
+ * block kept across restarts, evidence never against an honest validator, every honest node at the
+ * target height after GST.
  *
  * A failing seed prints its replay command: `npm run sim -- --from <seed> --seeds 1`.
  */
@@ -18,10 +20,10 @@ const BATCH = 100;
 const BATCHES = 10;
 
 const replay = (r: EngineSimResult) => `seed ${r.seed}: ${r.violations.slice(0, 3).join("; ")}\n    replay: npm run sim -- --from ${r.seed} --seeds 1`;
-const totals = { seeds: 0, crashes: 0, inWrite: 0, restarts: 0, syncs: 0, votes: 0 };
+const totals = { seeds: 0, crashes: 0, inWrite: 0, restarts: 0, syncs: 0, votes: 0, byzantineSeeds: 0, evidence: 0 };
 
 describe.each(Array.from({ length: BATCHES }, (_, i) => ({ from: FIRST_SEED + i * BATCH })))("the real engine, seeds $from…", ({ from }) => {
-  test(`${BATCH} seeds: agreement, no double sign, durability, liveness after GST`, async () => {
+  test(`${BATCH} seeds: agreement, no double sign, durability, evidence, liveness after GST`, async () => {
     const failures: string[] = [];
     for (let seed = from; seed < from + BATCH; seed++) {
       const r = await runEngineSimulation(seed);
@@ -31,6 +33,8 @@ describe.each(Array.from({ length: BATCHES }, (_, i) => ({ from: FIRST_SEED + i 
       totals.restarts += r.restarts;
       totals.syncs += r.syncs;
       totals.votes += r.votesSigned;
+      if (r.byzantine.length > 0) totals.byzantineSeeds++;
+      totals.evidence += r.evidence;
       if (r.violations.length > 0) failures.push(replay(r));
     }
     expect(failures).toEqual([]);
@@ -38,7 +42,7 @@ describe.each(Array.from({ length: BATCHES }, (_, i) => ({ from: FIRST_SEED + i 
 });
 
 afterAll(() => {
-  if (totals.seeds > 0) console.log(`engine simulation: ${totals.seeds} seeds, ${totals.crashes} crashes (${totals.inWrite} in a write), ${totals.restarts} restarts, ${totals.syncs} blocks synced, ${totals.votes} votes signed`);
+  if (totals.seeds > 0) console.log(`engine simulation: ${totals.seeds} seeds, ${totals.crashes} crashes (${totals.inWrite} in a write), ${totals.restarts} restarts, ${totals.syncs} blocks synced, ${totals.votes} votes signed, ${totals.byzantineSeeds} seeds with double voters, ${totals.evidence} evidence`);
 });
 
 describe("the harness", () => {
@@ -75,6 +79,21 @@ describe("the harness", () => {
     expect(caught.length).toBeGreaterThanOrEqual(2);
     // The same seeds with the guard: nothing.
     for (const seed of caught) expect((await runEngineSimulation(seed, { crashes: 3 })).violations).toEqual([]);
+  }, 120_000);
+
+  // Safety only: with double voters 4 seeds in 300 stall (docs/reliability.md, "Open"), e.g.
+  // `npm run sim -- --from 28 --seeds 1 --byzantine drawn`; until that is fixed, liveness is not asserted here.
+  test("Byzantine double voters (below a third of the power): evidence against them, never against an honest validator; agreement holds", async () => {
+    let evidence = 0;
+    let withByzantine = 0;
+    for (let seed = 5_000; seed < 5_020; seed++) {
+      const r = await runEngineSimulation(seed, { byzantine: 2 });
+      expect(r.violations.filter((v) => !v.startsWith("liveness:"))).toEqual([]);
+      if (r.byzantine.length > 0) withByzantine++;
+      evidence += r.evidence;
+    }
+    expect(withByzantine).toBeGreaterThanOrEqual(15);
+    expect(evidence).toBeGreaterThan(0);
   }, 120_000);
 
   test("a liveness bound too short for the run is reported with every node's height", async () => {
