@@ -1,4 +1,4 @@
-// `npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn]`: the real consensus engine
+// `npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn] [--max-gst-ms M]`: the real consensus engine
 // under deterministic simulation (hub/src/sim/engineSim.ts) for N seeds from S (default 1,000 from 1);
 // prints each failing seed with its replay command and a summary, and exits 1 when any seed fails.
 import { runEngineSimulation } from "../hub/dist/sim/engineSim.js";
@@ -9,7 +9,7 @@ const sim = {};
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--help" || a === "-h") {
-    console.log("usage: npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn]\n  runs seeds S..S+N-1 of the real-engine simulation (--byzantine: K double voters, or a number drawn per seed;\n  default none); a failing seed prints its replay command");
+    console.log("usage: npm run sim -- [--seeds N] [--from S] [--validators V] [--crashes C] [--byzantine K|drawn] [--max-gst-ms M]\n  runs seeds S..S+N-1 of the real-engine simulation (--byzantine: K double voters, or a number drawn per seed;\n  default none); a failing seed prints its replay command");
     process.exit(0);
   }
   const v = argv[++i];
@@ -17,7 +17,7 @@ for (let i = 0; i < argv.length; i++) {
     sim.byzantine = "drawn";
     continue;
   }
-  if (!["--seeds", "--from", "--validators", "--crashes", "--byzantine"].includes(a) || !v || !/^[0-9]+$/.test(v)) {
+  if (!["--seeds", "--from", "--validators", "--crashes", "--byzantine", "--max-gst-ms"].includes(a) || !v || !/^[0-9]+$/.test(v)) {
     console.error(`unknown or malformed option ${a} ${v ?? ""} (see --help)`);
     process.exit(2);
   }
@@ -25,6 +25,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "--from") opt.from = Number(v);
   else if (a === "--validators") sim.validators = Number(v);
   else if (a === "--byzantine") sim.byzantine = Number(v);
+  else if (a === "--max-gst-ms") sim.maxGstMs = Number(v);
   else sim.crashes = Number(v);
 }
 if (sim.validators !== undefined && sim.validators < 1) {
@@ -43,7 +44,7 @@ for (let seed = opt.from; seed < opt.from + opt.seeds; seed++) {
   totals.votes += r.votesSigned;
   if (r.violations.length > 0) {
     totals.failed++;
-    const flags = [sim.validators !== undefined ? ` --validators ${sim.validators}` : "", sim.crashes !== undefined ? ` --crashes ${sim.crashes}` : "", sim.byzantine !== undefined ? ` --byzantine ${sim.byzantine}` : ""].join("");
+    const flags = [sim.validators !== undefined ? ` --validators ${sim.validators}` : "", sim.crashes !== undefined ? ` --crashes ${sim.crashes}` : "", sim.byzantine !== undefined ? ` --byzantine ${sim.byzantine}` : "", sim.maxGstMs !== undefined ? ` --max-gst-ms ${sim.maxGstMs}` : ""].join("");
     console.log(`FAIL seed ${seed}: ${r.violations.join("; ")}\n  replay: npm run sim -- --from ${seed} --seeds 1${flags}`);
   }
   if (totals.seeds % 100 === 0) process.stderr.write(`  ${totals.seeds}/${opt.seeds} seeds, ${totals.failed} failed, ${Math.round((Date.now() - t0) / 1000)} s\n`);

@@ -38,6 +38,8 @@ export interface EngineSimOptions {
   targetHeight?: number;
   /** Crashes to inject before GST (default 0..3, drawn from the seed). */
   crashes?: number;
+  /** GST is drawn from 0 to this many virtual ms (default 20,000): the longer, the more rounds under loss and partitions. */
+  maxGstMs?: number;
   /** Liveness bound: virtual ms by which every node must reach the target (default 120,000). */
   maxTimeMs?: number;
   /**
@@ -151,7 +153,7 @@ class EngineSimulation {
     const n = opts.validators ?? this.rng.int(4, 7);
     this.target = opts.targetHeight ?? 6;
     this.maxTimeMs = opts.maxTimeMs ?? 120_000;
-    this.gstMs = this.rng.int(0, 20_000);
+    this.gstMs = this.rng.int(0, opts.maxGstMs ?? 20_000);
     const validators: { moniker: string; operator: string; blsPublicKey: string; proofOfPossession: string; power: string }[] = [];
     for (let i = 0; i < n; i++) {
       const { secretKey, publicKey } = createBlsKeyPair(this.rng.bytes(32));
