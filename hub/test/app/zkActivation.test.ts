@@ -11,6 +11,7 @@
 // the state proofs of app.zkActivationProof(h), checked with verifyZkActivationProof against each
 // committed root. Last, a running one-validator node: GET /zk and GET /zk/activation before and after
 // the cosmjs helper activateZk sends the message.
+import { zkCertificateOfVector } from "../../../consumer-sdk/test/helpers/zkVectors.js";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,7 +33,6 @@ import {
   decodeZkActivationProofJson,
   decodeZkInfoJson,
   encodeZkActivation,
-  fromHex,
   parseZkVerificationKey,
   sha256,
   StateProofError,
@@ -77,15 +77,7 @@ const vector = JSON.parse(readFileSync(join(here, "..", "..", "..", "test", "vec
 const VK = vector.verificationKey as Groth16VerificationKey;
 /** The same key as the hub keeps it: only the fields a verifier reads, in a fixed order. */
 const KEY = parseZkVerificationKey(VK);
-const CERT: ZkCertificate = {
-  ...vector.certificate,
-  blockHash: fromHex(vector.certificate.blockHash),
-  validatorSetRoot: BigInt(vector.certificate.validatorSetRoot),
-  nextValidatorSetRoot: BigInt(vector.certificate.nextValidatorSetRoot),
-  signers: BigInt(vector.certificate.signers),
-  prover: fromHex(vector.certificate.prover),
-  proof: fromHex(vector.certificate.proof),
-};
+const CERT: ZkCertificate = zkCertificateOfVector(vector.certificate);
 
 const CHAIN_ID = "aegis-zk-activation-1";
 const DENOM = "uaeg";

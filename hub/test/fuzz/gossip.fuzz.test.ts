@@ -16,6 +16,7 @@
  *
  * `npm test` runs a bounded number of cases per property; `npm run fuzz` many more (fuzzParams).
  */
+import { zkCertificateOfVector } from "../../../consumer-sdk/test/helpers/zkVectors.js";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -195,15 +196,7 @@ const txBatch: fc.Arbitrary<Uint8Array[]> = fc.array(fc.uint8Array({ minLength: 
 // ---------------------------------------------------------------------------------------------
 
 const ZK_CHAIN_ID: string = vector.certificate.chainId;
-const vectorCert: ZkCertificate = {
-  ...vector.certificate,
-  blockHash: fromHex(vector.certificate.blockHash),
-  validatorSetRoot: BigInt(vector.certificate.validatorSetRoot),
-  nextValidatorSetRoot: BigInt(vector.certificate.nextValidatorSetRoot),
-  signers: BigInt(vector.certificate.signers),
-  prover: fromHex(vector.certificate.prover),
-  proof: fromHex(vector.certificate.proof),
-};
+const vectorCert: ZkCertificate = zkCertificateOfVector(vector.certificate);
 const CERT_HEIGHT = vectorCert.height;
 const COMMITTED = CERT_HEIGHT + 1;
 /** zkService.ts AHEAD_WAIT_MS: how long gossip of a height about to commit waits for it. */

@@ -15,6 +15,7 @@
  *
  * `npm test` runs a bounded number of cases per property; `npm run fuzz` many more (fuzzParams).
  */
+import { zkCertificateOfVector } from "../../../consumer-sdk/test/helpers/zkVectors.js";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -125,15 +126,7 @@ for (let h = 1; h <= CHAIN_LENGTH; h++) {
 // ---------------------------------------------------------------------------------------------
 
 const ZK_CHAIN_ID: string = vector.certificate.chainId;
-const vectorCert: ZkCertificate = {
-  ...vector.certificate,
-  blockHash: fromHex(vector.certificate.blockHash),
-  validatorSetRoot: BigInt(vector.certificate.validatorSetRoot),
-  nextValidatorSetRoot: BigInt(vector.certificate.nextValidatorSetRoot),
-  signers: BigInt(vector.certificate.signers),
-  prover: fromHex(vector.certificate.prover),
-  proof: fromHex(vector.certificate.proof),
-};
+const vectorCert: ZkCertificate = zkCertificateOfVector(vector.certificate);
 const CERT_HEIGHT = vectorCert.height;
 const COMMITTED = CERT_HEIGHT + 1;
 const zkConfig = { circuit: vectorCert.circuit, capacity: vector.capacity, verificationKey: vector.verificationKey, attestationIntervalMs: 1000, proverReward: "0", epochLength: 100 } as unknown as ZkGenesisConfig;
