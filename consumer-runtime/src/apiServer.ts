@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { encodeApiErrorJson, encodeBase64, encodeHex, fromHex, HubApiError, type ApiErrorCode } from "@aegis/consumer-sdk";
 import type { Logger } from "@aegis/p2p";
 import { MAX_TX_BYTES } from "./block.js";
@@ -6,7 +8,44 @@ import { decodeSubmitConsumerTxJson, encodeConsumerBlockJson, type ConsumerStatu
 import { ExecutionError } from "./executionEnvironment.js";
 import type { ConsumerNode } from "./consumerNode.js";
 
-/** The consumer node's HTTP API (routes: CONSUMER_API_ROUTES). */
+/** What the consumer node's HTTP server bounds (as the hub's API does: hub/src/api/httpServerLimits.ts). */
+export interface ConsumerApiLimits {
+  /** The request line and headers must arrive within this; else 408. */
+  headersTimeoutMs: number;
+  /** The whole request must arrive within this; else 408 and the connection is closed. */
+  requestTimeoutMs: number;
+  /** A keep-alive connection idle between requests is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is destroyed. */
+  connectionTimeoutMs: number;
+  /** How often the header and request timeouts are checked. */
+  timeoutCheckIntervalMs: number;
+  /** Largest request body; larger gets 413. */
+  maxBodyBytes: number;
+  /** Longest route parameter (a height, a hash); longer gets 414. */
+  maxParamLength: number;
+}
+
+export const CONSUMER_API_LIMITS: Readonly<ConsumerApiLimits> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 60_000,
+  timeoutCheckIntervalMs: 1_000,
+  // A base64 transaction of MAX_TX_BYTES in JSON is ~4/3 of it: twice leaves room for the envelope.
+  maxBodyBytes: 2 * MAX_TX_BYTES,
+  maxParamLength: 100,
+});
+
+/** The longest message of an error body: whatever it quotes, no more than this of it is sent. */
+const MAX_ERROR_MESSAGE = 300;
+const clip = (s: string, max = MAX_ERROR_MESSAGE) => (s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`);
+
+/**
+ * The consumer node's HTTP API (routes: CONSUMER_API_ROUTES). Every refusal, the router's and the
+ * HTTP server's included, has the hub API's error body `{ error: { code, message } }`; header, body
+ * and idle times are bounded (`limits`).
+ */
 export class ConsumerApiServer {
   private readonly app: FastifyInstance;
   private address: { host: string; port: number } | undefined;
@@ -14,8 +53,39 @@ export class ConsumerApiServer {
   constructor(
     private readonly node: ConsumerNode,
     private readonly log: Logger,
+    limitsGiven: Partial<ConsumerApiLimits> = {},
   ) {
-    this.app = Fastify({ logger: false, bodyLimit: 2 * MAX_TX_BYTES });
+    const limits = { ...CONSUMER_API_LIMITS, ...limitsGiven };
+    this.app = Fastify({
+      logger: false,
+      bodyLimit: limits.maxBodyBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionTimeout: limits.connectionTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      http: { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+      routerOptions: { maxParamLength: limits.maxParamLength },
+      // The router's errors (a bad percent-encoding, an over-long parameter) come before any route.
+      frameworkErrors: (err, req, reply) => {
+        const url = clip(req.raw.url ?? "", 80);
+        if (err.code === "FST_ERR_MAX_PARAM_LENGTH") return sendError(reply, 414, "API_ERROR_URI_TOO_LONG", `a path segment is longer than ${limits.maxParamLength} characters: ${url}`);
+        if (err.code === "FST_ERR_BAD_URL") return sendError(reply, 400, "API_ERROR_BAD_REQUEST", `the URL is not valid (malformed percent-encoding): ${url}`);
+        this.log.error("api router error", { code: err.code });
+        return sendError(reply, 500, "API_ERROR_INTERNAL", "internal error");
+      },
+      // What the HTTP server refuses before fastify sees a request: a timeout, an unparseable request.
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+        if (err.code === "ECONNRESET" || socket.destroyed) return;
+        if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return writeRawError(socket, 408, "API_ERROR_REQUEST_TIMEOUT", `the request did not arrive in time (headers within ${limits.headersTimeoutMs} ms, all of it within ${limits.requestTimeoutMs} ms)`);
+        if (err.code === "HPE_HEADER_OVERFLOW") return writeRawError(socket, 431, "API_ERROR_BAD_REQUEST", "the request headers are too large");
+        writeRawError(socket, 400, "API_ERROR_BAD_REQUEST", "not a valid HTTP request");
+      },
+    });
+    // Node would answer these itself: an empty 417 for an Expect other than 100-continue, a closed connection for CONNECT.
+    this.app.server.on("checkExpectation", (_req, res) => {
+      const body = JSON.stringify(encodeApiErrorJson("API_ERROR_BAD_REQUEST", "the only expectation this server meets is Expect: 100-continue"));
+      res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+    });
+    this.app.server.on("connect", (_req, socket: Duplex) => writeRawError(socket, 400, "API_ERROR_BAD_REQUEST", "CONNECT is not supported"));
     this.routes();
   }
 
@@ -38,13 +108,14 @@ export class ConsumerApiServer {
     const { node } = this;
     const app = this.app;
     const chain = node.chain;
-    const fail = (reply: FastifyReply, status: number, code: ApiErrorCode, message: string) => reply.code(status).send(encodeApiErrorJson(code, message));
-    app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    const fail = sendError;
+    app.setErrorHandler((err: FastifyError, _req, reply) => {
+      if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") return fail(reply.header("connection", "close"), 413, "API_ERROR_BODY_TOO_LARGE", `the request body is over ${app.initialConfig.bodyLimit} bytes`);
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.log.error("api error", { err: err.message });
-      return reply.code(status).send(encodeApiErrorJson(status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", err.message));
+      return fail(reply, status, status === 500 ? "API_ERROR_INTERNAL" : "API_ERROR_BAD_REQUEST", status === 500 ? "internal error" : err.message);
     });
-    app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${req.url}`));
+    app.setNotFoundHandler((req, reply) => fail(reply, 404, "API_ERROR_NOT_FOUND", `no route ${req.method} ${clip(req.url, 80)}`));
     const parseHeight = (raw: string, reply: FastifyReply): number | null => {
       if (raw === "latest") return chain.head.header.height;
       if (!/^[0-9]{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
@@ -132,7 +203,8 @@ export class ConsumerApiServer {
     });
 
     app.get<{ Params: { "*": string }; Querystring: { height?: string } }>("/query/*", async (req, reply) => {
-      const path = req.params["*"].split("/").filter((s) => s.length > 0).map(decodeURIComponent);
+      // The router has decoded the path once already (decoding again turned %25 into a URIError).
+      const path = req.params["*"].split("/").filter((s) => s.length > 0);
       let root = chain.head.header.stateRoot;
       if (req.query.height !== undefined) {
         const h = parseHeight(req.query.height, reply);
@@ -156,4 +228,15 @@ export class ConsumerApiServer {
       return node.metrics.render();
     });
   }
+}
+
+function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
+  return reply.code(status).send(encodeApiErrorJson(code, clip(message)));
+}
+
+/** Writes an error answer straight to a connection no HTTP response serves (a client error, CONNECT), then closes it. */
+function writeRawError(socket: Duplex, status: number, code: ApiErrorCode, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify(encodeApiErrorJson(code, message));
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }

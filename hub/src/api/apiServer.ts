@@ -1,4 +1,4 @@
-import { STATUS_CODES } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import websocket from "@fastify/websocket";
@@ -92,6 +92,8 @@ export class ApiServer {
     private readonly modules: ApiServerModules,
   ) {
     const limits = (this.limits = { ...DEFAULT_HTTP_SERVER_LIMITS, ...opts.limits });
+    /** Requests that came through the server's `upgrade` event (see closeAfterAnswer). */
+    const upgraded = new WeakSet<IncomingMessage>();
     this.app = Fastify({
       logger: false,
       bodyLimit: limits.maxBodyBytes,
@@ -102,6 +104,7 @@ export class ApiServer {
       routerOptions: { maxParamLength: limits.maxParamLength },
       // The router's errors (before any route, so before the error handler): the same error body.
       frameworkErrors: (err, req, reply) => {
+        if (upgraded.has(req.raw)) closeAfterAnswer(req.raw, reply.raw);
         const url = clipUserInput(req.raw.url ?? "");
         if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
           return sendApiError(reply, 414, "API_ERROR_URI_TOO_LONG", `a path segment is longer than ${limits.maxParamLength} characters: ${url}`);
@@ -113,9 +116,25 @@ export class ApiServer {
       // The HTTP server's errors before a request reaches fastify (timeouts, unparseable requests).
       clientErrorHandler: (err, socket) => writeClientError(err, socket, limits),
     });
+    // An `Expect` other than 100-continue: Node would answer an empty 417 itself, before any route.
+    this.app.server.on("checkExpectation", (_req, res) => {
+      const body = JSON.stringify(encodeApiErrorJson("API_ERROR_BAD_REQUEST", "the only expectation this server meets is Expect: 100-continue"));
+      res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+    });
+    // CONNECT: Node would close the connection without a word.
+    this.app.server.on("connect", (_req, socket: Duplex) => writeRawApiError(socket, 400, "API_ERROR_BAD_REQUEST", "CONNECT is not supported"));
+    // Only the stream switches protocols; any other request that asks to is answered as usual, then closed.
+    this.app.server.prependListener("upgrade", (req: IncomingMessage) => upgraded.add(req));
+    this.app.addHook("onRequest", async (req, reply) => {
+      if (upgraded.has(req.raw) && !(req.method === "GET" && req.routeOptions.url === "/stream/certificates")) closeAfterAnswer(req.raw, reply.raw);
+    });
     this.routes();
     this.app.register(async (scope) => {
       await scope.register(websocket, { options: { maxPayload: 1024 } });
+      // A handshake the ws library refuses (no or a wrong Upgrade, key or version) gets the error body, not its text/html.
+      scope.websocketServer.on("wsClientError", (err: Error, socket: Duplex) =>
+        writeRawApiError(socket, 400, "API_ERROR_BAD_REQUEST", `not a WebSocket handshake: ${err.message}`, /Version/.test(err.message) ? { "Sec-WebSocket-Version": "13, 8" } : {}),
+      );
       this.streams(scope);
     });
     // CometBFT-compatible JSON-RPC for cosmjs and other Cosmos clients: POST / and POST /rpc.
@@ -149,9 +168,16 @@ export class ApiServer {
     scope.route({
       method: "GET",
       url: "/stream/certificates",
-      // A plain GET (no Upgrade: websocket) is told what to do instead of getting an empty 404.
-      handler: (_req, reply) =>
-        sendApiError(reply.header("upgrade", "websocket").header("connection", "upgrade"), 426, "API_ERROR_UPGRADE_REQUIRED", "/stream/certificates is a WebSocket: connect with Upgrade: websocket"),
+      // A plain GET (no Upgrade: websocket) is told what to do instead of getting an empty 404. A
+      // client that asked for the connection to be closed has it closed (a Connection header of the
+      // answer replaces Node's own).
+      handler: (req, reply) =>
+        sendApiError(
+          reply.header("upgrade", "websocket").header("connection", /(^|[\s,])close($|[\s,])/i.test(req.headers.connection ?? "") ? "upgrade, close" : "upgrade"),
+          426,
+          "API_ERROR_UPGRADE_REQUIRED",
+          "/stream/certificates is a WebSocket: connect with Upgrade: websocket",
+        ),
       wsHandler: (socket) => {
         const send = (msg: CertificateStreamMessageJson) => {
           if (socket.readyState !== socket.OPEN) return;
@@ -424,6 +450,18 @@ function sendApiError(reply: FastifyReply, status: number, code: ApiErrorCode, m
 }
 
 /**
+ * A request that asks to switch protocols reaches the routes through the server's `upgrade` event
+ * (@fastify/websocket dispatches it): its socket has left Node's HTTP handling, so no keep-alive or
+ * idle timeout closes it and no later request on it is read. Unless the route takes it over (the
+ * stream), the answer says `Connection: close` and the socket is closed once it is written.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader("connection", "close");
+  res.once("finish", () => req.socket.destroySoon());
+  res.once("close", () => req.socket.destroySoon());
+}
+
+/**
  * Answers what the HTTP server refuses before fastify sees a request (fastify's `clientErrorHandler`):
  * a timeout (408), headers too large (431) or an unparseable request (400), with the API's error body,
  * then closes the connection.
@@ -436,8 +474,14 @@ function writeClientError(err: NodeJS.ErrnoException, socket: Duplex, limits: Ht
       : err.code === "HPE_HEADER_OVERFLOW"
         ? [431, "API_ERROR_BAD_REQUEST", "the request headers are too large"]
         : [400, "API_ERROR_BAD_REQUEST", "not a valid HTTP request"];
+  writeRawApiError(socket, status, code, message);
+}
+
+/** Writes an error answer straight to a connection that no HTTP response object serves, then closes it. */
+function writeRawApiError(socket: Duplex, status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(encodeApiErrorJson(code, message));
   if (!socket.writable) return void socket.destroy();
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   // Ends the connection once the answer is written (destroying it at once could drop the answer).
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${extra}\r\n${body}`, () => socket.destroy());
 }
