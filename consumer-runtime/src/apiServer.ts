@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { encodeApiErrorJson, encodeBase64, encodeHex, fromHex, HubApiError, type ApiErrorCode } from "@aegis/consumer-sdk";
-import type { Logger } from "@aegis/p2p";
+import { HttpConnectionLimiter, type Logger } from "@aegis/p2p";
 import { MAX_TX_BYTES } from "./block.js";
 import { decodeSubmitConsumerTxJson, encodeConsumerBlockJson, type ConsumerStatusJson, type ConsumerTxJson, type FinalityJson } from "./consumerApiJson.js";
 import { ExecutionError } from "./executionEnvironment.js";
@@ -24,6 +24,10 @@ export interface ConsumerApiLimits {
   maxBodyBytes: number;
   /** Longest route parameter (a height, a hash); longer gets 414. */
   maxParamLength: number;
+  /** Open connections from all clients together; one more is closed as it is accepted. */
+  maxConnections: number;
+  /** Open connections from one client (IP address); a request on one more gets 429 API_ERROR_TOO_MANY_CONNECTIONS and the connection is closed. */
+  maxConnectionsPerClient: number;
 }
 
 export const CONSUMER_API_LIMITS: Readonly<ConsumerApiLimits> = Object.freeze({
@@ -35,6 +39,8 @@ export const CONSUMER_API_LIMITS: Readonly<ConsumerApiLimits> = Object.freeze({
   // A base64 transaction of MAX_TX_BYTES in JSON is ~4/3 of it: twice leaves room for the envelope.
   maxBodyBytes: 2 * MAX_TX_BYTES,
   maxParamLength: 100,
+  maxConnections: 1024,
+  maxConnectionsPerClient: 256,
 });
 
 /** The longest message of an error body: whatever it quotes, no more than this of it is sent. */
@@ -49,6 +55,8 @@ const clip = (s: string, max = MAX_ERROR_MESSAGE) => (s.length <= max ? s : `${s
 export class ConsumerApiServer {
   private readonly app: FastifyInstance;
   private address: { host: string; port: number } | undefined;
+  /** Open connections by client; requests beyond a client's share are refused (429). */
+  readonly connections: HttpConnectionLimiter;
 
   constructor(
     private readonly node: ConsumerNode,
@@ -86,6 +94,12 @@ export class ConsumerApiServer {
       res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
     });
     this.app.server.on("connect", (_req, socket: Duplex) => writeRawError(socket, 400, "API_ERROR_BAD_REQUEST", "CONNECT is not supported"));
+    const connections = (this.connections = new HttpConnectionLimiter(this.app.server, { maxConnections: limits.maxConnections, maxConnectionsPerClient: limits.maxConnectionsPerClient }));
+    this.app.addHook("onRequest", async (req, reply) => {
+      if (!connections.isOverLimit(req.raw.socket)) return;
+      const open = connections.connectionsOf(HttpConnectionLimiter.clientOf(req.raw.socket));
+      return sendError(reply.header("connection", "close"), 429, "API_ERROR_TOO_MANY_CONNECTIONS", `this client has ${open} connections open; at most ${limits.maxConnectionsPerClient} are served`);
+    });
     this.routes();
   }
 

@@ -20,3 +20,4 @@ export {
   type RequestOptions,
   type ValidationResult,
 } from "./p2pNetwork.js";
+export { HttpConnectionLimiter, OVER_LIMIT_IDLE_MS, type HttpConnectionLimits } from "./httpConnectionLimiter.js";

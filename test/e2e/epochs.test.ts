@@ -138,7 +138,7 @@ test("a validator created with cosmjs, delegated to, joins the consensus set at 
       for (const fill of [1, 2]) {
         const vote = { type: VoteType.Prevote, height: h, round: 0, blockHash: new Uint8Array(32).fill(fill) };
         const signed = { ...vote, validatorIndex: index, signature: blsSign(bls.secretKey, computeVoteSignBytes({ chainId: CHAIN_ID, ...vote })) };
-        n0.engine.submitVote(await n0.validateVote(encodeVote(signed)));
+        n0.engine.submitVote(await n0.gossip.validateVote(encodeVote(signed)));
       }
       await n0.engine.whenIdle();
       return (await n0.db.evidence.list({ fromHeight: h })).length > 0;

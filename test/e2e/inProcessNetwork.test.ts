@@ -466,53 +466,53 @@ test("hostile gossip through validateVote / validateProposal gets the right Goss
   const hash = () => new Uint8Array(randomBytes(32));
 
   // Malformed protobuf.
-  await expectGossipError(n0.validateVote(Uint8Array.of(0xff, 0xff, 0xff, 0xff)), "GOSSIP_ERROR_MALFORMED");
-  await expectGossipError(() => n0.validateProposal(Uint8Array.of(0x0a, 0xff, 0x01)), "GOSSIP_ERROR_MALFORMED");
+  await expectGossipError(n0.gossip.validateVote(Uint8Array.of(0xff, 0xff, 0xff, 0xff)), "GOSSIP_ERROR_MALFORMED");
+  await expectGossipError(() => n0.gossip.validateProposal(Uint8Array.of(0x0a, 0xff, 0x01)), "GOSSIP_ERROR_MALFORMED");
   // A vote with a wrong field size is malformed too.
   const good = signVote(keyOfValidatorIndex(0), { type: VoteType.Prevote, height: n0.engine.height + 1, round: 0, blockHash: hash() }, 0);
-  await expectGossipError(n0.validateVote(encodeVote({ ...good, signature: new Uint8Array(10) })), "GOSSIP_ERROR_MALFORMED");
+  await expectGossipError(n0.gossip.validateVote(encodeVote({ ...good, signature: new Uint8Array(10) })), "GOSSIP_ERROR_MALFORMED");
 
   // A correctly signed vote is accepted (control).
   {
     const h = n0.engine.height + 1;
     const v = signVote(keyOfValidatorIndex(1), { type: VoteType.Prevote, height: h + 1, round: 3, blockHash: hash() }, 1);
-    await expect(n0.validateVote(encodeVote(v))).resolves.toEqual(expect.objectContaining({ validatorIndex: 1, height: h + 1 }));
+    await expect(n0.gossip.validateVote(encodeVote(v))).resolves.toEqual(expect.objectContaining({ validatorIndex: 1, height: h + 1 }));
   }
 
   // Invalid signature: validator 1's key claiming index 2; random signature bytes.
   {
     const h = n0.engine.height + 1;
     const v = signVote(keyOfValidatorIndex(1), { type: VoteType.Precommit, height: h, round: 0, blockHash: hash() }, 2);
-    await expectGossipError(n0.validateVote(encodeVote(v)), "GOSSIP_ERROR_INVALID_SIGNATURE");
+    await expectGossipError(n0.gossip.validateVote(encodeVote(v)), "GOSSIP_ERROR_INVALID_SIGNATURE");
     const w = { ...v, signature: new Uint8Array(randomBytes(96)) };
-    await expectGossipError(n0.validateVote(encodeVote(w)), "GOSSIP_ERROR_INVALID_SIGNATURE");
+    await expectGossipError(n0.gossip.validateVote(encodeVote(w)), "GOSSIP_ERROR_INVALID_SIGNATURE");
   }
   // Signed for another chain id.
   {
     const h = n0.engine.height + 1;
     const v = signVote(keyOfValidatorIndex(2), { type: VoteType.Prevote, height: h, round: 0, blockHash: hash() }, 2, "another-chain");
-    await expectGossipError(n0.validateVote(encodeVote(v)), "GOSSIP_ERROR_INVALID_SIGNATURE");
+    await expectGossipError(n0.gossip.validateVote(encodeVote(v)), "GOSSIP_ERROR_INVALID_SIGNATURE");
   }
   // Index outside the validator set.
   {
     const h = n0.engine.height + 1;
     for (const idx of [N, N + 1, 1000]) {
       const v = signVote(keyOfValidatorIndex(0), { type: VoteType.Prevote, height: h, round: 0, blockHash: hash() }, idx);
-      await expectGossipError(n0.validateVote(encodeVote(v)), "GOSSIP_ERROR_UNKNOWN_VALIDATOR");
+      await expectGossipError(n0.gossip.validateVote(encodeVote(v)), "GOSSIP_ERROR_UNKNOWN_VALIDATOR");
     }
   }
   // Stale height (already committed) is ignored, not rejected.
   {
     const v = signVote(keyOfValidatorIndex(0), { type: VoteType.Prevote, height: 1, round: 0, blockHash: hash() }, 0);
-    await expectGossipError(n0.validateVote(encodeVote(v)), "GOSSIP_ERROR_STALE");
+    await expectGossipError(n0.gossip.validateVote(encodeVote(v)), "GOSSIP_ERROR_STALE");
     expect(getGossipAction("GOSSIP_ERROR_STALE")).toBe("ignore");
     // Far ahead is ignored too.
     const far = signVote(keyOfValidatorIndex(0), { type: VoteType.Prevote, height: n0.engine.height + 50, round: 0, blockHash: hash() }, 0);
-    await expectGossipError(n0.validateVote(encodeVote(far)), "GOSSIP_ERROR_TOO_FAR_AHEAD");
+    await expectGossipError(n0.gossip.validateVote(encodeVote(far)), "GOSSIP_ERROR_TOO_FAR_AHEAD");
   }
   // Oversized.
-  await expectGossipError(n0.validateVote(new Uint8Array(4 * 1024 * 1024 + 1)), "GOSSIP_ERROR_TOO_LARGE");
-  await expectGossipError(() => n0.validateProposal(new Uint8Array(4 * 1024 * 1024 + 1)), "GOSSIP_ERROR_TOO_LARGE");
+  await expectGossipError(n0.gossip.validateVote(new Uint8Array(4 * 1024 * 1024 + 1)), "GOSSIP_ERROR_TOO_LARGE");
+  await expectGossipError(() => n0.gossip.validateProposal(new Uint8Array(4 * 1024 * 1024 + 1)), "GOSSIP_ERROR_TOO_LARGE");
 
   // Proposals. Built against the node's tip synchronously right before validation (heights move).
   const proposal = (o: { chainId?: string; proposerIndex?: number; signerIndex?: number; badHash?: boolean; height?: number; round?: number } = {}): Uint8Array => {
@@ -531,20 +531,20 @@ test("hostile gossip through validateVote / validateProposal gets the right Goss
     return encodeProposalMessage(msg);
   };
   // Control: a correct proposal for a future round validates.
-  expect(n0.validateProposal(proposal({ round: 7 })).msg.proposal.round).toBe(7);
-  await expectGossipError(() => n0.validateProposal(proposal({ chainId: "another-chain" })), "GOSSIP_ERROR_WRONG_CHAIN");
+  expect(n0.gossip.validateProposal(proposal({ round: 7 })).msg.proposal.round).toBe(7);
+  await expectGossipError(() => n0.gossip.validateProposal(proposal({ chainId: "another-chain" })), "GOSSIP_ERROR_WRONG_CHAIN");
   {
     const h = n0.engine.height + 1;
     const wrong = (schedule.getProposerIndex(h, 0) + 1) % N;
-    await expectGossipError(() => n0.validateProposal(proposal({ proposerIndex: wrong })), "GOSSIP_ERROR_WRONG_PROPOSER");
+    await expectGossipError(() => n0.gossip.validateProposal(proposal({ proposerIndex: wrong })), "GOSSIP_ERROR_WRONG_PROPOSER");
   }
-  await expectGossipError(() => n0.validateProposal(proposal({ badHash: true })), "GOSSIP_ERROR_BLOCK_HASH_MISMATCH");
+  await expectGossipError(() => n0.gossip.validateProposal(proposal({ badHash: true })), "GOSSIP_ERROR_BLOCK_HASH_MISMATCH");
   {
     const h = n0.engine.height + 1;
     const wrongSigner = (schedule.getProposerIndex(h, 0) + 1) % N;
-    await expectGossipError(() => n0.validateProposal(proposal({ signerIndex: wrongSigner })), "GOSSIP_ERROR_INVALID_SIGNATURE");
+    await expectGossipError(() => n0.gossip.validateProposal(proposal({ signerIndex: wrongSigner })), "GOSSIP_ERROR_INVALID_SIGNATURE");
   }
-  await expectGossipError(() => n0.validateProposal(proposal({ height: 1 })), "GOSSIP_ERROR_STALE");
+  await expectGossipError(() => n0.gossip.validateProposal(proposal({ height: 1 })), "GOSSIP_ERROR_STALE");
 
   // Validation alone changed nothing.
   expect((await evidenceOf(0)).length).toBe(evidenceBefore);

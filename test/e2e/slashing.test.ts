@@ -141,7 +141,7 @@ test("downtime jails a stopped validator; a double sign is slashed and tombstone
       };
       // Delivered like gossip: validated by node 0, then handed to its engine.
       for (const v of [sign(sha256(Uint8Array.of(1, h))), sign(sha256(Uint8Array.of(2, h)))]) {
-        const vote = await n0.validateVote(encodeVote(v));
+        const vote = await n0.gossip.validateVote(encodeVote(v));
         n0.engine.submitVote(vote);
       }
       await n0.engine.whenIdle();

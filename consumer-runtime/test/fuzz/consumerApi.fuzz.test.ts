@@ -429,4 +429,34 @@ describe("what the fuzzing found", () => {
       await tight.close();
     }
   });
+
+  test("a client's connections beyond maxConnectionsPerClient get 429 and are closed; another client is served", async () => {
+    expect(CONSUMER_API_LIMITS).toMatchObject({ maxConnections: 1024, maxConnectionsPerClient: 256 });
+    const tight = new ConsumerApiServer(node, nullLogger, { maxConnectionsPerClient: 2 });
+    await tight.listen("127.0.0.1", 0);
+    const { Agent, request } = await import("node:http");
+    const get = (agent: InstanceType<typeof Agent>, localAddress: string) =>
+      new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+        const { port } = new URL(tight.url);
+        const req = request({ host: "127.0.0.1", port: Number(port), path: "/status", agent, localAddress }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const agents = [0, 1, 2, 3].map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
+    try {
+      expect((await get(agents[0]!, "127.0.0.1")).status).toBe(200);
+      expect((await get(agents[1]!, "127.0.0.1")).status).toBe(200);
+      const third = await get(agents[2]!, "127.0.0.1");
+      expect({ status: third.status, connection: third.connection, error: JSON.parse(third.body).error.code }).toEqual({ status: 429, connection: "close", error: "API_ERROR_TOO_MANY_CONNECTIONS" });
+      expect((await get(agents[3]!, "127.0.0.2")).status).toBe(200);
+      expect((await get(agents[0]!, "127.0.0.1")).status).toBe(200);
+    } finally {
+      for (const a of agents) a.destroy();
+      await tight.close();
+    }
+  });
 });

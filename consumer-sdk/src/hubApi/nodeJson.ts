@@ -508,6 +508,10 @@ export const API_ERROR_CODES = [
   "API_ERROR_REQUEST_TIMEOUT",
   /** 414: a path segment (route parameter) over the length limit. */
   "API_ERROR_URI_TOO_LONG",
+  /** 429: a request on a connection beyond the client's limit of open connections (the connection is closed). */
+  "API_ERROR_TOO_MANY_CONNECTIONS",
+  /** 429 (this client) or 503 (all clients): a stream subscription beyond the limit, refused before the upgrade. */
+  "API_ERROR_TOO_MANY_SUBSCRIBERS",
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];

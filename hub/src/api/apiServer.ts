@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import websocket from "@fastify/websocket";
@@ -49,6 +50,7 @@ import {
   type ValidatorSetJson,
   type ZkInfoJson,
 } from "@aegis/consumer-sdk";
+import { HttpConnectionLimiter } from "@aegis/p2p";
 import type { Logger } from "../logger.js";
 import { getConsumerStatus, type Consumer } from "../app/index.js";
 import type { HubNode } from "../node/hubNode.js";
@@ -86,6 +88,10 @@ export class ApiServer {
   private readonly app: FastifyInstance;
   private address: string | null = null;
   readonly limits: Readonly<HttpServerLimits>;
+  /** Open connections by client; requests beyond a client's share are refused (429). */
+  readonly connections: HttpConnectionLimiter;
+  /** Certificate-stream subscribers by client address. */
+  private readonly subscribers = new Map<string, number>();
 
   constructor(
     private readonly opts: ApiServerOpts,
@@ -125,7 +131,12 @@ export class ApiServer {
     this.app.server.on("connect", (_req, socket: Duplex) => writeRawApiError(socket, 400, "API_ERROR_BAD_REQUEST", "CONNECT is not supported"));
     // Only the stream switches protocols; any other request that asks to is answered as usual, then closed.
     this.app.server.prependListener("upgrade", (req: IncomingMessage) => upgraded.add(req));
+    this.connections = new HttpConnectionLimiter(this.app.server, { maxConnections: limits.maxConnections, maxConnectionsPerClient: limits.maxConnectionsPerClient });
     this.app.addHook("onRequest", async (req, reply) => {
+      if (this.connections.isOverLimit(req.raw.socket)) {
+        closeAfterAnswer(req.raw, reply.raw);
+        return sendApiError(reply, 429, "API_ERROR_TOO_MANY_CONNECTIONS", `this client has ${this.connections.connectionsOf(HttpConnectionLimiter.clientOf(req.raw.socket))} connections open; at most ${limits.maxConnectionsPerClient} are served`);
+      }
       if (upgraded.has(req.raw) && !(req.method === "GET" && req.routeOptions.url === "/stream/certificates")) closeAfterAnswer(req.raw, reply.raw);
     });
     this.routes();
@@ -161,13 +172,32 @@ export class ApiServer {
    * `{ type: "bls", height, blockHash, bls }` at every commit and `{ type: "zk", height, zk }` when a
    * succinct certificate is stored. Nothing is replayed; a client that falls more than 1 MiB behind
    * is disconnected (code 1008) rather than buffered without bound. A plain HTTP GET (no
-   * `Upgrade: websocket`) gets 426 with API_ERROR_UPGRADE_REQUIRED.
+   * `Upgrade: websocket`) gets 426 with API_ERROR_UPGRADE_REQUIRED. A subscription beyond
+   * `maxStreamSubscribersPerClient` (429) or `maxStreamSubscribers` (503) is refused before the
+   * upgrade with API_ERROR_TOO_MANY_SUBSCRIBERS.
    */
   private streams(scope: FastifyInstance): void {
     const { node } = this.modules;
+    const { limits, subscribers } = this;
+    // One commit listener per subscriber: as many as the limit allows, without Node's leak warning.
+    node.engine.setMaxListeners(node.engine.getMaxListeners() + limits.maxStreamSubscribers);
     scope.route({
       method: "GET",
       url: "/stream/certificates",
+      preValidation: async (req, reply) => {
+        if (!req.ws) return;
+        const client = HttpConnectionLimiter.clientOf(req.raw.socket);
+        let total = 0;
+        for (const n of subscribers.values()) total += n;
+        if ((subscribers.get(client) ?? 0) >= limits.maxStreamSubscribersPerClient) {
+          closeAfterAnswer(req.raw, reply.raw);
+          return sendApiError(reply, 429, "API_ERROR_TOO_MANY_SUBSCRIBERS", `this client has ${limits.maxStreamSubscribersPerClient} stream subscriptions, the most one client may hold`);
+        }
+        if (total >= limits.maxStreamSubscribers) {
+          closeAfterAnswer(req.raw, reply.raw);
+          return sendApiError(reply.header("retry-after", "10"), 503, "API_ERROR_TOO_MANY_SUBSCRIBERS", `the stream has ${limits.maxStreamSubscribers} subscribers, the most it serves; try again later`);
+        }
+      },
       // A plain GET (no Upgrade: websocket) is told what to do instead of getting an empty 404. A
       // client that asked for the connection to be closed has it closed (a Connection header of the
       // answer replaces Node's own).
@@ -178,7 +208,9 @@ export class ApiServer {
           "API_ERROR_UPGRADE_REQUIRED",
           "/stream/certificates is a WebSocket: connect with Upgrade: websocket",
         ),
-      wsHandler: (socket) => {
+      wsHandler: (socket, req) => {
+        const client = HttpConnectionLimiter.clientOf(req.raw.socket as Socket);
+        subscribers.set(client, (subscribers.get(client) ?? 0) + 1);
         const send = (msg: CertificateStreamMessageJson) => {
           if (socket.readyState !== socket.OPEN) return;
           if (socket.bufferedAmount > MAX_STREAM_BACKLOG) return socket.close(1008, "too far behind");
@@ -190,6 +222,9 @@ export class ApiServer {
         socket.on("close", () => {
           node.engine.off("commit", onCommit);
           stopZk();
+          const left = (subscribers.get(client) ?? 1) - 1;
+          if (left > 0) subscribers.set(client, left);
+          else subscribers.delete(client);
         });
         socket.on("message", () => socket.close(1003, "this stream takes no messages"));
       },

@@ -31,6 +31,17 @@ export interface HttpServerLimits {
   maxDiscardedBodyBytes: number;
   /** Longest route parameter (a path segment such as a height or a consumer id); longer gets 414. */
   maxParamLength: number;
+  /** Open connections from all clients together; one more is closed as it is accepted (`server.maxConnections`). */
+  maxConnections: number;
+  /**
+   * Open connections from one client (IP address); a request on one more gets 429
+   * API_ERROR_TOO_MANY_CONNECTIONS and its connection is closed (a silent one after 2 s).
+   */
+  maxConnectionsPerClient: number;
+  /** Certificate-stream subscribers from all clients together; one more gets 503 API_ERROR_TOO_MANY_SUBSCRIBERS before the upgrade. */
+  maxStreamSubscribers: number;
+  /** Certificate-stream subscribers from one client (IP address); one more gets 429 API_ERROR_TOO_MANY_SUBSCRIBERS before the upgrade. */
+  maxStreamSubscribersPerClient: number;
 }
 
 export const DEFAULT_HTTP_SERVER_LIMITS: Readonly<HttpServerLimits> = Object.freeze({
@@ -43,6 +54,12 @@ export const DEFAULT_HTTP_SERVER_LIMITS: Readonly<HttpServerLimits> = Object.fre
   maxBodyBytes: HUB_MAX_TX_BYTES * 2,
   maxDiscardedBodyBytes: 8 * 1024 * 1024,
   maxParamLength: 100,
+  // Loopback is one client for everything a devnet runs (dashboard, six consumer nodes, relayer,
+  // benchmarks' senders): the per-client bounds leave room for that, the totals bound the node.
+  maxConnections: 1024,
+  maxConnectionsPerClient: 256,
+  maxStreamSubscribers: 256,
+  maxStreamSubscribersPerClient: 64,
 });
 
 /** At most `max` characters of user input, for an error message (never the whole of a long input). */

@@ -1,45 +1,28 @@
 import { bytesEqual, computeValidatorSetRoot, toHex } from "@aegis/consumer-sdk";
-import {
-  CodecError,
-  decodeDoubleAttestationEvidence,
-  decodeDuplicateVoteEvidence,
-  decodeTxBatch,
-  encodeDoubleAttestationEvidence,
-  encodeDuplicateVoteEvidence,
-  encodeProposalMessage,
-  encodeTxBatch,
-  encodeVote,
-} from "../codec/index.js";
+import { encodeDuplicateVoteEvidence, encodeProposalMessage, encodeTxBatch, encodeVote } from "../codec/index.js";
 import { ConsensusEngine, type CommitEvent } from "../consensus/consensusEngine.js";
-import type { DoubleAttestationEvidence, ProposalMessage, Vote } from "../consensus/types.js";
 import { VoteBatchVerifier } from "../consensus/voteBatchVerifier.js";
-import { HubDb, SerialQueue } from "../db/index.js";
+import { HubDb } from "../db/index.js";
 import type { Genesis } from "../genesis.js";
 import { nullLogger, type Logger } from "../logger.js";
-import { HubNetwork, type ValidationResult } from "../network/index.js";
+import { HubNetwork } from "../network/index.js";
 import { PrivValidator } from "../signer/index.js";
 import { SyncService } from "../sync/index.js";
 import { Mempool } from "./mempool.js";
-import { getTxHash } from "../tx/txHash.js";
 import { HubApplication, parseGasPrice, PlaceholderApplication, type Application } from "../app/index.js";
-import {
-  GossipError,
-  getGossipAction,
-  validateProposalMessage,
-  validateVoteMessage,
-  VerifiedCache,
-  type MessageValidationContext,
-} from "./messageValidation.js";
 import { DEFAULT_NODE_CONFIG, type NodeConfig } from "./nodeConfig.js";
 import { NodeMetrics } from "./nodeMetrics.js";
 import type { AttestationKeyPair } from "../attestation/index.js";
-import { ZK_CERTIFICATES_PROTOCOL, ZkService } from "../zk/zkService.js";
+import { ZkService } from "../zk/zkService.js";
 import { createZkCertificateSubmission, SUBMIT_ZK_CERTIFICATE_GAS } from "../zk/certificateSubmitter.js";
 import type { ZkCertificate } from "@aegis/consumer-sdk";
 import { ConfigError } from "./nodeConfig.js";
 import { AccountSigner } from "./accountSigner.js";
 import { NodeAccount } from "./nodeAccount.js";
 import { ForkCaseResponder } from "./forkCaseResponder.js";
+import { HubGossip } from "./hubGossip.js";
+import { NodeEvidence } from "./nodeEvidence.js";
+import { TxAdmission, type SubmitTxResult } from "./txAdmission.js";
 
 export interface HubNodeOpts {
   genesis: Genesis;
@@ -69,16 +52,11 @@ export interface HubNodeModules {
 }
 
 export const GENESIS_HASH_META_KEY = "genesisHash";
-const MAX_HEIGHT_AHEAD = 2;
-/** Client transactions are gossiped in batches of up to this many, or after this long (ms). */
-const TX_BATCH_MAX = 256;
-const TX_BATCH_DELAY_MS = 5;
-/** Transaction admission runs at most this long (ms) before letting other events in. */
-const TX_SLICE_MS = 4;
 
 /**
- * One hub node: database, signer, consensus engine, p2p, sync and mempool, wired together.
- * The HTTP API is separate (api/apiServer.ts) and reads from here.
+ * One hub node: database, signer, consensus engine, p2p, sync and mempool, wired together — assembly
+ * only. Mempool admission and batching are TxAdmission's, the gossip topics HubGossip's, evidence
+ * from outside consensus NodeEvidence's. The HTTP API is separate (api/apiServer.ts) and reads from here.
  */
 export class HubNode {
   readonly genesis: Genesis;
@@ -94,10 +72,12 @@ export class HubNode {
   zk: ZkService | null = null;
   /** Posts the polkas fork cases ask for; null without the application or without an operator account. */
   forkCaseResponder: ForkCaseResponder | null = null;
+  /** Client and gossiped transactions into the mempool. */
+  readonly txs: TxAdmission;
+  private evidence!: NodeEvidence;
+  /** The gossip topics' validation and delivery (after start). */
+  gossip!: HubGossip;
   private readonly verifier: VoteBatchVerifier;
-  private readonly verified = new VerifiedCache();
-  private readonly decodedVotes = new WeakMap<Uint8Array, Vote>();
-  private readonly decodedProposals = new WeakMap<Uint8Array, { msg: ProposalMessage; blockHash: Uint8Array }>();
   private started = false;
   private readonly createApp: (db: HubDb, genesis: Genesis) => Promise<Application>;
   /** The state machine (after start). */
@@ -115,6 +95,12 @@ export class HubNode {
     this.metrics = modules.metrics ?? new NodeMetrics();
     this.mempool = new Mempool({ maxTxs: this.config.mempool.maxTxs });
     this.verifier = new VoteBatchVerifier({ chainId: opts.genesis.chainId });
+    this.txs = new TxAdmission({
+      mempool: this.mempool,
+      checkTx: () => this.app?.checkTx?.bind(this.app),
+      publishBatch: (batch) => this.publish("tx", encodeTxBatch(batch)),
+      notifyTx: () => this.engine.notifyTx(),
+    });
     this.createApp = modules.createApp ?? ((db, genesis) => createDefaultApp(db, genesis, this.config, this.logger));
   }
 
@@ -209,7 +195,7 @@ export class HubNode {
             onProved: (cert) => void this.submitZkCertificate(cert),
             request: (peer, name, data) => this.network.request(peer, name, data, { timeoutMs: 10_000 }),
             peers: () => this.network.connectedPeers(),
-            onEvidence: (e) => void this.addDoubleAttestationEvidence(e),
+            onEvidence: (e) => void this.evidence.addOwnDoubleAttestation(e),
           },
         );
         await this.zk.start();
@@ -217,7 +203,27 @@ export class HubNode {
       this.engine.on("fatal", (e) => this.logger.error("consensus stopped", { error: e.message }));
       this.sync = new SyncService({}, { network: this.network, engine: this.engine, db: this.db, logger: this.logger });
       this.sync.registerHandlers();
-      this.subscribeGossip();
+      this.evidence = new NodeEvidence({
+        db: this.db,
+        engine: this.engine,
+        verifier: this.verifier,
+        zk: this.zk,
+        publishDoubleAttestation: (data) => this.publish("attestation-evidence", data),
+        logger: this.logger,
+      });
+      this.gossip = new HubGossip({
+        chainId: genesis.chainId,
+        network: this.network,
+        engine: this.engine,
+        verifier: this.verifier,
+        txs: this.txs,
+        evidence: this.evidence,
+        zk: this.zk,
+        metrics: this.metrics,
+        logger: this.logger,
+        triggerSync: () => this.sync?.trigger(),
+      });
+      this.gossip.subscribe();
       await this.engine.start();
       await this.network.start();
       this.network.on("peer:connect", () => this.metrics.peers.set(this.network.connectedPeers().length));
@@ -242,9 +248,7 @@ export class HubNode {
   private async shutdown(): Promise<void> {
     await this.forkCaseResponder?.stop();
     await this.zk?.stop();
-    if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
-    this.txGossipTimer = null;
-    this.txGossip = [];
+    this.txs.stop();
     this.sync?.stop();
     await this.engine?.stop();
     await this.network?.stop().catch(() => {});
@@ -253,62 +257,12 @@ export class HubNode {
   }
 
   /**
-   * Admits a transaction (CheckTx, then the mempool) and gossips it. `code` is the CheckTx result
-   * (0 = accepted); a duplicate of a pending transaction is accepted again without effect.
+   * Admits a client's transaction (CheckTx, then the mempool) and gossips it (TxAdmission.submit).
+   * `code` is the CheckTx result (0 = accepted); a duplicate of a pending transaction is accepted
+   * again without effect.
    */
-  async submitTx(tx: Uint8Array): Promise<{ hash: string; added: boolean; reason?: string; code: number; codespace: string; log: string }> {
-    await this.yieldToConsensus();
-    const hash = getTxHash(tx);
-    // Ask the mempool first: CheckTx changes the check state (sequence, fee), which must only happen
-    // for a transaction that is then admitted.
-    const refusal = this.mempool.refusal(tx, hash);
-    if (refusal === "duplicate") return { hash, added: false, reason: "duplicate", code: 0, codespace: "", log: "" };
-    if (refusal && refusal !== "committed") {
-      const code = refusal === "full" ? 20 : refusal === "too_large" ? 21 : 18;
-      const log = refusal === "full" ? `mempool is full (${this.mempool.size} transactions pending): try again after the next block` : `transaction not admitted: ${refusal}`;
-      return { hash, added: false, reason: refusal, code, codespace: "sdk", log };
-    }
-    const check = this.app.checkTx?.(tx) ?? { code: 0, codespace: "", log: "" };
-    if (check.code !== 0) return { hash, added: false, reason: "check_tx", ...check };
-    if (refusal === "committed") return { hash, added: false, reason: "committed", code: 19, codespace: "sdk", log: "tx already in mempool cache: tx already in mempool" };
-    this.mempool.add(tx);
-    this.queueTxGossip(tx);
-    this.engine.notifyTx();
-    return { hash, added: true, code: 0, codespace: "", log: "" };
-  }
-
-  private sliceStart = 0;
-  private readonly txBatches = new SerialQueue();
-
-  /**
-   * Transaction admission (CheckTx of submitted and gossiped transactions) yields to the event loop
-   * after every TX_SLICE_MS of work, so a flood of transactions never holds back the consensus
-   * messages waiting behind it (they are handled in the I/O phase before the yield returns).
-   */
-  private async yieldToConsensus(): Promise<void> {
-    const now = performance.now();
-    if (now - this.sliceStart < TX_SLICE_MS) return;
-    await new Promise<void>((r) => setImmediate(r));
-    this.sliceStart = performance.now();
-  }
-
-  /** Admitted client transactions wait here (a few ms) to be gossiped as one TxBatch. */
-  private txGossip: Uint8Array[] = [];
-  private txGossipTimer: NodeJS.Timeout | null = null;
-
-  private queueTxGossip(tx: Uint8Array): void {
-    this.txGossip.push(tx);
-    if (this.txGossip.length >= TX_BATCH_MAX) this.flushTxGossip();
-    else this.txGossipTimer ??= setTimeout(() => this.flushTxGossip(), TX_BATCH_DELAY_MS);
-  }
-
-  private flushTxGossip(): void {
-    if (this.txGossipTimer) clearTimeout(this.txGossipTimer);
-    this.txGossipTimer = null;
-    if (this.txGossip.length === 0 || !this.started) return;
-    const batch = this.txGossip;
-    this.txGossip = [];
-    this.publish("tx", encodeTxBatch(batch));
+  submitTx(tx: Uint8Array): Promise<SubmitTxResult> {
+    return this.txs.submit(tx);
   }
 
   private proverAccount: NodeAccount | null = null;
@@ -346,28 +300,13 @@ export class HubNode {
     }
   }
 
-  /**
-   * Double-attestation evidence this node found (its ZK service saw one validator attest two
-   * statements at one height): stored, offered to this node's proposals and gossiped, so any
-   * proposer puts it in a block and the validator is slashed without anyone submitting it.
-   */
-  private async addDoubleAttestationEvidence(e: DoubleAttestationEvidence): Promise<void> {
-    try {
-      if (!(await this.db.evidence.add(e))) return;
-      this.engine.submitEvidence(e);
-      this.publish("attestation-evidence", encodeDoubleAttestationEvidence(e));
-    } catch (err) {
-      this.logger.warn("double-attestation evidence not stored", { height: e.attestationA.height, error: (err as Error).message });
-    }
-  }
-
   private publish(kind: "proposal" | "vote" | "evidence" | "tx" | "attestation" | "attestation-evidence" | "certificate", data: Uint8Array): void {
     this.network.publish(kind, data).catch((e) => this.logger.debug("publish failed", { kind, error: (e as Error).message }));
   }
 
   private onCommit(c: CommitEvent): void {
     // The check state restarted from the new committed state: re-admit what is still pending, drop the rest.
-    if (this.app.checkTx) for (const tx of this.mempool.all()) if (this.app.checkTx(tx).code !== 0) this.mempool.remove(tx);
+    this.txs.recheck();
     this.recentCommits.push({ height: c.height, round: c.round, time: Date.now(), finalityMs: c.finalityMs, txCount: c.txCount });
     if (this.recentCommits.length > 1000) this.recentCommits.splice(0, this.recentCommits.length - 1000);
     this.metrics.height.set(c.height);
@@ -384,151 +323,6 @@ export class HubNode {
       const zk = this.zk;
       setImmediate(() => zk.onCommit(c.height, c.block.header.time, c.blockHash, { attest: c.finalityMs !== null }).catch((e) => this.logger.warn("attestation failed", { height: c.height, error: (e as Error).message })));
     }
-  }
-
-  private validationContext(): MessageValidationContext {
-    return {
-      chainId: this.genesis.chainId,
-      currentHeight: this.engine.height + 1,
-      maxHeightAhead: MAX_HEIGHT_AHEAD,
-      getValidatorSet: (h) => this.engine.getValidatorSet(h),
-      getProposerIndex: (h, r) => this.engine.getProposerIndex(h, r),
-      verifier: this.verifier,
-      maxMessageBytes: 4 * 1024 * 1024,
-    };
-  }
-
-  private result(kind: string, e: unknown): ValidationResult {
-    if (e instanceof GossipError) {
-      const action = getGossipAction(e.code);
-      this.metrics.gossip.inc({ kind, result: action, code: e.code });
-      if (e.code === "GOSSIP_ERROR_TOO_FAR_AHEAD") this.sync?.trigger();
-      if (action === "reject") this.logger.debug("rejected gossip", { kind, code: e.code });
-      return action;
-    }
-    this.logger.warn("gossip validation failed unexpectedly", { kind, error: (e as Error).message });
-    return "ignore";
-  }
-
-  /** Validates a vote message as gossip validation does (exposed for tests and tools). */
-  validateVote(data: Uint8Array): Promise<Vote> {
-    return validateVoteMessage(data, this.validationContext(), this.verified);
-  }
-
-  /** Validates a proposal message as gossip validation does (exposed for tests and tools). */
-  validateProposal(data: Uint8Array): { msg: ProposalMessage; blockHash: Uint8Array } {
-    return validateProposalMessage(data, this.validationContext());
-  }
-
-  private subscribeGossip(): void {
-    const net = this.network;
-    net.subscribe(
-      "vote",
-      async (data) => {
-        try {
-          this.decodedVotes.set(data, await this.validateVote(data));
-          this.metrics.gossip.inc({ kind: "vote", result: "accept", code: "" });
-          return "accept";
-        } catch (e) {
-          return this.result("vote", e);
-        }
-      },
-      (data) => {
-        const vote = this.decodedVotes.get(data);
-        if (vote) this.engine.submitVote(vote);
-      },
-    );
-    net.subscribe(
-      "proposal",
-      (data) => {
-        try {
-          this.decodedProposals.set(data, this.validateProposal(data));
-          this.metrics.gossip.inc({ kind: "proposal", result: "accept", code: "" });
-          return "accept";
-        } catch (e) {
-          return this.result("proposal", e);
-        }
-      },
-      (data) => {
-        const p = this.decodedProposals.get(data);
-        if (p) this.engine.submitProposal(p.msg, p.blockHash);
-      },
-    );
-    net.subscribe(
-      "tx",
-      async (data) => {
-        let txs: Uint8Array[];
-        try {
-          txs = decodeTxBatch(data);
-        } catch (e) {
-          if (e instanceof CodecError) return "reject";
-          throw e;
-        }
-        // Forwarded when it brought at least one new admissible transaction. One that fails CheckTx
-        // is not penalised: it may be valid on a peer with another pending set. Batches are admitted
-        // one at a time, in arrival order (a sender's sequence numbers must reach CheckTx in order).
-        const added = await this.txBatches.run(async () => {
-          let n = 0;
-          for (const tx of txs) {
-            await this.yieldToConsensus();
-            if (this.mempool.refusal(tx)) continue;
-            if (this.app.checkTx && this.app.checkTx(tx).code !== 0) continue;
-            this.mempool.add(tx);
-            n++;
-          }
-          return n;
-        });
-        return added > 0 ? "accept" : "ignore";
-      },
-      () => this.engine.notifyTx(),
-    );
-    if (this.zk) {
-      const zk = this.zk;
-      net.subscribe("attestation", (data) => zk.validateAttestation(data), () => {});
-      net.subscribe("certificate", (data) => zk.validateCertificate(data), () => {});
-      // Double attestations another node found: both signatures checked against this node's set for
-      // the height, then stored and offered to its proposals like duplicate votes.
-      net.subscribe(
-        "attestation-evidence",
-        async (data) => {
-          let e: DoubleAttestationEvidence;
-          try {
-            e = decodeDoubleAttestationEvidence(data);
-          } catch {
-            return "reject";
-          }
-          const verdict = zk.checkDoubleAttestationEvidence(e);
-          if (verdict !== "valid") return verdict === "unknown" ? "ignore" : "reject";
-          if (await this.db.evidence.add(e)) this.engine.submitEvidence(e);
-          return "accept";
-        },
-        () => {},
-      );
-      net.handle(ZK_CERTIFICATES_PROTOCOL, (req) => zk.serveCertificates(req));
-    }
-    net.subscribe(
-      "evidence",
-      async (data) => {
-        try {
-          const e = decodeDuplicateVoteEvidence(data);
-          const ctx = this.validationContext();
-          const set = ctx.getValidatorSet(e.voteA.height);
-          const a = e.voteA;
-          const b = e.voteB;
-          const conflicting =
-            a.height === b.height && a.round === b.round && a.type === b.type && a.validatorIndex === b.validatorIndex &&
-            !(a.blockHash && b.blockHash ? bytesEqual(a.blockHash, b.blockHash) : a.blockHash === b.blockHash);
-          if (!conflicting || a.validatorIndex >= set.validators.length) return "reject";
-          const [okA, okB] = await Promise.all([this.verifier.verify(a, set), this.verifier.verify(b, set)]);
-          if (!okA || !okB) return "reject";
-          if (await this.db.evidence.add(e)) this.engine.submitEvidence(e);
-          return "accept";
-        } catch {
-          return "reject";
-        }
-      },
-      () => {},
-    );
   }
 }
 

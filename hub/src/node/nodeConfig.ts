@@ -4,6 +4,7 @@ import { AegisError, blsPublicKeyFromSecret, createBlsProofOfPossession, fromHex
 import { parseGenesis, type Genesis } from "../genesis.js";
 import { createAttestationKeyPair, createAttestationProofOfPossession, isValidAttestationProofOfPossession, type AttestationKeyPair } from "../attestation/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, toBech32, TxError } from "../tx/index.js";
+import { DEFAULT_HTTP_SERVER_LIMITS, type HttpServerLimits } from "../api/httpServerLimits.js";
 
 /** config.json in a node's home folder. */
 export interface NodeConfig {
@@ -16,7 +17,12 @@ export interface NodeConfig {
    * one host (the chaos bench); absent by default.
    */
   p2p: { listen: string[]; bootstrap: string[]; denyPeersFile?: string };
-  api: { host: string; port: number };
+  /**
+   * `limits` (optional): any of the HTTP server's bounds (hub/src/api/httpServerLimits.ts: timeouts,
+   * body size, connections per client, stream subscribers), each a positive integer; the rest keep
+   * their defaults.
+   */
+  api: { host: string; port: number; limits?: Partial<HttpServerLimits> };
   /**
    * `polkaRetentionHeights`: the polkas (more than 2/3 of the prevotes for one block in one round) this
    * node stored are kept for this many heights up to its last committed one; older ones are pruned at
@@ -118,6 +124,13 @@ export async function loadNodeConfig(home: string): Promise<NodeConfig> {
   if (!Array.isArray(c.p2p.bootstrap) || !c.p2p.bootstrap.every((a) => typeof a === "string")) throw bad("p2p.bootstrap", "must be a list of multiaddrs");
   if (c.p2p.denyPeersFile !== undefined && (typeof c.p2p.denyPeersFile !== "string" || c.p2p.denyPeersFile.length === 0)) throw bad("p2p.denyPeersFile", "must be a path (a non-empty string)");
   if (!Number.isInteger(c.api.port) || c.api.port < 0 || c.api.port > 65535) throw bad("api.port", "must be a port number");
+  if (c.api.limits !== undefined) {
+    if (typeof c.api.limits !== "object" || c.api.limits === null || Array.isArray(c.api.limits)) throw bad("api.limits", "must be an object of limits");
+    for (const [k, v] of Object.entries(c.api.limits)) {
+      if (!Object.hasOwn(DEFAULT_HTTP_SERVER_LIMITS, k)) throw bad(`api.limits.${k}`, `is not a limit (one of ${Object.keys(DEFAULT_HTTP_SERVER_LIMITS).join(", ")})`);
+      if (!Number.isSafeInteger(v) || (v as number) < 1) throw bad(`api.limits.${k}`, "must be a positive integer");
+    }
+  }
   for (const [k, v] of Object.entries(c.consensus)) if (!Number.isSafeInteger(v) || v < 0) throw bad(`consensus.${k}`, "must be a non-negative integer");
   if (!Number.isSafeInteger(c.mempool.maxTxs) || c.mempool.maxTxs < 1) throw bad("mempool.maxTxs", "must be a positive integer");
   if (typeof c.zk.prover !== "boolean") throw bad("zk.prover", "must be true or false");

@@ -30,7 +30,7 @@ export async function startNodeFromHome(
     { logger, metrics: new NodeMetrics({ defaultMetrics: overrides.defaultMetrics }), ...(overrides.createApp ? { createApp: overrides.createApp } : {}) },
   );
   await node.start();
-  const api = new ApiServer({ host: config.api.host, port: config.api.port }, { node, logger: node.logger });
+  const api = new ApiServer({ host: config.api.host, port: config.api.port, ...(config.api.limits ? { limits: config.api.limits } : {}) }, { node, logger: node.logger });
   try {
     await api.start();
   } catch (e) {

@@ -77,12 +77,14 @@ import {
   MAX_TXS_PER_BLOCK,
   type FinalityAttestation,
 } from "../../src/codec/index.js";
-import { isConflictingAttestationPair } from "../../src/consensus/evidence.js";
+import type { ConsensusEngine } from "../../src/consensus/consensusEngine.js";
+import { isConflictingAttestationPair, isConflictingVotePair } from "../../src/consensus/evidence.js";
 import type { Block, DoubleAttestationEvidence, DuplicateVoteEvidence, ProposalMessage, Vote } from "../../src/consensus/types.js";
 import { VoteBatchVerifier } from "../../src/consensus/voteBatchVerifier.js";
 import { HubDb } from "../../src/db/hubDb.js";
 import { nullLogger } from "../../src/logger.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, GOSSIP_KINDS, GOSSIP_MAX_PAYLOAD_BYTES, type GossipKind } from "../../src/network/index.js";
+import { NodeEvidence } from "../../src/node/nodeEvidence.js";
 import { getGossipAction, GossipError, validateProposalMessage, validateVoteMessage, VerifiedCache, type MessageValidationContext } from "../../src/node/messageValidation.js";
 import { computeZkValidatorSlots } from "../../src/zk/zkValidatorSet.js";
 import { ZkService, type ZkGenesisConfig } from "../../src/zk/zkService.js";
@@ -425,19 +427,32 @@ test("proposal validation: GossipError or a proposal of its block by the expecte
   );
 });
 
-test("duplicate-vote evidence: decoded evidence can be checked without throwing", async () => {
+test("duplicate-vote evidence: NodeEvidence gives a verdict, never a throw; accepted (stored and offered) only when the votes conflict and both are validly signed", async () => {
+  const offered: unknown[] = [];
+  const engine = { getValidatorSet: () => validatorSet, submitEvidence: (e: unknown) => offered.push(e) } as unknown as ConsensusEngine;
+  const evidence = new NodeEvidence({ db, engine, verifier, zk: null, publishDoubleAttestation: () => undefined, logger: nullLogger });
+  let accepted = 0;
   await fc.assert(
     fc.asyncProperty(anyInputArbitrary(validOf(TOPIC_CODECS.evidence!)), async (bytes) => {
       const e = checkDecode(TOPIC_CODECS.evidence!, bytes) as DuplicateVoteEvidence | undefined;
-      if (!e) return;
-      // What the node's validator calls on decoded evidence (hubNode.ts): both signatures, batched.
-      const [a, b] = await Promise.all([verifier.verify(e.voteA, validatorSet), verifier.verify(e.voteB, validatorSet)]);
-      for (const [ok, v] of [[a, e.voteA], [b, e.voteB]] as const) {
-        if (ok) expect(blsVerify(validatorSet.validators[v.validatorIndex]!.blsPublicKey, computeVoteSignBytes({ chainId: CHAIN_ID, ...v }), v.signature)).toBe(true);
-      }
+      const offeredBefore = offered.length;
+      const r = await timedAsync(() => evidence.onGossipedDuplicateVote(bytes));
+      expect(r.error).toBeUndefined();
+      expect(r.ms).toBeLessThan(HANG_MS);
+      const verdict = r.value;
+      if (!e) return void expect(verdict).toBe("reject");
+      const signed = (v: Vote) => v.validatorIndex < validatorSet.validators.length && blsVerify(validatorSet.validators[v.validatorIndex]!.blsPublicKey, computeVoteSignBytes({ chainId: CHAIN_ID, ...v }), v.signature);
+      const valid = isConflictingVotePair(e.voteA, e.voteB) && signed(e.voteA) && signed(e.voteB);
+      expect(verdict).toBe(valid ? "accept" : "reject");
+      if (valid) accepted++;
+      // Offered to the proposals once: a repeat is accepted again without a second offer.
+      expect(offered.length - offeredBefore).toBeLessThanOrEqual(valid ? 1 : 0);
     }),
     fuzzParams(100),
   );
+  // The generator's valid evidence (signed conflicting votes) survives often enough to be judged.
+  expect(accepted).toBeGreaterThan(0);
+  expect(offered.length).toBeGreaterThan(0);
 });
 
 /** ZkService waits for a height about to commit (by design); any other call must end at once. */

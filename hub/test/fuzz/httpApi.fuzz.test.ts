@@ -462,6 +462,10 @@ describe("the limits of hub/src/api/httpServerLimits.ts, at their boundaries", (
       maxBodyBytes: 2 * HUB_MAX_TX_BYTES,
       maxDiscardedBodyBytes: 8 * 1024 * 1024,
       maxParamLength: 100,
+      maxConnections: 1024,
+      maxConnectionsPerClient: 256,
+      maxStreamSubscribers: 256,
+      maxStreamSubscribersPerClient: 64,
     });
   });
 

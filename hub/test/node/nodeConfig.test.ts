@@ -70,3 +70,20 @@ test("a missing file is its own error", async () => {
   const err = await loadNodeConfig(join(home, "nowhere")).catch((e: unknown) => e);
   expect((err as ConfigError).code).toBe("CONFIG_ERROR_MISSING_FILE");
 });
+
+test("api.limits: given limits are kept, an unknown name or a value that is not a positive integer is refused", async () => {
+  await write({ api: { port: 26757, limits: { maxConnectionsPerClient: 8, maxStreamSubscribers: 2 } } });
+  expect((await loadNodeConfig(home)).api).toEqual({ host: "127.0.0.1", port: 26757, limits: { maxConnectionsPerClient: 8, maxStreamSubscribers: 2 } });
+  for (const [limits, field] of [
+    [{ maxSockets: 3 }, "api.limits.maxSockets"],
+    [{ maxConnections: 0 }, "api.limits.maxConnections"],
+    [{ maxBodyBytes: "1mb" }, "api.limits.maxBodyBytes"],
+    [{ headersTimeoutMs: 1.5 }, "api.limits.headersTimeoutMs"],
+    [[1, 2], "api.limits"],
+  ] as const) {
+    await write({ api: { limits } });
+    const err = await loadNodeConfig(home).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).type).toMatchObject({ code: "CONFIG_ERROR_INVALID", field });
+  }
+});

@@ -1,7 +1,7 @@
 import { blsVerify, bytesEqual, computeFinalityMessage, computeVoteSignBytes, VoteType, ZkError } from "@aegis/consumer-sdk";
 import { isValidFinalitySignature } from "../../../attestation/index.js";
 import type { FinalityAttestation } from "../../../codec/codec.js";
-import { isConflictingAttestationPair } from "../../../consensus/evidence.js";
+import { duplicateVoteDefect, isConflictingAttestationPair } from "../../../consensus/evidence.js";
 import type { DoubleAttestationEvidence, DuplicateVoteEvidence, Vote } from "../../../consensus/types.js";
 import type { KVStore } from "../../../state/index.js";
 import { TxError } from "../../../tx/index.js";
@@ -177,12 +177,8 @@ export function processDuplicateVoteEvidence(store: KVStore, evidence: Duplicate
   const fail = failWith(ctx);
   const { voteA: a, voteB: b } = evidence;
   if (!isVote(a) || !isVote(b)) fail("malformed vote");
-  if (a.height !== b.height) fail(`votes at different heights (${a.height}, ${b.height})`);
-  if (a.round !== b.round) fail(`votes in different rounds (${a.round}, ${b.round})`);
-  if (a.type !== b.type) fail("votes of different types");
-  if (a.validatorIndex !== b.validatorIndex) fail("votes of different validators");
-  const sameValue = a.blockHash === null || b.blockHash === null ? a.blockHash === b.blockHash : bytesEqual(a.blockHash, b.blockHash);
-  if (sameValue) fail("votes for the same block");
+  const defect = duplicateVoteDefect(a, b);
+  if (defect) fail(defect);
   const height = a.height;
   const offender = getOffender(store, height, a.validatorIndex, ctx, fail);
 
