@@ -27,6 +27,7 @@ import {
   applyConsensusEvent,
   getProposerIndex,
   getTimeoutMs,
+  getVotesToRebroadcast,
   startHeight,
   type ConsensusEffect,
   type ConsensusEvent,
@@ -58,6 +59,7 @@ export interface ConsensusEngineOpts {
 /** Where the engine's outgoing messages go (the node wires this to gossip). */
 export interface ConsensusOutbox {
   proposal(msg: ProposalMessage): void;
+  /** Our own votes, and at a rebroadcast others' votes we relay (getVotesToRebroadcast). */
   vote(vote: Vote): void;
   evidence(e: DuplicateVoteEvidence): void;
   /** The engine saw it is behind (messages from a later height, a decided block it lacks). */
@@ -858,24 +860,22 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
     this.rebroadcast();
   }
 
-  /** Gossip is best effort: re-send our own messages of the current round so a peer that missed them catches up. */
   /**
-   * Re-sends this node's proposal of the current round and its own votes of every round of the height
-   * so far (the last REBROADCAST_ROUNDS): a peer that missed an earlier round's votes (it restarted, or
-   * was cut off) still gets the polka a re-proposal names as its POL, and the precommits of a round it
-   * is stuck in. Re-sending only the current round's votes once stalled a height after four nodes
-   * restarted mid-height: two were locked on a round-0 block the third had no polka for.
+   * Gossip is best effort: re-sends this node's proposal of the current round, its own votes of every
+   * round of the height so far (the last REBROADCAST_ROUNDS), everyone's votes of the current and the
+   * previous round, and the prevotes of the polka behind its valid block and of the one the current
+   * proposal names (getVotesToRebroadcast). A peer that missed an earlier round's votes (it restarted,
+   * or was cut off) still gets the polka a re-proposal names as its POL, and the precommits of a round
+   * it is stuck in. Re-sending only the current round's votes once stalled a height after four nodes
+   * restarted mid-height: two were locked on a round-0 block the third had no polka for. Re-sending
+   * only our own votes stalled heights with double voters, whose votes nobody re-sent: a polka, or the
+   * 2/3 of precommits that ends a round, holding a double voter's vote that only some nodes received
+   * (the engine simulation's seeds 3, 28, 190 and 35 with `--byzantine drawn`).
    */
   private rebroadcast(): void {
     if (!this.running || this.selfIndex === null || !this.state || this.state.decided) return;
-    const r = this.state.round;
-    const own = this.ownProposals.get(r);
+    const own = this.ownProposals.get(this.state.round);
     if (own) this.modules.outbox.proposal(own);
-    for (let round = Math.max(0, r - REBROADCAST_ROUNDS + 1); round <= r; round++) {
-      for (const sets of [this.state.prevotes, this.state.precommits]) {
-        const v = sets.get(round)?.get(this.selfIndex);
-        if (v) this.modules.outbox.vote(v);
-      }
-    }
+    for (const v of getVotesToRebroadcast(this.state, REBROADCAST_ROUNDS)) this.modules.outbox.vote(v);
   }
 }

@@ -196,9 +196,13 @@ function startRound(state: RoundState, round: number, effects: ConsensusEffect[]
       polRound: state.validRound,
       validBlock: state.validBlock ? state.validBlock.block : null,
     });
-  } else {
-    scheduleTimeout(state, Step.Propose, effects);
   }
+  // The proposer too (as CometBFT's enterPropose), unlike line 21 of the paper, which assumes the
+  // proposer's own proposal always reaches it. Here proposing can fail: the signer's guard refuses a
+  // new block after a crash lost the one it signed, or the application cannot build one. Without this
+  // timeout the proposer stays in the propose step of the round for good, and with it the others,
+  // waiting for the 2/3 of prevotes that line 34 needs to time the round out.
+  scheduleTimeout(state, Step.Propose, effects);
   // Messages for this round may have arrived before we got here.
   checkRules(state, effects);
 }
@@ -415,6 +419,53 @@ function fireOneRule(state: RoundState, effects: ConsensusEffect[]): boolean {
   }
 
   return false;
+}
+
+/** Rounds (the current one and those just before it) whose votes, everyone's, a node relays at each rebroadcast. */
+export const RELAY_ROUNDS = 2;
+
+/**
+ * The votes a node sends again while its height does not move (CometBFT's gossipVotesRoutine does
+ * the same, peer by peer): its own votes of the last `ownRounds` rounds up to the current one; every
+ * vote it counted of the last RELAY_ROUNDS rounds, whoever signed it; and the prevotes of the polkas
+ * a peer needs to follow a re-proposal (line 28) — the one behind our valid block (the POL we propose
+ * it with) and the one the current round's proposal names.
+ *
+ * The algorithm's liveness assumes gossip: a message one correct process received reaches every
+ * correct process. Honest validators re-send their own votes, but nobody re-sends a double voter's
+ * (or a vote a Byzantine validator sent to a few), so when it was lost on the way to some nodes only
+ * those that got it can act on it, and the others never can:
+ *   - a polka holding it: the nodes that saw it lock on its block and prevote nil on anything else,
+ *     the others, without the POL, prevote nil on its re-proposals; neither side reaches 2/3 again;
+ *   - 2/3 of the precommits (or prevotes) of any value holding it: the nodes that saw it time the
+ *     round out and move on, the others wait in that round for 2/3 that never comes, and the ones
+ *     ahead wait for them.
+ * Relaying the last rounds' votes also brings a node that fell behind by rounds up: votes of a later
+ * round from more than a third of the power make it skip there (line 55). Pure: reads the state only.
+ */
+export function getVotesToRebroadcast(state: RoundState, ownRounds: number): Vote[] {
+  const out = new Set<Vote>();
+  if (state.selfIndex !== null) {
+    for (let round = Math.max(0, state.round - ownRounds + 1); round <= state.round; round++) {
+      for (const sets of [state.prevotes, state.precommits]) {
+        const own = sets.get(round)?.get(state.selfIndex);
+        if (own) out.add(own);
+      }
+    }
+  }
+  for (let round = Math.max(0, state.round - RELAY_ROUNDS + 1); round <= state.round; round++) {
+    for (const sets of [state.prevotes, state.precommits]) for (const v of sets.get(round)?.counted() ?? []) out.add(v);
+  }
+  const polkas: { round: number; key: string }[] = [];
+  if (state.validBlock) polkas.push({ round: state.validRound, key: state.validBlock.key });
+  const proposal = state.proposals.get(state.round);
+  if (proposal && proposal.proposal.polRound >= 0) polkas.push({ round: proposal.proposal.polRound, key: proposal.key });
+  for (const { round, key } of polkas) {
+    const set = state.prevotes.get(round);
+    if (!set || !hasQuorum(set.powerFor(key), state.validatorSet.totalPower)) continue;
+    for (const v of set.votesFor(key)) out.add(v);
+  }
+  return [...out];
 }
 
 function findRecordByKey(state: RoundState, key: string): ProposalRecord | null {

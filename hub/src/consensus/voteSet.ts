@@ -92,4 +92,11 @@ export class VoteSet {
   all(): Vote[] {
     return [...this.first.values()];
   }
+
+  /** Every counted vote: each validator's first one and its counted conflicting ones. */
+  counted(): Vote[] {
+    const out: Vote[] = [];
+    for (const forKey of this.byKey.values()) out.push(...forKey.values());
+    return out;
+  }
 }

@@ -11,14 +11,16 @@
  * run ends when every node has committed `targetHeight` after GST, or fails liveness at `maxTimeMs`.
  *
  * One seed replays the same run (all randomness from one Prng; no real timers; the engines' own
- * asynchrony is drained between events). Honest validators only: the Byzantine adversary of
- * simulation.ts drives the pure state machine.
+ * asynchrony is drained between events). Byzantine double voters on request (simAdversary.ts); the
+ * state-machine simulation (simulation.ts) keeps its wider adversary (equivocating proposers, silent
+ * validators).
  */
-import { blsPublicKeyFromSecret, blsSign, computeBlockHash, computeProposalSignBytes, computeVoteSignBytes, createBlsKeyPair, createBlsProofOfPossession, toHex, VoteType } from "@aegis/consumer-sdk";
+import { blsPublicKeyFromSecret, blsSign, computeBlockHash, computeProposalSignBytes, computeVoteSignBytes, createBlsKeyPair, createBlsProofOfPossession, toHex } from "@aegis/consumer-sdk";
 import { toBech32 } from "../tx/toBech32.js";
 import { PlaceholderApplication } from "../app/placeholderApplication.js";
 import { ConsensusEngine } from "../consensus/consensusEngine.js";
 import type { EngineSigner, TimeoutTicker } from "../consensus/engineModules.js";
+import { DoubleVoterAdversary } from "./simAdversary.js";
 import type { CertifiedBlock, Vote } from "../consensus/types.js";
 import { HubDb } from "../db/hubDb.js";
 import { parseGenesis, type Genesis } from "../genesis.js";
@@ -135,11 +137,7 @@ class EngineSimulation {
   private restarts = 0;
   private syncs = 0;
   private evidence = 0;
-  /** Proposals a double voter has answered (height:round:block). */
-  private readonly answered = new Set<string>();
-  /** A double voter's votes, and those already relayed by an honest node. */
-  private readonly byzantineVotes = new WeakSet<Vote>();
-  private readonly relayed = new WeakSet<Vote>();
+  private readonly adversary: DoubleVoterAdversary;
 
   private get honest(): SimNode[] {
     return this.nodes.filter((n) => !n.byzantine);
@@ -150,6 +148,7 @@ class EngineSimulation {
     private readonly opts: EngineSimOptions,
   ) {
     this.rng = new Prng(seed ^ 0x0e9e5eed);
+    this.adversary = new DoubleVoterAdversary(CHAIN_ID, this.rng);
     const n = opts.validators ?? this.rng.int(4, 7);
     this.target = opts.targetHeight ?? 6;
     this.maxTimeMs = opts.maxTimeMs ?? 120_000;
@@ -252,10 +251,7 @@ class EngineSimulation {
         // No seen-cache as gossip has: the engine must take duplicates and rebroadcasts as they come.
         // But gossip floods: a double voter's vote sent to a few reaches everyone through the first
         // honest node that takes it in (what the algorithm's liveness needs, and gossipsub does).
-        if (e.message.kind === "vote" && this.byzantineVotes.has(e.message.vote) && !this.relayed.has(e.message.vote)) {
-          this.relayed.add(e.message.vote);
-          this.broadcast(node, e.message);
-        }
+        if (e.message.kind === "vote" && this.adversary.shouldRelay(e.message.vote)) this.broadcast(node, e.message);
         if (e.message.kind === "vote") node.engine.submitVote(e.message.vote);
         else node.engine.submitProposal(e.message.msg, computeBlockHash(e.message.msg.block.header));
         return;
@@ -326,7 +322,8 @@ class EngineSimulation {
           outbox: {
             proposal: (msg) => this.broadcast(node, { kind: "proposal", msg }),
             vote: (vote) => {
-              this.checker.onVoteSigned(node.index, vote);
+              // The engine also relays others' votes (getVotesToRebroadcast): only its own are signatures.
+              if (vote.validatorIndex === node.validatorIndex) this.checker.onVoteSigned(node.index, vote);
               this.broadcast(node, { kind: "vote", vote });
             },
             evidence: (ev) => {
@@ -379,26 +376,12 @@ class EngineSimulation {
     await node.db?.close();
   }
 
-  /** A double voter answers a proposal: a prevote and a precommit for its block to some, for nil to the others. */
+  /** A double voter answers a proposal (the adversary's votes, sent as it says). */
   private doubleVote(node: SimNode, message: Message): void {
     if (message.kind !== "proposal") return;
-    const { height, round } = message.msg.proposal;
-    const blockHash = computeBlockHash(message.msg.block.header);
-    const key = `${node.index}:${height}:${round}:${toHex(blockHash)}`;
-    if (this.answered.has(key)) return;
-    this.answered.add(key);
-    const others = this.rng.shuffle(this.nodes.filter((x) => x !== node).map((x) => x.index));
-    const cut = this.rng.int(1, Math.max(1, others.length - 1));
-    for (const type of [VoteType.Prevote, VoteType.Precommit]) {
-      for (const [part, hash] of [
-        [others.slice(0, cut), blockHash],
-        [others.slice(cut), null],
-      ] as const) {
-        const signature = blsSign(node.secretKey, computeVoteSignBytes({ chainId: CHAIN_ID, height, round, type, blockHash: hash }));
-        const vote: Vote = { type, height, round, blockHash: hash, validatorIndex: node.validatorIndex, signature };
-        this.byzantineVotes.add(vote);
-        for (const to of part) this.network.send(node.index, to, this.now, (t, at) => this.queue.push(at, { kind: "deliver", node: t, message: { kind: "vote", vote } }));
-      }
+    const others = this.nodes.filter((x) => x !== node).map((x) => x.index);
+    for (const { vote, to } of this.adversary.answer(node, message.msg, others)) {
+      for (const t of to) this.network.send(node.index, t, this.now, (r, at) => this.queue.push(at, { kind: "deliver", node: r, message: { kind: "vote", vote } }));
     }
   }
 

@@ -3,3 +3,4 @@ export * from "./engineSim.js";
 export * from "./simChecker.js";
 export * from "./simDisk.js";
 export * from "./simNetwork.js";
+export * from "./simAdversary.js";

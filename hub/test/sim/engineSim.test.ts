@@ -84,20 +84,29 @@ describe("the harness", () => {
     for (const seed of caught) expect((await runEngineSimulation(seed, { crashes: 3 })).violations).toEqual([]);
   }, 120_000);
 
-  // Safety only: with double voters 4 seeds in 300 stall (docs/reliability.md, "Open"), e.g.
-  // `npm run sim -- --from 28 --seeds 1 --byzantine drawn`; until that is fixed, liveness is not asserted here.
-  test("Byzantine double voters (below a third of the power): evidence against them, never against an honest validator; agreement holds", async () => {
+  test("Byzantine double voters (below a third of the power): evidence against them, never against an honest validator; agreement and liveness hold", async () => {
     let evidence = 0;
     let withByzantine = 0;
     for (let seed = 5_000; seed < 5_020; seed++) {
       const r = await runEngineSimulation(seed, { byzantine: 2 });
-      expect(r.violations.filter((v) => !v.startsWith("liveness:"))).toEqual([]);
+      expect(r.violations).toEqual([]);
       if (r.byzantine.length > 0) withByzantine++;
       evidence += r.evidence;
     }
     expect(withByzantine).toBeGreaterThanOrEqual(15);
     expect(evidence).toBeGreaterThan(0);
   }, 120_000);
+
+  // Seeds of `npm run sim -- --byzantine drawn` that stalled: 3, 28 and 190 with a polka holding a
+  // double voter's prevote that only some nodes received, 35 (once polkas were relayed) with the 2/3 of
+  // precommits that ended round 0 for one node holding a double voter's precommit the others lacked
+  // (everyone's votes of the last rounds are relayed since: getVotesToRebroadcast), 189 with a proposer
+  // whose proposal its guard refused after a crash and that had no propose timeout.
+  test.each([3, 28, 35, 189, 190])("double voters, seed %i: every honest node reaches the target height", async (seed) => {
+    const r = await runEngineSimulation(seed, { byzantine: "drawn" });
+    expect(r.byzantine.length).toBeGreaterThan(0);
+    expect(r.violations).toEqual([]);
+  }, 60_000);
 
   test("a liveness bound too short for the run is reported with every node's height", async () => {
     const r = await runEngineSimulation(7, { maxTimeMs: 1500, targetHeight: 50 });
