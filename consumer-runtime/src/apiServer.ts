@@ -154,6 +154,9 @@ export class ConsumerApiServer {
         mempoolSize: node.mempool.size,
         producer: node.producer !== undefined,
         checkpointsSent: node.submitter ? node.submitter.submitted : null,
+        checkpointSubmitter: node.submitter
+          ? { connected: node.submitter.connected, lastError: node.submitter.lastError === undefined ? null : clip(node.submitter.lastError) }
+          : null,
       };
     });
 

@@ -1,7 +1,8 @@
 import {
   bytesEqual,
-  canReorgTo,
+  canFollowChain,
   createFinalityGuardState,
+  getAnchorCheckpoint,
   getFinalCheckpoint,
   getFinalHeight,
   isFinal,
@@ -59,10 +60,11 @@ export type ChainEvent =
 
 /**
  * One consumer chain's block tree, head and hub finality, over a ChainStore and an environment. The
- * fork choice is the longest chain that keeps every hub-final block: a longer branch becomes the head
- * only when the FinalityGuard allows the reorg (canReorgTo), and a block whose branch leaves the final
- * chain is refused before it is executed. Ties keep the first-seen head. Every mutation runs through
- * one queue, so blocks, production and finality updates never interleave.
+ * fork choice is the longest chain that keeps every hub-final block: a block whose branch leaves the
+ * final chain is refused before it is executed (the FinalityGuard's canFollowChain), so a longer block
+ * that becomes the head keeps them; after a new final checkpoint, a head the guard no longer allows
+ * moves to the longest stored chain it does. Ties keep the first-seen head. Every mutation runs
+ * through one queue, so blocks, production and finality updates never interleave.
  */
 export class ConsumerChain {
   private readonly nodes = new Map<string, Node>();
@@ -214,19 +216,11 @@ export class ConsumerChain {
     if (h.height !== parent.header.height + 1) throw blockError({ code: "BLOCK_ERROR_WRONG_HEIGHT", expected: parent.header.height + 1, actual: h.height });
     if (h.time <= parent.header.time) throw blockError({ code: "BLOCK_ERROR_TIME_NOT_INCREASING", time: h.time, parentTime: parent.header.time });
     if (h.time > now + this.maxClockDriftMs) throw blockError({ code: "BLOCK_ERROR_FROM_THE_FUTURE", time: h.time, now });
-    // A branch off the final chain is refused before any execution: its parent must keep every final
-    // block. A node still catching up (the final block not stored yet) cannot judge blocks below the
-    // final height and takes them; the final height itself must be the final block.
-    const final = this.finalCheckpoint;
-    const finalKnown = final !== undefined && this.nodes.has(toHex(final.blockHash));
-    const keep =
-      final && !finalKnown && h.height < final.height
-        ? ({ ok: true } as const)
-        : final && !finalKnown && h.height === final.height
-          ? bytesEqual(hash, final.blockHash)
-            ? ({ ok: true } as const)
-            : ({ ok: false, error: { code: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN" } } as const)
-          : canReorgTo(this.guardState, { height: parent.header.height, hash: parent.hash }, this.ancestorHashAt);
+    // A branch off the final chain is refused before any execution (the FinalityGuard's rule,
+    // canFollowChain): it must pass through the highest final block this node stores — the newest one,
+    // or an older one while the node is catching up to finality it learned from the hub — and have each
+    // remembered final block up to its own height (the missing final block itself is taken).
+    const keep = canFollowChain(this.guardState, { height: h.height, hash, parentHash: parent.hash }, this.ancestorHashAt);
     if (!keep.ok) {
       this.emit({ type: "reorg-refused", hash, height: h.height, code: keep.error.code });
       throw blockError({ code: "BLOCK_ERROR_BELOW_FINAL", finalHeight: this.finalHeight, guardCode: keep.error.code });
@@ -308,12 +302,17 @@ export class ConsumerChain {
       if (r.status !== "ACCEPTED") return r;
       await this.store.putGuard(r.state);
       this.guardState = r.state;
-      if (!canReorgTo(r.state, { height: this.headNode.header.height, hash: this.headNode.hash }, this.ancestorHashAt).ok) {
+      // The same rule as for a new block: a head the guard no longer lets the node follow moves to the
+      // longest stored chain it does (there is one: the anchor's block, or, without an anchor, any
+      // block below every final height — while the final block is unknown, the head drops below it so
+      // that the final block becomes the head when it arrives).
+      if (!canFollowChain(r.state, { height: this.headNode.header.height, hash: this.headNode.hash }, this.ancestorHashAt).ok) {
+        // Cheap filter only (the guard refuses every chain ending below its anchor); the guard decides.
+        const floor = getAnchorCheckpoint(r.state, this.ancestorHashAt)?.height ?? 0;
         let best: Node | undefined;
         for (const n of this.nodes.values()) {
-          if (n.header.height < getFinalHeight(r.state)) continue;
-          if (!canReorgTo(r.state, { height: n.header.height, hash: n.hash }, this.ancestorHashAt).ok) continue;
-          if (!best || n.header.height > best.header.height) best = n;
+          if (n.header.height < floor || (best && n.header.height <= best.header.height)) continue;
+          if (canFollowChain(r.state, { height: n.header.height, hash: n.hash }, this.ancestorHashAt).ok) best = n;
         }
         if (best) await this.switchHead(best);
       }

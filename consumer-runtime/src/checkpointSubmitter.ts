@@ -1,5 +1,5 @@
-import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
-import { defaultRegistryTypes, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
+import { DirectSecp256k1HdWallet, Registry, type OfflineSigner } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes, SigningStargateClient, type SigningStargateClientOptions, type StdFee } from "@cosmjs/stargate";
 import {
   computeCheckpointHash,
   decodeConsumerJson,
@@ -38,6 +38,22 @@ export interface CheckpointSubmitterOptions {
   intervalMs?: number;
   /** Re-submit when a sent checkpoint has not reached the hub after this long (default 6000 ms). */
   resubmitAfterMs?: number;
+  /**
+   * The wait before connecting again after `hubRpcUrl` did not answer (default 1000 ms), doubled after
+   * each failure in a row up to `connectRetryMaxMs` (default 30 000 ms).
+   */
+  connectRetryMs?: number;
+  connectRetryMaxMs?: number;
+  /** A connection attempt that has not succeeded after this long counts as failed (default 10 000 ms). */
+  connectTimeoutMs?: number;
+}
+
+/** Makes the signing client (SigningStargateClient.connectWithSigner): what the submitter calls to reach the hub. */
+export type ConnectSigningClient = (url: string, signer: OfflineSigner, options: SigningStargateClientOptions) => Promise<SigningStargateClient>;
+
+export interface CheckpointSubmitterModules {
+  /** SigningStargateClient.connectWithSigner by default. */
+  connect?: ConnectSigningClient;
 }
 
 /** The cosmjs registry with the hub's consumer messages and its fork evidence. */
@@ -58,17 +74,34 @@ export function createConsumerRegistry(): Registry {
  * hub account that pays the fee. Retried: a checkpoint not on the hub after `resubmitAfterMs` is sent
  * again (for the head then); a new one is sent only once the previous one landed, so the account's
  * sequence never races.
+ *
+ * The hub node at `hubRpcUrl` need not answer when the node starts: start() only derives the account
+ * and starts the timer, and the rounds connect (at most one attempt at a time, each bounded by
+ * `connectTimeoutMs`, backing off from `connectRetryMs` to `connectRetryMaxMs` while it fails, the
+ * reason in `lastError`). Checkpoints begin once it answers. stop() ends a pending attempt: the client
+ * it still brings is disconnected, and no timer is left.
  */
 export class CheckpointSubmitter {
   private client: SigningStargateClient | undefined;
+  private wallet: DirectSecp256k1HdWallet | undefined;
   private address = "";
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
   private pending: { height: number; at: number } | undefined;
   private parentCache: { height: number; hash: Uint8Array } | undefined;
+  /** Bumped by start() and stop(): a connection attempt of an older run keeps nothing it brings. */
+  private run = 0;
+  private connectFailures = 0;
+  private nextConnectAt = 0;
+  /** Ends the pending connection attempt's wait (stop()). */
+  private abortConnect: (() => void) | undefined;
+  private readonly connectSigningClient: ConnectSigningClient;
   readonly intervalMs: number;
   readonly resubmitAfterMs: number;
+  readonly connectRetryMs: number;
+  readonly connectRetryMaxMs: number;
+  readonly connectTimeoutMs: number;
   /** Checkpoints sent, and the last error (for status). Nothing is sent before start() or after stop(). */
   submitted = 0;
   lastError: string | undefined;
@@ -79,30 +112,51 @@ export class CheckpointSubmitter {
     private readonly opts: CheckpointSubmitterOptions,
     private readonly now: () => number,
     private readonly log: Logger,
+    modules: CheckpointSubmitterModules = {},
   ) {
     this.intervalMs = opts.intervalMs ?? 500;
     this.resubmitAfterMs = opts.resubmitAfterMs ?? 6000;
+    this.connectRetryMs = opts.connectRetryMs ?? 1000;
+    this.connectRetryMaxMs = Math.max(opts.connectRetryMaxMs ?? 30_000, this.connectRetryMs);
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.connectSigningClient = modules.connect ?? ((url, signer, options) => SigningStargateClient.connectWithSigner(url, signer, options));
   }
 
+  /** Derives the hub account and starts the rounds; the first one connects to the hub at once. Does not wait for the hub. */
   async start(): Promise<void> {
+    if (this.timer) return;
+    const run = ++this.run;
     const wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.opts.mnemonic, { prefix: "aegis" });
-    this.address = (await wallet.getAccounts())[0]!.address;
-    this.client = await SigningStargateClient.connectWithSigner(this.opts.hubRpcUrl, wallet, { registry: createConsumerRegistry() });
+    const address = (await wallet.getAccounts())[0]!.address;
+    if (run !== this.run) return; // stopped meanwhile
+    this.wallet = wallet;
+    this.address = address;
+    this.connectFailures = 0;
+    this.nextConnectAt = 0;
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    void this.tick();
   }
 
   stop(): void {
+    this.run++;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.abortConnect?.();
     this.client?.disconnect();
+    this.client = undefined;
   }
 
   get relayer(): string {
     return this.address;
   }
 
+  /** Whether the submitter has a client of the hub node (it connected since start()). */
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
   async tick(): Promise<void> {
-    if (!this.client || !this.timer || this.chain.misbehaviour) return;
+    if (!this.timer || this.chain.misbehaviour) return;
     if (this.busy) {
       this.again = true; // a wake-up during a round: one more right after it
       return;
@@ -110,6 +164,8 @@ export class CheckpointSubmitter {
     this.busy = true;
     this.again = false;
     try {
+      const client = this.client ?? (await this.connect());
+      if (!client) return;
       const consumer = await this.hub.get("consumer", { id: this.chain.consumerId }, {}, (j) => decodeConsumerJson(j));
       if (!consumer || consumer.status !== "active") return;
       const head = this.chain.head;
@@ -129,7 +185,7 @@ export class CheckpointSubmitter {
         typeUrl: MSG_SUBMIT_CHECKPOINT_TYPE_URL,
         value: { relayer: this.address, checkpoint: cp, producerIndex: this.opts.producerIndex, signature: signCheckpoint(this.opts.producerSecretKey, this.opts.hubChainId, cp) },
       };
-      await this.client.signAndBroadcastSync(this.address, [msg], this.opts.fee);
+      await client.signAndBroadcastSync(this.address, [msg], this.opts.fee);
       this.pending = { height: cp.height, at: this.now() };
       this.submitted++;
       this.lastError = undefined;
@@ -143,6 +199,54 @@ export class CheckpointSubmitter {
     }
   }
 
+  /**
+   * Connects to the hub node when an attempt is due: the client, or undefined (not due yet, failed —
+   * `lastError` says why and the next attempt waits longer — or stopped meanwhile). A client that
+   * comes after its attempt was given up (timed out, stopped) is disconnected at once.
+   */
+  private async connect(): Promise<SigningStargateClient | undefined> {
+    if (!this.wallet || this.now() < this.nextConnectAt) return undefined;
+    const run = this.run;
+    const url = this.opts.hubRpcUrl;
+    const attempt = this.connectSigningClient(url, this.wallet, { registry: createConsumerRegistry() });
+    let timeout: NodeJS.Timeout | undefined;
+    let abort!: () => void;
+    const givenUp = new Promise<never>((_, reject) => {
+      timeout = setTimeout(() => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      abort = () => reject(new Error("stopped"));
+    });
+    this.abortConnect = abort;
+    let client: SigningStargateClient;
+    try {
+      client = await Promise.race([attempt, givenUp]);
+    } catch (e) {
+      attempt.then(
+        (late) => late.disconnect(),
+        () => {},
+      );
+      if (run !== this.run) return undefined;
+      this.connectFailures++;
+      const waitMs = Math.min(this.connectRetryMs * 2 ** Math.min(this.connectFailures - 1, 30), this.connectRetryMaxMs);
+      this.nextConnectAt = this.now() + waitMs;
+      this.lastError = `cannot connect to the hub at ${url}: ${errorText(e)}`;
+      this.log.warn("hub not reachable for checkpoints", { url, err: errorText(e), failures: this.connectFailures, retryInMs: waitMs });
+      return undefined;
+    } finally {
+      clearTimeout(timeout);
+      if (this.abortConnect === abort) this.abortConnect = undefined;
+    }
+    if (run !== this.run) {
+      client.disconnect();
+      return undefined;
+    }
+    this.client = client;
+    this.connectFailures = 0;
+    this.nextConnectAt = 0;
+    this.lastError = undefined;
+    this.log.info("connected to the hub for checkpoints", { url });
+    return client;
+  }
+
   /** The hash of the hub's checkpoint at consumer height `height` (zeros for none), from any hub node. */
   private async parentHash(height: number): Promise<Uint8Array | undefined> {
     if (height === 0) return ZERO_CHECKPOINT_HASH;
@@ -153,6 +257,18 @@ export class CheckpointSubmitter {
     this.parentCache = { height, hash };
     return hash;
   }
+}
+
+/**
+ * An error's message with its cause's (fetch failures say "fetch failed", the cause says why). Read by
+ * shape, not instanceof: fetch's errors may come from another realm.
+ */
+function errorText(e: unknown): string {
+  const messageOf = (x: unknown): string | undefined =>
+    typeof x === "object" && x !== null && typeof (x as Error).message === "string" ? (x as Error).message || (x as NodeJS.ErrnoException).code : undefined;
+  const message = messageOf(e) ?? String(e);
+  const cause = typeof e === "object" && e !== null ? messageOf((e as Error).cause) : undefined;
+  return cause && !message.includes(cause) ? `${message} (${cause})` : message;
 }
 
 export interface RegisterConsumerOptions {

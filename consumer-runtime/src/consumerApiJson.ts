@@ -68,6 +68,16 @@ export interface ConsumerStatusJson {
   producer: boolean;
   /** Checkpoints this node sent to the hub (producer), else null. */
   checkpointsSent: number | null;
+  /** The checkpoint submitter's connection to its hub node (a producer with `hub.checkpoints`), else null. */
+  checkpointSubmitter: CheckpointSubmitterStatusJson | null;
+}
+
+/** GET /status `checkpointSubmitter`: whether checkpoints can reach the hub, and why not. */
+export interface CheckpointSubmitterStatusJson {
+  /** Whether it holds a client of its hub node (`hub.checkpoints.rpcUrl`). It connects in its rounds, not at start, and tries again with a growing wait while the hub does not answer. */
+  connected: boolean;
+  /** Why its last round failed (the hub not reachable, a refused transaction), cut after 300 characters like an error body's message; null after a round that succeeded or before any failed. */
+  lastError: string | null;
 }
 
 /** GET /blocks/:height */

@@ -134,6 +134,131 @@ describe("ConsumerChain", () => {
     }
   });
 
+  it("a node that learns a checkpoint above its head keeps reporting its earlier final blocks final", async () => {
+    const src = await openChain();
+    try {
+      const blocks: ConsumerBlock[] = [];
+      let p = src.chain.genesisHash;
+      for (let i = 0; i < 6; i++) {
+        const b = await buildOn(src.chain, p, [`s${i}=1`]);
+        await src.chain.addBlock(b, b.header.time);
+        blocks.push(b);
+        p = computeBlockHash(b.header);
+      }
+      const hashes = blocks.map((b) => computeBlockHash(b.header));
+      // The node has blocks 1-4, and height 3 is hub-final: 1-3 are final.
+      for (const b of blocks.slice(0, 4)) await c.chain.addBlock(b, b.header.time);
+      const { input: at3, checkpoint: cp3 } = finalInput(src.chain, hashes[2]!);
+      expect((await c.chain.applyFinalCheckpoint(at3)).status).toBe("ACCEPTED");
+      const finalNow = () => hashes.map((h, i) => c.chain.isFinal(i + 1, h));
+      expect(finalNow()).toEqual([true, true, true, false, false, false]);
+      // It learns from the hub that height 6 is final before it receives blocks 5 and 6.
+      const { input: at6 } = finalInput(src.chain, hashes[5]!, cp3);
+      expect((await c.chain.applyFinalCheckpoint(at6)).status).toBe("ACCEPTED");
+      expect(c.chain.finalHeight).toBe(6);
+      expect(c.chain.head.header.height).toBe(4);
+      // 1-3 stay final (walked from the block of height 3); 6 is the checkpoint's own block; 4 and 5 are
+      // not known to be final until the node has block 6.
+      expect(finalNow()).toEqual([true, true, true, false, false, true]);
+      // A block of another branch below the older final block is still not final.
+      const other = await buildOn(c.chain, hashes[0]!, ["o=1"]);
+      expect(c.chain.isFinal(2, computeBlockHash(other.header))).toBe(false);
+      // The blocks arrive: everything up to 6 is final.
+      for (const b of blocks.slice(4)) expect((await c.chain.addBlock(b, b.header.time)).status).toBe("HEAD");
+      expect(finalNow()).toEqual([true, true, true, true, true, true]);
+    } finally {
+      await src.close();
+      await removeDir(src.dir);
+    }
+  });
+
+  it("a node whose newest final block is unknown still refuses a branch below an older final block it has", async () => {
+    const src = await openChain();
+    try {
+      const blocks: ConsumerBlock[] = [];
+      let p = src.chain.genesisHash;
+      for (let i = 0; i < 7; i++) {
+        const b = await buildOn(src.chain, p, [`s${i}=1`]);
+        await src.chain.addBlock(b, b.header.time);
+        blocks.push(b);
+        p = computeBlockHash(b.header);
+      }
+      const hashes = blocks.map((b) => computeBlockHash(b.header));
+      // A producer's conflicting branch from height 1: x2..x5 (stored on the source, which knows no finality).
+      const branch = await Promise.all((await extend(src.chain, hashes[0]!, 4, "x")).map(async (h) => (await src.chain.getBlock(h))!));
+      // The node has blocks 1-4; heights 3 and then 6 are hub-final, the block of 6 not received yet.
+      for (const b of blocks.slice(0, 4)) await c.chain.addBlock(b, b.header.time);
+      const { input: at3, checkpoint: cp3 } = finalInput(src.chain, hashes[2]!);
+      expect((await c.chain.applyFinalCheckpoint(at3)).status).toBe("ACCEPTED");
+      expect((await c.chain.applyFinalCheckpoint(finalInput(src.chain, hashes[5]!, cp3).input)).status).toBe("ACCEPTED");
+      expect(c.chain.finalHeight).toBe(6);
+      const before = snapshot(c);
+      const events: string[] = [];
+      c.chain.on((e) => e.type === "reorg-refused" && events.push(e.code));
+      // The branch forks below the final block 3, which the node has: its first block is refused, so the rest has no parent.
+      await expect(c.chain.addBlock(branch[0]!, branch[0]!.header.time)).rejects.toMatchObject({
+        code: "BLOCK_ERROR_BELOW_FINAL",
+        type: { finalHeight: 6, guardCode: "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL" },
+      });
+      for (const b of branch.slice(1)) await expect(c.chain.addBlock(b, b.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_UNKNOWN_PARENT" });
+      expect(events).toEqual(["FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"]);
+      expect(c.chain.header(computeBlockHash(branch[0]!.header))).toBeUndefined();
+      expect(snapshot(c)).toEqual(before);
+      expect(toHex(c.chain.head.hash)).toBe(toHex(hashes[3]!));
+      expect(c.chain.isFinal(2, hashes[1]!)).toBe(true);
+      expect(toHex(c.chain.canonicalNodeAt(2)!.hash)).toBe(toHex(hashes[1]!));
+
+      // A fork above the final block 3 and below 6 cannot be judged yet: it is taken, but can never
+      // reach height 6 (only the final block is taken there), and the final chain outgrows it.
+      const y5 = await buildOn(c.chain, hashes[3]!, ["y=5"]);
+      expect((await c.chain.addBlock(y5, y5.header.time)).status).toBe("HEAD");
+      const y6 = await buildOn(c.chain, computeBlockHash(y5.header), ["y=6"]);
+      await expect(c.chain.addBlock(y6, y6.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL", type: { guardCode: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN" } });
+      expect(c.chain.isFinal(2, hashes[1]!)).toBe(true);
+      // The final chain arrives (5, the missing final block 6, and 7 above it): followed, everything up to 6 final.
+      expect((await c.chain.addBlock(blocks[4]!, blocks[4]!.header.time)).status).toBe("FORK");
+      expect(await c.chain.addBlock(blocks[5]!, blocks[5]!.header.time)).toMatchObject({ status: "HEAD", reorgDepth: 1 });
+      expect((await c.chain.addBlock(blocks[6]!, blocks[6]!.header.time)).status).toBe("HEAD");
+      expect(hashes.map((h, i) => c.chain.isFinal(i + 1, h))).toEqual([true, true, true, true, true, true, false]);
+      // Now 6 is the anchor: y5's branch is below it and refused.
+      const y6b = await buildOn(c.chain, computeBlockHash(y5.header), ["y=6b"]);
+      await expect(c.chain.addBlock(y6b, y6b.header.time)).rejects.toMatchObject({ code: "BLOCK_ERROR_BELOW_FINAL", type: { guardCode: "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL" } });
+      expect(toHex(c.chain.head.hash)).toBe(toHex(hashes[6]!));
+    } finally {
+      await src.close();
+      await removeDir(src.dir);
+    }
+  });
+
+  it("a head above a final height whose block is unknown leaves that branch, so the final block becomes the head when it arrives", async () => {
+    const src = await openChain();
+    try {
+      const blocks: ConsumerBlock[] = [];
+      let p = src.chain.genesisHash;
+      for (let i = 0; i < 6; i++) {
+        const b = await buildOn(src.chain, p, [`s${i}=1`]);
+        await src.chain.addBlock(b, b.header.time);
+        blocks.push(b);
+        p = computeBlockHash(b.header);
+      }
+      const hashes = blocks.map((b) => computeBlockHash(b.header));
+      // The node has 1-4 and a producer's branch y5..y8 on 4 (its head), then learns that 6 is hub-final.
+      for (const b of blocks.slice(0, 4)) await c.chain.addBlock(b, b.header.time);
+      const y = await extend(c.chain, hashes[3]!, 4, "y");
+      expect(toHex(c.chain.head.hash)).toBe(toHex(y[3]!));
+      expect((await c.chain.applyFinalCheckpoint(finalInput(src.chain, hashes[5]!).input)).status).toBe("ACCEPTED");
+      // y8's chain has y6 at the final height: the head moves to the longest chain that does not contradict it (y5).
+      expect(toHex(c.chain.head.hash)).toBe(toHex(y[0]!));
+      for (const b of blocks.slice(4)) await c.chain.addBlock(b, b.header.time);
+      expect(toHex(c.chain.head.hash)).toBe(toHex(hashes[5]!));
+      expect(toHex(c.chain.canonicalNodeAt(6)!.hash)).toBe(toHex(hashes[5]!));
+      expect(hashes.map((h, i) => c.chain.isFinal(i + 1, h))).toEqual([true, true, true, true, true, true]);
+    } finally {
+      await src.close();
+      await removeDir(src.dir);
+    }
+  });
+
   it("moves onto the final chain when a checkpoint of a branch it left becomes final", async () => {
     const a = await extend(c.chain, c.chain.genesisHash, 2, "a"); // a1 a2
     const b = await extend(c.chain, a[0]!, 3, "b"); // a1 b2 b3 b4: head

@@ -54,7 +54,8 @@ export interface FinalCheckpointRecord {
 /**
  * What the guard knows. `finalized` ascends strictly by consumer height and by hub height; its last
  * entry is the highest hub-final checkpoint; at most FINALITY_GUARD_MAX_CHECKPOINTS entries (the
- * oldest are dropped). Empty: nothing is final yet.
+ * oldest are dropped, except that the highest one whose block the consumer has stored is kept: see
+ * processFinalCheckpoint). Empty: nothing is final yet.
  */
 export interface FinalityGuardState {
   readonly consumerId: string;
@@ -141,7 +142,7 @@ export class FinalityGuardError extends AegisError<FinalityGuardErrorType> {}
 
 export type CanReorgResult = { ok: true } | { ok: false; error: FinalityGuardErrorType };
 
-/** How many final checkpoints the guard keeps (the highest and those just below it). */
+/** How many final checkpoints the guard keeps (the highest and those just below it, or the highest whose block is stored in place of the lowest). */
 export const FINALITY_GUARD_MAX_CHECKPOINTS = 64;
 /** The version byte of encodeFinalityGuardState. */
 export const FINALITY_GUARD_STATE_VERSION = 1;
@@ -214,7 +215,10 @@ function ancestorOf(ancestorHashAt: AncestorHashAt | undefined, blockHash: Uint8
  * Then a checkpoint above the final height is ACCEPTED (gaps are fine: finality may jump over
  * checkpoints the guard never saw, and then the parent link cannot be checked), and one below it is
  * IGNORED "STALE" — certificates arrive out of order (ZK lags BLS), so an older one is normal, not an
- * error; it is checked for conflicts but not remembered. A misbehaviour returns the state unchanged.
+ * error; it is checked for conflicts but not remembered. The window keeps the highest
+ * FINALITY_GUARD_MAX_CHECKPOINTS; with `ancestorHashAt`, when none of those has a block the store
+ * knows, the highest one that has takes the lowest place (isFinal answers from it). A misbehaviour
+ * returns the state unchanged.
  * Throws FinalityGuardError (INVALID_INPUT, WRONG_CONSUMER) on malformed input, changing nothing.
  */
 export function processFinalCheckpoint(state: FinalityGuardState, input: FinalCheckpointInput, ancestorHashAt?: AncestorHashAt): ProcessFinalCheckpointResult {
@@ -285,9 +289,24 @@ export function processFinalCheckpoint(state: FinalityGuardState, input: FinalCh
     hubBlockHash: Uint8Array.from(input.hubBlockHash),
     tier: input.tier,
   };
-  const finalized = [...state.finalized, record];
-  if (finalized.length > FINALITY_GUARD_MAX_CHECKPOINTS) finalized.splice(0, finalized.length - FINALITY_GUARD_MAX_CHECKPOINTS);
-  return { status: "ACCEPTED", state: { consumerId, finalized } };
+  return { status: "ACCEPTED", state: { consumerId, finalized: trimFinalized([...state.finalized, record], ancestorHashAt) } };
+}
+
+/**
+ * The window kept: the FINALITY_GUARD_MAX_CHECKPOINTS highest checkpoints — except that, with a block
+ * store, when none of them has a block the store knows (a node that learns finality from the hub
+ * faster than it receives blocks), the highest one that does is kept as the lowest entry in place of
+ * the lowest of the window. isFinal walks from it, so a block reported final stays final however far
+ * finality runs ahead of the node's blocks. The order invariants hold: the kept one is below all others.
+ */
+function trimFinalized(finalized: FinalCheckpointRecord[], ancestorHashAt: AncestorHashAt | undefined): FinalCheckpointRecord[] {
+  const excess = finalized.length - FINALITY_GUARD_MAX_CHECKPOINTS;
+  if (excess <= 0) return finalized;
+  const kept = finalized.slice(excess);
+  const isStored = (k: FinalCheckpointRecord) => isBlockStored(ancestorHashAt, k);
+  if (!ancestorHashAt || kept.some(isStored)) return kept;
+  for (let i = excess - 1; i >= 0; i--) if (isStored(finalized[i]!)) return [finalized[i]!, ...kept.slice(1)];
+  return kept;
 }
 
 /**
@@ -313,8 +332,23 @@ export function getConflictingCertificatesEvent(
 /**
  * Whether the consumer block (height, hash) is hub-final: at or below the final height and an
  * ancestor-or-self of the final block. At a height of a remembered final checkpoint the guard answers
- * alone; between them it asks `ancestorHashAt(finalBlockHash, height)`, and without an answer says
- * false (not known to be final — the safe answer). Never throws: malformed input is false.
+ * alone. Between them it asks the block store for the ancestor at `height` of a remembered final
+ * checkpoint's block, trying them from the lowest one at or above `height` upward: every final
+ * checkpoint is on one chain, so the first the store can walk from answers for all of them. A node
+ * that learned a checkpoint from the hub before it received that checkpoint's block (it is catching
+ * up, or finality runs ahead of its peers) thus keeps answering from an older final block it has: a
+ * block reported final stays reported final, and does not flip to false until the new block arrives.
+ *
+ * The guard remembers the FINALITY_GUARD_MAX_CHECKPOINTS highest checkpoints (the runtime adds one
+ * each time a newer checkpoint is final on the hub: about one a hub block while the consumer produces,
+ * so the window spans only some 64 hub blocks). A node further behind than that would keep none whose
+ * block it stores; so when none of the window has one, processFinalCheckpoint (given the block store)
+ * keeps the highest one that has in place of the lowest, and the node still answers for what it
+ * reported final before. Heights below every remembered checkpoint are answered through the lowest
+ * one the store walks from.
+ *
+ * Without any answer it says false (not known to be final — the safe answer): no final checkpoint at
+ * or above `height` whose block the store knows. Never throws: malformed input is false.
  */
 export function isFinal(state: FinalityGuardState, block: ConsumerBlockRef, ancestorHashAt?: AncestorHashAt): boolean {
   if (!block || !isHeight(block.height, 0) || !isHash(block.hash)) return false;
@@ -322,8 +356,12 @@ export function isFinal(state: FinalityGuardState, block: ConsumerBlockRef, ance
   if (!final || block.height > final.height) return false;
   const known = state.finalized.find((k) => k.height === block.height);
   if (known) return bytesEqual(known.blockHash, block.hash);
-  const h = ancestorOf(ancestorHashAt, final.blockHash, block.height);
-  return h !== undefined && bytesEqual(h, block.hash);
+  for (const k of state.finalized) {
+    if (k.height < block.height) continue;
+    const h = ancestorOf(ancestorHashAt, k.blockHash, block.height);
+    if (h !== undefined) return bytesEqual(h, block.hash);
+  }
+  return false;
 }
 
 /**
@@ -332,7 +370,8 @@ export function isFinal(state: FinalityGuardState, block: ConsumerBlockRef, ance
  * that is hash equality; above it the guard asks `ancestorHashAt(forkPoint.hash, finalHeight)`.
  * Nothing final: every reorg is allowed. Passing the new head instead of the fork point also lets a
  * node that sits on a non-final branch move onto the final chain (its fork point is below the final
- * height, yet the new chain keeps every final block).
+ * height, yet the new chain keeps every final block). It knows only the newest final block: a caller
+ * with a block store that may lack that block (a node catching up) uses canFollowChain.
  */
 export function canReorgTo(state: FinalityGuardState, forkPoint: ConsumerBlockRef, ancestorHashAt?: AncestorHashAt): CanReorgResult {
   if (!forkPoint || !isHeight(forkPoint.height, 0)) return { ok: false, error: { code: "FINALITY_GUARD_ERROR_INVALID_INPUT", field: "forkPoint.height", reason: "a safe integer >= 0" } };
@@ -346,6 +385,85 @@ export function canReorgTo(state: FinalityGuardState, forkPoint: ConsumerBlockRe
   if (!atFinal) return { ok: false, error: { code: "FINALITY_GUARD_ERROR_UNKNOWN_ANCESTRY", forkHeight, finalHeight } };
   if (!bytesEqual(atFinal, final.blockHash)) {
     return { ok: false, error: { code: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN", forkHeight, finalHeight, hashAtFinalHeight: toHex(atFinal) } };
+  }
+  return { ok: true };
+}
+
+/** A chain's tip for canFollowChain: a block the store holds, or a new one whose parent it holds. */
+export interface ChainTipRef extends ConsumerBlockRef {
+  /** Set for a block the store does not hold yet (one being added): its ancestry is asked of this parent. */
+  parentHash?: Uint8Array;
+}
+
+/** Whether the block store holds the final checkpoint's block (asked at its own height, so it answers in one step). */
+function isBlockStored(ancestorHashAt: AncestorHashAt | undefined, k: FinalCheckpointRecord): boolean {
+  const h = ancestorOf(ancestorHashAt, k.blockHash, k.height);
+  return h !== undefined && bytesEqual(h, k.blockHash);
+}
+
+/**
+ * The anchor: the highest remembered final checkpoint whose block the store holds, or undefined (no
+ * final checkpoint, or the store holds none of their blocks). Normally the newest final checkpoint;
+ * an older one while the node has learned finality from the hub faster than it received the blocks.
+ * The store holds the anchor's ancestors too, so every final block at or below it is known to the
+ * node; above it, the final chain is known only at the remembered checkpoints' heights.
+ */
+export function getAnchorCheckpoint(state: FinalityGuardState, ancestorHashAt: AncestorHashAt | undefined): FinalCheckpointRecord | undefined {
+  for (let i = state.finalized.length - 1; i >= 0; i--) if (isBlockStored(ancestorHashAt, state.finalized[i]!)) return state.finalized[i];
+  return undefined;
+}
+
+/**
+ * Whether the consumer may follow the chain that ends at `tip` — store it as a block (a new block:
+ * `parentHash` set, the parent stored) or make it its head (a stored block) — without dropping or
+ * contradicting a hub-final block. canReorgTo judges against the newest final block alone; this is
+ * the rule for a caller with a block store, which may not hold the newest final block yet (it learned
+ * the checkpoint from the hub before it received the block). Judged against the anchor
+ * (getAnchorCheckpoint) and every remembered checkpoint up to the tip's height:
+ *
+ * - the chain's deepest stored block (the parent of a new block, else the tip) below the anchor's
+ *   height → FINALITY_GUARD_ERROR_REORG_BELOW_FINAL: a new block at or below the anchor is not the
+ *   final chain's (the store holds all of those), and a chain ending below the anchor drops it;
+ * - at each remembered checkpoint height from the tip's down to the anchor's (every one up to the tip's
+ *   when there is no anchor), the chain must have that checkpoint's block: another block →
+ *   REORG_OFF_FINAL_CHAIN, one the store cannot name → UNKNOWN_ANCESTRY. So the chain passes through
+ *   the anchor, and a block at a final height whose block is unknown must be that block (the missing
+ *   final block arriving), while a block above such a height is refused (its stored ancestry there is
+ *   not the unknown final block);
+ * - the checkpoints above the tip cannot be judged yet: a block above the anchor and below the next
+ *   remembered final height is accepted if it passes through the anchor. That is safe: such a branch
+ *   keeps every final block the node has (nothing above the anchor is reported final while its block
+ *   is unknown, see isFinal), it can never reach the next final height (only the final block is taken
+ *   there), so the final chain outgrows it as soon as its final block arrives, and then it is below the
+ *   new anchor and refused.
+ *
+ * With the newest final block stored this is canReorgTo (of the parent, for a new block). Nothing
+ * final: everything is allowed. Malformed input: INVALID_INPUT. Pure; never throws.
+ */
+export function canFollowChain(state: FinalityGuardState, tip: ChainTipRef, ancestorHashAt: AncestorHashAt): CanReorgResult {
+  const invalid = (field: string, reason: string): CanReorgResult => ({ ok: false, error: { code: "FINALITY_GUARD_ERROR_INVALID_INPUT", field, reason } });
+  if (!tip || typeof tip !== "object") return invalid("tip", "not an object");
+  const isNew = tip.parentHash !== undefined;
+  if (!isHeight(tip.height, isNew ? 1 : 0)) return invalid("tip.height", `a safe integer >= ${isNew ? 1 : 0}`);
+  if (!isHash(tip.hash)) return invalid("tip.hash", `${HASH_LENGTH} bytes`);
+  if (isNew && !isHash(tip.parentHash)) return invalid("tip.parentHash", `${HASH_LENGTH} bytes`);
+  if (state.finalized.length === 0) return { ok: true };
+  const tipHeight = tip.height;
+  // The deepest block of the chain the store holds: the walk for ancestry starts there.
+  const forkHeight = isNew ? tipHeight - 1 : tipHeight;
+  const from = isNew ? tip.parentHash! : tip.hash;
+  const anchor = getAnchorCheckpoint(state, ancestorHashAt);
+  if (anchor && forkHeight < anchor.height) return { ok: false, error: { code: "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL", forkHeight, finalHeight: anchor.height } };
+  for (let i = state.finalized.length - 1; i >= 0; i--) {
+    const k = state.finalized[i]!;
+    if (k.height > tipHeight) continue;
+    const h = k.height === tipHeight ? tip.hash : k.height === forkHeight ? from : ancestorOf(ancestorHashAt, from, k.height);
+    if (!h) return { ok: false, error: { code: "FINALITY_GUARD_ERROR_UNKNOWN_ANCESTRY", forkHeight, finalHeight: k.height } };
+    if (!bytesEqual(h, k.blockHash)) {
+      return { ok: false, error: { code: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN", forkHeight, finalHeight: k.height, hashAtFinalHeight: toHex(h) } };
+    }
+    // Below the anchor the store holds one chain through it: the anchor answers for the older ones.
+    if (k === anchor) break;
   }
   return { ok: true };
 }

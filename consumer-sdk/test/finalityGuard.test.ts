@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import {
   assertCanReorgTo,
+  canFollowChain,
   canReorgTo,
   computeCheckpointHash,
   createFinalityGuardState,
@@ -15,6 +16,7 @@ import {
   FINALITY_GUARD_MAX_CHECKPOINTS,
   FinalityGuardError,
   getConflictingCertificatesEvent,
+  getAnchorCheckpoint,
   getFinalCheckpoint,
   getFinalHeight,
   isFinal,
@@ -53,6 +55,16 @@ class BlockTree {
     let b = this.blocks.get(toHex(blockHash));
     while (b && b.height > height) b = b.parent ? this.blocks.get(toHex(b.parent)) : undefined;
     return b && b.height === height ? b.hash : undefined;
+  };
+}
+
+/** The accessor of a store that holds only `hashes` of `t` (a node that has not received the rest). */
+function storeOf(t: BlockTree, hashes: Uint8Array[]): AncestorHashAt {
+  const have = new Set(hashes.map(toHex));
+  return (blockHash, height) => {
+    if (!have.has(toHex(blockHash))) return undefined;
+    const h = t.ancestorHashAt(blockHash, height);
+    return h && have.has(toHex(h)) ? h : undefined;
   };
 }
 
@@ -305,6 +317,31 @@ describe("processFinalCheckpoint", () => {
     expect(isFinal(s, { height: 1, hash: chain.get(1)! }, big.ancestorHashAt)).toBe(true);
     expect(isFinal(s, { height: 50, hash: chain.get(50)! })).toBe(true);
   });
+
+  test("a node far behind the hub keeps the highest checkpoint whose block it has: what it reported final stays final", () => {
+    const big = new BlockTree();
+    const chain = big.grow("long", 1, 200, null);
+    const stored = storeOf(big, [...chain].filter(([h]) => h <= 12).map(([, hash]) => hash));
+    let s = createFinalityGuardState(ID);
+    const heights = [4, 8, ...Array.from({ length: 100 }, (_, i) => 20 + i)];
+    for (const c of checkpoints(chain, heights)) {
+      const r = processFinalCheckpoint(s, input(c), stored);
+      expect(r.status).toBe("ACCEPTED");
+      s = r.state;
+      expect(isFinal(s, { height: 6, hash: chain.get(6)! }, stored)).toBe(c.height >= 8);
+      expect(isFinal(s, { height: 3, hash: chain.get(3)! }, stored)).toBe(true);
+    }
+    expect(s.finalized.length).toBe(FINALITY_GUARD_MAX_CHECKPOINTS);
+    expect(s.finalized.map((k) => k.height).slice(0, 2)).toEqual([8, 119 - FINALITY_GUARD_MAX_CHECKPOINTS + 2]);
+    expect(getFinalHeight(s)).toBe(119);
+    expect(decodeFinalityGuardState(encodeFinalityGuardState(s))).toEqual(s); // a valid state
+    // Once the node has a block of the window, the kept one leaves with the next trim.
+    const caughtUp = storeOf(big, [...chain].filter(([h]) => h <= 60).map(([, hash]) => hash));
+    const r = processFinalCheckpoint(s, input(checkpoints(chain, [120], computeCheckpointHash(checkpoints(chain, heights).at(-1)!))[0]!), caughtUp);
+    expect(r.status).toBe("ACCEPTED");
+    expect(r.state.finalized[0]!.height).toBe(120 - FINALITY_GUARD_MAX_CHECKPOINTS + 1);
+    expect(isFinal(r.state, { height: 6, hash: chain.get(6)! }, caughtUp)).toBe(true);
+  });
 });
 
 describe("getConflictingCertificatesEvent", () => {
@@ -343,6 +380,35 @@ describe("isFinal", () => {
     ["an unknown block below final", 15, unknownBlock, A, false],
   ])("%s", (_, height, hash, accessor, expected) => {
     expect(isFinal(finalState(), { height, hash }, accessor)).toBe(expected);
+  });
+  // A node that learned cp(20) from the hub before receiving main/20: its store has main/1..14 (so
+  // cp(12)'s block) and fork A up to 10, nothing above.
+  const catchingUp = storeOf(tree, [...[...main].filter(([h]) => h <= 14), ...[...forkA].filter(([h]) => h <= 10)].map(([, hash]) => hash));
+  test.each([
+    ["an ancestor of an older final checkpoint's block (cp(12)), the newest's (cp(20)) unknown", 10, M(10), catchingUp, true],
+    ["far below, the same", 3, M(3), catchingUp, true],
+    ["a block on another branch (fork A, branched after 5)", 7, forkA.get(7)!, catchingUp, false],
+    ["between cp(12) and cp(20), only cp(20) could answer and its block is unknown", 13, M(13), catchingUp, false],
+    ["nothing answers (an empty store)", 10, M(10), storeOf(tree, []), false],
+    ["nothing answers (no store)", 10, M(10), undefined, false],
+  ])("newest final block not stored: %s", (_, height, hash, accessor, expected) => {
+    expect(isFinal(finalState(), { height, hash }, accessor)).toBe(expected);
+  });
+  test("a block reported final stays final when a checkpoint above the node's blocks is learned", () => {
+    const before = feed([input(cp(12))]);
+    expect(isFinal(before, { height: 10, hash: M(10) }, catchingUp)).toBe(true);
+    let s = before;
+    for (const h of [20, 24, 28]) {
+      const r = processFinalCheckpoint(s, input(cp(h)), catchingUp);
+      expect(r.status).toBe("ACCEPTED");
+      s = r.state;
+      expect(isFinal(s, { height: 10, hash: M(10) }, catchingUp)).toBe(true);
+      expect(isFinal(s, { height: 12, hash: M(12) }, catchingUp)).toBe(true);
+      expect(isFinal(s, { height: 10, hash: forkA.get(10)! }, catchingUp)).toBe(false);
+    }
+    // Once the blocks arrive, the newest answers too: the same answers, and more.
+    expect(isFinal(s, { height: 10, hash: M(10) }, tree.ancestorHashAt)).toBe(true);
+    expect(isFinal(s, { height: 25, hash: M(25) }, tree.ancestorHashAt)).toBe(true);
   });
   test("nothing final: false; malformed: false, never a throw", () => {
     expect(isFinal(createFinalityGuardState(ID), { height: 1, hash: M(1) }, tree.ancestorHashAt)).toBe(false);
@@ -394,6 +460,95 @@ describe("canReorgTo / assertCanReorgTo", () => {
 
   test("nothing final: every reorg allowed", () => {
     expect(canReorgTo(createFinalityGuardState(ID), { height: 0, hash: M(1) })).toEqual({ ok: true });
+  });
+});
+
+describe("canFollowChain / getAnchorCheckpoint", () => {
+  // cp(12) and cp(20) are final. Stores: the whole tree; a node that learned cp(20) before main/20
+  // (main/1..14, fork A up to 10: the anchor is cp(12)); one further on (main/1..19, fork B up to 20,
+  // still no main/20); one that holds no final block (main/1..10).
+  const A = tree.ancestorHashAt;
+  const upTo = (chain: Map<number, Uint8Array>, h: number) => [...chain].filter(([height]) => height <= h).map(([, hash]) => hash);
+  const catchingUp = storeOf(tree, [...upTo(main, 14), ...upTo(forkA, 10)]);
+  const nearly = storeOf(tree, [...upTo(main, 19), ...upTo(forkB, 20)]);
+  const noneFinal = storeOf(tree, upTo(main, 10));
+  /** A block the store has not seen, at `height` on `parent`. */
+  const fresh = (label: string) => hashOf(`fresh/${label}`);
+  type Row = [string, number, Uint8Array, Uint8Array | undefined, AncestorHashAt, string | null];
+  test.each<Row>([
+    // New blocks (the parent stored, the block not yet), the newest final block (main/20) unknown, the anchor cp(12).
+    ["new, a fork below the older final block (on fork A/7)", 8, fresh("a8"), forkA.get(7)!, catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, a fork from far below (on main/1)", 2, fresh("m2"), M(1), catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, another block at the older final height", 12, fresh("m12"), M(11), catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, extending fork A (branched below the anchor)", 11, fresh("a11"), forkA.get(10)!, catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, the final chain just above the anchor", 13, M(13), M(12), catchingUp, null],
+    ["new, the final chain further up", 15, M(15), M(14), catchingUp, null],
+    // Decided: a branch through the anchor, below the next final height, cannot be judged yet and is
+    // taken; it can never reach height 20 (next rows) and is refused once main/20 is stored (last rows).
+    ["new, a fork above the anchor and below the newest final height", 15, fresh("x15"), M(14), catchingUp, null],
+    ["new, fork B from the anchor (main/12)", 13, forkB.get(13)!, M(12), catchingUp, null],
+    ["new, the missing final block itself", 20, M(20), M(19), nearly, null],
+    ["new, another block at the newest final height", 20, fresh("m20"), M(19), nearly, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    ["new, fork B's block at the newest final height", 20, forkB.get(20)!, forkB.get(19)!, nearly, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    ["new, above the newest final height on a branch without its block", 21, fresh("b21"), forkB.get(20)!, nearly, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    ["new, a parent the store cannot walk from", 15, fresh("u15"), unknownBlock, catchingUp, "FINALITY_GUARD_ERROR_UNKNOWN_ANCESTRY"],
+    // The newest final block stored: it is the anchor, and what was taken above cp(12) is now refused.
+    ["new, once main/20 is stored: the fork above cp(12)", 15, fresh("x15"), M(14), A, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, once main/20 is stored: the final chain below it (never new)", 20, fresh("m20"), M(19), A, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["new, once main/20 is stored: on it", 21, M(21), M(20), A, null],
+    ["new, once main/20 is stored: fork C (branched after it)", 22, forkC.get(22)!, forkC.get(21)!, A, null],
+    ["new, once main/20 is stored: fork B above it", 22, forkB.get(22)!, forkB.get(21)!, A, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    // No final block stored: below the lowest final height nothing can be judged; at it, only its block.
+    ["new, no final block stored: below every final height", 11, M(11), M(10), noneFinal, null],
+    ["new, no final block stored: the lowest final block", 12, M(12), M(11), noneFinal, null],
+    ["new, no final block stored: another block at the lowest final height", 12, fresh("n12"), M(11), noneFinal, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    // Stored tips (a head candidate), main/20 unknown.
+    ["stored, the anchor's block", 12, M(12), undefined, catchingUp, null],
+    ["stored, above the anchor on the final chain", 14, M(14), undefined, catchingUp, null],
+    ["stored, below the anchor on the final chain (a head there drops it)", 11, M(11), undefined, catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["stored, fork A", 10, forkA.get(10)!, undefined, catchingUp, "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL"],
+    ["stored, fork B at the newest final height", 20, forkB.get(20)!, undefined, nearly, "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN"],
+    // Malformed input.
+    ["a malformed hash", 15, new Uint8Array(5), M(14), catchingUp, "FINALITY_GUARD_ERROR_INVALID_INPUT"],
+    ["a malformed parent hash", 15, M(15), new Uint8Array(5), catchingUp, "FINALITY_GUARD_ERROR_INVALID_INPUT"],
+    ["a new block at height 0", 0, M(1), M(1), catchingUp, "FINALITY_GUARD_ERROR_INVALID_INPUT"],
+    ["a negative height", -1, M(1), undefined, catchingUp, "FINALITY_GUARD_ERROR_INVALID_INPUT"],
+  ])("%s", (_, height, hash, parentHash, accessor, code) => {
+    const r = canFollowChain(finalState(), { height, hash, ...(parentHash ? { parentHash } : {}) }, accessor);
+    expect(r.ok ? null : r.error.code).toBe(code);
+  });
+
+  test("the anchor is the highest final checkpoint whose block is stored", () => {
+    expect(getAnchorCheckpoint(finalState(), A)?.height).toBe(20);
+    expect(getAnchorCheckpoint(finalState(), catchingUp)?.height).toBe(12);
+    expect(getAnchorCheckpoint(finalState(), noneFinal)).toBeUndefined();
+    expect(getAnchorCheckpoint(finalState(), undefined)).toBeUndefined();
+    expect(getAnchorCheckpoint(createFinalityGuardState(ID), A)).toBeUndefined();
+  });
+
+  test("a refusal names the final height it was judged at", () => {
+    expect(canFollowChain(finalState(), { height: 8, hash: fresh("a8"), parentHash: forkA.get(7)! }, catchingUp)).toEqual({
+      ok: false,
+      error: { code: "FINALITY_GUARD_ERROR_REORG_BELOW_FINAL", forkHeight: 7, finalHeight: 12 },
+    });
+    expect(canFollowChain(finalState(), { height: 20, hash: forkB.get(20)!, parentHash: forkB.get(19)! }, nearly)).toEqual({
+      ok: false,
+      error: { code: "FINALITY_GUARD_ERROR_REORG_OFF_FINAL_CHAIN", forkHeight: 19, finalHeight: 20, hashAtFinalHeight: toHex(forkB.get(20)!) },
+    });
+  });
+
+  test("with the newest final block stored it is canReorgTo: of the tip, or of a new block's parent", () => {
+    const s = finalState();
+    for (const b of tree.blocks.values()) {
+      const stored = canFollowChain(s, { height: b.height, hash: b.hash }, A);
+      expect({ at: b.height, r: stored }).toEqual({ at: b.height, r: canReorgTo(s, { height: b.height, hash: b.hash }, A) });
+      const child = canFollowChain(s, { height: b.height + 1, hash: fresh(`child-of-${toHex(b.hash)}`), parentHash: b.hash }, A);
+      expect({ at: b.height, r: child }).toEqual({ at: b.height, r: canReorgTo(s, { height: b.height, hash: b.hash }, A) });
+    }
+  });
+
+  test("nothing final: every chain may be followed", () => {
+    expect(canFollowChain(createFinalityGuardState(ID), { height: 3, hash: fresh("any"), parentHash: forkA.get(7)! }, A)).toEqual({ ok: true });
   });
 });
 

@@ -41,7 +41,7 @@ import { KvEnvironment } from "../helpers/kvEnvironment.js";
 // The JSON of the routes without a decoder in consumerApiJson.ts, read with the SDK's primitives.
 const readHash = (v: unknown, p: string) => readHex(v, p, 32);
 function decodeStatus(json: unknown): void {
-  const o = readObject(json, "$", ["consumerId", "vm", "genesisHash", "height", "headHash", "headTime", "hubFinalHeight", "peerId", "peers", "mempoolSize", "producer", "checkpointsSent"]);
+  const o = readObject(json, "$", ["consumerId", "vm", "genesisHash", "height", "headHash", "headTime", "hubFinalHeight", "peerId", "peers", "mempoolSize", "producer", "checkpointsSent", "checkpointSubmitter"]);
   readString(o.consumerId, "$.consumerId", 64, 1);
   readString(o.vm, "$.vm", 32, 1);
   readHash(o.genesisHash, "$.genesisHash");
@@ -50,6 +50,11 @@ function decodeStatus(json: unknown): void {
   readString(o.peerId, "$.peerId", 128, 1);
   readBoolean(o.producer, "$.producer");
   readNullable(o.checkpointsSent, "$.checkpointsSent", (x, p) => readInt(x, p, 0));
+  readNullable(o.checkpointSubmitter, "$.checkpointSubmitter", (x, p) => {
+    const s = readObject(x, p, ["connected", "lastError"]);
+    readBoolean(s.connected, `${p}.connected`);
+    readNullable(s.lastError, `${p}.lastError`, (e, q) => readString(e, q, 400, 1));
+  });
 }
 const readReceipt = (v: unknown, p: string) => {
   const r = readObject(v, p, ["code", "log"], ["data"]);
