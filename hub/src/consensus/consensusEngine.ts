@@ -28,6 +28,7 @@ import {
   getProposerIndex,
   getTimeoutMs,
   getVotesToRebroadcast,
+  isProposalWanted,
   startHeight,
   type ConsensusEffect,
   type ConsensusEvent,
@@ -446,6 +447,9 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
         if (ph < h) return;
         const now = this.clock.now();
         if (!this.proposalSeenAt.has(input.msg.proposal.round)) this.proposalSeenAt.set(input.msg.proposal.round, now);
+        // A copy the round state would ignore (the proposer re-sends its proposal every rebroadcast) is
+        // not validated and executed again.
+        if (!isProposalWanted(this.state, input.msg.proposal, input.blockHash)) return;
         const ev = await this.proposalEvent(input.msg, input.blockHash, now);
         return this.execute(applyConsensusEvent(this.state, ev, now));
       }

@@ -220,15 +220,28 @@ function isInRoundWindow(state: RoundState, round: number): boolean {
   return round >= 0 && round <= state.round + MAX_ROUND_AHEAD;
 }
 
+/**
+ * Whether a proposal for `blockHash` could change the state, judged before its block is validated
+ * (the engine skips the validation and execution of one that cannot: a rebroadcast copy, another
+ * round's, an equivocating proposer's other block nobody precommitted). The first proposal of a
+ * round counts. An equivocating proposer's other block is taken in only when more than 2/3
+ * precommitted it, so a node that first saw the other block can still decide.
+ */
+export function isProposalWanted(state: RoundState, p: Proposal, blockHash: Uint8Array): boolean {
+  if (p.height !== state.height || !isInRoundWindow(state, p.round)) return false;
+  if (p.proposerIndex !== getProposerIndex(state, p.round)) return false; // not this round's proposer
+  const existing = state.proposals.get(p.round);
+  if (!existing) return true;
+  const key = toHex(blockHash);
+  return existing.key !== key && hasPrecommitQuorumFor(state, key);
+}
+
 function onProposal(state: RoundState, ev: Extract<ConsensusEvent, { kind: "proposal" }>, effects: ConsensusEffect[]): void {
   const p = ev.proposal;
-  if (p.height !== state.height || !isInRoundWindow(state, p.round)) return;
-  if (p.proposerIndex !== getProposerIndex(state, p.round)) return; // not this round's proposer
+  if (!isProposalWanted(state, p, ev.blockHash)) return;
+  // An invalid block never replaces the round's first proposal.
+  if (state.proposals.has(p.round) && !ev.valid) return;
   const key = toHex(ev.blockHash);
-  const existing = state.proposals.get(p.round);
-  // The first proposal of a round counts. An equivocating proposer's other block is taken in only
-  // when more than 2/3 precommitted it, so a node that first saw the other block can still decide.
-  if (existing && (existing.key === key || !ev.valid || !hasPrecommitQuorumFor(state, key))) return;
   state.proposals.set(p.round, { proposal: p, block: ev.block, key, valid: ev.valid });
   notePartipant(state, p.round, p.proposerIndex);
   checkRules(state, effects);

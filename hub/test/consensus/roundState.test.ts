@@ -8,7 +8,9 @@ import {
   applyConsensusEvent,
   DEFAULT_TIMEOUTS,
   getTimeoutMs,
+  getProposerIndex,
   getVotesToRebroadcast,
+  isProposalWanted,
   MAX_ROUND_AHEAD,
   MAX_VALUES_PER_VALIDATOR,
   ProposerSchedule,
@@ -675,5 +677,24 @@ describe("what a node re-sends while its height does not move (getVotesToRebroad
     const behind = start(2);
     run(behind, getVotesToRebroadcast(ahead.state, 8).map((vote) => ({ kind: "vote", vote })));
     expect(behind.state.round).toBe(3);
+  });
+});
+
+describe("isProposalWanted: what the engine validates and executes", () => {
+  test("the round's first proposal from its proposer; not a copy, another proposer's, another height's or one out of the round window", () => {
+    const node = start(1);
+    const proposer = getProposerIndex(node.state, 0);
+    const p = (round: number, proposerIndex: number, b = A, height = 1) => ({ height, round, polRound: -1, blockHash: b.hash, proposerIndex, signature: SIG });
+    expect(isProposalWanted(node.state, p(0, proposer), A.hash)).toBe(true);
+    expect(isProposalWanted(node.state, p(0, (proposer + 1) % 4), A.hash)).toBe(false);
+    expect(isProposalWanted(node.state, p(0, proposer, A, 2), A.hash)).toBe(false);
+    expect(isProposalWanted(node.state, p(MAX_ROUND_AHEAD + 1, getProposerIndex(node.state, MAX_ROUND_AHEAD + 1)), A.hash)).toBe(false);
+    apply(node, proposal(0, proposer, A));
+    // A copy of the proposal it has: nothing to do.
+    expect(isProposalWanted(node.state, p(0, proposer), A.hash)).toBe(false);
+    // The equivocating proposer's other block: only once more than 2/3 precommitted it.
+    expect(isProposalWanted(node.state, p(0, proposer, B), B.hash)).toBe(false);
+    for (const v of [0, 2, 3]) apply(node, precommit(0, v, B.hash));
+    expect(isProposalWanted(node.state, p(0, proposer, B), B.hash)).toBe(true);
   });
 });
