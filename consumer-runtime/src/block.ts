@@ -48,7 +48,16 @@ export interface ConsumerBlock {
 export const BLOCK_SIGN_DOMAIN = "aegis/consumer-block/v1";
 export const MAX_BLOCK_TXS = 10_000;
 export const MAX_TX_BYTES = 128 * 1024;
-export const MAX_BLOCK_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest encoded block. A block travels whole in one gossip message (GOSSIP_MAX_PAYLOAD_BYTES, just
+ * under 4 MiB) and in one sync answer (a 4 MiB frame): a larger one could be made but never received
+ * (it was 8 MiB, and a producer of 40 transactions of 120 KiB stalled every full node).
+ */
+export const MAX_BLOCK_BYTES = 3 * 1024 * 1024;
+/** What a block's encoding adds to its transactions: header, signature, counts (at most; a transaction adds its 4-byte length). */
+export const BLOCK_ENVELOPE_BYTES = 1024;
+/** The encoded size a transaction adds to a block. */
+export const blockBytesOfTx = (tx: Uint8Array): number => tx.length + 4;
 export const ZERO_BLOCK_HASH = new Uint8Array(HASH_LENGTH);
 
 export type BlockErrorType =

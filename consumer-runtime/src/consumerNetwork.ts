@@ -1,6 +1,6 @@
-import { CanonicalReader, CanonicalReadError, CanonicalWriter, HASH_LENGTH } from "@aegis/consumer-sdk";
-import { P2pNetwork, type Logger, type ValidationResult } from "@aegis/p2p";
-import { BlockError, decodeBlock, encodeBlock, MAX_BLOCK_BYTES } from "./block.js";
+import { bytesEqual, CanonicalReader, CanonicalReadError, CanonicalWriter, HASH_LENGTH } from "@aegis/consumer-sdk";
+import { DEFAULT_MAX_MESSAGE_BYTES, P2pNetwork, type Logger, type ValidationResult } from "@aegis/p2p";
+import { BlockError, computeBlockHash, decodeBlock, encodeBlock, MAX_BLOCK_BYTES, type ConsumerBlock } from "./block.js";
 import type { ConsumerChain } from "./chain.js";
 import { ExecutionError } from "./executionEnvironment.js";
 import type { Mempool } from "./mempool.js";
@@ -9,7 +9,71 @@ export type ConsumerGossipKind = "blocks" | "txs";
 export const CONSUMER_GOSSIP_KINDS: readonly ConsumerGossipKind[] = ["blocks", "txs"];
 /** Blocks per sync response. */
 export const SYNC_BATCH = 64;
-const MAX_SYNC_RESPONSE = 64 * MAX_BLOCK_BYTES;
+/**
+ * Bytes of a `blocks` answer at most: what one P2pNetwork response carries (the network's
+ * maxMessageBytes). A responder stops before the block that would pass it, so a batch of big blocks
+ * comes in several answers rather than as a handler error, which stalled every node syncing through it.
+ */
+export const MAX_SYNC_RESPONSE_BYTES = DEFAULT_MAX_MESSAGE_BYTES;
+
+/** A `status` answer: the responder's head. */
+export interface SyncStatus {
+  height: number;
+  hash: Uint8Array;
+}
+
+/** A `blocks` request: up to `count` canonical blocks from height `from` (at most SYNC_BATCH are served). */
+export interface SyncBlocksRequest {
+  from: number;
+  count: number;
+}
+
+export function encodeSyncStatus(s: SyncStatus): Uint8Array {
+  return new CanonicalWriter().u64(s.height, "height").fixed(s.hash, HASH_LENGTH, "hash").finish();
+}
+
+/** A peer's `status` answer (u64 height, 32-byte hash, nothing else); throws CanonicalReadError. */
+export function decodeSyncStatus(raw: Uint8Array): SyncStatus {
+  const r = new CanonicalReader(raw);
+  const status = { height: r.u53("height"), hash: r.fixed(HASH_LENGTH, "hash") };
+  r.end();
+  return status;
+}
+
+export function encodeSyncBlocksRequest(req: SyncBlocksRequest): Uint8Array {
+  return new CanonicalWriter().u64(req.from, "from").u32(req.count, "count").finish();
+}
+
+/** A peer's `blocks` request (u64 from below 2^53, u32 count, nothing else); throws CanonicalReadError. */
+export function decodeSyncBlocksRequest(req: Uint8Array): SyncBlocksRequest {
+  const r = new CanonicalReader(req);
+  const decoded = { from: r.u53("from"), count: r.u32("count") };
+  r.end();
+  return decoded;
+}
+
+/** A `blocks` answer: u32 count, then each encoded block length-prefixed. */
+export function encodeSyncBlocksResponse(blocks: readonly Uint8Array[]): Uint8Array {
+  const w = new CanonicalWriter().u32(blocks.length, "count");
+  for (const b of blocks) w.bytes(b);
+  return w.finish();
+}
+
+/**
+ * A peer's `blocks` answer, split into its encoded blocks (not decoded): at most MAX_SYNC_RESPONSE_BYTES,
+ * at most SYNC_BATCH blocks of at most MAX_BLOCK_BYTES each, counted and measured before anything is
+ * copied; throws CanonicalReadError.
+ */
+export function decodeSyncBlocksResponse(raw: Uint8Array): Uint8Array[] {
+  if (raw.length > MAX_SYNC_RESPONSE_BYTES) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_OUT_OF_RANGE", field: "response.length", value: String(raw.length) });
+  const r = new CanonicalReader(raw);
+  const n = r.u32("count");
+  if (n > SYNC_BATCH) throw new CanonicalReadError({ code: "CANONICAL_READ_ERROR_OUT_OF_RANGE", field: "count", value: String(n) });
+  const blocks: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) blocks.push(r.bytes("block", MAX_BLOCK_BYTES));
+  r.end();
+  return blocks;
+}
 
 export interface ConsumerNetworkOptions {
   listen: string[];
@@ -56,7 +120,14 @@ export class ConsumerNetwork {
     this.syncIntervalMs = opts.syncIntervalMs ?? 1000;
     this.txRebroadcastMs = opts.txRebroadcastMs ?? 2000;
     this.p2p = new P2pNetwork<ConsumerGossipKind>(
-      { chainId: consumerNetworkId(chain.consumerId), kinds: CONSUMER_GOSSIP_KINDS, listen: opts.listen, bootstrap: opts.bootstrap, ...(opts.privateKey ? { privateKey: opts.privateKey } : {}) },
+      {
+        chainId: consumerNetworkId(chain.consumerId),
+        kinds: CONSUMER_GOSSIP_KINDS,
+        listen: opts.listen,
+        bootstrap: opts.bootstrap,
+        maxMessageBytes: MAX_SYNC_RESPONSE_BYTES,
+        ...(opts.privateKey ? { privateKey: opts.privateKey } : {}),
+      },
       { logger: log },
     );
     this.p2p.subscribe("blocks", (data, from) => this.validateBlock(data, from), () => {});
@@ -87,7 +158,11 @@ export class ConsumerNetwork {
     this.p2p.publish("txs", tx).catch((e) => this.log.warn("publish failed", { err: String(e) }));
   }
 
-  private async validateBlock(data: Uint8Array, from: string): Promise<ValidationResult> {
+  /**
+   * The `blocks` gossip validator (P2pNetwork runs it on each message's payload, with the relaying
+   * peer): the chain's rules decide; a block whose parent is unknown starts a sync with that peer.
+   */
+  async validateBlock(data: Uint8Array, from: string): Promise<ValidationResult> {
     try {
       const r = await this.chain.addEncodedBlock(data, this.now());
       return r.status === "KNOWN" ? "ignore" : "accept";
@@ -107,7 +182,8 @@ export class ConsumerNetwork {
     }
   }
 
-  private async validateTx(data: Uint8Array): Promise<ValidationResult> {
+  /** The `txs` gossip validator: mempool admission (the environment's checkTx against the head). */
+  async validateTx(data: Uint8Array): Promise<ValidationResult> {
     try {
       const r = await this.mempool.add(data);
       return r.added ? "accept" : "ignore";
@@ -119,32 +195,36 @@ export class ConsumerNetwork {
 
   private encodeStatus(): Uint8Array {
     const h = this.chain.head;
-    return new CanonicalWriter().u64(h.header.height, "height").fixed(h.hash, HASH_LENGTH, "hash").finish();
+    return encodeSyncStatus({ height: h.header.height, hash: h.hash });
   }
 
   private async serveBlocks(req: Uint8Array): Promise<Uint8Array> {
-    const r = new CanonicalReader(req);
-    const from = r.u53("from");
-    const count = Math.min(r.u32("count"), SYNC_BATCH);
-    r.end();
-    const w = new CanonicalWriter();
+    const asked = decodeSyncBlocksRequest(req);
+    const from = asked.from;
+    const count = Math.min(asked.count, SYNC_BATCH);
     const blocks: Uint8Array[] = [];
+    let size = 4; // the count
     for (let h = from; h < from + count; h++) {
       const node = this.chain.canonicalNodeAt(h);
       if (!node) break;
       const b = await this.chain.getBlock(node.hash);
       if (!b) break;
-      blocks.push(encodeBlock(b));
+      const bytes = encodeBlock(b);
+      // The rest in the next answer (a block too big for any answer is never served: block.ts allows
+      // more bytes than the p2p layer carries).
+      if (size + 4 + bytes.length > MAX_SYNC_RESPONSE_BYTES) break;
+      size += 4 + bytes.length;
+      blocks.push(bytes);
     }
-    w.u32(blocks.length, "count");
-    for (const b of blocks) w.bytes(b);
-    return w.finish();
+    return encodeSyncBlocksResponse(blocks);
   }
 
   /**
    * Compares heads with peers (or one peer) and fetches missing blocks from the highest: from our head
    * forward; when the first block's parent is unknown (the peer is on another branch), from further
    * back, doubling, but never below our final height (a branch off the final chain is refused anyway).
+   * Once an answer connects, each later one must continue it: a sync asks one peer at most about
+   * log2(height) times while stepping back, then once per answer it climbs.
    */
   async syncOnce(onlyPeer?: string): Promise<void> {
     if (this.syncing) return;
@@ -154,10 +234,7 @@ export class ConsumerNetwork {
       for (const peer of peers) {
         let status: { height: number; hash: Uint8Array };
         try {
-          const raw = await this.p2p.request(peer, "status", new Uint8Array(0), { timeoutMs: 3000 });
-          const r = new CanonicalReader(raw);
-          status = { height: r.u53("height"), hash: r.fixed(HASH_LENGTH, "hash") };
-          r.end();
+          status = decodeSyncStatus(await this.p2p.request(peer, "status", new Uint8Array(0), { timeoutMs: 3000 }));
         } catch {
           continue;
         }
@@ -175,45 +252,54 @@ export class ConsumerNetwork {
     // Never look below the final block once it is stored: a branch from there is refused anyway.
     const final = this.chain.finalCheckpoint;
     const floor = final && this.chain.header(final.blockHash) ? final.height : 1;
+    // The hash the next answer's first block must name as its parent: the last block of the answer
+    // before (none at the start and after a step back). A peer that answered blocks from one chain and
+    // then from another made this node walk back to the floor and climb again, round after round, up to
+    // the round limit (10,000 requests in one sync, every other sync waiting meanwhile).
+    let expectedParent: Uint8Array | undefined;
     for (let rounds = 0; rounds < 10_000; rounds++) {
       from = Math.max(floor, Math.min(from, peerHeight));
-      const req = new CanonicalWriter().u64(from, "from").u32(SYNC_BATCH, "count").finish();
+      const req = encodeSyncBlocksRequest({ from, count: SYNC_BATCH });
       let blocks: Uint8Array[];
       try {
-        const raw = await this.p2p.request(peer, "blocks", req, { timeoutMs: 10_000 });
-        if (raw.length > MAX_SYNC_RESPONSE) return;
-        const r = new CanonicalReader(raw);
-        const n = r.u32("count");
-        if (n > SYNC_BATCH) return;
-        blocks = [];
-        for (let i = 0; i < n; i++) blocks.push(r.bytes("block", MAX_BLOCK_BYTES));
-        r.end();
+        blocks = decodeSyncBlocksResponse(await this.p2p.request(peer, "blocks", req, { timeoutMs: 10_000 }));
       } catch (e) {
         if (!(e instanceof CanonicalReadError)) this.log.debug("sync request failed", { peer, err: String(e) });
         return;
       }
       if (blocks.length === 0) return;
-      // A peer answers the canonical blocks from `from` on, consecutive: anything else (a peer replaying
-      // blocks we have) ends the sync with it.
-      let heights: number[];
+      let decoded: ConsumerBlock[];
       try {
-        heights = blocks.map((b) => decodeBlock(b).header.height);
+        decoded = blocks.map(decodeBlock);
       } catch (e) {
         this.log.warn("sync: peer served a malformed block", { peer, err: e instanceof Error ? e.message : String(e) });
         return;
       }
-      if (heights.some((h, i) => h !== from + i)) {
+      // A peer answers its canonical chain from `from` on: consecutive heights, each block the parent of
+      // the next, the first the child of the last one it answered before. Anything else (a peer
+      // replaying blocks we have, or mixing chains) ends the sync with it.
+      if (decoded.some((b, i) => b.header.height !== from + i)) {
         this.log.warn("sync: peer answered blocks other than those asked for", { peer, from });
+        return;
+      }
+      const hashes = decoded.map((b) => computeBlockHash(b.header));
+      const parentOk = (b: ConsumerBlock, i: number) => {
+        const parent = i === 0 ? expectedParent : hashes[i - 1];
+        return parent === undefined || bytesEqual(b.header.parentHash, parent);
+      };
+      if (!decoded.every(parentOk)) {
+        this.log.warn("sync: peer answered blocks that are not one chain", { peer, from });
         return;
       }
       let progressed = false;
       let forked = false;
-      for (const bytes of blocks) {
+      for (const block of decoded) {
         try {
-          const res = await this.chain.addEncodedBlock(bytes, this.now());
+          const res = await this.chain.addBlock(block, this.now());
           if (res.status !== "KNOWN") progressed = true;
         } catch (e) {
-          if (e instanceof BlockError && e.code === "BLOCK_ERROR_UNKNOWN_PARENT" && !progressed) {
+          // Only an answer that continues none (the first, or the first after a step back) can leave our chain.
+          if (e instanceof BlockError && e.code === "BLOCK_ERROR_UNKNOWN_PARENT" && !progressed && expectedParent === undefined) {
             forked = true;
             break;
           }
@@ -228,8 +314,9 @@ export class ConsumerNetwork {
         from = this.chain.head.header.height + 1 - back;
         continue;
       }
-      const last = heights[heights.length - 1]!;
+      const last = decoded[decoded.length - 1]!.header.height;
       if (last >= peerHeight) return;
+      expectedParent = hashes[hashes.length - 1];
       from = last + 1;
     }
   }

@@ -1,4 +1,4 @@
-import { computeTxRoot, encodeBlock, MAX_BLOCK_TXS, signBlockHeader, type ConsumerBlock, type ConsumerBlockHeader } from "./block.js";
+import { BLOCK_ENVELOPE_BYTES, computeTxRoot, encodeBlock, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, signBlockHeader, type ConsumerBlock, type ConsumerBlockHeader } from "./block.js";
 import type { ConsumerChain } from "./chain.js";
 import type { Mempool } from "./mempool.js";
 import type { Logger } from "@aegis/p2p";
@@ -75,7 +75,8 @@ export class BlockProducer {
       const now = this.now();
       const time = Math.max(now, head.header.time + 1);
       const ctx = { consumerId: this.chain.consumerId, height: head.header.height + 1, time, parentHash: head.hash };
-      const built = await this.chain.env.buildBlock(head.header.stateRoot, this.mempool.candidates(this.maxTxsPerBlock), ctx);
+      // At most MAX_BLOCK_BYTES encoded: a larger block could not be gossiped or synced.
+      const built = await this.chain.env.buildBlock(head.header.stateRoot, this.mempool.candidates(this.maxTxsPerBlock, MAX_BLOCK_BYTES - BLOCK_ENVELOPE_BYTES), ctx);
       this.mempool.remove(built.rejected.map((r) => r.tx));
       const header: ConsumerBlockHeader = { ...ctx, txRoot: computeTxRoot(built.txs), stateRoot: built.stateRoot, producerIndex: this.opts.producerIndex };
       const b: ConsumerBlock = { header, txs: built.txs, signature: signBlockHeader(this.opts.secretKey, header) };
