@@ -1,12 +1,9 @@
 // `npm test`: every suite, in two jest runs side by side, each one suite at a time:
-//   in-process — the packages' own tests (p2p/, consumer-sdk/, …, devnet/) and the end-to-end suites
-//                whose nodes run inside the jest process (test/e2e/inProcessNetwork, hubFork*, evm/, …):
-//                mostly one core of computation;
-//   processes  — the suites that start real processes (devnets, CLIs, a browser: PROCESS_SUITES),
-//                mostly waiting for blocks, niced.
-// Together they fill the two cores that one run at a time leaves half idle, with about the same time
-// each (the process suites take ~12 minutes, docs.test.ts alone 7); each run alone keeps its suites
-// from contending with each other (ports, the shared devnet's default ports in test/e2e/docs).
+//   unit — the packages' own tests (p2p/, consumer-sdk/, …, devnet/): pure rules, in-process nodes;
+//          mostly one core of computation;
+//   e2e  — test/: real processes (devnets, CLIs, a browser), mostly waiting for blocks.
+// Together they fill the two cores that one run at a time leaves half idle; each run alone keeps its
+// suites from contending with each other (ports, the shared devnet's default ports in test/e2e/docs).
 // Output lines are prefixed with their run; the exit code is non-zero when either run fails.
 // With arguments (`npm test -- path …`) it is one plain jest run with them.
 import { spawn } from "node:child_process";
@@ -45,25 +42,13 @@ if (args.length > 0) {
   const r = await run(null, args);
   process.exit(r.code);
 }
-/** The suites that start processes (nodes, devnets, the CLI, a browser), as path patterns under test/. */
-const PROCESS_SUITES = [
-  "browser/",
-  "e2e/cli\\.test",
-  "e2e/consumerChains\\.test",
-  "e2e/crashRestart\\.test",
-  "e2e/dashboard\\.test",
-  "e2e/devnet\\.test",
-  "e2e/docs\\.test",
-  "e2e/validatorKeyCli\\.test",
-];
 const testDir = join(root, "test");
-const processPatterns = PROCESS_SUITES.map((p) => `^${testDir}/${p}`);
 const started = Date.now();
 const results = await Promise.all([
-  run("in-process", ["--maxWorkers=1", "--testPathIgnorePatterns", "/node_modules/", "/dist/", ...processPatterns]),
-  // The process run yields the CPU to the other: its waits are generous (conditions over seconds),
-  // while some in-process suites time things in milliseconds.
-  run("processes", ["--maxWorkers=1", "--roots", testDir, "--testPathPatterns", ...processPatterns], 10),
+  run("unit", ["--maxWorkers=1", "--testPathIgnorePatterns", "/node_modules/", "/dist/", `^${testDir}/`]),
+  // The end-to-end run yields the CPU to the unit run: its waits are generous (conditions over
+  // seconds), while some unit suites time things in milliseconds.
+  run("e2e", ["--maxWorkers=1", "--roots", testDir], 10),
 ]);
 const took = Math.round((Date.now() - started) / 1000);
 for (const r of results) console.log(`${r.name}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`}`);

@@ -50,12 +50,13 @@ program
   .option("--zk-circuit <name>", "circuit of a new devnet's succinct (ZK) certificates, from circuits/circuits.json; a prover process (a full node) proves them", "quorum8")
   .option("--no-zk", "a new devnet without succinct certificates")
   .option("--zk-activation <when>", "when a new devnet's ZK key is set: genesis (build the circuit before the chain starts), later (start at once; build in the background, then the faucet activates the key with MsgActivateZk), auto (genesis when the circuit is cached)", zkActivationArg, "auto")
+  .option("--zk-interval <ms>", "how often a new devnet's validators attest, in ms of block time: at most one ZK certificate that often (longer: less CPU for the prover)", intArg("--zk-interval", 100, 3_600_000), 2000)
   .option("--consumers <n>", `reference consumer chains to run (ledger, utxo, evm in turn), each a producer and a full node (default: ${DEFAULT_DEVNET_CONSUMERS} for a new devnet, as many as it had for a resumed one)`, intArg("--consumers", 0, 16))
   .option("--consumer-api-port <port>", "HTTP API port of the first consumer node (consumer i: producer port + 2i, full node + 2i + 1); default the hub's API port + 1000", intArg("--consumer-api-port", 1, 65535))
   .option("--consumer-p2p-port <port>", "p2p port of the first consumer node, likewise; default the hub's p2p port + 1000", intArg("--consumer-p2p-port", 1, 65535))
   .option("--dashboard-port <port>", "port of the dashboard (a web page of the whole network)", intArg("--dashboard-port", 1, 65535), DEFAULT_DASHBOARD_PORT)
   .option("--no-dashboard", "run without the dashboard")
-  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; zkActivation: "genesis" | "later" | "auto"; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number; dashboardPort: number; dashboard: boolean }) => {
+  .action(async (o: { validators: number; home: string; chainId?: string; host: string; p2pPort: number; apiPort: number; zk: boolean; zkCircuit: string; zkActivation: "genesis" | "later" | "auto"; zkInterval: number; consumers?: number; consumerApiPort?: number; consumerP2pPort?: number; dashboardPort: number; dashboard: boolean }) => {
     let stopping = false;
     const stopAll = async (why: string, code: number) => {
       if (stopping) return;
@@ -74,6 +75,7 @@ program
       apiBasePort: o.apiPort,
       zkCircuit: o.zk ? o.zkCircuit : null,
       zkActivation: o.zkActivation,
+      zkIntervalMs: o.zkInterval,
       dashboardPort: o.dashboard ? o.dashboardPort : null,
       ...(o.consumers !== undefined ? { consumers: o.consumers } : {}),
       ...(o.consumerApiPort !== undefined ? { consumerApiBasePort: o.consumerApiPort } : {}),

@@ -39,6 +39,12 @@ export interface DevnetOpts {
    * circuit is in the cache, else "later").
    */
   zkActivation?: "genesis" | "later" | "auto";
+  /**
+   * How often a new devnet's validators attest, in ms of block time (the genesis's
+   * zk.attestationIntervalMs; default 2000): one ZK certificate at most that often. A longer interval
+   * costs the prover less CPU.
+   */
+  zkIntervalMs?: number;
   /** Indexes of the nodes of a new devnet that prove ZK certificates (default [0]; [] for none: validators still attest). */
   zkProvers?: number[];
   /**
@@ -336,15 +342,16 @@ export class Devnet {
       return null;
     }
     const when = this.opts.zkActivation ?? "auto";
+    const interval = this.opts.zkIntervalMs !== undefined ? { attestationIntervalMs: this.opts.zkIntervalMs } : {};
     const paths = { wasm: join(home, "zk", `${name}.wasm`), zkey: join(home, "zk", `${name}.zkey`) };
     if (when === "genesis" || (when === "auto" && (await isCircuitSetUp(circuit)))) {
       const vkey = await this.buildZkArtifacts(home, name);
-      return { circuit: name, capacity, verificationKey: vkey, proverReward: DEVNET_PROVER_REWARD, ...paths, provers };
+      return { circuit: name, capacity, verificationKey: vkey, proverReward: DEVNET_PROVER_REWARD, ...interval, ...paths, provers };
     }
     const faucet = await DirectSecp256k1HdWallet.generate(24, { prefix: "aegis" });
     const authority = (await faucet.getAccounts())[0]!.address;
     this.log(`ZK circuit ${name} is not built yet: the chain starts now, and ZK certificates join once it is (the faucet activates its key)`);
-    return { circuit: name, capacity, authority, proverReward: DEVNET_PROVER_REWARD, ...paths, provers, faucetMnemonic: faucet.mnemonic };
+    return { circuit: name, capacity, authority, proverReward: DEVNET_PROVER_REWARD, ...interval, ...paths, provers, faucetMnemonic: faucet.mnemonic };
   }
 
   /** Builds (or takes from the cache) circuit `name`, behind a progress bar, and copies its proving artifacts into `home/zk/`; resolves its verification key. */

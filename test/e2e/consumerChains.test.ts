@@ -79,7 +79,7 @@ beforeAll(async () => {
   const consumerApi = await reservePortRange(6);
   const consumerP2p = await reservePortRange(6);
   const ports = ["--p2p-port", String(p2p), "--api-port", String(api), "--consumer-api-port", String(consumerApi), "--consumer-p2p-port", String(consumerP2p)];
-  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--zk-activation", "later", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
+  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--zk-interval", "6000", "--zk-activation", "later", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
   await waitFor(() => /is running/.test(devnet.stdout()) || devnet.proc.exitCode !== null, 240_000, "devnet says it is running");
   if (devnet.proc.exitCode !== null) throw new Error(`the devnet exited (${devnet.proc.exitCode}):\n${devnet.stdout().slice(-2000)}\n${devnet.stderr().slice(-2000)}`);
   file = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;

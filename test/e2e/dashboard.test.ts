@@ -74,7 +74,7 @@ beforeAll(async () => {
   home = join(dir, "home");
   const ports = ["--p2p-port", String(await reservePortRange(5)), "--api-port", String(await reservePortRange(5))];
   ports.push("--consumer-api-port", String(await reservePortRange(6)), "--consumer-p2p-port", String(await reservePortRange(6)));
-  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--zk-activation", "genesis", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
+  devnet = spawnLogged([DEVNET_CLI, "--validators", "4", "--home", home, ...ports, "--zk-circuit", "quorum4", "--zk-interval", "6000", "--zk-activation", "genesis", "--consumers", "3", "--no-dashboard"], join(dir, "devnet.log"));
   await waitFor(() => /is running/.test(devnet!.stdout()) || devnet!.proc.exitCode !== null, 240_000, "devnet says it is running");
   if (devnet.proc.exitCode !== null) throw new Error(`the devnet exited (${devnet.proc.exitCode}):\n${devnet.stdout().slice(-2000)}\n${devnet.stderr().slice(-2000)}`);
   file = JSON.parse(await readFile(join(home, "devnet.json"), "utf8")) as DevnetFile;

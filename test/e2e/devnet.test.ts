@@ -48,7 +48,7 @@ function devnet(args: string[]): SpawnedProcess {
 
 /** quorum4 (the circuit the other ZK tests set up and cache) rather than the default quorum8: the same path, less setup. */
 function devnetArgs(validators: number | string): string[] {
-  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4", "--zk-activation", "genesis", "--consumers", "0", "--dashboard-port", String(dashboardPort)];
+  return ["--validators", String(validators), "--home", home, "--p2p-port", String(p2pPort), "--api-port", String(apiPort), "--zk-circuit", "quorum4", "--zk-interval", "6000", "--zk-activation", "genesis", "--consumers", "0", "--dashboard-port", String(dashboardPort)];
 }
 
 /** Pids of live `aegis hub start` processes whose --home is under `root` (Linux /proc; [] elsewhere). */
@@ -144,6 +144,8 @@ test("devnet runs, stops on SIGTERM with exit 0, resumes the same chain, and ref
   expect(file.zk).toEqual({ circuit: "quorum4", capacity: 4, provers: ["prover"], activation: "genesis" });
   expect(file.prover).toMatchObject({ moniker: "prover", home: join(home, "prover"), address: expect.stringMatching(/^aegis1/) });
   expect(existsSync(join(home, "zk", "quorum4.zkey"))).toBe(true);
+  // --zk-interval went into the genesis.
+  expect(JSON.parse(readFileSync(join(home, "node0", "genesis.json"), "utf8")).zk.attestationIntervalMs).toBe(6000);
   expect(first.stdout()).toMatch(/ZK certificates: quorum4 \(4 slots\), proved by prover/);
   expect(((await tryGetJson<{ validatorIndex: number | null }>(`${file.prover!.api}/status`))!).validatorIndex).toBeNull();
   const certified = await waitFor(
