@@ -153,7 +153,7 @@ describe("gossip", () => {
       logs.push(record(node, "attestation").received); // subscribe after start
       net.push(node);
     }
-    await waitFor("full mesh of subscribed peers", () => net.every((n) => n.topicPeers("attestation").length === N - 1));
+    await waitFor("full mesh of subscribed peers", () => net.every((n) => n.topicPeers("attestation").length === N - 1), 60_000);
     await Promise.all(net.map((n, i) => n.publish("attestation", text(`att-${i}`))));
     await waitFor("all deliveries", () => logs.every((log) => log.length === N - 1));
     await sleep(500);
@@ -165,7 +165,7 @@ describe("gossip", () => {
       const others = new Set(net.filter((_n, j) => j !== i).map((n) => n.peerId));
       for (const r of logs[i]!) expect(others.has(r.from)).toBe(true);
     }
-  });
+  }, 120_000);
 
   test("publishing with no peers does not throw; publishing before start does", async () => {
     const lonely = new HubNetwork({ chainId: CHAIN_ID, listen: [LOOPBACK], bootstrap: [] });
