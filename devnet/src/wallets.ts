@@ -15,7 +15,11 @@ export interface ChainFilesInput {
   bech32Prefix: string;
   /** CometBFT JSON-RPC endpoints. */
   rpc: string[];
-  /** REST endpoints (the node's HTTP API). */
+  /**
+   * REST endpoints: each node's HTTP API URL, which serves the Cosmos SDK's REST (gRPC-gateway) routes
+   * under /cosmos that Keplr's `rest` and the chain registry's `apis.rest` are read through
+   * (docs/cosmjs-compat.md, "REST routes (gRPC gateway)").
+   */
   rest: string[];
   /** The devnet's minimum gas price (amount of `denom` per gas unit). */
   minGasPrice: number;

@@ -19,6 +19,7 @@ import { DEFAULT_TIMEOUTS, type TimeoutConfig } from "./consensus/roundState.js"
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, isValidDenom, parseCoins, TxError } from "./tx/index.js";
 import { DEC_ONE, parseDec } from "./app/modules/staking/dec.js";
 import { computeMaxStakedTokens, DEFAULT_STAKING_PARAMS } from "./app/modules/staking/params.js";
+import { assertValidDenomMetadata } from "./app/modules/bank.js";
 
 /** genesis.json as written by `aegis init` and read by every node. */
 export interface GenesisFile {
@@ -127,6 +128,24 @@ export interface AppGenesis {
    * `zk` section, and only "0" without one: nobody proves).
    */
   consumers?: { minBond?: string; checkpointFee?: string; proverShare?: string };
+  /**
+   * Bank. `denomMetadata`: what wallets show for each denom (the SDK's bank Metadata: units with
+   * their exponents, the display unit, name, symbol). Absent: the staking denom's default, for
+   * "uaeg" base uaeg, display aeg with exponent 6 (createDefaultDenomMetadata).
+   */
+  bank?: { denomMetadata?: GenesisDenomMetadata[] };
+}
+
+/** cosmos.bank.v1beta1.Metadata in the genesis file (camelCase, as the rest of appState). */
+export interface GenesisDenomMetadata {
+  description?: string;
+  denomUnits: { denom: string; exponent: number; aliases?: string[] }[];
+  base: string;
+  display: string;
+  name: string;
+  symbol: string;
+  uri?: string;
+  uriHash?: string;
 }
 
 export interface GenesisValidator {
@@ -373,6 +392,7 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     const d = slashing?.[k] === undefined ? undefined : parseDec(slashing[k] as string)!;
     if (d !== undefined && d > DEC_ONE) throw bad(`appState.slashing.${k}`, "a fraction in [0, 1]");
   }
+  const bank = a.bank === undefined ? undefined : parseBankGenesis(a.bank, bad);
   return {
     denom: a.denom,
     accounts,
@@ -381,7 +401,57 @@ function parseAppGenesis(raw: unknown, bad: (field: string, reason: string) => G
     ...(staking ? { staking } : {}),
     ...(slashing ? { slashing } : {}),
     ...(consumers ? { consumers } : {}),
+    ...(bank ? { bank } : {}),
   };
+}
+
+/** appState.bank: each metadata checked as the SDK's Metadata.Validate, one per base denom; canonical key order for the genesis hash. */
+function parseBankGenesis(raw: unknown, bad: (field: string, reason: string) => GenesisError): NonNullable<AppGenesis["bank"]> {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw bad("appState.bank", "an object");
+  const b = raw as Record<string, unknown>;
+  for (const k of Object.keys(b)) if (k !== "denomMetadata") throw bad(`appState.bank.${k}`, "unknown field (known: denomMetadata)");
+  if (b.denomMetadata === undefined) return {};
+  if (!Array.isArray(b.denomMetadata)) throw bad("appState.bank.denomMetadata", "a list");
+  const bases = new Set<string>();
+  const str = (v: unknown, field: string, optional: boolean): string => {
+    if (v === undefined && optional) return "";
+    if (typeof v !== "string") throw bad(field, "a string");
+    return v;
+  };
+  const denomMetadata = (b.denomMetadata as unknown[]).map((m, i): GenesisDenomMetadata => {
+    const field = `appState.bank.denomMetadata[${i}]`;
+    if (!m || typeof m !== "object" || Array.isArray(m)) throw bad(field, "an object");
+    const r = m as Record<string, unknown>;
+    const known = ["description", "denomUnits", "base", "display", "name", "symbol", "uri", "uriHash"];
+    for (const k of Object.keys(r)) if (!known.includes(k)) throw bad(`${field}.${k}`, `unknown field (known: ${known.join(", ")})`);
+    if (!Array.isArray(r.denomUnits)) throw bad(`${field}.denomUnits`, "a list");
+    const denomUnits = (r.denomUnits as unknown[]).map((u, j) => {
+      const uf = `${field}.denomUnits[${j}]`;
+      const ur = (u ?? {}) as Record<string, unknown>;
+      if (!Number.isSafeInteger(ur.exponent) || (ur.exponent as number) < 0 || (ur.exponent as number) > 0xffffffff) throw bad(`${uf}.exponent`, "a non-negative integer");
+      if (ur.aliases !== undefined && (!Array.isArray(ur.aliases) || ur.aliases.some((x) => typeof x !== "string"))) throw bad(`${uf}.aliases`, "a list of strings");
+      return { denom: str(ur.denom, `${uf}.denom`, false), exponent: ur.exponent as number, aliases: [...((ur.aliases as string[] | undefined) ?? [])] };
+    });
+    const out: GenesisDenomMetadata = {
+      description: str(r.description, `${field}.description`, true),
+      denomUnits,
+      base: str(r.base, `${field}.base`, false),
+      display: str(r.display, `${field}.display`, false),
+      name: str(r.name, `${field}.name`, false),
+      symbol: str(r.symbol, `${field}.symbol`, false),
+      uri: str(r.uri, `${field}.uri`, true),
+      uriHash: str(r.uriHash, `${field}.uriHash`, true),
+    };
+    try {
+      assertValidDenomMetadata({ ...out, denomUnits, description: out.description ?? "", uri: out.uri ?? "", uriHash: out.uriHash ?? "" });
+    } catch (e) {
+      throw bad(field, (e as Error).message);
+    }
+    if (bases.has(out.base)) throw bad(`${field}.base`, `duplicate client metadata for denom ${out.base}`);
+    bases.add(out.base);
+    return out;
+  });
+  return { denomMetadata };
 }
 
 /**

@@ -67,9 +67,18 @@ export function fromProtoCheckpoint(m: aegis.consumers.v1.ICheckpoint | null | u
   };
 }
 
+/**
+ * A uint64 varint. cosmjs-types 0.11's `BinaryWriter.uint64` mis-encodes values in [2^31, 2^32) (a
+ * truncated byte, then zero padding: bytes no decoder reads back), so those go through `uint32`, whose
+ * varint is the same for every value below 2^32.
+ */
+function writeUint64(w: BinaryWriter, v: number): BinaryWriter {
+  return v >= 0 && v <= 0xffffffff ? w.uint32(v) : w.uint64(BigInt(v));
+}
+
 function writeCheckpoint(cp: ConsumerCheckpoint, w: BinaryWriter): BinaryWriter {
   if (cp.consumerId !== "") w.uint32(10).string(cp.consumerId);
-  if (cp.height !== 0) w.uint32(16).uint64(BigInt(cp.height));
+  if (cp.height !== 0) writeUint64(w.uint32(16), cp.height);
   if (cp.blockHash.length > 0) w.uint32(26).bytes(cp.blockHash);
   if (cp.parentCheckpointHash.length > 0) w.uint32(34).bytes(cp.parentCheckpointHash);
   if (cp.stateRoot.length > 0) w.uint32(42).bytes(cp.stateRoot);

@@ -56,6 +56,7 @@ import { getConsumerStatus, type Consumer } from "../app/index.js";
 import type { HubNode } from "../node/hubNode.js";
 import { CometRpc, createNodeRpcBackend } from "../rpc/index.js";
 import { clipUserInput, DEFAULT_HTTP_SERVER_LIMITS, drainRequestBody, type HttpServerLimits } from "./httpServerLimits.js";
+import { registerGatewayRoutes } from "./rest/index.js";
 
 export interface ApiServerOpts {
   host: string;
@@ -150,6 +151,8 @@ export class ApiServer {
     });
     // CometBFT-compatible JSON-RPC for cosmjs and other Cosmos clients: POST / and POST /rpc.
     new CometRpc(createNodeRpcBackend(modules.node)).register(this.app, ["/", "/rpc"], limits.maxDiscardedBodyBytes);
+    // The Cosmos SDK's REST (gRPC-gateway) routes wallets and explorers read, under /cosmos (docs/cosmjs-compat.md).
+    registerGatewayRoutes(this.app, { backend: createNodeRpcBackend(modules.node), logger: modules.logger }, limits);
   }
 
   /** Base URL, e.g. http://127.0.0.1:26757 (after start). */

@@ -1,2 +1,3 @@
 export * from "./apiServer.js";
 export * from "./httpServerLimits.js";
+export * from "./rest/index.js";

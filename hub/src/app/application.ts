@@ -109,6 +109,11 @@ export interface Application {
    * that later header when the checkpoint is still the consumer's latest there (undefined otherwise).
    */
   consumerCheckpoint?(consumerId: string, height: number | "latest", atHubHeight?: number): Promise<{ record: CheckpointRecord; rootHubHeight: number; rootCheckpoints: ConsumerCheckpoint[] } | undefined>;
-  /** ABCI queries (Cosmos gRPC paths); absent: none are served. */
+  /** ABCI queries (Cosmos gRPC paths) over the committed state; absent: none are served. */
   query?(path: string, data: Uint8Array): { code: number; codespace?: string; log?: string; value?: Uint8Array; height: number };
+  /**
+   * Every ABCI query path, the ones that read the node's block and tx store too (GetTx,
+   * HistoricalInfo); absent: `query` answers alone.
+   */
+  queryAsync?(path: string, data: Uint8Array): Promise<{ code: number; codespace?: string; log?: string; value?: Uint8Array; height: number }>;
 }

@@ -2,8 +2,11 @@ import { createHash } from "node:crypto";
 import { initZkCertificateVerifier, toHex, ZK_ACTIVATION_STATE_KEY, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
-import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { GetTxRequest, GetTxResponse, SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { QueryHistoricalInfoRequest } from "cosmjs-types/cosmos/staking/v1beta1/query";
+import { answerError, answerInvalidArgument, answerInvalidRequest, answerNotFound } from "./queryAnswers.js";
 import type { CheckpointHistoryEntry, HubDb, IndexedTx } from "../db/index.js";
 import { DEFAULT_EPOCH_LENGTH, parseProverSharePermille, type AppGenesis, type Genesis, type GenesisValidator } from "../genesis.js";
 import { createZkHandlers, createZkKeyReader, getLastCertifiedHeight, processRecordBlock, type ZkKey } from "./modules/zk/index.js";
@@ -31,10 +34,14 @@ import { ApplicationError, type Application, type BlockExecutionContext, type Ex
 import { getTxHash } from "../tx/txHash.js";
 import { executeTx, prepareCached, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
 import { getAccount, getAccountBytes, processEnsureAccount } from "./modules/auth.js";
-import { getAllBalances, getBalance, processMint } from "./modules/bank.js";
+import { createDefaultDenomMetadata, processMint, setDenomMetadata, type DenomMetadata } from "./modules/bank.js";
+import { queryBank } from "./modules/bankQuery.js";
 import { DEFAULT_HANDLERS, MsgRegistry, type MsgHandler } from "./msgRegistry.js";
 import {
+  encodeHistoricalInfo,
   getEpochForHeight,
+  HISTORICAL_ENTRIES,
+  HISTORICAL_INFO_QUERY_PATH,
   getValidatorByConsensusAddress,
   getValidatorSetForEpoch,
   getValidatorSetForHeight,
@@ -113,6 +120,8 @@ interface Executed {
 
 const NOT_FOUND = 22;
 const UNKNOWN_REQUEST = 6;
+/** gas_wanted of a Simulate answer: the limit of the SDK's infinite gas meter (math.MaxUint64). */
+export const SIMULATE_GAS_WANTED = 2n ** 64n - 1n;
 const INVALID_REQUEST = 18;
 
 /**
@@ -159,6 +168,7 @@ export class HubApplication implements Application {
         const coins = parseCoins(acc.coins, "genesis").filter((c) => c.amount > 0n);
         if (coins.length > 0) processMint(view, address, coins);
       }
+      for (const m of denomMetadataOf(opts.genesis)) setDenomMetadata(view, m);
       const epoch0 = processStakingGenesis(
         view,
         { params: { bondDenom: opts.genesis.denom, ...(opts.genesis.staking ?? {}) }, validators: (opts.genesis.validators ?? []).map((v) => toMsgCreateValidator(v, opts.genesis.denom)) },
@@ -428,12 +438,87 @@ export class HubApplication implements Application {
     return a && { accountNumber: a.accountNumber, sequence: a.sequence };
   }
 
-  /** Answers the ABCI queries cosmjs sends (docs/cosmjs-compat.md §2). */
+  /**
+   * Every ABCI query path, those that read the node's block and transaction store included:
+   * `cosmos.tx.v1beta1.Service/GetTx` (a committed tx by hash with its TxResponse) and
+   * `cosmos.staking.v1beta1.Query/HistoricalInfo` (a recent height's header and signing set). The
+   * RPC's abci_query calls this; the other paths are `query`'s.
+   */
+  async queryAsync(path: string, data: Uint8Array): Promise<QueryResult> {
+    const height = Math.max(1, this.height);
+    try {
+      if (path === GET_TX_QUERY_PATH) return await this.queryGetTx(GetTxRequest.decode(data), height);
+      if (path === HISTORICAL_INFO_QUERY_PATH) return await this.queryHistoricalInfo(QueryHistoricalInfoRequest.decode(data), height);
+    } catch (e) {
+      return answerError(e, height);
+    }
+    return this.query(path, data);
+  }
+
+  /**
+   * GetTx as the SDK's tx service answers it (over the node's own tx index): an empty hash is
+   * InvalidArgument (18), a hash that is not hex the hex decoder's error (18), an unknown one NotFound
+   * (22) "tx not found: <hash>". The TxResponse as the SDK's NewResponseResultTx builds it: data as
+   * uppercase hex of the TxMsgData, no parsed logs (v0.50 logs are not JSON), the block's time in RFC
+   * 3339 seconds, the tx as Any("/cosmos.tx.v1beta1.Tx") of its bytes as broadcast.
+   */
+  private async queryGetTx(req: GetTxRequest, height: number): Promise<QueryResult> {
+    if (req.hash === "") return answerInvalidArgument("tx hash cannot be empty", height);
+    const hexError = getHexDecodeError(req.hash);
+    if (hexError) return answerInvalidRequest(hexError, height);
+    const r = await this.modules.db.txs.getByHash(req.hash.toUpperCase());
+    // The tx index is written before the block's state is committed: beyond the committed height the tx is not visible yet.
+    if (!r || r.height > this.height) return answerNotFound(`tx not found: ${req.hash}`, height);
+    const block = await this.modules.db.blocks.getBlock(r.height);
+    const tx = Tx.decode(r.tx);
+    const txResponse: TxResponse = {
+      height: BigInt(r.height),
+      txhash: r.hash,
+      codespace: r.result.codespace,
+      code: r.result.code,
+      data: Buffer.from(r.result.data).toString("hex").toUpperCase(),
+      rawLog: r.result.log,
+      logs: [],
+      info: "",
+      gasWanted: r.result.gasWanted,
+      gasUsed: r.result.gasUsed,
+      tx: { typeUrl: "/cosmos.tx.v1beta1.Tx", value: r.tx },
+      timestamp: block ? formatRfc3339Seconds(block.header.time) : "",
+      events: r.result.events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: true })) })),
+    };
+    return { code: 0, height, value: GetTxResponse.encode({ tx, txResponse }).finish() };
+  }
+
+  /**
+   * HistoricalInfo for one of the last HISTORICAL_ENTRIES heights, from the stored block and the
+   * staking set that signed it (encodeHistoricalInfo says how they map to the SDK's answer); any other
+   * height is NotFound "historical info for height <h> not found", as the SDK answers heights it
+   * does not keep.
+   */
+  private async queryHistoricalInfo(req: QueryHistoricalInfoRequest, height: number): Promise<QueryResult> {
+    if (req.height < 0n) return answerInvalidArgument("height cannot be negative", height);
+    const notFound = () => answerNotFound(`historical info for height ${req.height} not found`, height);
+    const current = BigInt(this.height);
+    if (req.height < 1n || req.height > current || req.height <= current - BigInt(HISTORICAL_ENTRIES)) return notFound();
+    const h = Number(req.height);
+    const store = this.state.committed;
+    const set = getValidatorSetForHeight(store, h);
+    const block = await this.modules.db.blocks.getBlock(h);
+    if (!set || !block) return notFound();
+    return { code: 0, height, value: encodeHistoricalInfo(store, block.header, set) };
+  }
+
+  /** Answers the ABCI queries cosmjs sends (docs/cosmjs-compat.md §2) that need only the committed state. */
   query(path: string, data: Uint8Array): QueryResult {
     const height = Math.max(1, this.height);
     const store = this.state.committed;
     try {
-      const module = queryStaking(store, path, data, height) ?? queryDistribution(store, path, data, height) ?? querySlashing(store, path, data, height) ?? queryConsumers(store, path, data, height);
+      const module =
+        queryBank(store, path, data, height) ??
+        queryStaking(store, path, data, height) ??
+        queryDistribution(store, path, data, height) ??
+        querySlashing(store, path, data, height) ??
+        queryConsumers(store, path, data, height);
       if (module) return module;
       switch (path) {
         case "/cosmos.auth.v1beta1.Query/Account": {
@@ -441,20 +526,6 @@ export class HubApplication implements Application {
           const raw = getAccountBytes(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
           if (!raw) return notFound(`account ${req.address} not found`, height);
           return { code: 0, height, value: QueryAccountResponse.encode({ account: { typeUrl: BaseAccount.typeUrl, value: raw } }).finish() };
-        }
-        case "/cosmos.bank.v1beta1.Query/Balance": {
-          const req = QueryBalanceRequest.decode(data);
-          const amount = getBalance(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }), req.denom);
-          return { code: 0, height, value: QueryBalanceResponse.encode({ balance: { denom: req.denom, amount: amount.toString() } }).finish() };
-        }
-        case "/cosmos.bank.v1beta1.Query/AllBalances": {
-          const req = QueryAllBalancesRequest.decode(data);
-          const coins = getAllBalances(store, fromBech32(req.address, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] }));
-          return {
-            code: 0,
-            height,
-            value: QueryAllBalancesResponse.encode({ balances: coins.map((c) => ({ denom: c.denom, amount: c.amount.toString() })), pagination: undefined }).finish(),
-          };
         }
         case "/cosmos.tx.v1beta1.Service/Simulate": {
           const req = SimulateRequest.decode(data);
@@ -467,7 +538,8 @@ export class HubApplication implements Application {
             code: 0,
             height,
             value: SimulateResponse.encode({
-              gasInfo: { gasWanted: out.result.gasWanted, gasUsed: out.result.gasUsed },
+              // As baseapp: simulation runs on an infinite gas meter, whose Limit() (gas_wanted) is the uint64 maximum.
+              gasInfo: { gasWanted: SIMULATE_GAS_WANTED, gasUsed: out.result.gasUsed },
               result: { data: new Uint8Array(0), log: "", events: [], msgResponses: [] },
             }).finish(),
           };
@@ -515,6 +587,22 @@ function processEndBlock(view: StateView, ctx: BlockExecutionContext, epochLengt
   // block's header (nextValidatorSetRoot) and the set signs from the next height on.
   const nextValidatorSetRoot = set && ctx.height % epochLength === 0 ? processEpochEnd(view, { height: ctx.height, time: ctx.time }).root : undefined;
   return { nextValidatorSetRoot, events };
+}
+
+/** The genesis's bank metadata, or the staking denom's default when the genesis gives none (files written before it existed). */
+function denomMetadataOf(g: AppGenesis): DenomMetadata[] {
+  const given = g.bank?.denomMetadata;
+  if (!given) return [createDefaultDenomMetadata(g.denom)];
+  return given.map((m) => ({
+    description: m.description ?? "",
+    denomUnits: m.denomUnits.map((u) => ({ denom: u.denom, exponent: u.exponent, aliases: [...(u.aliases ?? [])] })),
+    base: m.base,
+    display: m.display,
+    name: m.name,
+    symbol: m.symbol,
+    uri: m.uri ?? "",
+    uriHash: m.uriHash ?? "",
+  }));
 }
 
 function slashingParamsOf(g: AppGenesis): Partial<SlashingParams> {
@@ -565,6 +653,24 @@ function toMsgCreateValidator(v: GenesisValidator, denom: string): MsgCreateVali
     attestationPublicKey: hex(v.attestationPublicKey),
     attestationProofOfPossession: hex(v.attestationProofOfPossession),
   };
+}
+
+const GET_TX_QUERY_PATH = "/cosmos.tx.v1beta1.Service/GetTx";
+
+/** Go's hex.DecodeString error for `s`, or undefined when it decodes (a bad character first, then an odd length, as Go reports them). */
+function getHexDecodeError(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) {
+    if (!/[0-9a-fA-F]/.test(s[i]!)) {
+      const cp = s.codePointAt(i)!;
+      return `encoding/hex: invalid byte: U+${cp.toString(16).toUpperCase().padStart(4, "0")} ${JSON.stringify(String.fromCodePoint(cp)).replace(/^"|"$/g, "'")}`;
+    }
+  }
+  return s.length % 2 === 1 ? "encoding/hex: odd length hex string" : undefined;
+}
+
+/** Go's time.RFC3339 of a Unix ms time in UTC: seconds only ("2025-01-01T00:00:00Z"). */
+function formatRfc3339Seconds(ms: number): string {
+  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
 function notFound(what: string, height: number): QueryResult {

@@ -4,6 +4,7 @@ import { ACCOUNT_ADDRESS_PREFIX, parseCoins, scanProtoMessage, TxError, type Mes
 import { parseMessageAddress } from "./msgAddress.js";
 import { processEnsureAccount } from "./modules/auth.js";
 import { processTransfer } from "./modules/bank.js";
+import { isModuleAccountAddress } from "./modules/moduleAccounts.js";
 import { getMsgWireSchema } from "./msgWireSchemas.js";
 import { formatCoins } from "./txEvents.js";
 import type { TxEvent } from "./txEvents.js";
@@ -61,6 +62,8 @@ const msgSend: MsgHandler<MsgSend> = {
     const from = address(m.fromAddress, "from_address", MsgSend.typeUrl);
     const to = address(m.toAddress, "to_address", MsgSend.typeUrl);
     const coins = parseCoins(m.amount, "amount");
+    // As x/bank's msg server: a module account is a blocked address (ErrUnauthorized).
+    if (isModuleAccountAddress(to)) throw new TxError({ code: "TX_ERROR_BLOCKED_RECIPIENT", address: m.toAddress, external: false });
     processEnsureAccount(ctx.store, to, m.toAddress);
     processTransfer(ctx.store, from, to, coins);
     const amount = formatCoins(coins);

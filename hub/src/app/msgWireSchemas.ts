@@ -51,6 +51,11 @@ export const MSG_WITHDRAW_VALIDATOR_COMMISSION_SCHEMA: MessageSpec = {
   fields: { 1: str("validator_address") },
 };
 
+export const MSG_SET_WITHDRAW_ADDRESS_SCHEMA: MessageSpec = {
+  name: "cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
+  fields: { 1: str("delegator_address"), 2: str("withdraw_address") },
+};
+
 export const MSG_UNJAIL_SCHEMA: MessageSpec = {
   name: "cosmos.slashing.v1beta1.MsgUnjail",
   fields: { 1: str("validator_addr") },
@@ -64,6 +69,7 @@ const COSMOS_MSG_SCHEMAS: ReadonlyMap<string, MessageSpec> = new Map(
     MSG_BEGIN_REDELEGATE_SCHEMA,
     MSG_WITHDRAW_DELEGATOR_REWARD_SCHEMA,
     MSG_WITHDRAW_VALIDATOR_COMMISSION_SCHEMA,
+    MSG_SET_WITHDRAW_ADDRESS_SCHEMA,
     MSG_UNJAIL_SCHEMA,
   ].map((s) => [`/${s.name}`, s]),
 );

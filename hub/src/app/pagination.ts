@@ -13,7 +13,8 @@ export interface Page<T> {
 
 /**
  * Pagination over one prefix: `key` (the next_key of the previous page: the key suffix after the
- * prefix) or `offset`, `limit` (0: 100), `count_total` (only without a key, as the SDK). Items that
+ * prefix) or `offset`, `limit` (0: 100), `count_total` (only without a key, as the SDK). As the SDK's
+ * query.Paginate, a request without a limit (cosmjs never sends one) counts the total too. Items that
  * `map` turns into undefined are skipped (filters). `reverse` is not supported.
  */
 export function paginate<T>(store: ReadonlyKVStore, prefix: Uint8Array, page: PageRequest | undefined, map: (suffix: Uint8Array, value: Uint8Array) => T | undefined): Page<T> {
@@ -22,7 +23,7 @@ export function paginate<T>(store: ReadonlyKVStore, prefix: Uint8Array, page: Pa
   const hasKey = !!page && page.key.length > 0;
   const offsetReq = hasKey ? 0n : (page?.offset ?? 0n);
   const offset = offsetReq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsetReq);
-  const countTotal = !hasKey && !!page?.countTotal;
+  const countTotal = !hasKey && (!!page?.countTotal || limitReq === 0n);
   const items: T[] = [];
   let nextKey = new Uint8Array(0);
   let seen = 0;

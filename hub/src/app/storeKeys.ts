@@ -13,6 +13,8 @@ export const KeyPrefix = {
   Balance: 0x10,
   /** bank: 0x11 | denom -> total supply (decimal string) */
   Supply: 0x11,
+  /** bank: 0x12 | base denom -> cosmos.bank.v1beta1.Metadata */
+  DenomMetadata: 0x12,
 } as const;
 
 /** prefix || parts, in one allocation (these keys are built several times per transaction). */
@@ -40,6 +42,13 @@ export function balanceKey(address: Uint8Array, denom: string): Uint8Array {
 
 export function supplyKey(denom: string): Uint8Array {
   return prefixed(KeyPrefix.Supply, utf8(denom));
+}
+
+export const SUPPLY_PREFIX = Uint8Array.of(KeyPrefix.Supply);
+export const DENOM_METADATA_PREFIX = Uint8Array.of(KeyPrefix.DenomMetadata);
+
+export function denomMetadataKey(denom: string): Uint8Array {
+  return prefixed(KeyPrefix.DenomMetadata, utf8(denom));
 }
 
 export function encodeU64(n: bigint): Uint8Array {

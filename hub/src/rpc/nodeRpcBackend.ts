@@ -19,7 +19,7 @@ export function createNodeRpcBackend(node: HubNode): CometRpcBackend {
       };
     },
     async abciQuery(path, data) {
-      const q = node.app.query?.(path, data);
+      const q = node.app.queryAsync ? await node.app.queryAsync(path, data) : node.app.query?.(path, data);
       return q ?? { code: 6, codespace: "sdk", log: `unknown query path ${path}: unknown request`, height: Math.max(1, node.engine.height) };
     },
     async broadcastTxSync(tx) {

@@ -1,6 +1,7 @@
 /**
- * The root ABCI errors of the Cosmos SDK (`types/errors/errors.go`, codespace "sdk"), which cosmjs
- * clients and wallets receive as `{ code, codespace, log }` when a transaction fails.
+ * The root ABCI errors of the Cosmos SDK (`types/errors/errors.go`, codespace "sdk"), and the few
+ * module errors the hub reports (codespace = the module), which cosmjs clients and wallets receive as
+ * `{ code, codespace, log }` when a transaction fails.
  *
  * Numbers copied from cosmos/cosmos-sdk `types/errors/errors.go` (identical at commits 00d53dd1 and
  * bcfa6a9c for the codes both define). Registered codes never change meaning, so this table is
@@ -64,6 +65,9 @@ export const COSMOS_SDK_ERRORS = {
   ErrIO: { codespace: SDK_CODESPACE, code: 39, description: "Internal IO error" },
   ErrAppConfig: { codespace: SDK_CODESPACE, code: 40, description: "error in app.toml" },
   ErrPanic: { codespace: UNDEFINED_CODESPACE, code: 111222, description: "panic" },
+  // Module errors (codespace = the module's name), from the module's `types/errors.go` at v0.50.
+  /** x/distribution `ErrSetWithdrawAddrDisabled`: MsgSetWithdrawAddress while the withdraw_addr_enabled param is false. */
+  DistributionErrSetWithdrawAddrDisabled: { codespace: "distribution", code: 5, description: "set withdraw address disabled" },
 } as const satisfies Record<string, CosmosSdkError>;
 
 export type CosmosSdkErrorName = keyof typeof COSMOS_SDK_ERRORS;

@@ -19,10 +19,12 @@ export interface TxMessage {
 }
 
 /**
- * Sign modes in decoded transactions. Only SIGN_MODE_DIRECT is accepted for execution;
+ * Sign modes in decoded transactions. SIGN_MODE_DIRECT and SIGN_MODE_LEGACY_AMINO_JSON (Ledger, amino
+ * wallets) are accepted for execution, each signer its own (the SDK allows a mix);
  * SIGN_MODE_UNSPECIFIED appears only when decoding with `simulate: true` (cosmjs `simulate()`).
+ * Any other mode (TEXTUAL, DIRECT_AUX, EIP-191, multisig) is TX_ERROR_UNSUPPORTED_SIGN_MODE.
  */
-export type TxSignMode = "SIGN_MODE_DIRECT" | "SIGN_MODE_UNSPECIFIED";
+export type TxSignMode = "SIGN_MODE_DIRECT" | "SIGN_MODE_LEGACY_AMINO_JSON" | "SIGN_MODE_UNSPECIFIED";
 
 export interface TxSignerInfo {
   /** 33-byte compressed secp256k1 key, or null when omitted (the account's stored key is used). */
@@ -126,6 +128,7 @@ function decodeSignerInfo(info: SignerInfoProto, index: number, simulate: boolea
   const mode = modeInfo.single!.mode;
   let signMode: TxSignMode;
   if (mode === SignMode.SIGN_MODE_DIRECT) signMode = "SIGN_MODE_DIRECT";
+  else if (mode === SignMode.SIGN_MODE_LEGACY_AMINO_JSON) signMode = "SIGN_MODE_LEGACY_AMINO_JSON";
   else if (simulate && mode === SignMode.SIGN_MODE_UNSPECIFIED) signMode = "SIGN_MODE_UNSPECIFIED";
   else throw new TxError({ code: "TX_ERROR_UNSUPPORTED_SIGN_MODE", signerIndex: index, signMode: signModeName(mode) });
 

@@ -10,6 +10,7 @@ export {
 export { assertSecp256k1PubKey, SECP256K1_PUBKEY_LENGTH } from "./assertSecp256k1PubKey.js";
 export { checkTxTimeoutHeight } from "./checkTxTimeoutHeight.js";
 export { ACCOUNT_ADDRESS_LENGTH, computeAccountAddress } from "./computeAccountAddress.js";
+export { computeAminoSignBytes, type AminoSignBytesInput } from "./computeAminoSignBytes.js";
 export { computeDirectSignBytes, type DirectSignDocInput } from "./computeDirectSignBytes.js";
 export { consumeAnteGas, DEFAULT_ANTE_GAS_PARAMS, type AnteGasParams } from "./consumeAnteGas.js";
 export {

@@ -20,7 +20,13 @@ export type TxErrorType =
   | { code: "TX_ERROR_SIGNER_COUNT_MISMATCH"; expected: number; actual: number; what: string }
   /** Two signer infos (or two expected signers) name the same key/account. */
   | { code: "TX_ERROR_DUPLICATE_SIGNER"; index: number; firstIndex: number }
+  /** A signer's sign mode is not one the hub verifies (the SDK: its signature cannot be verified, ErrUnauthorized). */
   | { code: "TX_ERROR_UNSUPPORTED_SIGN_MODE"; signerIndex: number; signMode: string }
+  /**
+   * A SIGN_MODE_LEGACY_AMINO_JSON signer's sign doc cannot be built: a message without an amino JSON
+   * encoding, or a transaction with unknown non-critical fields (which that mode does not sign).
+   */
+  | { code: "TX_ERROR_AMINO_SIGN_DOC"; signerIndex: number; reason: string }
   /** A transaction feature the hub does not implement (unordered txs, timeout timestamps, tips). */
   | { code: "TX_ERROR_UNSUPPORTED_FEATURE"; feature: string }
   | { code: "TX_ERROR_UNKNOWN_EXTENSION_OPTIONS"; typeUrls: readonly string[] }
@@ -55,6 +61,15 @@ export type TxErrorType =
   /** A message whose content breaks a module rule (bad amount, wrong signer, unknown validator ...). */
   | { code: "TX_ERROR_INVALID_MESSAGE"; typeUrl: string; reason: string }
   /**
+   * An address field of a message is not a bech32 address of the expected prefix and length (the
+   * SDK's msg servers: ErrInvalidAddress "invalid <field> address: …"). `reason`: the address error.
+   */
+  | { code: "TX_ERROR_INVALID_MESSAGE_ADDRESS"; typeUrl: string; field: string; reason: string }
+  /** Stateful: coins may not be sent to this address (a module account: the SDK's blocked addresses). */
+  | { code: "TX_ERROR_BLOCKED_RECIPIENT"; address: string; external: boolean }
+  /** Stateful: MsgSetWithdrawAddress while the distribution param withdraw_addr_enabled is false. */
+  | { code: "TX_ERROR_WITHDRAW_ADDRESS_DISABLED" }
+  /**
    * Stateful: the message would bring more tokens into staking than the total-power cap allows
    * (`power` = staked tokens / powerReduction > `max`, consumer-sdk MAX_TOTAL_POWER).
    */
@@ -75,7 +90,8 @@ export const TX_ERROR_SDK_ERRORS: Readonly<Record<TxErrorCode, CosmosSdkErrorNam
   TX_ERROR_TOO_MANY_SIGNATURES: "ErrTooManySignatures",
   TX_ERROR_SIGNER_COUNT_MISMATCH: "ErrUnauthorized",
   TX_ERROR_DUPLICATE_SIGNER: "ErrUnauthorized",
-  TX_ERROR_UNSUPPORTED_SIGN_MODE: "ErrNotSupported",
+  TX_ERROR_UNSUPPORTED_SIGN_MODE: "ErrUnauthorized",
+  TX_ERROR_AMINO_SIGN_DOC: "ErrUnauthorized",
   TX_ERROR_UNSUPPORTED_FEATURE: "ErrNotSupported",
   TX_ERROR_UNKNOWN_EXTENSION_OPTIONS: "ErrUnknownExtensionOptions",
   TX_ERROR_INVALID_PUBKEY: "ErrInvalidPubKey",
@@ -99,6 +115,9 @@ export const TX_ERROR_SDK_ERRORS: Readonly<Record<TxErrorCode, CosmosSdkErrorNam
   TX_ERROR_UNKNOWN_ADDRESS: "ErrUnknownAddress",
   TX_ERROR_UNKNOWN_MESSAGE: "ErrUnknownRequest",
   TX_ERROR_INVALID_MESSAGE: "ErrInvalidRequest",
+  TX_ERROR_INVALID_MESSAGE_ADDRESS: "ErrInvalidAddress",
+  TX_ERROR_BLOCKED_RECIPIENT: "ErrUnauthorized",
+  TX_ERROR_WITHDRAW_ADDRESS_DISABLED: "DistributionErrSetWithdrawAddrDisabled",
   TX_ERROR_TOTAL_POWER_TOO_LARGE: "ErrInvalidRequest",
   TX_ERROR_INTERNAL: "ErrInternal",
 };
@@ -135,7 +154,9 @@ function detailOf(t: TxErrorType): string | undefined {
     case "TX_ERROR_DUPLICATE_SIGNER":
       return `signer ${t.index} duplicates signer ${t.firstIndex}`;
     case "TX_ERROR_UNSUPPORTED_SIGN_MODE":
-      return `signer ${t.signerIndex}: sign mode ${t.signMode} is not supported, only SIGN_MODE_DIRECT`;
+      return `signer ${t.signerIndex}: unsupported sign mode ${t.signMode}`;
+    case "TX_ERROR_AMINO_SIGN_DOC":
+      return `signer ${t.signerIndex}: cannot build the SIGN_MODE_LEGACY_AMINO_JSON sign doc: ${t.reason}`;
     case "TX_ERROR_UNSUPPORTED_FEATURE":
       return `${t.feature} are not supported`;
     case "TX_ERROR_UNKNOWN_EXTENSION_OPTIONS":
@@ -182,11 +203,22 @@ function detailOf(t: TxErrorType): string | undefined {
       return `unrecognized message type: ${t.typeUrl}`;
     case "TX_ERROR_INVALID_MESSAGE":
       return `${t.typeUrl}: ${t.reason}`;
+    case "TX_ERROR_INVALID_MESSAGE_ADDRESS":
+      return `${t.typeUrl}: invalid ${t.field}: ${t.reason}`;
+    case "TX_ERROR_BLOCKED_RECIPIENT":
+      return `${t.address} is not allowed to receive ${t.external ? "external " : ""}funds`;
+    case "TX_ERROR_WITHDRAW_ADDRESS_DISABLED":
+      return undefined;
     case "TX_ERROR_TOTAL_POWER_TOO_LARGE":
       return `${t.typeUrl}: the staked tokens would give a total power of ${t.power}, above the maximum ${t.max}`;
     case "TX_ERROR_INTERNAL":
       return t.reason;
   }
+}
+
+/** The detail of an error's log without its SDK description ("invalid Bech32 prefix; expected aegis, got cosmos"). */
+export function getTxErrorDetail(t: TxErrorType): string | undefined {
+  return detailOf(t);
 }
 
 export class TxError extends AegisError<TxErrorType> {

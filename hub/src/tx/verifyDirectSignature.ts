@@ -59,7 +59,8 @@ function readScalar(b: Uint8Array, offset: number): bigint {
 }
 
 /**
- * Verify a Cosmos secp256k1 signature over `signBytes` (SIGN_MODE_DIRECT SignDoc bytes), with the
+ * Verify a Cosmos secp256k1 signature over `signBytes` (a SIGN_MODE_DIRECT SignDoc, or the amino JSON
+ * sign doc of SIGN_MODE_LEGACY_AMINO_JSON: the same ECDSA rule for both), with the
  * SDK's rules: ECDSA over SHA-256(signBytes), 64-byte compact r||s, 0 < r,s < n, and low-S required
  * (s <= n/2; the SDK rejects the malleable high-S twin). Never throws: malformed input is `false`.
  *

@@ -22,7 +22,7 @@ import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/a
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/bank/v1beta1/query";
-import { MsgWithdrawDelegatorReward, MsgWithdrawValidatorCommission } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
+import { MsgSetWithdrawAddress, MsgWithdrawDelegatorReward, MsgWithdrawValidatorCommission } from "cosmjs-types/cosmos/distribution/v1beta1/tx";
 import { MsgUnjail } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
 import { MsgBeginRedelegate, MsgDelegate, MsgUndelegate } from "cosmjs-types/cosmos/staking/v1beta1/tx";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
@@ -314,6 +314,7 @@ const SAMPLES: Record<string, () => { bytes: Uint8Array; decodes: boolean }> = {
   }),
   "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward": () => ({ bytes: MsgWithdrawDelegatorReward.encode({ delegatorAddress: ADDR(), validatorAddress: VALOPER() }).finish(), decodes: true }),
   "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission": () => ({ bytes: MsgWithdrawValidatorCommission.encode({ validatorAddress: VALOPER() }).finish(), decodes: true }),
+  "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress": () => ({ bytes: MsgSetWithdrawAddress.encode({ delegatorAddress: ADDR(), withdrawAddress: ADDR() }).finish(), decodes: true }),
   "/cosmos.slashing.v1beta1.MsgUnjail": () => ({ bytes: MsgUnjail.encode({ validatorAddr: VALOPER() }).finish(), decodes: true }),
   "/aegis.staking.v1.MsgCreateValidator": () => ({
     bytes: AegisMsgCreateValidator.encode(createValidatorMsg(1, 1000n, { description: { moniker: "m", identity: "i", website: "w", securityContact: "s", details: "d" } })).finish(),
@@ -395,6 +396,7 @@ describe("every registered message type", () => {
       "/aegis.zk.v1.MsgActivateZk",
       "/aegis.zk.v1.MsgSubmitZkCertificate",
       "/cosmos.bank.v1beta1.MsgSend",
+      "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
       "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
       "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
       "/cosmos.slashing.v1beta1.MsgUnjail",

@@ -89,6 +89,7 @@ const FUNDS = 10n ** 12n;
 const FEE: StdFee = { amount: [{ denom: DENOM, amount: "15000" }], gas: "600000" };
 const FEE_AMOUNT = 15_000n;
 const INVALID_REQUEST = new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: "", reason: "" }).abciCode;
+const INVALID_ADDRESS = new TxError({ code: "TX_ERROR_INVALID_MESSAGE_ADDRESS", typeUrl: "", field: "", reason: "" }).abciCode;
 const VALIDATORS = [1, 2, 3];
 
 let alice: Signer; // the genesis's zk.authority in the application tests
@@ -316,7 +317,7 @@ async function expectNotActivated(c: Chain): Promise<void> {
 }
 
 describe("MsgActivateZk through HubApplication (a real level database, cosmjs-signed transactions)", () => {
-  describe("refused in CheckTx (the message's stateless checks): code 18, nothing admitted, nothing changed", () => {
+  describe("refused in CheckTx (the message's stateless checks): code 18 (a bad authority address: 7, ErrInvalidAddress), nothing admitted, nothing changed", () => {
     const degenerate = { ...VK, vk_delta_2: VK.vk_gamma_2 };
     const padded = JSON.stringify(VK) + " ".repeat(ZK_MAX_VERIFICATION_KEY_JSON_LENGTH + 1 - JSON.stringify(VK).length);
     test.each<[string, () => Partial<MsgActivateZk>, RegExp]>([
@@ -333,7 +334,7 @@ describe("MsgActivateZk through HubApplication (a real level database, cosmjs-si
       [`the valid key padded to ${ZK_MAX_VERIFICATION_KEY_JSON_LENGTH + 1} characters`, () => ({ verificationKeyJson: padded }), new RegExp(`verification_key_json: ${ZK_MAX_VERIFICATION_KEY_JSON_LENGTH + 1} characters, at most ${ZK_MAX_VERIFICATION_KEY_JSON_LENGTH}`)],
       ["an authority with the validator prefix", () => ({ authority: toBech32("aegisvaloper", fromBech32(alice.address, "aegis", { lengths: [20] })) }), /authority: invalid Bech32 prefix; expected aegis, got aegisvaloper/],
       ["no authority", () => ({ authority: "" }), /authority: invalid bech32 address ""/],
-    ])("%s", async (_name, over, reason) => {
+    ])("%s", async (name, over, reason) => {
       const c = await openChain({ authority: alice.address });
       await c.block();
       const before = { height: c.app.height, root: toHex(c.app.stateRoot), account: c.app.checkAccount(fromBech32(alice.address, "aegis", { lengths: [20] })) };
@@ -342,7 +343,7 @@ describe("MsgActivateZk through HubApplication (a real level database, cosmjs-si
       const client = await SigningStargateClient.offline(alice.wallet, { registry: cosmjsRegistry });
       const tx = TxRaw.encode(await client.sign(alice.address, [msg], FEE, "", { accountNumber: before.account!.accountNumber, sequence: 0, chainId: CHAIN_ID })).finish();
       const r = c.app.checkTx(tx);
-      expect(r.code).toBe(INVALID_REQUEST);
+      expect(r.code).toBe(name.includes("authority") ? INVALID_ADDRESS : INVALID_REQUEST);
       expect(r.log).toMatch(new RegExp(`^${MSG_ACTIVATE_ZK_TYPE_URL.replace(/\./g, "\\.")}: `));
       expect(r.log).toMatch(reason);
       // Not admitted: the CheckTx account is as it was, nothing committed.

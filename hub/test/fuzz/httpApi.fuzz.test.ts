@@ -32,7 +32,7 @@ import {
   isConsumerId,
   type HubApiRouteName,
 } from "@aegis/consumer-sdk";
-import { DEFAULT_HTTP_SERVER_LIMITS } from "../../src/api/index.js";
+import { DEFAULT_HTTP_SERVER_LIMITS, GATEWAY_HTTP_STATUS, GATEWAY_PATH_PREFIX, type GrpcCode } from "../../src/api/index.js";
 import { fuzzParams } from "../../../test/helpers/fuzz.js";
 import { startFuzzHub, type FuzzHub, type HubSnapshot } from "./fuzzNode.js";
 import {
@@ -261,7 +261,31 @@ function toBytes(r: RandomRequest): Buffer {
   return httpRequestBytes({ method: r.method, target: r.target, headers, ...(body !== undefined ? { body } : {}) });
 }
 
-/** The rules for any answer: JSON-RPC's on its routes, the REST API's elsewhere; never a 5xx but CometBFT's parse error. */
+/** A target under /cosmos: the Cosmos REST (gRPC-gateway) routes (hub/src/api/rest), which answer the gateway's error body. */
+function isGatewayTarget(target: string): boolean {
+  const path = target.split("?")[0]!;
+  return path === GATEWAY_PATH_PREFIX || path.startsWith(`${GATEWAY_PATH_PREFIX}/`);
+}
+
+/**
+ * The gateway's error body `{ code, message, details: [] }` with the HTTP status the gateway gives its
+ * gRPC code (413 for a body over the limit). A 5xx only as the SDK's gateway answers one: Unknown (an
+ * ABCI error it has no gRPC code for) or Unimplemented (no such route or query); never Internal.
+ */
+function assertGatewayError(a: RawAnswer, json: unknown): void {
+  const { code, message, details } = json as { code: GrpcCode; message: unknown; details: unknown };
+  if (typeof code !== "number" || typeof message !== "string" || !Array.isArray(details) || details.length !== 0) throw new Error(`status ${a.status}: not the gateway's error body: ${a.body.subarray(0, 200).toString("utf8")}`);
+  const status = a.status === 413 && code === 3 ? 413 : GATEWAY_HTTP_STATUS[code];
+  if (status !== a.status) throw new Error(`status ${a.status} with gRPC code ${code} (the gateway answers it with ${status})`);
+  if (a.status >= 500 && code !== 2 && code !== 12) throw new Error(`status ${a.status} with gRPC code ${code}: ${message}`);
+  if (message.length > 400) throw new Error(`status ${a.status}: a ${message.length}-character message`);
+}
+
+/**
+ * The rules for any answer: JSON-RPC's on its routes, the gateway's under /cosmos (the router's own
+ * refusals there, a malformed URL or an over-long segment, keep the API's body), the REST API's
+ * elsewhere; never a 5xx but CometBFT's parse error and the gateway's Unknown and Unimplemented.
+ */
 function checkAnyAnswer(r: RandomRequest, a: RawAnswer): void {
   if (a.status === 101) return; // a valid WebSocket handshake to the stream (the stream suite fuzzes what follows)
   if (r.method === "HEAD" || a.status === 204) {
@@ -277,6 +301,10 @@ function checkAnyAnswer(r: RandomRequest, a: RawAnswer): void {
   const json = /^application\/json/.test(ct) ? jsonOf(a) : undefined;
   if (json && typeof json === "object" && json !== null && "jsonrpc" in json) {
     assertRpcAnswer(a, json);
+    return;
+  }
+  if (isGatewayTarget(r.target) && json && typeof json === "object" && "details" in json) {
+    assertGatewayError(a, json);
     return;
   }
   assertApiError(a);

@@ -184,7 +184,7 @@ describe("decodeTx on transactions produced by cosmjs SigningStargateClient", ()
     expect(tx.signerInfos[0]).toEqual({ publicKey: alice.pubkey, sequence: 2n, signMode: "SIGN_MODE_UNSPECIFIED" });
     expect(tx.fee).toEqual({ amount: [], gasLimit: 0n, payer: "", granter: "" });
     expect(tx.signatures[0]).toHaveLength(0);
-    const err = expectTxError(() => decodeTx(simulateBytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 37);
+    const err = expectTxError(() => decodeTx(simulateBytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 4);
     expect(err.message).toContain("SIGN_MODE_UNSPECIFIED");
     // Simulated txs never verify.
     expectTxError(() => verifyTxSignatures(tx, { chainId: CHAIN_ID, accounts: [{ accountNumber: 7n }] }), "TX_ERROR_SIGNATURE_VERIFICATION_FAILED");
@@ -352,8 +352,13 @@ describe("decodeTx limits and transaction rules", () => {
     expectTxError(() => decodeTx(encodeTxRaw(bodyBytes, authInfoBytes, [new Uint8Array(0)])), "TX_ERROR_MALFORMED_SIGNATURE", 4);
   });
 
+  test("SIGN_MODE_LEGACY_AMINO_JSON is decoded (its signature is verified over the amino sign doc: signModes.test.ts)", async () => {
+    const { bytes } = await signManually({ signers: [alice], signMode: SignMode.SIGN_MODE_LEGACY_AMINO_JSON });
+    expect(decodeTx(bytes).signerInfos.map((s) => s.signMode)).toEqual(["SIGN_MODE_LEGACY_AMINO_JSON"]);
+  });
+
+  // As the SDK answers a mode it cannot verify: ErrUnauthorized (its SigVerificationDecorator).
   test.each([
-    ["SIGN_MODE_LEGACY_AMINO_JSON", SignMode.SIGN_MODE_LEGACY_AMINO_JSON],
     ["SIGN_MODE_TEXTUAL", SignMode.SIGN_MODE_TEXTUAL],
     ["SIGN_MODE_DIRECT_AUX", SignMode.SIGN_MODE_DIRECT_AUX],
     ["SIGN_MODE_EIP_191", SignMode.SIGN_MODE_EIP_191],
@@ -361,8 +366,8 @@ describe("decodeTx limits and transaction rules", () => {
     ["SIGN_MODE(42)", 42 as SignMode],
   ])("sign mode %s is not supported", async (name, mode) => {
     const { bytes } = await signManually({ signers: [alice], signMode: mode });
-    const err = expectTxError(() => decodeTx(bytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 37);
-    expect(err.log).toBe(`signer 0: sign mode ${name} is not supported, only SIGN_MODE_DIRECT: feature not supported`);
+    const err = expectTxError(() => decodeTx(bytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 4);
+    expect(err.log).toBe(`signer 0: unsupported sign mode ${name}: unauthorized`);
   });
 
   test("multisig mode info is not supported", async () => {
@@ -373,7 +378,7 @@ describe("decodeTx limits and transaction rules", () => {
       }),
     ).finish();
     const { bytes } = await signManually({ signers: [alice], authInfoBytes });
-    expectTxError(() => decodeTx(bytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 37);
+    expectTxError(() => decodeTx(bytes), "TX_ERROR_UNSUPPORTED_SIGN_MODE", 4);
   });
 
   test("bad public keys", async () => {

@@ -252,10 +252,11 @@ describe("F1 delegation rewards", () => {
     expect(queryDistribution(s, "/cosmos.bank.v1beta1.Query/Balance", new Uint8Array(), 7)).toBeNull();
   });
 
-  test("DISTRIBUTION_HANDLERS lists the two messages", () => {
+  test("DISTRIBUTION_HANDLERS lists the three messages", () => {
     expect(DISTRIBUTION_HANDLERS.map((h) => h.typeUrl)).toEqual([
       "/cosmos.distribution.v1beta1.MsgWithdrawDelegatorReward",
       "/cosmos.distribution.v1beta1.MsgWithdrawValidatorCommission",
+      "/cosmos.distribution.v1beta1.MsgSetWithdrawAddress",
     ]);
   });
 });

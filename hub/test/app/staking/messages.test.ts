@@ -95,9 +95,9 @@ const cv = (i: number, over: Partial<MsgCreateValidator> = {}, amount = 5_000_00
 
 const ERROR_CASES: ErrorCase[] = [
   // MsgCreateValidator
-  { name: "create: malformed delegator", run: (s) => create(s, cv(3, { delegatorAddress: "aegis1xyz" })), code: "TX_ERROR_INVALID_MESSAGE", reason: /delegator_address/ },
+  { name: "create: malformed delegator", run: (s) => create(s, cv(3, { delegatorAddress: "aegis1xyz" })), code: "TX_ERROR_INVALID_MESSAGE_ADDRESS", reason: /delegator_address/ },
   { name: "create: operator bytes differ from delegator", run: (s) => create(s, cv(3, { validatorAddress: valoper(4) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /same|bytes/ },
-  { name: "create: operator with account prefix", run: (s) => create(s, cv(3, { validatorAddress: acc(3) })), code: "TX_ERROR_INVALID_MESSAGE", reason: /validator_address/ },
+  { name: "create: operator with account prefix", run: (s) => create(s, cv(3, { validatorAddress: acc(3) })), code: "TX_ERROR_INVALID_MESSAGE_ADDRESS", reason: /validator_address/ },
   { name: "create: empty moniker", run: (s) => create(s, cv(3, { description: { moniker: "", identity: "", website: "", securityContact: "", details: "" } })), code: "TX_ERROR_INVALID_MESSAGE", reason: /moniker/ },
   { name: "create: moniker too long", run: (s) => create(s, cv(3, { description: { moniker: "m".repeat(71), identity: "", website: "", securityContact: "", details: "" } })), code: "TX_ERROR_INVALID_MESSAGE", reason: /moniker length/ },
   { name: "create: details too long", run: (s) => create(s, cv(3, { description: { moniker: "m", identity: "", website: "", securityContact: "", details: "d".repeat(281) } })), code: "TX_ERROR_INVALID_MESSAGE", reason: /details length/ },
@@ -172,7 +172,7 @@ const ERROR_CASES: ErrorCase[] = [
   { name: "delegate: wrong denom", run: (s) => delegate(s, 5, 1, 100n, {}, "uother"), code: "TX_ERROR_INVALID_MESSAGE", reason: /denomination/ },
   { name: "delegate: zero amount", run: (s) => delegate(s, 5, 1, 0n), code: "TX_ERROR_INVALID_COINS" },
   { name: "delegate: malformed amount", run: (s) => delegate(s, 5, 1, "-5"), code: "TX_ERROR_INVALID_COINS" },
-  { name: "delegate: validator address with account prefix", run: (s) => run(s, msgDelegateHandler, { delegatorAddress: acc(5), validatorAddress: acc(1), amount: coin(5n) }), code: "TX_ERROR_INVALID_MESSAGE", reason: /validator_address/ },
+  { name: "delegate: validator address with account prefix", run: (s) => run(s, msgDelegateHandler, { delegatorAddress: acc(5), validatorAddress: acc(1), amount: coin(5n) }), code: "TX_ERROR_INVALID_MESSAGE_ADDRESS", reason: /validator_address/ },
   { name: "delegate: more than the balance", run: (s) => delegate(s, 5, 1, 1_000_000_000_000n), code: "TX_ERROR_INSUFFICIENT_FUNDS" },
   {
     name: "delegate: validator slashed to zero tokens (invalid exchange rate)",

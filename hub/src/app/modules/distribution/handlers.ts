@@ -1,4 +1,6 @@
 import {
+  MsgSetWithdrawAddress,
+  MsgSetWithdrawAddressResponse,
   MsgWithdrawDelegatorReward,
   MsgWithdrawDelegatorRewardResponse,
   MsgWithdrawValidatorCommission,
@@ -10,7 +12,9 @@ import { formatCoins, type TxEvent } from "../../txEvents.js";
 import { getDelegation, getValidator, accountBech32 } from "../staking/state.js";
 import {
   DISTRIBUTION_MODULE_ADDRESS,
+  getDelegatorWithdrawAddress,
   initializeDelegation,
+  processSetWithdrawAddress,
   processWithdrawDelegationRewards,
   processWithdrawValidatorCommission,
   withdrawRewardsEvent,
@@ -55,7 +59,8 @@ export const msgWithdrawDelegatorRewardHandler: MsgHandler<MsgWithdrawDelegatorR
     if (!getDelegation(ctx.store, delegator, op)) fail(t, "delegation does not exist");
     const coins = processWithdrawDelegationRewards(ctx.store, op, delegator);
     initializeDelegation(ctx.store, op, delegator);
-    ctx.events.push(messageEvent(t, m.delegatorAddress), ...transferEvents(m.delegatorAddress, coins), withdrawRewardsEvent(coins, op, delegator));
+    const to = accountBech32(getDelegatorWithdrawAddress(ctx.store, delegator));
+    ctx.events.push(messageEvent(t, m.delegatorAddress), ...transferEvents(to, coins), withdrawRewardsEvent(coins, op, delegator));
     return {
       response: { typeUrl: MsgWithdrawDelegatorRewardResponse.typeUrl, value: MsgWithdrawDelegatorRewardResponse.encode({ amount: toProtoCoins(coins) }).finish() },
     };
@@ -75,7 +80,7 @@ export const msgWithdrawValidatorCommissionHandler: MsgHandler<MsgWithdrawValida
     const coins = processWithdrawValidatorCommission(ctx.store, op);
     if (coins.length === 0) fail(t, "no validator commission to withdraw");
     const opAccount = accountBech32(op);
-    ctx.events.push(messageEvent(t, opAccount), ...transferEvents(opAccount, coins), {
+    ctx.events.push(messageEvent(t, opAccount), ...transferEvents(accountBech32(getDelegatorWithdrawAddress(ctx.store, op)), coins), {
       type: "withdraw_commission",
       attributes: [{ key: "amount", value: formatCoins(coins) }],
     });
@@ -85,8 +90,28 @@ export const msgWithdrawValidatorCommissionHandler: MsgHandler<MsgWithdrawValida
   },
 };
 
+// /cosmos.distribution.v1beta1.MsgSetWithdrawAddress: where the delegator's rewards (and, for an
+// operator account, its commission) are paid from now on (the SDK's SetWithdrawAddr rules).
+export const msgSetWithdrawAddressHandler: MsgHandler<MsgSetWithdrawAddress> = {
+  typeUrl: MsgSetWithdrawAddress.typeUrl,
+  decode: (b) => MsgSetWithdrawAddress.decode(b),
+  getSigners: (m) => [parseMessageAddress(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", MsgSetWithdrawAddress.typeUrl)],
+  validateBasic(m) {
+    parseMessageAddress(m.withdrawAddress, ACCOUNT_ADDRESS_PREFIX, "withdraw_address", MsgSetWithdrawAddress.typeUrl);
+  },
+  process(ctx, m) {
+    const t = MsgSetWithdrawAddress.typeUrl;
+    const delegator = parseMessageAddress(m.delegatorAddress, ACCOUNT_ADDRESS_PREFIX, "delegator_address", t);
+    const withdraw = parseMessageAddress(m.withdrawAddress, ACCOUNT_ADDRESS_PREFIX, "withdraw_address", t);
+    processSetWithdrawAddress(ctx.store, delegator, withdraw);
+    ctx.events.push(messageEvent(t, m.delegatorAddress), { type: "set_withdraw_address", attributes: [{ key: "withdraw_address", value: m.withdrawAddress }] });
+    return { response: { typeUrl: MsgSetWithdrawAddressResponse.typeUrl, value: MsgSetWithdrawAddressResponse.encode({}).finish() } };
+  },
+};
+
 /** Every distribution message handler, for MsgRegistry. */
 export const DISTRIBUTION_HANDLERS: MsgHandler<never>[] = [
   msgWithdrawDelegatorRewardHandler as unknown as MsgHandler<never>,
   msgWithdrawValidatorCommissionHandler as unknown as MsgHandler<never>,
+  msgSetWithdrawAddressHandler as unknown as MsgHandler<never>,
 ];

@@ -1,4 +1,4 @@
-import { utf8 } from "@aegis/consumer-sdk";
+import { bytesEqual, utf8 } from "@aegis/consumer-sdk";
 import {
   DelegatorStartingInfo,
   FeePool,
@@ -13,8 +13,9 @@ import { fromBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX, type Coin } fro
 import { decodeU64 } from "../../storeKeys.js";
 import type { TxEvent } from "../../txEvents.js";
 import { formatCoins } from "../../txEvents.js";
-import { computeModuleAddress, FEE_COLLECTOR } from "../auth.js";
+import { computeModuleAddress, FEE_COLLECTOR, processEnsureAccount } from "../auth.js";
 import { getAllBalances, processMint, processTransfer } from "../bank.js";
+import { isModuleAccountAddress } from "../moduleAccounts.js";
 import { DEC_ONE, decMulInt, decQuoTruncate } from "../staking/dec.js";
 import { getStakingParams } from "../staking/params.js";
 import { getDelegation, getValidator, operatorBech32, accountBech32, type StakingValidator } from "../staking/state.js";
@@ -36,6 +37,7 @@ import {
   accumulatedCommissionKey,
   currentRewardsKey,
   delegatorStartingInfoKey,
+  delegatorWithdrawAddressKey,
   DISTRIBUTION_PARAMS_KEY,
   FEE_POOL_KEY,
   historicalRewardsKey,
@@ -71,19 +73,53 @@ function internal(reason: string): never {
 export interface DistributionParams {
   /** Tokens of the bond denom minted to the reward pool at every allocation (Int). */
   blockReward: bigint;
+  /** Whether MsgSetWithdrawAddress is allowed (the SDK's withdraw_addr_enabled, default true). */
+  withdrawAddrEnabled: boolean;
 }
-export const DEFAULT_DISTRIBUTION_PARAMS: Readonly<DistributionParams> = Object.freeze({ blockReward: 0n });
+export const DEFAULT_DISTRIBUTION_PARAMS: Readonly<DistributionParams> = Object.freeze({ blockReward: 0n, withdrawAddrEnabled: true });
 
 export function getDistributionParams(store: ReadonlyKVStore): DistributionParams {
   const raw = store.get(DISTRIBUTION_PARAMS_KEY);
   if (!raw) return { ...DEFAULT_DISTRIBUTION_PARAMS };
-  const j = JSON.parse(new TextDecoder().decode(raw)) as { blockReward: string };
-  return { blockReward: BigInt(j.blockReward) };
+  const j = JSON.parse(new TextDecoder().decode(raw)) as { blockReward: string; withdrawAddrEnabled?: boolean };
+  return { blockReward: BigInt(j.blockReward), withdrawAddrEnabled: j.withdrawAddrEnabled !== false };
 }
 
-export function setDistributionParams(store: KVStore, p: DistributionParams): void {
+/** Stores the params (withdrawAddrEnabled only when false, so records written before it existed read the same). */
+export function setDistributionParams(store: KVStore, p: Partial<DistributionParams> & Pick<DistributionParams, "blockReward">): void {
   if (p.blockReward < 0n) throw new RangeError("distribution params: blockReward must be >= 0");
-  store.set(DISTRIBUTION_PARAMS_KEY, utf8(JSON.stringify({ blockReward: p.blockReward.toString() })));
+  const json: { blockReward: string; withdrawAddrEnabled?: false } = { blockReward: p.blockReward.toString() };
+  if (p.withdrawAddrEnabled === false) json.withdrawAddrEnabled = false;
+  store.set(DISTRIBUTION_PARAMS_KEY, utf8(JSON.stringify(json)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Withdraw addresses
+
+/** Where a delegator's rewards (and an operator's commission) are paid: the address it set, else itself (SDK GetDelegatorWithdrawAddr). */
+export function getDelegatorWithdrawAddress(store: ReadonlyKVStore, delegator: Uint8Array): Uint8Array {
+  return store.get(delegatorWithdrawAddressKey(delegator)) ?? delegator;
+}
+
+/**
+ * Sets a delegator's withdraw address (SDK SetWithdrawAddr): refused for a module account
+ * (TX_ERROR_BLOCKED_RECIPIENT, ErrUnauthorized) and while withdraw_addr_enabled is false
+ * (TX_ERROR_WITHDRAW_ADDRESS_DISABLED, distribution code 5). Setting the delegator itself is stored
+ * like any other, as the SDK does.
+ */
+export function processSetWithdrawAddress(store: KVStore, delegator: Uint8Array, withdraw: Uint8Array): void {
+  if (isModuleAccountAddress(withdraw)) throw new TxError({ code: "TX_ERROR_BLOCKED_RECIPIENT", address: accountBech32(withdraw), external: true });
+  if (!getDistributionParams(store).withdrawAddrEnabled) throw new TxError({ code: "TX_ERROR_WITHDRAW_ADDRESS_DISABLED" });
+  store.set(delegatorWithdrawAddressKey(delegator), withdraw);
+}
+
+/** Sends `coins` from the distribution module account to `owner`'s withdraw address (created as an account if new, as the SDK's SendCoins); returns that address. */
+function processPayOut(store: KVStore, owner: Uint8Array, coins: readonly Coin[]): Uint8Array {
+  const to = getDelegatorWithdrawAddress(store, owner);
+  if (coins.length === 0) return to;
+  if (!bytesEqual(to, owner)) processEnsureAccount(store, to, accountBech32(to)); // the owner signed or operates: it has an account
+  processTransfer(store, DISTRIBUTION_MODULE_ADDRESS, to, coins);
+  return to;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -278,7 +314,7 @@ export function getPendingDelegationRewards(store: ReadonlyKVStore, op: Uint8Arr
 
 /**
  * Pays a delegation's rewards (Cosmos withdrawDelegationRewards): closes the validator's period,
- * sends the integer part to the delegator from the distribution module account (the decimal
+ * sends the integer part to the delegator's withdraw address from the distribution module account (the decimal
  * remainder goes to the community pool, as in the SDK), removes the starting info. The caller
  * re-initialises the delegation if it still exists. Returns the coins sent.
  */
@@ -289,7 +325,7 @@ export function processWithdrawDelegationRewards(store: KVStore, op: Uint8Array,
   const outstanding = getOutstandingRewards(store, op);
   const rewards = decCoinsMin(calculateRewards(store, op, delegator, mustGetHistorical(store, op, endingPeriod).ratio), outstanding);
   const { coins, remainder } = decCoinsTruncate(rewards);
-  if (coins.length > 0) processTransfer(store, DISTRIBUTION_MODULE_ADDRESS, delegator, coins);
+  processPayOut(store, delegator, coins);
   setOutstandingRewards(store, op, decCoinsSub(outstanding, rewards));
   addToCommunityPool(store, remainder);
   decrementReferenceCount(store, op, info.previousPeriod);
@@ -297,13 +333,13 @@ export function processWithdrawDelegationRewards(store: KVStore, op: Uint8Array,
   return coins;
 }
 
-/** Pays the integer part of the accumulated commission to the operator; the decimals stay accrued. */
+/** Pays the integer part of the accumulated commission to the operator account's withdraw address; the decimals stay accrued. */
 export function processWithdrawValidatorCommission(store: KVStore, op: Uint8Array): Coin[] {
   const { coins, remainder } = decCoinsTruncate(getAccumulatedCommission(store, op));
   if (coins.length === 0) return [];
   setAccumulatedCommission(store, op, remainder);
   setOutstandingRewards(store, op, decCoinsSub(getOutstandingRewards(store, op), decCoinsFromCoins(coins)));
-  processTransfer(store, DISTRIBUTION_MODULE_ADDRESS, op, coins);
+  processPayOut(store, op, coins);
   return coins;
 }
 
@@ -417,6 +453,11 @@ export function processAllocateRewards(store: KVStore, input: AllocateRewardsInp
   }
   addToCommunityPool(store, remaining);
   return { collected, toCommunityPool: remaining, events };
+}
+
+/** The slash events recorded for a validator, in period order (each one closes a period: ValidatorSlashEvent{validator_period, fraction}). */
+export function getValidatorSlashEvents(store: ReadonlyKVStore, op: Uint8Array): { period: bigint; fraction: bigint }[] {
+  return slashEvents(store, op, 0n);
 }
 
 export function withdrawRewardsEvent(coins: readonly Coin[], op: Uint8Array, delegator: Uint8Array): TxEvent {

@@ -7,7 +7,7 @@ import { encodeU64 } from "../../storeKeys.js";
  * (Dec amounts as 18-decimal atomics, as the SDK stores them), except Params (JSON).
  */
 export const DistributionKeyPrefix = {
-  /** 0x30 -> params JSON {"blockReward": "<int>"} */
+  /** 0x30 -> params JSON {"blockReward": "<int>"} (and "withdrawAddrEnabled": false when disabled) */
   Params: 0x30,
   /** 0x31 | operator(20) -> ValidatorOutstandingRewards (rewards + commission not yet withdrawn) */
   OutstandingRewards: 0x31,
@@ -23,6 +23,8 @@ export const DistributionKeyPrefix = {
   SlashEvent: 0x36,
   /** 0x37 -> FeePool (community pool: undistributed remainders) */
   FeePool: 0x37,
+  /** 0x38 | delegator(20) -> withdraw address(20) (MsgSetWithdrawAddress; absent: the delegator itself) */
+  DelegatorWithdrawAddress: 0x38,
 } as const;
 
 const p = (b: number) => Uint8Array.of(b);
@@ -38,3 +40,4 @@ export const currentRewardsKey = (op: Uint8Array) => concatBytes(p(DistributionK
 export const delegatorStartingInfoKey = (op: Uint8Array, delegator: Uint8Array) => concatBytes(p(DistributionKeyPrefix.DelegatorStartingInfo), op, delegator);
 export const slashEventPrefix = (op: Uint8Array) => concatBytes(p(DistributionKeyPrefix.SlashEvent), op);
 export const slashEventKey = (op: Uint8Array, period: bigint) => concatBytes(p(DistributionKeyPrefix.SlashEvent), op, encodeU64(period));
+export const delegatorWithdrawAddressKey = (delegator: Uint8Array) => concatBytes(p(DistributionKeyPrefix.DelegatorWithdrawAddress), delegator);

@@ -1,4 +1,12 @@
+import { ValidatorSlashEvent } from "cosmjs-types/cosmos/distribution/v1beta1/distribution";
 import {
+  QueryCommunityPoolResponse,
+  QueryDelegatorValidatorsRequest,
+  QueryDelegatorValidatorsResponse,
+  QueryDelegatorWithdrawAddressRequest,
+  QueryDelegatorWithdrawAddressResponse,
+  QueryValidatorSlashesRequest,
+  QueryValidatorSlashesResponse,
   QueryDelegationRewardsRequest,
   QueryDelegationRewardsResponse,
   QueryDelegationTotalRewardsRequest,
@@ -11,10 +19,14 @@ import {
 } from "cosmjs-types/cosmos/distribution/v1beta1/query";
 import type { ReadonlyKVStore } from "../../../state/index.js";
 import { ACCOUNT_ADDRESS_PREFIX, fromBech32, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../../../tx/index.js";
+import { paginate } from "../../pagination.js";
+import { answerInvalidArgument } from "../../queryAnswers.js";
+import { decodeU64 } from "../../storeKeys.js";
 import { delegationPrefix } from "../staking/keys.js";
-import { getDelegation, getValidator, operatorBech32 } from "../staking/state.js";
+import { accountBech32, getDelegation, getValidator, operatorBech32 } from "../staking/state.js";
 import { decCoinsAdd, decCoinsToProto, type DecCoins } from "./decCoins.js";
-import { getAccumulatedCommission, getOutstandingRewards, getPendingDelegationRewards } from "./keeper.js";
+import { getAccumulatedCommission, getCommunityPool, getDelegatorWithdrawAddress, getDistributionParams, getOutstandingRewards, getPendingDelegationRewards } from "./keeper.js";
+import { slashEventPrefix } from "./keys.js";
 
 /** An ABCI query answer (same shape as HubApplication's QueryResult). */
 export interface DistributionQueryResult {
@@ -31,6 +43,10 @@ export const DISTRIBUTION_QUERY_PATHS = [
   "/cosmos.distribution.v1beta1.Query/ValidatorOutstandingRewards",
   "/cosmos.distribution.v1beta1.Query/ValidatorCommission",
   "/cosmos.distribution.v1beta1.Query/Params",
+  "/cosmos.distribution.v1beta1.Query/CommunityPool",
+  "/cosmos.distribution.v1beta1.Query/DelegatorValidators",
+  "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress",
+  "/cosmos.distribution.v1beta1.Query/ValidatorSlashes",
 ] as const;
 
 const NOT_FOUND = 22;
@@ -98,7 +114,46 @@ function answer(store: ReadonlyKVStore, path: string, data: Uint8Array, height: 
       if (!getValidator(store, op)) return notFound(`validator ${req.validatorAddress} does not exist`, height);
       return ok(QueryValidatorCommissionResponse.encode({ commission: { commission: decCoinsToProto(getAccumulatedCommission(store, op)) } }).finish());
     }
-    default: // Params: no community tax, no proposer reward, withdraw addresses not supported
-      return ok(QueryParamsResponse.encode({ params: { communityTax: "0", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled: false } }).finish());
+    case "/cosmos.distribution.v1beta1.Query/CommunityPool":
+      return ok(QueryCommunityPoolResponse.encode({ pool: decCoinsToProto(getCommunityPool(store)) }).finish());
+    case "/cosmos.distribution.v1beta1.Query/DelegatorValidators": {
+      // The operators the delegator has a delegation with, in store order, not paginated (as the SDK).
+      const req = QueryDelegatorValidatorsRequest.decode(data);
+      if (req.delegatorAddress === "") return answerInvalidArgument("empty delegator address", height);
+      const prefix = delegationPrefix(accAddr(req.delegatorAddress));
+      const validators: string[] = [];
+      for (const [k] of store.iterate(prefix)) validators.push(operatorBech32(k.slice(prefix.length)));
+      return ok(QueryDelegatorValidatorsResponse.encode({ validators }).finish());
+    }
+    case "/cosmos.distribution.v1beta1.Query/DelegatorWithdrawAddress": {
+      // The address set with MsgSetWithdrawAddress, else the delegator itself: never NotFound.
+      const req = QueryDelegatorWithdrawAddressRequest.decode(data);
+      if (req.delegatorAddress === "") return answerInvalidArgument("empty delegator address", height);
+      const withdraw = getDelegatorWithdrawAddress(store, accAddr(req.delegatorAddress));
+      return ok(QueryDelegatorWithdrawAddressResponse.encode({ withdrawAddress: accountBech32(withdraw) }).finish());
+    }
+    case "/cosmos.distribution.v1beta1.Query/ValidatorSlashes": {
+      // As the SDK's query server (v0.50), starting_height and ending_height bound each event's
+      // validator_period (not the height it happened at), both inclusive; paginated.
+      const req = QueryValidatorSlashesRequest.decode(data);
+      if (req.validatorAddress === "") return answerInvalidArgument("empty validator address", height);
+      if (req.endingHeight < req.startingHeight) return answerInvalidArgument(`starting height greater than ending height (${req.startingHeight} > ${req.endingHeight})`, height);
+      let op: Uint8Array;
+      try {
+        op = valAddr(req.validatorAddress);
+      } catch {
+        return answerInvalidArgument("invalid validator address", height);
+      }
+      const page = paginate(store, slashEventPrefix(op), req.pagination, (suffix, v) => {
+        const period = decodeU64(suffix);
+        return period < req.startingHeight || period > req.endingHeight ? undefined : ValidatorSlashEvent.decode(v);
+      });
+      return ok(QueryValidatorSlashesResponse.encode({ slashes: page.items, pagination: page.pagination }).finish());
+    }
+    default: {
+      // Params: no community tax, no proposer reward (the hub has neither); withdraw addresses as set (default enabled)
+      const { withdrawAddrEnabled } = getDistributionParams(store);
+      return ok(QueryParamsResponse.encode({ params: { communityTax: "0", baseProposerReward: "0", bonusProposerReward: "0", withdrawAddrEnabled } }).finish());
+    }
   }
 }

@@ -1,17 +1,13 @@
 import { MsgUnjail, MsgUnjailResponse } from "cosmjs-types/cosmos/slashing/v1beta1/tx";
-import { fromBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../../../tx/index.js";
+import { VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../../../tx/index.js";
+import { parseMessageAddress } from "../../msgAddress.js";
 import type { MsgContext, MsgHandler, MsgResult } from "../../msgRegistry.js";
 import { failMessage, formatTime, getValidator, MSG_UNJAIL_TYPE_URL, processUnjail } from "../staking/index.js";
 import { clearMissedBlocks, getSigningInfo, setSigningInfo } from "./state.js";
 import { msgSubmitEvidenceHandler } from "./submitEvidence.js";
 
 function operatorOf(m: MsgUnjail): Uint8Array {
-  try {
-    return fromBech32(m.validatorAddr, VALIDATOR_OPERATOR_ADDRESS_PREFIX, { lengths: [20] });
-  } catch (e) {
-    if (e instanceof TxError) throw new TxError({ code: "TX_ERROR_INVALID_MESSAGE", typeUrl: MSG_UNJAIL_TYPE_URL, reason: `validator_addr: ${e.log}` });
-    throw e;
-  }
+  return parseMessageAddress(m.validatorAddr, VALIDATOR_OPERATOR_ADDRESS_PREFIX, "validator_addr", MSG_UNJAIL_TYPE_URL);
 }
 
 /**
