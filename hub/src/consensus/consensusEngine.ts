@@ -21,6 +21,7 @@ import type { Genesis } from "../genesis.js";
 import { realTicker, type EngineMempool, type EngineSigner, type EngineStore, type TickerHandle, type TimeoutTicker } from "./engineModules.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "../app/application.js";
 import { assertValidBlock, BlockError, createBlock, getChainTipAfter, type ChainTip } from "./blockRules.js";
+import { duplicateVoteDefect } from "./evidence.js";
 import { MAX_EVIDENCE_PER_BLOCK } from "../codec/codec.js";
 import { ProposerSchedule } from "./proposerSchedule.js";
 import {
@@ -749,6 +750,13 @@ export class ConsensusEngine extends EventEmitter<{ commit: [CommitEvent]; fatal
   }
 
   private async recordEvidence(voteA: Vote, voteB: Vote): Promise<void> {
+    // The vote set found the conflict; the one content rule of gossip and slashing confirms it (a pair
+    // it refuses would make evidence that no block could carry).
+    const defect = duplicateVoteDefect(voteA, voteB);
+    if (defect !== null) {
+      this.log.error("vote conflict that is not a duplicate vote", { height: voteA.height, round: voteA.round, validatorIndex: voteA.validatorIndex, defect });
+      return;
+    }
     const e: DuplicateVoteEvidence = { voteA, voteB, time: this.clock.now() };
     const added = await this.modules.db.evidence.add(e);
     if (added) {
