@@ -16,6 +16,9 @@ const jest = join(root, "node_modules", ".bin", "jest");
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules`.trim() };
 const args = process.argv.slice(2);
 
+/** Failed suites and tests, by run, repeated at the very end (where a CI log's tail shows them). */
+const failures = [];
+
 function run(name, jestArgs, niceness = 0) {
   return new Promise((resolve) => {
     const [cmd, cmdArgs] = niceness > 0 && existsSync("/usr/bin/nice") ? ["/usr/bin/nice", ["-n", String(niceness), jest, ...jestArgs]] : [jest, jestArgs];
@@ -29,7 +32,10 @@ function run(name, jestArgs, niceness = 0) {
         from.on("data", (d) => {
           const lines = (rest + d.toString()).split("\n");
           rest = lines.pop();
-          for (const l of lines) to.write(`[${name}] ${l}\n`);
+          for (const l of lines) {
+            to.write(`[${name}] ${l}\n`);
+            if (/^FAIL /.test(l) || /^  ● (?!Console)/.test(l)) failures.push(`[${name}] ${l.trim()}`);
+          }
         });
         from.on("end", () => rest && to.write(`[${name}] ${rest}\n`));
       }
@@ -62,6 +68,7 @@ const results = await Promise.all([
   run("e2e", ["--maxWorkers=1", "--roots", testDir], 10),
 ]);
 const took = Math.round((Date.now() - started) / 1000);
+if (failures.length > 0) console.log(`failed:\n${[...new Set(failures)].join("\n")}`);
 for (const r of results) console.log(`${r.name}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`}`);
 console.log(`npm test: ${took} s`);
 process.exit(results.some((r) => r.code !== 0) ? 1 : 0);

@@ -1,6 +1,3 @@
-// The herumi implementation itself: the package root picks @chainsafe/bls' own blst-native wrapper in
-// Node (so the "herumi" backend was blst there) and makes browser bundlers follow its native imports.
-import herumi from "@chainsafe/bls/herumi";
 import type { PublicKey as HerumiPublicKey, Signature as HerumiSignature } from "@chainsafe/bls/types";
 import { CanonicalWriter } from "./canonicalWriter.js";
 import { toHex } from "./bytes.js";
@@ -34,18 +31,32 @@ interface BlsBackend {
   keygen(entropy: Uint8Array): Uint8Array;
 }
 
+// The herumi implementation itself (the package root picks @chainsafe/bls' own blst-native wrapper in
+// Node, so the "herumi" backend was blst there, and makes browser bundlers follow its native imports).
+// Loaded only when it is used: compiling its WASM is about 200 ms of every process's start, and in
+// Node blst-native serves instead.
+type Herumi = (typeof import("@chainsafe/bls/herumi"))["default"];
+let herumiModule: Herumi | null = null;
+const herumiLib = (): Herumi => {
+  if (!herumiModule) throw new Error("the herumi BLS backend is not loaded (useBlsBackend(\"herumi\") loads it)");
+  return herumiModule;
+};
+async function loadHerumi(): Promise<void> {
+  herumiModule ??= (await import("@chainsafe/bls/herumi")).default;
+}
+
 const herumiBackend: BlsBackend = {
   name: "herumi",
   publicKey(bytes) {
     try {
-      return herumi.PublicKey.fromBytes(bytes, undefined, true);
+      return herumiLib().PublicKey.fromBytes(bytes, undefined, true);
     } catch {
       return null;
     }
   },
   signature(bytes) {
     try {
-      return herumi.Signature.fromBytes(bytes, undefined, true);
+      return herumiLib().Signature.fromBytes(bytes, undefined, true);
     } catch {
       return null;
     }
@@ -56,10 +67,10 @@ const herumiBackend: BlsBackend = {
   fastAggregateVerify(pks, msg, sig) {
     return (sig as HerumiSignature).verifyAggregate(pks as HerumiPublicKey[], msg);
   },
-  aggregateSignatures: (sigs) => herumi.aggregateSignatures(sigs),
-  sign: (sk, msg) => herumi.sign(sk, msg),
-  publicKeyFromSecret: (sk) => herumi.secretKeyToPublicKey(sk),
-  keygen: (entropy) => herumi.SecretKey.fromKeygen(entropy).toBytes(),
+  aggregateSignatures: (sigs) => herumiLib().aggregateSignatures(sigs),
+  sign: (sk, msg) => herumiLib().sign(sk, msg),
+  publicKeyFromSecret: (sk) => herumiLib().secretKeyToPublicKey(sk),
+  keygen: (entropy) => herumiLib().SecretKey.fromKeygen(entropy).toBytes(),
 };
 
 type Blst = typeof import("@chainsafe/blst");
@@ -100,6 +111,7 @@ try {
   blstBackend = null; // no native binary here (browser, unsupported platform): herumi WASM it is
 }
 
+if (!blstBackend) await loadHerumi();
 let backend: BlsBackend = blstBackend ?? herumiBackend;
 let publicKeyCache = new Map<string, unknown>();
 const PUBLIC_KEY_CACHE_MAX = 4096;
@@ -113,8 +125,9 @@ export function getAvailableBlsBackends(): BlsBackendName[] {
   return blstBackend ? ["blst-native", "herumi"] : ["herumi"];
 }
 
-/** Switches backend (tests cross-check them; a deployment may pin one). */
-export function useBlsBackend(name: BlsBackendName): void {
+/** Switches backend, loading it first (tests cross-check them; a deployment may pin one). */
+export async function useBlsBackend(name: BlsBackendName): Promise<void> {
+  if (name === "herumi") await loadHerumi();
   const next = name === "blst-native" ? blstBackend : herumiBackend;
   if (!next) throw new Error(`BLS backend ${name} is not available here`);
   if (next !== backend) publicKeyCache = new Map();

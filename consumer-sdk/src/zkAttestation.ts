@@ -1,6 +1,6 @@
 import { edwards } from "@noble/curves/abstract/edwards.js";
 import { numberToBytesLE } from "@noble/curves/utils.js";
-import { poseidon5 } from "poseidon-lite";
+import { poseidon5 } from "poseidon-lite/poseidon5";
 import { BN254_SCALAR_FIELD, type ZkAttestationSignature } from "./zkFinality.js";
 
 /**

@@ -1,4 +1,6 @@
-import { poseidon2, poseidon3, poseidon8 } from "poseidon-lite";
+import { poseidon2 } from "poseidon-lite/poseidon2";
+import { poseidon3 } from "poseidon-lite/poseidon3";
+import { poseidon8 } from "poseidon-lite/poseidon8";
 import { AegisError } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { bytesEqual, toHex, utf8 } from "./bytes.js";

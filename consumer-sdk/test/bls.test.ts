@@ -26,8 +26,8 @@ test("the native backend loads in Node on this platform", () => {
   expect(getBlsBackendName()).toBe(getAvailableBlsBackends()[0]);
 });
 
-test.each(getAvailableBlsBackends())("%s: sign, verify, aggregate, reject bad input", (backend) => {
-  useBlsBackend(backend);
+test.each(getAvailableBlsBackends())("%s: sign, verify, aggregate, reject bad input", async (backend) => {
+  await useBlsBackend(backend);
   const kps = [0, 1, 2].map(() => createBlsKeyPair());
   const sigs = kps.map((k) => blsSign(k.secretKey, msg));
   expect(blsVerify(kps[0]!.publicKey, msg, sigs[0]!)).toBe(true);
@@ -43,17 +43,17 @@ test.each(getAvailableBlsBackends())("%s: sign, verify, aggregate, reject bad in
   expect(() => blsAggregateSignatures([new Uint8Array(96).fill(7)])).toThrow();
 });
 
-test("the backends accept each other's keys and signatures", () => {
+test("the backends accept each other's keys and signatures", async () => {
   const backends = getAvailableBlsBackends();
   if (backends.length < 2) return expect(backends).toEqual(["herumi"]);
-  useBlsBackend("blst-native");
+  await useBlsBackend("blst-native");
   const k = createBlsKeyPair();
   const sigNative = blsSign(k.secretKey, msg);
-  useBlsBackend("herumi");
+  await useBlsBackend("herumi");
   expect(blsVerify(k.publicKey, msg, sigNative)).toBe(true);
   const sigHerumi = blsSign(k.secretKey, msg);
   expect(sigHerumi).toEqual(sigNative);
-  useBlsBackend("blst-native");
+  await useBlsBackend("blst-native");
   expect(blsVerify(k.publicKey, msg, sigHerumi)).toBe(true);
 });
 
@@ -73,8 +73,8 @@ describe("proof of possession bound to the operator", () => {
     expect(() => computeBlsPopMessage(key.publicKey.slice(0, 47), operator)).toThrow(EncodingError);
   });
 
-  test.each(getAvailableBlsBackends())("%s: verifies only for its key and its operator", (backend) => {
-    useBlsBackend(backend);
+  test.each(getAvailableBlsBackends())("%s: verifies only for its key and its operator", async (backend) => {
+    await useBlsBackend(backend);
     expect(toHex(createBlsProofOfPossession(key.secretKey, operator))).toBe(toHex(pop)); // deterministic, same bytes on both backends
     expect(isValidBlsProofOfPossession(key.publicKey, operator, pop)).toBe(true);
   });

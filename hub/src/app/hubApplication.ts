@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { initZkCertificateVerifier, toHex, ZK_ACTIVATION_STATE_KEY, type ConsumerCheckpoint, type ForkCase, type ValidatorSet } from "@aegis/consumer-sdk";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
-import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
+import { QueryAccountRequest, QueryAccountResponse, QueryParamsResponse as QueryAuthParamsResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { GetTxRequest, GetTxResponse, SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
@@ -29,7 +29,18 @@ import {
 } from "./modules/consumers/index.js";
 import type { Logger } from "../logger.js";
 import { StateStore, type ReadonlyKVStore, type StateProof, type StateView } from "../state/index.js";
-import { ACCOUNT_ADDRESS_PREFIX, fromBech32, parseCoins, toBech32, TxError, VALIDATOR_OPERATOR_ADDRESS_PREFIX } from "../tx/index.js";
+import {
+  ACCOUNT_ADDRESS_PREFIX,
+  DEFAULT_DECODE_TX_LIMITS,
+  fromBech32,
+  parseCoins,
+  SIG_VERIFY_COST_ED25519,
+  SIG_VERIFY_COST_SECP256K1,
+  toBech32,
+  TX_SIZE_COST_PER_BYTE,
+  TxError,
+  VALIDATOR_OPERATOR_ADDRESS_PREFIX,
+} from "../tx/index.js";
 import { ApplicationError, type Application, type BlockExecutionContext, type ExecutionResult } from "./application.js";
 import { getTxHash } from "../tx/txHash.js";
 import { executeTx, prepareCached, type GasPrice, type PreparedTx, type TxResult } from "./executeTx.js";
@@ -122,6 +133,14 @@ const NOT_FOUND = 22;
 const UNKNOWN_REQUEST = 6;
 /** gas_wanted of a Simulate answer: the limit of the SDK's infinite gas meter (math.MaxUint64). */
 export const SIMULATE_GAS_WANTED = 2n ** 64n - 1n;
+/** x/auth's Params as the hub applies them: the decoder's memo and signature limits, the ante handler's gas costs. */
+const AUTH_PARAMS = {
+  maxMemoCharacters: BigInt(DEFAULT_DECODE_TX_LIMITS.maxMemoBytes),
+  txSigLimit: BigInt(DEFAULT_DECODE_TX_LIMITS.maxSignatures),
+  txSizeCostPerByte: TX_SIZE_COST_PER_BYTE,
+  sigVerifyCostEd25519: SIG_VERIFY_COST_ED25519,
+  sigVerifyCostSecp256k1: SIG_VERIFY_COST_SECP256K1,
+};
 const INVALID_REQUEST = 18;
 
 /**
@@ -527,6 +546,8 @@ export class HubApplication implements Application {
           if (!raw) return notFound(`account ${req.address} not found`, height);
           return { code: 0, height, value: QueryAccountResponse.encode({ account: { typeUrl: BaseAccount.typeUrl, value: raw } }).finish() };
         }
+        case "/cosmos.auth.v1beta1.Query/Params":
+          return { code: 0, height, value: QueryAuthParamsResponse.encode({ params: AUTH_PARAMS }).finish() };
         case "/cosmos.tx.v1beta1.Service/Simulate": {
           const req = SimulateRequest.decode(data);
           const view = this.state.createView();

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import { blake512 } from "@noble/hashes/blake1.js";
-import { poseidon4, poseidon5 } from "poseidon-lite";
+import { poseidon4 } from "poseidon-lite/poseidon4";
+import { poseidon5 } from "poseidon-lite/poseidon5";
 import {
   AegisError,
   BABYJUBJUB_SUBGROUP_ORDER,

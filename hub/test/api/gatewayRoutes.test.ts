@@ -5,14 +5,6 @@
  * from the SDK's protos) and against what cosmjs reads; the gateway's error bodies and what stays as
  * it was for the rest of the API; and a wallet that knows only a Keplr chain-info file (the devnet's
  * buildKeplrChainInfo) and these routes.
- *
- * A route whose query the application does not serve answers 501 (gRPC Unimplemented); the checks
- * marked `notServedYet` take either that or the full answer. Not served by the application when these
- * routes were written: auth Params, bank SpendableBalances and Params (no change adds them yet), and,
- * being added alongside, bank TotalSupply, SupplyOf, DenomMetadata; staking ValidatorDelegations,
- * ValidatorUnbondingDelegations, Redelegations, DelegatorValidators, DelegatorValidator,
- * HistoricalInfo; distribution DelegatorValidators, DelegatorWithdrawAddress, ValidatorSlashes,
- * CommunityPool; tx Service/GetTx (and so the search, which answers each hit with it).
  */
 import { createHash } from "node:crypto";
 import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
@@ -62,16 +54,9 @@ function expectGatewayError(a: Answer, status: number, code: number): string {
   return a.json.message;
 }
 
-/**
- * GET `path`: 200 and the SDK's shape. `notServedYet`: the route's query is one the application does
- * not answer yet, so 501 Unimplemented (with the gateway's error body) is taken too; null then.
- */
-async function expectRoute(path: string, shape: Shape, opts: { notServedYet?: boolean } = {}): Promise<any> {
+/** GET `path`: 200 and the SDK's shape; the JSON. */
+async function expectRoute(path: string, shape: Shape): Promise<any> {
   const a = await get(path);
-  if (opts.notServedYet && a.status === 501) {
-    expectGatewayError(a, 501, 12);
-    return null;
-  }
   expect({ path, status: a.status, body: a.status === 200 ? "…" : a.json }).toEqual({ path, status: 200, body: "…" });
   expectShape(a.json, shape);
   return a.json;
@@ -129,7 +114,8 @@ describe("every route answers the SDK's JSON shape, with what cosmjs reads over 
     const unknown = (await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX }).then((w) => w.getAccounts()))[0]!.address;
     expect(expectGatewayError(await get(`/cosmos/auth/v1beta1/accounts/${unknown}`), 404, 5)).toContain("not found");
     expectGatewayError(await get("/cosmos/auth/v1beta1/accounts/notanaddress"), 400, 3);
-    await expectRoute("/cosmos/auth/v1beta1/params", S.AUTH_PARAMS, { notServedYet: true });
+    const params = await expectRoute("/cosmos/auth/v1beta1/params", S.AUTH_PARAMS);
+    expect(params.params).toEqual({ max_memo_characters: "256", tx_sig_limit: "7", tx_size_cost_per_byte: "10", sig_verify_cost_ed25519: "590", sig_verify_cost_secp256k1: "1000" });
   });
 
   test("bank: balances (all, by denom, spendable), supply, denom metadata, params", async () => {
@@ -137,11 +123,16 @@ describe("every route answers the SDK's JSON shape, with what cosmjs reads over 
     expect(all.balances).toEqual((await hub.client.getAllBalances(delegator.address)).map((c) => ({ denom: c.denom, amount: c.amount })));
     const one = await expectRoute(`/cosmos/bank/v1beta1/balances/${delegator.address}/by_denom?denom=${DENOM}`, S.BALANCE);
     expect(one.balance).toEqual({ denom: DENOM, amount: (await hub.client.getBalance(delegator.address, DENOM)).amount });
-    await expectRoute(`/cosmos/bank/v1beta1/spendable_balances/${delegator.address}`, S.ALL_BALANCES, { notServedYet: true });
-    await expectRoute("/cosmos/bank/v1beta1/supply", S.TOTAL_SUPPLY, { notServedYet: true });
-    await expectRoute(`/cosmos/bank/v1beta1/supply/by_denom?denom=${DENOM}`, S.SUPPLY_OF, { notServedYet: true });
-    await expectRoute(`/cosmos/bank/v1beta1/denoms_metadata/${DENOM}`, S.DENOM_METADATA, { notServedYet: true });
-    await expectRoute("/cosmos/bank/v1beta1/params", S.BANK_PARAMS, { notServedYet: true });
+    const spendable = await expectRoute(`/cosmos/bank/v1beta1/spendable_balances/${delegator.address}`, S.ALL_BALANCES);
+    expect(spendable.balances).toEqual(all.balances);
+    const spendableOne = await expectRoute(`/cosmos/bank/v1beta1/spendable_balances/${delegator.address}/by_denom?denom=${DENOM}`, S.BALANCE);
+    expect(spendableOne.balance).toEqual(one.balance);
+    expectGatewayError(await get(`/cosmos/bank/v1beta1/spendable_balances/${delegator.address}/by_denom?denom=1bad`), 400, 3);
+    await expectRoute("/cosmos/bank/v1beta1/supply", S.TOTAL_SUPPLY);
+    await expectRoute(`/cosmos/bank/v1beta1/supply/by_denom?denom=${DENOM}`, S.SUPPLY_OF);
+    await expectRoute(`/cosmos/bank/v1beta1/denoms_metadata/${DENOM}`, S.DENOM_METADATA);
+    const bankParams = await expectRoute("/cosmos/bank/v1beta1/params", S.BANK_PARAMS);
+    expect(bankParams.params).toEqual({ send_enabled: [], default_send_enabled: true });
   });
 
   test("staking: validators (status filter, pagination), one validator, delegations, unbondings, redelegations, pool, params", async () => {
@@ -163,20 +154,20 @@ describe("every route answers the SDK's JSON shape, with what cosmjs reads over 
     const del = await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/delegations/${delegator.address}`, { delegation_response: S.DELEGATION_RESPONSE });
     expect(del.delegation_response).toEqual(dels.delegation_responses[0]);
     expectGatewayError(await get(`/cosmos/staking/v1beta1/validators/${operator}/delegations/${hub.faucet.address}`), 404, 5);
-    await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/delegations`, S.DELEGATION_RESPONSES, { notServedYet: true });
+    await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/delegations`, S.DELEGATION_RESPONSES);
 
     const unb = await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/unbonding_delegations`, S.UNBONDING_RESPONSES);
     expect(unb.unbonding_responses).toHaveLength(1);
     expect(unb.unbonding_responses[0]).toMatchObject({ delegator_address: delegator.address, validator_address: operator, entries: [{ initial_balance: "1000000", balance: "1000000" }] });
     const u1 = await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/delegations/${delegator.address}/unbonding_delegation`, { unbond: S.UNBONDING_DELEGATION });
     expect(u1.unbond).toEqual(unb.unbonding_responses[0]);
-    await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/unbonding_delegations`, S.UNBONDING_RESPONSES, { notServedYet: true });
-    await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/redelegations`, S.REDELEGATIONS, { notServedYet: true });
-    const dv = await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/validators`, S.VALIDATORS, { notServedYet: true });
-    if (dv) expect(dv.validators.map((v: any) => v.operator_address)).toEqual([operator]);
-    await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/validators/${operator}`, { validator: S.VALIDATOR }, { notServedYet: true });
-    const hist = await expectRoute("/cosmos/staking/v1beta1/historical_info/2", S.HISTORICAL_INFO, { notServedYet: true });
-    if (hist) expect(hist.hist.header.height).toBe("2");
+    await expectRoute(`/cosmos/staking/v1beta1/validators/${operator}/unbonding_delegations`, S.UNBONDING_RESPONSES);
+    await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/redelegations`, S.REDELEGATIONS);
+    const dv = await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/validators`, S.VALIDATORS);
+    expect(dv.validators.map((v: any) => v.operator_address)).toEqual([operator]);
+    await expectRoute(`/cosmos/staking/v1beta1/delegators/${delegator.address}/validators/${operator}`, { validator: S.VALIDATOR });
+    const hist = await expectRoute("/cosmos/staking/v1beta1/historical_info/2", S.HISTORICAL_INFO);
+    expect(hist.hist.header.height).toBe("2");
     expectGatewayError(await get("/cosmos/staking/v1beta1/historical_info/x"), 400, 3);
 
     const pool = await expectRoute("/cosmos/staking/v1beta1/pool", S.POOL);
@@ -199,12 +190,12 @@ describe("every route answers the SDK's JSON shape, with what cosmjs reads over 
     expectGatewayError(await get(`/cosmos/distribution/v1beta1/delegators/${hub.faucet.address}/rewards/${operator}`), 404, 5);
     const params = await expectRoute("/cosmos/distribution/v1beta1/params", S.DISTRIBUTION_PARAMS);
     expect(typeof params.params.withdraw_addr_enabled).toBe("boolean");
-    const vals = await expectRoute(`/cosmos/distribution/v1beta1/delegators/${delegator.address}/validators`, S.DISTRIBUTION_DELEGATOR_VALIDATORS, { notServedYet: true });
-    if (vals) expect(vals.validators).toEqual([operator]);
-    const w = await expectRoute(`/cosmos/distribution/v1beta1/delegators/${delegator.address}/withdraw_address`, S.WITHDRAW_ADDRESS, { notServedYet: true });
-    if (w) expect(w.withdraw_address).toBe(delegator.address);
-    await expectRoute(`/cosmos/distribution/v1beta1/validators/${operator}/slashes`, { slashes: "any", pagination: S.PAGE_RESPONSE_OR_NULL }, { notServedYet: true });
-    await expectRoute("/cosmos/distribution/v1beta1/community_pool", S.COMMUNITY_POOL, { notServedYet: true });
+    const vals = await expectRoute(`/cosmos/distribution/v1beta1/delegators/${delegator.address}/validators`, S.DISTRIBUTION_DELEGATOR_VALIDATORS);
+    expect(vals.validators).toEqual([operator]);
+    const w = await expectRoute(`/cosmos/distribution/v1beta1/delegators/${delegator.address}/withdraw_address`, S.WITHDRAW_ADDRESS);
+    expect(w.withdraw_address).toBe(delegator.address);
+    await expectRoute(`/cosmos/distribution/v1beta1/validators/${operator}/slashes`, { slashes: "any", pagination: S.PAGE_RESPONSE_OR_NULL });
+    await expectRoute("/cosmos/distribution/v1beta1/community_pool", S.COMMUNITY_POOL);
   });
 
   test("slashing: signing infos (all, one), params; the consensus addresses are the validator set's", async () => {
@@ -245,20 +236,16 @@ describe("every route answers the SDK's JSON shape, with what cosmjs reads over 
     expectGatewayError(await post("/cosmos/tx/v1beta1/txs", { tx_bytes: b64(tx), mode: "BROADCAST_MODE_BLOCK" }), 400, 3);
     expectGatewayError(await post("/cosmos/tx/v1beta1/txs", { mode: "BROADCAST_MODE_SYNC" }), 400, 3);
 
-    const got = await expectRoute(`/cosmos/tx/v1beta1/txs/${delegateHash}`, S.GET_TX, { notServedYet: true });
-    if (got) {
-      expect(got.tx_response).toMatchObject({ txhash: delegateHash, code: 0 });
-      expect(Number(got.tx_response.height)).toBeGreaterThan(0);
-      expect(got.tx.body.messages[0]).toMatchObject({ "@type": MSG_DELEGATE, delegator_address: delegator.address, validator_address: operator, amount: { denom: DENOM, amount: "5000000" } });
-    }
+    const got = await expectRoute(`/cosmos/tx/v1beta1/txs/${delegateHash}`, S.GET_TX);
+    expect(got.tx_response).toMatchObject({ txhash: delegateHash, code: 0 });
+    expect(Number(got.tx_response.height)).toBeGreaterThan(0);
+    expect(got.tx.body.messages[0]).toMatchObject({ "@type": MSG_DELEGATE, delegator_address: delegator.address, validator_address: operator, amount: { denom: DENOM, amount: "5000000" } });
     const search = `message.sender='${delegator.address}'`;
     for (const q of [`query=${encodeURIComponent(search)}`, `events=${encodeURIComponent(search)}`]) {
-      const found = await expectRoute(`/cosmos/tx/v1beta1/txs?${q}&order_by=ORDER_BY_DESC&limit=2`, S.GET_TXS_EVENT, { notServedYet: true });
-      if (found) {
-        expect(Number(found.total)).toBeGreaterThanOrEqual(1);
-        expect(found.tx_responses).toHaveLength(Math.min(2, Number(found.total)));
-        expect(found.tx_responses[0].txhash).toBe(txHash(tx));
-      }
+      const found = await expectRoute(`/cosmos/tx/v1beta1/txs?${q}&order_by=ORDER_BY_DESC&limit=2`, S.GET_TXS_EVENT);
+      expect(Number(found.total)).toBeGreaterThanOrEqual(1);
+      expect(found.tx_responses).toHaveLength(Math.min(2, Number(found.total)));
+      expect(found.tx_responses[0].txhash).toBe(txHash(tx));
     }
     expect(await expectRoute(`/cosmos/tx/v1beta1/txs?query=${encodeURIComponent("tx.height=999999999")}`, S.GET_TXS_EVENT)).toMatchObject({ txs: [], tx_responses: [], total: "0" });
     expect(expectGatewayError(await get("/cosmos/tx/v1beta1/txs"), 400, 3)).toBe("query cannot be empty");
@@ -375,13 +362,8 @@ describe("a wallet that knows only the devnet's Keplr chain info and the REST ro
 
     // Included: the sequence moved.
     await waitFor("the delegation's block", async () => (await (await fetch(`${rest}/cosmos/auth/v1beta1/accounts/${address}`)).json() as any).account.sequence === "1");
-    const lookup = await fetch(`${rest}/cosmos/tx/v1beta1/txs/${hash}`);
-    if (lookup.status === 501) expect(((await lookup.json()) as any).code).toBe(12); // GetTx not served yet
-    else {
-      const t = (await lookup.json()) as any;
-      expect({ status: lookup.status, code: t.tx_response.code, hash: t.tx_response.txhash }).toEqual({ status: 200, code: 0, hash });
-      expectShape(t, S.GET_TX);
-    }
+    const t = await read(`/cosmos/tx/v1beta1/txs/${hash}`, S.GET_TX);
+    expect({ code: t.tx_response.code, hash: t.tx_response.txhash }).toEqual({ code: 0, hash });
 
     const delegations = (await read(`/cosmos/staking/v1beta1/delegations/${address}?pagination.limit=1000`, S.DELEGATION_RESPONSES)).delegation_responses;
     expect(delegations).toEqual([{ delegation: { delegator_address: address, validator_address: validator.operator_address, shares: expect.stringMatching(/^[0-9]+\.[0-9]{18}$/) }, balance: { denom, amount: "1000000" } }]);

@@ -55,6 +55,7 @@ export const GATEWAY_QUERY_ROUTES: readonly GatewayQueryRoute[] = [
   get(`${BANK}/balances/{address}`, "/cosmos.bank.v1beta1.Query/AllBalances", bank.QueryAllBalancesRequest, bank.QueryAllBalancesResponse, { paginated: true, fields: { resolve_denom: "bool" } }),
   get(`${BANK}/balances/{address}/by_denom`, "/cosmos.bank.v1beta1.Query/Balance", bank.QueryBalanceRequest, bank.QueryBalanceResponse, { fields: { denom: "string" } }),
   get(`${BANK}/spendable_balances/{address}`, "/cosmos.bank.v1beta1.Query/SpendableBalances", bank.QuerySpendableBalancesRequest, bank.QuerySpendableBalancesResponse, paginated),
+  get(`${BANK}/spendable_balances/{address}/by_denom`, "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom", bank.QuerySpendableBalanceByDenomRequest, bank.QuerySpendableBalanceByDenomResponse, { fields: { denom: "string" } }),
   get(`${BANK}/supply`, "/cosmos.bank.v1beta1.Query/TotalSupply", bank.QueryTotalSupplyRequest, bank.QueryTotalSupplyResponse, paginated),
   get(`${BANK}/supply/by_denom`, "/cosmos.bank.v1beta1.Query/SupplyOf", bank.QuerySupplyOfRequest, bank.QuerySupplyOfResponse, { fields: { denom: "string" } }),
   get(`${BANK}/denoms_metadata/{denom}`, "/cosmos.bank.v1beta1.Query/DenomMetadata", bank.QueryDenomMetadataRequest, bank.QueryDenomMetadataResponse),

@@ -7,6 +7,11 @@ import {
   QueryDenomMetadataResponse,
   QueryDenomsMetadataRequest,
   QueryDenomsMetadataResponse,
+  QueryParamsResponse,
+  QuerySpendableBalanceByDenomRequest,
+  QuerySpendableBalanceByDenomResponse,
+  QuerySpendableBalancesRequest,
+  QuerySpendableBalancesResponse,
   QuerySupplyOfRequest,
   QuerySupplyOfResponse,
   QueryTotalSupplyRequest,
@@ -27,6 +32,9 @@ export const BANK_QUERY_PATHS = [
   "/cosmos.bank.v1beta1.Query/SupplyOf",
   "/cosmos.bank.v1beta1.Query/DenomMetadata",
   "/cosmos.bank.v1beta1.Query/DenomsMetadata",
+  "/cosmos.bank.v1beta1.Query/SpendableBalances",
+  "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom",
+  "/cosmos.bank.v1beta1.Query/Params",
 ] as const;
 
 const decoder = new TextDecoder();
@@ -40,6 +48,9 @@ const accAddr = (s: string) => fromBech32(s, ACCOUNT_ADDRESS_PREFIX, { lengths: 
  * - SupplyOf: a Coin, "0" for a denom nobody holds; an invalid denom is InvalidArgument (18).
  * - DenomMetadata: NotFound (22) "client metadata for denom <d>" for a denom without metadata.
  * - TotalSupply, DenomsMetadata: paginated (PageRequest key/offset/limit/count_total).
+ * - SpendableBalances, SpendableBalanceByDenom: the same as AllBalances and Balance: the hub has no
+ *   vesting accounts and nothing else that locks a balance.
+ * - Params: sending is enabled for every denom (default_send_enabled true, no per-denom entries).
  */
 export function queryBank(store: ReadonlyKVStore, path: string, data: Uint8Array, height: number): QueryAnswer | null {
   if (!(BANK_QUERY_PATHS as readonly string[]).includes(path)) return null;
@@ -56,6 +67,19 @@ export function queryBank(store: ReadonlyKVStore, path: string, data: Uint8Array
         const page = paginate(store, balancePrefix(accAddr(req.address)), req.pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
         return answerOk(QueryAllBalancesResponse.encode({ balances: page.items, pagination: page.pagination }).finish(), height);
       }
+      case "/cosmos.bank.v1beta1.Query/SpendableBalances": {
+        const req = QuerySpendableBalancesRequest.decode(data);
+        const page = paginate(store, balancePrefix(accAddr(req.address)), req.pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
+        return answerOk(QuerySpendableBalancesResponse.encode({ balances: page.items, pagination: page.pagination }).finish(), height);
+      }
+      case "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom": {
+        const req = QuerySpendableBalanceByDenomRequest.decode(data);
+        if (!isValidDenom(req.denom)) return answerInvalidArgument(`invalid denom: ${req.denom}`, height);
+        const amount = getBalance(store, accAddr(req.address), req.denom);
+        return answerOk(QuerySpendableBalanceByDenomResponse.encode({ balance: { denom: req.denom, amount: amount.toString() } }).finish(), height);
+      }
+      case "/cosmos.bank.v1beta1.Query/Params":
+        return answerOk(QueryParamsResponse.encode({ params: { sendEnabled: [], defaultSendEnabled: true } }).finish(), height);
       case "/cosmos.bank.v1beta1.Query/TotalSupply": {
         const req = QueryTotalSupplyRequest.decode(data);
         const page = paginate(store, SUPPLY_PREFIX, req.pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
