@@ -98,6 +98,8 @@ export class HubFollower {
   private running = false;
   private again = false;
   private stopped = false;
+  /** Unix ms (the process clock) when the last round started: the timer skips a round that soon after one. */
+  private lastRoundAt = 0;
   /** Hub blocks this follower verified, by height (bounded), with what certified them: a conflict's evidence. */
   private readonly verified = new Map<number, VerifiedHubBlock>();
   private readonly evidenceListeners = new Set<(e: HubForkEvidence) => void>();
@@ -164,7 +166,11 @@ export class HubFollower {
       this.resumedFrom = root.header.height;
     }
     if (this.trust.zk || this.trust.zkActivation) await initZkCertificateVerifier();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    // The timer is the fallback for when no hub commit wakes the follower (the stream down, a hub
+    // that stopped committing): it skips while a round ran within the last interval.
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastRoundAt >= this.intervalMs) void this.tick();
+    }, this.intervalMs);
   }
 
   stop(): void {
@@ -183,6 +189,7 @@ export class HubFollower {
     }
     this.running = true;
     this.again = false;
+    this.lastRoundAt = Date.now();
     try {
       if (this.chain.misbehaviour) {
         await this.tryResume();

@@ -26,6 +26,8 @@ export interface DevnetOpts {
   apiBasePort: number;
   /** Written into each new node's config; ignored when resuming. */
   createEmptyBlocksIntervalMs?: number;
+  /** Blocks per epoch of a new devnet's genesis (default 100); ignored when resuming. */
+  epochLength?: number;
   /**
    * The circuit of the succinct (ZK) certificates of a new devnet (circuits/circuits.json; default
    * "quorum8"), null for none. Its phase 2 runs on the test phase-1 file once and is cached; the
@@ -258,6 +260,7 @@ export class Devnet {
         apiBasePort: this.opts.apiBasePort,
         force: true,
         consensus: this.opts.createEmptyBlocksIntervalMs !== undefined ? { createEmptyBlocksIntervalMs: this.opts.createEmptyBlocksIntervalMs } : {},
+        ...(this.opts.epochLength !== undefined ? { epochLength: this.opts.epochLength } : {}),
         ...(zk ? { zk } : {}),
         ...(faucetMnemonic ? { faucetMnemonic } : {}),
       });
