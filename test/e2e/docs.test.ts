@@ -6,9 +6,12 @@
  * land in its `~/.aegis`, never in the user's. Two substitutions, and only these: `npm run <script>`
  * runs in the repository (its scripts are the repository's), `npm run devnet …` with
  * `--home <the folder>/.devnet` added; and the devnet the docs share is started with
- * `--zk-circuit quorum4 --zk-interval 20000` (the circuit the other tests build and cache, instead of
- * quorum8, and a certificate every 20 s instead of 2: the prover's proofs were a third of the devnet's
- * CPU, and no doc waits for one). Ports are the documented defaults, so nothing else may listen on 26656–26760 or
+ * `--zk-circuit quorum4 --zk-interval 20000 --consumers 1` (the circuit the other tests build and
+ * cache, instead of quorum8; a certificate every 20 s instead of 2: the prover's proofs were a third of
+ * the devnet's CPU, and no doc waits for one; and only `ledger-1`, the consumer chain the docs read:
+ * each chain, its two nodes and its checkpoints cost the devnet about 40% of a core, which the other
+ * suites were starved of while the docs ran; dashboard.test.ts runs the three, consumerChains.test.ts
+ * each). Ports are the documented defaults, so nothing else may listen on 26656–26760 or
  * 27756–27761 while this runs (jest runs one suite at a time here).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -145,7 +148,7 @@ describe.each(ordered)("%s", (doc) => {
         if (d.kind === "devnet") {
           if (devnet) continue;
           const t0 = Date.now();
-          devnet = spawn("npm", ["run", "--silent", "devnet", "--", "--home", join(work, ".devnet"), "--zk-circuit", "quorum4", "--zk-interval", "20000"], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+          devnet = spawn("npm", ["run", "--silent", "devnet", "--", "--home", join(work, ".devnet"), "--zk-circuit", "quorum4", "--zk-interval", "20000", "--consumers", "1"], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
           devnet.stdout!.on("data", (x: Buffer) => (devnetOut += x.toString()));
           devnet.stderr!.on("data", (x: Buffer) => (devnetOut += x.toString()));
           await waitFor(() => /is running/.test(devnetOut) || devnet!.exitCode !== null, 400_000, `${where}: the devnet says it is running`);
