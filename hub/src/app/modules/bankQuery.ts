@@ -39,6 +39,9 @@ export const BANK_QUERY_PATHS = [
 
 const decoder = new TextDecoder();
 const accAddr = (s: string) => fromBech32(s, ACCOUNT_ADDRESS_PREFIX, { lengths: [20] });
+/** An account's non-zero balances, a page of them (AllBalances; SpendableBalances, all of a balance being spendable). */
+const paginateBalances = (store: ReadonlyKVStore, address: string, pagination: Parameters<typeof paginate>[2]) =>
+  paginate(store, balancePrefix(accAddr(address)), pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
 
 /**
  * Answers the bank gRPC paths as x/bank's query server (v0.50) does; null for any other path.
@@ -64,12 +67,12 @@ export function queryBank(store: ReadonlyKVStore, path: string, data: Uint8Array
       }
       case "/cosmos.bank.v1beta1.Query/AllBalances": {
         const req = QueryAllBalancesRequest.decode(data);
-        const page = paginate(store, balancePrefix(accAddr(req.address)), req.pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
+        const page = paginateBalances(store, req.address, req.pagination);
         return answerOk(QueryAllBalancesResponse.encode({ balances: page.items, pagination: page.pagination }).finish(), height);
       }
       case "/cosmos.bank.v1beta1.Query/SpendableBalances": {
         const req = QuerySpendableBalancesRequest.decode(data);
-        const page = paginate(store, balancePrefix(accAddr(req.address)), req.pagination, (suffix, v) => ({ denom: decoder.decode(suffix), amount: decoder.decode(v) }));
+        const page = paginateBalances(store, req.address, req.pagination);
         return answerOk(QuerySpendableBalancesResponse.encode({ balances: page.items, pagination: page.pagination }).finish(), height);
       }
       case "/cosmos.bank.v1beta1.Query/SpendableBalanceByDenom": {
