@@ -1,13 +1,17 @@
-// `npm test`: every suite, in two jest runs side by side, each one suite at a time:
+// `npm test`: every suite, in two phases:
 //   unit — the packages' own tests (p2p/, consumer-sdk/, …, devnet/): pure rules, in-process nodes;
-//          mostly one core of computation;
-//   e2e  — test/: real processes (devnets, CLIs, a browser), mostly waiting for blocks.
-// Together they fill the two cores that one run at a time leaves half idle; each run alone keeps its
-// suites from contending with each other (ports, the shared devnet's default ports in test/e2e/docs).
+//          mostly one core of computation each, so two jest processes side by side, one suite at a
+//          time each (the engine simulation first, in a fresh process, then a third of the rest; the
+//          other two thirds in the other process);
+//   e2e  — test/: real processes (devnets, CLIs, a browser), one suite at a time on a machine the unit
+//          phase has left (its suites contend with each other otherwise: ports, the shared devnet's
+//          default ports in test/e2e/docs).
+// The phases do not overlap: a devnet burns about two cores while a suite waits on it, so every suite
+// run beside one took two to four times as long (measured: the unit suites 1,208 s beside the e2e
+// run, 452 s on their own in two processes; docs.test 418–659 s beside the unit run, 131 s after it).
 // Output lines are prefixed with their run; the exit code is non-zero when either run fails.
 // With arguments (`npm test -- path …`) it is one plain jest run with them.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,10 +23,9 @@ const args = process.argv.slice(2);
 /** Failed suites and tests, by run, repeated at the very end (where a CI log's tail shows them). */
 const failures = [];
 
-function run(name, jestArgs, niceness = 0) {
+function run(name, jestArgs) {
   return new Promise((resolve) => {
-    const [cmd, cmdArgs] = niceness > 0 && existsSync("/usr/bin/nice") ? ["/usr/bin/nice", ["-n", String(niceness), jest, ...jestArgs]] : [jest, jestArgs];
-    const p = spawn(cmd, cmdArgs, { cwd: root, env, stdio: name ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const p = spawn(jest, jestArgs, { cwd: root, env, stdio: name ? ["ignore", "pipe", "pipe"] : "inherit" });
     if (name) {
       for (const [from, to] of [
         [p.stdout, process.stdout],
@@ -51,22 +54,24 @@ if (args.length > 0) {
 const testDir = join(root, "test");
 const simDir = join(root, "hub", "test", "sim");
 const started = Date.now();
-/**
- * The unit run in two jest processes, one after the other: the engine simulation (1,000 seeds of real
- * BLS, about 2.5 minutes) first, in a fresh process. After a hundred suites in one process its seeds
- * ran several times slower (the process had grown to 2.9 GB), and the run with it past 20 minutes.
- */
-async function unitRun() {
-  const sim = await run("unit", ["--maxWorkers=1", `^${simDir}/`]);
-  const rest = await run("unit", ["--maxWorkers=1", "--testPathIgnorePatterns", "/node_modules/", "/dist/", `^${testDir}/`, `^${simDir}/`]);
-  return { name: "unit", code: sim.code || rest.code };
+/** Steps one after the other; the first non-zero exit code. */
+async function inTurn(...steps) {
+  let code = 0;
+  for (const step of steps) code = (await step()).code || code;
+  return code;
 }
-const results = await Promise.all([
-  unitRun(),
-  // The end-to-end run yields the CPU to the unit run: its waits are generous (conditions over
-  // seconds), while some unit suites time things in milliseconds.
-  run("e2e", ["--maxWorkers=1", "--roots", testDir], 10),
+const UNIT_ARGS = ["--maxWorkers=1", "--testPathIgnorePatterns", "/node_modules/", "/dist/", `^${testDir}/`, `^${simDir}/`];
+/**
+ * The engine simulation (1,000 seeds of real BLS, about 3.5 minutes) runs first in a fresh jest
+ * process: after a hundred suites in one process its seeds ran several times slower (the process had
+ * grown to 2.9 GB). Jest's shards split the other suites in thirds; the simulation's side takes one.
+ */
+const unitCodes = await Promise.all([
+  inTurn(() => run("unit", ["--maxWorkers=1", `^${simDir}/`]), () => run("unit", [...UNIT_ARGS, "--shard=1/3"])),
+  inTurn(() => run("unit", [...UNIT_ARGS, "--shard=2/3"]), () => run("unit", [...UNIT_ARGS, "--shard=3/3"])),
 ]);
+console.log(`unit phase: ${Math.round((Date.now() - started) / 1000)} s`);
+const results = [{ name: "unit", code: unitCodes[0] || unitCodes[1] }, await run("e2e", ["--maxWorkers=1", "--roots", testDir])];
 const took = Math.round((Date.now() - started) / 1000);
 if (failures.length > 0) console.log(`failed:\n${[...new Set(failures)].join("\n")}`);
 for (const r of results) console.log(`${r.name}: ${r.code === 0 ? "passed" : `FAILED (exit ${r.code})`}`);
